@@ -1,0 +1,377 @@
+/**
+ * The rules a CTF must meet, applied as the reader hands over the header and each pupil, so a
+ * file of any size is checked in one pass. Messages name the element and say what to fix.
+ */
+
+import {
+  baseName,
+  destinationKind,
+  LOST_PUPILS,
+  normaliseLaestab,
+  parseCtfFileName,
+} from "./filename.js";
+import { type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
+import type { Header, Pupil, SchoolRef } from "./model.js";
+import type { Locations, SourcePos } from "./reader.js";
+import { checkUpn, describeUpnProblem } from "./upn.js";
+import { versionNumber } from "./version.js";
+
+export interface CheckOptions {
+  /** The file's name, to compare with the header. */
+  fileName?: string;
+  /** Today, for dates in the future. */
+  now?: Date;
+}
+
+const ETHNICITY = new Set(
+  "WBRI WIRI WIRT WOTH WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH BCRB BAFR BOTH CHNE OOTH REFU NOBT".split(
+    " ",
+  ),
+);
+// DfE's extended codes (WENG, AMPK, ...) refine a main group and keep its first letter.
+const EXTENDED_ETHNICITY = /^[WMABCO][A-Z]{3}$/;
+const SEX = new Set(["M", "F"]);
+const ENROL_STATUS = new Set(["C", "M", "S", "G", "O"]);
+const BOOLEAN = new Set(["true", "false", "1", "0"]);
+const QUALIFIER = new Set(["full", "partial"]);
+const NC_YEARS: Record<string, number> = { N1: -2, N2: -1, R: 0 };
+for (let y = 1; y <= 14; y++) NC_YEARS[String(y)] = y;
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The date a YYYY-MM-DD string names, or undefined if it is malformed or impossible. */
+export function parseDate(value: string): Date | undefined {
+  const m = DATE.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+    return undefined;
+  return date;
+}
+
+/** The NC year a pupil born on `dob` is in during the academic year starting in `academicYear`. */
+export function expectedNcYear(dob: Date, academicYear: number): number {
+  // Children born from 1 September to 31 August start Reception together.
+  const cohort = dob.getUTCMonth() >= 8 ? dob.getUTCFullYear() : dob.getUTCFullYear() - 1;
+  return academicYear - 5 - cohort;
+}
+
+function ncYearName(n: number): string {
+  return n === 0 ? "R" : n < 0 ? `N${n + 3}` : String(n);
+}
+
+function laestabOf(school: SchoolRef | undefined): string | undefined {
+  if (school?.lea === undefined || school.estab === undefined) return undefined;
+  return normaliseLaestab(`${school.lea}${school.estab}`);
+}
+
+function isCapitals(name: string): boolean {
+  return name.length > 1 && /[A-Z]{2}/.test(name) && name === name.toUpperCase();
+}
+
+export class CtfChecker {
+  private readonly now: Date;
+  private academicYear: number | undefined;
+  private headerSeen: Header | undefined;
+  private readonly upns = new Map<string, number>();
+
+  constructor(
+    private readonly sink: (f: Finding) => void,
+    private readonly options: CheckOptions = {},
+  ) {
+    this.now = options.now ?? new Date();
+  }
+
+  header(h: Header, loc: Locations): void {
+    this.headerSeen = h;
+    const at = (obj: object | undefined, key?: string) => loc.of(obj, key) ?? loc.of(h);
+    this.checkVersion(h, at(h, "version"));
+    if (h.documentQualifier !== undefined && !QUALIFIER.has(h.documentQualifier)) {
+      this.add(
+        "code.unknown",
+        `DocumentQualifier "${h.documentQualifier}" is neither full nor partial`,
+        at(h, "documentQualifier"),
+      );
+    }
+    if (h.dateTime !== undefined) {
+      const d = parseDate(h.dateTime.slice(0, 10));
+      if (
+        d === undefined ||
+        !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?/.test(h.dateTime)
+      ) {
+        this.add(
+          "date.invalid",
+          `DateTime "${h.dateTime}" is not a date and time`,
+          at(h, "dateTime"),
+        );
+      }
+    }
+    const source = h.sourceSchool;
+    if (source === undefined)
+      this.add("ctf.source.missing", "the header has no <SourceSchool>", at(h));
+    else if (
+      !/^[0-9]{3}$/.test(source.lea ?? "") ||
+      !/^([0-9]{4}|LLLL)$/.test(source.estab ?? "")
+    ) {
+      this.add(
+        "ctf.source.invalid",
+        `SourceSchool LEA "${source.lea ?? ""}" and Estab "${source.estab ?? ""}" must be 3 and 4 digits`,
+        at(source),
+      );
+    }
+    const dest = h.destSchool;
+    const destLaestab = laestabOf(dest);
+    if (dest === undefined) this.add("ctf.dest.missing", "the header has no <DestSchool>", at(h));
+    else if (destLaestab === undefined || destinationKind(destLaestab) === undefined) {
+      this.add(
+        "ctf.dest.invalid",
+        `DestSchool LEA "${dest.lea ?? ""}" and Estab "${dest.estab ?? ""}" must be 3 and 4 digits, or XXX/XXXX for a lost pupil, or MMM/MMMM out of sector`,
+        at(dest),
+      );
+    }
+    this.academicYear = this.academicYearOf(h);
+    this.checkFileName(h, at(h));
+  }
+
+  pupil(p: Pupil, position: number, loc: Locations): void {
+    const ref: PupilRef = p.upn ? { position, upn: p.upn } : { position };
+    const at = (obj: object | undefined, key?: string) => loc.of(obj, key) ?? loc.of(p);
+    const add = (code: FindingCode, message: string, pos: SourcePos | undefined) =>
+      this.add(code, message, pos, ref);
+
+    if (!p.surname) add("pupil.surname.missing", "the pupil has no <Surname>", at(p, "surname"));
+    if (!p.forename)
+      add("pupil.forename.missing", "the pupil has no <Forename>", at(p, "forename"));
+    for (const [key, value] of [
+      ["surname", p.surname],
+      ["forename", p.forename],
+      ["preferredSurname", p.basicDetails?.preferredSurname],
+      ["preferredForename", p.basicDetails?.preferredForename],
+    ] as const) {
+      if (value && isCapitals(value)) {
+        const holder = key.startsWith("preferred") ? p.basicDetails : p;
+        add(
+          "pupil.name.capitals",
+          `name "${value}" is all in capitals; write it as the family writes it`,
+          at(holder, key),
+        );
+      }
+    }
+
+    let dob: Date | undefined;
+    if (!p.dob) add("pupil.dob.missing", "the pupil has no <DOB> (date of birth)", at(p, "dob"));
+    else {
+      dob = parseDate(p.dob);
+      if (dob === undefined)
+        add("pupil.dob.invalid", `DOB "${p.dob}" is not a real date as YYYY-MM-DD`, at(p, "dob"));
+      else if (dob > this.now) add("date.future", `DOB ${p.dob} is in the future`, at(p, "dob"));
+    }
+
+    if (!p.sex)
+      add("pupil.sex.missing", "the pupil has no <Sex> (<Gender> before CTF 25)", at(p, "sex"));
+    else if (!SEX.has(p.sex)) add("code.unknown", `Sex "${p.sex}" is not M or F`, at(p, "sex"));
+
+    if (!p.upn) add("pupil.upn.missing", "the pupil has no <UPN>", at(p));
+    else {
+      const check = checkUpn(p.upn);
+      if (!check.valid) add("pupil.upn.invalid", describeUpnProblem(check), at(p, "upn"));
+      const first = this.upns.get(check.upn);
+      if (first !== undefined) {
+        add(
+          "pupil.upn.duplicate",
+          `UPN ${check.upn} is also pupil ${first}'s in this file`,
+          at(p, "upn"),
+        );
+      } else this.upns.set(check.upn, position);
+    }
+
+    const bd = p.basicDetails;
+    if (bd) {
+      if (bd.formerUpn) {
+        const check = checkUpn(bd.formerUpn);
+        if (!check.valid) {
+          add(
+            "pupil.former-upn.invalid",
+            `former ${describeUpnProblem(check)}`,
+            at(bd, "formerUpn"),
+          );
+        }
+      }
+      if (bd.ethnicity && !ETHNICITY.has(bd.ethnicity) && !EXTENDED_ETHNICITY.test(bd.ethnicity)) {
+        add(
+          "code.unknown",
+          `Ethnicity "${bd.ethnicity}" is not a known ethnicity code`,
+          at(bd, "ethnicity"),
+        );
+      }
+      if (bd.enrolStatus && !ENROL_STATUS.has(bd.enrolStatus)) {
+        add(
+          "code.unknown",
+          `EnrolStatus "${bd.enrolStatus}" is not C, M, S, G or O`,
+          at(bd, "enrolStatus"),
+        );
+      }
+      if (bd.medicalFlag && !BOOLEAN.has(bd.medicalFlag)) {
+        add(
+          "code.unknown",
+          `MedicalFlag "${bd.medicalFlag}" is not true or false`,
+          at(bd, "medicalFlag"),
+        );
+      }
+      if (bd.ncYearActual) this.checkNcYear(bd.ncYearActual, dob, at(bd, "ncYearActual"), add);
+    }
+    if (p.lookedAfter?.inCare && !BOOLEAN.has(p.lookedAfter.inCare)) {
+      add(
+        "code.unknown",
+        `InCare "${p.lookedAfter.inCare}" is not true or false`,
+        at(p.lookedAfter, "inCare"),
+      );
+    }
+    for (const c of p.contacts ?? []) {
+      if (c.responsibility && !BOOLEAN.has(c.responsibility)) {
+        add(
+          "code.unknown",
+          `a contact's Responsibility "${c.responsibility}" is not true or false`,
+          at(c, "responsibility"),
+        );
+      }
+    }
+    this.checkDates(p, at, add);
+  }
+
+  /** File-level rules, once the whole file has been read. */
+  end(pupilCount: number): void {
+    const h = this.headerSeen;
+    if (h === undefined) {
+      this.add("ctf.header.missing", "the file has no <Header>", undefined);
+      return;
+    }
+    const dest = laestabOf(h.destSchool);
+    if (dest === LOST_PUPILS && pupilCount !== 1) {
+      this.add(
+        "ctf.lost.pupil-count",
+        `a file for an unknown destination (XXXXXXX) must hold exactly one pupil; this one holds ${pupilCount}`,
+        undefined,
+      );
+    } else if (pupilCount === 0) {
+      this.add("ctf.no-pupils", "the file holds no pupils", undefined);
+    }
+  }
+
+  private add(
+    code: FindingCode,
+    message: string,
+    pos: SourcePos | undefined,
+    pupil?: PupilRef,
+  ): void {
+    this.sink(finding(code, message, { line: pos?.line, column: pos?.column, pupil }));
+  }
+
+  private checkVersion(h: Header, pos: SourcePos | undefined): void {
+    if (h.version === undefined || h.version === "") {
+      this.add("ctf.version.missing", "the header has no <CTFversion>", pos);
+      return;
+    }
+    const v = versionNumber(h.version);
+    if (v === undefined || v < 11) {
+      this.add(
+        "ctf.version.unsupported",
+        `CTFversion "${h.version}" is not supported; versions 11.0 onwards are`,
+        pos,
+      );
+    } else if (v >= 27) {
+      this.add(
+        "ctf.version.unknown",
+        `CTFversion ${h.version} is newer than this reader knows; read as 26.0`,
+        pos,
+      );
+    }
+  }
+
+  private academicYearOf(h: Header): number | undefined {
+    const declared = Number(h.sourceSchool?.academicYear);
+    if (Number.isInteger(declared) && declared > 1990) return declared;
+    const made = h.dateTime ? parseDate(h.dateTime.slice(0, 10)) : undefined;
+    if (made === undefined) return undefined;
+    // The academic year changes on 1 August.
+    return made.getUTCMonth() >= 7 ? made.getUTCFullYear() : made.getUTCFullYear() - 1;
+  }
+
+  private checkFileName(h: Header, pos: SourcePos | undefined): void {
+    if (this.options.fileName === undefined) return;
+    const name = baseName(this.options.fileName);
+    const parsed = parseCtfFileName(name);
+    if (!parsed.ok) {
+      this.add("file.name.format", parsed.reason, undefined);
+      return;
+    }
+    const source = laestabOf(h.sourceSchool);
+    const dest = laestabOf(h.destSchool);
+    if (source !== undefined && source !== parsed.name.source) {
+      this.add(
+        "file.name.mismatch",
+        `the file name says it is from ${parsed.name.source} but the header's SourceSchool is ${source}`,
+        pos,
+      );
+    }
+    if (dest !== undefined && dest !== parsed.name.destination) {
+      this.add(
+        "file.name.mismatch",
+        `the file name says it is for ${parsed.name.destination} but the header's DestSchool is ${dest}`,
+        pos,
+      );
+    }
+  }
+
+  private checkNcYear(
+    value: string,
+    dob: Date | undefined,
+    pos: SourcePos | undefined,
+    add: (code: FindingCode, message: string, pos: SourcePos | undefined) => void,
+  ): void {
+    if (value === "X") return;
+    const actual = NC_YEARS[value];
+    if (actual === undefined) {
+      add("code.unknown", `NCyearActual "${value}" is not N1, N2, R, 1 to 14 or X`, pos);
+      return;
+    }
+    if (dob === undefined || this.academicYear === undefined) return;
+    const expected = expectedNcYear(dob, this.academicYear);
+    if (expected !== actual) {
+      const ay = `${this.academicYear}/${String((this.academicYear + 1) % 100).padStart(2, "0")}`;
+      add(
+        "pupil.nc-year.mismatch",
+        `a pupil born ${dob.toISOString().slice(0, 10)} is in year ${ncYearName(expected)} in ${ay}, but NCyearActual is ${value}`,
+        pos,
+      );
+    }
+  }
+
+  private checkDates(
+    p: Pupil,
+    at: (obj: object | undefined, key?: string) => SourcePos | undefined,
+    add: (code: FindingCode, message: string, pos: SourcePos | undefined) => void,
+  ): void {
+    const check = (obj: object, key: string, value: string | undefined, label: string) => {
+      if (value && parseDate(value) === undefined) {
+        add("date.invalid", `${label} "${value}" is not a real date as YYYY-MM-DD`, at(obj, key));
+      }
+    };
+    for (const f of p.fsmHistory?.instances ?? []) {
+      check(f, "startDate", f.startDate, "FSMstartDate");
+      check(f, "endDate", f.endDate, "FSMendDate");
+    }
+    for (const s of p.senHistory?.provisions ?? []) {
+      check(s, "startDate", s.startDate, "SEN StartDate");
+      check(s, "endDate", s.endDate, "SEN EndDate");
+    }
+    for (const s of p.schoolHistory ?? []) {
+      check(s, "entryDate", s.entryDate, "EntryDate");
+      check(s, "leavingDate", s.leavingDate, "LeavingDate");
+    }
+    for (const ks of p.stageAssessments ?? []) {
+      for (const a of ks.assessments ?? []) check(a, "resultDate", a.resultDate, "ResultDate");
+    }
+  }
+}

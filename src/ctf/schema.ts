@@ -1,0 +1,319 @@
+/**
+ * Which element holds which model field, in the standard order. The reader uses it to place
+ * children that come in any order; the writer walks it to put them back in order. The types
+ * tie each schema to its model interface, so a field cannot be forgotten on either side.
+ */
+import type * as M from "./model.js";
+
+export interface TextField {
+  kind: "text";
+  tag: string;
+  aliases?: string[];
+  /** The element name versions before 25.0 use (Gender became Sex). */
+  before25?: string;
+}
+export interface RawField {
+  kind: "raw";
+  tag: string;
+}
+export interface TextListField {
+  kind: "textList";
+  tag: string;
+  item: string;
+}
+export interface ObjectField<T> {
+  kind: "object";
+  tag: string;
+  schema: Schema<T>;
+  /** Repeats directly inside its parent rather than inside a wrapper element. */
+  many?: boolean;
+}
+export interface ObjectListField<T> {
+  kind: "objectList";
+  tag: string;
+  item: string;
+  schema: Schema<T>;
+}
+
+export type Field = (
+  | TextField
+  | RawField
+  | TextListField
+  | ObjectField<unknown>
+  | ObjectListField<unknown>
+) & {
+  key: string;
+};
+
+type FieldFor<V> =
+  NonNullable<V> extends string
+    ? TextField
+    : NonNullable<V> extends M.XmlNode
+      ? RawField
+      : NonNullable<V> extends string[]
+        ? TextListField
+        : NonNullable<V> extends (infer I)[]
+          ? ObjectListField<I> | ObjectField<I>
+          : ObjectField<NonNullable<V>>;
+
+type FieldsOf<T> = { [K in Exclude<keyof T, "extra">]-?: FieldFor<T[K]> };
+
+export interface Schema<T> {
+  readonly name: string;
+  readonly fields: readonly Field[];
+  /** Every element name a child may have (tags and aliases), to its field. */
+  readonly byTag: ReadonlyMap<string, Field>;
+  /** Only for type inference; never set. */
+  readonly model?: T;
+}
+
+export function schema<T>(name: string, fields: FieldsOf<T>): Schema<T> {
+  const list: Field[] = [];
+  const byTag = new Map<string, Field>();
+  for (const [key, spec] of Object.entries(fields) as [string, Field][]) {
+    const field = { ...spec, key } as Field;
+    list.push(field);
+    for (const tag of [field.tag, ...(field.kind === "text" ? (field.aliases ?? []) : [])]) {
+      if (byTag.has(tag)) throw new Error(`schema ${name}: ${tag} used twice`);
+      byTag.set(tag, field);
+    }
+    if (field.kind === "text" && field.before25 !== undefined) byTag.set(field.before25, field);
+  }
+  return { name, fields: list, byTag };
+}
+
+export const text = (tag: string, ...aliases: string[]): TextField =>
+  aliases.length > 0 ? { kind: "text", tag, aliases } : { kind: "text", tag };
+export const raw = (tag: string): RawField => ({ kind: "raw", tag });
+export const textList = (tag: string, item: string): TextListField => ({
+  kind: "textList",
+  tag,
+  item,
+});
+export const one = <T>(tag: string, s: Schema<T>): ObjectField<T> => ({
+  kind: "object",
+  tag,
+  schema: s,
+});
+export const repeat = <T>(tag: string, s: Schema<T>): ObjectField<T> => ({
+  kind: "object",
+  tag,
+  schema: s,
+  many: true,
+});
+export const list = <T>(tag: string, item: string, s: Schema<T>): ObjectListField<T> => ({
+  kind: "objectList",
+  tag,
+  item,
+  schema: s,
+});
+const sex = (): TextField => ({ kind: "text", tag: "Sex", before25: "Gender" });
+
+const school = (name: string) =>
+  schema<M.SchoolRef>(name, {
+    lea: text("LEA"),
+    estab: text("Estab"),
+    urn: text("URN"),
+    schoolName: text("SchoolName"),
+    academicYear: text("AcademicYear"),
+  });
+
+export const headerSchema = schema<M.Header>("Header", {
+  documentName: text("DocumentName"),
+  version: text("CTFversion"),
+  dateTime: text("DateTime"),
+  documentQualifier: text("DocumentQualifier"),
+  dataQualifier: text("DataQualifier"),
+  dataDescriptor: text("DataDescriptor"),
+  supplierId: text("SupplierID"),
+  sourceSchool: one("SourceSchool", school("SourceSchool")),
+  destSchool: one("DestSchool", school("DestSchool")),
+});
+
+const basicDetails = schema<M.BasicDetails>("BasicDetails", {
+  formerUpn: text("FormerUPN"),
+  preferredSurname: text("PreferredSurname"),
+  preferredForename: text("PreferredForename"),
+  formerSurname: text("FormerSurname"),
+  formerForename: text("FormerForename"),
+  middleNames: text("MiddleNames"),
+  ncYearActual: text("NCyearActual"),
+  ethnicity: text("Ethnicity"),
+  ethnicitySource: text("EthnicitySource"),
+  languages: list(
+    "Languages",
+    "Type",
+    schema<M.Language>("Type", { languageType: text("LanguageType"), language: text("Language") }),
+  ),
+  serviceChild: text("ServiceChild"),
+  medicalFlag: text("MedicalFlag"),
+  disabilities: textList("Disabilities", "Disability"),
+  enrolStatus: text("EnrolStatus"),
+  suppInfo: raw("SuppInfo"),
+});
+
+const fsmHistory = schema<M.FsmHistory>("FSMhistory", {
+  reviewDate: text("FSMreviewDate"),
+  instances: repeat(
+    "FSMinstance",
+    schema<M.FsmInstance>("FSMinstance", {
+      startDate: text("FSMstartDate"),
+      endDate: text("FSMendDate"),
+      ukCountry: text("UKcountry"),
+    }),
+  ),
+});
+
+const senHistory = schema<M.SenHistory>("SENhistory", {
+  provisions: repeat(
+    "SEN",
+    schema<M.SenProvision>("SEN", {
+      startDate: text("StartDate"),
+      endDate: text("EndDate"),
+      provision: text("SENprovision"),
+    }),
+  ),
+  needs: list(
+    "SENneeds",
+    "SENneed",
+    schema<M.SenNeed>("SENneed", {
+      startDate: text("NeedStartDate"),
+      type: text("SENtype"),
+      rank: text("SENtypeRank"),
+    }),
+  ),
+});
+
+const address = schema<M.Address>("Address", {
+  addressAsPupil: text("AddressAsPupil"),
+  bs7666: one(
+    "BS7666Address",
+    schema<M.Bs7666Address>("BS7666Address", {
+      saon: text("SAON"),
+      paon: text("PAON"),
+      street: text("Street"),
+      locality: text("Locality"),
+      town: text("Town"),
+      administrativeArea: text("AdministrativeArea"),
+      postTown: text("PostTown"),
+      uprn: text("UniquePropertyReferenceNumber"),
+    }),
+  ),
+  lines: one(
+    "AddressLines",
+    schema<M.AddressLines>("AddressLines", {
+      line1: text("AddressLine1"),
+      line2: text("AddressLine2"),
+      line3: text("AddressLine3"),
+      line4: text("AddressLine4"),
+      line5: text("AddressLine5"),
+    }),
+  ),
+  county: text("County"),
+  postCode: text("PostCode"),
+  country: text("Country"),
+  zip: text("Zip", "ZIP"),
+  easting: text("Easting"),
+  northing: text("Northing"),
+});
+
+const phones = list(
+  "Phones",
+  "Phone",
+  schema<M.Phone>("Phone", { type: text("TelephoneType"), number: text("PhoneNo") }),
+);
+
+const contact = schema<M.Contact>("Contact", {
+  order: text("Order"),
+  title: text("Title"),
+  surname: text("Surname"),
+  forename: text("Forename"),
+  middleNames: text("MiddleNames"),
+  // CTF.md records the Gender-to-Sex change for pupils only; contacts keep Gender but accept Sex.
+  sex: text("Gender", "Sex"),
+  relationship: text("Relationship"),
+  responsibility: text("Responsibility"),
+  address: one("Address", address),
+  phones,
+  email: text("Email"),
+  suppInfo: raw("SuppInfo"),
+});
+
+const attendanceYear = schema<M.AttendanceYear>("YearData", {
+  year: text("Year"),
+  lea: text("LEA"),
+  estab: text("Estab"),
+  urn: text("URN"),
+  schoolName: text("SchoolName"),
+  sessionsPossible: text("SessionsPossible"),
+  sessionsAuthorised: text("SessionsAuthorised"),
+  sessionsAttended: text("SessionsAttended"),
+  sessionsUnauthorised: text("SessionsUnauthorised"),
+  attendSessions: text("AttendSessions"),
+  attendanceStartDate: text("AttendanceStartDate"),
+  attendanceMarks: text("AttendanceMarks"),
+});
+
+const keyStage = schema<M.KeyStage>("KeyStage", {
+  stage: text("Stage"),
+  assessments: repeat(
+    "StageAssessment",
+    schema<M.StageAssessment>("StageAssessment", {
+      locale: text("Locale"),
+      year: text("Year"),
+      subject: text("Subject"),
+      method: text("Method"),
+      component: text("Component"),
+      resultStatus: text("ResultStatus"),
+      resultQualifier: text("ResultQualifier"),
+      result: text("Result"),
+      resultDate: text("ResultDate"),
+    }),
+  ),
+});
+
+const schoolHistoryEntry = schema<M.SchoolHistoryEntry>("School", {
+  lea: text("LEA"),
+  estab: text("Estab"),
+  urn: text("URN"),
+  schoolName: text("SchoolName"),
+  entryDate: text("EntryDate"),
+  leavingDate: text("LeavingDate"),
+  leavingReason: text("LeavingReason"),
+});
+
+export const pupilSchema = schema<M.Pupil>("Pupil", {
+  upn: text("UPN"),
+  uln: text("UniqueLearnerNumber"),
+  uci: text("UCI"),
+  surname: text("Surname"),
+  forename: text("Forename"),
+  dob: text("DOB"),
+  sex: sex(),
+  basicDetails: one("BasicDetails", basicDetails),
+  fsmHistory: one("FSMhistory", fsmHistory),
+  nawDetails: raw("NAWdetails"),
+  lookedAfter: one(
+    "LookedAfter",
+    schema<M.LookedAfter>("LookedAfter", {
+      inCare: text("InCare"),
+      careAuthority: text("CareAuthority"),
+    }),
+  ),
+  senHistory: one("SENhistory", senHistory),
+  address: one("Address", address),
+  phones,
+  email: text("Email"),
+  contacts: list("Contacts", "Contact", contact),
+  attendance: list("Attendance", "YearData", attendanceYear),
+  stageAssessments: list("StageAssessments", "KeyStage", keyStage),
+  schoolHistory: list("SchoolHistory", "School", schoolHistoryEntry),
+  suppInfo: raw("SuppInfo"),
+});
+
+export const documentSchema = schema<M.CtfDocument>("CTfile", {
+  header: one("Header", headerSchema),
+  pupils: list("CTFpupilData", "Pupil", pupilSchema),
+});
+
+export const ROOT_ELEMENT = "CTfile";

@@ -1,0 +1,17 @@
+/** CTF versions: from about 20.0 the number follows the academic year (25.0 for 2025/26). */
+
+/** The version this library writes unless asked for another. */
+export const CURRENT_VERSION = "25.0";
+
+/** The oldest version the reader accepts. */
+export const OLDEST_VERSION = "11.0";
+
+export function versionNumber(version: string): number | undefined {
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(version.trim())) return undefined;
+  return Number(version);
+}
+
+/** From 25.0 the pupil's sex is written as <Sex>, before it as <Gender>. */
+export function writesSex(version: string): boolean {
+  return (versionNumber(version) ?? 0) >= 25;
+}
