@@ -20,7 +20,7 @@ export interface ReaderLimits {
 }
 
 export const DEFAULT_LIMITS: Required<ReaderLimits> = {
-  maxBytes: 512 * 1024 * 1024,
+  maxBytes: 256 * 1024 * 1024,
   maxDepth: 32,
   maxElements: 50_000_000,
   maxValueLength: 1024 * 1024,
@@ -211,7 +211,7 @@ export class CtfReader {
       return this.fatal(
         "file.encoding",
         `byte ${byte} (line ${line}) is not UTF-8; CTFs must be saved as UTF-8, not ANSI or Windows-1252`,
-        line,
+        pack(line, 1),
       );
     }
   }
@@ -259,13 +259,12 @@ export class CtfReader {
     );
   }
 
-  private fatal(code: FindingCode, message: string, line?: number): never {
+  /** Reports an error that ends reading; `pos` defaults to where the parser is. */
+  private fatal(code: FindingCode, message: string, pos?: number): never {
     if (!this.failed) {
       this.failed = true;
-      const where = {
-        line: line ?? this.parser.line,
-        column: line === undefined ? this.parser.column + 1 : 1,
-      };
+      const p = pos ?? pack(this.parser.line, this.parser.column + 1);
+      const where = { line: Math.floor(p / COLUMNS), column: p % COLUMNS };
       this.flushPupilFindings();
       this.handlers.finding(finding(code, message, where));
     }
@@ -317,11 +316,19 @@ export class CtfReader {
   private open(tag: SaxesTagPlain): void {
     const name = tag.name;
     if (++this.elements > this.limits.maxElements) {
-      this.fatal("xml.limit", `the file has more than ${this.limits.maxElements} elements`);
+      this.fatal(
+        "xml.limit",
+        `the file has more than ${this.limits.maxElements} elements`,
+        this.tagPos,
+      );
     }
     const depth = this.stack.length;
     if (depth >= this.limits.maxDepth) {
-      this.fatal("xml.limit", `elements are nested more than ${this.limits.maxDepth} deep`);
+      this.fatal(
+        "xml.limit",
+        `elements are nested more than ${this.limits.maxDepth} deep`,
+        this.tagPos,
+      );
     }
     const top = this.stack[depth - 1];
     if (top === undefined) {
@@ -329,6 +336,7 @@ export class CtfReader {
         this.fatal(
           "ctf.root",
           `the root element is <${name}>, not <${ROOT_ELEMENT}>: this is not a CTF`,
+          this.tagPos,
         );
       }
       this.document = {};

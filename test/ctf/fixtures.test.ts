@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseCtfFile, readCtf } from "../../src/ctf/read.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { lineOf, simsFixtures, TODAY } from "../helpers/fixtures.js";
+import { leafValues } from "../helpers/leaves.js";
+
+const files = simsFixtures();
+
+describe("real CTFs made by SIMS (CTF 19)", () => {
+  it("finds the fixtures", () => {
+    expect(files.map((f) => basename(f))).toEqual([
+      "y12.xml",
+      "y7_2_students.xml",
+      "y7_partial.xml",
+      "y7_spaced_numbers.xml",
+    ]);
+  });
+
+  it.each(files)("reads %s with no errors and every pupil", async (file) => {
+    const xml = readFileSync(file, "utf8");
+    const r = await readCtf(readFileSync(file), { now: TODAY });
+    expect(r.findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(r.document?.pupils.length).toBe((xml.match(/<Pupil>/g) ?? []).length);
+    expect(r.header?.sourceSchool?.lea).toMatch(/^\d{3}$/);
+    for (const p of r.document?.pupils ?? []) {
+      expect(p.surname).toBeTruthy();
+      expect(p.sex).toMatch(/^[MF]$/);
+    }
+  });
+
+  it("reports each wrong check letter as a warning on the UPN's own line", async () => {
+    const cases: [string, string, string][] = [
+      ["y7_2_students.xml", "pupil.upn.invalid", "<UPN>U865346313703</UPN>"],
+      ["y7_2_students.xml", "pupil.former-upn.invalid", "<FormerUPN>M86534630235G</FormerUPN>"],
+      ["y7_partial.xml", "pupil.upn.invalid", "<UPN>J933207636549</UPN>"],
+      ["y7_spaced_numbers.xml", "pupil.upn.invalid", "<UPN>C706200819999</UPN>"],
+    ];
+    for (const [name, code, element] of cases) {
+      const file = files.find((f) => basename(f) === name) as string;
+      const r = await parseCtfFile(file, { now: TODAY });
+      const hit = r.findings.find((f) => f.code === code);
+      expect(hit, `${name} ${code}`).toMatchObject({
+        severity: "warning",
+        line: lineOf(readFileSync(file, "utf8"), element),
+        column: 1,
+      });
+      expect(hit?.message).toMatch(/check letter \(expected [A-Z]\)/);
+    }
+    // A valid UPN is not reported.
+    const good = await parseCtfFile(files.find((f) => basename(f) === "y12.xml") as string, {
+      now: TODAY,
+    });
+    expect(good.findings.some((f) => f.code === "pupil.upn.invalid")).toBe(false);
+  });
+
+  it("notes the padded house names SIMS writes, and trims them", async () => {
+    const file = files.find((f) => basename(f) === "y7_2_students.xml") as string;
+    const r = await readCtf(readFileSync(file), { now: TODAY });
+    expect(r.document?.pupils[0]?.address?.bs7666?.paon).toBe("God's Illa");
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        code: "value.spaces",
+        line: lineOf(readFileSync(file, "utf8"), "God's Illa"),
+      }),
+    );
+  });
+
+  it.each(files)("keeps every value of %s through read, write, read", async (file) => {
+    const xml = readFileSync(file, "utf8");
+    const first = await readCtf(xml, { now: TODAY });
+    const doc = first.document;
+    if (!doc) throw new Error("no document");
+    const written = writeCtf(doc, { version: doc.header.version });
+    const second = await readCtf(written, { now: TODAY });
+    expect(second.document).toEqual(doc);
+    // Judged against the file itself, not our model: the same leaves with the same values.
+    // The one rename: the standard spelling Zip for the ZIP some files carry.
+    const original = leafValues(xml)
+      .map((l) => l.replace("/Address/ZIP=", "/Address/Zip="))
+      .sort();
+    expect(leafValues(written)).toEqual(original);
+    expect(written).toContain("<Gender>");
+    // SuppInfo, the supplier's own block, comes back whole.
+    expect(written).toMatch(
+      /<SuppInfo>\s*<SuppID>SIMS<\/SuppID>\s*<BirthCertificate>(true|false)<\/BirthCertificate>/,
+    );
+  });
+});
