@@ -10,7 +10,7 @@ import {
   normaliseLaestab,
   parseCtfFileName,
 } from "./filename.js";
-import { type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
+import { detach, type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
 import type { Header, Pupil, SchoolRef } from "./model.js";
 import type { Locations, SourcePos } from "./reader.js";
 import { checkUpn, describeUpnProblem } from "./upn.js";
@@ -183,7 +183,7 @@ export class CtfChecker {
           `UPN ${check.upn} is also pupil ${first}'s in this file`,
           at(p, "upn"),
         );
-      } else this.upns.set(check.upn, position);
+      } else this.upns.set(detach(check.upn), position);
     }
 
     const bd = p.basicDetails;

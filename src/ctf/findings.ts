@@ -84,11 +84,23 @@ export interface Where {
   pupil?: PupilRef;
 }
 
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. V8 keeps a slice of a
+ * string as a view of the whole, so one UPN kept from a 64 KB chunk keeps the chunk alive;
+ * anything kept beyond one pupil must be detached, or memory grows with the file.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
 export function finding(code: FindingCode, message: string, where: Where = {}): Finding {
-  const f: Finding = { severity: FINDING_CODES[code][0], code, message };
+  const f: Finding = { severity: FINDING_CODES[code][0], code, message: detach(message) };
   if (where.line !== undefined) f.line = where.line;
   if (where.column !== undefined) f.column = where.column;
-  if (where.pupil !== undefined) f.pupil = where.pupil;
+  if (where.pupil !== undefined) {
+    f.pupil = { position: where.pupil.position };
+    if (where.pupil.upn !== undefined) f.pupil.upn = detach(where.pupil.upn);
+  }
   return f;
 }
 

@@ -4,7 +4,7 @@
  * stops with a clear error at each limit, so hostile input cannot make it hang or swell.
  */
 import { SaxesParser, type SaxesTagPlain } from "saxes";
-import { type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
+import { detach, type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
 import type { CtfDocument, Header, Pupil, XmlNode } from "./model.js";
 import { documentSchema, type Field, ROOT_ELEMENT, type Schema } from "./schema.js";
 
@@ -31,27 +31,71 @@ export interface SourcePos {
   column: number;
 }
 
-// Positions are packed into one number so that recording one costs no allocation.
-const COLUMNS = 1_048_576;
-const pack = (line: number, column: number) =>
-  line * COLUMNS + Math.min(Math.max(column, 1), COLUMNS - 1);
+// Lines and columns stay small integers, so recording one never allocates.
+const col1 = (column: number) => (column < 1 ? 1 : column);
 
-/** Where each element of a model object started in the file. */
+/**
+ * Where each element of a model object started in the file, for the objects of the current
+ * pupil (or the header). The reader reuses it for each pupil, so it is only good during the
+ * call it is handed to, and it never grows with the file. Looking up is a linear search: it
+ * happens only when something is reported, while recording happens for every element.
+ */
 export class Locations {
-  private readonly map = new WeakMap<object, Record<string, number>>();
+  private targets: object[] = [];
+  private schemas: Schema<unknown>[] = [];
+  private bases: number[] = [];
+  private lines = new Int32Array(4096);
+  private columns = new Int32Array(4096);
+  private used = 0;
 
-  set(target: object, key: string, pos: number): void {
-    const rec = this.map.get(target);
-    if (rec === undefined) this.map.set(target, { [key]: pos });
-    else rec[key] = pos;
+  reset(): void {
+    this.targets.length = 0;
+    this.schemas.length = 0;
+    this.bases.length = 0;
+    this.used = 0;
+  }
+
+  /** Starts the record of `target`, whose element starts at `pos`; returns its handle. */
+  record(target: object, schema: Schema<unknown>, line: number, column: number): number {
+    const base = this.used;
+    const size = schema.fields.length + 1;
+    if (base + size > this.lines.length) {
+      const length = Math.max(this.lines.length * 2, base + size);
+      const lines = new Int32Array(length);
+      const columns = new Int32Array(length);
+      lines.set(this.lines.subarray(0, base));
+      columns.set(this.columns.subarray(0, base));
+      this.lines = lines;
+      this.columns = columns;
+    }
+    this.lines.fill(0, base, base + size);
+    this.lines[base] = line;
+    this.columns[base] = column;
+    this.used = base + size;
+    this.targets.push(target);
+    this.schemas.push(schema);
+    this.bases.push(base);
+    return base;
+  }
+
+  /** Records where field `index` of the object with handle `base` starts. */
+  set(base: number, index: number, line: number, column: number): void {
+    this.lines[base + 1 + index] = line;
+    this.columns[base + 1 + index] = column;
   }
 
   /** The start of `target`'s element, or of its child field `key`. */
-  of(target: object | undefined, key = "$"): SourcePos | undefined {
+  of(target: object | undefined, key?: string): SourcePos | undefined {
     if (target === undefined) return undefined;
-    const p = this.map.get(target)?.[key];
-    if (p === undefined) return undefined;
-    return { line: Math.floor(p / COLUMNS), column: p % COLUMNS };
+    const i = this.targets.lastIndexOf(target);
+    if (i < 0) return undefined;
+    const schema = this.schemas[i] as Schema<unknown>;
+    const offset = key === undefined ? 0 : (schema.indexOf[key] ?? -2) + 1;
+    if (offset < 0) return undefined;
+    const at = (this.bases[i] as number) + offset;
+    const line = this.lines[at] ?? 0;
+    if (line === 0) return undefined;
+    return { line, column: this.columns[at] ?? 1 };
   }
 }
 
@@ -70,7 +114,8 @@ const RAW = 3;
 interface Frame {
   kind: number;
   name: string;
-  pos: number;
+  line: number;
+  column: number;
   /** OBJECT: the model object; LIST: its array; RAW: the node being kept. */
   value: unknown;
   schema: Schema<unknown> | undefined;
@@ -78,6 +123,12 @@ interface Frame {
   field: Field | undefined;
   /** TEXT: the object or array that receives the value. */
   holder: Record<string, unknown> | string[] | undefined;
+  /** OBJECT: its handle in Locations; TEXT: its holder's; -1 for none. */
+  rec: number;
+  /** OBJECT: the next field expected, as files mostly keep the standard order. */
+  cursor: number;
+  /** OBJECT: a bit for each field already given, to spot duplicates without a lookup. */
+  seen: number;
   text: string;
   warnedText: boolean;
 }
@@ -87,7 +138,11 @@ const pupilsField = documentSchema.byTag.get("CTFpupilData");
 /** Thrown inside saxes callbacks to unwind a parse that must stop; never escapes the reader. */
 const STOP = Symbol("stop");
 const SLICE = 65_536;
-const WHITESPACE_ONLY = /^\s*$/;
+
+function isBlank(t: string): boolean {
+  for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) > 32) return false;
+  return true;
+}
 
 export class CtfReader {
   private readonly limits: Required<ReaderLimits>;
@@ -96,10 +151,13 @@ export class CtfReader {
     xmlns: false,
   });
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
-  private readonly stack: Frame[] = [];
-  readonly locations = new Locations();
+  // Frames are reused by depth: one allocation per level, not per element.
+  private readonly frames: Frame[] = [];
+  private depth = 0;
+  private readonly locations = new Locations();
   private document: Partial<CtfDocument> | undefined;
-  private tagPos = 0;
+  private tagLine = 0;
+  private tagColumn = 0;
   private bytes = 0;
   private elements = 0;
   private run = 0;
@@ -117,9 +175,6 @@ export class CtfReader {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     const p = this.parser;
-    p.on("opentagstart", (tag) => {
-      this.tagPos = pack(p.line, p.column - tag.name.length - 1);
-    });
     p.on("opentag", (tag) => this.open(tag));
     p.on("closetag", () => this.close());
     p.on("text", (t) => this.text(t));
@@ -138,11 +193,24 @@ export class CtfReader {
         );
       }
     });
-    p.on("error", (err) => {
-      const message = err.message.replace(/^\d+:\d+: /, "");
+    // No "error" handler: saxes then throws, which we catch. One handler more puts the parser
+    // object into V8's slow dictionary mode and reading runs six times slower.
+  }
+
+  private parse(s: string | null): void {
+    try {
+      if (s === null) this.parser.close();
+      else this.parser.write(s);
+    } catch (e) {
+      if (e === STOP || !isSaxesError(e)) throw e;
+      let message = e.message.replace(/^\d+:\d+: /, "");
+      if (message.startsWith("undefined entity")) {
+        message +=
+          " Only &amp; &lt; &gt; &quot; &apos; and character references such as &#233; are allowed.";
+      }
       if (this.document === undefined) this.fatal("xml.not-xml", `the file is not XML: ${message}`);
       this.fatal("xml.malformed", `the XML is not well formed: ${message}`);
-    });
+    }
   }
 
   /** Pupils read so far. */
@@ -177,14 +245,17 @@ export class CtfReader {
       if (this.bytes === 0 && this.document === undefined)
         this.fatal("file.empty", "the file is empty");
       if (this.document === undefined) this.fatal("xml.not-xml", "the file holds no XML element");
-      if (this.stack.length > 0) {
-        const open = this.stack.map((f) => f.name).join(" > ");
+      if (this.depth > 0) {
+        const open = this.frames
+          .slice(0, this.depth)
+          .map((f) => f.name)
+          .join(" > ");
         this.fatal(
           "xml.truncated",
           `the file ends inside ${open}; it may have been cut short in copying`,
         );
       }
-      this.parser.close();
+      this.parse(null);
     } catch (e) {
       if (e !== STOP) throw e;
     }
@@ -211,7 +282,8 @@ export class CtfReader {
       return this.fatal(
         "file.encoding",
         `byte ${byte} (line ${line}) is not UTF-8; CTFs must be saved as UTF-8, not ANSI or Windows-1252`,
-        pack(line, 1),
+        line,
+        1,
       );
     }
   }
@@ -249,7 +321,7 @@ export class CtfReader {
       this.run = s.length - s.lastIndexOf("<") - 1;
     }
     if (this.run > this.limits.maxValueLength) this.tooLong();
-    this.parser.write(s);
+    this.parse(s);
   }
 
   private tooLong(): never {
@@ -260,19 +332,26 @@ export class CtfReader {
   }
 
   /** Reports an error that ends reading; `pos` defaults to where the parser is. */
-  private fatal(code: FindingCode, message: string, pos?: number): never {
+  private fatal(code: FindingCode, message: string, line?: number, column?: number): never {
     if (!this.failed) {
       this.failed = true;
-      const p = pos ?? pack(this.parser.line, this.parser.column + 1);
-      const where = { line: Math.floor(p / COLUMNS), column: p % COLUMNS };
+      const where =
+        line === undefined
+          ? { line: this.parser.line, column: this.parser.column + 1 }
+          : { line, column: column ?? 1 };
       this.flushPupilFindings();
       this.handlers.finding(finding(code, message, where));
     }
     throw STOP;
   }
 
-  private report(code: FindingCode, message: string, pos = this.tagPos): void {
-    const where = { line: Math.floor(pos / COLUMNS), column: pos % COLUMNS };
+  private report(
+    code: FindingCode,
+    message: string,
+    line = this.tagLine,
+    column = this.tagColumn,
+  ): void {
+    const where = { line, column };
     if (this.currentPupil === undefined) {
       this.handlers.finding(finding(code, message, where));
     } else {
@@ -285,7 +364,7 @@ export class CtfReader {
   private flushPupilFindings(): void {
     const upn = this.currentPupil?.upn;
     for (const f of this.pupilFindings) {
-      if (upn && f.pupil) f.pupil.upn = upn;
+      if (upn && f.pupil) f.pupil.upn = detach(upn);
       this.handlers.finding(f);
     }
     this.pupilFindings = [];
@@ -298,50 +377,72 @@ export class CtfReader {
     schema?: Schema<unknown>,
     field?: Field,
   ): Frame {
-    const frame: Frame = {
-      kind,
-      name,
-      pos: this.tagPos,
-      value,
-      schema,
-      field,
-      holder: undefined,
-      text: "",
-      warnedText: false,
-    };
-    this.stack.push(frame);
+    let frame = this.frames[this.depth];
+    if (frame === undefined) {
+      frame = {} as Frame;
+      this.frames.push(frame);
+    }
+    this.depth++;
+    frame.kind = kind;
+    frame.name = name;
+    frame.line = this.tagLine;
+    frame.column = this.tagColumn;
+    frame.value = value;
+    frame.schema = schema;
+    frame.field = field;
+    frame.holder = undefined;
+    frame.rec = -1;
+    frame.cursor = 0;
+    frame.seen = 0;
+    frame.text = "";
+    frame.warnedText = false;
     return frame;
+  }
+
+  private top(): Frame | undefined {
+    return this.depth === 0 ? undefined : this.frames[this.depth - 1];
   }
 
   private open(tag: SaxesTagPlain): void {
     const name = tag.name;
+    // saxes is past the ">" here; for the attribute-free tags of a CTF this is exact.
+    this.tagLine = this.parser.line;
+    this.tagColumn = col1(this.parser.column - name.length - 1);
     if (++this.elements > this.limits.maxElements) {
       this.fatal(
         "xml.limit",
         `the file has more than ${this.limits.maxElements} elements`,
-        this.tagPos,
+        this.tagLine,
+        this.tagColumn,
       );
     }
-    const depth = this.stack.length;
+    const depth = this.depth;
     if (depth >= this.limits.maxDepth) {
       this.fatal(
         "xml.limit",
         `elements are nested more than ${this.limits.maxDepth} deep`,
-        this.tagPos,
+        this.tagLine,
+        this.tagColumn,
       );
     }
-    const top = this.stack[depth - 1];
+    const top = this.top();
     if (top === undefined) {
       if (name !== ROOT_ELEMENT) {
         this.fatal(
           "ctf.root",
           `the root element is <${name}>, not <${ROOT_ELEMENT}>: this is not a CTF`,
-          this.tagPos,
+          this.tagLine,
+          this.tagColumn,
         );
       }
       this.document = {};
-      this.locations.set(this.document, "$", this.tagPos);
-      this.push(OBJECT, name, this.document, documentSchema as Schema<unknown>);
+      const rec = this.locations.record(
+        this.document,
+        documentSchema as Schema<unknown>,
+        this.tagLine,
+        this.tagColumn,
+      );
+      this.push(OBJECT, name, this.document, documentSchema as Schema<unknown>).rec = rec;
       return;
     }
     switch (top.kind) {
@@ -354,7 +455,8 @@ export class CtfReader {
         this.report(
           "element.unknown",
           `<${top.name}> should hold a value but holds <${name}>; it is kept as it is`,
-          top.pos,
+          top.line,
+          top.column,
         );
         top.kind = RAW;
         top.value = { name: top.name, children: [] };
@@ -365,10 +467,27 @@ export class CtfReader {
     }
   }
 
+  /**
+   * The field an element belongs to. Files mostly keep the standard order, so looking ahead from
+   * the last field seen compares a few short strings instead of hashing every tag name.
+   */
+  private fieldFor(top: Frame, name: string): Field | undefined {
+    const schema = top.schema as Schema<unknown>;
+    const fields = schema.fields;
+    for (let i = top.cursor; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      if (f.tag === name) {
+        top.cursor = f.kind === "object" && f.many ? i : i + 1;
+        return f;
+      }
+    }
+    return schema.byTag.get(name);
+  }
+
   private openInObject(top: Frame, tag: SaxesTagPlain): void {
     const name = tag.name;
     const obj = top.value as Record<string, unknown>;
-    const field = (top.schema as Schema<unknown>).byTag.get(name);
+    const field = this.fieldFor(top, name);
     if (field === undefined) {
       if (top.schema !== documentSchema) {
         this.report(
@@ -376,14 +495,20 @@ export class CtfReader {
           `<${name}> is not a known element of <${top.name}>; it is kept as it is`,
         );
       }
-      this.keepRaw(this.extraOf(this.stack.length - 1), tag);
+      this.keepRaw(this.extraOf(this.depth - 1), tag);
       return;
     }
-    const present = obj[field.key] !== undefined;
+    const bit = 1 << field.index;
+    const present = (top.seen & bit) !== 0;
+    top.seen |= bit;
     switch (field.kind) {
       case "text":
         if (present) return this.duplicate(top, tag);
-        this.push(TEXT, name, undefined, undefined, field).holder = obj;
+        {
+          const frame = this.push(TEXT, name, undefined, undefined, field);
+          frame.holder = obj;
+          frame.rec = top.rec;
+        }
         return;
       case "raw":
         if (present) return this.duplicate(top, tag);
@@ -395,8 +520,8 @@ export class CtfReader {
         if (!field.many) obj[field.key] = child;
         else if (present) (obj[field.key] as unknown[]).push(child);
         else obj[field.key] = [child];
-        this.locations.set(child, "$", this.tagPos);
-        this.push(OBJECT, name, child, field.schema);
+        const rec = this.locations.record(child, field.schema, this.tagLine, this.tagColumn);
+        this.push(OBJECT, name, child, field.schema).rec = rec;
         return;
       }
       default: {
@@ -405,7 +530,7 @@ export class CtfReader {
         if (!present) {
           // The pupils are handed out one by one, never gathered here.
           if (field !== pupilsField) obj[field.key] = items;
-          this.locations.set(obj, field.key, this.tagPos);
+          if (top.rec >= 0) this.locations.set(top.rec, field.index, this.tagLine, this.tagColumn);
         }
         this.push(LIST, name, items, undefined, field);
       }
@@ -420,7 +545,7 @@ export class CtfReader {
         "element.unknown",
         `<${tag.name}> does not belong in <${top.name}>; it is kept as it is`,
       );
-      this.keepRaw(this.extraOf(this.stack.length - 1), tag);
+      this.keepRaw(this.extraOf(this.depth - 1), tag);
       return;
     }
     const items = top.value as unknown[];
@@ -429,13 +554,14 @@ export class CtfReader {
       return;
     }
     const child: Record<string, unknown> = {};
-    this.locations.set(child, "$", this.tagPos);
     if (field === pupilsField) {
       this.currentPupil = child as Pupil;
+      this.locations.reset();
     } else {
       items.push(child);
     }
-    this.push(OBJECT, tag.name, child, field.schema);
+    const rec = this.locations.record(child, field.schema, this.tagLine, this.tagColumn);
+    this.push(OBJECT, tag.name, child, field.schema).rec = rec;
   }
 
   private duplicate(top: Frame, tag: SaxesTagPlain): void {
@@ -443,13 +569,13 @@ export class CtfReader {
       "element.duplicate",
       `<${top.name}> has <${tag.name}> more than once; the first is used, the rest kept`,
     );
-    this.keepRaw(this.extraOf(this.stack.length - 1), tag);
+    this.keepRaw(this.extraOf(this.depth - 1), tag);
   }
 
   /** The `extra` list of the nearest model object at or below stack index `i`. */
   private extraOf(i: number): XmlNode[] {
     for (let j = i; j >= 0; j--) {
-      const f = this.stack[j] as Frame;
+      const f = this.frames[j] as Frame;
       if (f.kind === OBJECT) {
         const obj = f.value as { extra?: XmlNode[] };
         if (obj.extra === undefined) obj.extra = [];
@@ -473,22 +599,23 @@ export class CtfReader {
   }
 
   private text(t: string): void {
-    const top = this.stack[this.stack.length - 1];
+    const top = this.top();
     if (top === undefined) return;
     if (top.kind === TEXT || top.kind === RAW) {
       top.text += t;
-    } else if (!top.warnedText && !WHITESPACE_ONLY.test(t)) {
+    } else if (!top.warnedText && !isBlank(t)) {
       top.warnedText = true;
       this.report(
         "xml.stray-text",
         `text inside <${top.name}> where only elements belong is ignored`,
-        top.pos,
+        top.line,
+        top.column,
       );
     }
   }
 
   private close(): void {
-    const frame = this.stack.pop() as Frame;
+    const frame = this.frames[--this.depth] as Frame;
     if (frame.kind === TEXT) {
       const value = this.value(frame);
       const field = frame.field as Field;
@@ -497,7 +624,7 @@ export class CtfReader {
       } else {
         const holder = frame.holder as Record<string, unknown>;
         holder[field.key] = value;
-        this.locations.set(holder, field.key, frame.pos);
+        if (frame.rec >= 0) this.locations.set(frame.rec, field.index, frame.line, frame.column);
       }
     } else if (frame.kind === RAW) {
       const node = frame.value as XmlNode;
@@ -512,12 +639,13 @@ export class CtfReader {
     const raw = frame.text;
     const value = raw.trim();
     if (value === "") {
-      this.report("value.empty", `<${frame.name}> is empty`, frame.pos);
+      this.report("value.empty", `<${frame.name}> is empty`, frame.line, frame.column);
     } else if (value.length !== raw.length) {
       this.report(
         "value.spaces",
         `<${frame.name}> has spaces around "${value}"; they are trimmed`,
-        frame.pos,
+        frame.line,
+        frame.column,
       );
     }
     return value;
@@ -532,11 +660,16 @@ export class CtfReader {
       this.handlers.pupil?.(value as Pupil, this.pupilCount, this.locations);
       return;
     }
-    const parent = this.stack[this.stack.length - 1];
+    const parent = this.top();
     if (parent?.value === this.document && value === this.document?.header) {
       this.handlers.header?.(value as Header, this.locations);
     }
   }
+}
+
+/** saxes reports faults as plain Errors whose message starts with the line and column. */
+function isSaxesError(e: unknown): e is Error {
+  return e instanceof Error && e.constructor === Error && /^\d+:\d+: /.test(e.message);
 }
 
 function rawNode(tag: SaxesTagPlain): XmlNode {

@@ -43,6 +43,8 @@ export type Field = (
   | ObjectListField<unknown>
 ) & {
   key: string;
+  /** Position in the schema's fields; the reader keeps per-field state by it. */
+  index: number;
 };
 
 type FieldFor<V> =
@@ -63,6 +65,8 @@ export interface Schema<T> {
   readonly fields: readonly Field[];
   /** Every element name a child may have (tags and aliases), to its field. */
   readonly byTag: ReadonlyMap<string, Field>;
+  /** Each field's index by its model key. */
+  readonly indexOf: Readonly<Record<string, number>>;
   /** Only for type inference; never set. */
   readonly model?: T;
 }
@@ -70,8 +74,10 @@ export interface Schema<T> {
 export function schema<T>(name: string, fields: FieldsOf<T>): Schema<T> {
   const list: Field[] = [];
   const byTag = new Map<string, Field>();
+  const indexOf: Record<string, number> = {};
   for (const [key, spec] of Object.entries(fields) as [string, Field][]) {
-    const field = { ...spec, key } as Field;
+    const field = { ...spec, key, index: list.length } as Field;
+    indexOf[key] = field.index;
     list.push(field);
     for (const tag of [field.tag, ...(field.kind === "text" ? (field.aliases ?? []) : [])]) {
       if (byTag.has(tag)) throw new Error(`schema ${name}: ${tag} used twice`);
@@ -79,7 +85,8 @@ export function schema<T>(name: string, fields: FieldsOf<T>): Schema<T> {
     }
     if (field.kind === "text" && field.before25 !== undefined) byTag.set(field.before25, field);
   }
-  return { name, fields: list, byTag };
+  if (list.length > 30) throw new Error(`schema ${name}: the reader tracks at most 30 fields`);
+  return { name, fields: list, byTag, indexOf };
 }
 
 export const text = (tag: string, ...aliases: string[]): TextField =>

@@ -46,3 +46,9 @@ export function pupilXml(inner = "", base = true): string {
     : "";
   return `<Pupil>${core}${inner}</Pupil>`;
 }
+
+/** The document of a read that must have succeeded. */
+export function documentOf(r: { document?: CtfDocument; findings: unknown[] }): CtfDocument {
+  if (r.document === undefined) throw new Error(`no document: ${JSON.stringify(r.findings)}`);
+  return r.document;
+}

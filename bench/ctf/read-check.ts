@@ -1,0 +1,120 @@
+/**
+ * ctf.read_check: MB/s to read and check a generated 100 MB CTF against saxes merely
+ * tokenising the same bytes, in the same run; and peak memory for a 1 MB and a 100 MB file.
+ */
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateHeader, generatePupils } from "../../src/ctf/generator.js";
+import { CtfWriter } from "../../src/ctf/writer.js";
+import type { BenchResult } from "../result.js";
+import { runWorker } from "../worker.js";
+
+const ROUNDS = 3;
+
+async function writeCtfOfSize(path: string, bytes: number, seed: number): Promise<void> {
+  const options = { from: "8231234", to: "8235678", pupils: Number.MAX_SAFE_INTEGER, seed };
+  const header = generateHeader({ ...options, pupils: 1 });
+  const out = createWriteStream(path);
+  let written = 0;
+  const writer = new CtfWriter((s) => {
+    written += Buffer.byteLength(s);
+    out.write(s);
+  }, header);
+  for (const pupil of generatePupils(options, header)) {
+    if (written >= bytes) break;
+    writer.pupil(pupil);
+    if (out.writableNeedDrain) await once(out, "drain");
+  }
+  writer.end();
+  out.end();
+  await once(out, "finish");
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+interface Sample {
+  seconds: number;
+  bytes: number;
+  maxRssMb: number;
+}
+
+export async function readCheck(log: (line: string) => void): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), "s2s-bench-"));
+  try {
+    const big = join(dir, "8231234_CTF_8235678_001.XML");
+    const small = join(dir, "8231234_CTF_8235678_002.XML");
+    log("generating a 100 MB and a 1 MB CTF of synthetic pupils...");
+    await writeCtfOfSize(big, 100 * 1024 * 1024, 1);
+    await writeCtfOfSize(small, 1024 * 1024, 2);
+
+    const ours: number[] = [];
+    const bare: number[] = [];
+    let bigRss = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const t = await runWorker<Sample>("ctf/read-worker.ts", ["tokenise", big]);
+      const r = await runWorker<Sample>("ctf/read-worker.ts", ["read", big]);
+      bare.push(t.bytes / 1e6 / t.seconds);
+      ours.push(r.bytes / 1e6 / r.seconds);
+      bigRss = Math.max(bigRss, r.maxRssMb);
+      log(
+        `round ${round + 1}: read+check ${ours.at(-1)?.toFixed(1)} MB/s, saxes ${bare.at(-1)?.toFixed(1)} MB/s`,
+      );
+    }
+    const smallRss = (await runWorker<Sample>("ctf/read-worker.ts", ["read", small])).maxRssMb;
+    const value = median(ours);
+    const baseline = median(bare);
+    const results: BenchResult[] = [
+      {
+        name: "ctf.read_check",
+        value,
+        unit: "MB/s",
+        baseline: "saxes tokenise",
+        baseline_value: baseline,
+        ratio: value / baseline,
+        goal: "ratio >= 0.8",
+      },
+      {
+        name: "ctf.read_check.peak_memory_100mb",
+        value: bigRss,
+        unit: "MB",
+        baseline: "peak memory for a 1 MB file",
+        baseline_value: smallRss,
+        ratio: bigRss / smallRss,
+        goal: `no more than 64 MB above the 1 MB file's (is ${(bigRss - smallRss).toFixed(1)} MB above)`,
+      },
+    ];
+    const lint = xmllint(big);
+    if (lint !== undefined) {
+      results.push({
+        name: "ctf.read_check.vs_xmllint",
+        value,
+        unit: "MB/s",
+        baseline: "xmllint --stream --noout",
+        baseline_value: lint,
+        ratio: value / lint,
+      });
+    } else log("xmllint is not installed: no second baseline (apt-get install libxml2-utils)");
+    return results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function xmllint(file: string): number | undefined {
+  try {
+    execFileSync("xmllint", ["--version"], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+  const runs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = performance.now();
+    execFileSync("xmllint", ["--stream", "--noout", file], { stdio: "ignore" });
+    runs.push((100 * 1024 * 1024) / 1e6 / ((performance.now() - start) / 1000));
+  }
+  return median(runs);
+}

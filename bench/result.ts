@@ -1,0 +1,11 @@
+/** One line of `npm run bench -- --json`. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: string;
+  baseline_value: number;
+  ratio: number;
+  /** The goal in words, for the human report. */
+  goal?: string;
+}
