@@ -32,7 +32,7 @@ export interface SourcePos {
 }
 
 // Lines and columns stay small integers, so recording one never allocates.
-const col1 = (column: number) => (column < 1 ? 1 : column);
+const col1 = (column: number) => Math.max(column, 1);
 
 /**
  * Where each element of a model object started in the file, for the objects of the current
