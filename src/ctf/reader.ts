@@ -190,6 +190,9 @@ export class CtfReader {
         this.report(
           "xml.encoding-declared",
           `the file declares encoding "${decl.encoding}"; it is read as UTF-8`,
+          // The declaration always opens the file.
+          1,
+          1,
         );
       }
     });
