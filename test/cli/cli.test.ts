@@ -1,0 +1,177 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { simsFixtures } from "../helpers/fixtures.js";
+
+async function s2s(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+const tmp = () => mkdtemp(join(tmpdir(), "s2s-cli-"));
+
+describe("s2s upn check", () => {
+  it("exits 0 when all are valid and 1 when any is not, saying which", async () => {
+    expect(await s2s("upn", "check", "H801200001001", "G80120000101A")).toMatchObject({
+      code: 0,
+      out: "H801200001001: valid\nG80120000101A: valid (temporary)\n",
+    });
+    const bad = await s2s("upn", "check", "H801200001001", "Z801200001001");
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(
+      "Z801200001001: invalid: UPN Z801200001001 fails its check letter (expected H)",
+    );
+  });
+});
+
+describe("s2s ctf validate", () => {
+  it("prints findings like a compiler and exits 0 for the SIMS fixtures (warnings only)", async () => {
+    const files = simsFixtures();
+    const r = await s2s("ctf", "validate", ...files);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /y7_partial\.xml:24:1: warning pupil\.upn\.invalid: UPN J933207636549 fails its check letter \(expected T\)/,
+    );
+    expect(r.out).toMatch(/y12\.xml: 1 pupil, 0 errors, \d+ warnings\n/);
+  });
+
+  it("exits 1 when a file has errors, and reports a missing file as one", async () => {
+    const dir = await tmp();
+    const broken = join(dir, "8231234_CTF_8235678_001.XML");
+    await writeFile(
+      broken,
+      "<CTfile><Header><CTFversion>25.0</CTFversion></Header><CTFpupilData><Pupil><Surname>A</Surname></Pupil>",
+    );
+    const r = await s2s("ctf", "validate", broken, join(dir, "missing.xml"));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${broken}:1:`);
+    expect(r.out).toContain("error xml.truncated");
+    expect(r.out).toContain(
+      "missing.xml: error file.unreadable: cannot read the file: no such file",
+    );
+  });
+
+  it("prints one JSON object per file with --json", async () => {
+    const [file] = simsFixtures().filter((f) => f.endsWith("y7_partial.xml"));
+    const r = await s2s("ctf", "validate", "--json", file as string);
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ file, valid: true, pupils: 1, errors: [] });
+    expect(lines[0].warnings).toContainEqual({
+      code: "pupil.upn.invalid",
+      message: expect.stringContaining("J933207636549"),
+      line: 24,
+      column: 1,
+      pupil: { position: 1, upn: "J933207636549" },
+    });
+  });
+});
+
+describe("s2s ctf generate and inspect", () => {
+  it("writes the next numbered file into a folder, which then validates clean", async () => {
+    const dir = await tmp();
+    const args = [
+      "ctf",
+      "generate",
+      "--pupils",
+      "4",
+      "--from",
+      "8231234",
+      "--to",
+      "8235678",
+      "--seed",
+      "3",
+      "--out",
+      dir,
+    ];
+    const first = await s2s(...args);
+    const second = await s2s(...args);
+    expect(first.out.trim()).toBe(join(dir, "8231234_CTF_8235678_001.XML"));
+    expect(second.out.trim()).toBe(join(dir, "8231234_CTF_8235678_002.XML"));
+    expect((await readdir(dir)).sort()).toEqual([
+      "8231234_CTF_8235678_001.XML",
+      "8231234_CTF_8235678_002.XML",
+    ]);
+    const v = await s2s("ctf", "validate", join(dir, "8231234_CTF_8235678_001.XML"));
+    expect(v).toMatchObject({ code: 0 });
+    expect(v.out).toContain("4 pupils, 0 errors, 0 warnings");
+  });
+
+  it("writes to stdout without --out, in the version asked for", async () => {
+    const r = await s2s(
+      "ctf",
+      "generate",
+      "--pupils",
+      "1",
+      "--from",
+      "8231234",
+      "--to",
+      "XXXXXXX",
+      "--version",
+      "19.0",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("<CTFversion>19.0</CTFversion>");
+    expect(r.out).toContain("<LEA>XXX</LEA>");
+    expect(r.out).toContain("<Gender>");
+  });
+
+  it("says what is wrong with its options, with exit code 2", async () => {
+    const lost = await s2s(
+      "ctf",
+      "generate",
+      "--pupils",
+      "2",
+      "--from",
+      "8231234",
+      "--to",
+      "XXXXXXX",
+    );
+    expect(lost).toMatchObject({ code: 2, err: expect.stringContaining("exactly one pupil") });
+    const missing = await s2s("ctf", "generate", "--pupils", "2");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("--from");
+    expect(
+      (await s2s("ctf", "generate", "--pupils", "two", "--from", "8231234", "--to", "8235678")).err,
+    ).toContain("whole number");
+    expect((await s2s("nonsense")).code).toBe(2);
+  });
+
+  it("shows the header and a line per pupil", async () => {
+    const [file] = simsFixtures().filter((f) => f.endsWith("y7_2_students.xml"));
+    const r = await s2s("ctf", "inspect", file as string);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("From:       Stickland's CE VA Primary (8383321, URN 113799)");
+    expect(r.out).toMatch(/1 {2}G335311012004 {2}Richie, Lionel\s+2008-11-13 {2}M {4}6/);
+    expect(r.out).toContain("2 pupils; 0 errors, 7 warnings");
+  });
+});
+
+describe("the installed command", () => {
+  it("runs from bin/s2s.js with --help listing every command", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(import.meta.dirname, "../../bin/s2s.js"),
+      "--help",
+    ]);
+    expect(stdout).toContain("ctf");
+    expect(stdout).toContain("upn");
+    const ctfHelp = await promisify(execFile)(process.execPath, [
+      join(import.meta.dirname, "../../bin/s2s.js"),
+      "ctf",
+      "--help",
+    ]);
+    for (const cmd of ["validate", "inspect", "generate"]) expect(ctfHelp.stdout).toContain(cmd);
+    const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
+    for (const cmd of ["s2s ctf validate", "s2s ctf inspect", "s2s ctf generate", "s2s upn check"])
+      expect(readme).toContain(cmd);
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * Ends every run with a plain "tests: N passed, N failed, N skipped" line that CI can read, and
+ * names every skipped test loudly, so a run that skipped the database or browser half says so.
+ */
+import type { Reporter, TestModule } from "vitest/node";
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    let passed = 0;
+    let failed = 0;
+    const skipped: string[] = [];
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const state = t.result().state;
+        if (state === "passed") passed++;
+        else if (state === "failed") failed++;
+        else if (state === "skipped")
+          skipped.push(`${m.moduleId.replace(`${process.cwd()}/`, "")} > ${t.fullName}`);
+      }
+      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
+    }
+    const out: string[] = [];
+    if (skipped.length > 0) {
+      out.push("", `SKIPPED ${skipped.length} test(s):`, ...skipped.map((s) => `  - ${s}`));
+    }
+    out.push("", `tests: ${passed} passed, ${failed} failed, ${skipped.length} skipped`, "");
+    process.stdout.write(out.join("\n"));
+  }
+}
