@@ -13,7 +13,7 @@ import { CtfWriter } from "../../src/ctf/writer.js";
 import type { BenchResult } from "../result.js";
 import { runWorker } from "../worker.js";
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 async function writeCtfOfSize(path: string, bytes: number, seed: number): Promise<void> {
   const options = { from: "8231234", to: "8235678", pupils: Number.MAX_SAFE_INTEGER, seed };
