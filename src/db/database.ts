@@ -1,0 +1,160 @@
+/**
+ * The one way into the database: Kysely over PostgreSQL when a URL is given, over PGlite in the
+ * data folder when not. Both return the same JavaScript types (int8 as number, date as
+ * "YYYY-MM-DD", timestamptz as Date), so nothing above this file knows which it has.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { fuzzystrmatch } from "@electric-sql/pglite/contrib/fuzzystrmatch";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from "kysely";
+import pg from "pg";
+import { PglitePool } from "./pglite-pool.js";
+import type { DB } from "./schema.js";
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+
+/** What pg-boss needs: run one statement. */
+export interface SqlRunner {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+export interface Database extends SqlRunner {
+  kind: "pglite" | "postgres";
+  db: Db;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; PGlite when absent. */
+  url?: string;
+  /** PGlite's folder; in memory when absent. */
+  pgliteDir?: string;
+}
+
+/** Another process holds the PGlite folder. */
+export class DatabaseLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `the database in ${dir} is in use by another S2S process (pid ${pid}). PGlite is one process's ` +
+        "database: stop that process first, or do admin work through the running hub's API, " +
+        "or set DATABASE_URL to use PostgreSQL.",
+    );
+    this.name = "DatabaseLockedError";
+  }
+}
+
+const DATE = 1082;
+const INT8 = 20;
+
+/** Runs a statement inside a Kysely transaction, for pg-boss calls that must share it. */
+export function runnerFor(trx: Tx): SqlRunner {
+  return {
+    async executeSql(text, values = []) {
+      const r = await trx.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: r.rows as Record<string, unknown>[] };
+    },
+  };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url !== undefined) return openPostgres(options.url);
+  return openPglite(options.pgliteDir);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === INT8) return (v: string) => Number(v);
+        if (oid === DATE) return (v: string) => v;
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not take the process down.
+  pool.on("error", () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: "postgres",
+    db,
+    async executeSql(text, values = []) {
+      const r = await pool.query(text, values as unknown[]);
+      return { rows: r.rows };
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPglite(dir: string | undefined): Promise<Database> {
+  const unlock = dir === undefined ? () => {} : lockFolder(dir);
+  try {
+    const pglite = await PGlite.create({
+      ...(dir === undefined ? {} : { dataDir: dir }),
+      extensions: { pg_trgm, fuzzystrmatch },
+      parsers: { [DATE]: (v: string) => v },
+    });
+    const pool = new PglitePool(pglite);
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }),
+    });
+    return {
+      kind: "pglite",
+      db,
+      async executeSql(text, values = []) {
+        const r = await pool.query(text, values);
+        return { rows: r.rows };
+      },
+      async close() {
+        try {
+          await db.destroy();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+/** Claims the folder for this process, or says which process has it. A dead owner's claim lapses. */
+function lockFolder(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "s2s.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(path, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DatabaseLockedError(dir, pid);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`cannot lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

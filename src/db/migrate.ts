@@ -1,0 +1,37 @@
+/**
+ * Brings the schema up to date. Safe to run twice and from two processes at once: an advisory
+ * lock lets one process migrate while the other waits, then finds nothing left to do.
+ */
+import { type Kysely, sql } from "kysely";
+import { MIGRATIONS } from "./migrations/index.js";
+import type { DB } from "./schema.js";
+
+// An arbitrary key that names "S2S migrations" among advisory locks.
+const LOCK_KEY = 5_252_001;
+
+export async function migrate(db: Kysely<DB>): Promise<number[]> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${LOCK_KEY})`.execute(conn);
+    try {
+      await sql`create table if not exists s2s_migrations (
+        id integer primary key,
+        name text not null,
+        applied_at timestamptz not null default now()
+      )`.execute(conn);
+      const done = await sql<{ id: number }>`select id from s2s_migrations`.execute(conn);
+      const applied = new Set(done.rows.map((r) => Number(r.id)));
+      const ran: number[] = [];
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.id)) continue;
+        await conn.transaction().execute(async (trx) => {
+          await sql.raw(m.sql).execute(trx);
+          await sql`insert into s2s_migrations (id, name) values (${m.id}, ${m.name})`.execute(trx);
+        });
+        ran.push(m.id);
+      }
+      return ran;
+    } finally {
+      await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(conn);
+    }
+  });
+}

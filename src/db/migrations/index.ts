@@ -1,0 +1,12 @@
+import directory from "./0001_directory.js";
+import accounts from "./0002_accounts.js";
+import transfers from "./0003_transfers.js";
+import mail from "./0004_mail.js";
+
+/** Numbered, forward-only: never edit one that has shipped; add the next. */
+export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
+  { id: 1, name: "directory", sql: directory },
+  { id: 2, name: "accounts", sql: accounts },
+  { id: 3, name: "transfers", sql: transfers },
+  { id: 4, name: "mail", sql: mail },
+];

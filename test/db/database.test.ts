@@ -1,0 +1,111 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, DatabaseLockedError, openDatabase } from "../../src/db/database.js";
+import { migrate } from "../../src/db/migrate.js";
+import { MIGRATIONS } from "../../src/db/migrations/index.js";
+import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`database on ${target.name}`, () => {
+    let database: Database;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      ({ database, drop } = await target.fresh());
+    });
+    afterAll(() => drop?.());
+
+    it("migrates once; a second run finds nothing to do", async () => {
+      expect(await migrate(database.db)).toEqual([]);
+      const rows = await sql<{ id: number }>`select id from s2s_migrations order by id`.execute(
+        database.db,
+      );
+      expect(rows.rows.map((r) => Number(r.id))).toEqual(MIGRATIONS.map((m) => m.id));
+    });
+
+    it("returns the same types on either database", async () => {
+      const r = await sql<{ n: number; d: string; t: Date; j: unknown }>`
+        select count(*) as n, '2020-01-02'::date as d, now() as t, '{"a":1}'::jsonb as j`.execute(
+        database.db,
+      );
+      expect(r.rows[0]).toEqual({ n: 1, d: "2020-01-02", t: expect.any(Date), j: { a: 1 } });
+    });
+
+    it("keeps a transaction's work from others until it commits", async () => {
+      await database.db
+        .insertInto("local_authorities")
+        .values({ code: "999", name: "Before", email: null })
+        .execute();
+      let inside!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        inside = resolve;
+      });
+      const trx = database.db.transaction().execute(async (t) => {
+        await t
+          .updateTable("local_authorities")
+          .set({ name: "During" })
+          .where("code", "=", "999")
+          .execute();
+        inside();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await t
+          .updateTable("local_authorities")
+          .set({ name: "After" })
+          .where("code", "=", "999")
+          .execute();
+      });
+      await gate;
+      const seen = await database.db
+        .selectFrom("local_authorities")
+        .select("name")
+        .where("code", "=", "999")
+        .executeTakeFirstOrThrow();
+      await trx;
+      expect(["Before", "After"]).toContain(seen.name);
+      const after = await database.db
+        .selectFrom("local_authorities")
+        .select("name")
+        .where("code", "=", "999")
+        .executeTakeFirstOrThrow();
+      expect(after.name).toBe("After");
+    });
+  });
+}
+
+describe("PGlite in a data folder", () => {
+  it("refuses a second process's claim with a message that says what to do", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-db-"));
+    const first = await openDatabase({ pgliteDir: join(dir, "pglite") });
+    await migrate(first.db);
+    await first.close();
+    // Pretend a live process (this test runner's parent) holds the folder.
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(dir, "pglite", "s2s.lock"), String(process.ppid));
+    const err = await openDatabase({ pgliteDir: join(dir, "pglite") }).catch((e) => e);
+    expect(err).toBeInstanceOf(DatabaseLockedError);
+    expect(err.message).toMatch(/in use by another S2S process .*stop that process first/);
+    // A claim left by a process that has died lapses, and the data is still there.
+    await writeFile(join(dir, "pglite", "s2s.lock"), "999999999");
+    const again = await openDatabase({ pgliteDir: join(dir, "pglite") });
+    expect(await migrate(again.db)).toEqual([]);
+    await again.close();
+  }, 60_000);
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)("PostgreSQL shared by two processes", () => {
+  it("migrates from two connections at once without error, each migration once", async () => {
+    const { url, drop } = await freshPostgresUrl();
+    const a = await openDatabase({ url });
+    const b = await openDatabase({ url });
+    try {
+      const [ra, rb] = await Promise.all([migrate(a.db), migrate(b.db)]);
+      expect([...ra, ...rb].sort()).toEqual(MIGRATIONS.map((m) => m.id));
+    } finally {
+      await a.close();
+      await b.close();
+      await drop();
+    }
+  });
+});
