@@ -1,6 +1,7 @@
 /** The `s2s` command line: thin shells over the modules, so scripts can rely on exit codes. */
 import { Command, CommanderError } from "commander";
 import { ctfCommands } from "./ctf.js";
+import { hubCommands } from "./hub.js";
 import { CliError, type CliIo } from "./io.js";
 import { upnCommands } from "./upn.js";
 
@@ -16,6 +17,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .showHelpAfterError("(run with --help for usage)");
   ctfCommands(program, io, setExit);
   upnCommands(program, io, setExit);
+  hubCommands(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;

@@ -1,0 +1,183 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { configFromEnv, type HubConfig } from "../config.js";
+import { DatabaseLockedError } from "../db/database.js";
+import { createToken, createUser } from "../hub/accounts.js";
+import type { HubContext, JobQueue } from "../hub/context.js";
+import { HubError } from "../hub/errors.js";
+import { importGias } from "../hub/establishments.js";
+import { openContextParts, type Role, startHub } from "../service.js";
+import { CliError, type CliIo } from "./io.js";
+
+// Admin commands change the directory and accounts only; they never queue background work.
+const noJobs: JobQueue = {
+  checkUpload: () => Promise.reject(new Error("the admin command line does not queue jobs")),
+  wake: () => {},
+};
+
+function configFrom(opts: { data?: string; port?: number }): HubConfig {
+  return configFromEnv(process.env, {
+    ...(opts.data ? { dataDir: opts.data } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  });
+}
+
+async function withContext<T>(
+  opts: { data?: string },
+  fn: (ctx: HubContext) => Promise<T>,
+): Promise<T> {
+  const config = configFrom(opts);
+  let parts: Awaited<ReturnType<typeof openContextParts>>;
+  try {
+    parts = await openContextParts(config);
+  } catch (e) {
+    if (e instanceof DatabaseLockedError) throw new CliError(e.message);
+    throw e;
+  }
+  try {
+    return await fn({
+      db: parts.database.db,
+      store: parts.store,
+      jobs: noJobs,
+      config,
+      clock: () => new Date(),
+    });
+  } catch (e) {
+    if (e instanceof HubError) throw new CliError(e.message, 1);
+    throw e;
+  } finally {
+    await parts.database.close();
+  }
+}
+
+export function hubCommands(program: Command, io: CliIo): void {
+  const hub = program.command("hub").description("the national transfer service");
+  hub
+    .command("serve")
+    .description("run the hub (web pages, API and background work)")
+    .option("--port <port>", "port to listen on (PORT, default 3000)", (v) => Number(v))
+    .option("--data <dir>", "data folder (S2S_DATA_DIR, default ./data)")
+    .option("--demo", "on first run, create demo schools, LAs and users")
+    .option("--role <role>", "web, worker or all", "all")
+    .action(async (opts: { port?: number; data?: string; demo?: boolean; role: string }) => {
+      if (!["web", "worker", "all"].includes(opts.role))
+        throw new CliError("--role is web, worker or all");
+      const config = configFrom(opts);
+      let running: Awaited<ReturnType<typeof startHub>>;
+      try {
+        running = await startHub(config, {
+          role: opts.role as Role,
+          demo: opts.demo === true,
+          logger: { level: "info" },
+          log: { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} },
+        });
+      } catch (e) {
+        if (e instanceof DatabaseLockedError) throw new CliError(e.message);
+        throw e;
+      }
+      const db = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;
+      io.out(`S2S hub (${opts.role}) on ${running.url ?? "no web role"} using ${db}\n`);
+      io.out(`Mail: ${config.smtpUrl ? "SMTP" : `files in ${config.dataDir}/outbox`}\n`);
+      if (running.firstRun.admin) {
+        io.out(
+          `\nFirst run: administrator "${running.firstRun.admin.username}", password ${running.firstRun.admin.password}\n`,
+        );
+        io.out("This password is shown once. Sign in and change it.\n");
+      }
+      if (running.firstRun.demo) {
+        io.out("\nDemo sign-ins (demo data only):\n");
+        for (const d of running.firstRun.demo)
+          io.out(
+            `  ${d.username.padEnd(14)} ${d.password}  ${d.role.padEnd(6)} ${d.organisation}\n`,
+          );
+      }
+      if (running.url) io.out(`\nAPI documentation: ${running.url}/api/docs\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      io.out("stopping...\n");
+      await running.stop();
+    });
+
+  const admin = hub
+    .command("admin")
+    .description("directory, users and tokens (stop a PGlite hub first, or use its API)");
+  admin
+    .command("establishments")
+    .description("the directory of establishments")
+    .command("import")
+    .description("import or update from the GIAS all-establishment CSV")
+    .argument("<file>", "the GIAS CSV")
+    .option("--data <dir>", "data folder")
+    .action(async (file: string, opts: { data?: string }) => {
+      const bytes = await readFile(file).catch(() => {
+        throw new CliError(`cannot read ${file}`);
+      });
+      const report = await withContext(opts, (ctx) => importGias(ctx, null, bytes));
+      io.out(
+        `${report.added} added, ${report.updated} updated, ${report.skipped.length} skipped\n`,
+      );
+      for (const s of report.skipped.slice(0, 50)) io.out(`  line ${s.line}: ${s.reason}\n`);
+      if (report.skipped.length > 50) io.out(`  ... and ${report.skipped.length - 50} more\n`);
+    });
+
+  admin
+    .command("users")
+    .description("user accounts")
+    .command("create")
+    .description("create a user; prints a generated password unless --password-stdin")
+    .requiredOption("--username <u>", "username")
+    .requiredOption("--role <role>", "school, la or admin")
+    .requiredOption("--email <e>", "e-mail address")
+    .option("--establishment <laestab>", "the school (role school)")
+    .option("--la <code>", "the local authority (role la)")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--data <dir>", "data folder")
+    .action(
+      async (opts: {
+        username: string;
+        role: string;
+        email: string;
+        establishment?: string;
+        la?: string;
+        passwordStdin?: boolean;
+        data?: string;
+      }) => {
+        if (!["school", "la", "admin"].includes(opts.role))
+          throw new CliError("--role is school, la or admin");
+        const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, "") : undefined;
+        const { user, password: used } = await withContext(opts, (ctx) =>
+          createUser(ctx, null, {
+            username: opts.username,
+            email: opts.email,
+            role: opts.role as "school" | "la" | "admin",
+            ...(opts.establishment ? { establishment: opts.establishment } : {}),
+            ...(opts.la ? { laCode: opts.la } : {}),
+            ...(password !== undefined ? { password } : {}),
+          }),
+        );
+        io.out(`created ${user.role} user ${user.username}\n`);
+        if (password === undefined) io.out(`password: ${used}\n`);
+      },
+    );
+
+  admin
+    .command("tokens")
+    .description("API tokens")
+    .command("create")
+    .description("issue an API token; prints the token alone on standard output")
+    .requiredOption("--username <u>", "whose token")
+    .option("--data <dir>", "data folder")
+    .action(async (opts: { username: string; data?: string }) => {
+      const { token } = await withContext(opts, (ctx) => createToken(ctx, null, opts.username));
+      io.out(`${token}\n`);
+    });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,73 @@
+/** The append-only audit trail: who did what, when, from where. Nothing here updates or deletes. */
+import type { Db, Tx } from "../db/database.js";
+import { organisationOf, type Principal } from "./context.js";
+
+export type AuditAction =
+  | "sign-in"
+  | "sign-in.failed"
+  | "sign-out"
+  | "upload"
+  | "transfer.checked"
+  | "pupils.view"
+  | "download"
+  | "reject"
+  | "remove"
+  | "redirect"
+  | "search"
+  | "expire"
+  | "purge"
+  | "user.create"
+  | "user.disable"
+  | "user.password-reset"
+  | "token.create"
+  | "token.revoke"
+  | "establishments.import"
+  | "establishment.update"
+  | "correction.report";
+
+export interface AuditEntry {
+  action: AuditAction;
+  target?: string;
+  detail?: Record<string, unknown>;
+  /** For events with no signed-in principal (a failed sign-in, a job). */
+  username?: string;
+  ip?: string;
+}
+
+export async function audit(db: Db | Tx, who: Principal | null, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto("audit_events")
+    .values({
+      user_id: who?.userId ?? null,
+      username: who?.username ?? entry.username ?? null,
+      organisation: who ? organisationOf(who) : null,
+      action: entry.action,
+      target: entry.target ?? null,
+      ip: who?.ip ?? entry.ip ?? null,
+      detail: JSON.stringify(entry.detail ?? {}),
+    })
+    .execute();
+}
+
+export interface AuditQuery {
+  username?: string;
+  organisation?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+}
+
+export async function readAudit(db: Db, q: AuditQuery) {
+  let query = db
+    .selectFrom("audit_events")
+    .selectAll()
+    .orderBy("id", "desc")
+    .limit(Math.min(q.limit ?? 100, 1000));
+  if (q.username) query = query.where("username", "=", q.username);
+  if (q.organisation) query = query.where("organisation", "=", q.organisation);
+  if (q.action) query = query.where("action", "=", q.action);
+  if (q.from) query = query.where("at", ">=", q.from);
+  if (q.to) query = query.where("at", "<", q.to);
+  return query.execute();
+}

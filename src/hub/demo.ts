@@ -1,0 +1,101 @@
+/**
+ * Demo data for `npm start`: two local authorities with schools, and a user of each kind. The
+ * names and addresses are invented; the passwords are printed at start and are for demos only.
+ */
+
+import { createUser } from "./accounts.js";
+import type { HubContext } from "./context.js";
+import { upsertEstablishment } from "./establishments.js";
+
+const LAS = [
+  {
+    code: "823",
+    name: "Northshire",
+    schools: [
+      ["8231234", "Brookfield Primary School"],
+      ["8231235", "Hillcrest Academy"],
+      ["8234001", "Northshire High School"],
+    ],
+  },
+  {
+    code: "938",
+    name: "Southvale",
+    schools: [
+      ["9382001", "Meadow Lane Primary School"],
+      ["9384002", "Southvale Community College"],
+      ["9382003", "St Anne's CE Primary"],
+    ],
+  },
+] as const;
+
+export const DEMO_PASSWORD = "demo-password-only";
+
+export interface DemoSignIn {
+  username: string;
+  password: string;
+  role: string;
+  organisation: string;
+}
+
+export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
+  let urn = 990001;
+  for (const la of LAS) {
+    for (const [laestab, name] of la.schools) {
+      await upsertEstablishment(ctx.db, {
+        laestab,
+        urn: String(urn++),
+        name,
+        laCode: la.code,
+        laName: la.name,
+        type: name.includes("Primary") ? "Community school" : "Academy converter",
+        status: "open",
+        independent: false,
+        email: `office@${laestab}.schools.invalid`,
+      });
+    }
+    await ctx.db
+      .updateTable("local_authorities")
+      .set({ email: `ctf@${la.code}.la.invalid` })
+      .where("code", "=", la.code)
+      .execute();
+  }
+  await upsertEstablishment(ctx.db, {
+    laestab: "8236000",
+    urn: "990099",
+    name: "Northshire Independent School",
+    laCode: "823",
+    laName: "Northshire",
+    type: "Other independent school",
+    status: "open",
+    independent: true,
+  });
+  const users = [
+    {
+      username: "brookfield",
+      role: "school",
+      establishment: "8231234",
+      org: "Brookfield Primary School (8231234)",
+    },
+    {
+      username: "meadowlane",
+      role: "school",
+      establishment: "9382001",
+      org: "Meadow Lane Primary School (9382001)",
+    },
+    { username: "northshire-la", role: "la", laCode: "823", org: "Northshire LA (823)" },
+    { username: "admin", role: "admin", org: "service administrator" },
+  ] as const;
+  const out: DemoSignIn[] = [];
+  for (const u of users) {
+    await createUser(ctx, null, {
+      username: u.username,
+      email: `${u.username}@users.invalid`,
+      role: u.role,
+      ...("establishment" in u ? { establishment: u.establishment } : {}),
+      ...("laCode" in u ? { laCode: u.laCode } : {}),
+      password: DEMO_PASSWORD,
+    });
+    out.push({ username: u.username, password: DEMO_PASSWORD, role: u.role, organisation: u.org });
+  }
+  return out;
+}

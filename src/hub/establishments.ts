@@ -1,0 +1,226 @@
+/**
+ * The directory of establishments and local authorities, loaded from the Get Information About
+ * Schools (GIAS) "all establishment data" CSV and kept up to date by importing it again.
+ */
+import { parse } from "csv-parse/sync";
+import { sql } from "kysely";
+import type { Db } from "../db/database.js";
+import { audit } from "./audit.js";
+import type { HubContext, Principal } from "./context.js";
+import { HubError, invalid } from "./errors.js";
+
+export interface EstablishmentInput {
+  laestab: string;
+  urn: string | null;
+  name: string;
+  laCode: string;
+  laName: string;
+  type: string;
+  status: "open" | "closed";
+  independent: boolean;
+  email?: string | null;
+}
+
+export async function upsertEstablishment(
+  db: Db,
+  e: EstablishmentInput,
+): Promise<"added" | "updated"> {
+  await db
+    .insertInto("local_authorities")
+    .values({ code: e.laCode, name: e.laName, email: null })
+    .onConflict((oc) => oc.column("code").doUpdateSet({ name: e.laName }))
+    .execute();
+  const existing = await db
+    .selectFrom("establishments")
+    .select("laestab")
+    .where("laestab", "=", e.laestab)
+    .executeTakeFirst();
+  const values = {
+    urn: e.urn,
+    name: e.name,
+    la_code: e.laCode,
+    la_name: e.laName,
+    type: e.type,
+    status: e.status,
+    independent: e.independent,
+    updated_at: new Date(),
+  };
+  if (existing) {
+    // An e-mail set by an administrator survives a re-import that carries none.
+    await db
+      .updateTable("establishments")
+      .set(e.email ? { ...values, email: e.email } : values)
+      .where("laestab", "=", e.laestab)
+      .execute();
+    return "updated";
+  }
+  await db
+    .insertInto("establishments")
+    .values({ laestab: e.laestab, ...values, email: e.email ?? null })
+    .execute();
+  return "added";
+}
+
+export async function findEstablishment(db: Db, laestab: string) {
+  return db
+    .selectFrom("establishments")
+    .selectAll()
+    .where("laestab", "=", laestab)
+    .executeTakeFirst();
+}
+
+export async function searchEstablishments(db: Db, q: string, limit = 50) {
+  const term = q.trim();
+  let query = db.selectFrom("establishments").selectAll().orderBy("name").limit(limit);
+  if (term !== "") {
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb("laestab", "=", term),
+        eb("urn", "=", term),
+        eb(sql`lower(name)`, "like", like.toLowerCase()),
+      ]),
+    );
+  }
+  return query.execute();
+}
+
+/** Where a school's notices go: its directory e-mail, else every active user of the school. */
+export async function notificationAddresses(db: Db, laestab: string): Promise<string[]> {
+  const est = await findEstablishment(db, laestab);
+  if (est?.email) return [est.email];
+  const users = await db
+    .selectFrom("users")
+    .select("email")
+    .where("establishment", "=", laestab)
+    .where("disabled", "=", false)
+    .execute();
+  return users.map((u) => u.email);
+}
+
+export async function setEstablishmentEmail(
+  ctx: HubContext,
+  actor: Principal,
+  laestab: string,
+  email: string | null,
+) {
+  if (actor.role !== "admin") throw new HubError("forbidden");
+  if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw invalid("That is not an e-mail address.");
+  const r = await ctx.db
+    .updateTable("establishments")
+    .set({ email })
+    .where("laestab", "=", laestab)
+    .executeTakeFirst();
+  if (r.numUpdatedRows === 0n) throw new HubError("not-found");
+  await audit(ctx.db, actor, {
+    action: "establishment.update",
+    target: `establishment:${laestab}`,
+    detail: { email },
+  });
+}
+
+export async function reportCorrection(ctx: HubContext, actor: Principal, text: string) {
+  if (actor.role !== "school" || !actor.establishment)
+    throw new HubError("forbidden", "Only school users report corrections to their school.");
+  const body = text.trim();
+  if (body.length < 5 || body.length > 2000)
+    throw invalid("Describe the correction in 5 to 2000 characters.");
+  const row = await ctx.db
+    .insertInto("corrections")
+    .values({ laestab: actor.establishment, user_id: actor.userId, text: body })
+    .returning(["id", "created_at"])
+    .executeTakeFirstOrThrow();
+  await audit(ctx.db, actor, {
+    action: "correction.report",
+    target: `establishment:${actor.establishment}`,
+  });
+  return row;
+}
+
+export interface ImportReport {
+  added: number;
+  updated: number;
+  skipped: { line: number; reason: string }[];
+}
+
+const GIAS = {
+  urn: "URN",
+  laCode: "LA (code)",
+  laName: "LA (name)",
+  number: "EstablishmentNumber",
+  name: "EstablishmentName",
+  type: "TypeOfEstablishment (name)",
+  group: "EstablishmentTypeGroup (name)",
+  status: "EstablishmentStatus (name)",
+} as const;
+
+/** GIAS publishes its CSV in Windows-1252; accept that and UTF-8 alike. */
+export function decodeGias(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
+}
+
+export async function importGias(
+  ctx: HubContext,
+  actor: Principal | null,
+  bytes: Uint8Array,
+): Promise<ImportReport> {
+  if (actor !== null && actor.role !== "admin") throw new HubError("forbidden");
+  const text = decodeGias(bytes).replace(/^\uFEFF/, "");
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, {
+      columns: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as Record<string, string>[];
+  } catch (e) {
+    throw invalid(`The file is not a CSV: ${(e as Error).message}`);
+  }
+  const header = Object.keys(records[0] ?? {});
+  const missing = [GIAS.urn, GIAS.laCode, GIAS.laName, GIAS.number, GIAS.name].filter(
+    (c) => !header.includes(c),
+  );
+  if (records.length > 0 && missing.length > 0) {
+    throw invalid(
+      `This is not a GIAS establishment extract: it has no ${missing.join(", ")} column.`,
+    );
+  }
+  const report: ImportReport = { added: 0, updated: 0, skipped: [] };
+  for (const [i, r] of records.entries()) {
+    const line = i + 2;
+    const laCode = (r[GIAS.laCode] ?? "").trim();
+    const number = (r[GIAS.number] ?? "").trim();
+    const name = (r[GIAS.name] ?? "").trim();
+    if (!/^\d{3}$/.test(laCode)) {
+      report.skipped.push({ line, reason: `LA (code) "${laCode}" is not 3 digits` });
+      continue;
+    }
+    if (!/^\d{1,4}$/.test(number)) {
+      report.skipped.push({ line, reason: `no EstablishmentNumber (${name || "unnamed"})` });
+      continue;
+    }
+    const type = (r[GIAS.type] ?? "").trim();
+    const group = (r[GIAS.group] ?? "").trim();
+    const outcome = await upsertEstablishment(ctx.db, {
+      laestab: `${laCode}${number.padStart(4, "0")}`,
+      urn: (r[GIAS.urn] ?? "").trim() || null,
+      name,
+      laCode,
+      laName: (r[GIAS.laName] ?? "").trim(),
+      type,
+      status: /^closed/i.test((r[GIAS.status] ?? "").trim()) ? "closed" : "open",
+      independent: /independent/i.test(group) || /independent/i.test(type),
+    });
+    report[outcome]++;
+  }
+  await audit(ctx.db, actor, {
+    action: "establishments.import",
+    detail: { added: report.added, updated: report.updated, skipped: report.skipped.length },
+  });
+  return report;
+}

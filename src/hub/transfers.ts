@@ -1,0 +1,489 @@
+/**
+ * A transfer is one uploaded CTF on its way from a sender to a destination: uploaded, checked,
+ * then available to the destination until downloaded, rejected, removed or expired.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { type Selectable, sql } from "kysely";
+import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
+import type { Finding } from "../ctf/findings.js";
+import { parseCtf } from "../ctf/read.js";
+import type { Tx } from "../db/database.js";
+import type { StoredFinding, TransferPupilsTable, TransfersTable } from "../db/schema.js";
+import { fileAwaitsMessage, rejectedMessage, uploadFailedMessage } from "../mail/messages.js";
+import { enqueueMail } from "../mail/outbox.js";
+import { audit } from "./audit.js";
+import type { HubContext, Principal } from "./context.js";
+import { forbidden, HubError, invalid, notFound } from "./errors.js";
+import { findEstablishment, notificationAddresses } from "./establishments.js";
+import {
+  canAccept,
+  canDownload,
+  canReadPupils,
+  canReject,
+  canRemove,
+  canSeeTransfer,
+  canSendFrom,
+  isReceiver,
+  isSender,
+} from "./policies.js";
+
+type TransferRow = Selectable<TransfersTable>;
+
+const MAX_STORED_FINDINGS = 500;
+
+export interface UploadInput {
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+export async function upload(ctx: HubContext, p: Principal, input: UploadInput) {
+  const name = parseCtfFileName(input.fileName);
+  if (!name.ok) throw new HubError("upload.name", `${name.reason}.`);
+  if (input.bytes.length === 0) throw new HubError("upload.empty");
+  if (input.bytes.length > ctx.config.maxUploadBytes) {
+    throw new HubError(
+      "upload.too-large",
+      `The file is larger than ${Math.floor(ctx.config.maxUploadBytes / 1048576)} MB.`,
+    );
+  }
+  if (!canSendFrom(p, name.name.source)) {
+    throw forbidden(
+      `The file name says it comes from ${name.name.source}; you can only send your own organisation's files.`,
+    );
+  }
+  const key = randomUUID();
+  const sha256 = createHash("sha256").update(input.bytes).digest("hex");
+  await ctx.store.put(key, input.bytes);
+  try {
+    const row = await ctx.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto("transfers")
+        .values({
+          file_name: name.name.canonical,
+          source_laestab: name.name.source,
+          dest_laestab: name.name.destination,
+          dest_kind: name.name.destinationKind,
+          sequence: name.name.sequence,
+          status: "checking",
+          sender_user_id: p.userId,
+          size_bytes: input.bytes.length,
+          sha256,
+          store_key: key,
+          created_at: ctx.clock(),
+        })
+        .returning(["id", "status", "file_name"])
+        .executeTakeFirstOrThrow();
+      // The row and its checking job commit together or not at all.
+      await ctx.jobs.checkUpload(trx, inserted.id);
+      await audit(trx, p, {
+        action: "upload",
+        target: `transfer:${inserted.id}`,
+        detail: { bytes: input.bytes.length },
+      });
+      return inserted;
+    });
+    ctx.jobs.wake();
+    return { id: row.id, status: row.status, fileName: row.file_name };
+  } catch (e) {
+    await ctx.store.delete(key);
+    throw e;
+  }
+}
+
+function stored(f: Finding): StoredFinding {
+  return {
+    code: f.code,
+    message: f.message,
+    line: f.line ?? null,
+    column: f.column ?? null,
+    pupil: f.pupil ?? null,
+  };
+}
+
+function hubError(code: string, message: string): StoredFinding {
+  return { code, message, line: null, column: null, pupil: null };
+}
+
+async function destinationErrors(ctx: HubContext, row: TransferRow): Promise<StoredFinding[]> {
+  if (row.dest_kind === "lost" || row.dest_kind === "outside") return [];
+  if (row.dest_kind === "la") {
+    const la = await ctx.db
+      .selectFrom("local_authorities")
+      .select("code")
+      .where("code", "=", row.dest_laestab.slice(0, 3))
+      .executeTakeFirst();
+    return la
+      ? []
+      : [
+          hubError(
+            "destination.unknown",
+            `There is no local authority ${row.dest_laestab.slice(0, 3)}.`,
+          ),
+        ];
+  }
+  const est = await findEstablishment(ctx.db, row.dest_laestab);
+  if (!est)
+    return [
+      hubError(
+        "destination.unknown",
+        `The destination ${row.dest_laestab} is not a school in the directory.`,
+      ),
+    ];
+  if (est.independent) {
+    return [
+      hubError(
+        "destination.independent",
+        `${est.name} (${est.laestab}) is an independent school; send its files to MMMMMMM (out of the maintained sector).`,
+      ),
+    ];
+  }
+  if (est.status === "closed")
+    return [hubError("destination.closed", `${est.name} (${est.laestab}) is closed.`)];
+  return [];
+}
+
+/** The checking job: read the stored file, record findings, index pupils, route, tell people. */
+export async function checkUpload(ctx: HubContext, transferId: string): Promise<void> {
+  const row = await ctx.db
+    .selectFrom("transfers")
+    .selectAll()
+    .where("id", "=", transferId)
+    .executeTakeFirst();
+  if (row?.status !== "checking" || row.store_key === null) return;
+  const bytes = await ctx.store.get(row.store_key);
+  const pupils: TransferPupilsTable[] = [];
+  const report = await parseCtf(bytes, {
+    fileName: row.file_name,
+    now: ctx.clock(),
+    onPupil(pupil, position) {
+      const bd = pupil.basicDetails;
+      pupils.push({
+        transfer_id: row.id,
+        position,
+        upn: pupil.upn ?? null,
+        former_upn: bd?.formerUpn ?? null,
+        surname: pupil.surname ?? "",
+        forename: pupil.forename ?? "",
+        preferred_surname: bd?.preferredSurname ?? null,
+        preferred_forename: bd?.preferredForename ?? null,
+        former_surname: bd?.formerSurname ?? null,
+        dob: pupil.dob && /^\d{4}-\d{2}-\d{2}$/.test(pupil.dob) ? pupil.dob : null,
+        sex: pupil.sex ?? null,
+        nc_year: bd?.ncYearActual ?? null,
+      });
+      return undefined;
+    },
+  });
+  const errors = report.findings.filter((f) => f.severity === "error").map(stored);
+  const warnings = report.findings.filter((f) => f.severity === "warning").map(stored);
+  if (errors.length === 0) errors.push(...(await destinationErrors(ctx, row)));
+  const failed = errors.length > 0;
+  const now = ctx.clock();
+  const status = failed
+    ? "failed"
+    : row.dest_kind === "lost"
+      ? "lost"
+      : row.dest_kind === "outside"
+        ? "outside"
+        : "available";
+  const expires =
+    status === "available"
+      ? new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000)
+      : null;
+  const sender = await ctx.db
+    .selectFrom("users")
+    .select("email")
+    .where("id", "=", row.sender_user_id)
+    .executeTakeFirst();
+  const source = await findEstablishment(ctx.db, row.source_laestab);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("transfers")
+      .set({
+        status,
+        checked_at: now,
+        expires_at: expires,
+        ctf_version: report.header?.version ?? null,
+        pupil_count: report.pupilCount,
+        errors: JSON.stringify(errors.slice(0, MAX_STORED_FINDINGS)),
+        warnings: JSON.stringify(warnings.slice(0, MAX_STORED_FINDINGS)),
+      })
+      .where("id", "=", row.id)
+      .where("status", "=", "checking")
+      .execute();
+    if (!failed) {
+      for (let i = 0; i < pupils.length; i += 500) {
+        await trx
+          .insertInto("transfer_pupils")
+          .values(pupils.slice(i, i + 500))
+          .execute();
+      }
+    }
+    if (failed && sender) {
+      await enqueueMail(
+        trx,
+        uploadFailedMessage([sender.email], row.file_name, errors, ctx.config.publicUrl),
+      );
+    } else if (status === "available") {
+      const to =
+        row.dest_kind === "la"
+          ? await laAddresses(trx, row.dest_laestab.slice(0, 3))
+          : await notificationAddresses(trx, row.dest_laestab);
+      const from = { laestab: row.source_laestab, name: source?.name ?? row.source_laestab };
+      await enqueueMail(trx, fileAwaitsMessage(to, from, report.pupilCount, ctx.config.publicUrl));
+    }
+    await audit(trx, null, {
+      action: "transfer.checked",
+      target: `transfer:${row.id}`,
+      detail: { status, errors: errors.length, warnings: warnings.length },
+    });
+  });
+  ctx.mailQueued?.();
+}
+
+async function laAddresses(db: Tx, laCode: string): Promise<string[]> {
+  const la = await db
+    .selectFrom("local_authorities")
+    .select("email")
+    .where("code", "=", laCode)
+    .executeTakeFirst();
+  if (la?.email) return [la.email];
+  const users = await db
+    .selectFrom("users")
+    .select("email")
+    .where("la_code", "=", laCode)
+    .where("disabled", "=", false)
+    .execute();
+  return users.map((u) => u.email);
+}
+
+async function load(ctx: HubContext, id: string): Promise<TransferRow> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound();
+  const row = await ctx.db
+    .selectFrom("transfers")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  return row;
+}
+
+/** Loads a transfer the principal may see; one they may not see does not exist for them. */
+async function visible(ctx: HubContext, p: Principal, id: string): Promise<TransferRow> {
+  const row = await load(ctx, id);
+  if (!canSeeTransfer(p, row)) throw notFound();
+  return row;
+}
+
+export async function viewOf(ctx: HubContext, p: Principal, row: TransferRow) {
+  const names = await ctx.db
+    .selectFrom("establishments")
+    .select(["laestab", "name"])
+    .where("laestab", "in", [row.source_laestab, row.dest_laestab])
+    .execute();
+  const nameOf = (l: string) => names.find((n) => n.laestab === l)?.name ?? null;
+  // Findings can quote pupil data; those who may not read pupils see codes and places only.
+  const mayReadPupils = canReadPupils(p, row);
+  const redact = (fs: StoredFinding[]) =>
+    mayReadPupils ? fs : fs.map((f) => ({ ...f, message: "", pupil: null }));
+  return {
+    id: row.id,
+    fileName: row.file_name,
+    status: row.status,
+    source: { laestab: row.source_laestab, name: nameOf(row.source_laestab) },
+    destination: { laestab: row.dest_laestab, name: nameOf(row.dest_laestab), kind: row.dest_kind },
+    sequence: row.sequence,
+    sizeBytes: row.size_bytes,
+    ctfVersion: row.ctf_version,
+    pupilCount: row.pupil_count,
+    createdAt: row.created_at.toISOString(),
+    checkedAt: row.checked_at?.toISOString() ?? null,
+    downloadedAt: row.downloaded_at?.toISOString() ?? null,
+    rejectedAt: row.rejected_at?.toISOString() ?? null,
+    rejectReason: row.reject_reason,
+    removedAt: row.removed_at?.toISOString() ?? null,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    errors: redact(row.errors),
+    warnings: redact(row.warnings),
+  };
+}
+
+export async function getTransfer(ctx: HubContext, p: Principal, id: string) {
+  return viewOf(ctx, p, await visible(ctx, p, id));
+}
+
+export async function listInbox(ctx: HubContext, p: Principal) {
+  let q = ctx.db
+    .selectFrom("transfers")
+    .selectAll()
+    .where("status", "in", ["available", "downloaded"])
+    .orderBy("created_at", "asc");
+  if (p.role === "school" && p.establishment) q = q.where("dest_laestab", "=", p.establishment);
+  else if (p.role === "la" && p.laCode) q = q.where("dest_laestab", "=", `${p.laCode}LLLL`);
+  else return [];
+  const rows = await q.execute();
+  return Promise.all(rows.filter((r) => isReceiver(p, r)).map((r) => viewOf(ctx, p, r)));
+}
+
+export async function listSent(ctx: HubContext, p: Principal) {
+  let q = ctx.db.selectFrom("transfers").selectAll().orderBy("created_at", "desc").limit(500);
+  if (p.role === "school" && p.establishment) q = q.where("source_laestab", "=", p.establishment);
+  else if (p.role === "la" && p.laCode) q = q.where(sql`left(source_laestab, 3)`, "=", p.laCode);
+  else return [];
+  const rows = await q.execute();
+  return Promise.all(rows.filter((r) => isSender(p, r)).map((r) => viewOf(ctx, p, r)));
+}
+
+export async function listPupils(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canReadPupils(p, row))
+    throw forbidden("You may see this file's details but not the pupils in it.");
+  const pupils = await ctx.db
+    .selectFrom("transfer_pupils")
+    .select(["position", "upn", "surname", "forename", "dob", "sex", "nc_year"])
+    .where("transfer_id", "=", row.id)
+    .orderBy("position")
+    .execute();
+  await audit(ctx.db, p, {
+    action: "pupils.view",
+    target: `transfer:${row.id}`,
+    detail: { pupils: pupils.length },
+  });
+  return pupils.map((x) => ({
+    position: x.position,
+    upn: x.upn,
+    surname: x.surname,
+    forename: x.forename,
+    dob: x.dob,
+    sex: x.sex,
+    ncYear: x.nc_year,
+  }));
+}
+
+export async function accept(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canAccept(p, row)) throw transferStateError(p, row, "accept");
+  if (row.status !== "downloaded") {
+    const now = ctx.clock();
+    await ctx.db
+      .updateTable("transfers")
+      .set({
+        status: "downloaded",
+        downloaded_at: now,
+        downloaded_by: p.userId,
+        expires_at: new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000),
+      })
+      .where("id", "=", row.id)
+      .where("status", "=", row.status)
+      .execute();
+  }
+  return getTransfer(ctx, p, id);
+}
+
+/** The file's bytes for its receiver, once accepted; every download is audited. */
+export async function content(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canDownload(p, row)) throw transferStateError(p, row, "download");
+  if (row.store_key === null) throw new HubError("transfer.state", "The file has been deleted.");
+  const bytes = await ctx.store.get(row.store_key);
+  await audit(ctx.db, p, {
+    action: "download",
+    target: `transfer:${row.id}`,
+    detail: { bytes: bytes.length },
+  });
+  return { fileName: row.file_name, bytes };
+}
+
+export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {
+  const row = await visible(ctx, p, id);
+  if (!canReject(p, row)) throw transferStateError(p, row, "reject");
+  const text = reason.trim();
+  if (text.length < 3 || text.length > 1000)
+    throw invalid("Give a reason of 3 to 1000 characters.");
+  const now = ctx.clock();
+  const sender = await ctx.db
+    .selectFrom("users")
+    .select("email")
+    .where("id", "=", row.sender_user_id)
+    .executeTakeFirst();
+  const by = await findEstablishment(ctx.db, p.establishment ?? row.dest_laestab);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("transfers")
+      .set({
+        status: "rejected",
+        rejected_at: now,
+        reject_reason: text,
+        expires_at: new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000),
+      })
+      .where("id", "=", row.id)
+      .execute();
+    if (sender) {
+      const school = {
+        laestab: by?.laestab ?? row.dest_laestab,
+        name: by?.name ?? row.dest_laestab,
+      };
+      await enqueueMail(
+        trx,
+        rejectedMessage([sender.email], row.file_name, school, text, ctx.config.publicUrl),
+      );
+    }
+    await audit(trx, p, { action: "reject", target: `transfer:${row.id}` });
+  });
+  ctx.mailQueued?.();
+  return getTransfer(ctx, p, id);
+}
+
+/** Deletes a transfer's bytes and pupil index; the row and its audit trail stay. */
+export async function purge(
+  ctx: HubContext,
+  trx: Tx,
+  row: { id: string; store_key: string | null },
+) {
+  await trx.deleteFrom("transfer_pupils").where("transfer_id", "=", row.id).execute();
+  await trx
+    .updateTable("transfers")
+    .set({ store_key: null, purged_at: ctx.clock() })
+    .where("id", "=", row.id)
+    .execute();
+}
+
+export async function remove(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canRemove(p, row)) throw transferStateError(p, row, "remove");
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("transfers")
+      .set({ status: "removed", removed_at: ctx.clock() })
+      .where("id", "=", row.id)
+      .execute();
+    await purge(ctx, trx, row);
+    await audit(trx, p, { action: "remove", target: `transfer:${row.id}` });
+  });
+  if (row.store_key) await ctx.store.delete(row.store_key);
+}
+
+function transferStateError(p: Principal, row: TransferRow, what: string): HubError {
+  const involved = isSender(p, row) || isReceiver(p, row);
+  if (!involved) return forbidden();
+  return new HubError("transfer.state", `You cannot ${what} a file that is ${row.status}.`);
+}
+
+/** The next free sequence number for files from `source` to `destination`. */
+export async function nextSequence(
+  ctx: HubContext,
+  p: Principal,
+  source: string,
+  destination: string,
+) {
+  if (!canSendFrom(p, source)) throw forbidden();
+  const last = await ctx.db
+    .selectFrom("transfers")
+    .select(sql<number>`max(sequence)`.as("n"))
+    .where("source_laestab", "=", source)
+    .where("dest_laestab", "=", destination)
+    .executeTakeFirst();
+  const n = Number(last?.n ?? 0);
+  const sequence = n >= 999 ? 1 : n + 1;
+  return { sequence, fileName: formatCtfFileName(source, destination, sequence) };
+}

@@ -1,0 +1,88 @@
+/**
+ * The hub's e-mails. Subjects and bodies name schools and files, never pupils: mail crosses
+ * servers we do not control. Findings are described by their catalogue summary and position,
+ * not by the message, which may quote a value from the file.
+ */
+import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
+import type { StoredFinding } from "../db/schema.js";
+import type { Message } from "./outbox.js";
+
+export interface School {
+  laestab: string;
+  name: string;
+}
+
+const signOff = (url: string) =>
+  `\nSign in to S2S: ${url}\n\nThis message was sent by S2S, the school-to-school transfer service.\n`;
+
+export function fileAwaitsMessage(to: string[], from: School, count: number, url: string): Message {
+  return {
+    to,
+    subject: "S2S: a Common Transfer File is waiting for you",
+    body:
+      `${from.name} (${from.laestab}) has sent your school a Common Transfer File holding ` +
+      `${count} pupil record${count === 1 ? "" : "s"}.\n\nSign in to see who is in it, then accept ` +
+      `and download it, or reject it with a reason.\n${signOff(url)}`,
+  };
+}
+
+export function describeFinding(f: StoredFinding): string {
+  const summary = FINDING_CODES[f.code as FindingCode]?.[1] ?? f.code;
+  const where = f.line === null ? "" : `line ${f.line}, column ${f.column ?? 1}: `;
+  const pupil = f.pupil ? ` (pupil ${f.pupil.position} in the file)` : "";
+  return `- ${where}${summary}${pupil} [${f.code}]`;
+}
+
+export function uploadFailedMessage(
+  to: string[],
+  fileName: string,
+  errors: StoredFinding[],
+  url: string,
+): Message {
+  const shown = errors.slice(0, 30).map(describeFinding).join("\n");
+  const more = errors.length > 30 ? `\n... and ${errors.length - 30} more.` : "";
+  return {
+    to,
+    subject: `S2S: ${fileName} could not be accepted`,
+    body:
+      `The file ${fileName} you uploaded has errors, so it has not been sent:\n\n${shown}${more}\n\n` +
+      `Correct them in your MIS, export the file again and upload it. The hub shows every error in full.\n${signOff(url)}`,
+  };
+}
+
+export function rejectedMessage(
+  to: string[],
+  fileName: string,
+  by: School,
+  reason: string,
+  url: string,
+): Message {
+  return {
+    to,
+    subject: `S2S: ${fileName} was rejected`,
+    body: `${by.name} (${by.laestab}) rejected the file ${fileName} you sent.\n\nTheir reason: ${reason}\n${signOff(url)}`,
+  };
+}
+
+export function expiryWarningMessage(
+  to: string[],
+  fileName: string,
+  expires: Date,
+  url: string,
+): Message {
+  return {
+    to,
+    subject: `S2S: ${fileName} has not been downloaded`,
+    body:
+      `The file ${fileName} you sent has not been downloaded by its destination. It will be deleted on ` +
+      `${expires.toISOString().slice(0, 10)} unless they download it. You may want to contact the school.\n${signOff(url)}`,
+  };
+}
+
+export function expiredMessage(to: string[], fileName: string, url: string): Message {
+  return {
+    to,
+    subject: `S2S: ${fileName} expired without being downloaded`,
+    body: `The file ${fileName} you sent was never downloaded and has now been deleted. Send it again if the pupil still needs it.\n${signOff(url)}`,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Mail is written to the outbox table in the same transaction as the change it reports, then
+ * delivered by `deliverDueMail`, retried with back-off until the server takes it.
+ */
+import { sql } from "kysely";
+import type { Db, Tx } from "../db/database.js";
+import type { MailTransport } from "./transport.js";
+
+export interface Message {
+  to: string[];
+  subject: string;
+  body: string;
+}
+
+export async function enqueueMail(trx: Db | Tx, message: Message): Promise<void> {
+  const to = [...new Set(message.to.map((t) => t.trim()).filter((t) => t !== ""))];
+  if (to.length === 0) return;
+  await trx
+    .insertInto("mail_outbox")
+    .values({
+      recipients: to,
+      subject: message.subject,
+      body: message.body,
+      next_attempt_at: new Date(),
+    })
+    .execute();
+}
+
+/** Seconds to wait after the nth failure: 30 s doubling to an hour. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
+}
+
+export interface DeliveryDeps {
+  db: Db;
+  transport: MailTransport;
+  from: string;
+  now: () => Date;
+}
+
+/** How long a claimed message is hidden from other workers while it is being sent. */
+const LEASE_MS = 5 * 60 * 1000;
+
+/**
+ * Sends what is due. Each message is claimed in a short transaction and sent outside it, so a
+ * slow mail server never holds the database; a worker that dies mid-send lets the lease lapse
+ * and the message goes again (at least once, never lost).
+ */
+export async function deliverDueMail(
+  deps: DeliveryDeps,
+  limit = 20,
+): Promise<{ sent: number; failed: number }> {
+  let sent = 0;
+  let failed = 0;
+  for (let i = 0; i < limit; i++) {
+    const now = deps.now();
+    const due = await deps.db.transaction().execute(async (trx) => {
+      const next = await trx
+        .selectFrom("mail_outbox")
+        .select("id")
+        .where("sent_at", "is", null)
+        .where("next_attempt_at", "<=", now)
+        .orderBy("next_attempt_at")
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (next === undefined) return undefined;
+      return trx
+        .updateTable("mail_outbox")
+        .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS) })
+        .where("id", "=", next.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    if (due === undefined) break;
+    try {
+      await deps.transport.send({
+        from: deps.from,
+        to: due.recipients,
+        subject: due.subject,
+        text: due.body,
+      });
+      await deps.db
+        .updateTable("mail_outbox")
+        .set({ sent_at: deps.now(), attempts: sql`attempts + 1`, last_error: null })
+        .where("id", "=", due.id)
+        .execute();
+      sent++;
+    } catch (e) {
+      const attempts = due.attempts + 1;
+      await deps.db
+        .updateTable("mail_outbox")
+        .set({
+          attempts,
+          last_error: String((e as Error).message).slice(0, 500),
+          next_attempt_at: new Date(deps.now().getTime() + backoffSeconds(attempts) * 1000),
+        })
+        .where("id", "=", due.id)
+        .execute();
+      failed++;
+    }
+  }
+  return { sent, failed };
+}

@@ -1,0 +1,50 @@
+/**
+ * How mail leaves: over SMTP when configured, else each message written as an .eml file in
+ * the outbox folder, where a demo or a developer can open it.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+
+export interface OutgoingMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+export interface MailTransport {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): void;
+}
+
+export function smtpTransport(url: string): MailTransport {
+  const transporter = nodemailer.createTransport(url);
+  return {
+    async send(mail) {
+      await transporter.sendMail(mail);
+    },
+    close: () => transporter.close(),
+  };
+}
+
+export function fileTransport(dir: string): MailTransport {
+  const builder = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: "unix",
+  });
+  return {
+    async send(mail) {
+      const info = await builder.sendMail(mail);
+      await mkdir(dir, { recursive: true });
+      // Named by time and a random id: never by recipient or subject.
+      const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID()}.eml`;
+      const tmp = join(dir, `.${name}.tmp`);
+      await writeFile(tmp, info.message as Buffer, { mode: 0o600 });
+      await rename(tmp, join(dir, name));
+    },
+    close: () => builder.close(),
+  };
+}

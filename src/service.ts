@@ -1,0 +1,175 @@
+/**
+ * The composition root: opens the database, store, job queue and mail, and starts the web and
+ * worker roles this process is asked to run. Everything else receives what it needs from here.
+ */
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type PgBoss from "pg-boss";
+import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
+import { type Database, openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { createUser, randomPassword } from "./hub/accounts.js";
+import type { HubContext } from "./hub/context.js";
+import { createDemoData, type DemoSignIn } from "./hub/demo.js";
+import { runRetention } from "./hub/retention.js";
+import { jobQueueOn, type Logger, startBoss, startCheckWorkers } from "./jobs/queue.js";
+import { deliverDueMail } from "./mail/outbox.js";
+import { fileTransport, type MailTransport, smtpTransport } from "./mail/transport.js";
+import { LocalEncryptedStore } from "./store/local-store.js";
+import { loadMasterKey } from "./store/master-key.js";
+import { buildApp } from "./web/app.js";
+
+export type Role = "web" | "worker" | "all";
+
+export interface StartOptions {
+  role?: Role;
+  demo?: boolean;
+  clock?: () => Date;
+  logger?: boolean | object;
+  log?: Logger;
+  /** How often the worker looks for due mail and retention work, in ms. */
+  mailPollMs?: number;
+  retentionPollMs?: number;
+}
+
+export interface FirstRun {
+  demo?: DemoSignIn[];
+  admin?: { username: string; password: string };
+}
+
+export interface RunningHub {
+  ctx: HubContext;
+  database: Database;
+  boss: PgBoss;
+  app?: FastifyInstance;
+  url?: string;
+  firstRun: FirstRun;
+  /** Delivers due mail now (tests and the CLI use it; the worker calls it on a timer). */
+  deliverMail(): Promise<{ sent: number; failed: number }>;
+  stop(): Promise<void>;
+}
+
+const quietLog: Logger = { error: () => {}, info: () => {} };
+
+export async function openContextParts(config: HubConfig) {
+  const database = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDir(config) },
+  );
+  try {
+    await migrate(database.db);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const store = new LocalEncryptedStore(
+    filesDir(config),
+    loadMasterKey(config.masterKey, join(config.dataDir, "master.key")),
+  );
+  return { database, store };
+}
+
+export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
+  const role = options.role ?? "all";
+  const log = options.log ?? quietLog;
+  const { database, store } = await openContextParts(config);
+  const timers: NodeJS.Timeout[] = [];
+  let transport: MailTransport | undefined;
+  let boss: PgBoss | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    boss = await startBoss(database, log, { supervise: role !== "web" });
+    const jobs = jobQueueOn(boss);
+    transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
+    const mail = transport;
+    const clock = options.clock ?? (() => new Date());
+    let delivering: Promise<{ sent: number; failed: number }> | undefined;
+    const deliverMail = async () => {
+      // One delivery run at a time in this process; claims keep other processes apart.
+      while (delivering) await delivering;
+      delivering = deliverDueMail({
+        db: database.db,
+        transport: mail,
+        from: config.mailFrom,
+        now: clock,
+      });
+      try {
+        return await delivering;
+      } finally {
+        delivering = undefined;
+      }
+    };
+    const runsWorker = role !== "web";
+    const ctx: HubContext = {
+      db: database.db,
+      store,
+      jobs,
+      config,
+      clock,
+      mailQueued: runsWorker
+        ? () =>
+            void deliverMail().catch((err) =>
+              log.error({ err: String(err) }, "mail delivery failed"),
+            )
+        : undefined,
+    };
+    if (runsWorker) {
+      jobs.onWake(await startCheckWorkers(boss, ctx, log));
+      await store.sweepTemporary(new Date(clock().getTime() - 3600_000));
+      timers.push(setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000));
+      timers.push(
+        setInterval(
+          () =>
+            void runRetention(ctx).catch((err) =>
+              log.error({ err: String(err) }, "retention failed"),
+            ),
+          options.retentionPollMs ?? 10 * 60_000,
+        ),
+      );
+    }
+    const firstRun = await firstRunSetup(ctx, options.demo === true);
+    let url: string | undefined;
+    if (role !== "worker") {
+      app = await buildApp(ctx, { logger: options.logger ?? false });
+      url = await app.listen({ port: config.port, host: config.host });
+    }
+    const runningBoss = boss;
+    return {
+      ctx,
+      database,
+      boss: runningBoss,
+      ...(app ? { app } : {}),
+      ...(url ? { url } : {}),
+      firstRun,
+      deliverMail,
+      async stop() {
+        for (const t of timers) clearInterval(t);
+        await app?.close();
+        await runningBoss.stop({ graceful: true, close: false, timeout: 5000 });
+        mail.close();
+        await database.close();
+      },
+    };
+  } catch (e) {
+    for (const t of timers) clearInterval(t);
+    await app?.close();
+    await boss?.stop({ graceful: false, close: false }).catch(() => {});
+    transport?.close();
+    await database.close();
+    throw e;
+  }
+}
+
+/** On a first run: demo data when asked, else one administrator with a password shown once. */
+async function firstRunSetup(ctx: HubContext, demo: boolean): Promise<FirstRun> {
+  const anyone = await ctx.db.selectFrom("users").select("id").limit(1).executeTakeFirst();
+  if (anyone) return {};
+  if (demo) return { demo: await createDemoData(ctx) };
+  const password = randomPassword();
+  await createUser(ctx, null, {
+    username: "admin",
+    email: "admin@s2s.invalid",
+    role: "admin",
+    password,
+  });
+  return { admin: { username: "admin", password } };
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { createSession, endSession, signIn } from "../../hub/accounts.js";
+import { audit } from "../../hub/audit.js";
+import type { HubContext } from "../../hub/context.js";
+import { principalOf, SESSION_COOKIE } from "../plugins/auth.js";
+import { errors } from "./schemas.js";
+
+const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.String(),
+  establishment: Type.Union([Type.String(), Type.Null()]),
+  laCode: Type.Union([Type.String(), Type.Null()]),
+});
+
+export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
+  app.post(
+    "/api/v1/session",
+    {
+      config: { rateLimit: { max: 10, timeWindow: "1 minute" } },
+      schema: {
+        tags: ["session"],
+        summary: "Sign in; sets the session cookie",
+        body: Type.Object({
+          username: Type.String(),
+          password: Type.String(),
+          code: Type.Optional(Type.String()),
+        }),
+        response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { username: string; password: string };
+      const p = await signIn(ctx, body.username, body.password, request.ip);
+      const token = await createSession(ctx, p);
+      reply.setCookie(SESSION_COOKIE, token, {
+        path: "/",
+        httpOnly: true,
+        sameSite: "strict",
+        secure: ctx.config.publicUrl.startsWith("https:"),
+        maxAge: ctx.config.sessionHours * 3600,
+      });
+      return {
+        id: p.userId,
+        username: p.username,
+        role: p.role,
+        establishment: p.establishment,
+        laCode: p.laCode,
+      };
+    },
+  );
+
+  app.delete(
+    "/api/v1/session",
+    { schema: { tags: ["session"], summary: "Sign out" } },
+    async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie) await endSession(ctx, cookie);
+      if (request.principal) await audit(ctx.db, request.principal, { action: "sign-out" });
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    "/api/v1/me",
+    { schema: { tags: ["session"], summary: "Who am I", response: { 200: Me, ...errors(401) } } },
+    async (request) => {
+      const p = principalOf(request);
+      return {
+        id: p.userId,
+        username: p.username,
+        role: p.role,
+        establishment: p.establishment,
+        laCode: p.laCode,
+      };
+    },
+  );
+}

@@ -1,0 +1,209 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import type { HubContext } from "../../hub/context.js";
+import { invalid } from "../../hub/errors.js";
+import {
+  accept,
+  content,
+  getTransfer,
+  listInbox,
+  listPupils,
+  listSent,
+  nextSequence,
+  reject,
+  remove,
+  upload,
+} from "../../hub/transfers.js";
+import { principalOf } from "../plugins/auth.js";
+import { errors, IdParams, Pupil, Transfer } from "./schemas.js";
+
+const tags = ["transfers"];
+
+/** The uploaded file: a multipart field "file", or the raw XML body with ?filename=. */
+async function uploadedFile(request: FastifyRequest): Promise<{ fileName: string; bytes: Buffer }> {
+  if (request.isMultipart()) {
+    const part = await request.file();
+    if (part?.fieldname !== "file")
+      throw invalid('Send the CTF in a multipart field named "file".');
+    const bytes = await part.toBuffer();
+    return { fileName: part.filename, bytes };
+  }
+  const fileName = (request.query as { filename?: string }).filename;
+  if (!fileName) throw invalid("Name the file: ?filename=SSSSSSS_CTF_DDDDDDD_NNN.XML");
+  if (!Buffer.isBuffer(request.body))
+    throw invalid("Send the CTF as the request body (Content-Type: application/xml).");
+  return { fileName, bytes: request.body };
+}
+
+export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
+  for (const type of ["application/xml", "text/xml", "application/octet-stream"]) {
+    app.addContentTypeParser(
+      type,
+      { parseAs: "buffer", bodyLimit: ctx.config.maxUploadBytes },
+      (_req, body, done) => done(null, body),
+    );
+  }
+
+  app.post(
+    "/api/v1/transfers",
+    {
+      bodyLimit: ctx.config.maxUploadBytes,
+      schema: {
+        tags,
+        summary: 'Upload a CTF: multipart field "file", or raw XML with ?filename=',
+        querystring: Type.Object({ filename: Type.Optional(Type.String()) }),
+        response: {
+          202: Type.Object({ id: Type.String(), status: Type.String(), fileName: Type.String() }),
+          ...errors(400, 401, 403, 413),
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const file = await uploadedFile(request);
+      const result = await upload(ctx, p, file);
+      return reply.status(202).send(result);
+    },
+  );
+
+  app.get(
+    "/api/v1/transfers/next-sequence",
+    {
+      schema: {
+        tags,
+        summary: "The next free _NNN for files from one LAESTAB to another",
+        querystring: Type.Object({ from: Type.String(), to: Type.String() }),
+        response: {
+          200: Type.Object({ sequence: Type.Integer(), fileName: Type.String() }),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query as { from: string; to: string };
+      return nextSequence(ctx, principalOf(request), q.from.toUpperCase(), q.to.toUpperCase());
+    },
+  );
+
+  app.get(
+    "/api/v1/transfers/:id",
+    {
+      schema: {
+        tags,
+        summary: "Status, destination, errors, warnings, pupil count",
+        params: IdParams,
+        response: { 200: Transfer, ...errors(401, 404) },
+      },
+    },
+    async (request) =>
+      getTransfer(ctx, principalOf(request), (request.params as { id: string }).id),
+  );
+
+  app.get(
+    "/api/v1/transfers/:id/pupils",
+    {
+      schema: {
+        tags,
+        summary: "Who is in the file (audited)",
+        params: IdParams,
+        response: { 200: Type.Object({ pupils: Type.Array(Pupil) }), ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      pupils: await listPupils(ctx, principalOf(request), (request.params as { id: string }).id),
+    }),
+  );
+
+  app.post(
+    "/api/v1/transfers/:id/accept",
+    {
+      schema: {
+        tags,
+        summary: "Accept the file, then download its content",
+        params: IdParams,
+        response: { 200: Transfer, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request) => accept(ctx, principalOf(request), (request.params as { id: string }).id),
+  );
+
+  app.get(
+    "/api/v1/transfers/:id/content",
+    {
+      schema: {
+        tags,
+        summary: "The file's XML, after accepting (audited)",
+        params: IdParams,
+        response: errors(401, 403, 404, 409),
+      },
+    },
+    async (request, reply) => {
+      const file = await content(ctx, principalOf(request), (request.params as { id: string }).id);
+      return reply
+        .header("content-type", "application/xml")
+        .header("content-disposition", `attachment; filename="${file.fileName}"`)
+        .header("cache-control", "no-store")
+        .send(file.bytes);
+    },
+  );
+
+  app.post(
+    "/api/v1/transfers/:id/reject",
+    {
+      schema: {
+        tags,
+        summary: "Reject the file with a reason; the sender is e-mailed",
+        params: IdParams,
+        body: Type.Object({ reason: Type.String() }),
+        response: { 200: Transfer, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      reject(
+        ctx,
+        principalOf(request),
+        (request.params as { id: string }).id,
+        (request.body as { reason: string }).reason,
+      ),
+  );
+
+  app.delete(
+    "/api/v1/transfers/:id",
+    {
+      schema: {
+        tags,
+        summary: "Remove: the sender before download, the receiver after",
+        params: IdParams,
+        response: errors(401, 403, 404, 409),
+      },
+    },
+    async (request, reply) => {
+      await remove(ctx, principalOf(request), (request.params as { id: string }).id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    "/api/v1/inbox",
+    {
+      schema: {
+        tags,
+        summary: "Files awaiting my organisation, oldest first",
+        response: { 200: Type.Object({ transfers: Type.Array(Transfer) }), ...errors(401) },
+      },
+    },
+    async (request) => ({ transfers: await listInbox(ctx, principalOf(request)) }),
+  );
+
+  app.get(
+    "/api/v1/sent",
+    {
+      schema: {
+        tags,
+        summary: "Files my organisation sent, with status",
+        response: { 200: Type.Object({ transfers: Type.Array(Transfer) }), ...errors(401) },
+      },
+    },
+    async (request) => ({ transfers: await listSent(ctx, principalOf(request)) }),
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The hub's HTTP face: the JSON API under /api/v1 and its OpenAPI document at /api/docs. Route
+ * handlers only translate HTTP to the domain functions in ../hub and back.
+ */
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import multipart from "@fastify/multipart";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { HubContext } from "../hub/context.js";
+import { adminRoutes, directoryRoutes } from "./api/admin.js";
+import { ErrorReply } from "./api/schemas.js";
+import { sessionRoutes } from "./api/session.js";
+import { transferRoutes } from "./api/transfers.js";
+import { registerAuth } from "./plugins/auth.js";
+import { registerErrorHandling } from "./plugins/errors.js";
+
+export interface AppOptions {
+  /** Pino logger options, or false for none (tests). */
+  logger?: boolean | object;
+}
+
+export async function buildApp(
+  ctx: HubContext,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: true,
+  });
+  registerErrorHandling(app);
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1 } });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "S2S hub API",
+        version: "1",
+        description:
+          "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
+          "(tokens from an administrator) or the session cookie from POST /api/v1/session.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  app.addSchema(ErrorReply);
+  app.addContentTypeParser(
+    "text/csv",
+    { parseAs: "buffer", bodyLimit: 200 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  registerAuth(app, ctx);
+  sessionRoutes(app, ctx);
+  transferRoutes(app, ctx);
+  directoryRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,43 @@
+/**
+ * Works out who is calling, from an API token (`Authorization: Bearer ...`) or the web session
+ * cookie, on every request. Routes then ask `principalOf(request)` and get one or a 401.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import "@fastify/cookie";
+import { principalFromSession, principalFromToken } from "../../hub/accounts.js";
+import type { HubContext, Principal } from "../../hub/context.js";
+import { HubError } from "../../hub/errors.js";
+
+export const SESSION_COOKIE = "s2s_session";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export function registerAuth(app: FastifyInstance, ctx: HubContext): void {
+  app.decorateRequest("principal", undefined);
+  app.addHook("onRequest", async (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith("Bearer ")) {
+      request.principal = await principalFromToken(ctx, header.slice(7).trim(), request.ip);
+      // A wrong token is an error, not an anonymous request: scripts should hear about it.
+      if (!request.principal) throw new HubError("auth.required", "The API token is not valid.");
+      return;
+    }
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie) request.principal = await principalFromSession(ctx, cookie, request.ip);
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HubError("auth.required");
+  return request.principal;
+}
+
+export function adminOf(request: FastifyRequest): Principal {
+  const p = principalOf(request);
+  if (p.role !== "admin") throw new HubError("forbidden");
+  return p;
+}
