@@ -38,6 +38,7 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
       await enqueueMail(
         trx,
         expiryWarningMessage([t.email], t.file_name, t.expires_at as Date, ctx.config.publicUrl),
+        now,
       );
     });
     report.warned++;
@@ -57,7 +58,7 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
         .where("id", "=", t.id)
         .execute();
       await purge(ctx, trx, t);
-      await enqueueMail(trx, expiredMessage([t.email], t.file_name, ctx.config.publicUrl));
+      await enqueueMail(trx, expiredMessage([t.email], t.file_name, ctx.config.publicUrl), now);
       await audit(trx, null, { action: "expire", target: `transfer:${t.id}` });
     });
     if (t.store_key) await ctx.store.delete(t.store_key);

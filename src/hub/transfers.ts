@@ -223,6 +223,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       await enqueueMail(
         trx,
         uploadFailedMessage([sender.email], row.file_name, errors, ctx.config.publicUrl),
+        now,
       );
     } else if (status === "available") {
       const to =
@@ -230,7 +231,11 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
           ? await laAddresses(trx, row.dest_laestab.slice(0, 3))
           : await notificationAddresses(trx, row.dest_laestab);
       const from = { laestab: row.source_laestab, name: source?.name ?? row.source_laestab };
-      await enqueueMail(trx, fileAwaitsMessage(to, from, report.pupilCount, ctx.config.publicUrl));
+      await enqueueMail(
+        trx,
+        fileAwaitsMessage(to, from, report.pupilCount, ctx.config.publicUrl),
+        now,
+      );
     }
     await audit(trx, null, {
       action: "transfer.checked",
@@ -426,6 +431,7 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
       await enqueueMail(
         trx,
         rejectedMessage([sender.email], row.file_name, school, text, ctx.config.publicUrl),
+        now,
       );
     }
     await audit(trx, p, { action: "reject", target: `transfer:${row.id}` });

@@ -12,7 +12,7 @@ export interface Message {
   body: string;
 }
 
-export async function enqueueMail(trx: Db | Tx, message: Message): Promise<void> {
+export async function enqueueMail(trx: Db | Tx, message: Message, now: Date): Promise<void> {
   const to = [...new Set(message.to.map((t) => t.trim()).filter((t) => t !== ""))];
   if (to.length === 0) return;
   await trx
@@ -21,7 +21,8 @@ export async function enqueueMail(trx: Db | Tx, message: Message): Promise<void>
       recipients: to,
       subject: message.subject,
       body: message.body,
-      next_attempt_at: new Date(),
+      created_at: now,
+      next_attempt_at: now,
     })
     .execute();
 }

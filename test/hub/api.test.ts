@@ -1,0 +1,483 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { createUser } from "../../src/hub/accounts.js";
+import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { ctfXml, pupilXml } from "../helpers/ctf.js";
+import { DATABASES } from "../helpers/db.js";
+import { eventually, startTestHub, type TestHub } from "../helpers/hub.js";
+
+const NOW = new Date("2026-11-02T09:00:00Z");
+
+function ctfFor(from: string, to: string, pupils: number, seed: number) {
+  const doc = generateCtf({ from, to, pupils, seed, now: NOW });
+  return { doc, xml: writeCtf(doc) };
+}
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`the hub's API on ${target.name}`, () => {
+    let t: TestHub;
+    let brookfield: string; // school 8231234 (sender)
+    let meadow: string; // school 9382001 (destination)
+    let hillcrest: string; // another school, 8231235
+    let otherLa: string; // an LA with no part in these files
+    let southvale: string; // the destination's LA
+    let admin: string;
+
+    beforeAll(async () => {
+      t = await startTestHub(target.name);
+      const ctx = t.hub.ctx;
+      await upsertEstablishment(ctx.db, {
+        laestab: "3041001",
+        urn: "111111",
+        name: "Elsewhere School",
+        laCode: "304",
+        laName: "Elsewhere",
+        type: "Community school",
+        status: "open",
+        independent: false,
+      });
+      await createUser(ctx, null, {
+        username: "hillcrest",
+        email: "h@users.invalid",
+        role: "school",
+        establishment: "8231235",
+      });
+      await createUser(ctx, null, {
+        username: "elsewhere-la",
+        email: "e@users.invalid",
+        role: "la",
+        laCode: "304",
+      });
+      await createUser(ctx, null, {
+        username: "southvale-la",
+        email: "s@users.invalid",
+        role: "la",
+        laCode: "938",
+      });
+      [brookfield, meadow, hillcrest, otherLa, southvale, admin] = await Promise.all(
+        ["brookfield", "meadowlane", "hillcrest", "elsewhere-la", "southvale-la", "admin"].map(
+          (u) => t.token(u),
+        ),
+      );
+    }, 120_000);
+    afterAll(() => t?.stop());
+
+    async function upload(
+      token: string,
+      fileName: string,
+      xml: string,
+      as: "multipart" | "raw" = "multipart",
+    ) {
+      if (as === "raw") {
+        return t.api(token, `/api/v1/transfers?filename=${fileName}`, {
+          method: "POST",
+          headers: { "content-type": "application/xml" },
+          body: xml,
+        });
+      }
+      const form = new FormData();
+      form.set("file", new Blob([xml], { type: "application/xml" }), fileName);
+      return t.api(token, "/api/v1/transfers", { method: "POST", body: form });
+    }
+
+    async function checked(token: string, id: string) {
+      return eventually(`transfer ${id} to be checked`, async () => {
+        const r = await t.api(token, `/api/v1/transfers/${id}`);
+        const body = await r.json();
+        return body.status === "checking" ? undefined : body;
+      });
+    }
+
+    it("carries a file from one school to another, exactly, and tells both", async () => {
+      const { doc, xml } = ctfFor("8231234", "9382001", 4, 1);
+      const up = await upload(brookfield, "8231234_CTF_9382001_001.XML", xml);
+      expect(up.status).toBe(202);
+      const { id, status } = await up.json();
+      expect(status).toBe("checking");
+      const view = await checked(brookfield, id);
+      expect(view).toMatchObject({
+        status: "available",
+        pupilCount: 4,
+        errors: [],
+        destination: { laestab: "9382001", name: "Meadow Lane Primary School" },
+      });
+
+      const inbox = await (await t.api(meadow, "/api/v1/inbox")).json();
+      expect(inbox.transfers.map((x: { id: string }) => x.id)).toContain(id);
+
+      const pupils = await (await t.api(meadow, `/api/v1/transfers/${id}/pupils`)).json();
+      expect(
+        pupils.pupils.map((p: { upn: string; surname: string; dob: string }) => [
+          p.upn,
+          p.surname,
+          p.dob,
+        ]),
+      ).toEqual(doc.pupils.map((p) => [p.upn, p.surname, p.dob]));
+
+      // Not before accepting.
+      expect((await t.api(meadow, `/api/v1/transfers/${id}/content`)).status).toBe(409);
+      const accepted = await t.api(meadow, `/api/v1/transfers/${id}/accept`, { method: "POST" });
+      expect((await accepted.json()).status).toBe("downloaded");
+      const content = await t.api(meadow, `/api/v1/transfers/${id}/content`);
+      expect(content.status).toBe(200);
+      expect(content.headers.get("content-disposition")).toContain("8231234_CTF_9382001_001.XML");
+      expect(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(xml))).toBe(true);
+      // Re-download while held.
+      expect((await t.api(meadow, `/api/v1/transfers/${id}/content`)).status).toBe(200);
+
+      const sent = await (await t.api(brookfield, "/api/v1/sent")).json();
+      expect(sent.transfers.find((x: { id: string }) => x.id === id)).toMatchObject({
+        status: "downloaded",
+        downloadedAt: expect.any(String),
+      });
+
+      const mail = await eventually("the destination's e-mail", async () => {
+        const m = t.smtp.to("office@9382001.schools.invalid");
+        return m.length > 0 ? m : undefined;
+      });
+      expect(mail[0]?.subject).toBe("S2S: a Common Transfer File is waiting for you");
+      expect(mail[0]?.text).toContain("Brookfield Primary School (8231234)");
+      for (const p of doc.pupils) {
+        expect(mail[0]?.text).not.toContain(p.surname as string);
+        expect(mail[0]?.subject).not.toContain(p.surname as string);
+      }
+
+      const audit = await (await t.api(admin, "/api/v1/admin/audit?limit=50")).json();
+      const actions = audit.events
+        .filter((e: { target: string }) => e.target === `transfer:${id}`)
+        .map((e: { action: string }) => e.action);
+      expect(actions).toEqual(
+        expect.arrayContaining(["upload", "transfer.checked", "pupils.view", "download"]),
+      );
+    });
+
+    it("takes raw XML with ?filename= as well", async () => {
+      const { xml } = ctfFor("8231234", "9382001", 1, 2);
+      const up = await upload(brookfield, "8231234_CTF_9382001_002.XML", xml, "raw");
+      expect(up.status).toBe(202);
+      expect(await checked(brookfield, (await up.json()).id)).toMatchObject({
+        status: "available",
+      });
+    });
+
+    it("rejects with a reason, and the sender is told why", async () => {
+      const { xml } = ctfFor("8231234", "9382001", 2, 3);
+      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_003.XML", xml)).json();
+      await checked(brookfield, id);
+      const tooShort = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: "" }),
+      });
+      expect(tooShort.status).toBe(400);
+      const r = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: "This pupil never joined us" }),
+      });
+      expect((await r.json()).status).toBe("rejected");
+      const sent = await (await t.api(brookfield, "/api/v1/sent")).json();
+      expect(sent.transfers.find((x: { id: string }) => x.id === id)).toMatchObject({
+        status: "rejected",
+        rejectReason: "This pupil never joined us",
+      });
+      const mail = await eventually("the rejection e-mail", async () => {
+        const m = t.smtp
+          .to("brookfield@users.invalid")
+          .filter((x) => x.subject?.includes("rejected"));
+        return m.length > 0 ? m : undefined;
+      });
+      expect(mail[0]?.text).toContain("This pupil never joined us");
+      expect(mail[0]?.text).toContain("Meadow Lane Primary School (9382001)");
+    });
+
+    it("fails a file with errors and tells the sender what and where", async () => {
+      const xml = ctfXml(
+        `${pupilXml("<Surname>Extra</Surname>")}<Pupil><UPN>H801200001001</UPN><Forename>Ann</Forename><DOB>2015-10-02</DOB><Sex>F</Sex></Pupil>`,
+        {
+          dest: "9382001",
+        },
+      );
+      const at = xml.lastIndexOf("<Pupil>");
+      const line = xml.slice(0, at).split("\n").length;
+      const column = at - xml.lastIndexOf("\n", at - 1);
+      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_004.XML", xml)).json();
+      const view = await checked(brookfield, id);
+      expect(view.status).toBe("failed");
+      expect(view.errors).toContainEqual(
+        expect.objectContaining({
+          code: "pupil.surname.missing",
+          line,
+          column,
+          pupil: { position: 2, upn: "H801200001001" },
+        }),
+      );
+      // The destination never sees a failed file.
+      expect((await t.api(meadow, `/api/v1/transfers/${id}`)).status).toBe(404);
+      const mail = await eventually("the failure e-mail", async () => {
+        const m = t.smtp
+          .to("brookfield@users.invalid")
+          .filter((x) => x.subject?.includes("could not be accepted"));
+        return m.length > 0 ? m : undefined;
+      });
+      expect(mail[0]?.text).toContain(
+        `line ${line}, column ${column}: A pupil has no surname. (pupil 2 in the file) [pupil.surname.missing]`,
+      );
+    });
+
+    it("refuses a destination that is unknown or independent, naming it", async () => {
+      const unknown = await upload(
+        brookfield,
+        "8231234_CTF_8239999_001.XML",
+        ctfFor("8231234", "8239999", 1, 4).xml,
+      );
+      const v1 = await checked(brookfield, (await unknown.json()).id);
+      expect(v1.errors).toEqual([
+        expect.objectContaining({
+          code: "destination.unknown",
+          message: expect.stringContaining("8239999"),
+        }),
+      ]);
+      const independent = await upload(
+        brookfield,
+        "8231234_CTF_8236000_001.XML",
+        ctfFor("8231234", "8236000", 1, 5).xml,
+      );
+      const v2 = await checked(brookfield, (await independent.json()).id);
+      expect(v2.errors[0].message).toContain("MMMMMMM");
+    });
+
+    it("files a lost pupil as lost, and an out-of-sector one as outside", async () => {
+      const lost = await upload(
+        brookfield,
+        "8231234_CTF_XXXXXXX_001.XML",
+        ctfFor("8231234", "XXXXXXX", 1, 6).xml,
+      );
+      expect(await checked(brookfield, (await lost.json()).id)).toMatchObject({
+        status: "lost",
+        destination: { kind: "lost" },
+      });
+      const out = await upload(
+        brookfield,
+        "8231234_CTF_MMMMMMM_001.XML",
+        ctfFor("8231234", "MMMMMMM", 2, 7).xml,
+      );
+      expect(await checked(brookfield, (await out.json()).id)).toMatchObject({ status: "outside" });
+    });
+
+    it("refuses uploads it cannot take, saying why", async () => {
+      const badName = await upload(
+        brookfield,
+        "pupils.xml",
+        ctfFor("8231234", "9382001", 1, 8).xml,
+      );
+      expect(badName.status).toBe(400);
+      expect((await badName.json()).error).toMatchObject({
+        code: "upload.name",
+        message: expect.stringContaining("SSSSSSS_CTF_DDDDDDD_NNN.XML"),
+      });
+      const notMine = await upload(
+        hillcrest,
+        "8231234_CTF_9382001_009.XML",
+        ctfFor("8231234", "9382001", 1, 9).xml,
+      );
+      expect(notMine.status).toBe(403);
+      const anonymous = await upload("", "8231234_CTF_9382001_009.XML", "<CTfile/>");
+      expect(anonymous.status).toBe(401);
+      expect((await t.api("s2s_not-a-token", "/api/v1/inbox")).status).toBe(401);
+    });
+
+    it("keeps a file from everyone it is not for, on every route", async () => {
+      const { xml } = ctfFor("8231234", "9382001", 1, 10);
+      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_010.XML", xml)).json();
+      await checked(brookfield, id);
+      const routes: [string, string, object?][] = [
+        ["GET", `/api/v1/transfers/${id}`],
+        ["GET", `/api/v1/transfers/${id}/pupils`],
+        ["POST", `/api/v1/transfers/${id}/accept`],
+        ["GET", `/api/v1/transfers/${id}/content`],
+        ["POST", `/api/v1/transfers/${id}/reject`, { reason: "not ours at all" }],
+        ["DELETE", `/api/v1/transfers/${id}`],
+      ];
+      for (const [who, token, expected] of [
+        ["another school", hillcrest, [403, 404]],
+        ["another LA", otherLa, [403, 404]],
+        ["nobody", undefined, [401]],
+      ] as const) {
+        for (const [method, path, body] of routes) {
+          const r = await t.api(token, path, {
+            method,
+            ...(body
+              ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+              : {}),
+          });
+          expect(expected, `${who} ${method} ${path}`).toContain(r.status);
+        }
+        const inbox = await t.api(token, "/api/v1/inbox");
+        if (token)
+          expect((await inbox.json()).transfers.map((x: { id: string }) => x.id)).not.toContain(id);
+      }
+      // An administrator sees the file's details but not the pupils in it.
+      expect((await t.api(admin, `/api/v1/transfers/${id}`)).status).toBe(200);
+      expect((await t.api(admin, `/api/v1/transfers/${id}/pupils`)).status).toBe(403);
+      // The destination's LA has it in its remit.
+      expect((await t.api(southvale, `/api/v1/transfers/${id}`)).status).toBe(200);
+      // And it is still there, untouched, for its destination.
+      expect((await (await t.api(meadow, `/api/v1/transfers/${id}`)).json()).status).toBe(
+        "available",
+      );
+    });
+
+    it("lets the sender remove a file before download, and the receiver after", async () => {
+      const first = await (
+        await upload(
+          brookfield,
+          "8231234_CTF_9382001_011.XML",
+          ctfFor("8231234", "9382001", 1, 11).xml,
+        )
+      ).json();
+      await checked(brookfield, first.id);
+      expect(
+        (await t.api(meadow, `/api/v1/transfers/${first.id}`, { method: "DELETE" })).status,
+      ).toBe(409);
+      expect(
+        (await t.api(brookfield, `/api/v1/transfers/${first.id}`, { method: "DELETE" })).status,
+      ).toBe(204);
+      expect((await (await t.api(brookfield, `/api/v1/transfers/${first.id}`)).json()).status).toBe(
+        "removed",
+      );
+      expect((await t.api(meadow, `/api/v1/transfers/${first.id}/pupils`)).status).toBe(404);
+
+      const second = await (
+        await upload(
+          brookfield,
+          "8231234_CTF_9382001_012.XML",
+          ctfFor("8231234", "9382001", 1, 12).xml,
+        )
+      ).json();
+      await checked(brookfield, second.id);
+      await t.api(meadow, `/api/v1/transfers/${second.id}/accept`, { method: "POST" });
+      expect(
+        (await t.api(brookfield, `/api/v1/transfers/${second.id}`, { method: "DELETE" })).status,
+      ).toBe(409);
+      expect(
+        (await t.api(meadow, `/api/v1/transfers/${second.id}`, { method: "DELETE" })).status,
+      ).toBe(204);
+    });
+
+    it("tells a sender the next free sequence number", async () => {
+      const r = await (
+        await t.api(brookfield, "/api/v1/transfers/next-sequence?from=8231234&to=9382001")
+      ).json();
+      expect(r).toEqual({ sequence: 13, fileName: "8231234_CTF_9382001_013.XML" });
+      expect(
+        (await t.api(hillcrest, "/api/v1/transfers/next-sequence?from=8231234&to=9382001")).status,
+      ).toBe(403);
+    });
+
+    it("signs in with a password, sets a safe cookie, and locks after repeated failures", async () => {
+      const ok = await t.api(undefined, "/api/v1/session", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "meadowlane", password: "demo-password-only" }),
+      });
+      expect(ok.status).toBe(200);
+      const cookie = ok.headers.get("set-cookie") ?? "";
+      expect(cookie).toMatch(/s2s_session=/);
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Strict/i);
+      const me = await t.api(undefined, "/api/v1/me", {
+        headers: { cookie: cookie.split(";")[0] as string },
+      });
+      expect(await me.json()).toMatchObject({
+        username: "meadowlane",
+        role: "school",
+        establishment: "9382001",
+      });
+
+      const attempt = (password: string) =>
+        t.api(undefined, "/api/v1/session", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "hillcrest", password }),
+        });
+      for (let i = 0; i < 4; i++) expect((await attempt("wrong-password-here")).status).toBe(401);
+      const locked = await attempt("wrong-password-here");
+      expect(locked.status).toBe(423);
+      expect((await locked.json()).error.code).toBe("auth.locked");
+    });
+
+    it("answers errors in one shape and documents the API", async () => {
+      const r = await t.api(brookfield, "/api/v1/transfers/not-a-uuid");
+      expect(r.status).toBe(404);
+      expect(await r.json()).toEqual({ error: { code: "not-found", message: "Not found." } });
+      const docs = await t.api(undefined, "/api/docs/json");
+      const spec = await docs.json();
+      for (const path of [
+        "/api/v1/transfers",
+        "/api/v1/transfers/{id}/pupils",
+        "/api/v1/inbox",
+        "/api/v1/sent",
+        "/api/v1/session",
+      ]) {
+        expect(Object.keys(spec.paths)).toContain(path);
+      }
+    });
+
+    it("delivers every message once a refusing mail server starts accepting", async () => {
+      const before = t.smtp.received.length;
+      t.smtp.refusing = true;
+      const { xml } = ctfFor("8231234", "9382001", 1, 13);
+      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_014.XML", xml)).json();
+      await checked(brookfield, id);
+      const failedOnce = await eventually("a refused delivery", async () => {
+        const row = await t.hub.ctx.db
+          .selectFrom("mail_outbox")
+          .selectAll()
+          .where("sent_at", "is", null)
+          .where("attempts", ">", 0)
+          .executeTakeFirst();
+        return row ?? undefined;
+      });
+      expect(failedOnce.last_error).toContain("try again later");
+      t.smtp.refusing = false;
+      t.advanceDays(1);
+      await t.hub.deliverMail();
+      const pending = await t.hub.ctx.db
+        .selectFrom("mail_outbox")
+        .select("id")
+        .where("sent_at", "is", null)
+        .execute();
+      expect(pending).toEqual([]);
+      expect(t.smtp.received.length).toBe(before + 1);
+    });
+
+    it("expires an undownloaded file: warns the sender, then deletes it", async () => {
+      const { xml } = ctfFor("8231234", "9382001", 1, 14);
+      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_015.XML", xml)).json();
+      await checked(brookfield, id);
+      t.advanceDays(54);
+      const { runRetention } = await import("../../src/hub/retention.js");
+      expect((await runRetention(t.hub.ctx)).warned).toBeGreaterThanOrEqual(1);
+      t.advanceDays(7);
+      expect((await runRetention(t.hub.ctx)).expired).toBeGreaterThanOrEqual(1);
+      expect((await (await t.api(brookfield, `/api/v1/transfers/${id}`)).json()).status).toBe(
+        "expired",
+      );
+      expect((await t.api(meadow, `/api/v1/transfers/${id}/pupils`)).status).toBe(403);
+      const row = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select(["store_key", "purged_at"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      expect(row.store_key).toBeNull();
+      await t.hub.deliverMail();
+      const subjects = t.smtp.to("brookfield@users.invalid").map((m) => m.subject);
+      expect(subjects).toContain("S2S: 8231234_CTF_9382001_015.XML has not been downloaded");
+      expect(subjects).toContain(
+        "S2S: 8231234_CTF_9382001_015.XML expired without being downloaded",
+      );
+    });
+  });
+}
