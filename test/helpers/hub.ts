@@ -82,3 +82,9 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A response's JSON, loosely typed: tests read fields they assert on. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
+export async function json(r: Response): Promise<any> {
+  return r.json();
+}

@@ -5,7 +5,7 @@ import { createUser } from "../../src/hub/accounts.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { DATABASES } from "../helpers/db.js";
-import { eventually, startTestHub, type TestHub } from "../helpers/hub.js";
+import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const NOW = new Date("2026-11-02T09:00:00Z");
 
@@ -17,12 +17,12 @@ function ctfFor(from: string, to: string, pupils: number, seed: number) {
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`the hub's API on ${target.name}`, () => {
     let t: TestHub;
-    let brookfield: string; // school 8231234 (sender)
-    let meadow: string; // school 9382001 (destination)
-    let hillcrest: string; // another school, 8231235
-    let otherLa: string; // an LA with no part in these files
-    let southvale: string; // the destination's LA
-    let admin: string;
+    let brookfield = ""; // school 8231234 (sender)
+    let meadow = ""; // school 9382001 (destination)
+    let hillcrest = ""; // another school, 8231235
+    let otherLa = ""; // an LA with no part in these files
+    let southvale = ""; // the destination's LA
+    let admin = "";
 
     beforeAll(async () => {
       t = await startTestHub(target.name);
@@ -55,11 +55,12 @@ for (const { target, skip } of DATABASES) {
         role: "la",
         laCode: "938",
       });
-      [brookfield, meadow, hillcrest, otherLa, southvale, admin] = await Promise.all(
-        ["brookfield", "meadowlane", "hillcrest", "elsewhere-la", "southvale-la", "admin"].map(
-          (u) => t.token(u),
-        ),
-      );
+      brookfield = await t.token("brookfield");
+      meadow = await t.token("meadowlane");
+      hillcrest = await t.token("hillcrest");
+      otherLa = await t.token("elsewhere-la");
+      southvale = await t.token("southvale-la");
+      admin = await t.token("admin");
     }, 120_000);
     afterAll(() => t?.stop());
 
@@ -84,7 +85,7 @@ for (const { target, skip } of DATABASES) {
     async function checked(token: string, id: string) {
       return eventually(`transfer ${id} to be checked`, async () => {
         const r = await t.api(token, `/api/v1/transfers/${id}`);
-        const body = await r.json();
+        const body = await json(r);
         return body.status === "checking" ? undefined : body;
       });
     }
@@ -93,7 +94,7 @@ for (const { target, skip } of DATABASES) {
       const { doc, xml } = ctfFor("8231234", "9382001", 4, 1);
       const up = await upload(brookfield, "8231234_CTF_9382001_001.XML", xml);
       expect(up.status).toBe(202);
-      const { id, status } = await up.json();
+      const { id, status } = await json(up);
       expect(status).toBe("checking");
       const view = await checked(brookfield, id);
       expect(view).toMatchObject({
@@ -103,10 +104,10 @@ for (const { target, skip } of DATABASES) {
         destination: { laestab: "9382001", name: "Meadow Lane Primary School" },
       });
 
-      const inbox = await (await t.api(meadow, "/api/v1/inbox")).json();
+      const inbox = await json(await t.api(meadow, "/api/v1/inbox"));
       expect(inbox.transfers.map((x: { id: string }) => x.id)).toContain(id);
 
-      const pupils = await (await t.api(meadow, `/api/v1/transfers/${id}/pupils`)).json();
+      const pupils = await json(await t.api(meadow, `/api/v1/transfers/${id}/pupils`));
       expect(
         pupils.pupils.map((p: { upn: string; surname: string; dob: string }) => [
           p.upn,
@@ -118,7 +119,7 @@ for (const { target, skip } of DATABASES) {
       // Not before accepting.
       expect((await t.api(meadow, `/api/v1/transfers/${id}/content`)).status).toBe(409);
       const accepted = await t.api(meadow, `/api/v1/transfers/${id}/accept`, { method: "POST" });
-      expect((await accepted.json()).status).toBe("downloaded");
+      expect((await json(accepted)).status).toBe("downloaded");
       const content = await t.api(meadow, `/api/v1/transfers/${id}/content`);
       expect(content.status).toBe(200);
       expect(content.headers.get("content-disposition")).toContain("8231234_CTF_9382001_001.XML");
@@ -126,7 +127,7 @@ for (const { target, skip } of DATABASES) {
       // Re-download while held.
       expect((await t.api(meadow, `/api/v1/transfers/${id}/content`)).status).toBe(200);
 
-      const sent = await (await t.api(brookfield, "/api/v1/sent")).json();
+      const sent = await json(await t.api(brookfield, "/api/v1/sent"));
       expect(sent.transfers.find((x: { id: string }) => x.id === id)).toMatchObject({
         status: "downloaded",
         downloadedAt: expect.any(String),
@@ -143,7 +144,7 @@ for (const { target, skip } of DATABASES) {
         expect(mail[0]?.subject).not.toContain(p.surname as string);
       }
 
-      const audit = await (await t.api(admin, "/api/v1/admin/audit?limit=50")).json();
+      const audit = await json(await t.api(admin, "/api/v1/admin/audit?limit=50"));
       const actions = audit.events
         .filter((e: { target: string }) => e.target === `transfer:${id}`)
         .map((e: { action: string }) => e.action);
@@ -156,14 +157,14 @@ for (const { target, skip } of DATABASES) {
       const { xml } = ctfFor("8231234", "9382001", 1, 2);
       const up = await upload(brookfield, "8231234_CTF_9382001_002.XML", xml, "raw");
       expect(up.status).toBe(202);
-      expect(await checked(brookfield, (await up.json()).id)).toMatchObject({
+      expect(await checked(brookfield, (await json(up)).id)).toMatchObject({
         status: "available",
       });
     });
 
     it("rejects with a reason, and the sender is told why", async () => {
       const { xml } = ctfFor("8231234", "9382001", 2, 3);
-      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_003.XML", xml)).json();
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_003.XML", xml));
       await checked(brookfield, id);
       const tooShort = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
         method: "POST",
@@ -176,8 +177,8 @@ for (const { target, skip } of DATABASES) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ reason: "This pupil never joined us" }),
       });
-      expect((await r.json()).status).toBe("rejected");
-      const sent = await (await t.api(brookfield, "/api/v1/sent")).json();
+      expect((await json(r)).status).toBe("rejected");
+      const sent = await json(await t.api(brookfield, "/api/v1/sent"));
       expect(sent.transfers.find((x: { id: string }) => x.id === id)).toMatchObject({
         status: "rejected",
         rejectReason: "This pupil never joined us",
@@ -202,7 +203,7 @@ for (const { target, skip } of DATABASES) {
       const at = xml.lastIndexOf("<Pupil>");
       const line = xml.slice(0, at).split("\n").length;
       const column = at - xml.lastIndexOf("\n", at - 1);
-      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_004.XML", xml)).json();
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_004.XML", xml));
       const view = await checked(brookfield, id);
       expect(view.status).toBe("failed");
       expect(view.errors).toContainEqual(
@@ -232,7 +233,7 @@ for (const { target, skip } of DATABASES) {
         "8231234_CTF_8239999_001.XML",
         ctfFor("8231234", "8239999", 1, 4).xml,
       );
-      const v1 = await checked(brookfield, (await unknown.json()).id);
+      const v1 = await checked(brookfield, (await json(unknown)).id);
       expect(v1.errors).toEqual([
         expect.objectContaining({
           code: "destination.unknown",
@@ -244,7 +245,7 @@ for (const { target, skip } of DATABASES) {
         "8231234_CTF_8236000_001.XML",
         ctfFor("8231234", "8236000", 1, 5).xml,
       );
-      const v2 = await checked(brookfield, (await independent.json()).id);
+      const v2 = await checked(brookfield, (await json(independent)).id);
       expect(v2.errors[0].message).toContain("MMMMMMM");
     });
 
@@ -254,7 +255,7 @@ for (const { target, skip } of DATABASES) {
         "8231234_CTF_XXXXXXX_001.XML",
         ctfFor("8231234", "XXXXXXX", 1, 6).xml,
       );
-      expect(await checked(brookfield, (await lost.json()).id)).toMatchObject({
+      expect(await checked(brookfield, (await json(lost)).id)).toMatchObject({
         status: "lost",
         destination: { kind: "lost" },
       });
@@ -263,7 +264,7 @@ for (const { target, skip } of DATABASES) {
         "8231234_CTF_MMMMMMM_001.XML",
         ctfFor("8231234", "MMMMMMM", 2, 7).xml,
       );
-      expect(await checked(brookfield, (await out.json()).id)).toMatchObject({ status: "outside" });
+      expect(await checked(brookfield, (await json(out)).id)).toMatchObject({ status: "outside" });
     });
 
     it("refuses uploads it cannot take, saying why", async () => {
@@ -273,7 +274,7 @@ for (const { target, skip } of DATABASES) {
         ctfFor("8231234", "9382001", 1, 8).xml,
       );
       expect(badName.status).toBe(400);
-      expect((await badName.json()).error).toMatchObject({
+      expect((await json(badName)).error).toMatchObject({
         code: "upload.name",
         message: expect.stringContaining("SSSSSSS_CTF_DDDDDDD_NNN.XML"),
       });
@@ -290,7 +291,7 @@ for (const { target, skip } of DATABASES) {
 
     it("keeps a file from everyone it is not for, on every route", async () => {
       const { xml } = ctfFor("8231234", "9382001", 1, 10);
-      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_010.XML", xml)).json();
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_010.XML", xml));
       await checked(brookfield, id);
       const routes: [string, string, object?][] = [
         ["GET", `/api/v1/transfers/${id}`],
@@ -316,7 +317,7 @@ for (const { target, skip } of DATABASES) {
         }
         const inbox = await t.api(token, "/api/v1/inbox");
         if (token)
-          expect((await inbox.json()).transfers.map((x: { id: string }) => x.id)).not.toContain(id);
+          expect((await json(inbox)).transfers.map((x: { id: string }) => x.id)).not.toContain(id);
       }
       // An administrator sees the file's details but not the pupils in it.
       expect((await t.api(admin, `/api/v1/transfers/${id}`)).status).toBe(200);
@@ -324,19 +325,17 @@ for (const { target, skip } of DATABASES) {
       // The destination's LA has it in its remit.
       expect((await t.api(southvale, `/api/v1/transfers/${id}`)).status).toBe(200);
       // And it is still there, untouched, for its destination.
-      expect((await (await t.api(meadow, `/api/v1/transfers/${id}`)).json()).status).toBe(
-        "available",
-      );
+      expect((await json(await t.api(meadow, `/api/v1/transfers/${id}`))).status).toBe("available");
     });
 
     it("lets the sender remove a file before download, and the receiver after", async () => {
-      const first = await (
+      const first = await json(
         await upload(
           brookfield,
           "8231234_CTF_9382001_011.XML",
           ctfFor("8231234", "9382001", 1, 11).xml,
-        )
-      ).json();
+        ),
+      );
       await checked(brookfield, first.id);
       expect(
         (await t.api(meadow, `/api/v1/transfers/${first.id}`, { method: "DELETE" })).status,
@@ -344,18 +343,18 @@ for (const { target, skip } of DATABASES) {
       expect(
         (await t.api(brookfield, `/api/v1/transfers/${first.id}`, { method: "DELETE" })).status,
       ).toBe(204);
-      expect((await (await t.api(brookfield, `/api/v1/transfers/${first.id}`)).json()).status).toBe(
+      expect((await json(await t.api(brookfield, `/api/v1/transfers/${first.id}`))).status).toBe(
         "removed",
       );
       expect((await t.api(meadow, `/api/v1/transfers/${first.id}/pupils`)).status).toBe(404);
 
-      const second = await (
+      const second = await json(
         await upload(
           brookfield,
           "8231234_CTF_9382001_012.XML",
           ctfFor("8231234", "9382001", 1, 12).xml,
-        )
-      ).json();
+        ),
+      );
       await checked(brookfield, second.id);
       await t.api(meadow, `/api/v1/transfers/${second.id}/accept`, { method: "POST" });
       expect(
@@ -390,7 +389,7 @@ for (const { target, skip } of DATABASES) {
       const me = await t.api(undefined, "/api/v1/me", {
         headers: { cookie: cookie.split(";")[0] as string },
       });
-      expect(await me.json()).toMatchObject({
+      expect(await json(me)).toMatchObject({
         username: "meadowlane",
         role: "school",
         establishment: "9382001",
@@ -405,15 +404,15 @@ for (const { target, skip } of DATABASES) {
       for (let i = 0; i < 4; i++) expect((await attempt("wrong-password-here")).status).toBe(401);
       const locked = await attempt("wrong-password-here");
       expect(locked.status).toBe(423);
-      expect((await locked.json()).error.code).toBe("auth.locked");
+      expect((await json(locked)).error.code).toBe("auth.locked");
     });
 
     it("answers errors in one shape and documents the API", async () => {
       const r = await t.api(brookfield, "/api/v1/transfers/not-a-uuid");
       expect(r.status).toBe(404);
-      expect(await r.json()).toEqual({ error: { code: "not-found", message: "Not found." } });
+      expect(await json(r)).toEqual({ error: { code: "not-found", message: "Not found." } });
       const docs = await t.api(undefined, "/api/docs/json");
-      const spec = await docs.json();
+      const spec = await json(docs);
       for (const path of [
         "/api/v1/transfers",
         "/api/v1/transfers/{id}/pupils",
@@ -429,7 +428,7 @@ for (const { target, skip } of DATABASES) {
       const before = t.smtp.received.length;
       t.smtp.refusing = true;
       const { xml } = ctfFor("8231234", "9382001", 1, 13);
-      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_014.XML", xml)).json();
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_014.XML", xml));
       await checked(brookfield, id);
       const failedOnce = await eventually("a refused delivery", async () => {
         const row = await t.hub.ctx.db
@@ -455,14 +454,14 @@ for (const { target, skip } of DATABASES) {
 
     it("expires an undownloaded file: warns the sender, then deletes it", async () => {
       const { xml } = ctfFor("8231234", "9382001", 1, 14);
-      const { id } = await (await upload(brookfield, "8231234_CTF_9382001_015.XML", xml)).json();
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_015.XML", xml));
       await checked(brookfield, id);
       t.advanceDays(54);
       const { runRetention } = await import("../../src/hub/retention.js");
       expect((await runRetention(t.hub.ctx)).warned).toBeGreaterThanOrEqual(1);
       t.advanceDays(7);
       expect((await runRetention(t.hub.ctx)).expired).toBeGreaterThanOrEqual(1);
-      expect((await (await t.api(brookfield, `/api/v1/transfers/${id}`)).json()).status).toBe(
+      expect((await json(await t.api(brookfield, `/api/v1/transfers/${id}`))).status).toBe(
         "expired",
       );
       expect((await t.api(meadow, `/api/v1/transfers/${id}/pupils`)).status).toBe(403);
