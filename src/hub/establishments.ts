@@ -155,12 +155,19 @@ const GIAS = {
   status: "EstablishmentStatus (name)",
 } as const;
 
+// Windows-1252's 0x80-0x9F, where it differs from Latin-1 (Node's decoder treats the two alike).
+const CP1252_HIGH =
+  "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F" +
+  "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
+
 /** GIAS publishes its CSV in Windows-1252; accept that and UTF-8 alike. */
 export function decodeGias(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder("windows-1252").decode(bytes);
+    return Buffer.from(bytes)
+      .toString("latin1")
+      .replace(/[\u0080-\u009F]/g, (c) => CP1252_HIGH.charAt(c.charCodeAt(0) - 0x80));
   }
 }
 

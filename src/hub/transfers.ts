@@ -240,7 +240,8 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     await audit(trx, null, {
       action: "transfer.checked",
       target: `transfer:${row.id}`,
-      detail: { status, errors: errors.length, warnings: warnings.length },
+      // Which process checked it: with several workers, each upload is checked exactly once.
+      detail: { status, errors: errors.length, warnings: warnings.length, worker: process.pid },
     });
   });
   ctx.mailQueued?.();

@@ -1,0 +1,186 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { configFromEnv } from "../../src/config.js";
+import { principalFromToken, signIn } from "../../src/hub/accounts.js";
+import { findEstablishment } from "../../src/hub/establishments.js";
+import { type RunningHub, startHub } from "../../src/service.js";
+
+const BIN = join(import.meta.dirname, "../../bin/s2s.js");
+
+async function s2s(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+// The real GIAS extract's column names, in Windows-1252 as GIAS publishes it.
+const GIAS = [
+  '"URN","LA (code)","LA (name)","EstablishmentNumber","EstablishmentName","TypeOfEstablishment (name)","EstablishmentTypeGroup (name)","EstablishmentStatus (name)"',
+  '"100001","823","Northshire","1234","Brookfield Primary School","Community school","Local authority maintained schools","Open"',
+  '"100002","823","Northshire","6001","Abbey Independent School","Other independent school","Independent schools","Open"',
+  '"100003","938","Southvale","2001","Meadow Lane Primary School","Foundation school","Local authority maintained schools","Closed"',
+  '"100004","938","Southvale","","Southvale Children\'s Centre","Children\'s centre","Other types","Open"',
+  '"100005","938","Southvale","2002","Ysgol Gymraeg Sant Dewi — Saint David’s","Voluntary aided school","Local authority maintained schools","Open, but proposed to close"',
+].join("\r\n");
+
+describe("s2s hub admin", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "s2s-admin-"));
+  });
+
+  it("imports the GIAS CSV, says what it skipped and why, and updates on a second run", async () => {
+    const csv = join(dir, "edubasealldata.csv");
+    // Windows-1252: the dash and the curly apostrophe are single bytes there.
+    await writeFile(csv, Buffer.from(GIAS.replace("—", "\x97").replace("’", "\x92"), "latin1"));
+    const first = await s2s("hub", "admin", "establishments", "import", csv, "--data", dir);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("4 added, 0 updated, 1 skipped");
+    expect(first.out).toContain("line 5: no EstablishmentNumber");
+    const again = await s2s("hub", "admin", "establishments", "import", csv, "--data", dir);
+    expect(again.out).toContain("0 added, 4 updated, 1 skipped");
+    const notGias = join(dir, "other.csv");
+    await writeFile(notGias, "a,b\n1,2\n");
+    const bad = await s2s("hub", "admin", "establishments", "import", notGias, "--data", dir);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("not a GIAS establishment extract");
+  }, 60_000);
+
+  it("creates users, with a printed or a piped password, and says what is wrong", async () => {
+    const made = await s2s(
+      "hub",
+      "admin",
+      "users",
+      "create",
+      "--username",
+      "office1",
+      "--role",
+      "school",
+      "--establishment",
+      "8231234",
+      "--email",
+      "office@example.org",
+      "--data",
+      dir,
+    );
+    expect(made.code).toBe(0);
+    const password = /password: (\S+)/.exec(made.out)?.[1] ?? "";
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    const la = await s2s(
+      "hub",
+      "admin",
+      "users",
+      "create",
+      "--username",
+      "la1",
+      "--role",
+      "la",
+      "--la",
+      "938",
+      "--email",
+      "la@example.org",
+      "--data",
+      dir,
+    );
+    expect(la.code).toBe(0);
+    const noSchool = await s2s(
+      "hub",
+      "admin",
+      "users",
+      "create",
+      "--username",
+      "nobody1",
+      "--role",
+      "school",
+      "--establishment",
+      "9999999",
+      "--email",
+      "x@example.org",
+      "--data",
+      dir,
+    );
+    expect(noSchool).toMatchObject({
+      code: 1,
+      err: expect.stringContaining("no establishment 9999999"),
+    });
+    const taken = await s2s(
+      "hub",
+      "admin",
+      "users",
+      "create",
+      "--username",
+      "office1",
+      "--role",
+      "admin",
+      "--email",
+      "x@example.org",
+      "--data",
+      dir,
+    );
+    expect(taken.err).toContain("taken");
+
+    const token = await s2s(
+      "hub",
+      "admin",
+      "tokens",
+      "create",
+      "--username",
+      "office1",
+      "--data",
+      dir,
+    );
+    expect(token.out).toMatch(/^s2s_[A-Za-z0-9_-]{40,}\n$/);
+
+    // The password and the token open the account.
+    const hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
+    try {
+      const p = await signIn(hub.ctx, "office1", password);
+      expect(p).toMatchObject({ role: "school", establishment: "8231234" });
+      expect(await principalFromToken(hub.ctx, token.out.trim())).toMatchObject({
+        username: "office1",
+      });
+      const welsh = await findEstablishment(hub.ctx.db, "9382002");
+      expect(welsh?.name).toBe("Ysgol Gymraeg Sant Dewi — Saint David’s");
+      expect(await findEstablishment(hub.ctx.db, "8236001")).toMatchObject({ independent: true });
+      expect(await findEstablishment(hub.ctx.db, "9382001")).toMatchObject({ status: "closed" });
+
+      // While this hub holds the PGlite folder, another process's command says what to do instead.
+      const locked = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [BIN, "hub", "admin", "tokens", "create", "--username", "office1", "--data", dir],
+          (err, _out, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+        );
+      });
+      expect(locked.code).toBe(2);
+      expect(locked.stderr).toMatch(
+        /in use by another S2S process \(pid \d+\)\. PGlite is one process's database: stop that process first, or do admin work through the running hub's API/,
+      );
+    } finally {
+      await hub.stop();
+    }
+  }, 60_000);
+});
+
+describe("s2s hub serve", () => {
+  let hub: RunningHub | undefined;
+  afterAll(() => hub?.stop());
+
+  it("on a first run without --demo creates one administrator and shows the password once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-first-"));
+    hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
+    expect(hub.firstRun.admin?.username).toBe("admin");
+    expect(await signIn(hub.ctx, "admin", hub.firstRun.admin?.password ?? "")).toMatchObject({
+      role: "admin",
+    });
+    await hub.stop();
+    hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
+    expect(hub.firstRun).toEqual({});
+  }, 60_000);
+});

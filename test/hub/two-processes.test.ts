@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configFromEnv } from "../../src/config.js";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { createToken } from "../../src/hub/accounts.js";
+import { type RunningHub, startHub } from "../../src/service.js";
+import { freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
+import { eventually } from "../helpers/hub.js";
+
+const BIN = join(import.meta.dirname, "../../bin/s2s.js");
+
+describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", () => {
+  let web: RunningHub;
+  let workers: ChildProcess[] = [];
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const pg = await freshPostgresUrl();
+    drop = pg.drop;
+    const dataDir = await mkdtemp(join(tmpdir(), "s2s-multi-"));
+    const config = configFromEnv({}, { dataDir, port: 0, databaseUrl: pg.url });
+    web = await startHub(config, { role: "web", demo: true });
+    const env = { ...process.env, DATABASE_URL: pg.url, S2S_DATA_DIR: dataDir, PORT: "0" };
+    workers = [0, 1].map(() =>
+      spawn(process.execPath, [BIN, "hub", "serve", "--role", "worker"], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            let out = "";
+            w.stdout?.on("data", (d) => {
+              out += String(d);
+              if (out.includes("S2S hub (worker)")) resolve();
+            });
+            w.on("exit", (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+          }),
+      ),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null) return resolve();
+            w.on("exit", () => resolve());
+            w.kill("SIGTERM");
+          }),
+      ),
+    );
+    await web?.stop();
+    await drop?.();
+  });
+
+  it("checks each upload exactly once, with two worker processes and a web process", async () => {
+    const { token } = await createToken(web.ctx, null, "brookfield");
+    const ids: string[] = [];
+    for (let i = 1; i <= 20; i++) {
+      const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: i }));
+      const name = `8231234_CTF_9382001_${String(i).padStart(3, "0")}.XML`;
+      const r = await fetch(`${web.url}/api/v1/transfers?filename=${name}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/xml" },
+        body: xml,
+      });
+      expect(r.status).toBe(202);
+      ids.push(((await r.json()) as { id: string }).id);
+    }
+    await eventually(
+      "every upload to be checked",
+      async () => {
+        const rows = await web.ctx.db
+          .selectFrom("transfers")
+          .select("status")
+          .where("id", "in", ids)
+          .execute();
+        return rows.every((r) => r.status === "available") ? true : undefined;
+      },
+      60_000,
+    );
+    const checks = await web.ctx.db
+      .selectFrom("audit_events")
+      .select(["target", "detail"])
+      .where("action", "=", "transfer.checked")
+      .execute();
+    const perTransfer = new Map<string, number>();
+    for (const c of checks)
+      perTransfer.set(c.target ?? "", (perTransfer.get(c.target ?? "") ?? 0) + 1);
+    expect(ids.map((id) => perTransfer.get(`transfer:${id}`))).toEqual(ids.map(() => 1));
+    const pupils = await web.ctx.db
+      .selectFrom("transfer_pupils")
+      .select("transfer_id")
+      .where("transfer_id", "in", ids)
+      .execute();
+    expect(pupils).toHaveLength(40);
+    // The web process ran no worker: the checks came from the worker processes.
+    const pids = new Set(checks.map((c) => (c.detail as { worker: number }).worker));
+    expect(pids.has(process.pid)).toBe(false);
+  }, 120_000);
+});
