@@ -11,6 +11,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { HubContext } from "../hub/context.js";
 import { adminRoutes, directoryRoutes } from "./api/admin.js";
+import { lostPupilRoutes } from "./api/lost-pupils.js";
 import { ErrorReply } from "./api/schemas.js";
 import { sessionRoutes } from "./api/session.js";
 import { transferRoutes } from "./api/transfers.js";
@@ -59,6 +60,7 @@ export async function buildApp(
   sessionRoutes(app, ctx);
   transferRoutes(app, ctx);
   directoryRoutes(app, ctx);
+  lostPupilRoutes(app, ctx);
   adminRoutes(app, ctx);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   return app;

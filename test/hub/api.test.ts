@@ -267,6 +267,59 @@ for (const { target, skip } of DATABASES) {
       expect(await checked(brookfield, (await json(out)).id)).toMatchObject({ status: "outside" });
     });
 
+    it("lets an LA find a lost pupil by a misspelt name and pass the file to their new school", async () => {
+      const { doc, xml } = ctfFor("8231234", "XXXXXXX", 1, 21);
+      const pupil = doc.pupils[0];
+      if (!pupil?.surname || !pupil.dob) throw new Error("no pupil");
+      const { id } = await json(await upload(brookfield, "8231234_CTF_XXXXXXX_002.XML", xml));
+      expect(await checked(brookfield, id)).toMatchObject({ status: "lost" });
+      // One letter wrong, as a name heard over the phone might be.
+      const misspelt = `${pupil.surname.slice(0, -1)}${pupil.surname.endsWith("e") ? "a" : "e"}`;
+      const search = (token: string, query: string) => t.api(token, `/api/v1/lost-pupils?${query}`);
+      const found = await json(
+        await search(southvale, `surname=${encodeURIComponent(misspelt)}&dob=${pupil.dob}`),
+      );
+      expect(found.pupils).toContainEqual(
+        expect.objectContaining({ transferId: id, upn: pupil.upn, surname: pupil.surname }),
+      );
+      const byUpn = await json(await search(southvale, `upn=${pupil.upn}`));
+      expect(byUpn.pupils.map((x: { transferId: string }) => x.transferId)).toEqual([id]);
+      expect((await search(meadow, `upn=${pupil.upn}`)).status).toBe(403);
+      expect((await search(admin, `upn=${pupil.upn}`)).status).toBe(400);
+      expect(
+        (
+          await search(
+            admin,
+            `upn=${pupil.upn}&reason=${encodeURIComponent("helpdesk call 1234 from LA")}`,
+          )
+        ).status,
+      ).toBe(200);
+      expect((await search(southvale, "")).status).toBe(400);
+      const audit = await json(await t.api(admin, "/api/v1/admin/audit?action=search"));
+      expect(audit.events.length).toBeGreaterThanOrEqual(3);
+
+      // A school cannot redirect; the LA can, and the school then has the file.
+      const body = (to: string) => ({
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ to }),
+      });
+      expect(
+        (await t.api(meadow, `/api/v1/transfers/${id}/redirect`, body("9382001"))).status,
+      ).toBe(404);
+      expect(
+        (await t.api(southvale, `/api/v1/transfers/${id}/redirect`, body("8236000"))).status,
+      ).toBe(400);
+      const moved = await json(
+        await t.api(southvale, `/api/v1/transfers/${id}/redirect`, body("9382001")),
+      );
+      expect(moved).toMatchObject({ status: "available", destination: { laestab: "9382001" } });
+      const inbox = await json(await t.api(meadow, "/api/v1/inbox"));
+      expect(inbox.transfers.map((x: { id: string }) => x.id)).toContain(id);
+      // No longer in the register.
+      expect((await json(await search(southvale, `upn=${pupil.upn}`))).pupils).toEqual([]);
+    });
+
     it("refuses uploads it cannot take, saying why", async () => {
       const badName = await upload(
         brookfield,

@@ -2,6 +2,7 @@ import directory from "./0001_directory.js";
 import accounts from "./0002_accounts.js";
 import transfers from "./0003_transfers.js";
 import mail from "./0004_mail.js";
+import lostPupilSearch from "./0005_lost_pupil_search.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 2, name: "accounts", sql: accounts },
   { id: 3, name: "transfers", sql: transfers },
   { id: 4, name: "mail", sql: mail },
+  { id: 5, name: "lost-pupil-search", sql: lostPupilSearch },
 ];

@@ -1,0 +1,151 @@
+/**
+ * The Lost Pupils database and the out-of-sector register: files sent to XXXXXXX or MMMMMMM,
+ * searched by local authorities for a child who has turned up at one of their schools, then
+ * passed on to that school. Names are matched loosely (spelling, sound), dates exactly.
+ */
+import { sql } from "kysely";
+import { fileAwaitsMessage } from "../mail/messages.js";
+import { enqueueMail } from "../mail/outbox.js";
+import { audit } from "./audit.js";
+import type { HubContext, Principal } from "./context.js";
+import { forbidden, HubError, invalid, notFound } from "./errors.js";
+import { findEstablishment, notificationAddresses } from "./establishments.js";
+import { canRedirect } from "./policies.js";
+
+export interface LostPupilQuery {
+  surname?: string;
+  forename?: string;
+  sex?: string;
+  dob?: string;
+  dobFrom?: string;
+  dobTo?: string;
+  upn?: string;
+  /** An administrator must say why they are searching pupil data. */
+  reason?: string;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPupilQuery) {
+  if (p.role === "school") throw forbidden("Local authorities search the Lost Pupils database.");
+  if (p.role === "admin" && (q.reason ?? "").trim().length < 10) {
+    throw invalid(
+      "An administrator searching pupil data must give a reason of at least 10 characters.",
+    );
+  }
+  for (const key of ["dob", "dobFrom", "dobTo"] as const) {
+    const v = q[key];
+    if (v !== undefined && v !== "" && !DATE.test(v))
+      throw invalid(`${key} is a date as YYYY-MM-DD.`);
+  }
+  const surname = q.surname?.trim().toLowerCase() ?? "";
+  const forename = q.forename?.trim().toLowerCase() ?? "";
+  const upn = q.upn?.trim().toUpperCase() ?? "";
+  if (!surname && !forename && !upn && !q.dob && !q.dobFrom && !q.dobTo) {
+    throw invalid("Search by at least a name, a date of birth or a UPN.");
+  }
+  let query = ctx.db
+    .selectFrom("transfer_pupils as tp")
+    .innerJoin("transfers as t", "t.id", "tp.transfer_id")
+    .select([
+      "t.id as transferId",
+      "t.status",
+      "t.source_laestab as sourceLaestab",
+      "t.created_at as receivedAt",
+      "tp.upn",
+      "tp.surname",
+      "tp.forename",
+      "tp.dob",
+      "tp.sex",
+      "tp.nc_year as ncYear",
+    ])
+    .where("t.status", "in", ["lost", "outside"]);
+  if (upn)
+    query = query.where((eb) => eb.or([eb("tp.upn", "=", upn), eb("tp.former_upn", "=", upn)]));
+  if (surname) {
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`similarity(lower(tp.surname), ${surname})`, ">", 0.3),
+        eb(sql`soundex(tp.surname)`, "=", sql`soundex(${surname})`),
+        eb(sql`lower(coalesce(tp.former_surname, ''))`, "=", surname),
+        eb(sql`lower(coalesce(tp.preferred_surname, ''))`, "=", surname),
+      ]),
+    );
+  }
+  if (forename) {
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`similarity(lower(tp.forename), ${forename})`, ">", 0.3),
+        eb(sql`soundex(tp.forename)`, "=", sql`soundex(${forename})`),
+        eb(sql`lower(coalesce(tp.preferred_forename, ''))`, "=", forename),
+      ]),
+    );
+  }
+  if (q.sex) query = query.where("tp.sex", "=", q.sex.toUpperCase());
+  if (q.dob) query = query.where("tp.dob", "=", q.dob);
+  if (q.dobFrom) query = query.where("tp.dob", ">=", q.dobFrom);
+  if (q.dobTo) query = query.where("tp.dob", "<=", q.dobTo);
+  const rows = await query
+    .orderBy(sql`similarity(lower(tp.surname), ${surname || "~"})`, "desc")
+    .orderBy("t.created_at", "desc")
+    .limit(100)
+    .execute();
+  await audit(ctx.db, p, {
+    action: "search",
+    detail: { register: "lost-pupils", criteria: { ...q }, results: rows.length },
+  });
+  return rows.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() }));
+}
+
+/** An LA passes a lost or out-of-sector file to the school the pupil has joined. */
+export async function redirect(ctx: HubContext, p: Principal, id: string, to: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound();
+  const row = await ctx.db
+    .selectFrom("transfers")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row || (p.role !== "la" && p.role !== "admin")) throw notFound();
+  if (!canRedirect(p, row))
+    throw new HubError(
+      "transfer.state",
+      "Only a local authority can pass on a lost or out-of-sector file.",
+    );
+  const school = await findEstablishment(ctx.db, to.trim());
+  if (!school) throw invalid(`There is no school ${to} in the directory.`);
+  if (school.status === "closed" || school.independent)
+    throw invalid(`${school.name} (${school.laestab}) cannot receive CTFs.`);
+  const now = ctx.clock();
+  const source = await findEstablishment(ctx.db, row.source_laestab);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("transfers")
+      .set({
+        dest_laestab: school.laestab,
+        dest_kind: "school",
+        status: "available",
+        expires_at: new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000),
+      })
+      .where("id", "=", row.id)
+      .execute();
+    const addresses = await notificationAddresses(trx, school.laestab);
+    const from = { laestab: row.source_laestab, name: source?.name ?? row.source_laestab };
+    await enqueueMail(
+      trx,
+      fileAwaitsMessage(addresses, from, row.pupil_count, ctx.config.publicUrl),
+      now,
+    );
+    await audit(trx, p, {
+      action: "redirect",
+      target: `transfer:${row.id}`,
+      detail: { from: row.dest_laestab, to: school.laestab },
+    });
+  });
+  ctx.mailQueued?.();
+  // The LA may not see the file once it belongs to a school outside its area, so say what happened.
+  return {
+    id: row.id,
+    status: "available" as const,
+    destination: { laestab: school.laestab, name: school.name },
+  };
+}
