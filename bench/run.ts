@@ -3,10 +3,12 @@
  * run and prints the ratio, so numbers from different machines can be compared.
  */
 import { readCheck } from "./ctf/read-check.js";
+import { hubBench } from "./hub/hub-bench.js";
 import type { BenchResult } from "./result.js";
 
 const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchResult[]>> = {
   "ctf.read_check": readCheck,
+  hub: hubBench,
 };
 
 const args = process.argv.slice(2);

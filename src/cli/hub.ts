@@ -68,7 +68,7 @@ export function hubCommands(program: Command, io: CliIo): void {
         running = await startHub(config, {
           role: opts.role as Role,
           demo: opts.demo === true,
-          logger: { level: "info" },
+          logger: { level: process.env.S2S_LOG_LEVEL ?? "info" },
           log: { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} },
         });
       } catch (e) {

@@ -261,7 +261,7 @@ export async function principalFromToken(
   const row = await ctx.db
     .selectFrom("api_tokens")
     .innerJoin("users", "users.id", "api_tokens.user_id")
-    .select([...principalColumns, "api_tokens.id as token_id"])
+    .select([...principalColumns, "api_tokens.id as token_id", "api_tokens.last_used_at"])
     .where("api_tokens.token_hash", "=", sha256(token))
     .where("api_tokens.revoked_at", "is", null)
     .where("users.disabled", "=", false)

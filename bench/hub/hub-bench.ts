@@ -1,0 +1,187 @@
+/**
+ * hub.upload_to_available: 16 clients upload generated 20 KB CTFs to a hub on PostgreSQL and
+ * wait for each to become available; files per second, against a bare Fastify route taking the
+ * same multipart upload to disk with fsync. hub.inbox: requests per second for an inbox of 50
+ * files, against a bare Fastify JSON route. Servers run in their own processes.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import type { BenchResult } from "../result.js";
+import { BARE, BIN, runCli, startServer, stopServer } from "./processes.js";
+
+const CLIENTS = 16;
+const UPLOADS = 320;
+const INBOX_SECONDS = 5;
+
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+
+async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base =
+    process.env.BENCH_DATABASE_URL ??
+    process.env.TEST_DATABASE_URL ??
+    "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `s2s_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+function form(xml: string, name: string): FormData {
+  const f = new FormData();
+  f.set("file", new Blob([xml], { type: "application/xml" }), name);
+  return f;
+}
+
+async function pool(total: number, work: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let i = next++; i < total; i = next++) await work(i);
+    }),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+async function rps(url: string, headers: Record<string, string>): Promise<number> {
+  let count = 0;
+  const until = performance.now() + INBOX_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < until) {
+        const r = await fetch(url, { headers });
+        if (r.status !== 200) throw new Error(`inbox answered ${r.status}`);
+        await r.arrayBuffer();
+        count++;
+      }
+    }),
+  );
+  return count / INBOX_SECONDS;
+}
+
+export async function hubBench(log: (line: string) => void): Promise<BenchResult[]> {
+  const files = Array.from({ length: 32 }, (_, i) =>
+    writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 4, seed: i + 1 })),
+  );
+  log(`uploads of ${Math.round(files[0]?.length ?? 0 / 1024)} bytes each, ${CLIENTS} clients`);
+  const db = await freshDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), "s2s-benchhub-"));
+  const env = { ...process.env, DATABASE_URL: db.url, S2S_DATA_DIR: dataDir, PORT: "0" };
+  const hub = await startServer([BIN, "hub", "serve", "--demo"], env);
+  const bare = await startServer(["--import", "tsx", BARE], env);
+  try {
+    const sender = runCli(
+      ["hub", "admin", "tokens", "create", "--username", "brookfield"],
+      env,
+    ).trim();
+    const receiver = runCli(
+      ["hub", "admin", "tokens", "create", "--username", "meadowlane"],
+      env,
+    ).trim();
+    const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+
+    // Baseline: the same uploads to a bare route that writes them to disk with fsync.
+    const bareSeconds = await pool(UPLOADS, async (i) => {
+      const r = await fetch(`${bare.url}/upload`, {
+        method: "POST",
+        body: form(files[i % files.length] as string, "x.XML"),
+      });
+      if (r.status !== 202) throw new Error(`bare upload answered ${r.status}`);
+      await r.arrayBuffer();
+    });
+
+    const latencies: number[] = [];
+    const hubSeconds = await pool(UPLOADS, async (i) => {
+      const started = performance.now();
+      const name = `8231234_CTF_9382001_${String((i % 999) + 1).padStart(3, "0")}.XML`;
+      const r = await fetch(`${hub.url}/api/v1/transfers`, {
+        method: "POST",
+        headers: auth(sender),
+        body: form(files[i % files.length] as string, name),
+      });
+      if (r.status !== 202) throw new Error(`hub upload answered ${r.status}: ${await r.text()}`);
+      const { id } = (await r.json()) as { id: string };
+      for (;;) {
+        const s = (await (
+          await fetch(`${hub.url}/api/v1/transfers/${id}`, { headers: auth(sender) })
+        ).json()) as { status: string };
+        if (s.status === "available") break;
+        if (s.status !== "checking") throw new Error(`upload became ${s.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      latencies.push((performance.now() - started) / 1000);
+    });
+    const hubRate = UPLOADS / hubSeconds;
+    const bareRate = UPLOADS / bareSeconds;
+    const p95 = percentile(latencies, 0.95);
+    log(
+      `upload to available: ${hubRate.toFixed(1)} files/s (bare ${bareRate.toFixed(1)}), p50 ${percentile(latencies, 0.5).toFixed(3)} s, p95 ${p95.toFixed(3)} s`,
+    );
+
+    // An inbox of exactly 50 files: accept (move out of "available") all but the newest 50.
+    const inbox = (await (
+      await fetch(`${hub.url}/api/v1/inbox`, { headers: auth(receiver) })
+    ).json()) as { transfers: { id: string }[] };
+    for (const t of inbox.transfers.slice(0, -50)) {
+      const r = await fetch(`${hub.url}/api/v1/transfers/${t.id}`, {
+        method: "DELETE",
+        headers: auth(sender),
+      });
+      await r.arrayBuffer();
+    }
+    const hubRps = await rps(`${hub.url}/api/v1/inbox`, auth(receiver));
+    const bareRps = await rps(`${bare.url}/inbox`, {});
+    return [
+      {
+        name: "hub.upload_to_available",
+        value: hubRate,
+        unit: "files/s",
+        baseline: "bare Fastify multipart to disk with fsync",
+        baseline_value: bareRate,
+        ratio: hubRate / bareRate,
+        goal: `ratio >= 0.5; p95 upload-to-available ${p95.toFixed(3)} s (goal < 0.5 s)`,
+      },
+      {
+        name: "hub.upload_to_available.p95",
+        value: p95,
+        unit: "s",
+        baseline: "goal",
+        baseline_value: 0.5,
+        ratio: p95 / 0.5,
+        goal: "ratio < 1",
+      },
+      {
+        name: "hub.inbox",
+        value: hubRps,
+        unit: "req/s",
+        baseline: "bare Fastify JSON route",
+        baseline_value: bareRps,
+        ratio: hubRps / bareRps,
+        goal: "ratio >= 0.5",
+      },
+    ];
+  } finally {
+    await stopServer(hub.child);
+    await stopServer(bare.child);
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
