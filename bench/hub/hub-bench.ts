@@ -117,13 +117,21 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
     await pool(UPLOADS, async (i) => {
       const name = `8231234_CTF_9382001_${String((i % 999) + 1).padStart(3, "0")}.XML`;
       const at = Date.now();
-      const r = await fetch(`${hub.url}/api/v1/transfers`, { method: "POST", headers: auth(sender), body: form(files[i % files.length] as string, name) });
+      const r = await fetch(`${hub.url}/api/v1/transfers`, {
+        method: "POST",
+        headers: auth(sender),
+        body: form(files[i % files.length] as string, name),
+      });
       if (r.status !== 202) throw new Error(`hub upload answered ${r.status}: ${await r.text()}`);
       started.set(((await r.json()) as { id: string }).id, at);
     });
     let done: { id: string; status: string; checked_at: Date }[] = [];
     for (;;) {
-      done = (await observer.query("select id, status, checked_at from transfers where checked_at is not null")).rows;
+      done = (
+        await observer.query(
+          "select id, status, checked_at from transfers where checked_at is not null",
+        )
+      ).rows;
       if (done.length >= UPLOADS) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -13,11 +13,12 @@ export interface RetentionReport {
   warned: number;
   expired: number;
   purged: number;
+  orphans: number;
 }
 
 export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
   const now = ctx.clock();
-  const report: RetentionReport = { warned: 0, expired: 0, purged: 0 };
+  const report: RetentionReport = { warned: 0, expired: 0, purged: 0, orphans: 0 };
   const warnBy = new Date(now.getTime() + ctx.config.retention.warnDaysBefore * 86_400_000);
   const toWarn = await ctx.db
     .selectFrom("transfers")
@@ -92,6 +93,32 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
     if (t.store_key) await ctx.store.delete(t.store_key);
     report.purged++;
   }
+  report.orphans = await sweepOrphans(ctx, now);
   if (report.warned + report.expired > 0) ctx.mailQueued?.();
   return report;
+}
+
+/**
+ * Deletes stored files that no transfer refers to: left when a process died between storing
+ * an upload and committing its row. Only files a day old are considered, so an upload still
+ * in flight is never touched.
+ */
+export async function sweepOrphans(ctx: HubContext, now: Date): Promise<number> {
+  const candidates = await ctx.store.list(new Date(now.getTime() - 86_400_000));
+  let removed = 0;
+  for (let i = 0; i < candidates.length; i += 500) {
+    const batch = candidates.slice(i, i + 500);
+    const known = await ctx.db
+      .selectFrom("transfers")
+      .select("store_key")
+      .where("store_key", "in", batch)
+      .execute();
+    const keep = new Set(known.map((k) => k.store_key));
+    for (const key of batch) {
+      if (keep.has(key)) continue;
+      await ctx.store.delete(key);
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -51,24 +51,36 @@ export function jobQueueOn(boss: PgBoss): JobQueue & { onWake(fn: () => void): v
 }
 
 /** Starts the checking workers; returns a function that wakes them. */
-export async function startCheckWorkers(boss: PgBoss, ctx: HubContext, log: Logger, count = 4): Promise<() => void> {
+export async function startCheckWorkers(
+  boss: PgBoss,
+  ctx: HubContext,
+  log: Logger,
+  count = 4,
+): Promise<() => void> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     let self = "";
-    self = await boss.work<{ id: string }>(CHECK_UPLOAD, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => {
-      if (!job) return;
-      try {
-        await checkUpload(ctx, job.data.id);
-      } catch (err) {
-        // Logged by id only: the file's content never reaches a log.
-        log.error({ err: (err as Error).message, transfer: job.data.id }, "checking an upload failed");
-        throw err;
-      } finally {
-        // A worker that found a job looks again at once; pg-boss would otherwise wait a full
-        // polling interval, and a queue of uploads would drain at one per worker per interval.
-        if (self) boss.notifyWorker(self);
-      }
-    });
+    self = await boss.work<{ id: string }>(
+      CHECK_UPLOAD,
+      { pollingIntervalSeconds: 0.5, batchSize: 1 },
+      async ([job]) => {
+        if (!job) return;
+        try {
+          await checkUpload(ctx, job.data.id);
+        } catch (err) {
+          // Logged by id only: the file's content never reaches a log.
+          log.error(
+            { err: (err as Error).message, transfer: job.data.id },
+            "checking an upload failed",
+          );
+          throw err;
+        } finally {
+          // A worker that found a job looks again at once; pg-boss would otherwise wait a full
+          // polling interval, and a queue of uploads would drain at one per worker per interval.
+          if (self) boss.notifyWorker(self);
+        }
+      },
+    );
     ids.push(self);
   }
   return () => {

@@ -320,6 +320,101 @@ for (const { target, skip } of DATABASES) {
       expect((await json(await search(southvale, `upn=${pupil.upn}`))).pupils).toEqual([]);
     });
 
+    it("lets a school report a correction to its record, which administrators see", async () => {
+      const mine = await json(await t.api(meadow, "/api/v1/my-school"));
+      expect(mine).toMatchObject({
+        laestab: "9382001",
+        name: "Meadow Lane Primary School",
+        la: { code: "938" },
+      });
+      const body = {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "Our phase is primary, not middle." }),
+      };
+      expect((await t.api(meadow, "/api/v1/my-school/corrections", body)).status).toBe(201);
+      expect((await t.api(southvale, "/api/v1/my-school/corrections", body)).status).toBe(403);
+      expect((await t.api(meadow, "/api/v1/admin/corrections")).status).toBe(403);
+      const list = await json(await t.api(admin, "/api/v1/admin/corrections"));
+      expect(list.corrections).toContainEqual(
+        expect.objectContaining({
+          laestab: "9382001",
+          reportedBy: "meadowlane",
+          text: "Our phase is primary, not middle.",
+        }),
+      );
+    });
+
+    it("lets an administrator create, disable and reset users, and revoke tokens", async () => {
+      const post = (path: string, body: object) =>
+        t.api(admin, path, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const made = await post("/api/v1/admin/users", {
+        username: "new-office",
+        email: "n@users.invalid",
+        role: "school",
+        establishment: "9382003",
+      });
+      expect(made.status).toBe(201);
+      const { user, password } = await json(made);
+      expect(password.length).toBeGreaterThanOrEqual(12);
+      expect(
+        (await post("/api/v1/admin/users", { username: "x", email: "bad", role: "school" })).status,
+      ).toBe(400);
+      expect((await t.api(meadow, "/api/v1/admin/users")).status).toBe(403);
+      const users = await json(await t.api(admin, "/api/v1/admin/users"));
+      expect(
+        users.users.find((u: { username: string }) => u.username === "new-office"),
+      ).toMatchObject({ role: "school", establishment: "9382003" });
+      expect(JSON.stringify(users)).not.toContain("argon2");
+
+      const signIn = (pw: string) =>
+        t.api(undefined, "/api/v1/session", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "new-office", password: pw }),
+        });
+      expect((await signIn(password)).status).toBe(200);
+      const tokenReply = await json(await post("/api/v1/admin/tokens", { username: "new-office" }));
+      expect((await t.api(tokenReply.token, "/api/v1/me")).status).toBe(200);
+      expect(
+        (await t.api(admin, `/api/v1/admin/tokens/${tokenReply.id}`, { method: "DELETE" })).status,
+      ).toBe(204);
+      expect((await t.api(tokenReply.token, "/api/v1/me")).status).toBe(401);
+
+      expect(
+        (await post(`/api/v1/admin/users/${user.id}/disable`, { disabled: true })).status,
+      ).toBe(204);
+      expect((await signIn(password)).status).toBe(403);
+      expect(
+        (await post(`/api/v1/admin/users/${user.id}/disable`, { disabled: false })).status,
+      ).toBe(204);
+      const reset = await json(await post(`/api/v1/admin/users/${user.id}/reset-password`, {}));
+      expect((await signIn(password)).status).toBe(401);
+      expect((await signIn(reset.password)).status).toBe(200);
+    });
+
+    it("sweeps stored files that no transfer refers to, once they are a day old", async () => {
+      const { sweepOrphans } = await import("../../src/hub/retention.js");
+      await t.hub.ctx.store.put(
+        "0rphan00-0000-4000-8000-000000000000",
+        Buffer.from("left by a crash"),
+      );
+      const kept = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select("store_key")
+        .where("store_key", "is not", null)
+        .execute();
+      const later = new Date(Date.now() + 2 * 86_400_000);
+      expect(await sweepOrphans(t.hub.ctx, later)).toBe(1);
+      await expect(t.hub.ctx.store.get("0rphan00-0000-4000-8000-000000000000")).rejects.toThrow();
+      for (const k of kept)
+        expect((await t.hub.ctx.store.get(k.store_key as string)).length).toBeGreaterThan(0);
+    });
+
     it("refuses uploads it cannot take, saying why", async () => {
       const badName = await upload(
         brookfield,

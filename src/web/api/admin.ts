@@ -114,6 +114,74 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
   );
 
+  app.get(
+    "/api/v1/admin/users",
+    { schema: { tags, summary: "Every user, without password hashes" } },
+    async (request) => {
+      adminOf(request);
+      const users = await ctx.db
+        .selectFrom("users")
+        .select([
+          "id",
+          "username",
+          "email",
+          "role",
+          "establishment",
+          "la_code",
+          "disabled",
+          "locked_until",
+          "created_at",
+        ])
+        .orderBy("username")
+        .execute();
+      return {
+        users: users.map((u) => ({
+          id: u.id,
+          username: u.username,
+          email: u.email,
+          role: u.role,
+          establishment: u.establishment,
+          laCode: u.la_code,
+          disabled: u.disabled,
+          lockedUntil: u.locked_until?.toISOString() ?? null,
+          createdAt: u.created_at.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    "/api/v1/admin/corrections",
+    { schema: { tags, summary: "Corrections schools have reported to their details" } },
+    async (request) => {
+      adminOf(request);
+      const rows = await ctx.db
+        .selectFrom("corrections")
+        .innerJoin("users", "users.id", "corrections.user_id")
+        .select([
+          "corrections.id",
+          "corrections.laestab",
+          "corrections.text",
+          "corrections.created_at",
+          "corrections.resolved_at",
+          "users.username",
+        ])
+        .orderBy("corrections.created_at", "desc")
+        .limit(500)
+        .execute();
+      return {
+        corrections: rows.map((r) => ({
+          id: r.id,
+          laestab: r.laestab,
+          text: r.text,
+          reportedBy: r.username,
+          createdAt: r.created_at.toISOString(),
+          resolvedAt: r.resolved_at?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+
   app.post(
     "/api/v1/admin/users/:id/disable",
     { schema: { tags, params: IdParams, body: Type.Object({ disabled: Type.Boolean() }) } },
