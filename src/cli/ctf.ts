@@ -4,7 +4,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { formatCtfFileName, nextSequence } from "../ctf/filename.js";
-import { type Finding, formatFinding } from "../ctf/findings.js";
+import { type Finding, findingJson, formatFinding } from "../ctf/findings.js";
 import { generateHeader, generatePupils } from "../ctf/generator.js";
 import type { SchoolRef } from "../ctf/model.js";
 import { type CheckReport, parseCtfFile } from "../ctf/read.js";
@@ -13,16 +13,6 @@ import { CliError, type CliIo } from "./io.js";
 
 function byLine(a: Finding, b: Finding): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
-}
-
-function jsonFinding(f: Finding) {
-  return {
-    code: f.code,
-    message: f.message,
-    line: f.line ?? null,
-    column: f.column ?? null,
-    pupil: f.pupil ?? null,
-  };
 }
 
 function printReport(io: CliIo, file: string, r: CheckReport): void {
@@ -67,8 +57,8 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
           file,
           valid: r.valid,
           pupils: r.pupilCount,
-          errors: sorted.filter((f) => f.severity === "error").map(jsonFinding),
-          warnings: sorted.filter((f) => f.severity === "warning").map(jsonFinding),
+          errors: sorted.filter((f) => f.severity === "error").map(findingJson),
+          warnings: sorted.filter((f) => f.severity === "warning").map(findingJson),
           omitted: r.omitted,
         };
         io.out(`${JSON.stringify(line)}\n`);

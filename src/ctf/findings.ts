@@ -134,6 +134,25 @@ export class FindingList {
   }
 }
 
+/** A finding as JSON: the shape `s2s ctf validate --json` prints and the hub stores. */
+export interface FindingJson {
+  code: string;
+  message: string;
+  line: number | null;
+  column: number | null;
+  pupil: PupilRef | null;
+}
+
+export function findingJson(f: Finding): FindingJson {
+  return {
+    code: f.code,
+    message: f.message,
+    line: f.line ?? null,
+    column: f.column ?? null,
+    pupil: f.pupil ?? null,
+  };
+}
+
 export function formatFinding(file: string, f: Finding): string {
   const at = f.line === undefined ? file : `${file}:${f.line}:${f.column ?? 1}`;
   const who = f.pupil ? ` [pupil ${f.pupil.position}${f.pupil.upn ? ` ${f.pupil.upn}` : ""}]` : "";

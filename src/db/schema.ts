@@ -80,13 +80,9 @@ export type TransferStatus =
   | "removed"
   | "expired";
 
-export interface StoredFinding {
-  code: string;
-  message: string;
-  line: number | null;
-  column: number | null;
-  pupil: { position: number; upn?: string } | null;
-}
+export type { FindingJson as StoredFinding } from "../ctf/findings.js";
+
+import type { FindingJson as StoredFinding } from "../ctf/findings.js";
 
 export interface TransfersTable {
   id: Generated<string>;

@@ -4,13 +4,12 @@
  * passed on to that school. Names are matched loosely (spelling, sound), dates exactly.
  */
 import { sql } from "kysely";
-import { fileAwaitsMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { forbidden, HubError, invalid, notFound } from "./errors.js";
-import { findEstablishment, notificationAddresses } from "./establishments.js";
+import { findEstablishment } from "./establishments.js";
 import { canRedirect } from "./policies.js";
+import { tellDestination } from "./transfers.js";
 
 export interface LostPupilQuery {
   surname?: string;
@@ -128,11 +127,12 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
       })
       .where("id", "=", row.id)
       .execute();
-    const addresses = await notificationAddresses(trx, school.laestab);
-    const from = { laestab: row.source_laestab, name: source?.name ?? row.source_laestab };
-    await enqueueMail(
+    await tellDestination(
+      ctx,
       trx,
-      fileAwaitsMessage(addresses, from, row.pupil_count, ctx.config.publicUrl),
+      { dest_kind: "school", dest_laestab: school.laestab, source_laestab: row.source_laestab },
+      source?.name,
+      row.pupil_count,
       now,
     );
     await audit(trx, p, {

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
-import type { Finding } from "../ctf/findings.js";
+import { findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Tx } from "../db/database.js";
 import type { StoredFinding, TransferPupilsTable, TransfersTable } from "../db/schema.js";
@@ -90,16 +90,6 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
   }
 }
 
-function stored(f: Finding): StoredFinding {
-  return {
-    code: f.code,
-    message: f.message,
-    line: f.line ?? null,
-    column: f.column ?? null,
-    pupil: f.pupil ?? null,
-  };
-}
-
 function hubError(code: string, message: string): StoredFinding {
   return { code, message, line: null, column: null, pupil: null };
 }
@@ -174,8 +164,8 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       return undefined;
     },
   });
-  const errors = report.findings.filter((f) => f.severity === "error").map(stored);
-  const warnings = report.findings.filter((f) => f.severity === "warning").map(stored);
+  const errors = report.findings.filter((f) => f.severity === "error").map(findingJson);
+  const warnings = report.findings.filter((f) => f.severity === "warning").map(findingJson);
   if (errors.length === 0) errors.push(...(await destinationErrors(ctx, row)));
   const failed = errors.length > 0;
   const now = ctx.clock();
@@ -226,16 +216,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
         now,
       );
     } else if (status === "available") {
-      const to =
-        row.dest_kind === "la"
-          ? await laAddresses(trx, row.dest_laestab.slice(0, 3))
-          : await notificationAddresses(trx, row.dest_laestab);
-      const from = { laestab: row.source_laestab, name: source?.name ?? row.source_laestab };
-      await enqueueMail(
-        trx,
-        fileAwaitsMessage(to, from, report.pupilCount, ctx.config.publicUrl),
-        now,
-      );
+      await tellDestination(ctx, trx, row, source?.name, report.pupilCount, now);
     }
     await audit(trx, null, {
       action: "transfer.checked",
@@ -245,6 +226,23 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     });
   });
   ctx.mailQueued?.();
+}
+
+/** E-mails a file's destination (a school, or an LA for its LLLL files) that a file awaits it. */
+export async function tellDestination(
+  ctx: HubContext,
+  trx: Tx,
+  t: { dest_kind: string; dest_laestab: string; source_laestab: string },
+  sourceName: string | undefined,
+  pupilCount: number,
+  now: Date,
+): Promise<void> {
+  const to =
+    t.dest_kind === "la"
+      ? await laAddresses(trx, t.dest_laestab.slice(0, 3))
+      : await notificationAddresses(trx, t.dest_laestab);
+  const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
+  await enqueueMail(trx, fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl), now);
 }
 
 async function laAddresses(db: Tx, laCode: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { createSession, endSession, signIn } from "../../hub/accounts.js";
 import { audit } from "../../hub/audit.js";
-import type { HubContext } from "../../hub/context.js";
+import type { HubContext, Principal } from "../../hub/context.js";
 import { principalOf, SESSION_COOKIE } from "../plugins/auth.js";
 import { errors } from "./schemas.js";
 
@@ -12,6 +12,14 @@ const Me = Type.Object({
   role: Type.String(),
   establishment: Type.Union([Type.String(), Type.Null()]),
   laCode: Type.Union([Type.String(), Type.Null()]),
+});
+
+const meOf = (p: Principal) => ({
+  id: p.userId,
+  username: p.username,
+  role: p.role,
+  establishment: p.establishment,
+  laCode: p.laCode,
 });
 
 export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -41,13 +49,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
         secure: ctx.config.publicUrl.startsWith("https:"),
         maxAge: ctx.config.sessionHours * 3600,
       });
-      return {
-        id: p.userId,
-        username: p.username,
-        role: p.role,
-        establishment: p.establishment,
-        laCode: p.laCode,
-      };
+      return meOf(p);
     },
   );
 
@@ -68,13 +70,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
     { schema: { tags: ["session"], summary: "Who am I", response: { 200: Me, ...errors(401) } } },
     async (request) => {
       const p = principalOf(request);
-      return {
-        id: p.userId,
-        username: p.username,
-        role: p.role,
-        establishment: p.establishment,
-        laCode: p.laCode,
-      };
+      return meOf(p);
     },
   );
 }
