@@ -27,8 +27,22 @@ export async function buildApp(
   ctx: HubContext,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
+  const logger = options.logger ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Query strings can carry a searched name, so request logs keep only the path.
+    logger:
+      logger === false
+        ? false
+        : {
+            ...(typeof logger === "object" ? logger : {}),
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({
+                method: req.method,
+                path: req.url.split("?")[0],
+                ip: req.ip,
+              }),
+            },
+          },
     trustProxy: true,
   });
   registerErrorHandling(app);

@@ -282,6 +282,14 @@ for (const { target, skip } of DATABASES) {
       expect(found.pupils).toContainEqual(
         expect.objectContaining({ transferId: id, upn: pupil.upn, surname: pupil.surname }),
       );
+      const posted = await json(
+        await t.api(southvale, "/api/v1/lost-pupils/search", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ surname: misspelt, dob: pupil.dob }),
+        }),
+      );
+      expect(posted.pupils.map((x: { transferId: string }) => x.transferId)).toContain(id);
       const byUpn = await json(await search(southvale, `upn=${pupil.upn}`));
       expect(byUpn.pupils.map((x: { transferId: string }) => x.transferId)).toEqual([id]);
       expect((await search(meadow, `upn=${pupil.upn}`)).status).toBe(403);

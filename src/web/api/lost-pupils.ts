@@ -32,6 +32,30 @@ export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
   );
 
   app.post(
+    "/api/v1/lost-pupils/search",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "The same search with the criteria in a JSON body, keeping names out of URLs",
+        body: Type.Object({
+          surname: Type.Optional(Type.String()),
+          forename: Type.Optional(Type.String()),
+          sex: Type.Optional(Type.String()),
+          dob: Type.Optional(Type.String()),
+          dobFrom: Type.Optional(Type.String()),
+          dobTo: Type.Optional(Type.String()),
+          upn: Type.Optional(Type.String()),
+          reason: Type.Optional(Type.String()),
+        }),
+        response: errors(400, 401, 403),
+      },
+    },
+    async (request) => ({
+      pupils: await searchLostPupils(ctx, principalOf(request), request.body as LostPupilQuery),
+    }),
+  );
+
+  app.post(
     "/api/v1/transfers/:id/redirect",
     {
       schema: {
