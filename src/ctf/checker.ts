@@ -11,8 +11,8 @@ import {
   parseCtfFileName,
 } from "./filename.js";
 import { detach, type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
+import type { Locations, SourcePos } from "./locations.js";
 import type { Header, Pupil, SchoolRef } from "./model.js";
-import type { Locations, SourcePos } from "./reader.js";
 import { checkUpn, describeUpnProblem } from "./upn.js";
 import { versionNumber } from "./version.js";
 

@@ -6,8 +6,9 @@
 import { createReadStream } from "node:fs";
 import { type CheckOptions, CtfChecker } from "./checker.js";
 import { type Finding, FindingList, finding } from "./findings.js";
+import type { Locations } from "./locations.js";
 import type { CtfDocument, Header, Pupil, XmlNode } from "./model.js";
-import { CtfReader, type Locations, type ReaderLimits } from "./reader.js";
+import { CtfReader, type ReaderLimits } from "./reader.js";
 
 export type CtfSource =
   | string

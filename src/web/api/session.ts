@@ -33,7 +33,6 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
         body: Type.Object({
           username: Type.String(),
           password: Type.String(),
-          code: Type.Optional(Type.String()),
         }),
         response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
       },
