@@ -2,8 +2,6 @@
  * The CTF model. Every value is the trimmed text of its element, kept as a string so that a
  * file reads and writes back exactly; interpretation (dates, codes) is the checker's job.
  * Anything we do not model is kept in `extra`, in the order it came, so nothing is lost.
- * An absent element is an undefined field; objects from the reader carry every key of their
- * kind (undefined when absent), so test for `!== undefined`, never for `in`.
  */
 
 /** An element kept as it came: SuppInfo, NAWdetails, and anything unknown. */

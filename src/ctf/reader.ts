@@ -451,7 +451,7 @@ export class CtfReader {
         return;
       case "object": {
         if (present && !field.many) return this.duplicate(top, tag);
-        const child: Record<string, unknown> = { ...field.schema.blank };
+        const child: Record<string, unknown> = {};
         if (!field.many) obj[field.key] = child;
         else if (present) (obj[field.key] as unknown[]).push(child);
         else obj[field.key] = [child];
@@ -488,7 +488,7 @@ export class CtfReader {
       this.push(TEXT, tag.name, undefined, undefined, field).holder = items as string[];
       return;
     }
-    const child: Record<string, unknown> = { ...field.schema.blank };
+    const child: Record<string, unknown> = {};
     if (field === pupilsField) {
       this.currentPupil = child as Pupil;
       this.locations.reset();

@@ -67,11 +67,6 @@ export interface Schema<T> {
   readonly byTag: ReadonlyMap<string, Field>;
   /** Each field's index by its model key. */
   readonly indexOf: Readonly<Record<string, number>>;
-  /**
-   * Every field present and undefined. The reader starts each object as a copy of it, so that
-   * all objects of one kind share one shape and filling a field never changes an object's shape.
-   */
-  readonly blank: Readonly<Record<string, undefined>>;
   /** Only for type inference; never set. */
   readonly model?: T;
 }
@@ -91,10 +86,7 @@ export function schema<T>(name: string, fields: FieldsOf<T>): Schema<T> {
     if (field.kind === "text" && field.before25 !== undefined) byTag.set(field.before25, field);
   }
   if (list.length > 30) throw new Error(`schema ${name}: the reader tracks at most 30 fields`);
-  const blank: Record<string, undefined> = {};
-  for (const f of list) blank[f.key] = undefined;
-  blank.extra = undefined;
-  return { name, fields: list, byTag, indexOf, blank };
+  return { name, fields: list, byTag, indexOf };
 }
 
 export const text = (tag: string, ...aliases: string[]): TextField =>
