@@ -53,12 +53,21 @@ export async function readCheck(log: (line: string) => void): Promise<BenchResul
 
     const ours: number[] = [];
     const bare: number[] = [];
+    const ratios: number[] = [];
     let bigRss = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const t = await runWorker<Sample>("ctf/read-worker.ts", ["tokenise", big]);
-      const r = await runWorker<Sample>("ctf/read-worker.ts", ["read", big]);
+      // Each round is a pair run back to back, in alternating order, and judged as a pair:
+      // this machine's speed drifts between rounds far more than within one.
+      const first = round % 2 === 0 ? "tokenise" : "read";
+      const a = await runWorker<Sample>("ctf/read-worker.ts", [first, big]);
+      const b = await runWorker<Sample>("ctf/read-worker.ts", [
+        first === "read" ? "tokenise" : "read",
+        big,
+      ]);
+      const [t, r] = first === "tokenise" ? [a, b] : [b, a];
       bare.push(t.bytes / 1e6 / t.seconds);
       ours.push(r.bytes / 1e6 / r.seconds);
+      ratios.push(t.seconds / r.seconds);
       bigRss = Math.max(bigRss, r.maxRssMb);
       log(
         `round ${round + 1}: read+check ${ours.at(-1)?.toFixed(1)} MB/s, saxes ${bare.at(-1)?.toFixed(1)} MB/s`,
@@ -74,8 +83,8 @@ export async function readCheck(log: (line: string) => void): Promise<BenchResul
         unit: "MB/s",
         baseline: "saxes tokenise",
         baseline_value: baseline,
-        ratio: value / baseline,
-        goal: "ratio >= 0.8",
+        ratio: median(ratios),
+        goal: "ratio >= 0.8 (median of the rounds' ratios)",
       },
       {
         name: "ctf.read_check.peak_memory_100mb",
