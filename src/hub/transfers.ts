@@ -134,10 +134,11 @@ async function destinationErrors(ctx: HubContext, row: TransferRow): Promise<Sto
 
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
 export async function checkUpload(ctx: HubContext, transferId: string): Promise<void> {
-  const row = await ctx.db
-    .selectFrom("transfers")
-    .selectAll()
-    .where("id", "=", transferId)
+  // The sender's address and the schools' names come with the row: one round trip, not three.
+  const row = await withNames(ctx)
+    .leftJoin("users as sender", "sender.id", "transfers.sender_user_id")
+    .select("sender.email as sender_email")
+    .where("transfers.id", "=", transferId)
     .executeTakeFirst();
   if (row?.status !== "checking" || row.store_key === null) return;
   const bytes = await ctx.store.get(row.store_key);
@@ -180,12 +181,6 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     status === "available"
       ? new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000)
       : null;
-  const sender = await ctx.db
-    .selectFrom("users")
-    .select("email")
-    .where("id", "=", row.sender_user_id)
-    .executeTakeFirst();
-  const source = await findEstablishment(ctx.db, row.source_laestab);
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable("transfers")
@@ -209,14 +204,14 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
           .execute();
       }
     }
-    if (failed && sender) {
+    if (failed && row.sender_email) {
       await enqueueMail(
         trx,
-        uploadFailedMessage([sender.email], row.file_name, errors, ctx.config.publicUrl),
+        uploadFailedMessage([row.sender_email], row.file_name, errors, ctx.config.publicUrl),
         now,
       );
     } else if (status === "available") {
-      await tellDestination(ctx, trx, row, source?.name, report.pupilCount, now);
+      await tellDestination(ctx, trx, row, row.source_name ?? undefined, report.pupilCount, now);
     }
     await audit(trx, null, {
       action: "transfer.checked",

@@ -27,6 +27,9 @@ function open(key: Buffer, sealed: Buffer): Buffer {
 }
 
 export class LocalEncryptedStore implements FileStore {
+  // Folders made by this process: each is made once, not once per file.
+  private readonly made = new Set<string>();
+
   constructor(
     private readonly dir: string,
     private readonly masterKey: Buffer,
@@ -45,14 +48,20 @@ export class LocalEncryptedStore implements FileStore {
     header.writeUInt16BE(wrapped.length);
     const path = this.path(key);
     const tmpDir = join(this.dir, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
+    await this.folder(tmpDir);
+    await this.folder(join(this.dir, key.slice(0, 2)));
     const tmp = join(tmpDir, `${key}.${randomBytes(4).toString("hex")}`);
     await writeFile(tmp, Buffer.concat([MAGIC, header, wrapped, sealed]), {
       mode: 0o600,
       flush: true,
     });
     await rename(tmp, path);
+  }
+
+  private async folder(path: string): Promise<void> {
+    if (this.made.has(path)) return;
+    await mkdir(path, { recursive: true });
+    this.made.add(path);
   }
 
   async get(key: string): Promise<Buffer> {
