@@ -5,6 +5,17 @@ import { type LostPupilQuery, redirect, searchLostPupils } from "../../hub/lost-
 import { principalOf } from "../plugins/auth.js";
 import { errors, IdParams } from "./schemas.js";
 
+const Criteria = Type.Object({
+  surname: Type.Optional(Type.String()),
+  forename: Type.Optional(Type.String()),
+  sex: Type.Optional(Type.String()),
+  dob: Type.Optional(Type.String({ description: "YYYY-MM-DD" })),
+  dobFrom: Type.Optional(Type.String()),
+  dobTo: Type.Optional(Type.String()),
+  upn: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String({ description: "required of administrators" })),
+});
+
 export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.get(
     "/api/v1/lost-pupils",
@@ -13,16 +24,7 @@ export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags: ["lost pupils"],
         summary:
           "Search the Lost Pupils and out-of-sector registers (LAs; admins with a reason). Audited.",
-        querystring: Type.Object({
-          surname: Type.Optional(Type.String()),
-          forename: Type.Optional(Type.String()),
-          sex: Type.Optional(Type.String()),
-          dob: Type.Optional(Type.String()),
-          dobFrom: Type.Optional(Type.String()),
-          dobTo: Type.Optional(Type.String()),
-          upn: Type.Optional(Type.String()),
-          reason: Type.Optional(Type.String()),
-        }),
+        querystring: Criteria,
         response: errors(400, 401, 403),
       },
     },
@@ -37,16 +39,7 @@ export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         tags: ["lost pupils"],
         summary: "The same search with the criteria in a JSON body, keeping names out of URLs",
-        body: Type.Object({
-          surname: Type.Optional(Type.String()),
-          forename: Type.Optional(Type.String()),
-          sex: Type.Optional(Type.String()),
-          dob: Type.Optional(Type.String()),
-          dobFrom: Type.Optional(Type.String()),
-          dobTo: Type.Optional(Type.String()),
-          upn: Type.Optional(Type.String()),
-          reason: Type.Optional(Type.String()),
-        }),
+        body: Criteria,
         response: errors(400, 401, 403),
       },
     },
