@@ -85,14 +85,25 @@ export async function searchEstablishments(db: Db, q: string, limit = 50) {
   return query.execute();
 }
 
-/** Where a school's notices go: its directory e-mail, else every active user of the school. */
+/**
+ * Where an organisation's notices go: a school's directory e-mail, else every active user of the
+ * school; for an LA (its LLLL form), the LA's e-mail, else every active user of the LA.
+ */
 export async function notificationAddresses(db: Db, laestab: string): Promise<string[]> {
-  const est = await findEstablishment(db, laestab);
-  if (est?.email) return [est.email];
+  const laCode = laestab.slice(0, 3);
+  const isLa = laestab.endsWith("LLLL");
+  const own = isLa
+    ? await db
+        .selectFrom("local_authorities")
+        .select("email")
+        .where("code", "=", laCode)
+        .executeTakeFirst()
+    : await findEstablishment(db, laestab);
+  if (own?.email) return [own.email];
   const users = await db
     .selectFrom("users")
     .select("email")
-    .where("establishment", "=", laestab)
+    .where(isLa ? "la_code" : "establishment", "=", isLa ? laCode : laestab)
     .where("disabled", "=", false)
     .execute();
   return users.map((u) => u.email);

@@ -130,7 +130,7 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
     await tellDestination(
       ctx,
       trx,
-      { dest_kind: "school", dest_laestab: school.laestab, source_laestab: row.source_laestab },
+      { dest_laestab: school.laestab, source_laestab: row.source_laestab },
       source?.name,
       row.pupil_count,
       now,

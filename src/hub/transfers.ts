@@ -223,37 +223,18 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
   ctx.mailQueued?.();
 }
 
-/** E-mails a file's destination (a school, or an LA for its LLLL files) that a file awaits it. */
+/** E-mails a file's destination that a file awaits it. */
 export async function tellDestination(
   ctx: HubContext,
   trx: Tx,
-  t: { dest_kind: string; dest_laestab: string; source_laestab: string },
+  t: { dest_laestab: string; source_laestab: string },
   sourceName: string | undefined,
   pupilCount: number,
   now: Date,
 ): Promise<void> {
-  const to =
-    t.dest_kind === "la"
-      ? await laAddresses(trx, t.dest_laestab.slice(0, 3))
-      : await notificationAddresses(trx, t.dest_laestab);
+  const to = await notificationAddresses(trx, t.dest_laestab);
   const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
   await enqueueMail(trx, fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl), now);
-}
-
-async function laAddresses(db: Tx, laCode: string): Promise<string[]> {
-  const la = await db
-    .selectFrom("local_authorities")
-    .select("email")
-    .where("code", "=", laCode)
-    .executeTakeFirst();
-  if (la?.email) return [la.email];
-  const users = await db
-    .selectFrom("users")
-    .select("email")
-    .where("la_code", "=", laCode)
-    .where("disabled", "=", false)
-    .execute();
-  return users.map((u) => u.email);
 }
 
 /** Transfers with their schools' names, joined so that a list of 50 costs one query. */

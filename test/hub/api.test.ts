@@ -423,6 +423,30 @@ for (const { target, skip } of DATABASES) {
         expect((await t.hub.ctx.store.get(k.store_key as string)).length).toBeGreaterThan(0);
     });
 
+    it("delivers a file addressed to a local authority (LLLL) to that LA, and mails it", async () => {
+      const { id } = await json(
+        await upload(
+          brookfield,
+          "8231234_CTF_938LLLL_001.XML",
+          ctfFor("8231234", "938LLLL", 1, 31).xml,
+        ),
+      );
+      expect(await checked(brookfield, id)).toMatchObject({
+        status: "available",
+        destination: { kind: "la" },
+      });
+      const inbox = await json(await t.api(southvale, "/api/v1/inbox"));
+      expect(inbox.transfers.map((x: { id: string }) => x.id)).toContain(id);
+      expect(
+        (await json(await t.api(meadow, "/api/v1/inbox"))).transfers.map(
+          (x: { id: string }) => x.id,
+        ),
+      ).not.toContain(id);
+      await eventually("the LA's e-mail", async () =>
+        t.smtp.to("ctf@938.la.invalid").length > 0 ? true : undefined,
+      );
+    });
+
     it("refuses uploads it cannot take, saying why", async () => {
       const badName = await upload(
         brookfield,
