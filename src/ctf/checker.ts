@@ -14,7 +14,7 @@ import { detach, type Finding, type FindingCode, finding, type PupilRef } from "
 import type { Locations, SourcePos } from "./locations.js";
 import type { Header, Pupil, SchoolRef } from "./model.js";
 import { checkUpn, describeUpnProblem } from "./upn.js";
-import { versionNumber } from "./version.js";
+import { NEWEST_VERSION, OLDEST_VERSION, versionNumber } from "./version.js";
 
 export interface CheckOptions {
   /** The file's name, to compare with the header. */
@@ -274,16 +274,16 @@ export class CtfChecker {
       return;
     }
     const v = versionNumber(h.version);
-    if (v === undefined || v < 11) {
+    if (v === undefined || v < OLDEST_VERSION) {
       this.add(
         "ctf.version.unsupported",
-        `CTFversion "${h.version}" is not supported; versions 11.0 onwards are`,
+        `CTFversion "${h.version}" is not supported; versions ${OLDEST_VERSION}.0 onwards are`,
         pos,
       );
-    } else if (v >= 27) {
+    } else if (v >= NEWEST_VERSION + 1) {
       this.add(
         "ctf.version.unknown",
-        `CTFversion ${h.version} is newer than this reader knows; read as 26.0`,
+        `CTFversion ${h.version} is newer than this reader knows; read as ${NEWEST_VERSION}.0`,
         pos,
       );
     }

@@ -52,10 +52,6 @@ export function checkUpn(input: string): UpnCheck {
   return { upn, valid: true, temporary, expectedCheckLetter: expected };
 }
 
-export function isValidUpn(upn: string): boolean {
-  return checkUpn(upn).valid;
-}
-
 /** Builds a valid permanent UPN from its parts; used by the generator and by tests. */
 export function makeUpn(laestab: string, yearOfAllocation: number, serial: number): string {
   if (!/^[0-9]{7}$/.test(laestab)) throw new RangeError(`LAESTAB must be 7 digits: ${laestab}`);

@@ -3,8 +3,10 @@
 /** The version this library writes unless asked for another. */
 export const CURRENT_VERSION = "25.0";
 
-/** The oldest version the reader accepts. */
-export const OLDEST_VERSION = "11.0";
+/** The oldest version the reader accepts and the writer writes. */
+export const OLDEST_VERSION = 11;
+/** The newest version this code knows (2026/27); newer ones are read, with a warning. */
+export const NEWEST_VERSION = 26;
 
 export function versionNumber(version: string): number | undefined {
   if (!/^\d{1,3}(\.\d{1,2})?$/.test(version.trim())) return undefined;

@@ -4,7 +4,7 @@
  */
 import type { CtfDocument, Header, Pupil, XmlNode } from "./model.js";
 import { type Field, headerSchema, pupilSchema, ROOT_ELEMENT, type Schema } from "./schema.js";
-import { CURRENT_VERSION, versionNumber, writesSex } from "./version.js";
+import { CURRENT_VERSION, OLDEST_VERSION, versionNumber, writesSex } from "./version.js";
 
 export interface WriteOptions {
   /** The CTF version to write; 25.0 unless asked (19.0 writes <Gender> for <Sex>). */
@@ -129,7 +129,8 @@ export class CtfWriter {
   ) {
     const version = options.version ?? CURRENT_VERSION;
     const v = versionNumber(version);
-    if (v === undefined || v < 11) throw new RangeError(`cannot write CTF version "${version}"`);
+    if (v === undefined || v < OLDEST_VERSION)
+      throw new RangeError(`cannot write CTF version "${version}"`);
     this.emitter = new Emitter(writesSex(version));
     this.emitter.parts.push(`<?xml version="1.0" encoding="UTF-8"?>\n<${ROOT_ELEMENT}>\n`);
     this.emitter.object(
