@@ -390,7 +390,6 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
     .select("email")
     .where("id", "=", row.sender_user_id)
     .executeTakeFirst();
-  const by = await findEstablishment(ctx.db, p.establishment ?? row.dest_laestab);
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable("transfers")
@@ -403,10 +402,8 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
       .where("id", "=", row.id)
       .execute();
     if (sender) {
-      const school = {
-        laestab: by?.laestab ?? row.dest_laestab,
-        name: by?.name ?? row.dest_laestab,
-      };
+      // Only a file's receiver may reject it, so the rejecting school is the destination.
+      const school = { laestab: row.dest_laestab, name: row.dest_name ?? row.dest_laestab };
       await enqueueMail(
         trx,
         rejectedMessage([sender.email], row.file_name, school, text, ctx.config.publicUrl),
