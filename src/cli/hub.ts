@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { pino } from "pino";
 import { configFromEnv, type HubConfig } from "../config.js";
 import { DatabaseLockedError } from "../db/database.js";
 import { createToken, createUser } from "../hub/accounts.js";
@@ -68,7 +69,11 @@ export function hubCommands(program: Command, io: CliIo): void {
         running = await startHub(config, {
           role: opts.role as Role,
           demo: opts.demo === true,
-          logger: { level: process.env.S2S_LOG_LEVEL ?? "info" },
+          logger: {
+            level: process.env.S2S_LOG_LEVEL ?? "info",
+            // Buffered: a write to stdout per request cost more than most requests.
+            stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+          },
           log: { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} },
         });
       } catch (e) {
