@@ -6,19 +6,29 @@ export const ErrorReply = Type.Object(
   { $id: "ErrorReply" },
 );
 
+/**
+ * A string (or integer) or null as one JSON Schema type list (OpenAPI 3.1). A union of two schemas
+ * makes the response serializer validate every value, date formats included, to pick a branch.
+ */
+const nullable = (type: "string" | "integer", options: Record<string, unknown> = {}) =>
+  Type.Unsafe<string | number | null>({ type: [type, "null"], ...options });
+export const NullableString = (options: Record<string, unknown> = {}) =>
+  Type.Unsafe<string | null>(nullable("string", options));
+const NullableInteger = () => Type.Unsafe<number | null>(nullable("integer"));
+
 export const Finding = Type.Object({
   code: Type.String(),
   message: Type.String(),
-  line: Type.Union([Type.Integer(), Type.Null()]),
-  column: Type.Union([Type.Integer(), Type.Null()]),
+  line: NullableInteger(),
+  column: NullableInteger(),
   pupil: Type.Union([
     Type.Object({ position: Type.Integer(), upn: Type.Optional(Type.String()) }),
     Type.Null(),
   ]),
 });
 
-const Org = Type.Object({ laestab: Type.String(), name: Type.Union([Type.String(), Type.Null()]) });
-const Stamp = Type.Union([Type.String({ format: "date-time" }), Type.Null()]);
+const Org = Type.Object({ laestab: Type.String(), name: NullableString() });
+const Stamp = NullableString({ format: "date-time" });
 
 export const Transfer = Type.Object({
   id: Type.String({ format: "uuid" }),
@@ -30,18 +40,18 @@ export const Transfer = Type.Object({
   source: Org,
   destination: Type.Object({
     laestab: Type.String(),
-    name: Type.Union([Type.String(), Type.Null()]),
+    name: NullableString(),
     kind: Type.String({ description: "school, la, lost or outside" }),
   }),
   sequence: Type.Integer(),
   sizeBytes: Type.Integer(),
-  ctfVersion: Type.Union([Type.String(), Type.Null()]),
+  ctfVersion: NullableString(),
   pupilCount: Type.Integer(),
   createdAt: Type.String({ format: "date-time" }),
   checkedAt: Stamp,
   downloadedAt: Stamp,
   rejectedAt: Stamp,
-  rejectReason: Type.Union([Type.String(), Type.Null()]),
+  rejectReason: NullableString(),
   removedAt: Stamp,
   expiresAt: Stamp,
   errors: Type.Array(Finding),
@@ -50,12 +60,12 @@ export const Transfer = Type.Object({
 
 export const Pupil = Type.Object({
   position: Type.Integer(),
-  upn: Type.Union([Type.String(), Type.Null()]),
+  upn: NullableString(),
   surname: Type.String(),
   forename: Type.String(),
-  dob: Type.Union([Type.String(), Type.Null()]),
-  sex: Type.Union([Type.String(), Type.Null()]),
-  ncYear: Type.Union([Type.String(), Type.Null()]),
+  dob: NullableString(),
+  sex: NullableString(),
+  ncYear: NullableString(),
 });
 
 export const IdParams = Type.Object({ id: Type.String() });

@@ -4,14 +4,14 @@ import { createSession, endSession, signIn } from "../../hub/accounts.js";
 import { audit } from "../../hub/audit.js";
 import type { HubContext, Principal } from "../../hub/context.js";
 import { principalOf, SESSION_COOKIE } from "../plugins/auth.js";
-import { errors } from "./schemas.js";
+import { errors, NullableString } from "./schemas.js";
 
 const Me = Type.Object({
   id: Type.String(),
   username: Type.String(),
   role: Type.String(),
-  establishment: Type.Union([Type.String(), Type.Null()]),
-  laCode: Type.Union([Type.String(), Type.Null()]),
+  establishment: NullableString(),
+  laCode: NullableString(),
 });
 
 const meOf = (p: Principal) => ({
