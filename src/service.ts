@@ -7,8 +7,10 @@ import type { FastifyInstance } from "fastify";
 import type PgBoss from "pg-boss";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
+import type { Listening } from "./db/listener.js";
 import { migrate } from "./db/migrate.js";
 import { createUser, randomPassword } from "./hub/accounts.js";
+import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
 import { createDemoData, type DemoSignIn } from "./hub/demo.js";
 import { runRetention } from "./hub/retention.js";
@@ -76,6 +78,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
   let transport: MailTransport | undefined;
   let boss: PgBoss | undefined;
   let app: FastifyInstance | undefined;
+  let listening: Listening | undefined;
   try {
     boss = await startBoss(database, log, { supervise: role !== "web" });
     const jobs = jobQueueOn(boss);
@@ -129,6 +132,9 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     const firstRun = await firstRunSetup(ctx, options.demo === true);
     let url: string | undefined;
     if (role !== "worker") {
+      const caches = createCaches();
+      listening = await database.listen(CHANGES_CHANNEL, caches);
+      ctx.caches = caches;
       app = await buildApp(ctx, { logger: options.logger ?? false });
       url = await app.listen({ port: config.port, host: config.host });
     }
@@ -144,6 +150,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       async stop() {
         for (const t of timers) clearInterval(t);
         await app?.close();
+        await listening?.close();
         await runningBoss.stop({ graceful: true, close: false, timeout: 5000 });
         mail.close();
         await database.close();
@@ -152,6 +159,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
   } catch (e) {
     for (const t of timers) clearInterval(t);
     await app?.close();
+    await listening?.close();
     await boss?.stop({ graceful: false, close: false }).catch(() => {});
     transport?.close();
     await database.close();

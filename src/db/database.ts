@@ -10,6 +10,7 @@ import { fuzzystrmatch } from "@electric-sql/pglite/contrib/fuzzystrmatch";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
+import { type Listening, listenPostgres, type NoticeHandlers } from "./listener.js";
 import { PglitePool } from "./pglite-pool.js";
 import type { DB } from "./schema.js";
 
@@ -24,6 +25,8 @@ export interface SqlRunner {
 export interface Database extends SqlRunner {
   kind: "pglite" | "postgres";
   db: Db;
+  /** Hears NOTIFY on a channel from every process on this database, this one included. */
+  listen(channel: string, on: NoticeHandlers): Promise<Listening>;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ async function openPostgres(url: string): Promise<Database> {
   });
   // An idle client that loses its server must not take the process down.
   pool.on("error", () => {});
+  const listeners = new Set<Listening>();
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: "postgres",
@@ -89,7 +93,13 @@ async function openPostgres(url: string): Promise<Database> {
       const r = await pool.query(text, values as unknown[]);
       return { rows: r.rows };
     },
+    async listen(channel, on) {
+      const listening = listenPostgres(url, channel, on);
+      listeners.add(listening);
+      return listening;
+    },
     async close() {
+      await Promise.all([...listeners].map((l) => l.close()));
       await db.destroy();
     },
   };
@@ -113,6 +123,17 @@ async function openPglite(dir: string | undefined): Promise<Database> {
       async executeSql(text, values = []) {
         const r = await pool.query(text, values);
         return { rows: r.rows };
+      },
+      async listen(channel, on) {
+        // One process owns a PGlite database, so its connection never drops under us.
+        const unlisten = await pool.listen(channel, on.notice);
+        on.live(true);
+        return {
+          async close() {
+            on.live(false);
+            await unlisten();
+          },
+        };
       },
       async close() {
         try {

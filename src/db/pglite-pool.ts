@@ -69,6 +69,25 @@ export class PglitePool {
     }
   }
 
+  /** LISTEN on a channel; queued like a statement so that it never lands inside a transaction. */
+  async listen(channel: string, notice: (payload: string) => void): Promise<() => Promise<void>> {
+    const release = await this.mutex.acquire();
+    let unlisten: () => Promise<void>;
+    try {
+      unlisten = await this.pg.listen(channel, notice);
+    } finally {
+      release();
+    }
+    return async () => {
+      const again = await this.mutex.acquire();
+      try {
+        await unlisten();
+      } finally {
+        again();
+      }
+    };
+  }
+
   async end(): Promise<void> {
     const release = await this.mutex.acquire();
     try {

@@ -7,6 +7,7 @@ import { hash, verify } from "@node-rs/argon2";
 import type { Db } from "../db/database.js";
 import type { Role } from "../db/schema.js";
 import { audit } from "./audit.js";
+import type { CachedPrincipal } from "./caches.js";
 import type { HubContext, Principal } from "./context.js";
 import { HubError, invalid } from "./errors.js";
 
@@ -127,6 +128,7 @@ export async function setDisabled(
     .executeTakeFirst();
   if (r.numUpdatedRows === 0n) throw new HubError("not-found");
   if (disabled) await ctx.db.deleteFrom("sessions").where("user_id", "=", userId).execute();
+  changedPrincipals(ctx);
   await audit(ctx.db, actor, {
     action: "user.disable",
     target: `user:${userId}`,
@@ -150,6 +152,7 @@ export async function resetPassword(
     .executeTakeFirst();
   if (r.numUpdatedRows === 0n) throw new HubError("not-found");
   await ctx.db.deleteFrom("sessions").where("user_id", "=", userId).execute();
+  changedPrincipals(ctx);
   await audit(ctx.db, actor, { action: "user.password-reset", target: `user:${userId}` });
   return password;
 }
@@ -227,7 +230,10 @@ export async function createSession(ctx: HubContext, p: Principal): Promise<stri
 
 export async function endSession(ctx: HubContext, token: string): Promise<void> {
   await ctx.db.deleteFrom("sessions").where("token_hash", "=", sha256(token)).execute();
+  changedPrincipals(ctx);
 }
+
+const LAST_USED_PRECISION_MS = 5 * 60_000;
 
 const principalColumns = [
   "users.id",
@@ -242,15 +248,20 @@ export async function principalFromSession(
   token: string,
   ip?: string,
 ): Promise<Principal | undefined> {
-  const row = await ctx.db
-    .selectFrom("sessions")
-    .innerJoin("users", "users.id", "sessions.user_id")
-    .select(principalColumns)
-    .where("sessions.token_hash", "=", sha256(token))
-    .where("sessions.expires_at", ">", ctx.clock())
-    .where("users.disabled", "=", false)
-    .executeTakeFirst();
-  return row ? principalOf(row, ip) : undefined;
+  const now = ctx.clock();
+  const found = await cached(ctx, sha256(token), async (hash) => {
+    const row = await ctx.db
+      .selectFrom("sessions")
+      .innerJoin("users", "users.id", "sessions.user_id")
+      .select([...principalColumns, "sessions.expires_at"])
+      .where("sessions.token_hash", "=", hash)
+      .where("sessions.expires_at", ">", now)
+      .where("users.disabled", "=", false)
+      .executeTakeFirst();
+    return row && { ...principalOf(row), expiresAt: row.expires_at };
+  });
+  if (!found?.expiresAt || found.expiresAt <= now) return undefined;
+  return withIp(found, ip);
 }
 
 export async function principalFromToken(
@@ -258,21 +269,59 @@ export async function principalFromToken(
   token: string,
   ip?: string,
 ): Promise<Principal | undefined> {
-  const row = await ctx.db
-    .selectFrom("api_tokens")
-    .innerJoin("users", "users.id", "api_tokens.user_id")
-    .select([...principalColumns, "api_tokens.id as token_id", "api_tokens.last_used_at"])
-    .where("api_tokens.token_hash", "=", sha256(token))
-    .where("api_tokens.revoked_at", "is", null)
-    .where("users.disabled", "=", false)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  await ctx.db
-    .updateTable("api_tokens")
-    .set({ last_used_at: ctx.clock() })
-    .where("id", "=", row.token_id)
-    .execute();
-  return principalOf(row, ip);
+  const hash = sha256(token);
+  const found = await cached(ctx, hash, async () => {
+    const row = await ctx.db
+      .selectFrom("api_tokens")
+      .innerJoin("users", "users.id", "api_tokens.user_id")
+      .select([...principalColumns, "api_tokens.id as token_id", "api_tokens.last_used_at"])
+      .where("api_tokens.token_hash", "=", hash)
+      .where("api_tokens.revoked_at", "is", null)
+      .where("users.disabled", "=", false)
+      .executeTakeFirst();
+    return row && { ...principalOf(row), tokenId: row.token_id, lastUsedAt: row.last_used_at };
+  });
+  if (!found?.tokenId) return undefined;
+  // A script may call many times a second: a write (and its commit) on every call would cost
+  // more than the call itself, and "last used" to the nearest few minutes is all admins need.
+  const now = ctx.clock();
+  if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+    await ctx.db
+      .updateTable("api_tokens")
+      .set({ last_used_at: now })
+      .where("id", "=", found.tokenId)
+      .execute();
+    ctx.caches?.principals.update(hash, { ...found, lastUsedAt: now });
+  }
+  return withIp(found, ip);
+}
+
+function cached(
+  ctx: HubContext,
+  hash: string,
+  load: (hash: string) => Promise<CachedPrincipal | undefined>,
+): Promise<CachedPrincipal | undefined> {
+  return ctx.caches ? ctx.caches.principals.get(hash, () => load(hash)) : load(hash);
+}
+
+function withIp(c: CachedPrincipal, ip: string | undefined): Principal {
+  const p: Principal = {
+    userId: c.userId,
+    username: c.username,
+    role: c.role,
+    establishment: c.establishment,
+    laCode: c.laCode,
+  };
+  if (ip !== undefined) p.ip = ip;
+  return p;
+}
+
+/**
+ * The database tells every process when a credential or its user changes; telling this process
+ * at once as well means a revoked token or ended session fails on the very next request here.
+ */
+function changedPrincipals(ctx: HubContext): void {
+  ctx.caches?.notice("principals");
 }
 
 /** Issues an API token for a user; the token is returned once and stored only hashed. */
@@ -315,5 +364,6 @@ export async function revokeToken(ctx: HubContext, actor: Principal | null, toke
     .set({ revoked_at: ctx.clock() })
     .where("id", "=", tokenId)
     .execute();
+  changedPrincipals(ctx);
   await audit(ctx.db, actor, { action: "token.revoke", target: `token:${tokenId}` });
 }

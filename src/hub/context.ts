@@ -2,6 +2,7 @@ import type { HubConfig } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
 import type { Role } from "../db/schema.js";
 import type { FileStore } from "../store/store.js";
+import type { HubCaches } from "./caches.js";
 
 /** Background work the domain asks for; sent inside the caller's transaction. */
 export interface JobQueue {
@@ -19,6 +20,8 @@ export interface HubContext {
   clock: () => Date;
   /** Called after a commit that queued mail, so delivery need not wait for the next poll. */
   mailQueued?: () => void;
+  /** A serving process's caches; absent (no caching) in the CLI and jobs-only contexts. */
+  caches?: HubCaches;
 }
 
 /** Who is asking: a signed-in user or an API token's owner. */

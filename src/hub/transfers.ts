@@ -264,8 +264,11 @@ async function visible(ctx: HubContext, p: Principal, id: string): Promise<Named
 }
 
 function viewOf(p: Principal, row: NamedRow) {
+  return viewWith(row, canReadPupils(p, row));
+}
+
+function viewWith(row: NamedRow, mayReadPupils: boolean) {
   // Findings can quote pupil data; those who may not read pupils see codes and places only.
-  const mayReadPupils = canReadPupils(p, row);
   const redact = (fs: StoredFinding[]) =>
     mayReadPupils ? fs : fs.map((f) => ({ ...f, message: "", pupil: null }));
   return {
@@ -294,17 +297,32 @@ export async function getTransfer(ctx: HubContext, p: Principal, id: string) {
   return viewOf(p, await visible(ctx, p, id));
 }
 
+export type TransferView = ReturnType<typeof viewWith>;
+
+/** An inbox row with its view for a receiver, made once and shared while the inbox is cached. */
+export interface InboxEntry {
+  row: NamedRow;
+  view: TransferView;
+}
+
 export async function listInbox(ctx: HubContext, p: Principal) {
-  let q = withNames(ctx)
-    .where("transfers.status", "in", ["available", "downloaded"])
-    .orderBy("transfers.created_at", "asc");
-  if (p.role === "school" && p.establishment)
-    q = q.where("transfers.dest_laestab", "=", p.establishment);
-  else if (p.role === "la" && p.laCode)
-    q = q.where("transfers.dest_laestab", "=", `${p.laCode}LLLL`);
+  let dest: string;
+  if (p.role === "school" && p.establishment) dest = p.establishment;
+  else if (p.role === "la" && p.laCode) dest = `${p.laCode}LLLL`;
   else return [];
-  const rows = await q.execute();
-  return rows.filter((r) => isReceiver(p, r)).map((r) => viewOf(p, r));
+  const load = async (): Promise<InboxEntry[]> => {
+    const rows = await withNames(ctx)
+      .where("transfers.status", "in", ["available", "downloaded"])
+      .where("transfers.dest_laestab", "=", dest)
+      .orderBy("transfers.created_at", "asc")
+      .execute();
+    return rows.map((row) => ({ row, view: viewWith(row, true) }));
+  };
+  const entries = (ctx.caches ? await ctx.caches.inboxes.get(dest, load) : await load()) ?? [];
+  // Policies are asked on every request, cached or not.
+  return entries
+    .filter((e) => isReceiver(p, e.row))
+    .map((e) => (canReadPupils(p, e.row) ? e.view : viewOf(p, e.row)));
 }
 
 export async function listSent(ctx: HubContext, p: Principal) {
@@ -360,6 +378,7 @@ export async function accept(ctx: HubContext, p: Principal, id: string) {
       .where("id", "=", row.id)
       .where("status", "=", row.status)
       .execute();
+    changedInbox(ctx, row);
   }
   return getTransfer(ctx, p, id);
 }
@@ -412,6 +431,7 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
     }
     await audit(trx, p, { action: "reject", target: `transfer:${row.id}` });
   });
+  changedInbox(ctx, row);
   ctx.mailQueued?.();
   return getTransfer(ctx, p, id);
 }
@@ -442,7 +462,16 @@ export async function remove(ctx: HubContext, p: Principal, id: string) {
     await purge(ctx, trx, row);
     await audit(trx, p, { action: "remove", target: `transfer:${row.id}` });
   });
+  changedInbox(ctx, row);
   if (row.store_key) await ctx.store.delete(row.store_key);
+}
+
+/**
+ * The database tells every process of the change when it commits; telling this process at once
+ * as well means the user who made it sees it on their very next request.
+ */
+function changedInbox(ctx: HubContext, row: TransferRow): void {
+  ctx.caches?.notice(`inbox:${row.dest_laestab}`);
 }
 
 function transferStateError(p: Principal, row: TransferRow, what: string): HubError {
