@@ -157,6 +157,23 @@ export async function resetPassword(
   return password;
 }
 
+/** A user changing their own password must know the current one; every session then ends. */
+export async function changePassword(
+  ctx: HubContext,
+  p: Principal,
+  current: string,
+  next: string,
+): Promise<void> {
+  const user = await ctx.db
+    .selectFrom("users")
+    .select("password_hash")
+    .where("id", "=", p.userId)
+    .executeTakeFirst();
+  if (!user || !(await verify(user.password_hash, current)))
+    throw new HubError("auth.failed", "Your current password is wrong.");
+  await resetPassword(ctx, p, p.userId, next);
+}
+
 export async function userByName(db: Db, username: string) {
   return db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
 }

@@ -257,7 +257,7 @@ async function load(ctx: HubContext, id: string): Promise<NamedRow> {
 }
 
 /** Loads a transfer the principal may see; one they may not see does not exist for them. */
-async function visible(ctx: HubContext, p: Principal, id: string): Promise<NamedRow> {
+export async function visible(ctx: HubContext, p: Principal, id: string): Promise<NamedRow> {
   const row = await load(ctx, id);
   if (!canSeeTransfer(p, row)) throw notFound();
   return row;

@@ -9,6 +9,7 @@ import {
 } from "../../hub/accounts.js";
 import { readAudit } from "../../hub/audit.js";
 import type { HubContext } from "../../hub/context.js";
+import { listCorrections } from "../../hub/corrections.js";
 import { notFound } from "../../hub/errors.js";
 import {
   findEstablishment,
@@ -17,6 +18,7 @@ import {
   searchEstablishments,
   setEstablishmentEmail,
 } from "../../hub/establishments.js";
+import { listTokens, listUsers } from "../../hub/user-list.js";
 import { adminOf, principalOf } from "../plugins/auth.js";
 import { errors, IdParams } from "./schemas.js";
 
@@ -117,69 +119,13 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.get(
     "/api/v1/admin/users",
     { schema: { tags, summary: "Every user, without password hashes" } },
-    async (request) => {
-      adminOf(request);
-      const users = await ctx.db
-        .selectFrom("users")
-        .select([
-          "id",
-          "username",
-          "email",
-          "role",
-          "establishment",
-          "la_code",
-          "disabled",
-          "locked_until",
-          "created_at",
-        ])
-        .orderBy("username")
-        .execute();
-      return {
-        users: users.map((u) => ({
-          id: u.id,
-          username: u.username,
-          email: u.email,
-          role: u.role,
-          establishment: u.establishment,
-          laCode: u.la_code,
-          disabled: u.disabled,
-          lockedUntil: u.locked_until?.toISOString() ?? null,
-          createdAt: u.created_at.toISOString(),
-        })),
-      };
-    },
+    async (request) => ({ users: await listUsers(ctx, adminOf(request)) }),
   );
 
   app.get(
     "/api/v1/admin/corrections",
     { schema: { tags, summary: "Corrections schools have reported to their details" } },
-    async (request) => {
-      adminOf(request);
-      const rows = await ctx.db
-        .selectFrom("corrections")
-        .innerJoin("users", "users.id", "corrections.user_id")
-        .select([
-          "corrections.id",
-          "corrections.laestab",
-          "corrections.text",
-          "corrections.created_at",
-          "corrections.resolved_at",
-          "users.username",
-        ])
-        .orderBy("corrections.created_at", "desc")
-        .limit(500)
-        .execute();
-      return {
-        corrections: rows.map((r) => ({
-          id: r.id,
-          laestab: r.laestab,
-          text: r.text,
-          reportedBy: r.username,
-          createdAt: r.created_at.toISOString(),
-          resolvedAt: r.resolved_at?.toISOString() ?? null,
-        })),
-      };
-    },
+    async (request) => ({ corrections: await listCorrections(ctx, adminOf(request)) }),
   );
 
   app.post(
@@ -219,6 +165,14 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext): void {
         .status(201)
         .send(await createToken(ctx, adminOf(request), body.username, body.label));
     },
+  );
+
+  app.get(
+    "/api/v1/admin/users/:id/tokens",
+    { schema: { tags, params: IdParams, summary: "A user's API tokens (never the secrets)" } },
+    async (request) => ({
+      tokens: await listTokens(ctx, adminOf(request), (request.params as { id: string }).id),
+    }),
   );
 
   app.delete(

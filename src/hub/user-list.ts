@@ -1,0 +1,63 @@
+/** What administrators see of users and their API tokens: never a hash. */
+import type { HubContext, Principal } from "./context.js";
+import { HubError } from "./errors.js";
+
+function adminOnly(actor: Principal): void {
+  if (actor.role !== "admin") throw new HubError("forbidden");
+}
+
+export async function listUsers(ctx: HubContext, actor: Principal) {
+  adminOnly(actor);
+  const users = await ctx.db
+    .selectFrom("users")
+    .select([
+      "id",
+      "username",
+      "email",
+      "role",
+      "establishment",
+      "la_code",
+      "disabled",
+      "locked_until",
+      "created_at",
+    ])
+    .orderBy("username")
+    .execute();
+  return users.map((u) => ({
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    role: u.role,
+    establishment: u.establishment,
+    laCode: u.la_code,
+    disabled: u.disabled,
+    lockedUntil: u.locked_until?.toISOString() ?? null,
+    createdAt: u.created_at.toISOString(),
+  }));
+}
+
+export type UserView = Awaited<ReturnType<typeof listUsers>>[number];
+
+export async function getUser(ctx: HubContext, actor: Principal, id: string): Promise<UserView> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HubError("not-found");
+  const user = (await listUsers(ctx, actor)).find((u) => u.id === id);
+  if (!user) throw new HubError("not-found");
+  return user;
+}
+
+export async function listTokens(ctx: HubContext, actor: Principal, userId: string) {
+  adminOnly(actor);
+  const rows = await ctx.db
+    .selectFrom("api_tokens")
+    .select(["id", "label", "created_at", "last_used_at", "revoked_at"])
+    .where("user_id", "=", userId)
+    .orderBy("created_at", "desc")
+    .execute();
+  return rows.map((t) => ({
+    id: t.id,
+    label: t.label,
+    createdAt: t.created_at.toISOString(),
+    lastUsedAt: t.last_used_at?.toISOString() ?? null,
+    revokedAt: t.revoked_at?.toISOString() ?? null,
+  }));
+}

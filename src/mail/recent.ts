@@ -1,0 +1,23 @@
+/**
+ * Recent mail as administrators see it: to whom, what subject (never personal data, by design
+ * of the messages), and whether it went. The body stays out: it can name a file or a reason.
+ */
+import type { Db } from "../db/database.js";
+
+export async function recentMail(db: Db, limit = 100) {
+  const rows = await db
+    .selectFrom("mail_outbox")
+    .select(["id", "recipients", "subject", "created_at", "attempts", "sent_at", "last_error"])
+    .orderBy("created_at", "desc")
+    .limit(Math.min(limit, 500))
+    .execute();
+  return rows.map((m) => ({
+    id: m.id,
+    to: m.recipients,
+    subject: m.subject,
+    createdAt: m.created_at.toISOString(),
+    attempts: m.attempts,
+    sentAt: m.sent_at?.toISOString() ?? null,
+    lastError: m.last_error,
+  }));
+}
