@@ -2,6 +2,7 @@
  * The composition root: opens the database, store, job queue and mail, and starts the web and
  * worker roles this process is asked to run. Everything else receives what it needs from here.
  */
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type PgBoss from "pg-boss";
@@ -63,17 +64,17 @@ export async function openContextParts(config: HubConfig) {
     await database.close();
     throw e;
   }
-  const store = new LocalEncryptedStore(
-    filesDir(config),
-    loadMasterKey(config.masterKey, join(config.dataDir, "master.key")),
-  );
-  return { database, store };
+  const masterKey = loadMasterKey(config.masterKey, join(config.dataDir, "master.key"));
+  const store = new LocalEncryptedStore(filesDir(config), masterKey);
+  // Form tokens are signed with a key of their own, derived so that every web process agrees.
+  const formKey = createHmac("sha256", masterKey).update("s2s page form tokens").digest();
+  return { database, store, formKey };
 }
 
 export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
   const role = options.role ?? "all";
   const log = options.log ?? quietLog;
-  const { database, store } = await openContextParts(config);
+  const { database, store, formKey } = await openContextParts(config);
   const timers: NodeJS.Timeout[] = [];
   let transport: MailTransport | undefined;
   let boss: PgBoss | undefined;
@@ -135,7 +136,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       const caches = createCaches();
       listening = await database.listen(CHANGES_CHANNEL, caches);
       ctx.caches = caches;
-      app = await buildApp(ctx, { logger: options.logger ?? false });
+      app = await buildApp(ctx, { logger: options.logger ?? false, formKey });
       url = await app.listen({ port: config.port, host: config.host });
     }
     const runningBoss = boss;

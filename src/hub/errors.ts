@@ -16,6 +16,10 @@ export const ERRORS = {
   "upload.too-large": [413, "The file is too large."],
   "transfer.state": [409, "The file is not in a state that allows that."],
   conflict: [409, "That already exists."],
+  "form.expired": [
+    403,
+    "This form has expired or did not come from this service. Go back, reload the page and try again.",
+  ],
   "rate-limited": [429, "Too many requests. Wait a minute and try again."],
   internal: [500, "Something went wrong on our side. It has been logged."],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -20,12 +20,16 @@ import { lostPupilRoutes } from "./api/lost-pupils.js";
 import { ErrorReply } from "./api/schemas.js";
 import { sessionRoutes } from "./api/session.js";
 import { transferRoutes } from "./api/transfers.js";
+import { registerPages } from "./pages/index.js";
 import { registerAuth } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
+import { registerViews } from "./plugins/views.js";
 
 export interface AppOptions {
   /** Pino logger options, or false for none (tests). */
   logger?: boolean | object;
+  /** Signs page form tokens; every web process of one hub must have the same. */
+  formKey: Buffer;
 }
 
 /**
@@ -42,10 +46,7 @@ class OneLineRequestLog extends LogController {
   }
 }
 
-export async function buildApp(
-  ctx: HubContext,
-  options: AppOptions = {},
-): Promise<FastifyInstance> {
+export async function buildApp(ctx: HubContext, options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger ?? false;
   const app = Fastify({
     // Query strings can carry a searched name, so request logs keep only the path.
@@ -92,6 +93,9 @@ export async function buildApp(
     (_req, body, done) => done(null, body),
   );
   registerAuth(app, ctx);
+  app.decorateRequest("formKey", { getter: () => options.formKey });
+  await registerViews(app, ctx);
+  await registerPages(app, ctx);
   sessionRoutes(app, ctx);
   transferRoutes(app, ctx);
   directoryRoutes(app, ctx);

@@ -3,7 +3,7 @@ import { Type } from "typebox";
 import { createSession, endSession, signIn } from "../../hub/accounts.js";
 import { audit } from "../../hub/audit.js";
 import type { HubContext, Principal } from "../../hub/context.js";
-import { principalOf, SESSION_COOKIE } from "../plugins/auth.js";
+import { principalOf, SESSION_COOKIE, setSessionCookie } from "../plugins/auth.js";
 import { errors, NullableString } from "./schemas.js";
 
 const Me = Type.Object({
@@ -41,13 +41,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
       const body = request.body as { username: string; password: string };
       const p = await signIn(ctx, body.username, body.password, request.ip);
       const token = await createSession(ctx, p);
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: "/",
-        httpOnly: true,
-        sameSite: "strict",
-        secure: ctx.config.publicUrl.startsWith("https:"),
-        maxAge: ctx.config.sessionHours * 3600,
-      });
+      setSessionCookie(reply, ctx, token);
       return meOf(p);
     },
   );

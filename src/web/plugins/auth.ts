@@ -2,7 +2,7 @@
  * Works out who is calling, from an API token (`Authorization: Bearer ...`) or the web session
  * cookie, on every request. Routes then ask `principalOf(request)` and get one or a 401.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import "@fastify/cookie";
 import { principalFromSession, principalFromToken } from "../../hub/accounts.js";
 import type { HubContext, Principal } from "../../hub/context.js";
@@ -40,4 +40,18 @@ export function adminOf(request: FastifyRequest): Principal {
   const p = principalOf(request);
   if (p.role !== "admin") throw new HubError("forbidden");
   return p;
+}
+
+/**
+ * The session cookie: HttpOnly so no script can read it; Lax so that a link in an e-mail opens
+ * the page signed in, while forms are guarded by their tokens (plugins/csrf.ts).
+ */
+export function setSessionCookie(reply: FastifyReply, ctx: HubContext, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "lax",
+    secure: ctx.config.publicUrl.startsWith("https:"),
+    maxAge: ctx.config.sessionHours * 3600,
+  });
 }

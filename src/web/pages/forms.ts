@@ -1,0 +1,49 @@
+/** Small helpers the page handlers share: form fields, errors linked to fields, safe redirects. */
+import type { FastifyRequest } from "fastify";
+import { HubError } from "../../hub/errors.js";
+
+export type Form = Record<string, string | undefined>;
+
+export function formOf(request: FastifyRequest): Form {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const out: Form = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+/** An error summary entry that links to the field it is about. */
+export interface FieldError {
+  text: string;
+  href: string;
+}
+
+export const fieldError = (field: string, text: string): FieldError => ({
+  text,
+  href: `#${field}`,
+});
+
+/** Runs a domain call; a HubError it throws becomes an error on `field` for the page to show. */
+export async function tryForm<T>(
+  field: string,
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: FieldError; code: string }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    if (e instanceof HubError && e.status < 500 && e.code !== "forbidden" && e.code !== "not-found")
+      return { ok: false, error: fieldError(field, e.message), code: e.code };
+    throw e;
+  }
+}
+
+/** Only a path on this site: never another host. */
+export function localPath(next: string | undefined, fallback = "/"): string {
+  if (!next?.startsWith("/") || next.startsWith("//") || next.includes("\\")) return fallback;
+  return next;
+}
+
+/** Whole days from `from` to `to` (0 on the same day). */
+export function daysBetween(from: string | Date, to: Date): number {
+  const t = typeof from === "string" ? new Date(from) : from;
+  return Math.max(0, Math.floor((to.getTime() - t.getTime()) / 86_400_000));
+}

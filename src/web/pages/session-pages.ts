@@ -1,0 +1,86 @@
+/** Signing in and out, and the user's own account (change password). */
+import type { FastifyInstance } from "fastify";
+import { changePassword, createSession, endSession, signIn } from "../../hub/accounts.js";
+import { audit } from "../../hub/audit.js";
+import type { HubContext } from "../../hub/context.js";
+import { HubError } from "../../hub/errors.js";
+import { principalOf, SESSION_COOKIE, setSessionCookie } from "../plugins/auth.js";
+import { type FieldError, fieldError, formOf, localPath } from "./forms.js";
+
+export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
+  app.get("/sign-in", async (request, reply) => {
+    if (request.principal) return reply.redirect("/", 303);
+    const next = localPath((request.query as { next?: string }).next);
+    return reply.page("sign-in", { title: "Sign in", next, values: {} });
+  });
+
+  app.post(
+    "/sign-in",
+    { config: { rateLimit: { max: 10, timeWindow: "1 minute" } } },
+    async (request, reply) => {
+      const form = formOf(request);
+      const next = localPath(form.next);
+      const errors: FieldError[] = [];
+      if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
+      if (!form.password) errors.push(fieldError("password", "Enter your password"));
+      if (errors.length === 0) {
+        try {
+          const p = await signIn(ctx, form.username?.trim() ?? "", form.password ?? "", request.ip);
+          setSessionCookie(reply, ctx, await createSession(ctx, p));
+          return reply.redirect(next, 303);
+        } catch (e) {
+          if (!(e instanceof HubError) || !e.code.startsWith("auth.")) throw e;
+          errors.push(fieldError("username", e.message));
+          reply.status(e.status);
+        }
+      }
+      return reply.page("sign-in", {
+        title: "Sign in",
+        next,
+        errors,
+        values: { username: form.username ?? "" },
+      });
+    },
+  );
+
+  app.post("/sign-out", async (request, reply) => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie) await endSession(ctx, cookie);
+    if (request.principal) await audit(ctx.db, request.principal, { action: "sign-out" });
+    reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return reply.redirect("/sign-in?signedOut=1", 303);
+  });
+
+  app.get("/account", async (request, reply) => {
+    const p = principalOf(request);
+    const changed = (request.query as { changed?: string }).changed === "1";
+    return reply.page("account", {
+      title: "Your account",
+      me: p,
+      notice: changed ? { success: true, text: "Your password has been changed." } : undefined,
+    });
+  });
+
+  app.post("/account/password", async (request, reply) => {
+    const p = principalOf(request);
+    const form = formOf(request);
+    const errors: FieldError[] = [];
+    if (!form.current) errors.push(fieldError("current", "Enter your current password"));
+    if (!form.password || form.password.length < 12)
+      errors.push(fieldError("password", "Enter a new password of at least 12 characters"));
+    else if (form.password !== form.confirm)
+      errors.push(fieldError("confirm", "The new passwords do not match"));
+    if (errors.length === 0) {
+      try {
+        await changePassword(ctx, p, form.current ?? "", form.password ?? "");
+        // Changing the password ends every session, this one too: start a fresh one.
+        setSessionCookie(reply, ctx, await createSession(ctx, p));
+        return reply.redirect("/account?changed=1", 303);
+      } catch (e) {
+        if (!(e instanceof HubError) || e.status >= 500) throw e;
+        errors.push(fieldError(e.code === "auth.failed" ? "current" : "password", e.message));
+      }
+    }
+    return reply.status(400).page("account", { title: "Your account", me: p, errors });
+  });
+}
