@@ -24,6 +24,11 @@ export default class SummaryReporter implements Reporter {
       out.push("", `SKIPPED ${skipped.length} test(s):`, ...skipped.map((s) => `  - ${s}`));
     }
     out.push("", `tests: ${passed} passed, ${failed} failed, ${skipped.length} skipped`, "");
+    // CI has both databases and the browser: a skip there means something is missing.
+    if (process.env.S2S_REQUIRE_ALL_TESTS === "1" && skipped.length > 0) {
+      out.push("S2S_REQUIRE_ALL_TESTS=1 and tests were skipped: failing the run.", "");
+      process.exitCode = 1;
+    }
     process.stdout.write(out.join("\n"));
   }
 }

@@ -1,0 +1,268 @@
+/**
+ * The hub's pages in a real browser: the journeys a school office, a receiving school and an
+ * administrator make, each page checked for accessibility and photographed on the way.
+ */
+import { readFile } from "node:fs/promises";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
+import type { CtfDocument } from "../../src/ctf/model.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
+import { eventually, startTestHub, type TestHub } from "../helpers/hub.js";
+
+const PASSWORD = "demo-password-only";
+const NOW = new Date("2026-11-02T09:00:00Z");
+
+interface Ctf {
+  doc: CtfDocument;
+  xml: string;
+  name: string;
+}
+
+function ctf(to: string, sequence: number, seed: number, pupils = 3): Ctf {
+  const doc = generateCtf({ from: "8231234", to, pupils, seed, now: NOW });
+  const name = `8231234_CTF_${to}_${String(sequence).padStart(3, "0")}.XML`;
+  return { doc, xml: writeCtf(doc), name };
+}
+
+describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
+  let t: TestHub;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const visited: {
+    name: string;
+    violations: Awaited<ReturnType<typeof accessibilityViolations>>;
+  }[] = [];
+
+  beforeAll(async () => {
+    t = await startTestHub("pglite");
+    browser = await launch();
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await t?.stop();
+  });
+
+  async function signedIn(username: string, password = PASSWORD): Promise<Page> {
+    const context = await browser.newContext({ acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${t.url}/`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${t.url}/`);
+    return page;
+  }
+
+  /** Checks the page with axe and keeps a screenshot; a violation fails the journey. */
+  async function look(page: Page, name: string): Promise<void> {
+    const violations = await accessibilityViolations(page);
+    visited.push({ name, violations });
+    await screenshot(page, name);
+    expect(violations, `accessibility of ${name}`).toEqual([]);
+    // No personal data in titles or addresses: the pupils' names never appear there.
+    expect(await page.title()).toMatch(/– S2S school to school$/);
+  }
+
+  async function send(page: Page, files: Ctf[]): Promise<void> {
+    await page.goto(`${t.url}/send`);
+    await look(page, "send");
+    await page.getByLabel("CTF files").setInputFiles(
+      files.map((f) => ({
+        name: f.name,
+        mimeType: "application/xml",
+        buffer: Buffer.from(f.xml),
+      })),
+    );
+    await page.getByRole("button", { name: "Send files" }).click();
+    await page.waitForURL(`${t.url}/send`);
+  }
+
+  const first = ctf("9382001", 1, 11);
+  const second = ctf("9382001", 2, 12, 2);
+
+  it("a school sends files and sees each one checked without going back", async () => {
+    const page = await signedIn("brookfield");
+    await look(page, "home-school");
+    await send(page, [first, second]);
+    // The script swaps each outcome in as soon as it is checked.
+    for (const f of [first, second]) {
+      const outcome = page.locator(".app-outcome", { hasText: f.name });
+      await expect
+        .poll(() => outcome.textContent(), { timeout: 15_000 })
+        .toContain("Waiting to be downloaded");
+    }
+    await look(page, "send-results");
+    for (const pupil of first.doc.pupils) {
+      expect(page.url()).not.toContain(pupil.surname ?? "?");
+    }
+  });
+
+  it("a broken file is refused with its line, and a misnamed one gets its right name", async () => {
+    const page = await signedIn("brookfield");
+    const broken = ctf("9382001", 3, 13);
+    const lines = broken.xml.split("\n");
+    const at = lines.findIndex((l) => l.includes("<DOB>"));
+    lines[at] = lines[at]?.replace(/<DOB>[^<]*<\/DOB>/, "<DOB>31/02/2019</DOB>") ?? "";
+    broken.xml = lines.join("\n");
+    const misnamed = { ...ctf("9382001", 4, 14), name: "export.xml" };
+    await send(page, [broken, misnamed]);
+    const outcome = page.locator(".app-outcome", { hasText: broken.name });
+    await expect
+      .poll(() => outcome.textContent(), { timeout: 15_000 })
+      .toContain("This file was not sent");
+    expect(await outcome.textContent()).toContain(`Line ${at + 1}`);
+    const refused = page.locator(".app-outcome", { hasText: "export.xml" });
+    // Three files went to 9382001 already (001, 002 and the broken 003): the next is 004.
+    expect(await refused.textContent()).toContain("8231234_CTF_9382001_004.XML");
+    await look(page, "send-errors");
+  });
+
+  it("the destination sees who is in a file, accepts, and downloads the exact bytes", async () => {
+    const page = await signedIn("meadowlane");
+    await look(page, "home-receiver");
+    await page.getByRole("link", { name: "Received files" }).click();
+    await look(page, "received");
+    await page.getByRole("link", { name: first.name }).click();
+    for (const pupil of first.doc.pupils)
+      await page.getByText(`${pupil.surname}, ${pupil.forename}`).waitFor();
+    await look(page, "received-file");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Accept and download" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(first.name);
+    const bytes = await readFile((await download.path()) as string, "utf8");
+    expect(bytes).toBe(first.xml);
+    // Downloaded files stay available to download again while held.
+    await page.goto(`${t.url}/received`);
+    await page.getByText("Downloaded, still held").waitFor();
+    await page.getByRole("link", { name: first.name }).click();
+    await page.getByRole("link", { name: "Download this file again" }).waitFor();
+  });
+
+  it("a rejected file shows its reason in the sender's sent list", async () => {
+    const receiver = await signedIn("meadowlane");
+    await receiver.goto(`${t.url}/received`);
+    await receiver.getByRole("link", { name: second.name }).click();
+    await receiver.getByRole("button", { name: "Reject file" }).click();
+    // No reason: the error summary links to the field.
+    await receiver.getByRole("link", { name: "Enter why you are rejecting this file" }).waitFor();
+    expect(await receiver.title()).toMatch(/^Error: /);
+    await look(receiver, "reject-error");
+    await receiver
+      .getByLabel("Why are you rejecting this file?")
+      .fill("This pupil never joined us");
+    await receiver.getByRole("button", { name: "Reject file" }).click();
+    await receiver.getByText("File rejected.").waitFor();
+
+    const sender = await signedIn("brookfield");
+    await sender.getByRole("link", { name: "Sent files" }).click();
+    const row = sender.getByRole("row", { name: new RegExp(second.name) });
+    expect(await row.textContent()).toContain("Rejected");
+    expect(await row.textContent()).toContain("This pupil never joined us");
+    const done = sender.getByRole("row", { name: new RegExp(first.name) });
+    expect(await done.textContent()).toContain("Downloaded by Meadow Lane Primary School");
+    await look(sender, "sent");
+    await eventually("the rejection e-mail", async () =>
+      t.smtp.received.find((m) => (m.text ?? "").includes("This pupil never joined us")),
+    );
+  });
+
+  it("an administrator creates a user who then signs in", async () => {
+    const admin = await signedIn("admin");
+    await look(admin, "home-admin");
+    await admin.getByRole("link", { name: "Users", exact: true }).click();
+    await look(admin, "admin-users");
+    await admin.getByRole("button", { name: "Create a user" }).click();
+    await admin.getByLabel("Username").fill("office.manager");
+    await admin.getByLabel("E-mail address").fill("office@8231234.schools.invalid");
+    await admin.getByLabel("School staff").check();
+    await admin.getByLabel("LAESTAB of their school").fill("8231234");
+    await look(admin, "admin-user-new");
+    await admin.getByRole("button", { name: "Create user" }).click();
+    const password = (await admin.locator("#secret").textContent())?.trim() ?? "";
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    await look(admin, "admin-user-created");
+
+    const user = await signedIn("office.manager", password);
+    await user.getByRole("heading", { name: "S2S home" }).waitFor();
+
+    for (const [path, name] of [
+      ["/admin/establishments?q=Brook", "admin-establishments"],
+      ["/admin/establishments/8231234", "admin-establishment"],
+      ["/admin/audit?action=download", "admin-audit"],
+      ["/admin/outbox", "admin-outbox"],
+    ] as const) {
+      await admin.goto(`${t.url}${path}`);
+      await look(admin, name);
+    }
+    expect(await admin.getByText("There is a problem").count()).toBe(0);
+  });
+
+  it("school details and the account page pass, and a wrong password says so", async () => {
+    const page = await signedIn("brookfield");
+    await page.getByRole("link", { name: "School details" }).click();
+    await page.getByText("8231234").first().waitFor();
+    await look(page, "school");
+    await page.getByRole("link", { name: "Your account" }).click();
+    await look(page, "account");
+
+    const context = await browser.newContext();
+    contexts.push(context);
+    const anon = await context.newPage();
+    await anon.goto(`${t.url}/sign-in`);
+    await anon.getByLabel("Username").fill("brookfield");
+    await anon.getByLabel("Password", { exact: true }).fill("not the password");
+    await anon.getByRole("button", { name: "Sign in" }).click();
+    await anon.getByRole("link", { name: "The username or password is wrong." }).waitFor();
+    await look(anon, "sign-in-error");
+  });
+
+  it("no script can read the session cookie, and a form without its token is refused", async () => {
+    const page = await signedIn("brookfield");
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === "s2s_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+      ),
+    ).not.toContain("s2s_session");
+    // The same browser, its own cookies, a form post with no token: refused, nothing changed.
+    const status = await page.evaluate(async () => {
+      const r = await fetch("/school/correction", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "text=Please+change+our+name",
+      });
+      return r.status;
+    });
+    expect(status).toBe(403);
+    const wrongToken = await page.evaluate(async () => {
+      const r = await fetch("/school/correction", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "text=Please+change+our+name&_csrf=forged",
+      });
+      return r.status;
+    });
+    expect(wrongToken).toBe(403);
+    const corrections = await t.hub.ctx.db
+      .selectFrom("corrections")
+      .select("id")
+      .where("text", "=", "Please change our name")
+      .execute();
+    expect(corrections).toEqual([]);
+  });
+
+  it("every page visited passed axe", () => {
+    expect(visited.length).toBeGreaterThan(15);
+    expect(visited.filter((v) => v.violations.length > 0)).toEqual([]);
+  });
+});
