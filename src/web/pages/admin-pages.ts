@@ -223,30 +223,41 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.redirect(user ? `/admin/users/${user.id}?done=revoked` : "/admin/users", 303);
   });
 
-  app.get("/admin/audit", async (request, reply) => {
-    adminOf(request);
-    const q = request.query as Record<string, string | undefined>;
+  // The filter is posted, not put in the address: a username is personal data.
+  const auditPage = async (form: Form) => {
     const filter = {
-      username: q.username?.trim() || undefined,
-      organisation: q.organisation?.trim() || undefined,
-      action: q.action?.trim() || undefined,
-      from: q.from?.trim() || undefined,
-      to: q.to?.trim() || undefined,
+      username: form.username?.trim() || undefined,
+      organisation: form.organisation?.trim() || undefined,
+      action: form.action?.trim() || undefined,
+      from: form.from?.trim() || undefined,
+      to: form.to?.trim() || undefined,
     };
+    const from = dayStart(filter.from);
+    const to = dayStart(filter.to, 1);
     const events = await readAudit(ctx.db, {
       ...(filter.username ? { username: filter.username } : {}),
       ...(filter.organisation ? { organisation: filter.organisation } : {}),
       ...(filter.action ? { action: filter.action } : {}),
-      ...(dayStart(filter.from) ? { from: dayStart(filter.from) } : {}),
-      ...(dayStart(filter.to, 1) ? { to: dayStart(filter.to, 1) } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
       limit: 200,
     });
-    return reply.page("admin-audit", {
+    return {
       title: "Audit log",
       columnClass: "govuk-grid-column-full",
       filter,
       events: events.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })),
-    });
+    };
+  };
+
+  app.get("/admin/audit", async (request, reply) => {
+    adminOf(request);
+    return reply.page("admin-audit", await auditPage({}));
+  });
+
+  app.post("/admin/audit", async (request, reply) => {
+    adminOf(request);
+    return reply.page("admin-audit", await auditPage(formOf(request)));
   });
 
   app.get("/admin/outbox", async (request, reply) => {

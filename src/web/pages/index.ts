@@ -9,6 +9,7 @@ import type { HubContext } from "../../hub/context.js";
 import { checkFormToken } from "../plugins/csrf.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
+import { lostPupilPages } from "./lost-pupil-pages.js";
 import { schoolPages } from "./school-pages.js";
 import { sendPages } from "./send-pages.js";
 import { sessionPages } from "./session-pages.js";
@@ -26,6 +27,7 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     sendPages(pages, ctx);
     transferPages(pages, ctx);
     schoolPages(pages, ctx);
+    lostPupilPages(pages, ctx);
     adminPages(pages, ctx);
   });
 }

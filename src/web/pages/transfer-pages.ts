@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { HubContext, Principal } from "../../hub/context.js";
 import { earlierDownloads } from "../../hub/earlier-downloads.js";
-import { canAccept, canDownload, canReject, canRemove } from "../../hub/policies.js";
+import { redirect } from "../../hub/lost-pupils.js";
+import { canAccept, canDownload, canRedirect, canReject, canRemove } from "../../hub/policies.js";
 import {
   accept,
   content,
@@ -44,6 +45,7 @@ function actionsFor(p: Principal, t: TransferView) {
     download: canDownload(p, facts),
     reject: canReject(p, facts),
     remove: canRemove(p, facts),
+    passOn: canRedirect(p, facts),
   };
 }
 
@@ -63,7 +65,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     reply: FastifyReply,
     p: Principal,
     id: string,
-    extra: { errors?: FieldError[]; reason?: string } = {},
+    extra: { errors?: FieldError[]; reason?: string; to?: string } = {},
   ) {
     const transfer = await getTransfer(ctx, p, id);
     const [pupils, earlier] = await Promise.all([
@@ -112,6 +114,20 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     const done = await tryForm("reason", () => reject(ctx, p, id, reason));
     if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], reason });
     return reply.redirect("/received?done=rejected", 303);
+  });
+
+  // An LA passes a lost or out-of-sector file on to the school the pupil has joined.
+  app.post("/received/:id/pass-on", async (request, reply) => {
+    const p = principalOf(request);
+    const id = (request.params as { id: string }).id;
+    const to = (formOf(request).to ?? "").trim();
+    if (!to)
+      return filePage(reply.status(400), p, id, {
+        errors: [fieldError("to", "Enter the LAESTAB of the pupil's new school")],
+      });
+    const done = await tryForm("to", () => redirect(ctx, p, id, to));
+    if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], to });
+    return reply.redirect("/lost-pupils?done=passed-on", 303);
   });
 
   app.post("/received/:id/remove", async (request, reply) => {

@@ -111,6 +111,7 @@ function navigationFor(p: Principal | undefined, path: string) {
   if (p.role !== "admin")
     items.push(["/send", "Send files"], ["/received", "Received files"], ["/sent", "Sent files"]);
   if (p.role === "school") items.push(["/school", "School details"]);
+  if (p.role === "la") items.push(["/lost-pupils", "Lost pupils"]);
   if (p.role === "admin")
     items.push(
       ["/admin/establishments", "Establishments"],
