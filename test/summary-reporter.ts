@@ -10,14 +10,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     const skipped: string[] = [];
     for (const m of modules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") failedHere++;
         else if (state === "skipped")
           skipped.push(`${m.moduleId.replace(`${process.cwd()}/`, "")} > ${t.fullName}`);
       }
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
+      // A file that failed outside any test (a hook, an import) counts as a failure too.
+      failed += m.state() === "failed" && failedHere === 0 ? 1 : failedHere;
     }
     const out: string[] = [];
     if (skipped.length > 0) {

@@ -156,6 +156,26 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await page.getByRole("link", { name: "Download this file again" }).waitFor();
   });
 
+  it("the receiver is warned when a pupil came in a file it downloaded before", async () => {
+    // The same seed makes the same pupils as the first file, which has been downloaded.
+    const again = ctf("9382001", 5, 11);
+    const sender = await signedIn("brookfield");
+    await send(sender, [again]);
+    await expect
+      .poll(() => sender.locator(".app-outcome", { hasText: again.name }).textContent(), {
+        timeout: 15_000,
+      })
+      .toContain("Waiting to be downloaded");
+    const receiver = await signedIn("meadowlane");
+    await receiver.goto(`${t.url}/received`);
+    await receiver.getByRole("link", { name: again.name }).click();
+    await receiver
+      .getByText("3 pupils in this file were also in a file you downloaded before")
+      .waitFor();
+    expect(await receiver.locator("main").textContent()).toContain(first.name);
+    await look(receiver, "received-file-seen-before");
+  });
+
   it("a rejected file shows its reason in the sender's sent list", async () => {
     const receiver = await signedIn("meadowlane");
     await receiver.goto(`${t.url}/received`);
@@ -203,6 +223,33 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     const user = await signedIn("office.manager", password);
     await user.getByRole("heading", { name: "S2S home" }).waitFor();
 
+    // An API token for the new user, shown once, then revoked; then the user is disabled and
+    // their open session ends.
+    await admin.getByRole("link", { name: "Continue" }).click();
+    await admin.getByLabel("Label for a new token").fill("sync agent in the office");
+    await admin.getByRole("button", { name: "Create API token" }).click();
+    const token = (await admin.locator("#secret").textContent())?.trim() ?? "";
+    expect((await t.api(token, "/api/v1/me")).status).toBe(200);
+    await admin.getByRole("link", { name: "Continue" }).click();
+    await look(admin, "admin-user");
+    await admin.getByRole("button", { name: /^Revoke/ }).click();
+    await admin.getByText("Token revoked.").waitFor();
+    expect((await t.api(token, "/api/v1/me")).status).toBe(401);
+    await admin.getByRole("button", { name: "Disable user" }).click();
+    await admin.getByText("User disabled.").waitFor();
+    await user.reload();
+    expect(new URL(user.url()).pathname).toBe("/sign-in");
+
+    // The notice e-mail of a school, set by hand where GIAS has none.
+    await admin.goto(`${t.url}/admin/establishments/8231235`);
+    await admin.getByLabel("E-mail address").fill("not an address");
+    await admin.getByRole("button", { name: "Save e-mail address" }).click();
+    await admin.getByRole("link", { name: "That is not an e-mail address." }).waitFor();
+    await look(admin, "admin-establishment-error");
+    await admin.getByLabel("E-mail address").fill("office@8231235.schools.invalid");
+    await admin.getByRole("button", { name: "Save e-mail address" }).click();
+    await admin.getByText("E-mail address saved.").waitFor();
+
     for (const [path, name] of [
       ["/admin/establishments?q=Brook", "admin-establishments"],
       ["/admin/establishments/8231234", "admin-establishment"],
@@ -232,6 +279,14 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await page.getByRole("link", { name: "School details" }).click();
     await page.getByText("8231234").first().waitFor();
     await look(page, "school");
+    await page
+      .getByLabel("What is wrong, and what should it say?")
+      .fill("Our notice e-mail should be office@brookfield.example.org");
+    await page.getByRole("button", { name: "Report correction" }).click();
+    await page.getByText("Thank you.").waitFor();
+    const admin = await signedIn("admin");
+    await admin.goto(`${t.url}/admin/establishments/8231234`);
+    await admin.getByText("Our notice e-mail should be office@brookfield.example.org").waitFor();
     await page.getByRole("link", { name: "Your account" }).click();
     await look(page, "account");
 

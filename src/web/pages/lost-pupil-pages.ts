@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../hub/context.js";
+import { forbidden } from "../../hub/errors.js";
 import { type LostPupilQuery, searchLostPupils } from "../../hub/lost-pupils.js";
 import { principalOf } from "../plugins/auth.js";
 import { type Form, formOf, tryForm } from "./forms.js";
@@ -22,7 +23,8 @@ function queryFrom(form: Form): LostPupilQuery {
 
 export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/lost-pupils", async (request, reply) => {
-    principalOf(request);
+    const p = principalOf(request);
+    if (p.role === "school") throw forbidden("Local authorities search the Lost Pupils database.");
     const passedOn = (request.query as { done?: string }).done === "passed-on";
     return reply.page("lost-pupils", {
       title: "Lost pupils",

@@ -1,0 +1,228 @@
+/**
+ * Who may reach which page, role by route: every page route of the app is listed here (a new
+ * route without a row fails the first test), and each is tried signed out, without a form token,
+ * as the wrong role, and as an organisation with no part in the file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { createUser } from "../../src/hub/accounts.js";
+import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { PageClient, routesOf } from "../helpers/pages.js";
+
+const PASSWORD = "demo-password-only";
+type Who = "anonymous" | "school" | "otherSchool" | "la" | "otherLa" | "admin";
+
+// What each route answers when the wrong person asks. "file" routes are tried on a file sent by
+// brookfield (8231234) to meadowlane (9382001); "admin" routes only answer administrators.
+const PAGE_ROUTES: {
+  path: string;
+  method: "GET" | "POST";
+  kind: "open" | "any" | "file" | "admin" | "school" | "la";
+}[] = [
+  { path: "/", method: "GET", kind: "any" },
+  { path: "/sign-in", method: "GET", kind: "open" },
+  { path: "/sign-in", method: "POST", kind: "open" },
+  { path: "/sign-out", method: "POST", kind: "open" },
+  { path: "/account", method: "GET", kind: "any" },
+  { path: "/account/password", method: "POST", kind: "any" },
+  { path: "/send", method: "GET", kind: "any" },
+  { path: "/send", method: "POST", kind: "any" },
+  { path: "/send/results", method: "GET", kind: "any" },
+  { path: "/send/outcome/:id", method: "GET", kind: "file" },
+  { path: "/received", method: "GET", kind: "any" },
+  { path: "/received/:id", method: "GET", kind: "file" },
+  { path: "/received/:id/accept", method: "POST", kind: "file" },
+  { path: "/received/:id/download", method: "GET", kind: "file" },
+  { path: "/received/:id/reject", method: "POST", kind: "file" },
+  { path: "/received/:id/remove", method: "POST", kind: "file" },
+  { path: "/received/:id/pass-on", method: "POST", kind: "file" },
+  { path: "/sent", method: "GET", kind: "any" },
+  { path: "/sent/:id", method: "GET", kind: "file" },
+  { path: "/sent/:id/remove", method: "POST", kind: "file" },
+  { path: "/school", method: "GET", kind: "school" },
+  { path: "/school/correction", method: "POST", kind: "school" },
+  { path: "/lost-pupils", method: "GET", kind: "la" },
+  { path: "/lost-pupils", method: "POST", kind: "la" },
+  { path: "/admin/establishments", method: "GET", kind: "admin" },
+  { path: "/admin/establishments/:laestab", method: "GET", kind: "admin" },
+  { path: "/admin/establishments/:laestab/email", method: "POST", kind: "admin" },
+  { path: "/admin/users", method: "GET", kind: "admin" },
+  { path: "/admin/users", method: "POST", kind: "admin" },
+  { path: "/admin/users/new", method: "GET", kind: "admin" },
+  { path: "/admin/users/:id", method: "GET", kind: "admin" },
+  { path: "/admin/users/:id/disable", method: "POST", kind: "admin" },
+  { path: "/admin/users/:id/reset-password", method: "POST", kind: "admin" },
+  { path: "/admin/users/:id/tokens", method: "POST", kind: "admin" },
+  { path: "/admin/tokens/:id/revoke", method: "POST", kind: "admin" },
+  { path: "/admin/audit", method: "GET", kind: "admin" },
+  { path: "/admin/audit", method: "POST", kind: "admin" },
+  { path: "/admin/outbox", method: "GET", kind: "admin" },
+];
+
+describe("page access, role by route", () => {
+  let t: TestHub;
+  const as = {} as Record<Who, PageClient>;
+  const tokens = {} as Record<Who, string>;
+  let fileId = "";
+  let userId = "";
+  let tokenId = "";
+
+  beforeAll(async () => {
+    t = await startTestHub("pglite");
+    const ctx = t.hub.ctx;
+    await upsertEstablishment(ctx.db, {
+      laestab: "3041001",
+      urn: "111111",
+      name: "Elsewhere School",
+      laCode: "304",
+      laName: "Elsewhere",
+      type: "Community school",
+      status: "open",
+      independent: false,
+    });
+    for (const [username, input] of [
+      ["hillcrest", { role: "school", establishment: "8231235" }],
+      ["elsewhere-la", { role: "la", laCode: "304" }],
+    ] as const)
+      await createUser(ctx, null, {
+        username,
+        email: `${username}@users.invalid`,
+        password: PASSWORD,
+        ...input,
+      });
+    const users: Record<Who, string | undefined> = {
+      anonymous: undefined,
+      school: "meadowlane",
+      otherSchool: "hillcrest",
+      la: "northshire-la",
+      otherLa: "elsewhere-la",
+      admin: "admin",
+    };
+    for (const [who, username] of Object.entries(users) as [Who, string | undefined][]) {
+      as[who] = new PageClient(t.url);
+      if (username) await as[who].signIn(username, PASSWORD);
+      tokens[who] = await as[who].token();
+    }
+    const form = new FormData();
+    const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 5 }));
+    form.set("file", new Blob([xml]), "8231234_CTF_9382001_001.XML");
+    const sent = await t.api(await t.token("brookfield"), "/api/v1/transfers", {
+      method: "POST",
+      body: form,
+    });
+    fileId = (await json(sent)).id;
+    await eventually("the file to be checked", async () => {
+      const row = await ctx.db
+        .selectFrom("transfers")
+        .select("status")
+        .where("id", "=", fileId)
+        .executeTakeFirst();
+      return row?.status === "available" ? true : undefined;
+    });
+    userId = (
+      await ctx.db
+        .selectFrom("users")
+        .select("id")
+        .where("username", "=", "hillcrest")
+        .executeTakeFirstOrThrow()
+    ).id;
+    const admin = await t.token("admin");
+    tokenId = (
+      await json(
+        await t.api(admin, "/api/v1/admin/tokens", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "hillcrest" }),
+        }),
+      )
+    ).id;
+  }, 90_000);
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const pathOf = (p: string) =>
+    p
+      .replace(":id", p.includes("users") ? userId : p.includes("tokens") ? tokenId : fileId)
+      .replace(":laestab", "8231234");
+
+  function call(who: Who, route: (typeof PAGE_ROUTES)[number], withToken: boolean) {
+    const client = as[who];
+    const path = pathOf(route.path);
+    if (route.method === "GET") return client.request(path);
+    return client.post(path, withToken ? { _csrf: tokens[who] } : {});
+  }
+
+  it("lists every page route the app has", () => {
+    const app = routesOf(t.hub.app?.printRoutes({ commonPrefix: false }) ?? "")
+      .filter(([path]) => !/^\/(api|healthz|\*)/.test(path))
+      .flatMap(([path, methods]) => methods.map((m) => `${m} ${path}`));
+    expect(new Set(app)).toEqual(new Set(PAGE_ROUTES.map((r) => `${r.method} ${r.path}`)));
+  });
+
+  it("sends a signed-out visitor to sign in, and refuses their posts", async () => {
+    for (const route of PAGE_ROUTES.filter((r) => r.kind !== "open")) {
+      const r = await call("anonymous", route, true);
+      if (route.method === "GET") {
+        expect(r.status, `GET ${route.path}`).toBe(303);
+        expect(r.headers.get("location"), route.path).toMatch(/^\/sign-in($|\?next=%2F)/);
+      } else expect(r.status, `POST ${route.path}`).toBe(401);
+    }
+  });
+
+  it("refuses every form posted without its token, whoever posts it", async () => {
+    for (const who of ["anonymous", "school", "admin"] as const)
+      for (const route of PAGE_ROUTES.filter((r) => r.method === "POST")) {
+        const r = await call(who, route, false);
+        expect(r.status, `${who} POST ${route.path}`).toBe(403);
+        expect(await r.text()).toContain("This form has expired");
+      }
+  });
+
+  it("keeps administration to administrators", async () => {
+    for (const who of ["school", "la", "otherSchool"] as const)
+      for (const route of PAGE_ROUTES.filter((r) => r.kind === "admin")) {
+        const r = await call(who, route, true);
+        expect(r.status, `${who} ${route.method} ${route.path}`).toBe(403);
+      }
+  });
+
+  it("keeps school pages to schools and Lost Pupils to LAs", async () => {
+    for (const who of ["la", "admin"] as const)
+      for (const route of PAGE_ROUTES.filter((r) => r.kind === "school")) {
+        const r = await call(who, route, true);
+        expect([403, 404], `${who} ${route.method} ${route.path}`).toContain(r.status);
+      }
+    for (const route of PAGE_ROUTES.filter((r) => r.kind === "la")) {
+      const r = await call("school", route, true);
+      expect(r.status, `school ${route.method} ${route.path}`).toBe(403);
+    }
+  });
+
+  it("hides a file from organisations with no part in it, and its pupils from admins", async () => {
+    const pupils = await t.hub.ctx.db
+      .selectFrom("transfer_pupils")
+      .select("surname")
+      .where("transfer_id", "=", fileId)
+      .execute();
+    for (const who of ["otherSchool", "otherLa"] as const)
+      for (const route of PAGE_ROUTES.filter((r) => r.kind === "file")) {
+        const r = await call(who, route, true);
+        expect(r.status, `${who} ${route.method} ${route.path}`).toBe(404);
+        const body = await r.text();
+        for (const p of pupils) expect(body).not.toContain(p.surname);
+      }
+    const r = await call("admin", { path: "/received/:id", method: "GET", kind: "file" }, true);
+    expect(r.status).toBe(403);
+    const body = await r.text();
+    for (const p of pupils) expect(body).not.toContain(p.surname);
+    // The receiver, for contrast, sees them.
+    const mine = await (
+      await call("school", { path: "/received/:id", method: "GET", kind: "file" }, true)
+    ).text();
+    for (const p of pupils) expect(mine).toContain(p.surname);
+  });
+});
