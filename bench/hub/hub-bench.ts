@@ -122,26 +122,28 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
     const seen = new Set<string>();
     const watch = (async () => {
       while (observing) {
-        const rows = (
-          await observer.query(
-            "select id, status, checked_at from transfers where checked_at is not null",
-          )
-        ).rows as {
-          id: string;
-          status: string;
-          checked_at: Date;
-        }[];
-        for (const r of rows) {
-          if (seen.has(r.id)) continue;
-          const done = waiting.get(r.id);
-          if (done) {
-            seen.add(r.id);
-            waiting.delete(r.id);
-            // The moment it was seen available (at most one poll late): an upper bound.
-            done(new Date(), r.status);
+        // Only the files clients are waiting for, by primary key: the observer must not load the
+        // database it is watching (a scan of every checked file per poll did).
+        const ids = [...waiting.keys()];
+        if (ids.length > 0) {
+          const rows = (
+            await observer.query(
+              "select id, status from transfers where id = any($1::uuid[]) and checked_at is not null",
+              [ids],
+            )
+          ).rows as { id: string; status: string }[];
+          for (const r of rows) {
+            if (seen.has(r.id)) continue;
+            const done = waiting.get(r.id);
+            if (done) {
+              seen.add(r.id);
+              waiting.delete(r.id);
+              // The moment it was seen available (at most one poll late): an upper bound.
+              done(new Date(), r.status);
+            }
           }
         }
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
     const latencies: number[] = [];
