@@ -8,7 +8,11 @@ const POLL_MS = 1000;
 
 async function refresh(el) {
   const response = await fetch(el.dataset.outcomeUrl, { credentials: "same-origin" });
-  if (!response.ok) return el;
+  // Signed out meanwhile (sent to the sign-in page) or refused: leave the page as it is.
+  if (!response.ok || response.redirected) {
+    el.dataset.settled = "unknown";
+    return el;
+  }
   const holder = document.createElement("div");
   holder.innerHTML = await response.text();
   const fresh = holder.firstElementChild;
