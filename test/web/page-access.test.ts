@@ -225,4 +225,28 @@ describe("page access, role by route", () => {
     ).text();
     for (const p of pupils) expect(mine).toContain(p.surname);
   });
+
+  it("shows what a file says as text, never as markup", async () => {
+    const doc = generateCtf({ from: "8231234", to: "9382001", pupils: 1, seed: 6 });
+    const evil = '<img src=x onerror="alert(1)">';
+    if (doc.pupils[0]) doc.pupils[0].surname = evil;
+    const form = new FormData();
+    form.set("file", new Blob([writeCtf(doc)]), "8231234_CTF_9382001_002.XML");
+    const sent = await t.api(await t.token("brookfield"), "/api/v1/transfers", {
+      method: "POST",
+      body: form,
+    });
+    const id = (await json(sent)).id as string;
+    await eventually("the file to be checked", async () => {
+      const r = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select("status")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return r?.status === "checking" ? undefined : r;
+    });
+    const html = await (await as.school.request(`/received/${id}`)).text();
+    expect(html).not.toContain(evil);
+    expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+  });
 });
