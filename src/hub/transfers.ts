@@ -14,7 +14,7 @@ import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { forbidden, HubError, invalid, notFound } from "./errors.js";
-import { findEstablishment, notificationAddresses } from "./establishments.js";
+import { notificationAddresses } from "./establishments.js";
 import {
   canAccept,
   canDownload,
@@ -94,7 +94,18 @@ function hubError(code: string, message: string): StoredFinding {
   return { code, message, line: null, column: null, pupil: null };
 }
 
-async function destinationErrors(ctx: HubContext, row: TransferRow): Promise<StoredFinding[]> {
+/** The destination as the check job's one query found it (joined to the transfer's row). */
+interface Destination {
+  dest_name: string | null;
+  dest_found: string | null;
+  dest_status: string | null;
+  dest_independent: boolean | null;
+}
+
+async function destinationErrors(
+  ctx: HubContext,
+  row: TransferRow & Destination,
+): Promise<StoredFinding[]> {
   if (row.dest_kind === "lost" || row.dest_kind === "outside") return [];
   if (row.dest_kind === "la") {
     const la = await ctx.db
@@ -111,33 +122,40 @@ async function destinationErrors(ctx: HubContext, row: TransferRow): Promise<Sto
           ),
         ];
   }
-  const est = await findEstablishment(ctx.db, row.dest_laestab);
-  if (!est)
+  const name = row.dest_name ?? row.dest_laestab;
+  if (!row.dest_found)
     return [
       hubError(
         "destination.unknown",
         `The destination ${row.dest_laestab} is not a school in the directory.`,
       ),
     ];
-  if (est.independent) {
+  if (row.dest_independent) {
     return [
       hubError(
         "destination.independent",
-        `${est.name} (${est.laestab}) is an independent school; send its files to MMMMMMM (out of the maintained sector).`,
+        `${name} (${row.dest_laestab}) is an independent school; send its files to MMMMMMM (out of the maintained sector).`,
       ),
     ];
   }
-  if (est.status === "closed")
-    return [hubError("destination.closed", `${est.name} (${est.laestab}) is closed.`)];
+  if (row.dest_status === "closed")
+    return [hubError("destination.closed", `${name} (${row.dest_laestab}) is closed.`)];
   return [];
 }
 
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
 export async function checkUpload(ctx: HubContext, transferId: string): Promise<void> {
-  // The sender's address and the schools' names come with the row: one round trip, not three.
+  // The sender's address, the schools' names and the destination's standing come with the row:
+  // one round trip, not four.
   const row = await withNames(ctx)
     .leftJoin("users as sender", "sender.id", "transfers.sender_user_id")
-    .select("sender.email as sender_email")
+    .select([
+      "sender.email as sender_email",
+      "dst.laestab as dest_found",
+      "dst.status as dest_status",
+      "dst.independent as dest_independent",
+      "dst.email as dest_email",
+    ])
     .where("transfers.id", "=", transferId)
     .executeTakeFirst();
   if (row?.status !== "checking" || row.store_key === null) return;
@@ -211,7 +229,9 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
         now,
       );
     } else if (status === "available") {
-      await tellDestination(ctx, trx, row, row.source_name ?? undefined, report.pupilCount, now);
+      await tellDestination(ctx, trx, row, row.source_name ?? undefined, report.pupilCount, now, {
+        email: row.dest_email,
+      });
     }
     await audit(trx, null, {
       action: "transfer.checked",
@@ -231,8 +251,10 @@ export async function tellDestination(
   sourceName: string | undefined,
   pupilCount: number,
   now: Date,
+  known?: { email: string | null },
 ): Promise<void> {
-  const to = await notificationAddresses(trx, t.dest_laestab);
+  // A school's own directory address, when the caller already has it, saves a lookup.
+  const to = known?.email ? [known.email] : await notificationAddresses(trx, t.dest_laestab);
   const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
   await enqueueMail(trx, fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl), now);
 }

@@ -43,38 +43,34 @@ export interface DeliveryDeps {
 const LEASE_MS = 5 * 60 * 1000;
 
 /**
- * Sends what is due. Each message is claimed in a short transaction and sent outside it, so a
- * slow mail server never holds the database; a worker that dies mid-send lets the lease lapse
- * and the message goes again (at least once, never lost).
+ * Sends what is due. A batch is claimed in one statement (a lease hides it from other workers)
+ * and sent outside any transaction, so a slow mail server never holds the database; a worker
+ * that dies mid-send lets the lease lapse and the message goes again (at least once, never lost).
  */
 export async function deliverDueMail(
   deps: DeliveryDeps,
   limit = 20,
 ): Promise<{ sent: number; failed: number }> {
-  let sent = 0;
-  let failed = 0;
-  for (let i = 0; i < limit; i++) {
-    const now = deps.now();
-    const due = await deps.db.transaction().execute(async (trx) => {
-      const next = await trx
+  const now = deps.now();
+  const claimed = await deps.db
+    .updateTable("mail_outbox")
+    .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS) })
+    .where("id", "in", (eb) =>
+      eb
         .selectFrom("mail_outbox")
         .select("id")
         .where("sent_at", "is", null)
         .where("next_attempt_at", "<=", now)
         .orderBy("next_attempt_at")
-        .limit(1)
+        .limit(limit)
         .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (next === undefined) return undefined;
-      return trx
-        .updateTable("mail_outbox")
-        .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS) })
-        .where("id", "=", next.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
-    if (due === undefined) break;
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+  let sent = 0;
+  let failed = 0;
+  for (const due of claimed) {
     try {
       await deps.transport.send({
         from: deps.from,
@@ -101,6 +97,12 @@ export async function deliverDueMail(
         .execute();
       failed++;
     }
+  }
+  // A full batch may have left more behind it.
+  if (claimed.length === limit) {
+    const more = await deliverDueMail(deps, limit);
+    sent += more.sent;
+    failed += more.failed;
   }
   return { sent, failed };
 }
