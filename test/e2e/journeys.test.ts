@@ -240,6 +240,17 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await user.reload();
     expect(new URL(user.url()).pathname).toBe("/sign-in");
 
+    // Enabled again with a new password, shown once, which then signs in.
+    await admin.getByRole("button", { name: "Enable user" }).click();
+    await admin.getByText("User enabled.").waitFor();
+    await admin.getByRole("button", { name: "Reset password" }).click();
+    const fresh = (await admin.locator("#secret").textContent())?.trim() ?? "";
+    expect(fresh).not.toBe(password);
+    await user.getByLabel("Username").fill("office.manager");
+    await user.getByLabel("Password", { exact: true }).fill(fresh);
+    await user.getByRole("button", { name: "Sign in" }).click();
+    await user.getByRole("heading", { name: "S2S home" }).waitFor();
+
     // The notice e-mail of a school, set by hand where GIAS has none.
     await admin.goto(`${t.url}/admin/establishments/8231235`);
     await admin.getByLabel("E-mail address").fill("not an address");
@@ -350,7 +361,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     const pupil = lost.doc.pupils[0];
     const surname = pupil?.surname ?? "";
     const la = await signedIn("northshire-la");
-    await la.getByRole("link", { name: "Lost pupils" }).click();
+    await la.getByRole("link", { name: "Lost pupils", exact: true }).click();
     // One letter wrong, as a name is often heard and typed.
     await la
       .getByLabel("Surname")
@@ -370,6 +381,37 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await school.goto(`${t.url}/sent`);
     const sent = school.getByRole("row", { name: new RegExp(lost.name) });
     expect(await sent.textContent()).toContain("Waiting to be downloaded");
+  });
+
+  it("works without JavaScript: send, then Check again until the file is checked", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${t.url}/sign-in`);
+    await page.getByLabel("Username").fill("brookfield");
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${t.url}/`);
+    const file = ctf("9382003", 1, 31);
+    await page.goto(`${t.url}/send`);
+    await page.getByLabel("CTF files").setInputFiles({
+      name: file.name,
+      mimeType: "application/xml",
+      buffer: Buffer.from(file.xml),
+    });
+    await page.getByRole("button", { name: "Send files" }).click();
+    await page.waitForURL(`${t.url}/send`);
+    await expect
+      .poll(
+        async () => {
+          const text = await page.locator(".app-outcome").textContent();
+          if (!text?.includes("Waiting to be downloaded"))
+            await page.getByRole("link", { name: "Check again" }).click();
+          return text;
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toContain("Waiting to be downloaded");
   });
 
   it("every page visited passed axe", () => {
