@@ -21,7 +21,7 @@ import { ErrorReply } from "./api/schemas.js";
 import { sessionRoutes } from "./api/session.js";
 import { transferRoutes } from "./api/transfers.js";
 import { registerPages } from "./pages/index.js";
-import { registerAuth } from "./plugins/auth.js";
+import { registerAuth, registerSignInLimit } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerViews } from "./plugins/views.js";
 
@@ -70,6 +70,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
+  registerSignInLimit(app);
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1 } });
   await app.register(swagger, {
     openapi: {

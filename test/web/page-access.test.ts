@@ -249,4 +249,26 @@ describe("page access, role by route", () => {
     expect(html).not.toContain(evil);
     expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
   });
+
+  it("limits sign-in attempts from one address, across the page and the API, and says so", async () => {
+    const client = new PageClient(t.url);
+    const _csrf = await client.token();
+    let limited: Response | undefined;
+    for (let i = 0; i < 70 && !limited; i++) {
+      const r =
+        i % 2 === 0
+          ? await client.post("/sign-in", { username: "nobody", password: "wrong", _csrf })
+          : await fetch(`${t.url}/api/v1/session`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ username: "nobody", password: "wrong" }),
+            });
+      if (r.status === 429) limited = r;
+      else expect(r.status).toBe(401);
+    }
+    expect(limited).toBeDefined();
+    const page = await client.post("/sign-in", { username: "nobody", password: "wrong", _csrf });
+    expect(page.status).toBe(429);
+    expect(await page.text()).toContain("Too many requests. Wait a minute and try again.");
+  });
 });

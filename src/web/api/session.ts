@@ -26,7 +26,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.post(
     "/api/v1/session",
     {
-      config: { rateLimit: { max: 10, timeWindow: "1 minute" } },
+      onRequest: app.signInLimit,
       schema: {
         tags: ["session"],
         summary: "Sign in; sets the session cookie",

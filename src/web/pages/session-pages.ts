@@ -14,34 +14,30 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.page("sign-in", { title: "Sign in", next, values: {} });
   });
 
-  app.post(
-    "/sign-in",
-    { config: { rateLimit: { max: 10, timeWindow: "1 minute" } } },
-    async (request, reply) => {
-      const form = formOf(request);
-      const next = localPath(form.next);
-      const errors: FieldError[] = [];
-      if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
-      if (!form.password) errors.push(fieldError("password", "Enter your password"));
-      if (errors.length === 0) {
-        try {
-          const p = await signIn(ctx, form.username?.trim() ?? "", form.password ?? "", request.ip);
-          setSessionCookie(reply, ctx, await createSession(ctx, p));
-          return reply.redirect(next, 303);
-        } catch (e) {
-          if (!(e instanceof HubError) || !e.code.startsWith("auth.")) throw e;
-          errors.push(fieldError("username", e.message));
-          reply.status(e.status);
-        }
+  app.post("/sign-in", { onRequest: app.signInLimit }, async (request, reply) => {
+    const form = formOf(request);
+    const next = localPath(form.next);
+    const errors: FieldError[] = [];
+    if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
+    if (!form.password) errors.push(fieldError("password", "Enter your password"));
+    if (errors.length === 0) {
+      try {
+        const p = await signIn(ctx, form.username?.trim() ?? "", form.password ?? "", request.ip);
+        setSessionCookie(reply, ctx, await createSession(ctx, p));
+        return reply.redirect(next, 303);
+      } catch (e) {
+        if (!(e instanceof HubError) || !e.code.startsWith("auth.")) throw e;
+        errors.push(fieldError("username", e.message));
+        reply.status(e.status);
       }
-      return reply.page("sign-in", {
-        title: "Sign in",
-        next,
-        errors,
-        values: { username: form.username ?? "" },
-      });
-    },
-  );
+    }
+    return reply.page("sign-in", {
+      title: "Sign in",
+      next,
+      errors,
+      values: { username: form.username ?? "" },
+    });
+  });
 
   app.post("/sign-out", async (request, reply) => {
     const cookie = request.cookies[SESSION_COOKIE];

@@ -2,7 +2,8 @@
  * Works out who is calling, from an API token (`Authorization: Bearer ...`) or the web session
  * cookie, on every request. Routes then ask `principalOf(request)` and get one or a 401.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
+import "@fastify/rate-limit";
 import "@fastify/cookie";
 import { principalFromSession, principalFromToken } from "../../hub/accounts.js";
 import type { HubContext, Principal } from "../../hub/context.js";
@@ -54,4 +55,20 @@ export function setSessionCookie(reply: FastifyReply, ctx: HubContext, token: st
     secure: ctx.config.publicUrl.startsWith("https:"),
     maxAge: ctx.config.sessionHours * 3600,
   });
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The one sign-in rate limit, shared by the API's and the page's sign-in routes. */
+    signInLimit: onRequestHookHandler;
+  }
+}
+
+/**
+ * Sign-in attempts allowed from one address a minute, across the API and the page (one limiter,
+ * so one count). Generous, because a whole LA's schools can reach us from one address through
+ * their broadband consortium; each account is locked after 5 wrong passwords anyway.
+ */
+export function registerSignInLimit(app: FastifyInstance): void {
+  app.decorate("signInLimit", app.rateLimit({ max: 60, timeWindow: "1 minute" }));
 }
