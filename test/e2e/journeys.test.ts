@@ -300,6 +300,10 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await admin.getByText("Our notice e-mail should be office@brookfield.example.org").waitFor();
     await page.getByRole("link", { name: "Your account" }).click();
     await look(page, "account");
+    const missing = await page.goto(`${t.url}/no-such-page`);
+    expect(missing?.status()).toBe(404);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await look(page, "not-found");
 
     const context = await browser.newContext();
     contexts.push(context);

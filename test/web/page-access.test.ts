@@ -250,6 +250,19 @@ describe("page access, role by route", () => {
     expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
   });
 
+  it("counts the days a file has waited on the receiver's home page", async () => {
+    const before = await (await as.school.request("/")).text();
+    expect(before).toMatch(/<td class="govuk-table__cell">0<\/td>/);
+    t.advanceDays(3);
+    // Three days on, the session has expired: sign in again.
+    expect((await as.school.request("/")).status).toBe(303);
+    const again = new PageClient(t.url);
+    await again.signIn("meadowlane", PASSWORD);
+    const after = await (await again.request("/")).text();
+    expect(after).toMatch(/<td class="govuk-table__cell">3<\/td>/);
+    expect(after).not.toMatch(/<td class="govuk-table__cell">0<\/td>/);
+  });
+  // Last: it spends this address's sign-ins for the minute.
   it("limits sign-in attempts from one address, across the page and the API, and says so", async () => {
     const client = new PageClient(t.url);
     const _csrf = await client.token();
