@@ -30,7 +30,7 @@ const govukDir = join(
   "dist",
 );
 
-export const SERVICE_NAME = "S2S school to school";
+const SERVICE_NAME = "S2S school to school";
 
 export async function registerViews(app: FastifyInstance, ctx: HubContext): Promise<void> {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([viewsDir, govukDir]), {
@@ -39,7 +39,6 @@ export async function registerViews(app: FastifyInstance, ctx: HubContext): Prom
   });
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
-  env.addFilter("bytes", (n: number) => formatBytes(n));
 
   await app.register(fastifyStatic, {
     root: join(govukDir, "govuk", "assets"),
@@ -149,18 +148,12 @@ function toDate(v: string | Date | null | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-export function formatDate(v: string | Date | null | undefined): string {
+function formatDate(v: string | Date | null | undefined): string {
   const d = toDate(v);
   return d ? DAY.format(d) : "";
 }
 
-export function formatDateTime(v: string | Date | null | undefined): string {
+function formatDateTime(v: string | Date | null | undefined): string {
   const d = toDate(v);
   return d ? DAY_TIME.format(d).replace(" am", "am").replace(" pm", "pm") : "";
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
