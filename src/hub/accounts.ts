@@ -121,6 +121,9 @@ export async function setDisabled(
   disabled: boolean,
 ) {
   if (actor !== null && actor.role !== "admin") throw new HubError("forbidden");
+  // An administrator who disabled themselves could not undo it.
+  if (disabled && actor?.userId === userId)
+    throw invalid("You cannot disable your own account. Ask another administrator.");
   const r = await ctx.db
     .updateTable("users")
     .set({ disabled })

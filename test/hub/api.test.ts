@@ -400,6 +400,10 @@ for (const { target, skip } of DATABASES) {
       expect(
         (await post(`/api/v1/admin/users/${user.id}/disable`, { disabled: false })).status,
       ).toBe(204);
+      const me = await json(await t.api(admin, "/api/v1/me"));
+      const self = await post(`/api/v1/admin/users/${me.id}/disable`, { disabled: true });
+      expect(self.status).toBe(400);
+      expect((await json(self)).error.message).toContain("cannot disable your own account");
       const reset = await json(await post(`/api/v1/admin/users/${user.id}/reset-password`, {}));
       expect((await signIn(password)).status).toBe(401);
       expect((await signIn(reset.password)).status).toBe(200);
