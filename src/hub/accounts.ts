@@ -325,15 +325,8 @@ function cached(
 }
 
 function withIp(c: CachedPrincipal, ip: string | undefined): Principal {
-  const p: Principal = {
-    userId: c.userId,
-    username: c.username,
-    role: c.role,
-    establishment: c.establishment,
-    laCode: c.laCode,
-  };
-  if (ip !== undefined) p.ip = ip;
-  return p;
+  const { expiresAt: _e, tokenId: _t, lastUsedAt: _l, ...p } = c;
+  return ip === undefined ? p : { ...p, ip };
 }
 
 /**

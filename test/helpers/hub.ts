@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configFromEnv, type HubConfig } from "../../src/config.js";
 import { createToken } from "../../src/hub/accounts.js";
+import { upsertEstablishment } from "../../src/hub/establishments.js";
 import { type RunningHub, startHub } from "../../src/service.js";
 import { freshPostgresUrl } from "./db.js";
 import { TestSmtp } from "./smtp.js";
@@ -87,4 +88,21 @@ export async function eventually<T>(
 // biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
 export async function json(r: Response): Promise<any> {
   return r.json();
+}
+
+/**
+ * A third LA (304 Elsewhere) with one school (3041001), beside the demo's two: an organisation
+ * with no part in the demo schools' files.
+ */
+export async function addElsewhere(t: TestHub): Promise<void> {
+  await upsertEstablishment(t.hub.ctx.db, {
+    laestab: "3041001",
+    urn: "111111",
+    name: "Elsewhere School",
+    laCode: "304",
+    laName: "Elsewhere",
+    type: "Community school",
+    status: "open",
+    independent: false,
+  });
 }

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createUser } from "../../src/hub/accounts.js";
-import { upsertEstablishment } from "../../src/hub/establishments.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { DATABASES } from "../helpers/db.js";
-import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { addElsewhere, eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const NOW = new Date("2026-11-02T09:00:00Z");
 
@@ -27,16 +26,7 @@ for (const { target, skip } of DATABASES) {
     beforeAll(async () => {
       t = await startTestHub(target.name);
       const ctx = t.hub.ctx;
-      await upsertEstablishment(ctx.db, {
-        laestab: "3041001",
-        urn: "111111",
-        name: "Elsewhere School",
-        laCode: "304",
-        laName: "Elsewhere",
-        type: "Community school",
-        status: "open",
-        independent: false,
-      });
+      await addElsewhere(t);
       await createUser(ctx, null, {
         username: "hillcrest",
         email: "h@users.invalid",

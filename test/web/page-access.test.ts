@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createUser } from "../../src/hub/accounts.js";
-import { upsertEstablishment } from "../../src/hub/establishments.js";
-import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { addElsewhere, eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
@@ -72,16 +71,7 @@ describe("page access, role by route", () => {
   beforeAll(async () => {
     t = await startTestHub("pglite");
     const ctx = t.hub.ctx;
-    await upsertEstablishment(ctx.db, {
-      laestab: "3041001",
-      urn: "111111",
-      name: "Elsewhere School",
-      laCode: "304",
-      laName: "Elsewhere",
-      type: "Community school",
-      status: "open",
-      independent: false,
-    });
+    await addElsewhere(t);
     for (const [username, input] of [
       ["hillcrest", { role: "school", establishment: "8231235" }],
       ["elsewhere-la", { role: "la", laCode: "304" }],

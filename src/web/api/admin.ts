@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import type { Selectable } from "kysely";
 import { Type } from "typebox";
+import type { EstablishmentsTable } from "../../db/schema.js";
 import {
   createToken,
   createUser,
@@ -22,6 +24,20 @@ import { listTokens, listUsers } from "../../hub/user-list.js";
 import { adminOf, principalOf } from "../plugins/auth.js";
 import { errors, IdParams } from "./schemas.js";
 
+/** An establishment as the API shows it (the search leaves out its e-mail). */
+function establishmentJson(e: Selectable<EstablishmentsTable>) {
+  return {
+    laestab: e.laestab,
+    urn: e.urn,
+    name: e.name,
+    la: { code: e.la_code, name: e.la_name },
+    type: e.type,
+    status: e.status,
+    independent: e.independent,
+    email: e.email,
+  };
+}
+
 export function directoryRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.get(
     "/api/v1/establishments",
@@ -36,15 +52,10 @@ export function directoryRoutes(app: FastifyInstance, ctx: HubContext): void {
       principalOf(request);
       const rows = await searchEstablishments(ctx.db, (request.query as { q?: string }).q ?? "");
       return {
-        establishments: rows.map((e) => ({
-          laestab: e.laestab,
-          urn: e.urn,
-          name: e.name,
-          la: { code: e.la_code, name: e.la_name },
-          type: e.type,
-          status: e.status,
-          independent: e.independent,
-        })),
+        establishments: rows.map((e) => {
+          const { email: _, ...listed } = establishmentJson(e);
+          return listed;
+        }),
       };
     },
   );
@@ -56,15 +67,7 @@ export function directoryRoutes(app: FastifyInstance, ctx: HubContext): void {
       const p = principalOf(request);
       const e = p.establishment ? await findEstablishment(ctx.db, p.establishment) : undefined;
       if (!e) throw notFound();
-      return {
-        laestab: e.laestab,
-        urn: e.urn,
-        name: e.name,
-        la: { code: e.la_code, name: e.la_name },
-        type: e.type,
-        status: e.status,
-        email: e.email,
-      };
+      return establishmentJson(e);
     },
   );
 
