@@ -4,13 +4,13 @@
  * same multipart upload to disk with fsync. hub.inbox: requests per second for an inbox of 50
  * files, against a bare Fastify JSON route. Servers run in their own processes.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { freshPostgresUrl } from "../../test/helpers/db.js";
 import type { BenchResult } from "../result.js";
 import { BARE, BIN, runCli, startServer, stopServer } from "./processes.js";
 
@@ -21,27 +21,13 @@ const INBOX_SECONDS = 5;
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base =
+function freshDatabase() {
+  return freshPostgresUrl(
     process.env.BENCH_DATABASE_URL ??
-    process.env.TEST_DATABASE_URL ??
-    "postgres://postgres@127.0.0.1:5432/postgres";
-  const name = `s2s_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+      process.env.TEST_DATABASE_URL ??
+      "postgres://postgres@127.0.0.1:5432/postgres",
+    "s2s_bench",
+  );
 }
 
 function form(xml: string, name: string): FormData {

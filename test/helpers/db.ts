@@ -21,20 +21,24 @@ const pglite: DatabaseTarget = {
   },
 };
 
-/** A database of its own per test file, created and dropped on the test server. */
-export async function freshPostgresUrl(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
-  const name = `s2s_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+/** A database of its own (per test file, or per benchmark run), created and dropped on `base`. */
+export async function freshPostgresUrl(
+  base = TEST_DATABASE_URL,
+  prefix = "s2s_test",
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!base) throw new Error("TEST_DATABASE_URL is not set");
+  const server = base;
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      const c = new pg.Client({ connectionString: server });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
