@@ -1,4 +1,8 @@
-/** One typed configuration, read once at start-up and passed down; nothing reads process.env later. */
+/**
+ * One typed configuration, read and checked once at start-up and passed down; nothing reads
+ * process.env later. A value that does not parse stops the process with a message naming the
+ * variable, rather than becoming NaN somewhere far from where it was set.
+ */
 import { join, resolve } from "node:path";
 
 export interface HubConfig {
@@ -14,6 +18,11 @@ export interface HubConfig {
   masterKey?: string;
   /** Where users reach the service, for links in e-mail. */
   publicUrl: string;
+  /**
+   * The proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); absent, the
+   * address is the connection's own, so no client can choose the address it is known by.
+   */
+  trustProxy?: string[];
   retention: {
     /** Days an undownloaded file is kept. */
     undownloadedDays: number;
@@ -27,26 +36,81 @@ export interface HubConfig {
   helpdesk: { phone: string; email: string; web: string };
 }
 
+/** A setting that cannot be used; its message names the variable and says what it must be. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; it is "${raw}".`);
+  return value;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL.`);
+  }
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(`${name} must start with ${protocols.join(" or ")}//.`);
+  return raw;
+}
+
+const ADDRESS = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+
+function trustProxy(raw: string | undefined): string[] | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const list = value.split(",").map((s) => s.trim());
+  for (const item of list) {
+    if (
+      item !== "loopback" &&
+      item !== "linklocal" &&
+      item !== "uniquelocal" &&
+      !ADDRESS.test(item)
+    )
+      throw new ConfigError(
+        `S2S_TRUST_PROXY lists "${item}": give the proxy's addresses or ranges (10.0.0.1, 10.0.0.0/8, loopback), comma-separated.`,
+      );
+  }
+  return list;
+}
+
 export function configFromEnv(
   env: NodeJS.ProcessEnv,
   overrides: Partial<HubConfig> = {},
 ): HubConfig {
   const dataDir = resolve(overrides.dataDir ?? env.S2S_DATA_DIR ?? "./data");
-  const port = overrides.port ?? Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT is not a port: ${env.PORT}`);
+  const port = overrides.port ?? integer(env, "PORT", 3000, 0, 65535);
   const base: HubConfig = {
     dataDir,
     port,
-    host: env.HOST ?? "127.0.0.1",
+    host: env.HOST?.trim() || "127.0.0.1",
     mailFrom: env.S2S_MAIL_FROM ?? "S2S <no-reply@s2s.invalid>",
-    publicUrl: env.S2S_PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl: url(env, "S2S_PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`,
     retention: {
-      undownloadedDays: Number(env.S2S_RETENTION_DAYS ?? 60),
+      undownloadedDays: integer(env, "S2S_RETENTION_DAYS", 60, 1, 3650),
       warnDaysBefore: 7,
-      afterDoneDays: Number(env.S2S_RETENTION_DONE_DAYS ?? 14),
+      afterDoneDays: integer(env, "S2S_RETENTION_DONE_DAYS", 14, 1, 3650),
     },
-    maxUploadBytes: Number(env.S2S_MAX_UPLOAD_BYTES ?? 200 * 1024 * 1024),
+    maxUploadBytes: integer(env, "S2S_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, 1024, 2 ** 32),
     sessionHours: 12,
     helpdesk: {
       phone: env.S2S_HELPDESK_PHONE ?? "0300 000 0000",
@@ -54,9 +118,17 @@ export function configFromEnv(
       web: env.S2S_HELPDESK_WEB ?? "https://s2s.invalid/help",
     },
   };
-  if (env.DATABASE_URL) base.databaseUrl = env.DATABASE_URL;
-  if (env.SMTP_URL) base.smtpUrl = env.SMTP_URL;
-  if (env.S2S_MASTER_KEY) base.masterKey = env.S2S_MASTER_KEY;
+  const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);
+  if (databaseUrl) base.databaseUrl = databaseUrl;
+  const smtpUrl = url(env, "SMTP_URL", ["smtp:", "smtps:"]);
+  if (smtpUrl) base.smtpUrl = smtpUrl;
+  if (env.S2S_MASTER_KEY) {
+    if (Buffer.from(env.S2S_MASTER_KEY, "base64").length !== 32)
+      throw new ConfigError("S2S_MASTER_KEY must be base64 of exactly 32 bytes.");
+    base.masterKey = env.S2S_MASTER_KEY;
+  }
+  const proxies = trustProxy(env.S2S_TRUST_PROXY);
+  if (proxies !== undefined) base.trustProxy = proxies;
   return { ...base, ...overrides };
 }
 

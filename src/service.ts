@@ -10,12 +10,17 @@ import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import type { Listening } from "./db/listener.js";
 import { migrate } from "./db/migrate.js";
-import { createUser, randomPassword } from "./hub/accounts.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
 import { createDemoData, type DemoSignIn } from "./hub/demo.js";
-import { runRetention } from "./hub/retention.js";
-import { jobQueueOn, type Logger, startBoss, startCheckWorkers } from "./jobs/queue.js";
+import { createUser, randomPassword } from "./hub/users.js";
+import {
+  jobQueueOn,
+  type Logger,
+  startBoss,
+  startCheckWorkers,
+  startRetentionWorker,
+} from "./jobs/queue.js";
 import { deliverDueMail } from "./mail/outbox.js";
 import { fileTransport, type MailTransport, smtpTransport } from "./mail/transport.js";
 import { LocalEncryptedStore } from "./store/local-store.js";
@@ -30,9 +35,13 @@ export interface StartOptions {
   clock?: () => Date;
   logger?: boolean | object;
   log?: Logger;
-  /** How often the worker looks for due mail and retention work, in ms. */
+  /** How often the worker looks for due mail, in ms. */
   mailPollMs?: number;
-  retentionPollMs?: number;
+  /**
+   * Whether this process keeps the schedules (retention every ten minutes); tests that move a
+   * clock by hand turn it off and run retention themselves.
+   */
+  schedules?: boolean;
 }
 
 export interface FirstRun {
@@ -51,6 +60,9 @@ export interface RunningHub {
   deliverMail(): Promise<{ sent: number; failed: number }>;
   stop(): Promise<void>;
 }
+
+// An arbitrary key that names "first-run set-up" among advisory locks.
+const FIRST_RUN_LOCK = 5_252_002;
 
 const quietLog: Logger = { error: () => {}, info: () => {} };
 
@@ -81,7 +93,10 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
   let app: FastifyInstance | undefined;
   let listening: Listening | undefined;
   try {
-    boss = await startBoss(database, log, { supervise: role !== "web" });
+    boss = await startBoss(database, log, {
+      supervise: role !== "web",
+      schedule: role !== "web" && options.schedules !== false,
+    });
     const jobs = jobQueueOn(boss);
     transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
     const mail = transport;
@@ -120,17 +135,12 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       jobs.onWake(await startCheckWorkers(boss, ctx, log));
       await store.sweepTemporary(new Date(clock().getTime() - 3600_000));
       timers.push(setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000));
-      timers.push(
-        setInterval(
-          () =>
-            void runRetention(ctx).catch((err) =>
-              log.error({ err: String(err) }, "retention failed"),
-            ),
-          options.retentionPollMs ?? 10 * 60_000,
-        ),
-      );
+      await startRetentionWorker(boss, ctx, log);
     }
-    const firstRun = await firstRunSetup(ctx, options.demo === true);
+    // Several processes starting on one empty database: one sets it up, the others then find it.
+    const firstRun = await database.exclusively(FIRST_RUN_LOCK, () =>
+      firstRunSetup(ctx, options.demo === true),
+    );
     let url: string | undefined;
     if (role !== "worker") {
       const caches = createCaches();

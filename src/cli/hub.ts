@@ -1,12 +1,14 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { configFromEnv, type HubConfig } from "../config.js";
+import { ConfigError, configFromEnv, type HubConfig } from "../config.js";
 import { DatabaseLockedError } from "../db/database.js";
-import { createToken, createUser } from "../hub/accounts.js";
+import { NewerDatabaseError } from "../db/migrate.js";
+import { AppError } from "../errors.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
-import { HubError } from "../hub/errors.js";
 import { importGias } from "../hub/establishments.js";
+import { createToken } from "../hub/tokens.js";
+import { createUser } from "../hub/users.js";
 import { openContextParts, type Role, startHub } from "../service.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -17,10 +19,20 @@ const noJobs: JobQueue = {
 };
 
 function configFrom(opts: { data?: string; port?: number }): HubConfig {
-  return configFromEnv(process.env, {
-    ...(opts.data ? { dataDir: opts.data } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-  });
+  if (
+    opts.port !== undefined &&
+    !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)
+  )
+    throw new CliError("--port must be a whole number from 0 to 65535");
+  try {
+    return configFromEnv(process.env, {
+      ...(opts.data ? { dataDir: opts.data } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(`configuration: ${e.message}`);
+    throw e;
+  }
 }
 
 async function withContext<T>(
@@ -32,7 +44,8 @@ async function withContext<T>(
   try {
     parts = await openContextParts(config);
   } catch (e) {
-    if (e instanceof DatabaseLockedError) throw new CliError(e.message);
+    if (e instanceof DatabaseLockedError || e instanceof NewerDatabaseError)
+      throw new CliError(e.message);
     throw e;
   }
   try {
@@ -44,7 +57,7 @@ async function withContext<T>(
       clock: () => new Date(),
     });
   } catch (e) {
-    if (e instanceof HubError) throw new CliError(e.message, 1);
+    if (e instanceof AppError) throw new CliError(e.message, 1);
     throw e;
   } finally {
     await parts.database.close();
@@ -77,7 +90,8 @@ export function hubCommands(program: Command, io: CliIo): void {
           log: { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} },
         });
       } catch (e) {
-        if (e instanceof DatabaseLockedError) throw new CliError(e.message);
+        if (e instanceof DatabaseLockedError || e instanceof NewerDatabaseError)
+          throw new CliError(e.message);
         throw e;
       }
       const db = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;

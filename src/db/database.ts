@@ -27,6 +27,11 @@ export interface Database extends SqlRunner {
   db: Db;
   /** Hears NOTIFY on a channel from every process on this database, this one included. */
   listen(channel: string, on: NoticeHandlers): Promise<Listening>;
+  /**
+   * Runs `work` while no other process runs work under the same key (a PostgreSQL advisory
+   * lock on a connection of its own, so `work` may use the pool freely).
+   */
+  exclusively<T>(key: number, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,19 @@ async function openPostgres(url: string): Promise<Database> {
       const r = await pool.query(text, values as unknown[]);
       return { rows: r.rows };
     },
+    async exclusively(key, work) {
+      const client = await pool.connect();
+      try {
+        await client.query("select pg_advisory_lock($1)", [key]);
+        try {
+          return await work();
+        } finally {
+          await client.query("select pg_advisory_unlock($1)", [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
     async listen(channel, on) {
       const listening = listenPostgres(url, channel, on);
       listeners.add(listening);
@@ -124,6 +142,8 @@ async function openPglite(dir: string | undefined): Promise<Database> {
         const r = await pool.query(text, values);
         return { rows: r.rows };
       },
+      // One process owns a PGlite folder (lockFolder), so there is no other process to exclude.
+      exclusively: (_key, work) => work(),
       async listen(channel, on) {
         // One process owns a PGlite database, so its connection never drops under us.
         const unlisten = await pool.listen(channel, on.notice);

@@ -151,6 +151,15 @@ export interface MailOutboxTable {
   last_error: string | null;
 }
 
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request: string;
+  status: number | null;
+  body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+
 export interface DB {
   establishments: EstablishmentsTable;
   local_authorities: LocalAuthoritiesTable;
@@ -162,4 +171,5 @@ export interface DB {
   transfer_pupils: TransferPupilsTable;
   audit_events: AuditEventsTable;
   mail_outbox: MailOutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

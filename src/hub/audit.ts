@@ -1,6 +1,6 @@
 /** The append-only audit trail: who did what, when, from where. Nothing here updates or deletes. */
 import type { Db, Tx } from "../db/database.js";
-import { organisationOf, type Principal } from "./context.js";
+import { organisationOf, type Principal } from "./principal.js";
 
 export type AuditAction =
   | "sign-in"

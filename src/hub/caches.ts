@@ -5,8 +5,8 @@
  * the listening connection is down nothing is cached, since notices may be going unheard; a
  * short lifetime bounds anything a notice could not describe.
  */
-import type { Principal } from "./context.js";
-import type { InboxEntry } from "./transfers.js";
+import type { Principal } from "./principal.js";
+import type { InboxEntry } from "./transfer-view.js";
 
 const MAX_ENTRIES = 10_000;
 

@@ -1,9 +1,10 @@
 /** Corrections schools report to their directory record, as administrators read them. */
+
+import { AppError } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { HubError } from "./errors.js";
 
 export async function listCorrections(ctx: HubContext, actor: Principal, laestab?: string) {
-  if (actor.role !== "admin") throw new HubError("forbidden");
+  if (actor.role !== "admin") throw new AppError("forbidden");
   let q = ctx.db
     .selectFrom("corrections")
     .innerJoin("users", "users.id", "corrections.user_id")

@@ -3,9 +3,9 @@
  * names and addresses are invented; the passwords are printed at start and are for demos only.
  */
 
-import { createUser } from "./accounts.js";
 import type { HubContext } from "./context.js";
 import { upsertEstablishment } from "./establishments.js";
+import { createUser } from "./users.js";
 
 const LAS = [
   {

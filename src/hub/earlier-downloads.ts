@@ -3,10 +3,10 @@
  * second import would create a duplicate record, or overwrite edits made since.
  */
 import { sql } from "kysely";
+import { forbidden } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { forbidden } from "./errors.js";
 import { canReadPupils, isReceiver } from "./policies.js";
-import { visible } from "./transfers.js";
+import { visible } from "./transfer-reads.js";
 
 export interface EarlierDownload {
   position: number;

@@ -4,10 +4,11 @@
  */
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
-import type { Db } from "../db/database.js";
+import type { Db, Tx } from "../db/database.js";
+import { AppError, invalid } from "../errors.js";
 import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
-import { HubError, invalid } from "./errors.js";
 
 export interface EstablishmentInput {
   laestab: string;
@@ -22,43 +23,73 @@ export interface EstablishmentInput {
 }
 
 export async function upsertEstablishment(
-  db: Db,
+  db: Db | Tx,
   e: EstablishmentInput,
 ): Promise<"added" | "updated"> {
-  await db
-    .insertInto("local_authorities")
-    .values({ code: e.laCode, name: e.laName, email: null })
-    .onConflict((oc) => oc.column("code").doUpdateSet({ name: e.laName }))
-    .execute();
-  const existing = await db
-    .selectFrom("establishments")
-    .select("laestab")
-    .where("laestab", "=", e.laestab)
-    .executeTakeFirst();
-  const values = {
-    urn: e.urn,
-    name: e.name,
-    la_code: e.laCode,
-    la_name: e.laName,
-    type: e.type,
-    status: e.status,
-    independent: e.independent,
-    updated_at: new Date(),
-  };
-  if (existing) {
-    // An e-mail set by an administrator survives a re-import that carries none.
+  const r = await upsertEstablishments(db, [e]);
+  return r.added > 0 ? "added" : "updated";
+}
+
+/** Rows per statement: ten parameters a row stays well inside PostgreSQL's 65,535. */
+const UPSERT_BATCH = 1000;
+
+/** Adds or updates establishments (and their LAs) a batch per statement. */
+export async function upsertEstablishments(
+  db: Db | Tx,
+  rows: EstablishmentInput[],
+): Promise<{ added: number; updated: number }> {
+  const las = new Map(rows.map((e) => [e.laCode, e.laName]));
+  const laRows = [...las].map(([code, name]) => ({ code, name, email: null }));
+  for (let i = 0; i < laRows.length; i += UPSERT_BATCH) {
     await db
-      .updateTable("establishments")
-      .set(e.email ? { ...values, email: e.email } : values)
-      .where("laestab", "=", e.laestab)
+      .insertInto("local_authorities")
+      .values(laRows.slice(i, i + UPSERT_BATCH))
+      .onConflict((oc) =>
+        oc.column("code").doUpdateSet((eb) => ({ name: eb.ref("excluded.name") })),
+      )
       .execute();
-    return "updated";
   }
-  await db
-    .insertInto("establishments")
-    .values({ laestab: e.laestab, ...values, email: e.email ?? null })
-    .execute();
-  return "added";
+  // The last row for a LAESTAB wins, as it did when rows were written one by one.
+  const unique = [...new Map(rows.map((e) => [e.laestab, e])).values()];
+  const now = new Date();
+  let added = 0;
+  for (let i = 0; i < unique.length; i += UPSERT_BATCH) {
+    const done = await db
+      .insertInto("establishments")
+      .values(
+        unique.slice(i, i + UPSERT_BATCH).map((e) => ({
+          laestab: e.laestab,
+          urn: e.urn,
+          name: e.name,
+          la_code: e.laCode,
+          la_name: e.laName,
+          type: e.type,
+          status: e.status,
+          independent: e.independent,
+          email: e.email ?? null,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column("laestab").doUpdateSet((eb) => ({
+          urn: eb.ref("excluded.urn"),
+          name: eb.ref("excluded.name"),
+          la_code: eb.ref("excluded.la_code"),
+          la_name: eb.ref("excluded.la_name"),
+          type: eb.ref("excluded.type"),
+          status: eb.ref("excluded.status"),
+          independent: eb.ref("excluded.independent"),
+          updated_at: eb.ref("excluded.updated_at"),
+          // An e-mail set by an administrator survives a re-import that carries none.
+          email: sql<string | null>`coalesce(excluded.email, establishments.email)`,
+        })),
+      )
+      // xmax is 0 on a row this statement inserted, and set on one it updated.
+      .returning(sql<boolean>`(xmax = 0)`.as("inserted"))
+      .execute();
+    added += done.filter((d) => d.inserted).length;
+  }
+  return { added, updated: unique.length - added };
 }
 
 export async function findEstablishment(db: Db, laestab: string) {
@@ -115,38 +146,40 @@ export async function setEstablishmentEmail(
   laestab: string,
   email: string | null,
 ) {
-  if (actor.role !== "admin") throw new HubError("forbidden");
+  if (actor.role !== "admin") throw new AppError("forbidden");
   if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-    throw invalid("That is not an e-mail address.");
-  const r = await ctx.db
-    .updateTable("establishments")
-    .set({ email })
-    .where("laestab", "=", laestab)
-    .executeTakeFirst();
-  if (r.numUpdatedRows === 0n) throw new HubError("not-found");
-  await audit(ctx.db, actor, {
-    action: "establishment.update",
-    target: `establishment:${laestab}`,
-    detail: { email },
+    throw invalid("That is not an e-mail address.", "email");
+  await inTransaction(ctx, async ({ trx }) => {
+    const r = await trx
+      .updateTable("establishments")
+      .set({ email })
+      .where("laestab", "=", laestab)
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new AppError("not-found");
+    await audit(trx, actor, {
+      action: "establishment.update",
+      target: `establishment:${laestab}`,
+      detail: { email },
+    });
   });
 }
 
 export async function reportCorrection(ctx: HubContext, actor: Principal, text: string) {
   if (actor.role !== "school" || !actor.establishment)
-    throw new HubError("forbidden", "Only school users report corrections to their school.");
+    throw new AppError("forbidden", "Only school users report corrections to their school.");
   const body = text.trim();
   if (body.length < 5 || body.length > 2000)
-    throw invalid("Describe the correction in 5 to 2000 characters.");
-  const row = await ctx.db
-    .insertInto("corrections")
-    .values({ laestab: actor.establishment, user_id: actor.userId, text: body })
-    .returning(["id", "created_at"])
-    .executeTakeFirstOrThrow();
-  await audit(ctx.db, actor, {
-    action: "correction.report",
-    target: `establishment:${actor.establishment}`,
+    throw invalid("Describe the correction in 5 to 2000 characters.", "text");
+  const laestab = actor.establishment;
+  return inTransaction(ctx, async ({ trx }) => {
+    const row = await trx
+      .insertInto("corrections")
+      .values({ laestab, user_id: actor.userId, text: body })
+      .returning(["id", "created_at"])
+      .executeTakeFirstOrThrow();
+    await audit(trx, actor, { action: "correction.report", target: `establishment:${laestab}` });
+    return row;
   });
-  return row;
 }
 
 export interface ImportReport {
@@ -187,7 +220,7 @@ export async function importGias(
   actor: Principal | null,
   bytes: Uint8Array,
 ): Promise<ImportReport> {
-  if (actor !== null && actor.role !== "admin") throw new HubError("forbidden");
+  if (actor !== null && actor.role !== "admin") throw new AppError("forbidden");
   const text = decodeGias(bytes).replace(/^\uFEFF/, "");
   let records: Record<string, string>[];
   try {
@@ -209,6 +242,7 @@ export async function importGias(
     );
   }
   const report: ImportReport = { added: 0, updated: 0, skipped: [] };
+  const rows: EstablishmentInput[] = [];
   for (const [i, r] of records.entries()) {
     const line = i + 2;
     const laCode = (r[GIAS.laCode] ?? "").trim();
@@ -224,7 +258,7 @@ export async function importGias(
     }
     const type = (r[GIAS.type] ?? "").trim();
     const group = (r[GIAS.group] ?? "").trim();
-    const outcome = await upsertEstablishment(ctx.db, {
+    rows.push({
       laestab: `${laCode}${number.padStart(4, "0")}`,
       urn: (r[GIAS.urn] ?? "").trim() || null,
       name,
@@ -234,11 +268,17 @@ export async function importGias(
       status: /^closed/i.test((r[GIAS.status] ?? "").trim()) ? "closed" : "open",
       independent: /independent/i.test(group) || /independent/i.test(type),
     });
-    report[outcome]++;
   }
-  await audit(ctx.db, actor, {
-    action: "establishments.import",
-    detail: { added: report.added, updated: report.updated, skipped: report.skipped.length },
+  // All or nothing: a failure half-way leaves the directory as it was.
+  await inTransaction(ctx, async ({ trx, notice }) => {
+    const done = await upsertEstablishments(trx, rows);
+    report.added = done.added;
+    report.updated = done.updated;
+    await audit(trx, actor, {
+      action: "establishments.import",
+      detail: { added: report.added, updated: report.updated, skipped: report.skipped.length },
+    });
+    notice("inbox:*");
   });
   return report;
 }

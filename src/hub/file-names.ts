@@ -5,9 +5,9 @@
  */
 import { isSourceLaestab, normaliseLaestab } from "../ctf/filename.js";
 import { parseCtf } from "../ctf/read.js";
+import { AppError } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { HubError } from "./errors.js";
-import { nextSequence } from "./transfers.js";
+import { nextSequence } from "./upload.js";
 
 export async function suggestFileName(
   ctx: HubContext,
@@ -26,7 +26,7 @@ export async function suggestFileName(
     return (await nextSequence(ctx, p, source, dest)).fileName;
   } catch (e) {
     // Not this user's school, or a destination no name can hold: no suggestion to make.
-    if (e instanceof HubError || e instanceof RangeError) return undefined;
+    if (e instanceof AppError || e instanceof RangeError) return undefined;
     throw e;
   }
 }

@@ -4,12 +4,14 @@
  * passed on to that school. Names are matched loosely (spelling, sound), dates exactly.
  */
 import { sql } from "kysely";
+import { AppError, forbidden, invalid, notFound, requireId } from "../errors.js";
 import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
+import { tellDestination } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
-import { forbidden, HubError, invalid, notFound } from "./errors.js";
 import { findEstablishment } from "./establishments.js";
 import { canRedirect } from "./policies.js";
-import { tellDestination } from "./transfers.js";
+import { transition } from "./transfer-actions.js";
 
 export interface LostPupilQuery {
   surname?: string;
@@ -30,18 +32,19 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   if (p.role === "admin" && (q.reason ?? "").trim().length < 10) {
     throw invalid(
       "An administrator searching pupil data must give a reason of at least 10 characters.",
+      "reason",
     );
   }
   for (const key of ["dob", "dobFrom", "dobTo"] as const) {
     const v = q[key];
     if (v !== undefined && v !== "" && !DATE.test(v))
-      throw invalid(`${key} is a date as YYYY-MM-DD.`);
+      throw invalid(`${key} is a date as YYYY-MM-DD.`, key);
   }
   const surname = q.surname?.trim().toLowerCase() ?? "";
   const forename = q.forename?.trim().toLowerCase() ?? "";
   const upn = q.upn?.trim().toUpperCase() ?? "";
   if (!surname && !forename && !upn && !q.dob && !q.dobFrom && !q.dobTo) {
-    throw invalid("Search by at least a name, a date of birth or a UPN.");
+    throw invalid("Search by at least a name, a date of birth or a UPN.", "surname");
   }
   let query = ctx.db
     .selectFrom("transfer_pupils as tp")
@@ -98,35 +101,36 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
 
 /** An LA passes a lost or out-of-sector file to the school the pupil has joined. */
 export async function redirect(ctx: HubContext, p: Principal, id: string, to: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound();
   const row = await ctx.db
     .selectFrom("transfers")
     .selectAll()
-    .where("id", "=", id)
+    .where("id", "=", requireId(id))
     .executeTakeFirst();
   if (!row || (p.role !== "la" && p.role !== "admin")) throw notFound();
   if (!canRedirect(p, row))
-    throw new HubError(
+    throw new AppError(
       "transfer.state",
       "Only a local authority can pass on a lost or out-of-sector file.",
     );
   const school = await findEstablishment(ctx.db, to.trim());
-  if (!school) throw invalid(`There is no school ${to} in the directory.`);
+  if (!school) throw invalid(`There is no school ${to} in the directory.`, "to");
   if (school.status === "closed" || school.independent)
-    throw invalid(`${school.name} (${school.laestab}) cannot receive CTFs.`);
+    throw invalid(`${school.name} (${school.laestab}) cannot receive CTFs.`, "to");
   const now = ctx.clock();
   const source = await findEstablishment(ctx.db, row.source_laestab);
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable("transfers")
-      .set({
+  await inTransaction(ctx, async ({ trx, mailQueued }) => {
+    await transition(
+      trx,
+      row.id,
+      [row.status],
+      {
         dest_laestab: school.laestab,
         dest_kind: "school",
         status: "available",
         expires_at: new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000),
-      })
-      .where("id", "=", row.id)
-      .execute();
+      },
+      "pass on",
+    );
     await tellDestination(
       ctx,
       trx,
@@ -135,13 +139,13 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
       row.pupil_count,
       now,
     );
+    mailQueued();
     await audit(trx, p, {
       action: "redirect",
       target: `transfer:${row.id}`,
       detail: { from: row.dest_laestab, to: school.laestab },
     });
   });
-  ctx.mailQueued?.();
   // The LA may not see the file once it belongs to a school outside its area, so say what happened.
   return {
     id: row.id,

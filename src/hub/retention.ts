@@ -2,12 +2,19 @@
  * Deletion on a schedule. An undownloaded file expires after the configured period (its sender
  * warned beforehand and told at expiry); a downloaded or rejected one is deleted sooner.
  * Deleting removes the bytes and the pupil index; the row and the audit trail stay.
+ *
+ * Any number of workers may run this at once: each step claims its rows with one conditional
+ * update (rows another worker holds are skipped, rows it changed no longer match), and the
+ * claim, the mail and the audit entry commit together. So no file is warned about, expired or
+ * purged twice, whoever runs it.
  */
+import type { Tx } from "../db/database.js";
 import { expiredMessage, expiryWarningMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
 import type { HubContext } from "./context.js";
-import { purge } from "./transfers.js";
+import { purge } from "./transfer-actions.js";
 
 export interface RetentionReport {
   warned: number;
@@ -16,92 +23,153 @@ export interface RetentionReport {
   orphans: number;
 }
 
+/** Rows claimed by one transaction; the rest wait for the next batch. */
+const BATCH = 200;
+
 export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
   const now = ctx.clock();
   const report: RetentionReport = { warned: 0, expired: 0, purged: 0, orphans: 0 };
-  const warnBy = new Date(now.getTime() + ctx.config.retention.warnDaysBefore * 86_400_000);
-  const toWarn = await ctx.db
-    .selectFrom("transfers")
-    .innerJoin("users", "users.id", "transfers.sender_user_id")
-    .select(["transfers.id", "transfers.file_name", "transfers.expires_at", "users.email"])
-    .where("transfers.status", "=", "available")
-    .where("transfers.expiry_warned_at", "is", null)
-    .where("transfers.expires_at", "<=", warnBy)
-    .where("transfers.expires_at", ">", now)
+  for (let n = -1; n !== 0; report.warned += n) n = await warnBatch(ctx, now);
+  for (let n = -1; n !== 0; report.expired += n) n = await expireBatch(ctx, now);
+  for (let n = -1; n !== 0; report.purged += n) n = await purgeBatch(ctx, now);
+  report.orphans = await sweepOrphans(ctx, now);
+  // Answers kept for Idempotency-Key retries: a day is far longer than any client retries.
+  await ctx.db
+    .deleteFrom("idempotency_keys")
+    .where("created_at", "<", new Date(now.getTime() - 86_400_000))
     .execute();
-  for (const t of toWarn) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("transfers")
-        .set({ expiry_warned_at: now })
-        .where("id", "=", t.id)
-        .execute();
+  return report;
+}
+
+async function warnBatch(ctx: HubContext, now: Date): Promise<number> {
+  const warnBy = new Date(now.getTime() + ctx.config.retention.warnDaysBefore * 86_400_000);
+  return inTransaction(ctx, async ({ trx, mailQueued }) => {
+    const due = await trx
+      .selectFrom("transfers")
+      .select(["id", "file_name", "expires_at", "sender_user_id"])
+      .where("status", "=", "available")
+      .where("expiry_warned_at", "is", null)
+      .where("expires_at", "<=", warnBy)
+      .where("expires_at", ">", now)
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (due.length === 0) return 0;
+    await trx
+      .updateTable("transfers")
+      .set({ expiry_warned_at: now })
+      .where(
+        "id",
+        "in",
+        due.map((t) => t.id),
+      )
+      .execute();
+    const emails = await senderEmails(trx, due);
+    for (const t of due) {
+      const to = emails.get(t.sender_user_id);
+      if (!to) continue;
       await enqueueMail(
         trx,
-        expiryWarningMessage([t.email], t.file_name, t.expires_at as Date, ctx.config.publicUrl),
+        expiryWarningMessage([to], t.file_name, t.expires_at as Date, ctx.config.publicUrl),
         now,
       );
-    });
-    report.warned++;
-  }
-  const toExpire = await ctx.db
-    .selectFrom("transfers")
-    .innerJoin("users", "users.id", "transfers.sender_user_id")
-    .select(["transfers.id", "transfers.file_name", "transfers.store_key", "users.email"])
-    .where("transfers.status", "=", "available")
-    .where("transfers.expires_at", "<=", now)
-    .execute();
-  for (const t of toExpire) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("transfers")
-        .set({ status: "expired" })
-        .where("id", "=", t.id)
-        .execute();
-      await purge(ctx, trx, t);
-      await enqueueMail(trx, expiredMessage([t.email], t.file_name, ctx.config.publicUrl), now);
+      mailQueued();
+    }
+    return due.length;
+  });
+}
+
+async function expireBatch(ctx: HubContext, now: Date): Promise<number> {
+  const keys: string[] = [];
+  const n = await inTransaction(ctx, async ({ trx, mailQueued, notice }) => {
+    const due = await trx
+      .selectFrom("transfers")
+      .select(["id", "file_name", "sender_user_id", "dest_laestab", "store_key"])
+      .where("status", "=", "available")
+      .where("expires_at", "<=", now)
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (due.length === 0) return 0;
+    const ids = due.map((t) => t.id);
+    await trx.updateTable("transfers").set({ status: "expired" }).where("id", "in", ids).execute();
+    await purge(ctx, trx, ids);
+    const emails = await senderEmails(trx, due);
+    for (const t of due) {
+      if (t.store_key) keys.push(t.store_key);
+      const to = emails.get(t.sender_user_id);
+      if (to) {
+        await enqueueMail(trx, expiredMessage([to], t.file_name, ctx.config.publicUrl), now);
+        mailQueued();
+      }
       await audit(trx, null, { action: "expire", target: `transfer:${t.id}` });
-    });
-    if (t.store_key) await ctx.store.delete(t.store_key);
-    report.expired++;
-  }
-  const toPurge = await ctx.db
-    .selectFrom("transfers")
-    .select(["id", "store_key"])
-    .where("status", "in", ["downloaded", "rejected", "failed"])
-    .where("purged_at", "is", null)
-    .where((eb) =>
-      eb.or([
-        eb("expires_at", "<=", now),
-        // Failed files have no expiry of their own; they go after the shorter period.
-        eb.and([
-          eb("expires_at", "is", null),
-          eb(
-            "checked_at",
-            "<=",
-            new Date(now.getTime() - ctx.config.retention.afterDoneDays * 86_400_000),
-          ),
+      notice(`inbox:${t.dest_laestab}`);
+    }
+    return due.length;
+  });
+  for (const key of keys) await ctx.store.delete(key);
+  return n;
+}
+
+async function purgeBatch(ctx: HubContext, now: Date): Promise<number> {
+  const keys: string[] = [];
+  const doneBefore = new Date(now.getTime() - ctx.config.retention.afterDoneDays * 86_400_000);
+  const n = await inTransaction(ctx, async ({ trx }) => {
+    const due = await trx
+      .selectFrom("transfers")
+      .select(["id", "store_key"])
+      .where("status", "in", ["downloaded", "rejected", "failed"])
+      .where("purged_at", "is", null)
+      .where((eb) =>
+        eb.or([
+          eb("expires_at", "<=", now),
+          // Failed files have no expiry of their own; they go after the shorter period.
+          eb.and([eb("expires_at", "is", null), eb("checked_at", "<=", doneBefore)]),
         ]),
-      ]),
+      )
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (due.length === 0) return 0;
+    await purge(
+      ctx,
+      trx,
+      due.map((t) => t.id),
+    );
+    for (const t of due) {
+      if (t.store_key) keys.push(t.store_key);
+      await audit(trx, null, { action: "purge", target: `transfer:${t.id}` });
+    }
+    return due.length;
+  });
+  for (const key of keys) await ctx.store.delete(key);
+  return n;
+}
+
+async function senderEmails(
+  trx: Tx,
+  rows: { sender_user_id: string }[],
+): Promise<Map<string, string>> {
+  if (rows.length === 0) return new Map();
+  const users = await trx
+    .selectFrom("users")
+    .select(["id", "email"])
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.sender_user_id),
     )
     .execute();
-  for (const t of toPurge) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await purge(ctx, trx, t);
-      await audit(trx, null, { action: "purge", target: `transfer:${t.id}` });
-    });
-    if (t.store_key) await ctx.store.delete(t.store_key);
-    report.purged++;
-  }
-  report.orphans = await sweepOrphans(ctx, now);
-  if (report.warned + report.expired > 0) ctx.mailQueued?.();
-  return report;
+  return new Map(users.map((u) => [u.id, u.email]));
 }
 
 /**
  * Deletes stored files that no transfer refers to: left when a process died between storing
  * an upload and committing its row. Only files a day old are considered, so an upload still
- * in flight is never touched.
+ * in flight is never touched. Deleting twice is harmless, so workers need not agree on this.
  */
 export async function sweepOrphans(ctx: HubContext, now: Date): Promise<number> {
   const candidates = await ctx.store.list(new Date(now.getTime() - 86_400_000));

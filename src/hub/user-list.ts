@@ -1,9 +1,10 @@
 /** What administrators see of users and their API tokens: never a hash. */
+
+import { AppError } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { HubError } from "./errors.js";
 
 function adminOnly(actor: Principal): void {
-  if (actor.role !== "admin") throw new HubError("forbidden");
+  if (actor.role !== "admin") throw new AppError("forbidden");
 }
 
 export async function listUsers(ctx: HubContext, actor: Principal) {
@@ -39,9 +40,9 @@ export async function listUsers(ctx: HubContext, actor: Principal) {
 export type UserView = Awaited<ReturnType<typeof listUsers>>[number];
 
 export async function getUser(ctx: HubContext, actor: Principal, id: string): Promise<UserView> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HubError("not-found");
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("not-found");
   const user = (await listUsers(ctx, actor)).find((u) => u.id === id);
-  if (!user) throw new HubError("not-found");
+  if (!user) throw new AppError("not-found");
   return user;
 }
 

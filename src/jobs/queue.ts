@@ -4,10 +4,14 @@
  */
 import PgBoss from "pg-boss";
 import { type Database, runnerFor } from "../db/database.js";
+import { checkUpload } from "../hub/check-upload.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
-import { checkUpload } from "../hub/transfers.js";
+import { runRetention } from "../hub/retention.js";
 
 export const CHECK_UPLOAD = "check-upload";
+/** Expiry warnings, expiry, purging and the orphan sweep, on a schedule shared by all workers. */
+export const RETENTION = "retention";
+const RETENTION_CRON = "*/10 * * * *";
 
 export interface Logger {
   error(obj: unknown, msg?: string): void;
@@ -17,13 +21,14 @@ export interface Logger {
 export async function startBoss(
   database: Database,
   log: Logger,
-  options: { supervise: boolean },
+  options: { supervise: boolean; schedule: boolean },
 ): Promise<PgBoss> {
   const boss = new PgBoss({
     db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) },
     schema: "pgboss",
     supervise: options.supervise,
-    schedule: false,
+    // pg-boss sends each cron tick's job once, whichever of many processes sees the tick first.
+    schedule: options.schedule,
   });
   boss.on("error", (err) => log.error({ err }, "job queue error"));
   await boss.start();
@@ -33,6 +38,9 @@ export async function startBoss(
     retryDelay: 5,
     retryBackoff: true,
   });
+  // One retention run at a time across every worker: a tick that finds one still running waits.
+  await boss.createQueue(RETENTION, { name: RETENTION, policy: "singleton", retryLimit: 2 });
+  if (options.schedule) await boss.schedule(RETENTION, RETENTION_CRON, {}, { tz: "Europe/London" });
   return boss;
 }
 
@@ -86,4 +94,21 @@ export async function startCheckWorkers(
   return () => {
     for (const id of ids) boss.notifyWorker(id);
   };
+}
+
+/** Works scheduled retention runs in this process. */
+export async function startRetentionWorker(
+  boss: PgBoss,
+  ctx: HubContext,
+  log: Logger,
+): Promise<void> {
+  await boss.work(RETENTION, { pollingIntervalSeconds: 30, batchSize: 1 }, async () => {
+    try {
+      const report = await runRetention(ctx);
+      log.info({ ...report }, "retention run");
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "retention failed");
+      throw err;
+    }
+  });
 }

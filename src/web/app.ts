@@ -23,6 +23,7 @@ import { transferRoutes } from "./api/transfers.js";
 import { registerPages } from "./pages/index.js";
 import { registerAuth, registerSignInLimit } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
+import { registerIdempotency } from "./plugins/idempotency.js";
 import { registerViews } from "./plugins/views.js";
 
 export interface AppOptions {
@@ -63,7 +64,9 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
               }),
             },
           },
-    trustProxy: true,
+    // Believing every X-Forwarded-For would let any client choose the address the audit log
+    // records and the sign-in limit counts; only the proxies named in S2S_TRUST_PROXY are.
+    trustProxy: ctx.config.trustProxy ?? false,
     logController: new OneLineRequestLog(),
   });
   registerErrorHandling(app);
@@ -94,6 +97,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     (_req, body, done) => done(null, body),
   );
   registerAuth(app, ctx);
+  registerIdempotency(app, ctx);
   app.decorateRequest("formKey", { getter: () => options.formKey });
   await registerViews(app, ctx);
   await registerPages(app, ctx);

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { configFromEnv } from "../../src/config.js";
-import { principalFromToken, signIn } from "../../src/hub/accounts.js";
 import { findEstablishment } from "../../src/hub/establishments.js";
+import { checkPassword } from "../../src/hub/sign-in.js";
+import { principalFromToken } from "../../src/hub/tokens.js";
 import { type RunningHub, startHub } from "../../src/service.js";
 
 const BIN = join(import.meta.dirname, "../../bin/s2s.js");
@@ -139,7 +140,7 @@ describe("s2s hub admin", () => {
     // The password and the token open the account.
     const hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     try {
-      const p = await signIn(hub.ctx, "office1", password);
+      const p = await checkPassword(hub.ctx, "office1", password);
       expect(p).toMatchObject({ role: "school", establishment: "8231234" });
       expect(await principalFromToken(hub.ctx, token.out.trim())).toMatchObject({
         username: "office1",
@@ -176,9 +177,11 @@ describe("s2s hub serve", () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-first-"));
     hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     expect(hub.firstRun.admin?.username).toBe("admin");
-    expect(await signIn(hub.ctx, "admin", hub.firstRun.admin?.password ?? "")).toMatchObject({
-      role: "admin",
-    });
+    expect(await checkPassword(hub.ctx, "admin", hub.firstRun.admin?.password ?? "")).toMatchObject(
+      {
+        role: "admin",
+      },
+    );
     await hub.stop();
     hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     expect(hub.firstRun).toEqual({});

@@ -2,8 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configFromEnv, type HubConfig } from "../../src/config.js";
-import { createToken } from "../../src/hub/accounts.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { createToken } from "../../src/hub/tokens.js";
 import { type RunningHub, startHub } from "../../src/service.js";
 import { freshPostgresUrl } from "./db.js";
 import { TestSmtp } from "./smtp.js";
@@ -41,7 +41,12 @@ export async function startTestHub(
     },
   );
   const now = { value: new Date("2026-11-02T09:00:00Z") };
-  const hub = await startHub(config, { demo: true, clock: () => now.value, mailPollMs: 200 });
+  const hub = await startHub(config, {
+    demo: true,
+    clock: () => now.value,
+    mailPollMs: 200,
+    schedules: false,
+  });
   config.publicUrl = hub.url as string;
   const url = hub.url as string;
   return {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../src/config.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
-import { createToken } from "../../src/hub/accounts.js";
+import { createToken } from "../../src/hub/tokens.js";
 import { type RunningHub, startHub } from "../../src/service.js";
 import { freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
 import { eventually } from "../helpers/hub.js";

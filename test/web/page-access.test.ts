@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
-import { createUser } from "../../src/hub/accounts.js";
+import { createUser } from "../../src/hub/users.js";
 import { addElsewhere, eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
 

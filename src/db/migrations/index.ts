@@ -4,6 +4,7 @@ import transfers from "./0003_transfers.js";
 import mail from "./0004_mail.js";
 import lostPupilSearch from "./0005_lost_pupil_search.js";
 import changeNotices from "./0006_change_notices.js";
+import duplicatesAndIdempotency from "./0007_duplicates_and_idempotency.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 4, name: "mail", sql: mail },
   { id: 5, name: "lost-pupil-search", sql: lostPupilSearch },
   { id: 6, name: "change-notices", sql: changeNotices },
+  { id: 7, name: "duplicates-and-idempotency", sql: duplicatesAndIdempotency },
 ];

@@ -2,17 +2,10 @@ import type { FastifyInstance } from "fastify";
 import type { Selectable } from "kysely";
 import { Type } from "typebox";
 import type { EstablishmentsTable } from "../../db/schema.js";
-import {
-  createToken,
-  createUser,
-  resetPassword,
-  revokeToken,
-  setDisabled,
-} from "../../hub/accounts.js";
+import { notFound } from "../../errors.js";
 import { readAudit } from "../../hub/audit.js";
 import type { HubContext } from "../../hub/context.js";
 import { listCorrections } from "../../hub/corrections.js";
-import { notFound } from "../../hub/errors.js";
 import {
   findEstablishment,
   importGias,
@@ -20,7 +13,9 @@ import {
   searchEstablishments,
   setEstablishmentEmail,
 } from "../../hub/establishments.js";
+import { createToken, revokeToken } from "../../hub/tokens.js";
 import { listTokens, listUsers } from "../../hub/user-list.js";
+import { createUser, resetPassword, setDisabled } from "../../hub/users.js";
 import { adminOf, principalOf } from "../plugins/auth.js";
 import { errors, IdParams } from "./schemas.js";
 

@@ -2,7 +2,18 @@
 import { Type } from "typebox";
 
 export const ErrorReply = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  {
+    error: Type.Object({
+      code: Type.String({ description: "stable; see the error catalogue" }),
+      message: Type.String({ description: "safe to show the user" }),
+      field: Type.Optional(Type.String({ description: "the body property it is about" })),
+      detail: Type.Optional(
+        Type.Record(Type.String(), Type.String(), {
+          description: "facts a program may act on, e.g. transferId of a file sent already",
+        }),
+      ),
+    }),
+  },
   { $id: "ErrorReply" },
 );
 

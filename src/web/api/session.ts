@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { createSession, endSession, signIn } from "../../hub/accounts.js";
-import { audit } from "../../hub/audit.js";
 import type { HubContext, Principal } from "../../hub/context.js";
+import { signIn, signOut } from "../../hub/sign-in.js";
 import { principalOf, SESSION_COOKIE, setSessionCookie } from "../plugins/auth.js";
 import { errors, NullableString } from "./schemas.js";
 
@@ -39,10 +38,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
     async (request, reply) => {
       const body = request.body as { username: string; password: string };
-      const p = await signIn(ctx, body.username, body.password, request.ip);
-      const token = await createSession(ctx, p);
-      setSessionCookie(reply, ctx, token);
-      return meOf(p);
+      const { principal, session } = await signIn(ctx, body.username, body.password, request.ip);
+      setSessionCookie(reply, ctx, session);
+      return meOf(principal);
     },
   );
 
@@ -50,9 +48,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
     "/api/v1/session",
     { schema: { tags: ["session"], summary: "Sign out" } },
     async (request, reply) => {
-      const cookie = request.cookies[SESSION_COOKIE];
-      if (cookie) await endSession(ctx, cookie);
-      if (request.principal) await audit(ctx.db, request.principal, { action: "sign-out" });
+      await signOut(ctx, request.cookies[SESSION_COOKIE], request.principal);
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
       return reply.status(204).send();
     },

@@ -1,19 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
+import { invalid } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
-import { invalid } from "../../hub/errors.js";
-import {
-  accept,
-  content,
-  getTransfer,
-  listInbox,
-  listPupils,
-  listSent,
-  nextSequence,
-  reject,
-  remove,
-  upload,
-} from "../../hub/transfers.js";
+import { accept, content, reject, remove } from "../../hub/transfer-actions.js";
+import { getTransfer, listInbox, listPupils, listSent } from "../../hub/transfer-reads.js";
+import { nextSequence, upload } from "../../hub/upload.js";
 import { principalOf } from "../plugins/auth.js";
 import { errors, IdParams, Pupil, Transfer } from "./schemas.js";
 

@@ -4,24 +4,18 @@
  * once, on the page that made them, and never again.
  */
 import type { FastifyInstance } from "fastify";
-import {
-  createToken,
-  createUser,
-  type NewUser,
-  resetPassword,
-  revokeToken,
-  setDisabled,
-} from "../../hub/accounts.js";
+import { notFound } from "../../errors.js";
 import { readAudit } from "../../hub/audit.js";
 import type { HubContext } from "../../hub/context.js";
 import { listCorrections } from "../../hub/corrections.js";
-import { notFound } from "../../hub/errors.js";
 import {
   findEstablishment,
   searchEstablishments,
   setEstablishmentEmail,
 } from "../../hub/establishments.js";
+import { createToken, revokeToken } from "../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../hub/user-list.js";
+import { createUser, type NewUser, resetPassword, setDisabled } from "../../hub/users.js";
 import { recentMail } from "../../mail/recent.js";
 import { adminOf } from "../plugins/auth.js";
 import { type Form, formOf, tryForm } from "./forms.js";

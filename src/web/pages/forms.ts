@@ -1,6 +1,6 @@
 /** Small helpers the page handlers share: form fields, errors linked to fields, safe redirects. */
 import type { FastifyRequest } from "fastify";
-import { HubError } from "../../hub/errors.js";
+import { AppError } from "../../errors.js";
 
 export type Form = Record<string, string | undefined>;
 
@@ -22,7 +22,7 @@ export const fieldError = (field: string, text: string): FieldError => ({
   href: `#${field}`,
 });
 
-/** Runs a domain call; a HubError it throws becomes an error on `field` for the page to show. */
+/** Runs a domain call; a AppError it throws becomes an error on `field` for the page to show. */
 export async function tryForm<T>(
   field: string,
   fn: () => Promise<T>,
@@ -30,7 +30,7 @@ export async function tryForm<T>(
   try {
     return { ok: true, value: await fn() };
   } catch (e) {
-    if (e instanceof HubError && e.status < 500 && e.code !== "forbidden" && e.code !== "not-found")
+    if (e instanceof AppError && e.status < 500 && e.code !== "forbidden" && e.code !== "not-found")
       return { ok: false, error: fieldError(field, e.message), code: e.code };
     throw e;
   }

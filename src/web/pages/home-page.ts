@@ -1,7 +1,7 @@
 /** Home: what awaits my organisation, oldest first, and what we sent; links to every task. */
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../hub/context.js";
-import { listInbox, listSent } from "../../hub/transfers.js";
+import { listInbox, listSent } from "../../hub/transfer-reads.js";
 import { principalOf } from "../plugins/auth.js";
 import { daysBetween } from "./forms.js";
 

@@ -4,8 +4,8 @@
  * page (transfer-pages.ts).
  */
 import type { FastifyInstance } from "fastify";
+import { forbidden } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
-import { forbidden } from "../../hub/errors.js";
 import { type LostPupilQuery, searchLostPupils } from "../../hub/lost-pupils.js";
 import { principalOf } from "../plugins/auth.js";
 import { type Form, formOf, tryForm } from "./forms.js";

@@ -1,7 +1,7 @@
 /** A school's record as the directory holds it, and a form to report a correction. */
 import type { FastifyInstance } from "fastify";
+import { notFound } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
-import { notFound } from "../../hub/errors.js";
 import { findEstablishment, reportCorrection } from "../../hub/establishments.js";
 import { principalOf } from "../plugins/auth.js";
 import { fieldError, formOf, tryForm } from "./forms.js";

@@ -6,10 +6,12 @@
  */
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../../errors.js";
 import type { HubContext, Principal } from "../../hub/context.js";
-import { HubError } from "../../hub/errors.js";
 import { suggestFileName } from "../../hub/file-names.js";
-import { getTransfer, type TransferView, upload } from "../../hub/transfers.js";
+import { getTransfer } from "../../hub/transfer-reads.js";
+import type { TransferView } from "../../hub/transfer-view.js";
+import { upload } from "../../hub/upload.js";
 import { principalOf } from "../plugins/auth.js";
 import { checkFormToken } from "../plugins/csrf.js";
 
@@ -37,14 +39,14 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
       continue;
     }
     // The token comes first in the form: no file is read from a form that has not shown one.
-    if (!tokenChecked) throw new HubError("form.expired");
+    if (!tokenChecked) throw new AppError("form.expired");
     const file = part as MultipartFile;
     const bytes = await file.toBuffer();
     if (!file.filename && bytes.length === 0) continue; // the empty input of a form sent bare
     try {
       sent.push((await upload(ctx, p, { fileName: file.filename, bytes })).id);
     } catch (e) {
-      if (!(e instanceof HubError) || e.status >= 500) throw e;
+      if (!(e instanceof AppError) || e.status >= 500) throw e;
       const refusal: Refused = { fileName: file.filename, message: e.message };
       if (e.code === "upload.name") {
         const suggestion = await suggestFileName(ctx, p, bytes);
@@ -53,7 +55,7 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
       refused.push(refusal);
     }
   }
-  if (!tokenChecked) throw new HubError("form.expired");
+  if (!tokenChecked) throw new AppError("form.expired");
   return { sent, refused };
 }
 
@@ -61,9 +63,43 @@ async function outcomes(ctx: HubContext, p: Principal, ids: string[]): Promise<T
   return Promise.all(ids.map((id) => getTransfer(ctx, p, id)));
 }
 
+const REFUSED_COOKIE = "s2s_refused";
+// A cookie holds about 4 KB: enough to say why each of a few files was not sent.
+const MAX_REFUSED_SHOWN = 10;
+
+const resultsPath = (ids: string[]) => `/send/results?${ids.map((id) => `id=${id}`).join("&")}`;
+
+function encodeRefused(refused: Refused[]): string {
+  const shown = refused.slice(0, MAX_REFUSED_SHOWN).map((r) => ({
+    ...r,
+    fileName: r.fileName.slice(0, 100),
+    message: r.message.slice(0, 240),
+  }));
+  return Buffer.from(JSON.stringify(shown)).toString("base64url");
+}
+
+function decodeRefused(cookie: string | undefined): Refused[] {
+  if (!cookie) return [];
+  try {
+    const list = JSON.parse(Buffer.from(cookie, "base64url").toString("utf8")) as unknown;
+    if (!Array.isArray(list)) return [];
+    return list.filter(
+      (r): r is Refused =>
+        typeof r?.fileName === "string" &&
+        typeof r?.message === "string" &&
+        (r.suggestion === undefined || typeof r.suggestion === "string"),
+    );
+  } catch {
+    return [];
+  }
+}
+
 const idsOf = (query: unknown): string[] => {
   const id = (query as { id?: string | string[] }).id;
-  return (Array.isArray(id) ? id : id ? [id] : []).slice(0, MAX_FILES);
+  // An id that is not one names nothing here; the page shows the files it can find.
+  return (Array.isArray(id) ? id : id ? [id] : [])
+    .filter((x) => /^[0-9a-f-]{36}$/i.test(x))
+    .slice(0, MAX_FILES);
 };
 
 export function sendPages(app: FastifyInstance, ctx: HubContext): void {
@@ -74,29 +110,36 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/send", async (request, reply) => {
     const p = principalOf(request);
-    if (!request.isMultipart()) throw new HubError("invalid", "Choose the files to send.");
+    if (!request.isMultipart()) throw new AppError("invalid", "Choose the files to send.");
     const { sent, refused } = await sendAll(ctx, p, request);
     if (sent.length === 0 && refused.length === 0)
       return reply.status(400).page("send", {
         title: "Send files",
         errors: [{ text: "Choose at least one CTF file to send", href: "#files" }],
       });
-    return reply.page("send-results", {
-      title: "Files sent",
-      files: await outcomes(ctx, p, sent),
-      refused,
-      checkAgain: `/send/results?${sent.map((id) => `id=${id}`).join("&")}`,
-    });
+    // Post/redirect/get: reloading the results must not send the files again. What was refused
+    // goes in a short-lived cookie, not the address, as a file's own name can be a pupil's.
+    if (refused.length > 0)
+      reply.setCookie(REFUSED_COOKIE, encodeRefused(refused), {
+        path: "/send/results",
+        httpOnly: true,
+        sameSite: "lax",
+        secure: ctx.config.publicUrl.startsWith("https:"),
+        maxAge: 300,
+      });
+    return reply.redirect(resultsPath(sent), 303);
   });
 
   app.get("/send/results", async (request, reply) => {
     const p = principalOf(request);
     const ids = idsOf(request.query);
+    const refused = decodeRefused(request.cookies[REFUSED_COOKIE]);
+    if (refused.length > 0) reply.clearCookie(REFUSED_COOKIE, { path: "/send/results" });
     return reply.page("send-results", {
       title: "Files sent",
       files: await outcomes(ctx, p, ids),
-      refused: [],
-      checkAgain: `/send/results?${ids.map((id) => `id=${id}`).join("&")}`,
+      refused,
+      checkAgain: resultsPath(ids),
     });
   });
 

@@ -1,9 +1,10 @@
 /** Signing in and out, and the user's own account (change password). */
 import type { FastifyInstance } from "fastify";
-import { changePassword, createSession, endSession, signIn } from "../../hub/accounts.js";
-import { audit } from "../../hub/audit.js";
+import { AppError } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
-import { HubError } from "../../hub/errors.js";
+import { createSession } from "../../hub/sessions.js";
+import { signIn, signOut } from "../../hub/sign-in.js";
+import { changePassword } from "../../hub/users.js";
 import { principalOf, SESSION_COOKIE, setSessionCookie } from "../plugins/auth.js";
 import { type FieldError, fieldError, formOf, localPath } from "./forms.js";
 
@@ -22,11 +23,16 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
     if (!form.password) errors.push(fieldError("password", "Enter your password"));
     if (errors.length === 0) {
       try {
-        const p = await signIn(ctx, form.username?.trim() ?? "", form.password ?? "", request.ip);
-        setSessionCookie(reply, ctx, await createSession(ctx, p));
+        const { session } = await signIn(
+          ctx,
+          form.username?.trim() ?? "",
+          form.password ?? "",
+          request.ip,
+        );
+        setSessionCookie(reply, ctx, session);
         return reply.redirect(next, 303);
       } catch (e) {
-        if (!(e instanceof HubError) || !e.code.startsWith("auth.")) throw e;
+        if (!(e instanceof AppError) || !e.code.startsWith("auth.")) throw e;
         errors.push(fieldError("username", e.message));
         reply.status(e.status);
       }
@@ -40,9 +46,7 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
   });
 
   app.post("/sign-out", async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
-    if (cookie) await endSession(ctx, cookie);
-    if (request.principal) await audit(ctx.db, request.principal, { action: "sign-out" });
+    await signOut(ctx, request.cookies[SESSION_COOKIE], request.principal);
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     return reply.redirect("/sign-in?signedOut=1", 303);
   });
@@ -70,11 +74,11 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
       try {
         await changePassword(ctx, p, form.current ?? "", form.password ?? "");
         // Changing the password ends every session, this one too: start a fresh one.
-        setSessionCookie(reply, ctx, await createSession(ctx, p));
+        setSessionCookie(reply, ctx, await createSession(ctx, ctx.db, p));
         return reply.redirect("/account?changed=1", 303);
       } catch (e) {
-        if (!(e instanceof HubError) || e.status >= 500) throw e;
-        errors.push(fieldError(e.code === "auth.failed" ? "current" : "password", e.message));
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        errors.push(fieldError(e.field ?? "password", e.message));
       }
     }
     return reply.status(400).page("account", { title: "Your account", me: p, errors });

@@ -7,17 +7,9 @@ import type { HubContext, Principal } from "../../hub/context.js";
 import { earlierDownloads } from "../../hub/earlier-downloads.js";
 import { redirect } from "../../hub/lost-pupils.js";
 import { canAccept, canDownload, canRedirect, canReject, canRemove } from "../../hub/policies.js";
-import {
-  accept,
-  content,
-  getTransfer,
-  listInbox,
-  listPupils,
-  listSent,
-  reject,
-  remove,
-  type TransferView,
-} from "../../hub/transfers.js";
+import { accept, content, reject, remove } from "../../hub/transfer-actions.js";
+import { getTransfer, listInbox, listPupils, listSent } from "../../hub/transfer-reads.js";
+import type { TransferView } from "../../hub/transfer-view.js";
 import { principalOf } from "../plugins/auth.js";
 import { type FieldError, fieldError, formOf, tryForm } from "./forms.js";
 

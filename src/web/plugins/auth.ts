@@ -5,9 +5,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
 import "@fastify/rate-limit";
 import "@fastify/cookie";
-import { principalFromSession, principalFromToken } from "../../hub/accounts.js";
+import { AppError } from "../../errors.js";
 import type { HubContext, Principal } from "../../hub/context.js";
-import { HubError } from "../../hub/errors.js";
+import { principalFromSession } from "../../hub/sessions.js";
+import { principalFromToken } from "../../hub/tokens.js";
 
 export const SESSION_COOKIE = "s2s_session";
 
@@ -24,7 +25,7 @@ export function registerAuth(app: FastifyInstance, ctx: HubContext): void {
     if (header?.startsWith("Bearer ")) {
       request.principal = await principalFromToken(ctx, header.slice(7).trim(), request.ip);
       // A wrong token is an error, not an anonymous request: scripts should hear about it.
-      if (!request.principal) throw new HubError("auth.required", "The API token is not valid.");
+      if (!request.principal) throw new AppError("auth.required", "The API token is not valid.");
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
@@ -33,13 +34,13 @@ export function registerAuth(app: FastifyInstance, ctx: HubContext): void {
 }
 
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new HubError("auth.required");
+  if (!request.principal) throw new AppError("auth.required");
   return request.principal;
 }
 
 export function adminOf(request: FastifyRequest): Principal {
   const p = principalOf(request);
-  if (p.role !== "admin") throw new HubError("forbidden");
+  if (p.role !== "admin") throw new AppError("forbidden");
   return p;
 }
 

@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { HubError } from "../../hub/errors.js";
+import { AppError } from "../../errors.js";
 
 export const FORM_COOKIE = "s2s_form";
 
@@ -46,5 +46,5 @@ export function checkFormToken(request: FastifyRequest, token: unknown): void {
   const expected = cookie ? Buffer.from(tokenFor(request.formKey, cookie)) : undefined;
   const given = Buffer.from(typeof token === "string" ? token : "");
   if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given))
-    throw new HubError("form.expired");
+    throw new AppError("form.expired");
 }

@@ -5,10 +5,26 @@
  * 500 without details.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ERRORS, type ErrorCode, HubError } from "../../hub/errors.js";
+import { AppError, ERRORS, type ErrorCode } from "../../errors.js";
 
-export function errorBody(code: string, message: string) {
-  return { error: { code, message } };
+export function errorBody(code: string, message: string, err?: AppError) {
+  const error: { code: string; message: string; field?: string; detail?: Record<string, string> } =
+    { code, message };
+  if (err?.field) error.field = err.field;
+  if (err?.detail) error.detail = err.detail;
+  return { error };
+}
+
+/**
+ * Database errors that are the caller's doing, not ours: a unique value taken by a request
+ * at the same moment (409), and text that is not of a column's type, such as an id that is not
+ * an id (404: it names nothing). Everything else from the database is our fault (500).
+ */
+function fromDatabase(err: Error): AppError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (code === "23505") return new AppError("conflict");
+  if (code === "22P02") return new AppError("not-found");
+  return undefined;
 }
 
 const isApi = (request: FastifyRequest) => request.url.startsWith("/api/");
@@ -19,9 +35,10 @@ function answer(
   status: number,
   code: string,
   message: string,
+  err?: AppError,
 ) {
   if (isApi(request) || typeof reply.page !== "function")
-    return reply.status(status).send(errorBody(code, message));
+    return reply.status(status).send(errorBody(code, message, err));
   if (code === "auth.required" && request.method === "GET") {
     const next = request.url.split("?")[0] ?? "/";
     return reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`, 303);
@@ -30,25 +47,26 @@ function answer(
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | HubError | Error, request, reply) => {
-    if (err instanceof HubError) return answer(request, reply, err.status, err.code, err.message);
+  app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
+    const known = err instanceof AppError ? err : fromDatabase(err);
+    if (known) return answer(request, reply, known.status, known.code, known.message, known);
     const fe = err as FastifyError;
     if (fe.validation) {
       return answer(request, reply, 400, "invalid", `The request is not valid: ${fe.message}`);
     }
-    if (fe.statusCode === 429) return known(request, reply, "rate-limited");
+    if (fe.statusCode === 429) return catalogued(request, reply, "rate-limited");
     if (fe.statusCode === 413 || fe.code === "FST_REQ_FILE_TOO_LARGE")
-      return known(request, reply, "upload.too-large");
+      return catalogued(request, reply, "upload.too-large");
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return answer(request, reply, fe.statusCode, "invalid", "The request is not valid.");
     }
     // Only the error's name and stack go to the log: a message may quote input.
     request.log.error({ err: { name: err.name, stack: err.stack } }, "unexpected error");
-    return known(request, reply, "internal");
+    return catalogued(request, reply, "internal");
   });
-  app.setNotFoundHandler((request, reply) => known(request, reply, "not-found"));
+  app.setNotFoundHandler((request, reply) => catalogued(request, reply, "not-found"));
 }
 
-function known(request: FastifyRequest, reply: FastifyReply, code: ErrorCode) {
+function catalogued(request: FastifyRequest, reply: FastifyReply, code: ErrorCode) {
   return answer(request, reply, ERRORS[code][0], code, ERRORS[code][1]);
 }

@@ -1,0 +1,79 @@
+/**
+ * The one catalogue of errors every app of S2S can answer with. Each has a stable code, an HTTP
+ * status and a message safe to show anyone: never personal data, never internals. An error may
+ * name the form field it is about, so that pages put the message beside that field.
+ */
+export const ERRORS = {
+  "auth.required": [401, "Sign in first."],
+  "auth.failed": [401, "The username or password is wrong."],
+  "auth.code": [401, "The security code is wrong or has expired."],
+  "auth.locked": [423, "This account is locked after too many failed sign-ins. Try again later."],
+  "auth.disabled": [403, "This account is disabled. Ask your service administrator."],
+  forbidden: [403, "You do not have permission to do that."],
+  "not-found": [404, "Not found."],
+  invalid: [400, "The request is not valid."],
+  "upload.name": [400, "The file name is not a CTF file name."],
+  "upload.empty": [400, "The file is empty."],
+  "upload.too-large": [413, "The file is too large."],
+  "upload.duplicate": [409, "This file has been sent already."],
+  "transfer.state": [409, "The file is not in a state that allows that."],
+  conflict: [409, "That already exists."],
+  "idempotency.in-progress": [
+    409,
+    "A request with this Idempotency-Key is still being answered. Wait, then send it again.",
+  ],
+  "idempotency.mismatch": [
+    422,
+    "This Idempotency-Key was used for a different request. Use a new key for a new request.",
+  ],
+  "form.expired": [
+    403,
+    "This form has expired or did not come from this service. Go back, reload the page and try again.",
+  ],
+  "rate-limited": [429, "Too many requests. Wait a minute and try again."],
+  internal: [500, "Something went wrong on our side. It has been logged."],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorOptions {
+  /** The form field (or API body property) the error is about. */
+  field?: string;
+  /** Safe facts a program may act on, such as the id of the file an upload duplicates. */
+  detail?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly field: string | undefined;
+  readonly detail: Record<string, string> | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    /** Overrides the catalogue's message; must be just as safe to show. */
+    message?: string,
+    options: ErrorOptions = {},
+  ) {
+    super(message ?? ERRORS[code][1]);
+    this.name = "AppError";
+    this.status = ERRORS[code][0];
+    this.field = options.field;
+    this.detail = options.detail;
+  }
+}
+
+export const notFound = () => new AppError("not-found");
+export const forbidden = (message?: string) => new AppError("forbidden", message);
+export const invalid = (message: string, field?: string) =>
+  new AppError("invalid", message, field === undefined ? {} : { field });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An id from outside (a URL, a form) that is not one of ours names nothing: not found, before it
+ * can reach the database and fail there as a type error.
+ */
+export function requireId(id: string): string {
+  if (!UUID.test(id)) throw notFound();
+  return id;
+}

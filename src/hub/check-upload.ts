@@ -1,0 +1,186 @@
+/** The checking job: read the stored file, record findings, index pupils, route, tell people. */
+import { findingJson } from "../ctf/findings.js";
+import { parseCtf } from "../ctf/read.js";
+import type { Tx } from "../db/database.js";
+import type { StoredFinding, TransferPupilsTable } from "../db/schema.js";
+import { fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
+import { enqueueMail } from "../mail/outbox.js";
+import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
+import type { HubContext } from "./context.js";
+import { notificationAddresses } from "./establishments.js";
+import { type TransferRow, withNames } from "./transfer-view.js";
+
+const MAX_STORED_FINDINGS = 500;
+
+function hubError(code: string, message: string): StoredFinding {
+  return { code, message, line: null, column: null, pupil: null };
+}
+
+/** The destination as the check job's one query found it (joined to the transfer's row). */
+interface Destination {
+  dest_name: string | null;
+  dest_found: string | null;
+  dest_status: string | null;
+  dest_independent: boolean | null;
+}
+
+async function destinationErrors(
+  ctx: HubContext,
+  row: TransferRow & Destination,
+): Promise<StoredFinding[]> {
+  if (row.dest_kind === "lost" || row.dest_kind === "outside") return [];
+  if (row.dest_kind === "la") {
+    const la = await ctx.db
+      .selectFrom("local_authorities")
+      .select("code")
+      .where("code", "=", row.dest_laestab.slice(0, 3))
+      .executeTakeFirst();
+    return la
+      ? []
+      : [
+          hubError(
+            "destination.unknown",
+            `There is no local authority ${row.dest_laestab.slice(0, 3)}.`,
+          ),
+        ];
+  }
+  const name = row.dest_name ?? row.dest_laestab;
+  if (!row.dest_found)
+    return [
+      hubError(
+        "destination.unknown",
+        `The destination ${row.dest_laestab} is not a school in the directory.`,
+      ),
+    ];
+  if (row.dest_independent) {
+    return [
+      hubError(
+        "destination.independent",
+        `${name} (${row.dest_laestab}) is an independent school; send its files to MMMMMMM (out of the maintained sector).`,
+      ),
+    ];
+  }
+  if (row.dest_status === "closed")
+    return [hubError("destination.closed", `${name} (${row.dest_laestab}) is closed.`)];
+  return [];
+}
+
+export async function checkUpload(ctx: HubContext, transferId: string): Promise<void> {
+  // The sender's address, the schools' names and the destination's standing come with the row:
+  // one round trip, not four.
+  const row = await withNames(ctx.db)
+    .leftJoin("users as sender", "sender.id", "transfers.sender_user_id")
+    .select([
+      "sender.email as sender_email",
+      "dst.laestab as dest_found",
+      "dst.status as dest_status",
+      "dst.independent as dest_independent",
+      "dst.email as dest_email",
+    ])
+    .where("transfers.id", "=", transferId)
+    .executeTakeFirst();
+  if (row?.status !== "checking" || row.store_key === null) return;
+  const bytes = await ctx.store.get(row.store_key);
+  const pupils: TransferPupilsTable[] = [];
+  const report = await parseCtf(bytes, {
+    fileName: row.file_name,
+    now: ctx.clock(),
+    onPupil(pupil, position) {
+      const bd = pupil.basicDetails;
+      pupils.push({
+        transfer_id: row.id,
+        position,
+        upn: pupil.upn ?? null,
+        former_upn: bd?.formerUpn ?? null,
+        surname: pupil.surname ?? "",
+        forename: pupil.forename ?? "",
+        preferred_surname: bd?.preferredSurname ?? null,
+        preferred_forename: bd?.preferredForename ?? null,
+        former_surname: bd?.formerSurname ?? null,
+        dob: pupil.dob && /^\d{4}-\d{2}-\d{2}$/.test(pupil.dob) ? pupil.dob : null,
+        sex: pupil.sex ?? null,
+        nc_year: bd?.ncYearActual ?? null,
+      });
+      return undefined;
+    },
+  });
+  const errors = report.findings.filter((f) => f.severity === "error").map(findingJson);
+  const warnings = report.findings.filter((f) => f.severity === "warning").map(findingJson);
+  if (errors.length === 0) errors.push(...(await destinationErrors(ctx, row)));
+  const failed = errors.length > 0;
+  const now = ctx.clock();
+  const status = failed
+    ? "failed"
+    : row.dest_kind === "lost"
+      ? "lost"
+      : row.dest_kind === "outside"
+        ? "outside"
+        : "available";
+  const expires =
+    status === "available"
+      ? new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000)
+      : null;
+  await inTransaction(ctx, async ({ trx, mailQueued }) => {
+    const changed = await trx
+      .updateTable("transfers")
+      .set({
+        status,
+        checked_at: now,
+        expires_at: expires,
+        ctf_version: report.header?.version ?? null,
+        pupil_count: report.pupilCount,
+        errors: JSON.stringify(errors.slice(0, MAX_STORED_FINDINGS)),
+        warnings: JSON.stringify(warnings.slice(0, MAX_STORED_FINDINGS)),
+      })
+      .where("id", "=", row.id)
+      .where("status", "=", "checking")
+      .returning("id")
+      .executeTakeFirst();
+    // Removed by its sender while it was read (or checked by another worker): nothing to tell.
+    if (!changed) return;
+    if (!failed) {
+      for (let i = 0; i < pupils.length; i += 500) {
+        await trx
+          .insertInto("transfer_pupils")
+          .values(pupils.slice(i, i + 500))
+          .execute();
+      }
+    }
+    if (failed && row.sender_email) {
+      await enqueueMail(
+        trx,
+        uploadFailedMessage([row.sender_email], row.file_name, errors, ctx.config.publicUrl),
+        now,
+      );
+      mailQueued();
+    } else if (status === "available") {
+      await tellDestination(ctx, trx, row, row.source_name ?? undefined, report.pupilCount, now, {
+        email: row.dest_email,
+      });
+      mailQueued();
+    }
+    await audit(trx, null, {
+      action: "transfer.checked",
+      target: `transfer:${row.id}`,
+      // Which process checked it: with several workers, each upload is checked exactly once.
+      detail: { status, errors: errors.length, warnings: warnings.length, worker: process.pid },
+    });
+  });
+}
+
+/** E-mails a file's destination that a file awaits it. */
+export async function tellDestination(
+  ctx: HubContext,
+  trx: Tx,
+  t: { dest_laestab: string; source_laestab: string },
+  sourceName: string | undefined,
+  pupilCount: number,
+  now: Date,
+  known?: { email: string | null },
+): Promise<void> {
+  // A school's own directory address, when the caller already has it, saves a lookup.
+  const to = known?.email ? [known.email] : await notificationAddresses(trx, t.dest_laestab);
+  const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
+  await enqueueMail(trx, fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl), now);
+}

@@ -1,0 +1,53 @@
+/**
+ * What sessions and API tokens share: secrets stored only as SHA-256 (a copy of the database
+ * opens no account), and the per-process cache of whom a credential belongs to.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Role } from "../db/schema.js";
+import type { CachedPrincipal } from "./caches.js";
+import type { HubContext } from "./context.js";
+import type { Principal } from "./principal.js";
+
+export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+export const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
+
+export const principalColumns = [
+  "users.id",
+  "users.username",
+  "users.role",
+  "users.establishment",
+  "users.la_code",
+] as const;
+
+export type UserRow = {
+  id: string;
+  username: string;
+  role: Role;
+  establishment: string | null;
+  la_code: string | null;
+};
+
+export function principalOf(u: UserRow, ip?: string): Principal {
+  const p: Principal = {
+    userId: u.id,
+    username: u.username,
+    role: u.role,
+    establishment: u.establishment,
+    laCode: u.la_code,
+  };
+  if (ip !== undefined) p.ip = ip;
+  return p;
+}
+
+export function cached(
+  ctx: HubContext,
+  hash: string,
+  load: (hash: string) => Promise<CachedPrincipal | undefined>,
+): Promise<CachedPrincipal | undefined> {
+  return ctx.caches ? ctx.caches.principals.get(hash, () => load(hash)) : load(hash);
+}
+
+export function withIp(c: CachedPrincipal, ip: string | undefined): Principal {
+  const { expiresAt: _e, tokenId: _t, lastUsedAt: _l, ...p } = c;
+  return ip === undefined ? p : { ...p, ip };
+}

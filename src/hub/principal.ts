@@ -1,0 +1,19 @@
+/** Who is asking, as every policy and the audit log see it. Imports nothing of the hub. */
+import type { Role } from "../db/schema.js";
+
+/** A signed-in user or an API token's owner. */
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+  establishment: string | null;
+  laCode: string | null;
+  ip?: string;
+}
+
+/** The organisation a principal acts for, as the audit log records it. */
+export function organisationOf(p: Principal): string {
+  if (p.role === "school") return p.establishment ?? "";
+  if (p.role === "la") return `LA ${p.laCode ?? ""}`;
+  return "admin";
+}

@@ -1,0 +1,169 @@
+/**
+ * What people do to a file: accept and download it, reject it, remove it. Every change of status
+ * is conditional on the status the policy was asked about, so of two people acting on one file
+ * at the same moment exactly one succeeds and the other is told what happened.
+ */
+import type { Updateable } from "kysely";
+import type { Tx } from "../db/database.js";
+import type { TransferStatus, TransfersTable } from "../db/schema.js";
+import { AppError, forbidden, invalid } from "../errors.js";
+import { rejectedMessage } from "../mail/messages.js";
+import { enqueueMail } from "../mail/outbox.js";
+import { audit } from "./audit.js";
+import { type Change, inTransaction } from "./change.js";
+import type { HubContext, Principal } from "./context.js";
+import { canAccept, canDownload, canReject, canRemove, isReceiver, isSender } from "./policies.js";
+import { getTransfer, visible } from "./transfer-reads.js";
+import type { TransferRow } from "./transfer-view.js";
+
+/**
+ * Moves a transfer from one of `from` to what `set` says, or fails with `transfer.state` naming
+ * the status it has now: someone else changed it between our reading it and this write.
+ */
+export async function transition(
+  trx: Tx,
+  id: string,
+  from: readonly TransferStatus[],
+  set: Updateable<TransfersTable>,
+  what: string,
+): Promise<void> {
+  const changed = await trx
+    .updateTable("transfers")
+    .set(set)
+    .where("id", "=", id)
+    .where("status", "in", from)
+    .returning("id")
+    .executeTakeFirst();
+  if (changed) return;
+  const now = await trx
+    .selectFrom("transfers")
+    .select("status")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  throw new AppError(
+    "transfer.state",
+    `The file changed while you were looking at it: it is now ${now?.status ?? "gone"}, so you cannot ${what} it.`,
+  );
+}
+
+export async function accept(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canAccept(p, row)) throw transferStateError(p, row, "accept");
+  if (row.status !== "downloaded") {
+    const now = ctx.clock();
+    await inTransaction(ctx, async (change) => {
+      await transition(
+        change.trx,
+        row.id,
+        [row.status],
+        {
+          status: "downloaded",
+          downloaded_at: now,
+          downloaded_by: p.userId,
+          expires_at: new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000),
+        },
+        "accept",
+      );
+      changedInbox(change, row);
+    });
+  }
+  return getTransfer(ctx, p, id);
+}
+
+/** The file's bytes for its receiver, once accepted; every download is audited. */
+export async function content(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canDownload(p, row)) throw transferStateError(p, row, "download");
+  if (row.store_key === null) throw new AppError("transfer.state", "The file has been deleted.");
+  const bytes = await ctx.store.get(row.store_key);
+  await audit(ctx.db, p, {
+    action: "download",
+    target: `transfer:${row.id}`,
+    detail: { bytes: bytes.length },
+  });
+  return { fileName: row.file_name, bytes };
+}
+
+export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {
+  const row = await visible(ctx, p, id);
+  if (!canReject(p, row)) throw transferStateError(p, row, "reject");
+  const text = reason.trim();
+  if (text.length < 3 || text.length > 1000)
+    throw invalid("Give a reason of 3 to 1000 characters.", "reason");
+  const now = ctx.clock();
+  await inTransaction(ctx, async (change) => {
+    const { trx } = change;
+    await transition(
+      trx,
+      row.id,
+      [row.status],
+      {
+        status: "rejected",
+        rejected_at: now,
+        reject_reason: text,
+        expires_at: new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000),
+      },
+      "reject",
+    );
+    const sender = await trx
+      .selectFrom("users")
+      .select("email")
+      .where("id", "=", row.sender_user_id)
+      .executeTakeFirst();
+    if (sender) {
+      // Only a file's receiver may reject it, so the rejecting school is the destination.
+      const school = { laestab: row.dest_laestab, name: row.dest_name ?? row.dest_laestab };
+      await enqueueMail(
+        trx,
+        rejectedMessage([sender.email], row.file_name, school, text, ctx.config.publicUrl),
+        now,
+      );
+      change.mailQueued();
+    }
+    await audit(trx, p, { action: "reject", target: `transfer:${row.id}` });
+    changedInbox(change, row);
+  });
+  return getTransfer(ctx, p, id);
+}
+
+/**
+ * Deletes transfers' pupil index and forgets their stored bytes (the caller deletes those once
+ * this commits); the rows and their audit trail stay.
+ */
+export async function purge(ctx: HubContext, trx: Tx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.deleteFrom("transfer_pupils").where("transfer_id", "in", ids).execute();
+  await trx
+    .updateTable("transfers")
+    .set({ store_key: null, purged_at: ctx.clock() })
+    .where("id", "in", ids)
+    .execute();
+}
+
+export async function remove(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canRemove(p, row)) throw transferStateError(p, row, "remove");
+  await inTransaction(ctx, async (change) => {
+    await transition(
+      change.trx,
+      row.id,
+      [row.status],
+      { status: "removed", removed_at: ctx.clock() },
+      "remove",
+    );
+    await purge(ctx, change.trx, [row.id]);
+    await audit(change.trx, p, { action: "remove", target: `transfer:${row.id}` });
+    changedInbox(change, row);
+  });
+  if (row.store_key) await ctx.store.delete(row.store_key);
+}
+
+function changedInbox(change: Change, row: TransferRow): void {
+  change.notice(`inbox:${row.dest_laestab}`);
+}
+
+function transferStateError(p: Principal, row: TransferRow, what: string): AppError {
+  const involved = isSender(p, row) || isReceiver(p, row);
+  if (!involved) return forbidden();
+  return new AppError("transfer.state", `You cannot ${what} a file that is ${row.status}.`);
+}

@@ -1,0 +1,79 @@
+/** Reading transfers: one file, an inbox, what was sent, who is in a file. */
+import { sql } from "kysely";
+import { forbidden, notFound, requireId } from "../errors.js";
+import { audit } from "./audit.js";
+import type { HubContext, Principal } from "./context.js";
+import { canReadPupils, canSeeTransfer, isReceiver, isSender } from "./policies.js";
+import { type InboxEntry, type NamedRow, viewWith, withNames } from "./transfer-view.js";
+
+/** Loads a transfer the principal may see; one they may not see does not exist for them. */
+export async function visible(ctx: HubContext, p: Principal, id: string): Promise<NamedRow> {
+  const row = await withNames(ctx.db).where("transfers.id", "=", requireId(id)).executeTakeFirst();
+  if (!row || !canSeeTransfer(p, row)) throw notFound();
+  return row;
+}
+
+export function viewOf(p: Principal, row: NamedRow) {
+  return viewWith(row, canReadPupils(p, row));
+}
+
+export async function getTransfer(ctx: HubContext, p: Principal, id: string) {
+  return viewOf(p, await visible(ctx, p, id));
+}
+
+export async function listInbox(ctx: HubContext, p: Principal) {
+  let dest: string;
+  if (p.role === "school" && p.establishment) dest = p.establishment;
+  else if (p.role === "la" && p.laCode) dest = `${p.laCode}LLLL`;
+  else return [];
+  const load = async (): Promise<InboxEntry[]> => {
+    const rows = await withNames(ctx.db)
+      .where("transfers.status", "in", ["available", "downloaded"])
+      .where("transfers.dest_laestab", "=", dest)
+      .orderBy("transfers.created_at", "asc")
+      .execute();
+    return rows.map((row) => ({ row, view: viewWith(row, true) }));
+  };
+  const entries = (ctx.caches ? await ctx.caches.inboxes.get(dest, load) : await load()) ?? [];
+  // Policies are asked on every request, cached or not.
+  return entries
+    .filter((e) => isReceiver(p, e.row))
+    .map((e) => (canReadPupils(p, e.row) ? e.view : viewOf(p, e.row)));
+}
+
+export async function listSent(ctx: HubContext, p: Principal) {
+  let q = withNames(ctx.db).orderBy("transfers.created_at", "desc").limit(500);
+  if (p.role === "school" && p.establishment)
+    q = q.where("transfers.source_laestab", "=", p.establishment);
+  else if (p.role === "la" && p.laCode)
+    q = q.where(sql`left(transfers.source_laestab, 3)`, "=", p.laCode);
+  else return [];
+  const rows = await q.execute();
+  return rows.filter((r) => isSender(p, r)).map((r) => viewOf(p, r));
+}
+
+export async function listPupils(ctx: HubContext, p: Principal, id: string) {
+  const row = await visible(ctx, p, id);
+  if (!canReadPupils(p, row))
+    throw forbidden("You may see this file's details but not the pupils in it.");
+  const pupils = await ctx.db
+    .selectFrom("transfer_pupils")
+    .select(["position", "upn", "surname", "forename", "dob", "sex", "nc_year"])
+    .where("transfer_id", "=", row.id)
+    .orderBy("position")
+    .execute();
+  await audit(ctx.db, p, {
+    action: "pupils.view",
+    target: `transfer:${row.id}`,
+    detail: { pupils: pupils.length },
+  });
+  return pupils.map((x) => ({
+    position: x.position,
+    upn: x.upn,
+    surname: x.surname,
+    forename: x.forename,
+    dob: x.dob,
+    sex: x.sex,
+    ncYear: x.nc_year,
+  }));
+}

@@ -1,0 +1,116 @@
+/** Sending: a file is stored encrypted, and its row and checking job commit together. */
+import { createHash, randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
+import { AppError, forbidden } from "../errors.js";
+import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
+import type { HubContext, Principal } from "./context.js";
+import { canSendFrom } from "./policies.js";
+
+export interface UploadInput {
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+/** A file is "still on its way" while it is checked or waits to be taken. */
+const PENDING = ["checking", "available", "lost", "outside"] as const;
+
+export async function upload(ctx: HubContext, p: Principal, input: UploadInput) {
+  const name = parseCtfFileName(input.fileName);
+  if (!name.ok) throw new AppError("upload.name", `${name.reason}.`, { field: "file" });
+  if (input.bytes.length === 0) throw new AppError("upload.empty", undefined, { field: "file" });
+  if (input.bytes.length > ctx.config.maxUploadBytes) {
+    throw new AppError(
+      "upload.too-large",
+      `The file is larger than ${Math.floor(ctx.config.maxUploadBytes / 1048576)} MB.`,
+      { field: "file" },
+    );
+  }
+  const { source, destination } = name.name;
+  if (!canSendFrom(p, source)) {
+    throw forbidden(
+      `The file name says it comes from ${source}; you can only send your own organisation's files.`,
+    );
+  }
+  const key = randomUUID();
+  const sha256 = createHash("sha256").update(input.bytes).digest("hex");
+  await ctx.store.put(key, input.bytes);
+  try {
+    const row = await inTransaction(ctx, async ({ trx, jobsQueued }) => {
+      // Two identical uploads at the same moment queue here, so the second sees the first.
+      await sql`select pg_advisory_xact_lock(hashtext(${`${sha256}:${source}:${destination}`}))`.execute(
+        trx,
+      );
+      const same = await trx
+        .selectFrom("transfers")
+        .select(["id", "file_name", "status"])
+        .where("sha256", "=", sha256)
+        .where("source_laestab", "=", source)
+        .where("dest_laestab", "=", destination)
+        .where("status", "in", PENDING)
+        .executeTakeFirst();
+      if (same) throw duplicateOf(same);
+      const inserted = await trx
+        .insertInto("transfers")
+        .values({
+          file_name: name.name.canonical,
+          source_laestab: source,
+          dest_laestab: destination,
+          dest_kind: name.name.destinationKind,
+          sequence: name.name.sequence,
+          status: "checking",
+          sender_user_id: p.userId,
+          size_bytes: input.bytes.length,
+          sha256,
+          store_key: key,
+          created_at: ctx.clock(),
+        })
+        .returning(["id", "status", "file_name"])
+        .executeTakeFirstOrThrow();
+      // The row and its checking job commit together or not at all.
+      await ctx.jobs.checkUpload(trx, inserted.id);
+      jobsQueued();
+      await audit(trx, p, {
+        action: "upload",
+        target: `transfer:${inserted.id}`,
+        detail: { bytes: input.bytes.length },
+      });
+      return inserted;
+    });
+    return { id: row.id, status: row.status, fileName: row.file_name };
+  } catch (e) {
+    await ctx.store.delete(key);
+    throw e;
+  }
+}
+
+/** The same bytes, from the same sender to the same place, still on their way: a second send. */
+function duplicateOf(existing: { id: string; file_name: string; status: string }): AppError {
+  const where = existing.status === "checking" ? "being checked" : "waiting to be collected";
+  return new AppError(
+    "upload.duplicate",
+    `This file has been sent already as ${existing.file_name}, which is ${where}. It was not ` +
+      "sent again. Remove that file first if you mean to send it again.",
+    { field: "file", detail: { transferId: existing.id, fileName: existing.file_name } },
+  );
+}
+
+/** The next free sequence number for files from `source` to `destination`. */
+export async function nextSequence(
+  ctx: HubContext,
+  p: Principal,
+  source: string,
+  destination: string,
+) {
+  if (!canSendFrom(p, source)) throw forbidden();
+  const last = await ctx.db
+    .selectFrom("transfers")
+    .select(sql<number>`max(sequence)`.as("n"))
+    .where("source_laestab", "=", source)
+    .where("dest_laestab", "=", destination)
+    .executeTakeFirst();
+  const n = Number(last?.n ?? 0);
+  const sequence = n >= 999 ? 1 : n + 1;
+  return { sequence, fileName: formatCtfFileName(source, destination, sequence) };
+}

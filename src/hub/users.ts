@@ -1,0 +1,175 @@
+/** Users and their passwords (argon2id). Every change commits with its audit entry. */
+import { randomBytes } from "node:crypto";
+import { hash, verify } from "@node-rs/argon2";
+import type { Db } from "../db/database.js";
+import type { Role } from "../db/schema.js";
+import { AppError, invalid, requireId } from "../errors.js";
+import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
+import type { HubContext, Principal } from "./context.js";
+
+export function randomPassword(): string {
+  return randomBytes(15).toString("base64url");
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  role: Role;
+  establishment?: string;
+  laCode?: string;
+  /** A random one is made (and returned) when absent. */
+  password?: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Creates a user; `actor` null means the command line run by the service's operator. */
+export async function createUser(ctx: HubContext, actor: Principal | null, input: NewUser) {
+  if (actor !== null && actor.role !== "admin") throw new AppError("forbidden");
+  const username = input.username.trim();
+  if (!/^[A-Za-z0-9._@-]{3,64}$/.test(username)) {
+    throw invalid(
+      "A username is 3 to 64 letters, digits, dots, dashes, underscores or @.",
+      "username",
+    );
+  }
+  if (!EMAIL.test(input.email)) throw invalid("That is not an e-mail address.", "email");
+  if (input.role === "school") {
+    if (!input.establishment)
+      throw invalid("A school user needs an establishment (LAESTAB).", "establishment");
+    const est = await ctx.db
+      .selectFrom("establishments")
+      .select("laestab")
+      .where("laestab", "=", input.establishment)
+      .executeTakeFirst();
+    if (!est)
+      throw invalid(
+        `There is no establishment ${input.establishment} in the directory.`,
+        "establishment",
+      );
+  } else if (input.establishment)
+    throw invalid("Only school users have an establishment.", "establishment");
+  if (input.role === "la") {
+    if (!input.laCode || !/^\d{3}$/.test(input.laCode))
+      throw invalid("An LA user needs a 3-digit LA code.", "laCode");
+    const la = await ctx.db
+      .selectFrom("local_authorities")
+      .select("code")
+      .where("code", "=", input.laCode)
+      .executeTakeFirst();
+    if (!la)
+      throw invalid(`There is no local authority ${input.laCode} in the directory.`, "laCode");
+  } else if (input.laCode) throw invalid("Only LA users have an LA code.", "laCode");
+  const password = input.password ?? randomPassword();
+  if (password.length < 12) throw invalid("A password has at least 12 characters.", "password");
+  const passwordHash = await hashPassword(password);
+  // The unique index decides between two creations of one name at once; the error handler
+  // answers its violation as a conflict.
+  const exists = await ctx.db
+    .selectFrom("users")
+    .select("id")
+    .where("username", "=", username)
+    .executeTakeFirst();
+  if (exists)
+    throw new AppError("conflict", `The username ${username} is taken.`, { field: "username" });
+  const user = await inTransaction(ctx, async ({ trx }) => {
+    const row = await trx
+      .insertInto("users")
+      .values({
+        username,
+        email: input.email.trim(),
+        role: input.role,
+        establishment: input.role === "school" ? (input.establishment ?? null) : null,
+        la_code: input.role === "la" ? (input.laCode ?? null) : null,
+        password_hash: passwordHash,
+      })
+      .returning(["id", "username", "role", "establishment", "la_code", "email"])
+      .executeTakeFirstOrThrow();
+    await audit(trx, actor, {
+      action: "user.create",
+      target: `user:${row.id}`,
+      detail: { username, role: input.role },
+    });
+    return row;
+  });
+  return { user, password };
+}
+
+export async function setDisabled(
+  ctx: HubContext,
+  actor: Principal | null,
+  userId: string,
+  disabled: boolean,
+) {
+  if (actor !== null && actor.role !== "admin") throw new AppError("forbidden");
+  requireId(userId);
+  // An administrator who disabled themselves could not undo it.
+  if (disabled && actor?.userId === userId)
+    throw invalid("You cannot disable your own account. Ask another administrator.");
+  await inTransaction(ctx, async ({ trx, notice }) => {
+    const r = await trx
+      .updateTable("users")
+      .set({ disabled })
+      .where("id", "=", userId)
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new AppError("not-found");
+    if (disabled) await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+    await audit(trx, actor, {
+      action: "user.disable",
+      target: `user:${userId}`,
+      detail: { disabled },
+    });
+    notice("principals");
+  });
+}
+
+export async function resetPassword(
+  ctx: HubContext,
+  actor: Principal | null,
+  userId: string,
+  password = randomPassword(),
+) {
+  if (actor !== null && actor.role !== "admin" && actor.userId !== userId)
+    throw new AppError("forbidden");
+  requireId(userId);
+  if (password.length < 12) throw invalid("A password has at least 12 characters.", "password");
+  const passwordHash = await hashPassword(password);
+  await inTransaction(ctx, async ({ trx, notice }) => {
+    const r = await trx
+      .updateTable("users")
+      .set({ password_hash: passwordHash, failed_sign_ins: 0, locked_until: null })
+      .where("id", "=", userId)
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new AppError("not-found");
+    await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+    await audit(trx, actor, { action: "user.password-reset", target: `user:${userId}` });
+    notice("principals");
+  });
+  return password;
+}
+
+/** A user changing their own password must know the current one; every session then ends. */
+export async function changePassword(
+  ctx: HubContext,
+  p: Principal,
+  current: string,
+  next: string,
+): Promise<void> {
+  const user = await ctx.db
+    .selectFrom("users")
+    .select("password_hash")
+    .where("id", "=", p.userId)
+    .executeTakeFirst();
+  if (!user || !(await verify(user.password_hash, current)))
+    throw new AppError("auth.failed", "Your current password is wrong.", { field: "current" });
+  await resetPassword(ctx, p, p.userId, next);
+}
+
+export async function userByName(db: Db, username: string) {
+  return db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
+}
