@@ -1,6 +1,6 @@
 /** What administrators see of users and their API tokens: never a hash. */
 
-import { AppError } from "../errors.js";
+import { AppError, requireId } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
 
 function adminOnly(actor: Principal): void {
@@ -40,7 +40,7 @@ export async function listUsers(ctx: HubContext, actor: Principal) {
 export type UserView = Awaited<ReturnType<typeof listUsers>>[number];
 
 export async function getUser(ctx: HubContext, actor: Principal, id: string): Promise<UserView> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("not-found");
+  requireId(id);
   const user = (await listUsers(ctx, actor)).find((u) => u.id === id);
   if (!user) throw new AppError("not-found");
   return user;
@@ -51,7 +51,7 @@ export async function listTokens(ctx: HubContext, actor: Principal, userId: stri
   const rows = await ctx.db
     .selectFrom("api_tokens")
     .select(["id", "label", "created_at", "last_used_at", "revoked_at"])
-    .where("user_id", "=", userId)
+    .where("user_id", "=", requireId(userId))
     .orderBy("created_at", "desc")
     .execute();
   return rows.map((t) => ({

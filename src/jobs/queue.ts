@@ -9,6 +9,8 @@ import type { HubContext, JobQueue } from "../hub/context.js";
 import { runRetention } from "../hub/retention.js";
 
 export const CHECK_UPLOAD = "check-upload";
+// An arbitrary key that names "starting pg-boss" among advisory locks.
+const BOSS_START_LOCK = 5_252_003;
 /** Expiry warnings, expiry, purging and the orphan sweep, on a schedule shared by all workers. */
 export const RETENTION = "retention";
 const RETENTION_CRON = "*/10 * * * *";
@@ -31,7 +33,9 @@ export async function startBoss(
     schedule: options.schedule,
   });
   boss.on("error", (err) => log.error({ err }, "job queue error"));
-  await boss.start();
+  // pg-boss creates its schema on first start without a lock of its own: several processes
+  // starting on one empty database would collide, so they take turns.
+  await database.exclusively(BOSS_START_LOCK, () => boss.start());
   await boss.createQueue(CHECK_UPLOAD, {
     name: CHECK_UPLOAD,
     retryLimit: 5,

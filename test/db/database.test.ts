@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, DatabaseLockedError, openDatabase } from "../../src/db/database.js";
-import { migrate } from "../../src/db/migrate.js";
+import { migrate, NewerDatabaseError } from "../../src/db/migrate.js";
 import { MIGRATIONS } from "../../src/db/migrations/index.js";
 import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
 
@@ -23,6 +23,19 @@ for (const { target, skip } of DATABASES) {
         database.db,
       );
       expect(rows.rows.map((r) => Number(r.id))).toEqual(MIGRATIONS.map((m) => m.id));
+    });
+
+    it("refuses a database migrated by newer code, saying so", async () => {
+      await sql`insert into s2s_migrations (id, name) values (9999, 'from-the-future')`.execute(
+        database.db,
+      );
+      try {
+        await expect(migrate(database.db)).rejects.toThrow(NewerDatabaseError);
+        await expect(migrate(database.db)).rejects.toThrow(/newer version of S2S.*9999/);
+      } finally {
+        await sql`delete from s2s_migrations where id = 9999`.execute(database.db);
+      }
+      expect(await migrate(database.db)).toEqual([]);
     });
 
     it("returns the same types on either database", async () => {

@@ -111,3 +111,46 @@ export async function addElsewhere(t: TestHub): Promise<void> {
     independent: false,
   });
 }
+
+/** Uploads a CTF as a client would: multipart field "file", or raw XML with ?filename=. */
+export function uploadCtf(
+  t: TestHub,
+  token: string | undefined,
+  fileName: string,
+  xml: string,
+  options: { as?: "multipart" | "raw"; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const headers = options.headers ?? {};
+  if (options.as === "raw") {
+    return t.api(token, `/api/v1/transfers?filename=${encodeURIComponent(fileName)}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/xml" },
+      body: xml,
+    });
+  }
+  const form = new FormData();
+  form.set("file", new Blob([xml], { type: "application/xml" }), fileName);
+  return t.api(token, "/api/v1/transfers", { method: "POST", headers, body: form });
+}
+
+/** Waits until the hub has checked a transfer, and returns its view as `token` sees it. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
+export function untilChecked(t: TestHub, token: string, id: string): Promise<any> {
+  return eventually(`transfer ${id} to be checked`, async () => {
+    const body = await json(await t.api(token, `/api/v1/transfers/${id}`));
+    return body.status === "checking" ? undefined : body;
+  });
+}
+
+/** Uploads a CTF and waits until it is checked; fails if the upload is refused. */
+export async function sendAndCheck(
+  t: TestHub,
+  token: string,
+  fileName: string,
+  xml: string,
+  // biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
+): Promise<any> {
+  const r = await uploadCtf(t, token, fileName, xml);
+  if (r.status !== 202) throw new Error(`upload refused: ${r.status} ${await r.text()}`);
+  return untilChecked(t, token, (await json(r)).id);
+}

@@ -107,3 +107,29 @@ describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", (
     expect(pids.has(process.pid)).toBe(false);
   }, 120_000);
 });
+
+describe.skipIf(!TEST_DATABASE_URL)("several hubs starting on one empty PostgreSQL", () => {
+  it("sets it up once: one makes the demo data, the others find it", async () => {
+    const pg = await freshPostgresUrl();
+    const hubs: RunningHub[] = [];
+    try {
+      const starts = [0, 1, 2].map(async () => {
+        const dataDir = await mkdtemp(join(tmpdir(), "s2s-first-"));
+        const config = configFromEnv({}, { dataDir, port: 0, databaseUrl: pg.url });
+        const hub = await startHub(config, { role: "web", demo: true });
+        hubs.push(hub);
+        return hub;
+      });
+      const started = await Promise.all(starts);
+      const madeDemo = started.filter((h) => h.firstRun.demo !== undefined);
+      expect(madeDemo).toHaveLength(1);
+      const users = await started[0]?.ctx.db.selectFrom("users").select("username").execute();
+      expect(users?.map((u) => u.username).sort()).toEqual(
+        madeDemo[0]?.firstRun.demo?.map((d) => d.username).sort(),
+      );
+    } finally {
+      for (const h of hubs) await h.stop();
+      await pg.drop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,152 @@
+/**
+ * Input the hub must refuse cleanly: ids that are not ids, the same file sent twice, a retried
+ * request, addresses a client makes up, settings that do not parse.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, configFromEnv } from "../../src/config.js";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { DATABASES } from "../helpers/db.js";
+import { json, startTestHub, type TestHub, untilChecked, uploadCtf } from "../helpers/hub.js";
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`input hygiene on ${target.name}`, () => {
+    let t: TestHub;
+    let school = "";
+    let admin = "";
+    let seed = 500;
+
+    beforeAll(async () => {
+      t = await startTestHub(target.name);
+      school = await t.token("brookfield");
+      admin = await t.token("admin");
+    }, 120_000);
+    afterAll(() => t?.stop());
+
+    const xml = () =>
+      writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: ++seed }));
+
+    it("answers 404 in the standard shape for an id that is not an id, wherever it is", async () => {
+      const calls: [string, string, string, unknown?][] = [
+        [school, "GET", "/api/v1/transfers/abc"],
+        [school, "GET", "/api/v1/transfers/abc/pupils"],
+        [school, "POST", "/api/v1/transfers/abc/accept"],
+        [school, "DELETE", "/api/v1/transfers/1'%20or%201=1"],
+        [admin, "DELETE", "/api/v1/admin/tokens/abc"],
+        [admin, "POST", "/api/v1/admin/users/abc/disable", { disabled: true }],
+        [admin, "GET", "/api/v1/admin/users/abc/tokens"],
+        [admin, "POST", "/api/v1/admin/users/abc/reset-password"],
+      ];
+      for (const [token, method, path, body] of calls) {
+        const r = await t.api(
+          token,
+          path,
+          body === undefined
+            ? { method }
+            : {
+                method,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(body),
+              },
+        );
+        expect(r.status, `${method} ${path}`).toBe(404);
+        expect((await json(r)).error.code, `${method} ${path}`).toBe("not-found");
+      }
+    });
+
+    it("refuses the same bytes sent again while the first is on its way, naming it", async () => {
+      const body = xml();
+      const first = await uploadCtf(t, school, "8231234_CTF_9382001_101.XML", body);
+      expect(first.status).toBe(202);
+      const { id } = await json(first);
+      // Another name, same bytes: still the same file.
+      const again = await uploadCtf(t, school, "8231234_CTF_9382001_102.XML", body, { as: "raw" });
+      expect(again.status).toBe(409);
+      const err = (await json(again)).error;
+      expect(err.code).toBe("upload.duplicate");
+      expect(err.message).toContain("8231234_CTF_9382001_101.XML");
+      expect(err.detail).toEqual({ transferId: id, fileName: "8231234_CTF_9382001_101.XML" });
+      await untilChecked(t, school, id);
+      expect((await uploadCtf(t, school, "8231234_CTF_9382001_103.XML", body)).status).toBe(409);
+      // Once the receiver has it, sending it again is a new send, not an accident.
+      const meadow = await t.token("meadowlane");
+      await t.api(meadow, `/api/v1/transfers/${id}/accept`, { method: "POST" });
+      expect((await uploadCtf(t, school, "8231234_CTF_9382001_104.XML", body)).status).toBe(202);
+    });
+
+    it("sends one of two identical uploads made at the same moment", async () => {
+      const body = xml();
+      const results = await Promise.all(
+        [201, 202, 203].map((n) => uploadCtf(t, school, `8231234_CTF_9382001_${n}.XML`, body)),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([202, 409, 409]);
+    });
+
+    it("answers a retried request with the same Idempotency-Key with the first answer", async () => {
+      const body = xml();
+      const headers = { "idempotency-key": `retry-${seed}` };
+      const first = await uploadCtf(t, school, "8231234_CTF_9382001_301.XML", body, { headers });
+      expect(first.status).toBe(202);
+      const firstBody = await json(first);
+      const retry = await uploadCtf(t, school, "8231234_CTF_9382001_301.XML", body, { headers });
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(await json(retry)).toEqual(firstBody);
+      const sent = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select("id")
+        .where("file_name", "=", "8231234_CTF_9382001_301.XML")
+        .execute();
+      expect(sent).toHaveLength(1);
+      // The same key on another request is a client's mistake, said as such.
+      const other = await t.api(school, `/api/v1/transfers/${firstBody.id}`, {
+        method: "DELETE",
+        headers,
+      });
+      expect(other.status).toBe(422);
+      expect((await json(other)).error.code).toBe("idempotency.mismatch");
+      // Keys are per user: another user's same key is their own.
+      const meadow = await t.token("meadowlane");
+      const theirs = await t.api(meadow, `/api/v1/transfers/${firstBody.id}/reject`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ reason: "Not ours" }),
+      });
+      expect(theirs.headers.get("idempotent-replayed")).toBeNull();
+    });
+
+    it("believes no X-Forwarded-For unless told which proxy to trust", async () => {
+      const r = await fetch(`${t.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9" },
+        body: JSON.stringify({ username: "brookfield", password: "wrong-password-here" }),
+      });
+      expect(r.status).toBe(401);
+      const row = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("ip")
+        .where("action", "=", "sign-in.failed")
+        .orderBy("id", "desc")
+        .executeTakeFirstOrThrow();
+      expect(row.ip).not.toBe("203.0.113.9");
+      expect(row.ip).toMatch(/127\.0\.0\.1|::1/);
+    });
+  });
+}
+
+describe("configuration", () => {
+  it("stops at a value that does not parse, naming the variable", () => {
+    expect(() => configFromEnv({ S2S_RETENTION_DAYS: "abc" })).toThrow(ConfigError);
+    expect(() => configFromEnv({ S2S_RETENTION_DAYS: "abc" })).toThrow(/S2S_RETENTION_DAYS/);
+    expect(() => configFromEnv({ PORT: "80a" })).toThrow(/PORT/);
+    expect(() => configFromEnv({ S2S_MAX_UPLOAD_BYTES: "-1" })).toThrow(/S2S_MAX_UPLOAD_BYTES/);
+    expect(() => configFromEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => configFromEnv({ S2S_MASTER_KEY: "short" })).toThrow(/S2S_MASTER_KEY/);
+    expect(() => configFromEnv({ S2S_TRUST_PROXY: "my proxy" })).toThrow(/S2S_TRUST_PROXY/);
+    expect(configFromEnv({ S2S_RETENTION_DAYS: "30" }).retention.undownloadedDays).toBe(30);
+    expect(configFromEnv({ S2S_TRUST_PROXY: "10.0.0.1, 10.1.0.0/16" }).trustProxy).toEqual([
+      "10.0.0.1",
+      "10.1.0.0/16",
+    ]);
+  });
+});
