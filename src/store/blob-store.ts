@@ -1,0 +1,47 @@
+/**
+ * Where bytes are kept, by key: a folder now, S3-compatible object storage next. Keys are ours
+ * (random), never derived from pupil data. Every blob store passes the one contract suite in
+ * test/store/blob-store-contract.ts; the encrypting store is one too, over another.
+ */
+export type ByteSource = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface BlobStore {
+  /**
+   * Writes everything `source` yields under `key`. Nothing is under `key` until all of it is
+   * written; if `source` fails, nothing is left behind and its error is thrown.
+   */
+  put(key: string, source: ByteSource): Promise<{ bytes: number }>;
+  /** The bytes under `key`, read as a stream; `StoredFileMissingError` if there are none. */
+  get(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Deleting what is not there is no error: two workers may both try. */
+  delete(key: string): Promise<void>;
+  /** Keys written before `olderThan`, for sweeping files whose upload never committed. */
+  list(olderThan: Date): Promise<string[]>;
+}
+
+export class StoredFileMissingError extends Error {
+  constructor(key: string) {
+    super(`stored file ${key} is missing`);
+    this.name = "StoredFileMissingError";
+  }
+}
+
+/** Keys are ours; anything else (a path, say) is refused before it reaches a store. */
+const SAFE_KEY = /^[A-Za-z0-9-]{8,64}$/;
+
+export function checkKey(key: string): string {
+  if (!SAFE_KEY.test(key)) throw new Error(`not a store key: ${key}`);
+  return key;
+}
+
+export async function* chunksOf(source: ByteSource): AsyncIterable<Uint8Array> {
+  if (source instanceof Uint8Array) yield source;
+  else yield* source;
+}
+
+/** Reads a stream whole: for tests and small files only, as it holds everything in memory. */
+export async function readAll(source: ByteSource): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunksOf(source)) parts.push(chunk);
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,201 @@
+/**
+ * Encryption at rest over any blob store. Each blob has a key of its own (AES-256-GCM), wrapped
+ * by the master key, and is sealed in 64 KiB chunks as it streams, so a file of any size is
+ * written and read in constant memory. Each chunk's nonce carries its number and whether it is
+ * the last, so chunks cannot be reordered, dropped or the file cut short without the read
+ * failing.
+ *
+ *   "S2SF2" | u16 wrapped-key length | wrapped key (iv, tag, key) | 7-byte nonce prefix
+ *   then per chunk: u32 sealed length | sealed bytes | 16-byte tag
+ *
+ * Files written before chunking ("S2SF1": one GCM seal over the whole file) are still read.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { type BlobStore, type ByteSource, chunksOf } from "./blob-store.js";
+
+const MAGIC_V1 = Buffer.from("S2SF1");
+const MAGIC_V2 = Buffer.from("S2SF2");
+const IV = 12;
+const TAG = 16;
+const PREFIX = 7;
+const CHUNK = 64 * 1024;
+
+function seal(key: Buffer, plain: Uint8Array): Buffer {
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+function unseal(key: Buffer, sealed: Buffer): Buffer {
+  const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, IV));
+  decipher.setAuthTag(sealed.subarray(IV, IV + TAG));
+  return Buffer.concat([decipher.update(sealed.subarray(IV + TAG)), decipher.final()]);
+}
+
+function nonce(prefix: Buffer, counter: number, last: boolean): Buffer {
+  const n = Buffer.alloc(IV);
+  prefix.copy(n, 0);
+  n.writeUInt32BE(counter, PREFIX);
+  n[IV - 1] = last ? 1 : 0;
+  return n;
+}
+
+function sealChunk(key: Buffer, prefix: Buffer, counter: number, last: boolean, plain: Buffer) {
+  const cipher = createCipheriv("aes-256-gcm", key, nonce(prefix, counter, last));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length);
+  return Buffer.concat([length, body, cipher.getAuthTag()]);
+}
+
+export class StoredFileDamagedError extends Error {
+  constructor(why: string) {
+    super(`stored file cannot be read: ${why}`);
+    this.name = "StoredFileDamagedError";
+  }
+}
+
+/** Reads exact byte counts from a stream of chunks of any size. */
+class ByteReader {
+  private readonly it: AsyncIterator<Uint8Array>;
+  private buffered: Buffer[] = [];
+  private size = 0;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  /** Exactly `n` bytes, or fewer only where the stream ends. */
+  async read(n: number): Promise<Buffer> {
+    while (this.size < n) {
+      const next = await this.it.next();
+      if (next.done) break;
+      const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      this.buffered.push(chunk);
+      this.size += chunk.length;
+    }
+    const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
+    if (all === undefined) return Buffer.alloc(0);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.buffered = rest.length > 0 ? [rest] : [];
+    this.size = rest.length;
+    return out;
+  }
+
+  async rest(): Promise<Buffer> {
+    const parts = [...this.buffered];
+    for (let next = await this.it.next(); !next.done; next = await this.it.next())
+      parts.push(Buffer.from(next.value));
+    this.buffered = [];
+    this.size = 0;
+    return Buffer.concat(parts);
+  }
+}
+
+export class EncryptedStore implements BlobStore {
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly masterKey: Buffer,
+  ) {}
+
+  put(key: string, source: ByteSource): Promise<{ bytes: number }> {
+    return this.inner.put(key, this.encrypt(source));
+  }
+
+  private async *encrypt(source: ByteSource): AsyncIterable<Uint8Array> {
+    const fileKey = randomBytes(32);
+    const wrapped = seal(this.masterKey, fileKey);
+    const prefix = randomBytes(PREFIX);
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(wrapped.length);
+    let header: Buffer | undefined = Buffer.concat([MAGIC_V2, length, wrapped, prefix]);
+    let counter = 0;
+    let pending: Buffer[] = [];
+    let size = 0;
+    for await (const piece of chunksOf(source)) {
+      pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      size += piece.length;
+      // Hold back at least one byte, so that the last chunk is known to be the last.
+      while (size > CHUNK) {
+        const all = Buffer.concat(pending);
+        const sealed = sealChunk(fileKey, prefix, counter++, false, all.subarray(0, CHUNK));
+        pending = [all.subarray(CHUNK)];
+        size -= CHUNK;
+        yield header ? Buffer.concat([header, sealed]) : sealed;
+        header = undefined;
+      }
+    }
+    const last = sealChunk(fileKey, prefix, counter, true, Buffer.concat(pending));
+    yield header ? Buffer.concat([header, last]) : last;
+  }
+
+  async get(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const reader = new ByteReader(await this.inner.get(key));
+    const magic = await reader.read(MAGIC_V2.length);
+    if (magic.equals(MAGIC_V1)) return this.legacy(reader);
+    if (!magic.equals(MAGIC_V2)) throw new StoredFileDamagedError(`${key} is not ours`);
+    return this.decrypt(reader);
+  }
+
+  private async *legacy(reader: ByteReader): AsyncIterable<Uint8Array> {
+    const data = await reader.rest();
+    const wrappedLength = data.readUInt16BE(0);
+    const fileKey = unseal(this.masterKey, data.subarray(2, 2 + wrappedLength));
+    yield unseal(fileKey, data.subarray(2 + wrappedLength));
+  }
+
+  private async *decrypt(reader: ByteReader): AsyncIterable<Uint8Array> {
+    const length = await reader.read(2);
+    const wrapped = await reader.read(length.readUInt16BE(0));
+    const fileKey = unseal(this.masterKey, wrapped);
+    const prefix = await reader.read(PREFIX);
+    for (let counter = 0; ; counter++) {
+      const head = await reader.read(4);
+      if (head.length < 4) throw new StoredFileDamagedError("it ends before its last chunk");
+      const size = head.readUInt32BE(0);
+      if (size > CHUNK) throw new StoredFileDamagedError("a chunk is too large");
+      const body = await reader.read(size + TAG);
+      if (body.length < size + TAG) throw new StoredFileDamagedError("a chunk is cut short");
+      // Try as a middle chunk, then as the last: only the right one authenticates.
+      const plain =
+        open(fileKey, prefix, counter, false, body, size) ??
+        open(fileKey, prefix, counter, true, body, size);
+      if (!plain) throw new StoredFileDamagedError("a chunk fails its check");
+      if (plain.last) {
+        if ((await reader.read(1)).length > 0)
+          throw new StoredFileDamagedError("there is more after its last chunk");
+        if (plain.bytes.length > 0) yield plain.bytes;
+        return;
+      }
+      yield plain.bytes;
+    }
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+
+  list(olderThan: Date): Promise<string[]> {
+    return this.inner.list(olderThan);
+  }
+}
+
+function open(
+  key: Buffer,
+  prefix: Buffer,
+  counter: number,
+  last: boolean,
+  body: Buffer,
+  size: number,
+): { bytes: Buffer; last: boolean } | undefined {
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, nonce(prefix, counter, last));
+    decipher.setAuthTag(body.subarray(size));
+    const bytes = Buffer.concat([decipher.update(body.subarray(0, size)), decipher.final()]);
+    return { bytes, last };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,121 @@
+import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readAll } from "../../src/store/blob-store.js";
+import { EncryptedStore, StoredFileDamagedError } from "../../src/store/encrypted-store.js";
+import { FolderBlobStore } from "../../src/store/folder-store.js";
+import { loadMasterKey } from "../../src/store/master-key.js";
+import { blobStoreContract } from "./blob-store-contract.js";
+
+const folder = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "s2s-store-"));
+  return { dir, blobs: new FolderBlobStore(join(dir, "files")) };
+};
+
+const encrypted = async () => {
+  const { dir, blobs } = await folder();
+  const key = loadMasterKey(undefined, join(dir, "master.key"));
+  return { dir, blobs, key, store: new EncryptedStore(blobs, key) };
+};
+
+blobStoreContract("the folder store", async () => (await folder()).blobs);
+blobStoreContract(
+  "the encrypting store over the folder store",
+  async () => (await encrypted()).store,
+);
+
+const onDisk = (dir: string, key: string) => join(dir, "files", key.slice(0, 2), `${key}.enc`);
+
+function sealWhole(key: Buffer, plain: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const c = createCipheriv("aes-256-gcm", key, iv);
+  const body = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]);
+}
+
+describe("the encrypting store", () => {
+  it("keeps no plaintext on disk, and its key file is its owner's alone", async () => {
+    const { dir, store } = await encrypted();
+    const secret = Buffer.from("<Surname>Zebedee-Quigley</Surname>".repeat(10_000));
+    const key = randomUUID();
+    await store.put(key, secret);
+    const bytes = await readFile(onDisk(dir, key));
+    expect(bytes.includes(Buffer.from("Zebedee"))).toBe(false);
+    expect((await readAll(await store.get(key))).equals(secret)).toBe(true);
+    expect((await stat(join(dir, "master.key"))).mode & 0o777).toBe(0o600);
+  });
+
+  it("refuses a changed byte, a file cut short, chunks swapped, and a wrong master key", async () => {
+    const { dir, store, blobs } = await encrypted();
+    const plain = randomBytes(200_000); // four chunks
+    const key = randomUUID();
+    await store.put(key, plain);
+    const good = await readFile(onDisk(dir, key));
+    const readBack = async () => readAll(await store.get(key));
+
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 100] = (flipped[flipped.length - 100] ?? 0) ^ 1;
+    await writeFile(onDisk(dir, key), flipped);
+    await expect(readBack()).rejects.toThrow(StoredFileDamagedError);
+
+    // Cut at a chunk boundary: every chunk left is whole and authentic, but the last is missing.
+    const header = 5 + 2 + 60 + 7;
+    const chunk = 4 + 65_536 + 16;
+    await writeFile(onDisk(dir, key), good.subarray(0, header + 2 * chunk));
+    await expect(readBack()).rejects.toThrow(/ends before its last chunk/);
+
+    const swapped = Buffer.concat([
+      good.subarray(0, header),
+      good.subarray(header + chunk, header + 2 * chunk),
+      good.subarray(header, header + chunk),
+      good.subarray(header + 2 * chunk),
+    ]);
+    await writeFile(onDisk(dir, key), swapped);
+    await expect(readBack()).rejects.toThrow(StoredFileDamagedError);
+
+    await writeFile(onDisk(dir, key), good);
+    expect((await readBack()).equals(plain)).toBe(true);
+    const other = new EncryptedStore(blobs, randomBytes(32));
+    await expect(readAll(await other.get(key))).rejects.toThrow();
+  });
+
+  it("still reads files written whole before chunking (S2SF1)", async () => {
+    const { dir, store, key: master } = await encrypted();
+    const fileKey = randomBytes(32);
+    const wrapped = sealWhole(master, fileKey);
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(wrapped.length);
+    const plain = Buffer.from("an old file");
+    const key = randomUUID();
+    await mkdir(dirname(onDisk(dir, key)), { recursive: true });
+    await writeFile(
+      onDisk(dir, key),
+      Buffer.concat([Buffer.from("S2SF1"), length, wrapped, sealWhole(fileKey, plain)]),
+    );
+    expect((await readAll(await store.get(key))).equals(plain)).toBe(true);
+  });
+
+  it("takes the master key from S2S_MASTER_KEY, or says what is wrong with it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-key-"));
+    const k = randomBytes(32);
+    expect(loadMasterKey(k.toString("base64"), join(dir, "unused")).equals(k)).toBe(true);
+    expect(() => loadMasterKey("c2hvcnQ=", join(dir, "unused"))).toThrow(/32 bytes/);
+    const first = loadMasterKey(undefined, join(dir, "master.key"));
+    expect(loadMasterKey(undefined, join(dir, "master.key")).equals(first)).toBe(true);
+  });
+});
+
+describe("the folder store", () => {
+  it("sweeps temporary files a crash left behind", async () => {
+    const { dir, blobs } = await folder();
+    await blobs.put(randomUUID(), Buffer.from("a"));
+    const tmp = join(dir, "files", "tmp", "crashed.partial");
+    await writeFile(tmp, "half a file");
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await utimes(tmp, old, old);
+    expect(await blobs.sweepTemporary(new Date(Date.now() - 3600_000))).toBe(1);
+    expect(await readdir(join(dir, "files", "tmp"))).toEqual([]);
+  });
+});
