@@ -4,11 +4,13 @@
  */
 import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
+import { uploadMemory } from "./hub/upload-memory.js";
 import type { BenchResult } from "./result.js";
 
 const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchResult[]>> = {
   "ctf.read_check": readCheck,
   hub: hubBench,
+  "hub.upload_memory": uploadMemory,
 };
 
 const args = process.argv.slice(2);

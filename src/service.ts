@@ -23,7 +23,8 @@ import {
 } from "./jobs/queue.js";
 import { deliverDueMail } from "./mail/outbox.js";
 import { fileTransport, type MailTransport, smtpTransport } from "./mail/transport.js";
-import { LocalEncryptedStore } from "./store/local-store.js";
+import { EncryptedStore } from "./store/encrypted-store.js";
+import { FolderBlobStore } from "./store/folder-store.js";
 import { loadMasterKey } from "./store/master-key.js";
 import { buildApp } from "./web/app.js";
 
@@ -77,16 +78,17 @@ export async function openContextParts(config: HubConfig) {
     throw e;
   }
   const masterKey = loadMasterKey(config.masterKey, join(config.dataDir, "master.key"));
-  const store = new LocalEncryptedStore(filesDir(config), masterKey);
+  const blobs = new FolderBlobStore(filesDir(config));
+  const store = new EncryptedStore(blobs, masterKey);
   // Form tokens are signed with a key of their own, derived so that every web process agrees.
   const formKey = createHmac("sha256", masterKey).update("s2s page form tokens").digest();
-  return { database, store, formKey };
+  return { database, blobs, store, formKey };
 }
 
 export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
   const role = options.role ?? "all";
   const log = options.log ?? quietLog;
-  const { database, store, formKey } = await openContextParts(config);
+  const { database, blobs, store, formKey } = await openContextParts(config);
   const timers: NodeJS.Timeout[] = [];
   let transport: MailTransport | undefined;
   let boss: PgBoss | undefined;
@@ -133,7 +135,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     };
     if (runsWorker) {
       jobs.onWake(await startCheckWorkers(boss, ctx, log));
-      await store.sweepTemporary(new Date(clock().getTime() - 3600_000));
+      await blobs.sweepTemporary(new Date(clock().getTime() - 3600_000));
       timers.push(setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000));
       await startRetentionWorker(boss, ctx, log);
     }

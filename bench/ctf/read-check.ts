@@ -15,8 +15,13 @@ import { runWorker } from "../worker.js";
 
 const ROUNDS = 5;
 
-async function writeCtfOfSize(path: string, bytes: number, seed: number): Promise<void> {
-  const options = { from: "8231234", to: "8235678", pupils: Number.MAX_SAFE_INTEGER, seed };
+export async function writeCtfOfSize(
+  path: string,
+  bytes: number,
+  seed: number,
+  to = "8235678",
+): Promise<void> {
+  const options = { from: "8231234", to, pupils: Number.MAX_SAFE_INTEGER, seed };
   const header = generateHeader({ ...options, pupils: 1 });
   const out = createWriteStream(path);
   let written = 0;

@@ -1,7 +1,7 @@
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
 import { findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
-import type { Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/database.js";
 import type { StoredFinding, TransferPupilsTable } from "../db/schema.js";
 import { fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
@@ -12,6 +12,11 @@ import { notificationAddresses } from "./establishments.js";
 import { type TransferRow, withNames } from "./transfer-view.js";
 
 const MAX_STORED_FINDINGS = 500;
+const PUPIL_BATCH = 500;
+
+async function clearPupils(db: Db | Tx, id: string): Promise<void> {
+  await db.deleteFrom("transfer_pupils").where("transfer_id", "=", id).execute();
+}
 
 function hubError(code: string, message: string): StoredFinding {
   return { code, message, line: null, column: null, pupil: null };
@@ -81,9 +86,19 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     .where("transfers.id", "=", transferId)
     .executeTakeFirst();
   if (row?.status !== "checking" || row.store_key === null) return;
-  const bytes = await ctx.store.get(row.store_key);
-  const pupils: TransferPupilsTable[] = [];
-  const report = await parseCtf(bytes, {
+  // Pupils are written a batch at a time as they are read, so a file of any size is checked in
+  // bounded memory. A check tried again after a failure starts from none: whatever an earlier
+  // attempt wrote goes before this one's first write.
+  let pupils: TransferPupilsTable[] = [];
+  let flushed = false;
+  const flush = async () => {
+    const batch = pupils;
+    pupils = [];
+    if (!flushed) await clearPupils(ctx.db, row.id);
+    flushed = true;
+    await ctx.db.insertInto("transfer_pupils").values(batch).execute();
+  };
+  const report = await parseCtf(await ctx.store.get(row.store_key), {
     fileName: row.file_name,
     now: ctx.clock(),
     onPupil(pupil, position) {
@@ -102,7 +117,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
         sex: pupil.sex ?? null,
         nc_year: bd?.ncYearActual ?? null,
       });
-      return undefined;
+      return pupils.length >= PUPIL_BATCH ? flush() : undefined;
     },
   });
   const errors = report.findings.filter((f) => f.severity === "error").map(findingJson);
@@ -137,15 +152,15 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       .where("status", "=", "checking")
       .returning("id")
       .executeTakeFirst();
-    // Removed by its sender while it was read (or checked by another worker): nothing to tell.
-    if (!changed) return;
-    if (!failed) {
-      for (let i = 0; i < pupils.length; i += 500) {
-        await trx
-          .insertInto("transfer_pupils")
-          .values(pupils.slice(i, i + 500))
-          .execute();
-      }
+    // Removed by its sender while it was read (or checked by another worker): nothing to tell,
+    // and no pupils to keep.
+    if (!changed || failed) {
+      await clearPupils(trx, row.id);
+      if (!changed) return;
+    } else if (pupils.length > 0) {
+      // The last batch commits with the status, so a small file costs one transaction.
+      if (!flushed) await clearPupils(trx, row.id);
+      await trx.insertInto("transfer_pupils").values(pupils).execute();
     }
     if (failed && row.sender_email) {
       await enqueueMail(

@@ -1,6 +1,6 @@
 import type { HubConfig } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
-import type { FileStore } from "../store/store.js";
+import type { BlobStore } from "../store/blob-store.js";
 import type { HubCaches } from "./caches.js";
 
 export type { Principal } from "./principal.js";
@@ -15,7 +15,8 @@ export interface JobQueue {
 /** Everything a domain operation may touch; HTTP, jobs and the CLI each build one. */
 export interface HubContext {
   db: Db;
-  store: FileStore;
+  /** Encrypting: what is put here is kept encrypted at rest. */
+  store: BlobStore;
   jobs: JobQueue;
   config: HubConfig;
   clock: () => Date;

@@ -3,6 +3,7 @@
  * is conditional on the status the policy was asked about, so of two people acting on one file
  * at the same moment exactly one succeeds and the other is told what happened.
  */
+import { Readable } from "node:stream";
 import type { Updateable } from "kysely";
 import type { Tx } from "../db/database.js";
 import type { TransferStatus, TransfersTable } from "../db/schema.js";
@@ -70,18 +71,21 @@ export async function accept(ctx: HubContext, p: Principal, id: string) {
   return getTransfer(ctx, p, id);
 }
 
-/** The file's bytes for its receiver, once accepted; every download is audited. */
+/**
+ * The file's bytes for its receiver, once accepted, as a stream decrypted as it is sent; every
+ * download is audited (before the first byte leaves).
+ */
 export async function content(ctx: HubContext, p: Principal, id: string) {
   const row = await visible(ctx, p, id);
   if (!canDownload(p, row)) throw transferStateError(p, row, "download");
   if (row.store_key === null) throw new AppError("transfer.state", "The file has been deleted.");
-  const bytes = await ctx.store.get(row.store_key);
+  const stream = await ctx.store.get(row.store_key);
   await audit(ctx.db, p, {
     action: "download",
     target: `transfer:${row.id}`,
-    detail: { bytes: bytes.length },
+    detail: { bytes: row.size_bytes },
   });
-  return { fileName: row.file_name, bytes };
+  return { fileName: row.file_name, sizeBytes: row.size_bytes, stream: Readable.from(stream) };
 }
 
 export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
 import { AppError, forbidden } from "../errors.js";
+import { type ByteSource, chunksOf } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
@@ -10,7 +11,14 @@ import { canSendFrom } from "./policies.js";
 
 export interface UploadInput {
   fileName: string;
-  bytes: Uint8Array;
+  /** The file's bytes, read as they arrive: an upload is never held whole in memory. */
+  content: ByteSource;
+}
+
+export function tooLarge(ctx: HubContext): AppError {
+  const max = ctx.config.maxUploadBytes;
+  const limit = max >= 1048576 ? `${Math.floor(max / 1048576)} MB` : `${Math.floor(max / 1024)} KB`;
+  return new AppError("upload.too-large", `The file is larger than ${limit}.`, { field: "file" });
 }
 
 /** A file is "still on its way" while it is checked or waits to be taken. */
@@ -19,14 +27,6 @@ const PENDING = ["checking", "available", "lost", "outside"] as const;
 export async function upload(ctx: HubContext, p: Principal, input: UploadInput) {
   const name = parseCtfFileName(input.fileName);
   if (!name.ok) throw new AppError("upload.name", `${name.reason}.`, { field: "file" });
-  if (input.bytes.length === 0) throw new AppError("upload.empty", undefined, { field: "file" });
-  if (input.bytes.length > ctx.config.maxUploadBytes) {
-    throw new AppError(
-      "upload.too-large",
-      `The file is larger than ${Math.floor(ctx.config.maxUploadBytes / 1048576)} MB.`,
-      { field: "file" },
-    );
-  }
   const { source, destination } = name.name;
   if (!canSendFrom(p, source)) {
     throw forbidden(
@@ -34,9 +34,22 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
     );
   }
   const key = randomUUID();
-  const sha256 = createHash("sha256").update(input.bytes).digest("hex");
-  await ctx.store.put(key, input.bytes);
+  const hash = createHash("sha256");
+  let size = 0;
+  const max = ctx.config.maxUploadBytes;
+  // Counted and hashed on the way through to the store; too large, and the store keeps nothing.
+  async function* measured(): AsyncIterable<Uint8Array> {
+    for await (const chunk of chunksOf(input.content)) {
+      size += chunk.length;
+      if (size > max) throw tooLarge(ctx);
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+  await ctx.store.put(key, measured());
+  const sha256 = hash.digest("hex");
   try {
+    if (size === 0) throw new AppError("upload.empty", undefined, { field: "file" });
     const row = await inTransaction(ctx, async ({ trx, jobsQueued }) => {
       // Two identical uploads at the same moment queue here, so the second sees the first.
       await sql`select pg_advisory_xact_lock(hashtext(${`${sha256}:${source}:${destination}`}))`.execute(
@@ -61,7 +74,7 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
           sequence: name.name.sequence,
           status: "checking",
           sender_user_id: p.userId,
-          size_bytes: input.bytes.length,
+          size_bytes: size,
           sha256,
           store_key: key,
           created_at: ctx.clock(),
@@ -74,7 +87,7 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
       await audit(trx, p, {
         action: "upload",
         target: `transfer:${inserted.id}`,
-        detail: { bytes: input.bytes.length },
+        detail: { bytes: size },
       });
       return inserted;
     });

@@ -33,18 +33,21 @@ export async function startBoss(
     schedule: options.schedule,
   });
   boss.on("error", (err) => log.error({ err }, "job queue error"));
-  // pg-boss creates its schema on first start without a lock of its own: several processes
-  // starting on one empty database would collide, so they take turns.
-  await database.exclusively(BOSS_START_LOCK, () => boss.start());
-  await boss.createQueue(CHECK_UPLOAD, {
-    name: CHECK_UPLOAD,
-    retryLimit: 5,
-    retryDelay: 5,
-    retryBackoff: true,
+  // pg-boss creates its schema and each queue's tables without a lock of its own: several
+  // processes starting on one empty database would collide (or deadlock), so they take turns.
+  await database.exclusively(BOSS_START_LOCK, async () => {
+    await boss.start();
+    await boss.createQueue(CHECK_UPLOAD, {
+      name: CHECK_UPLOAD,
+      retryLimit: 5,
+      retryDelay: 5,
+      retryBackoff: true,
+    });
+    // One retention run at a time across every worker: a tick finding one running waits.
+    await boss.createQueue(RETENTION, { name: RETENTION, policy: "singleton", retryLimit: 2 });
+    if (options.schedule)
+      await boss.schedule(RETENTION, RETENTION_CRON, {}, { tz: "Europe/London" });
   });
-  // One retention run at a time across every worker: a tick that finds one still running waits.
-  await boss.createQueue(RETENTION, { name: RETENTION, policy: "singleton", retryLimit: 2 });
-  if (options.schedule) await boss.schedule(RETENTION, RETENTION_CRON, {}, { tz: "Europe/London" });
   return boss;
 }
 

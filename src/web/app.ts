@@ -74,7 +74,10 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   registerSignInLimit(app);
-  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1 } });
+  // One byte over the limit reaches the upload, which then says the file is too large.
+  await app.register(multipart, {
+    limits: { fileSize: ctx.config.maxUploadBytes + 1, files: 1 },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

@@ -17,7 +17,7 @@ for (const { target, skip } of DATABASES) {
     let seed = 500;
 
     beforeAll(async () => {
-      t = await startTestHub(target.name);
+      t = await startTestHub(target.name, { maxUploadBytes: 64 * 1024 });
       school = await t.token("brookfield");
       admin = await t.token("admin");
     }, 120_000);
@@ -113,6 +113,26 @@ for (const { target, skip } of DATABASES) {
         body: JSON.stringify({ reason: "Not ours" }),
       });
       expect(theirs.headers.get("idempotent-replayed")).toBeNull();
+    });
+
+    it("refuses a file over the size limit as it streams in, and keeps none of it", async () => {
+      const big = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 60, seed: 9 }));
+      expect(big.length).toBeGreaterThan(64 * 1024);
+      const before = await t.hub.ctx.store.list(new Date(Date.now() + 60_000));
+      for (const as of ["multipart", "raw"] as const) {
+        const r = await uploadCtf(t, school, "8231234_CTF_9382001_401.XML", big, { as });
+        expect(r.status, as).toBe(413);
+        expect((await json(r)).error).toMatchObject({ code: "upload.too-large", field: "file" });
+        // The client can go on: the refused upload's connection is closed, not left half-read.
+        expect((await t.api(school, "/api/v1/me")).status).toBe(200);
+      }
+      expect(await t.hub.ctx.store.list(new Date(Date.now() + 60_000))).toEqual(before);
+      const rows = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select("id")
+        .where("file_name", "=", "8231234_CTF_9382001_401.XML")
+        .execute();
+      expect(rows).toEqual([]);
     });
 
     it("believes no X-Forwarded-For unless told which proxy to trust", async () => {

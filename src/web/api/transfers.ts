@@ -1,38 +1,51 @@
+import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { invalid } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
 import { accept, content, reject, remove } from "../../hub/transfer-actions.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../hub/transfer-reads.js";
-import { nextSequence, upload } from "../../hub/upload.js";
+import { nextSequence, tooLarge, upload } from "../../hub/upload.js";
 import { principalOf } from "../plugins/auth.js";
 import { errors, IdParams, Pupil, Transfer } from "./schemas.js";
 
 const tags = ["transfers"];
 
-/** The uploaded file: a multipart field "file", or the raw XML body with ?filename=. */
-async function uploadedFile(request: FastifyRequest): Promise<{ fileName: string; bytes: Buffer }> {
+/**
+ * The uploaded file, as a stream: a multipart field "file", or the raw XML body with ?filename=.
+ * Nothing is buffered here; the domain counts, hashes and encrypts it on its way to the store.
+ */
+async function uploadedFile(
+  ctx: HubContext,
+  request: FastifyRequest,
+): Promise<{ fileName: string; content: AsyncIterable<Uint8Array> }> {
   if (request.isMultipart()) {
     const part = await request.file();
     if (part?.fieldname !== "file")
-      throw invalid('Send the CTF in a multipart field named "file".');
-    const bytes = await part.toBuffer();
-    return { fileName: part.filename, bytes };
+      throw invalid('Send the CTF in a multipart field named "file".', "file");
+    return { fileName: part.filename, content: untruncated(ctx, part) };
   }
   const fileName = (request.query as { filename?: string }).filename;
-  if (!fileName) throw invalid("Name the file: ?filename=SSSSSSS_CTF_DDDDDDD_NNN.XML");
-  if (!Buffer.isBuffer(request.body))
+  if (!fileName) throw invalid("Name the file: ?filename=SSSSSSS_CTF_DDDDDDD_NNN.XML", "filename");
+  const body = request.body as AsyncIterable<Uint8Array> | undefined;
+  if (!body || typeof body[Symbol.asyncIterator] !== "function")
     throw invalid("Send the CTF as the request body (Content-Type: application/xml).");
-  return { fileName, bytes: request.body };
+  return { fileName, content: body };
+}
+
+/** A multipart file's stream, failing rather than ending quietly where the size limit cut it. */
+export async function* untruncated(
+  ctx: HubContext,
+  part: MultipartFile,
+): AsyncIterable<Uint8Array> {
+  yield* part.file;
+  if (part.file.truncated) throw tooLarge(ctx);
 }
 
 export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
   for (const type of ["application/xml", "text/xml", "application/octet-stream"]) {
-    app.addContentTypeParser(
-      type,
-      { parseAs: "buffer", bodyLimit: ctx.config.maxUploadBytes },
-      (_req, body, done) => done(null, body),
-    );
+    // The body stays a stream: the upload reads it on its way to the store.
+    app.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
   }
 
   app.post(
@@ -51,7 +64,7 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
     async (request, reply) => {
       const p = principalOf(request);
-      const file = await uploadedFile(request);
+      const file = await uploadedFile(ctx, request);
       const result = await upload(ctx, p, file);
       return reply.status(202).send(result);
     },
@@ -133,8 +146,9 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
       return reply
         .header("content-type", "application/xml")
         .header("content-disposition", `attachment; filename="${file.fileName}"`)
+        .header("content-length", String(file.sizeBytes))
         .header("cache-control", "no-store")
-        .send(file.bytes);
+        .send(file.stream);
     },
   );
 

@@ -6,12 +6,14 @@
  */
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { parseCtfFileName } from "../../ctf/filename.js";
 import { AppError } from "../../errors.js";
 import type { HubContext, Principal } from "../../hub/context.js";
 import { suggestFileName } from "../../hub/file-names.js";
 import { getTransfer } from "../../hub/transfer-reads.js";
 import type { TransferView } from "../../hub/transfer-view.js";
 import { upload } from "../../hub/upload.js";
+import { untruncated } from "../api/transfers.js";
 import { principalOf } from "../plugins/auth.js";
 import { checkFormToken } from "../plugins/csrf.js";
 
@@ -23,12 +25,35 @@ interface Refused {
   suggestion?: string;
 }
 
+/** Where a CTF's header is, with room to spare: enough to suggest a misnamed file's name. */
+const SUGGESTION_BYTES = 64 * 1024;
+
+/** Reads to the end of a part not wanted (or wanted no more), so the next part can be read. */
+async function drain(file: MultipartFile): Promise<void> {
+  if (file.file.readableEnded) return;
+  for await (const _ of file.file) {
+    // discarded
+  }
+}
+
+/** The first `n` bytes of a part; the rest is read and discarded. */
+async function prefix(file: MultipartFile, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of file.file as AsyncIterable<Buffer>) {
+    if (size < n) parts.push(chunk.subarray(0, n - size));
+    size += chunk.length;
+  }
+  return Buffer.concat(parts);
+}
+
 async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
   const sent: string[] = [];
   const refused: Refused[] = [];
   let tokenChecked = false;
   const parts = request.parts({
-    limits: { files: MAX_FILES, fileSize: ctx.config.maxUploadBytes },
+    // One byte over the limit reaches the upload, which then says the file is too large.
+    limits: { files: MAX_FILES, fileSize: ctx.config.maxUploadBytes + 1 },
   });
   for await (const part of parts) {
     if (part.type === "field") {
@@ -41,18 +66,30 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
     // The token comes first in the form: no file is read from a form that has not shown one.
     if (!tokenChecked) throw new AppError("form.expired");
     const file = part as MultipartFile;
-    const bytes = await file.toBuffer();
-    if (!file.filename && bytes.length === 0) continue; // the empty input of a form sent bare
+    if (!file.filename) {
+      await drain(file); // the empty input of a form sent bare
+      continue;
+    }
+    const name = parseCtfFileName(file.filename);
+    if (!name.ok) {
+      // Not sent; its header (at the start) says what it should be called.
+      const suggestion = await suggestFileName(ctx, p, await prefix(file, SUGGESTION_BYTES));
+      refused.push({
+        fileName: file.filename,
+        message: `${name.reason}.`,
+        ...(suggestion ? { suggestion } : {}),
+      });
+      continue;
+    }
     try {
-      sent.push((await upload(ctx, p, { fileName: file.filename, bytes })).id);
+      sent.push(
+        (await upload(ctx, p, { fileName: file.filename, content: untruncated(ctx, file) })).id,
+      );
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500) throw e;
-      const refusal: Refused = { fileName: file.filename, message: e.message };
-      if (e.code === "upload.name") {
-        const suggestion = await suggestFileName(ctx, p, bytes);
-        if (suggestion) refusal.suggestion = suggestion;
-      }
-      refused.push(refusal);
+      refused.push({ fileName: file.filename, message: e.message });
+    } finally {
+      await drain(file);
     }
   }
   if (!tokenChecked) throw new AppError("form.expired");

@@ -92,7 +92,8 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       .type("application/xml")
       .header("cache-control", "no-store")
       .header("content-disposition", `attachment; filename="${file.fileName}"`)
-      .send(file.bytes);
+      .header("content-length", String(file.sizeBytes))
+      .send(file.stream);
   });
 
   app.post("/received/:id/reject", async (request, reply) => {

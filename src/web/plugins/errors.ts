@@ -37,6 +37,9 @@ function answer(
   message: string,
   err?: AppError,
 ) {
+  // Refused before its body was read (an upload too large, say): the client may still be
+  // sending it, so this connection cannot carry another request. Closing it says so.
+  if (!request.raw.complete) reply.header("connection", "close");
   if (isApi(request) || typeof reply.page !== "function")
     return reply.status(status).send(errorBody(code, message, err));
   if (code === "auth.required" && request.method === "GET") {
