@@ -1,4 +1,5 @@
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
+import { sql } from "kysely";
 import { findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Db, Tx } from "../db/database.js";
@@ -13,6 +14,22 @@ import { type TransferRow, withNames } from "./transfer-view.js";
 
 const MAX_STORED_FINDINGS = 500;
 const PUPIL_BATCH = 500;
+
+/**
+ * A batch of pupils in one statement of twelve array parameters: a multi-row VALUES list of
+ * 500 rows would be 6,000 parameters, built, compiled and serialised one by one.
+ */
+async function insertPupils(db: Db | Tx, rows: TransferPupilsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <K extends keyof TransferPupilsTable>(k: K) => rows.map((r) => r[k]);
+  await sql`insert into transfer_pupils (transfer_id, position, upn, former_upn, surname,
+      forename, preferred_surname, preferred_forename, former_surname, dob, sex, nc_year)
+    select * from unnest(${column("transfer_id")}::uuid[], ${column("position")}::int[],
+      ${column("upn")}::text[], ${column("former_upn")}::text[], ${column("surname")}::text[],
+      ${column("forename")}::text[], ${column("preferred_surname")}::text[],
+      ${column("preferred_forename")}::text[], ${column("former_surname")}::text[],
+      ${column("dob")}::date[], ${column("sex")}::text[], ${column("nc_year")}::text[])`.execute(db);
+}
 
 async function clearPupils(db: Db | Tx, id: string): Promise<void> {
   await db.deleteFrom("transfer_pupils").where("transfer_id", "=", id).execute();
@@ -96,7 +113,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     pupils = [];
     if (!flushed) await clearPupils(ctx.db, row.id);
     flushed = true;
-    await ctx.db.insertInto("transfer_pupils").values(batch).execute();
+    await insertPupils(ctx.db, batch);
   };
   const report = await parseCtf(await ctx.store.get(row.store_key), {
     fileName: row.file_name,
@@ -160,7 +177,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     } else if (pupils.length > 0) {
       // The last batch commits with the status, so a small file costs one transaction.
       if (!flushed) await clearPupils(trx, row.id);
-      await trx.insertInto("transfer_pupils").values(pupils).execute();
+      await insertPupils(trx, pupils);
     }
     if (failed && row.sender_email) {
       await enqueueMail(
