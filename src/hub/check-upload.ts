@@ -28,7 +28,8 @@ async function insertPupils(db: Db | Tx, rows: TransferPupilsTable[]): Promise<v
       ${column("upn")}::text[], ${column("former_upn")}::text[], ${column("surname")}::text[],
       ${column("forename")}::text[], ${column("preferred_surname")}::text[],
       ${column("preferred_forename")}::text[], ${column("former_surname")}::text[],
-      ${column("dob")}::date[], ${column("sex")}::text[], ${column("nc_year")}::text[])`.execute(db);
+      ${column("dob")}::date[], ${column("sex")}::text[], ${column("nc_year")}::text[])
+    on conflict (transfer_id, position) do nothing`.execute(db);
 }
 
 async function clearPupils(db: Db | Tx, id: string): Promise<void> {
@@ -104,15 +105,12 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     .executeTakeFirst();
   if (row?.status !== "checking" || row.store_key === null) return;
   // Pupils are written a batch at a time as they are read, so a file of any size is checked in
-  // bounded memory. A check tried again after a failure starts from none: whatever an earlier
-  // attempt wrote goes before this one's first write.
+  // bounded memory. A check tried again after a failure reads the same file, so it writes the
+  // same rows: those an earlier attempt wrote are left as they are.
   let pupils: TransferPupilsTable[] = [];
-  let flushed = false;
   const flush = async () => {
     const batch = pupils;
     pupils = [];
-    if (!flushed) await clearPupils(ctx.db, row.id);
-    flushed = true;
     await insertPupils(ctx.db, batch);
   };
   const report = await parseCtf(await ctx.store.get(row.store_key), {
@@ -176,7 +174,6 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       if (!changed) return;
     } else if (pupils.length > 0) {
       // The last batch commits with the status, so a small file costs one transaction.
-      if (!flushed) await clearPupils(trx, row.id);
       await insertPupils(trx, pupils);
     }
     if (failed && row.sender_email) {
