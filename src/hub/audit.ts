@@ -1,5 +1,7 @@
 /** The append-only audit trail: who did what, when, from where. Nothing here updates or deletes. */
 import type { Db, Tx } from "../db/database.js";
+import { forbidden } from "../errors.js";
+import { canReadAudit } from "./policies/service.js";
 import { organisationOf, type Principal } from "./principal.js";
 
 export type AuditAction =
@@ -58,7 +60,9 @@ export interface AuditQuery {
   limit?: number;
 }
 
-export async function readAudit(db: Db, q: AuditQuery) {
+/** The audit log, for those whose job it is to read it. */
+export async function readAudit(db: Db, actor: Principal | null, q: AuditQuery) {
+  if (!canReadAudit(actor)) throw forbidden();
   let query = db
     .selectFrom("audit_events")
     .selectAll()

@@ -2,9 +2,10 @@
 
 import { AppError } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
+import { canReadCorrections } from "./policies/service.js";
 
 export async function listCorrections(ctx: HubContext, actor: Principal, laestab?: string) {
-  if (actor.role !== "admin") throw new AppError("forbidden");
+  if (!canReadCorrections(actor)) throw new AppError("forbidden");
   let q = ctx.db
     .selectFrom("corrections")
     .innerJoin("users", "users.id", "corrections.user_id")

@@ -5,7 +5,7 @@
 import { sql } from "kysely";
 import { forbidden } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { canReadPupils, isReceiver } from "./policies.js";
+import { canReadPupils, isReceiver } from "./policies/transfers.js";
 import { visible } from "./transfer-reads.js";
 
 export interface EarlierDownload {

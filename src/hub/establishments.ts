@@ -9,6 +9,7 @@ import { AppError, invalid } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
+import { canEditDirectory, canReportCorrection } from "./policies/service.js";
 
 export interface EstablishmentInput {
   laestab: string;
@@ -146,7 +147,7 @@ export async function setEstablishmentEmail(
   laestab: string,
   email: string | null,
 ) {
-  if (actor.role !== "admin") throw new AppError("forbidden");
+  if (!canEditDirectory(actor)) throw new AppError("forbidden");
   if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
     throw invalid("That is not an e-mail address.", "email");
   await inTransaction(ctx, async ({ trx }) => {
@@ -165,7 +166,7 @@ export async function setEstablishmentEmail(
 }
 
 export async function reportCorrection(ctx: HubContext, actor: Principal, text: string) {
-  if (actor.role !== "school" || !actor.establishment)
+  if (!canReportCorrection(actor) || !actor.establishment)
     throw new AppError("forbidden", "Only school users report corrections to their school.");
   const body = text.trim();
   if (body.length < 5 || body.length > 2000)
@@ -220,7 +221,7 @@ export async function importGias(
   actor: Principal | null,
   bytes: Uint8Array,
 ): Promise<ImportReport> {
-  if (actor !== null && actor.role !== "admin") throw new AppError("forbidden");
+  if (!canEditDirectory(actor)) throw new AppError("forbidden");
   const text = decodeGias(bytes).replace(/^\uFEFF/, "");
   let records: Record<string, string>[];
   try {

@@ -10,7 +10,8 @@ import { inTransaction } from "./change.js";
 import { tellDestination } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { findEstablishment } from "./establishments.js";
-import { canRedirect } from "./policies.js";
+import { registerSearch } from "./policies/registers.js";
+import { canRedirect } from "./policies/transfers.js";
 import { transition } from "./transfer-actions.js";
 
 export interface LostPupilQuery {
@@ -28,8 +29,9 @@ export interface LostPupilQuery {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPupilQuery) {
-  if (p.role === "school") throw forbidden("Local authorities search the Lost Pupils database.");
-  if (p.role === "admin" && (q.reason ?? "").trim().length < 10) {
+  const may = registerSearch(p, q.reason);
+  if (may === "forbidden") throw forbidden("Local authorities search the Lost Pupils database.");
+  if (may === "needs-reason") {
     throw invalid(
       "An administrator searching pupil data must give a reason of at least 10 characters.",
       "reason",

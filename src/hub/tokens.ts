@@ -4,6 +4,7 @@ import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { cached, newSecret, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
+import { canCreateToken, canRevokeToken } from "./policies/accounts.js";
 import { userByName } from "./users.js";
 
 const LAST_USED_PRECISION_MS = 5 * 60_000;
@@ -47,8 +48,7 @@ export async function createToken(
   username: string,
   label = "",
 ) {
-  if (actor !== null && actor.role !== "admin" && actor.username !== username)
-    throw new AppError("forbidden");
+  if (!canCreateToken(actor, username)) throw new AppError("forbidden");
   const user = await userByName(ctx.db, username);
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
   const token = newSecret("s2s_");
@@ -76,8 +76,7 @@ export async function revokeToken(ctx: HubContext, actor: Principal | null, toke
     .where("api_tokens.id", "=", requireId(tokenId))
     .executeTakeFirst();
   if (!row) throw new AppError("not-found");
-  if (actor !== null && actor.role !== "admin" && actor.username !== row.username)
-    throw new AppError("forbidden");
+  if (!canRevokeToken(actor, row.username)) throw new AppError("forbidden");
   await inTransaction(ctx, async ({ trx, notice }) => {
     await trx
       .updateTable("api_tokens")

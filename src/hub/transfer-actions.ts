@@ -13,7 +13,14 @@ import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { type Change, inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
-import { canAccept, canDownload, canReject, canRemove, isReceiver, isSender } from "./policies.js";
+import {
+  canAccept,
+  canDownload,
+  canReject,
+  canRemove,
+  isReceiver,
+  isSender,
+} from "./policies/transfers.js";
 import { getTransfer, visible } from "./transfer-reads.js";
 import type { TransferRow } from "./transfer-view.js";
 

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { forbidden, notFound, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import { canReadPupils, canSeeTransfer, isReceiver, isSender } from "./policies.js";
+import { canReadPupils, canSeeTransfer, isReceiver, isSender } from "./policies/transfers.js";
 import { type InboxEntry, type NamedRow, viewWith, withNames } from "./transfer-view.js";
 
 /** Loads a transfer the principal may see; one they may not see does not exist for them. */

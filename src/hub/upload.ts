@@ -8,7 +8,7 @@ import { type ByteSource, chunksOf } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
-import { canSendFrom } from "./policies.js";
+import { canSendFrom } from "./policies/transfers.js";
 
 export interface UploadInput {
   fileName: string;

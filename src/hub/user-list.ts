@@ -2,9 +2,10 @@
 
 import { AppError, requireId } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
+import { canManageUsers } from "./policies/accounts.js";
 
 function adminOnly(actor: Principal): void {
-  if (actor.role !== "admin") throw new AppError("forbidden");
+  if (!canManageUsers(actor)) throw new AppError("forbidden");
 }
 
 export async function listUsers(ctx: HubContext, actor: Principal) {

@@ -7,6 +7,7 @@ import { AppError, invalid, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
+import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
 
 export function randomPassword(): string {
   return randomBytes(15).toString("base64url");
@@ -30,7 +31,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Creates a user; `actor` null means the command line run by the service's operator. */
 export async function createUser(ctx: HubContext, actor: Principal | null, input: NewUser) {
-  if (actor !== null && actor.role !== "admin") throw new AppError("forbidden");
+  if (!canManageUsers(actor)) throw new AppError("forbidden");
   const username = input.username.trim();
   if (!/^[A-Za-z0-9._@-]{3,64}$/.test(username)) {
     throw invalid(
@@ -106,10 +107,10 @@ export async function setDisabled(
   userId: string,
   disabled: boolean,
 ) {
-  if (actor !== null && actor.role !== "admin") throw new AppError("forbidden");
+  if (!canManageUsers(actor)) throw new AppError("forbidden");
   requireId(userId);
   // An administrator who disabled themselves could not undo it.
-  if (disabled && actor?.userId === userId)
+  if (disabled && !canDisable(actor, userId))
     throw invalid("You cannot disable your own account. Ask another administrator.");
   await inTransaction(ctx, async ({ trx, notice }) => {
     const r = await trx
@@ -134,8 +135,7 @@ export async function resetPassword(
   userId: string,
   password = randomPassword(),
 ) {
-  if (actor !== null && actor.role !== "admin" && actor.userId !== userId)
-    throw new AppError("forbidden");
+  if (!canResetPassword(actor, userId)) throw new AppError("forbidden");
   requireId(userId);
   if (password.length < 12) throw invalid("A password has at least 12 characters.", "password");
   const passwordHash = await hashPassword(password);

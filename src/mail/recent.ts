@@ -3,8 +3,12 @@
  * of the messages), and whether it went. The body stays out: it can name a file or a reason.
  */
 import type { Db } from "../db/database.js";
+import { forbidden } from "../errors.js";
+import { canReadMail } from "../hub/policies/service.js";
+import type { Principal } from "../hub/principal.js";
 
-export async function recentMail(db: Db, limit = 100) {
+export async function recentMail(db: Db, actor: Principal | null, limit = 100) {
+  if (!canReadMail(actor)) throw forbidden();
   const rows = await db
     .selectFrom("mail_outbox")
     .select(["id", "recipients", "subject", "created_at", "attempts", "sent_at", "last_error"])

@@ -208,11 +208,11 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext): void {
         to?: string;
         limit?: number;
       };
-      const rows = await readAudit(ctx.db, {
+      const rows = await readAudit(ctx.db, adminOf(request), {
         ...q,
         ...(q.from ? { from: new Date(q.from) } : {}),
         ...(q.to ? { to: new Date(q.to) } : {}),
-      } as Parameters<typeof readAudit>[1]);
+      } as Parameters<typeof readAudit>[2]);
       return { events: rows.map((r) => ({ ...r, at: r.at.toISOString() })) };
     },
   );

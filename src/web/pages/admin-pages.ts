@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { notFound } from "../../errors.js";
 import { readAudit } from "../../hub/audit.js";
-import type { HubContext } from "../../hub/context.js";
+import type { HubContext, Principal } from "../../hub/context.js";
 import { listCorrections } from "../../hub/corrections.js";
 import {
   findEstablishment,
@@ -218,7 +218,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
   });
 
   // The filter is posted, not put in the address: a username is personal data.
-  const auditPage = async (form: Form) => {
+  const auditPage = async (actor: Principal, form: Form) => {
     const filter = {
       username: form.username?.trim() || undefined,
       organisation: form.organisation?.trim() || undefined,
@@ -228,7 +228,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     };
     const from = dayStart(filter.from);
     const to = dayStart(filter.to, 1);
-    const events = await readAudit(ctx.db, {
+    const events = await readAudit(ctx.db, actor, {
       ...(filter.username ? { username: filter.username } : {}),
       ...(filter.organisation ? { organisation: filter.organisation } : {}),
       ...(filter.action ? { action: filter.action } : {}),
@@ -245,21 +245,19 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
   };
 
   app.get("/admin/audit", async (request, reply) => {
-    adminOf(request);
-    return reply.page("admin-audit", await auditPage({}));
+    return reply.page("admin-audit", await auditPage(adminOf(request), {}));
   });
 
   app.post("/admin/audit", async (request, reply) => {
-    adminOf(request);
-    return reply.page("admin-audit", await auditPage(formOf(request)));
+    return reply.page("admin-audit", await auditPage(adminOf(request), formOf(request)));
   });
 
   app.get("/admin/outbox", async (request, reply) => {
-    adminOf(request);
+    const actor = adminOf(request);
     return reply.page("admin-outbox", {
       title: "Mail",
       columnClass: "govuk-grid-column-full",
-      mail: await recentMail(ctx.db, 100),
+      mail: await recentMail(ctx.db, actor, 100),
       toFiles: !ctx.config.smtpUrl,
     });
   });

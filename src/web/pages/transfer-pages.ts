@@ -6,7 +6,13 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { HubContext, Principal } from "../../hub/context.js";
 import { earlierDownloads } from "../../hub/earlier-downloads.js";
 import { redirect } from "../../hub/lost-pupils.js";
-import { canAccept, canDownload, canRedirect, canReject, canRemove } from "../../hub/policies.js";
+import {
+  canAccept,
+  canDownload,
+  canRedirect,
+  canReject,
+  canRemove,
+} from "../../hub/policies/transfers.js";
 import { accept, content, reject, remove } from "../../hub/transfer-actions.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../hub/transfer-reads.js";
 import type { TransferView } from "../../hub/transfer-view.js";

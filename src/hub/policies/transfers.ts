@@ -2,7 +2,7 @@
  * Who may do what to a transfer. Small pure functions, one question each, so that every route
  * asks the same question the same way and tests can ask it role by role.
  */
-import type { Principal } from "./principal.js";
+import type { Principal } from "../principal.js";
 
 export interface TransferFacts {
   source_laestab: string;

@@ -1,0 +1,28 @@
+/**
+ * Who may manage accounts and credentials. `null` is the operator at the server's command line,
+ * who may do what an administrator may.
+ */
+import type { Principal } from "../principal.js";
+
+type Actor = Principal | null;
+
+const isAdmin = (a: Actor) => a === null || a.role === "admin";
+
+/** Create, list, disable and enable users. */
+export const canManageUsers = (a: Actor): boolean => isAdmin(a);
+
+/** A password is reset by an administrator, or changed by its own user. */
+export const canResetPassword = (a: Actor, userId: string): boolean =>
+  isAdmin(a) || a?.userId === userId;
+
+/** A token is made by an administrator, or by its own user for themselves. */
+export const canCreateToken = (a: Actor, forUsername: string): boolean =>
+  isAdmin(a) || a?.username === forUsername;
+
+/** A token is revoked by an administrator, or by its owner. */
+export const canRevokeToken = (a: Actor, ownerUsername: string): boolean =>
+  isAdmin(a) || a?.username === ownerUsername;
+
+/** Administrators cannot lock themselves out. */
+export const canDisable = (a: Actor, userId: string): boolean =>
+  canManageUsers(a) && a?.userId !== userId;

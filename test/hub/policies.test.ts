@@ -1,0 +1,185 @@
+/**
+ * Every policy asked of every kind of principal, for every relation to the thing and every
+ * status it can be in. The expected answers are written out as a table, rule by rule, so that
+ * a change to who may do what shows here as a changed line.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  canCreateToken,
+  canDisable,
+  canManageUsers,
+  canResetPassword,
+  canRevokeToken,
+} from "../../src/hub/policies/accounts.js";
+import { registerSearch } from "../../src/hub/policies/registers.js";
+import {
+  canEditDirectory,
+  canReadAudit,
+  canReadCorrections,
+  canReadMail,
+  canReportCorrection,
+} from "../../src/hub/policies/service.js";
+import {
+  canAccept,
+  canDownload,
+  canReadPupils,
+  canRedirect,
+  canReject,
+  canRemove,
+  canSeeTransfer,
+  type TransferFacts,
+} from "../../src/hub/policies/transfers.js";
+import type { Principal } from "../../src/hub/principal.js";
+
+const principal = (
+  username: string,
+  role: Principal["role"],
+  establishment: string | null,
+  laCode: string | null,
+): Principal => ({ userId: `id-${username}`, username, role, establishment, laCode });
+
+// A file from Brookfield (8231234, LA 823) to Meadow Lane (9382001, LA 938).
+const ACTORS = {
+  "sending school": principal("brookfield", "school", "8231234", null),
+  "receiving school": principal("meadowlane", "school", "9382001", null),
+  "another school": principal("elsewhere", "school", "3041001", null),
+  "sender's LA": principal("northshire", "la", null, "823"),
+  "receiver's LA": principal("southvale", "la", null, "938"),
+  "another LA": principal("elsewhere-la", "la", null, "304"),
+  admin: principal("admin", "admin", null, null),
+} as const;
+type Actor = keyof typeof ACTORS;
+
+const ACTIONS = {
+  see: canSeeTransfer,
+  "read pupils": canReadPupils,
+  accept: canAccept,
+  download: canDownload,
+  reject: canReject,
+  remove: canRemove,
+  "pass on": canRedirect,
+} as const;
+type Action = keyof typeof ACTIONS;
+
+type Expected = Partial<Record<Actor, Partial<Record<Action, string[]>>>>;
+
+/** Checks every actor x action x status against the table; anything not listed is refused. */
+function table(kind: TransferFacts["dest_kind"], dest: string, statuses: string[], yes: Expected) {
+  for (const [actor, p] of Object.entries(ACTORS) as [Actor, Principal][]) {
+    for (const [action, policy] of Object.entries(ACTIONS) as [Action, typeof canSeeTransfer][]) {
+      for (const status of statuses) {
+        const facts: TransferFacts = {
+          source_laestab: "8231234",
+          dest_laestab: dest,
+          dest_kind: kind,
+          status,
+          sender_user_id: "id-brookfield",
+        };
+        const expected = yes[actor]?.[action]?.includes(status) ?? false;
+        expect(policy(p, facts), `${actor} / ${action} / ${status}`).toBe(expected);
+      }
+    }
+  }
+}
+
+const ALL = ["checking", "failed", "available", "downloaded", "rejected", "removed", "expired"];
+const RECEIVED = ["available", "downloaded", "rejected", "expired"];
+const SENDER_REMOVES = ["checking", "failed", "available", "rejected"];
+
+describe("who may do what to a file", () => {
+  it("between two schools", () => {
+    const sender = { see: ALL, "read pupils": ALL, remove: SENDER_REMOVES };
+    const receiver = {
+      see: RECEIVED,
+      "read pupils": ["available", "downloaded", "rejected"],
+      accept: ["available", "downloaded"],
+      download: ["downloaded"],
+      reject: ["available"],
+      remove: ["downloaded"],
+    };
+    table("school", "9382001", ALL, {
+      "sending school": sender,
+      "sender's LA": sender,
+      "receiving school": receiver,
+      // Today an LA acts on its schools' files as they do; issue 9 makes LAs oversee only.
+      "receiver's LA": receiver,
+      admin: { see: ALL },
+    });
+  });
+
+  it("to the Lost Pupils register", () => {
+    const statuses = ["checking", "failed", "lost", "downloaded", "removed"];
+    const anyLa = {
+      see: ["lost", "downloaded"],
+      "read pupils": ["lost", "downloaded"],
+      accept: ["lost", "downloaded"],
+      download: ["downloaded"],
+      remove: ["downloaded"],
+      "pass on": ["lost"],
+    };
+    table("lost", "XXXXXXX", statuses, {
+      "sending school": {
+        see: statuses,
+        "read pupils": statuses,
+        remove: ["checking", "failed", "lost"],
+      },
+      "sender's LA": {
+        see: statuses,
+        "read pupils": statuses,
+        accept: ["lost", "downloaded"],
+        download: ["downloaded"],
+        remove: ["checking", "failed", "lost", "downloaded"],
+        "pass on": ["lost"],
+      },
+      "receiver's LA": anyLa,
+      "another LA": anyLa,
+      admin: { see: statuses },
+    });
+  });
+});
+
+describe("who may manage accounts and the service's records", () => {
+  const operator = null;
+  const admin = ACTORS.admin;
+  const school = ACTORS["sending school"];
+  const la = ACTORS["sender's LA"];
+  const rows: [string, (a: Principal | null) => boolean, (Principal | null)[]][] = [
+    ["manage users", canManageUsers, [operator, admin]],
+    [
+      "reset brookfield's password",
+      (a) => canResetPassword(a, school.userId),
+      [operator, admin, school],
+    ],
+    [
+      "make a token for brookfield",
+      (a) => canCreateToken(a, "brookfield"),
+      [operator, admin, school],
+    ],
+    [
+      "revoke brookfield's token",
+      (a) => canRevokeToken(a, "brookfield"),
+      [operator, admin, school],
+    ],
+    ["disable the admin", (a) => canDisable(a, admin.userId), [operator]],
+    ["disable brookfield", (a) => canDisable(a, school.userId), [operator, admin]],
+    ["edit the directory", canEditDirectory, [operator, admin]],
+    ["report a correction", canReportCorrection, [school, ACTORS["receiving school"]]],
+    ["read corrections", canReadCorrections, [operator, admin]],
+    ["read the audit log", canReadAudit, [operator, admin]],
+    ["read recent mail", canReadMail, [operator, admin]],
+  ];
+  for (const [what, policy, allowed] of rows) {
+    it(what, () => {
+      for (const a of [operator, admin, school, la, ACTORS["receiving school"]]) {
+        expect(policy(a), `${a?.username ?? "operator"} may ${what}`).toBe(allowed.includes(a));
+      }
+    });
+  }
+
+  it("search the registers: LAs, administrators with a reason, never schools", () => {
+    expect(registerSearch(la, undefined)).toBe("allowed");
+    expect(registerSearch(admin, "short")).toBe("needs-reason");
+    expect(registerSearch(admin, "A parent called about their child")).toBe("allowed");
+    expect(registerSearch(school, "A parent called about their child")).toBe("forbidden");
+  });
+});
