@@ -26,6 +26,32 @@ import { registerErrorHandling } from "./plugins/errors.js";
 import { registerIdempotency } from "./plugins/idempotency.js";
 import { registerViews } from "./plugins/views.js";
 
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, { requestBody?: unknown }>>;
+};
+
+const UPLOAD_BODY = {
+  required: true,
+  content: {
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        required: ["file"],
+        properties: {
+          file: {
+            type: "string",
+            format: "binary",
+            description: "the CTF, named SSSSSSS_CTF_DDDDDDD_NNN.XML",
+          },
+        },
+      },
+    },
+    "application/xml": {
+      schema: { type: "string", description: "the CTF's XML; name it with ?filename=" },
+    },
+  },
+};
+
 export interface AppOptions {
   /** Pino logger options, or false for none (tests). */
   logger?: boolean | object;
@@ -86,13 +112,27 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
         version: "1",
         description:
           "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
-          "(tokens from an administrator) or the session cookie from POST /api/v1/session.",
+          "(tokens from an administrator) or the session cookie from POST /api/v1/session. " +
+          "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
+          "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
+          '`{"error": {"code", "message", "field"?, "detail"?}}` with a stable code.',
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
+    // The upload's body is read as a stream, not validated as a schema: describe it here.
+    transformObject: (documents) => {
+      const doc = (documents as { openapiObject: OpenApiDocument }).openapiObject;
+      const upload = doc.paths?.["/api/v1/transfers"]?.post;
+      if (upload) upload.requestBody = UPLOAD_BODY;
+      return doc as never;
+    },
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  // Pages, static files and health checks are not the API: keep them out of its document.
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
+  });
   app.addSchema(ErrorReply);
   app.addContentTypeParser(
     "text/csv",

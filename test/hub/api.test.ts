@@ -9,6 +9,8 @@ import { addElsewhere, eventually, json, startTestHub, type TestHub } from "../h
 
 const NOW = new Date("2026-11-02T09:00:00Z");
 
+type Operation = { responses?: Record<string, { description?: string; content?: unknown }> };
+
 function ctfFor(from: string, to: string, pupils: number, seed: number) {
   const doc = generateCtf({ from, to, pupils, seed, now: NOW });
   return { doc, xml: writeCtf(doc) };
@@ -543,10 +545,17 @@ for (const { target, skip } of DATABASES) {
     });
 
     it("tells a sender the next free sequence number", async () => {
-      const r = await (
-        await t.api(brookfield, "/api/v1/transfers/next-sequence?from=8231234&to=9382001")
-      ).json();
-      expect(r).toEqual({ sequence: 13, fileName: "8231234_CTF_9382001_013.XML" });
+      // Its own destination, so that what other tests sent does not change the answer.
+      const next = async () =>
+        json(await t.api(brookfield, "/api/v1/transfers/next-sequence?from=8231234&to=8231235"));
+      const before = await next();
+      const { xml } = ctfFor("8231234", "8231235", 1, 77);
+      const name = `8231234_CTF_8231235_${String(before.sequence + 4).padStart(3, "0")}.XML`;
+      expect((await upload(brookfield, name, xml)).status).toBe(202);
+      expect(await next()).toEqual({
+        sequence: before.sequence + 5,
+        fileName: `8231234_CTF_8231235_${String(before.sequence + 5).padStart(3, "0")}.XML`,
+      });
       expect(
         (await t.api(hillcrest, "/api/v1/transfers/next-sequence?from=8231234&to=9382001")).status,
       ).toBe(403);
@@ -601,6 +610,25 @@ for (const { target, skip } of DATABASES) {
       ]) {
         expect(Object.keys(spec.paths)).toContain(path);
       }
+      // Every operation says what it answers on success, with the status it really uses.
+      for (const [path, ops] of Object.entries(spec.paths) as [
+        string,
+        Record<string, Operation>,
+      ][]) {
+        expect(path.startsWith("/api/v1/"), `${path}: page routes stay out`).toBe(true);
+        for (const [method, op] of Object.entries(ops)) {
+          const ok = Object.entries(op.responses ?? {}).filter(([code]) => code.startsWith("2"));
+          expect(ok.length, `${method} ${path} has a success response`).toBeGreaterThan(0);
+          for (const [code, res] of ok) {
+            expect(res.description, `${method} ${path} ${code}`).not.toBe("Default Response");
+            if (code !== "204")
+              expect(res.content, `${method} ${path} ${code} has a body`).toBeDefined();
+          }
+        }
+      }
+      expect(Object.keys(spec.paths["/api/v1/admin/tokens"].post.responses)).toContain("201");
+      const upload = spec.paths["/api/v1/transfers"].post.requestBody.content;
+      expect(upload["multipart/form-data"].schema.properties.file.format).toBe("binary");
     });
 
     it("delivers every message once a refusing mail server starts accepting", async () => {

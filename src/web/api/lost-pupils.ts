@@ -1,9 +1,10 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { HubContext } from "../../hub/context.js";
-import { type LostPupilQuery, redirect, searchLostPupils } from "../../hub/lost-pupils.js";
+import { redirect, searchLostPupils } from "../../hub/lost-pupils.js";
 import { principalOf } from "../plugins/auth.js";
-import { errors, IdParams } from "./schemas.js";
+import { errors, IdParams, NullableString, ok } from "./schemas.js";
 
 const Criteria = Type.Object({
   surname: Type.Optional(Type.String()),
@@ -16,7 +17,22 @@ const Criteria = Type.Object({
   reason: Type.Optional(Type.String({ description: "required of administrators" })),
 });
 
-export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
+const Hit = Type.Object({
+  transferId: Type.String({ format: "uuid" }),
+  status: Type.String({ description: "lost or outside" }),
+  sourceLaestab: Type.String(),
+  receivedAt: Type.String({ format: "date-time" }),
+  upn: NullableString(),
+  surname: Type.String(),
+  forename: Type.String(),
+  dob: NullableString(),
+  sex: NullableString(),
+  ncYear: NullableString(),
+});
+const Hits = ok(Type.Object({ pupils: Type.Array(Hit) }), "Matching pupils, best first (audited)");
+
+export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     "/api/v1/lost-pupils",
     {
@@ -25,11 +41,11 @@ export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
         summary:
           "Search the Lost Pupils and out-of-sector registers (LAs; admins with a reason). Audited.",
         querystring: Criteria,
-        response: errors(400, 401, 403),
+        response: { 200: Hits, ...errors(400, 401, 403) },
       },
     },
     async (request) => ({
-      pupils: await searchLostPupils(ctx, principalOf(request), request.query as LostPupilQuery),
+      pupils: await searchLostPupils(ctx, principalOf(request), request.query),
     }),
   );
 
@@ -40,11 +56,11 @@ export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags: ["lost pupils"],
         summary: "The same search with the criteria in a JSON body, keeping names out of URLs",
         body: Criteria,
-        response: errors(400, 401, 403),
+        response: { 200: Hits, ...errors(400, 401, 403) },
       },
     },
     async (request) => ({
-      pupils: await searchLostPupils(ctx, principalOf(request), request.body as LostPupilQuery),
+      pupils: await searchLostPupils(ctx, principalOf(request), request.body),
     }),
   );
 
@@ -56,15 +72,19 @@ export function lostPupilRoutes(app: FastifyInstance, ctx: HubContext): void {
         summary: "Pass a lost or out-of-sector file on to the school the pupil joined (LAs)",
         params: IdParams,
         body: Type.Object({ to: Type.String({ description: "the school's LAESTAB" }) }),
-        response: errors(400, 401, 404, 409),
+        response: {
+          200: ok(
+            Type.Object({
+              id: Type.String({ format: "uuid" }),
+              status: Type.String(),
+              destination: Type.Object({ laestab: Type.String(), name: Type.String() }),
+            }),
+            "Passed on; the school is e-mailed",
+          ),
+          ...errors(400, 401, 404, 409),
+        },
       },
     },
-    async (request) =>
-      redirect(
-        ctx,
-        principalOf(request),
-        (request.params as { id: string }).id,
-        (request.body as { to: string }).to,
-      ),
+    async (request) => redirect(ctx, principalOf(request), request.params.id, request.body.to),
   );
 }

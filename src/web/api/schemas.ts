@@ -1,5 +1,5 @@
 /** Shapes shared by the API's routes, for validation and the OpenAPI document. */
-import { Type } from "typebox";
+import { type TSchema, Type } from "typebox";
 
 export const ErrorReply = Type.Object(
   {
@@ -82,3 +82,63 @@ export const Pupil = Type.Object({
 export const IdParams = Type.Object({ id: Type.String() });
 
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorReply]));
+
+export const Establishment = Type.Object({
+  laestab: Type.String(),
+  urn: NullableString(),
+  name: Type.String(),
+  la: Type.Object({ code: Type.String(), name: Type.String() }),
+  type: Type.String(),
+  status: Type.String({ description: "open or closed" }),
+  independent: Type.Boolean(),
+  email: Type.Optional(NullableString({ description: "where notices go; absent in searches" })),
+});
+
+export const User = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  username: Type.String(),
+  email: Type.String(),
+  role: Type.String({ description: "school, la or admin" }),
+  establishment: NullableString(),
+  laCode: NullableString(),
+  disabled: Type.Boolean(),
+  lockedUntil: NullableString({ format: "date-time" }),
+  createdAt: Type.String({ format: "date-time" }),
+});
+
+export const TokenListed = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  label: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  lastUsedAt: NullableString({ format: "date-time" }),
+  revokedAt: NullableString({ format: "date-time" }),
+});
+
+export const Correction = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  laestab: Type.String(),
+  text: Type.String(),
+  reportedBy: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  resolvedAt: NullableString({ format: "date-time" }),
+});
+
+export const AuditEvent = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: "date-time" }),
+  user_id: NullableString(),
+  username: NullableString(),
+  organisation: NullableString(),
+  action: Type.String(),
+  target: NullableString(),
+  ip: NullableString(),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const NoContent = Type.Null({ description: "Done; no content" });
+
+/** A success response with what it is in words: the API document's reader sees this line. */
+export const ok = <T extends TSchema>(schema: T, description: string): T => ({
+  ...schema,
+  description,
+});

@@ -1,9 +1,10 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { HubContext, Principal } from "../../hub/context.js";
 import { signIn, signOut } from "../../hub/sign-in.js";
 import { principalOf, SESSION_COOKIE, setSessionCookie } from "../plugins/auth.js";
-import { errors, NullableString } from "./schemas.js";
+import { errors, NoContent, NullableString, ok } from "./schemas.js";
 
 const Me = Type.Object({
   id: Type.String(),
@@ -21,11 +22,12 @@ const meOf = (p: Principal) => ({
   laCode: p.laCode,
 });
 
-export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     "/api/v1/session",
     {
-      onRequest: app.signInLimit,
+      onRequest: fastify.signInLimit,
       schema: {
         tags: ["session"],
         summary: "Sign in; sets the session cookie",
@@ -33,11 +35,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
           username: Type.String(),
           password: Type.String(),
         }),
-        response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
+        response: {
+          200: ok(Me, "Signed in; the session cookie is set"),
+          ...errors(400, 401, 403, 423, 429),
+        },
       },
     },
     async (request, reply) => {
-      const body = request.body as { username: string; password: string };
+      const body = request.body;
       const { principal, session } = await signIn(ctx, body.username, body.password, request.ip);
       setSessionCookie(reply, ctx, session);
       return meOf(principal);
@@ -46,17 +51,23 @@ export function sessionRoutes(app: FastifyInstance, ctx: HubContext): void {
 
   app.delete(
     "/api/v1/session",
-    { schema: { tags: ["session"], summary: "Sign out" } },
+    { schema: { tags: ["session"], summary: "Sign out", response: { 204: NoContent } } },
     async (request, reply) => {
       await signOut(ctx, request.cookies[SESSION_COOKIE], request.principal);
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
   app.get(
     "/api/v1/me",
-    { schema: { tags: ["session"], summary: "Who am I", response: { 200: Me, ...errors(401) } } },
+    {
+      schema: {
+        tags: ["session"],
+        summary: "Who am I",
+        response: { 200: ok(Me, "The signed-in user"), ...errors(401) },
+      },
+    },
     async (request) => {
       const p = principalOf(request);
       return meOf(p);

@@ -1,4 +1,5 @@
 import type { MultipartFile } from "@fastify/multipart";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { invalid } from "../../errors.js";
@@ -7,7 +8,7 @@ import { accept, content, reject, remove } from "../../hub/transfer-actions.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../hub/transfer-reads.js";
 import { nextSequence, tooLarge, upload } from "../../hub/upload.js";
 import { principalOf } from "../plugins/auth.js";
-import { errors, IdParams, Pupil, Transfer } from "./schemas.js";
+import { errors, IdParams, NoContent, ok, Pupil, Transfer } from "./schemas.js";
 
 const tags = ["transfers"];
 
@@ -42,10 +43,11 @@ export async function* untruncated(
   if (part.file.truncated) throw tooLarge(ctx);
 }
 
-export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   for (const type of ["application/xml", "text/xml", "application/octet-stream"]) {
     // The body stays a stream: the upload reads it on its way to the store.
-    app.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
+    fastify.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
   }
 
   app.post(
@@ -57,7 +59,10 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         summary: 'Upload a CTF: multipart field "file", or raw XML with ?filename=',
         querystring: Type.Object({ filename: Type.Optional(Type.String()) }),
         response: {
-          202: Type.Object({ id: Type.String(), status: Type.String(), fileName: Type.String() }),
+          202: ok(
+            Type.Object({ id: Type.String(), status: Type.String(), fileName: Type.String() }),
+            "Stored and queued to be checked (status checking)",
+          ),
           ...errors(400, 401, 403, 413),
         },
       },
@@ -78,14 +83,17 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         summary: "The next free _NNN for files from one LAESTAB to another",
         querystring: Type.Object({ from: Type.String(), to: Type.String() }),
         response: {
-          200: Type.Object({ sequence: Type.Integer(), fileName: Type.String() }),
+          200: ok(
+            Type.Object({ sequence: Type.Integer(), fileName: Type.String() }),
+            "The next free sequence number and the file name it gives",
+          ),
           ...errors(401, 403),
         },
       },
     },
     async (request) => {
-      const q = request.query as { from: string; to: string };
-      return nextSequence(ctx, principalOf(request), q.from.toUpperCase(), q.to.toUpperCase());
+      const { from, to } = request.query;
+      return nextSequence(ctx, principalOf(request), from.toUpperCase(), to.toUpperCase());
     },
   );
 
@@ -96,11 +104,10 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags,
         summary: "Status, destination, errors, warnings, pupil count",
         params: IdParams,
-        response: { 200: Transfer, ...errors(401, 404) },
+        response: { 200: ok(Transfer, "The file as you may see it"), ...errors(401, 404) },
       },
     },
-    async (request) =>
-      getTransfer(ctx, principalOf(request), (request.params as { id: string }).id),
+    async (request) => getTransfer(ctx, principalOf(request), request.params.id),
   );
 
   app.get(
@@ -110,11 +117,14 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags,
         summary: "Who is in the file (audited)",
         params: IdParams,
-        response: { 200: Type.Object({ pupils: Type.Array(Pupil) }), ...errors(401, 403, 404) },
+        response: {
+          200: ok(Type.Object({ pupils: Type.Array(Pupil) }), "The pupils in the file"),
+          ...errors(401, 403, 404),
+        },
       },
     },
     async (request) => ({
-      pupils: await listPupils(ctx, principalOf(request), (request.params as { id: string }).id),
+      pupils: await listPupils(ctx, principalOf(request), request.params.id),
     }),
   );
 
@@ -125,10 +135,10 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags,
         summary: "Accept the file, then download its content",
         params: IdParams,
-        response: { 200: Transfer, ...errors(401, 403, 404, 409) },
+        response: { 200: ok(Transfer, "Accepted: now downloaded"), ...errors(401, 403, 404, 409) },
       },
     },
-    async (request) => accept(ctx, principalOf(request), (request.params as { id: string }).id),
+    async (request) => accept(ctx, principalOf(request), request.params.id),
   );
 
   app.get(
@@ -138,11 +148,17 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags,
         summary: "The file's XML, after accepting (audited)",
         params: IdParams,
-        response: errors(401, 403, 404, 409),
+        response: {
+          200: Type.Unsafe<NodeJS.ReadableStream>({
+            type: "string",
+            description: "the CTF's XML, exactly as it was sent",
+          }),
+          ...errors(401, 403, 404, 409),
+        },
       },
     },
     async (request, reply) => {
-      const file = await content(ctx, principalOf(request), (request.params as { id: string }).id);
+      const file = await content(ctx, principalOf(request), request.params.id);
       return reply
         .header("content-type", "application/xml")
         .header("content-disposition", `attachment; filename="${file.fileName}"`)
@@ -160,16 +176,10 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         summary: "Reject the file with a reason; the sender is e-mailed",
         params: IdParams,
         body: Type.Object({ reason: Type.String() }),
-        response: { 200: Transfer, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: ok(Transfer, "Rejected"), ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (request) =>
-      reject(
-        ctx,
-        principalOf(request),
-        (request.params as { id: string }).id,
-        (request.body as { reason: string }).reason,
-      ),
+    async (request) => reject(ctx, principalOf(request), request.params.id, request.body.reason),
   );
 
   app.delete(
@@ -179,12 +189,12 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags,
         summary: "Remove: the sender before download, the receiver after",
         params: IdParams,
-        response: errors(401, 403, 404, 409),
+        response: { 204: NoContent, ...errors(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      await remove(ctx, principalOf(request), (request.params as { id: string }).id);
-      return reply.status(204).send();
+      await remove(ctx, principalOf(request), request.params.id);
+      return reply.status(204).send(null);
     },
   );
 
@@ -194,7 +204,10 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         tags,
         summary: "Files awaiting my organisation, oldest first",
-        response: { 200: Type.Object({ transfers: Type.Array(Transfer) }), ...errors(401) },
+        response: {
+          200: ok(Type.Object({ transfers: Type.Array(Transfer) }), "Files, with their status"),
+          ...errors(401),
+        },
       },
     },
     async (request) => ({ transfers: await listInbox(ctx, principalOf(request)) }),
@@ -206,7 +219,10 @@ export function transferRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         tags,
         summary: "Files my organisation sent, with status",
-        response: { 200: Type.Object({ transfers: Type.Array(Transfer) }), ...errors(401) },
+        response: {
+          200: ok(Type.Object({ transfers: Type.Array(Transfer) }), "Files, with their status"),
+          ...errors(401),
+        },
       },
     },
     async (request) => ({ transfers: await listSent(ctx, principalOf(request)) }),
