@@ -27,6 +27,11 @@ export interface LostPupilQuery {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_FIELDS = [
+  ["dob", "Date of birth"],
+  ["dobFrom", "Born on or after"],
+  ["dobTo", "Born on or before"],
+] as const;
 
 export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPupilQuery) {
   const may = registerSearch(p, q.reason);
@@ -37,10 +42,10 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
       "reason",
     );
   }
-  for (const key of ["dob", "dobFrom", "dobTo"] as const) {
+  for (const [key, label] of DATE_FIELDS) {
     const v = q[key];
     if (v !== undefined && v !== "" && !DATE.test(v))
-      throw invalid(`${key} is a date as YYYY-MM-DD.`, key);
+      throw invalid(`${label} must be a date as YYYY-MM-DD (${key}).`, key);
   }
   const surname = q.surname?.trim().toLowerCase() ?? "";
   const forename = q.forename?.trim().toLowerCase() ?? "";

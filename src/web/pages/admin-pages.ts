@@ -113,28 +113,14 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const p = adminOf(request);
     const form = formOf(request);
     const input = newUserFrom(form);
-    const field =
-      input.role === "school" && !input.establishment
-        ? "establishment"
-        : input.role === "la" && !input.laCode
-          ? "laCode"
-          : "username";
-    const done = await tryForm(field, () => createUser(ctx, p, input));
+    // Each error names the field it is about.
+    const done = await tryForm("username", () => createUser(ctx, p, input));
     if (!done.ok) {
-      // Send the message to the field it is about, where we can tell.
-      const text = done.error.text;
-      const href = /e-mail/i.test(text)
-        ? "#email"
-        : /establishment/i.test(text)
-          ? "#establishment"
-          : /LA code|local authority/i.test(text)
-            ? "#laCode"
-            : done.error.href;
       return reply.status(400).page("admin-user-new", {
         title: "Create a user",
         backLink: "/admin/users",
         values: form,
-        errors: [{ text, href }],
+        errors: [done.error],
       });
     }
     return reply.page("admin-secret", {

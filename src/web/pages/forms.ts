@@ -22,7 +22,10 @@ export const fieldError = (field: string, text: string): FieldError => ({
   href: `#${field}`,
 });
 
-/** Runs a domain call; a AppError it throws becomes an error on `field` for the page to show. */
+/**
+ * Runs a domain call; an AppError it throws becomes an error beside the field it names, or
+ * beside `field` when it names none.
+ */
 export async function tryForm<T>(
   field: string,
   fn: () => Promise<T>,
@@ -31,7 +34,7 @@ export async function tryForm<T>(
     return { ok: true, value: await fn() };
   } catch (e) {
     if (e instanceof AppError && e.status < 500 && e.code !== "forbidden" && e.code !== "not-found")
-      return { ok: false, error: fieldError(field, e.message), code: e.code };
+      return { ok: false, error: fieldError(e.field ?? field, e.message), code: e.code };
     throw e;
   }
 }

@@ -41,15 +41,10 @@ export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
     const field = p.role === "admin" && !form.reason?.trim() ? "reason" : "surname";
     const done = await tryForm(field, () => searchLostPupils(ctx, p, queryFrom(form)));
     if (!done.ok) {
-      const href = /reason/.test(done.error.text)
-        ? "#reason"
-        : /dob|date/i.test(done.error.text)
-          ? "#dob"
-          : "#surname";
       return reply.status(400).page("lost-pupils", {
         title: "Lost pupils",
         values: form,
-        errors: [{ text: done.error.text.replace(/^dob\b/, "Date of birth"), href }],
+        errors: [done.error],
       });
     }
     return reply.page("lost-pupils", {
