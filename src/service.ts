@@ -8,7 +8,6 @@ import type { FastifyInstance } from "fastify";
 import type PgBoss from "pg-boss";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
-import type { Listening } from "./db/listener.js";
 import { migrate } from "./db/migrate.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
@@ -22,7 +21,8 @@ import {
   startRetentionWorker,
 } from "./jobs/queue.js";
 import { deliverDueMail } from "./mail/outbox.js";
-import { fileTransport, type MailTransport, smtpTransport } from "./mail/transport.js";
+import { fileTransport, smtpTransport } from "./mail/transport.js";
+import { OpenedParts } from "./opened-parts.js";
 import { EncryptedStore } from "./store/encrypted-store.js";
 import { FolderBlobStore } from "./store/folder-store.js";
 import { loadMasterKey } from "./store/master-key.js";
@@ -67,16 +67,13 @@ const FIRST_RUN_LOCK = 5_252_002;
 
 const quietLog: Logger = { error: () => {}, info: () => {} };
 
-export async function openContextParts(config: HubConfig) {
+/** Opens the database (migrated), the store and the form key; `parts` will close them. */
+export async function openContextParts(config: HubConfig, parts: OpenedParts) {
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDir(config) },
   );
-  try {
-    await migrate(database.db);
-  } catch (e) {
-    await database.close();
-    throw e;
-  }
+  parts.add("database", () => database.close());
+  await migrate(database.db);
   const masterKey = loadMasterKey(config.masterKey, join(config.dataDir, "master.key"));
   const blobs = new FolderBlobStore(filesDir(config));
   const store = new EncryptedStore(blobs, masterKey);
@@ -88,20 +85,18 @@ export async function openContextParts(config: HubConfig) {
 export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
   const role = options.role ?? "all";
   const log = options.log ?? quietLog;
-  const { database, blobs, store, formKey } = await openContextParts(config);
-  const timers: NodeJS.Timeout[] = [];
-  let transport: MailTransport | undefined;
-  let boss: PgBoss | undefined;
-  let app: FastifyInstance | undefined;
-  let listening: Listening | undefined;
+  const parts = new OpenedParts();
   try {
-    boss = await startBoss(database, log, {
+    const { database, blobs, store, formKey } = await openContextParts(config, parts);
+    // Mail before the job queue, so that jobs finishing while the queue stops can still send.
+    const mail = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
+    parts.add("mail", () => mail.close());
+    const boss = await startBoss(database, log, {
       supervise: role !== "web",
       schedule: role !== "web" && options.schedules !== false,
     });
+    parts.add("job queue", () => boss.stop({ graceful: true, close: false, timeout: 5000 }));
     const jobs = jobQueueOn(boss);
-    transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
-    const mail = transport;
     const clock = options.clock ?? (() => new Date());
     let delivering: Promise<{ sent: number; failed: number }> | undefined;
     const deliverMail = async () => {
@@ -136,46 +131,38 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     if (runsWorker) {
       jobs.onWake(await startCheckWorkers(boss, ctx, log));
       await blobs.sweepTemporary(new Date(clock().getTime() - 3600_000));
-      timers.push(setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000));
+      const poll = setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000);
+      parts.add("mail poll", () => clearInterval(poll));
       await startRetentionWorker(boss, ctx, log);
     }
     // Several processes starting on one empty database: one sets it up, the others then find it.
     const firstRun = await database.exclusively(FIRST_RUN_LOCK, () =>
       firstRunSetup(ctx, options.demo === true),
     );
+    let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (role !== "worker") {
       const caches = createCaches();
-      listening = await database.listen(CHANGES_CHANNEL, caches);
+      const listening = await database.listen(CHANGES_CHANNEL, caches);
+      parts.add("change notices", () => listening.close());
       ctx.caches = caches;
-      app = await buildApp(ctx, { logger: options.logger ?? false, formKey });
-      url = await app.listen({ port: config.port, host: config.host });
+      const web = await buildApp(ctx, { logger: options.logger ?? false, formKey });
+      parts.add("web server", () => web.close());
+      url = await web.listen({ port: config.port, host: config.host });
+      app = web;
     }
-    const runningBoss = boss;
     return {
       ctx,
       database,
-      boss: runningBoss,
+      boss,
       ...(app ? { app } : {}),
       ...(url ? { url } : {}),
       firstRun,
       deliverMail,
-      async stop() {
-        for (const t of timers) clearInterval(t);
-        await app?.close();
-        await listening?.close();
-        await runningBoss.stop({ graceful: true, close: false, timeout: 5000 });
-        mail.close();
-        await database.close();
-      },
+      stop: () => parts.closeAll(),
     };
   } catch (e) {
-    for (const t of timers) clearInterval(t);
-    await app?.close();
-    await listening?.close();
-    await boss?.stop({ graceful: false, close: false }).catch(() => {});
-    transport?.close();
-    await database.close();
+    await parts.closeAll().catch(() => {});
     throw e;
   }
 }

@@ -9,6 +9,7 @@ import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
 import { createToken } from "../hub/tokens.js";
 import { createUser } from "../hub/users.js";
+import { OpenedParts } from "../opened-parts.js";
 import { openContextParts, type Role, startHub } from "../service.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -40,27 +41,17 @@ async function withContext<T>(
   fn: (ctx: HubContext) => Promise<T>,
 ): Promise<T> {
   const config = configFrom(opts);
-  let parts: Awaited<ReturnType<typeof openContextParts>>;
+  const parts = new OpenedParts();
   try {
-    parts = await openContextParts(config);
+    const { database, store } = await openContextParts(config, parts);
+    return await fn({ db: database.db, store, jobs: noJobs, config, clock: () => new Date() });
   } catch (e) {
     if (e instanceof DatabaseLockedError || e instanceof NewerDatabaseError)
       throw new CliError(e.message);
-    throw e;
-  }
-  try {
-    return await fn({
-      db: parts.database.db,
-      store: parts.store,
-      jobs: noJobs,
-      config,
-      clock: () => new Date(),
-    });
-  } catch (e) {
     if (e instanceof AppError) throw new CliError(e.message, 1);
     throw e;
   } finally {
-    await parts.database.close();
+    await parts.closeAll();
   }
 }
 

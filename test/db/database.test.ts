@@ -38,6 +38,22 @@ for (const { target, skip } of DATABASES) {
       expect(await migrate(database.db)).toEqual([]);
     });
 
+    it("keeps another app's migrations in a table and lock of their own", async () => {
+      const other = {
+        table: "other_app_migrations",
+        lockKey: 5_252_099,
+        migrations: [{ id: 1, name: "things", sql: "create table other_app_things (id int)" }],
+      };
+      expect(await migrate(database.db, other)).toEqual([1]);
+      expect(await migrate(database.db, other)).toEqual([]);
+      // Neither set mistakes the other's rows for migrations of a newer version.
+      expect(await migrate(database.db)).toEqual([]);
+      const rows = await sql<{ id: number }>`select id from other_app_migrations`.execute(
+        database.db,
+      );
+      expect(rows.rows.map((r) => Number(r.id))).toEqual([1]);
+    });
+
     it("returns the same types on either database", async () => {
       const r = await sql<{ n: number; d: string; t: Date; j: unknown }>`
         select count(*) as n, '2020-01-02'::date as d, now() as t, '{"a":1}'::jsonb as j`.execute(
