@@ -2,18 +2,10 @@
  * The hub's HTTP face: the JSON API under /api/v1 and its OpenAPI document at /api/docs. Route
  * handlers only translate HTTP to the domain functions in ../hub and back.
  */
-import cookie from "@fastify/cookie";
-import helmet from "@fastify/helmet";
 import multipart from "@fastify/multipart";
-import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../hub/context.js";
 import { adminRoutes, directoryRoutes } from "./api/admin.js";
 import { lostPupilRoutes } from "./api/lost-pupils.js";
@@ -21,10 +13,10 @@ import { ErrorReply } from "./api/schemas.js";
 import { sessionRoutes } from "./api/session.js";
 import { transferRoutes } from "./api/transfers.js";
 import { registerPages } from "./pages/index.js";
+import { hubNavigation } from "./pages/navigation.js";
 import { registerAuth, registerSignInLimit } from "./plugins/auth.js";
-import { registerErrorHandling } from "./plugins/errors.js";
 import { registerIdempotency } from "./plugins/idempotency.js";
-import { registerViews } from "./plugins/views.js";
+import { createShell } from "./shell/shell.js";
 
 type OpenApiDocument = {
   paths?: Record<string, Record<string, { requestBody?: unknown }>>;
@@ -59,46 +51,15 @@ export interface AppOptions {
   formKey: Buffer;
 }
 
-/**
- * One line per request, written when it ends, instead of Fastify's two: logging had been most of
- * what a cheap request cost.
- */
-class OneLineRequestLog extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
-    const line = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    if (error) reply.log.error({ ...line, err: error }, "request failed");
-    else reply.log.info(line, "request");
-  }
-}
-
 export async function buildApp(ctx: HubContext, options: AppOptions): Promise<FastifyInstance> {
-  const logger = options.logger ?? false;
-  const app = Fastify({
-    // Query strings can carry a searched name, so request logs keep only the path.
-    logger:
-      logger === false
-        ? false
-        : {
-            ...(typeof logger === "object" ? logger : {}),
-            serializers: {
-              req: (req: { method: string; url: string; ip?: string }) => ({
-                method: req.method,
-                path: req.url.split("?")[0],
-                ip: req.ip,
-              }),
-            },
-          },
-    // Believing every X-Forwarded-For would let any client choose the address the audit log
-    // records and the sign-in limit counts; only the proxies named in S2S_TRUST_PROXY are.
-    trustProxy: ctx.config.trustProxy ?? false,
-    logController: new OneLineRequestLog(),
+  const app = await createShell({
+    logger: options.logger ?? false,
+    trustProxy: ctx.config.trustProxy,
+    formKey: options.formKey,
+    serviceName: "S2S school to school",
+    helpdesk: ctx.config.helpdesk,
+    navigation: hubNavigation,
   });
-  registerErrorHandling(app);
-  await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(cookie);
-  await app.register(rateLimit, { global: false });
   registerSignInLimit(app);
   // One byte over the limit reaches the upload, which then says the file is too large.
   await app.register(multipart, {
@@ -141,8 +102,6 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   );
   registerAuth(app, ctx);
   registerIdempotency(app, ctx);
-  app.decorateRequest("formKey", { getter: () => options.formKey });
-  await registerViews(app, ctx);
   await registerPages(app, ctx);
   sessionRoutes(app, ctx);
   transferRoutes(app, ctx);

@@ -6,7 +6,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../hub/context.js";
-import { checkFormToken } from "../plugins/csrf.js";
+import { checkFormToken } from "../shell/csrf.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";

@@ -15,7 +15,7 @@ import type { TransferView } from "../../hub/transfer-view.js";
 import { upload } from "../../hub/upload.js";
 import { untruncated } from "../api/transfers.js";
 import { principalOf } from "../plugins/auth.js";
-import { checkFormToken } from "../plugins/csrf.js";
+import { checkFormToken } from "../shell/csrf.js";
 
 const MAX_FILES = 50;
 

@@ -1,7 +1,8 @@
 /**
- * Server-rendered pages: Nunjucks over our views and GOV.UK Frontend's templates and macros,
+ * The web shell's pages: Nunjucks over the views and GOV.UK Frontend's templates and macros,
  * with its styles, fonts and scripts served from the installed package (nothing from a CDN).
- * Every page gets the signed-in principal, a form token, the help desk and a CSP nonce.
+ * Every page gets the signed-in principal, a form token, the app's name, navigation and help
+ * desk, and a CSP nonce. Each app (the hub, the school side) passes its own ShellOptions.
  */
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -10,8 +11,20 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import nunjucks from "nunjucks";
-import type { HubContext, Principal } from "../../hub/context.js";
 import { formToken } from "./csrf.js";
+
+export interface NavItem {
+  href: string;
+  text: string;
+}
+
+/** What makes the shell one app's: its name, its navigation and its help desk. */
+export interface ShellOptions {
+  serviceName: string;
+  helpdesk: { phone: string; email: string; web: string };
+  /** The navigation for whoever is signed in (undefined when nobody is). */
+  navigation(principal: unknown): NavItem[];
+}
 
 declare module "fastify" {
   interface FastifyReply {
@@ -30,9 +43,7 @@ const govukDir = join(
   "dist",
 );
 
-const SERVICE_NAME = "S2S school to school";
-
-export async function registerViews(app: FastifyInstance, ctx: HubContext): Promise<void> {
+export async function registerViews(app: FastifyInstance, shell: ShellOptions): Promise<void> {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([viewsDir, govukDir]), {
     autoescape: true,
     throwOnUndefined: false,
@@ -71,12 +82,12 @@ export async function registerViews(app: FastifyInstance, ctx: HubContext): Prom
     const html = env.render(`pages/${template}.njk`, {
       ...data,
       fieldErrors,
-      serviceName: SERVICE_NAME,
+      serviceName: shell.serviceName,
       principal: request.principal,
       csrf: formToken(request, this),
-      helpdesk: ctx.config.helpdesk,
+      helpdesk: shell.helpdesk,
       cspNonce: nonce,
-      nav: navigationFor(request.principal, request.url.split("?")[0] ?? "/"),
+      nav: marked(shell.navigation(request.principal), request.url.split("?")[0] ?? "/"),
     });
     return this.type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
@@ -103,23 +114,9 @@ export async function registerViews(app: FastifyInstance, ctx: HubContext): Prom
   });
 }
 
-/** The service navigation: what this principal's role can do, with the current section marked. */
-function navigationFor(p: Principal | undefined, path: string) {
-  if (!p) return [];
-  const items: [string, string][] = [["/", "Home"]];
-  if (p.role !== "admin")
-    items.push(["/send", "Send files"], ["/received", "Received files"], ["/sent", "Sent files"]);
-  if (p.role === "school") items.push(["/school", "School details"]);
-  if (p.role === "la") items.push(["/lost-pupils", "Lost pupils"]);
-  if (p.role === "admin")
-    items.push(
-      ["/admin/establishments", "Establishments"],
-      ["/admin/users", "Users"],
-      ["/admin/audit", "Audit log"],
-      ["/admin/outbox", "Mail"],
-    );
-  items.push(["/account", "Your account"]);
-  return items.map(([href, text]) => ({
+/** The navigation with the current section marked. */
+function marked(items: NavItem[], path: string) {
+  return items.map(({ href, text }) => ({
     href,
     text,
     active: href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`),

@@ -1,0 +1,71 @@
+/**
+ * The web shell every app of S2S stands on: Fastify with one line of log per request (the path
+ * only: a query can carry a name), the client's address believed only from named proxies,
+ * security headers, cookies, rate limiting, form tokens, errors turned into answers in one
+ * place, and GOV.UK pages with the app's name, navigation and help desk. The app then adds its
+ * own sign-in, API and pages.
+ */
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
+import { registerErrorHandling } from "./errors.js";
+import { registerViews, type ShellOptions } from "./views.js";
+
+export interface ShellConfig extends ShellOptions {
+  /** Pino logger options, or false for none (tests). */
+  logger: boolean | object;
+  /** Proxies whose X-Forwarded-For is believed; none when absent. */
+  trustProxy: string[] | undefined;
+  /** Signs page form tokens; every web process of one app must have the same. */
+  formKey: Buffer;
+}
+
+/**
+ * One line per request, written when it ends, instead of Fastify's two: logging had been most of
+ * what a cheap request cost.
+ */
+class OneLineRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
+    const line = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (error) reply.log.error({ ...line, err: error }, "request failed");
+    else reply.log.info(line, "request");
+  }
+}
+
+export async function createShell(config: ShellConfig): Promise<FastifyInstance> {
+  const { logger } = config;
+  const app = Fastify({
+    logger:
+      logger === false
+        ? false
+        : {
+            ...(typeof logger === "object" ? logger : {}),
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({
+                method: req.method,
+                path: req.url.split("?")[0],
+                ip: req.ip,
+              }),
+            },
+          },
+    // Believing every X-Forwarded-For would let any client choose the address the audit log
+    // records and the sign-in limit counts; only the proxies named in S2S_TRUST_PROXY are.
+    trustProxy: config.trustProxy ?? false,
+    logController: new OneLineRequestLog(),
+  });
+  registerErrorHandling(app);
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  app.decorateRequest("formKey", { getter: () => config.formKey });
+  await registerViews(app, config);
+  return app;
+}
