@@ -1,6 +1,6 @@
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
 import { sql } from "kysely";
-import { findingJson } from "../ctf/findings.js";
+import { detach, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Db, Tx } from "../db/database.js";
 import type { StoredFinding, TransferPupilsTable } from "../db/schema.js";
@@ -118,19 +118,22 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     now: ctx.clock(),
     onPupil(pupil, position) {
       const bd = pupil.basicDetails;
+      // Detached: a string kept from the reader would keep its whole 64 KB chunk alive until
+      // the batch is written, and a file's worth of chunks would outlive the young generation.
+      const text = (v: string | undefined) => (v === undefined ? null : detach(v));
       pupils.push({
         transfer_id: row.id,
         position,
-        upn: pupil.upn ?? null,
-        former_upn: bd?.formerUpn ?? null,
-        surname: pupil.surname ?? "",
-        forename: pupil.forename ?? "",
-        preferred_surname: bd?.preferredSurname ?? null,
-        preferred_forename: bd?.preferredForename ?? null,
-        former_surname: bd?.formerSurname ?? null,
+        upn: text(pupil.upn),
+        former_upn: text(bd?.formerUpn),
+        surname: text(pupil.surname) ?? "",
+        forename: text(pupil.forename) ?? "",
+        preferred_surname: text(bd?.preferredSurname),
+        preferred_forename: text(bd?.preferredForename),
+        former_surname: text(bd?.formerSurname),
         dob: pupil.dob && /^\d{4}-\d{2}-\d{2}$/.test(pupil.dob) ? pupil.dob : null,
-        sex: pupil.sex ?? null,
-        nc_year: bd?.ncYearActual ?? null,
+        sex: text(pupil.sex),
+        nc_year: text(bd?.ncYearActual),
       });
       return pupils.length >= PUPIL_BATCH ? flush() : undefined;
     },

@@ -6,7 +6,11 @@
  * failing.
  *
  *   "S2SF2" | u16 wrapped-key length | wrapped key (iv, tag, key) | 7-byte nonce prefix
- *   then per chunk: u32 sealed length | sealed bytes | 16-byte tag
+ *   then per chunk: u32 (top bit: the last chunk; the rest: its length) | sealed bytes | tag
+ *
+ * The last-chunk bit is in the nonce too, so flipping it in the header fails the chunk's check.
+ * Reading decrypts each piece as it arrives and copies nothing it need not: a large file
+ * streams through in bounded memory and makes little garbage.
  *
  * Files written before chunking ("S2SF1": one GCM seal over the whole file) are still read.
  */
@@ -41,12 +45,15 @@ function nonce(prefix: Buffer, counter: number, last: boolean): Buffer {
   return n;
 }
 
+const LAST = 0x8000_0000;
+
 function sealChunk(key: Buffer, prefix: Buffer, counter: number, last: boolean, plain: Buffer) {
   const cipher = createCipheriv("aes-256-gcm", key, nonce(prefix, counter, last));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length);
-  return Buffer.concat([length, body, cipher.getAuthTag()]);
+  const body = cipher.update(plain);
+  cipher.final(); // GCM writes nothing more; this makes the tag
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE((last ? LAST : 0) + body.length);
+  return Buffer.concat([head, body, cipher.getAuthTag()]);
 }
 
 export class StoredFileDamagedError extends Error {
@@ -81,6 +88,23 @@ class ByteReader {
     const rest = all.subarray(n);
     this.buffered = rest.length > 0 ? [rest] : [];
     this.size = rest.length;
+    return out;
+  }
+
+  /** Up to `n` bytes, as a view of what has arrived (no copy); empty where the stream ends. */
+  async upTo(n: number): Promise<Buffer> {
+    if (this.size === 0) {
+      const next = await this.it.next();
+      if (next.done) return Buffer.alloc(0);
+      const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      this.buffered = [chunk];
+      this.size = chunk.length;
+    }
+    const first = this.buffered[0] as Buffer;
+    const out = first.subarray(0, n);
+    if (out.length === first.length) this.buffered.shift();
+    else this.buffered[0] = first.subarray(out.length);
+    this.size -= out.length;
     return out;
   }
 
@@ -154,22 +178,33 @@ export class EncryptedStore implements BlobStore {
     for (let counter = 0; ; counter++) {
       const head = await reader.read(4);
       if (head.length < 4) throw new StoredFileDamagedError("it ends before its last chunk");
-      const size = head.readUInt32BE(0);
+      const word = head.readUInt32BE(0);
+      const last = word >= LAST;
+      const size = word - (last ? LAST : 0);
       if (size > CHUNK) throw new StoredFileDamagedError("a chunk is too large");
-      const body = await reader.read(size + TAG);
-      if (body.length < size + TAG) throw new StoredFileDamagedError("a chunk is cut short");
-      // Try as a middle chunk, then as the last: only the right one authenticates.
-      const plain =
-        open(fileKey, prefix, counter, false, body, size) ??
-        open(fileKey, prefix, counter, true, body, size);
-      if (!plain) throw new StoredFileDamagedError("a chunk fails its check");
-      if (plain.last) {
+      const decipher = createDecipheriv("aes-256-gcm", fileKey, nonce(prefix, counter, last));
+      // Decrypted as it arrives; nothing is handed on until the chunk's tag has been checked.
+      const plain: Buffer[] = [];
+      for (let left = size; left > 0; ) {
+        const piece = await reader.upTo(left);
+        if (piece.length === 0) throw new StoredFileDamagedError("a chunk is cut short");
+        plain.push(decipher.update(piece));
+        left -= piece.length;
+      }
+      const tag = await reader.read(TAG);
+      if (tag.length < TAG) throw new StoredFileDamagedError("a chunk is cut short");
+      try {
+        decipher.setAuthTag(tag);
+        decipher.final();
+      } catch {
+        throw new StoredFileDamagedError("a chunk fails its check");
+      }
+      for (const bytes of plain) if (bytes.length > 0) yield bytes;
+      if (last) {
         if ((await reader.read(1)).length > 0)
           throw new StoredFileDamagedError("there is more after its last chunk");
-        if (plain.bytes.length > 0) yield plain.bytes;
         return;
       }
-      yield plain.bytes;
     }
   }
 
@@ -179,23 +214,5 @@ export class EncryptedStore implements BlobStore {
 
   list(olderThan: Date): Promise<string[]> {
     return this.inner.list(olderThan);
-  }
-}
-
-function open(
-  key: Buffer,
-  prefix: Buffer,
-  counter: number,
-  last: boolean,
-  body: Buffer,
-  size: number,
-): { bytes: Buffer; last: boolean } | undefined {
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", key, nonce(prefix, counter, last));
-    decipher.setAuthTag(body.subarray(size));
-    const bytes = Buffer.concat([decipher.update(body.subarray(0, size)), decipher.final()]);
-    return { bytes, last };
-  } catch {
-    return undefined;
   }
 }

@@ -75,6 +75,12 @@ describe("the encrypting store", () => {
     await writeFile(onDisk(dir, key), swapped);
     await expect(readBack()).rejects.toThrow(StoredFileDamagedError);
 
+    // The first chunk passed off as the last, and the rest cut: the nonce knows better.
+    const early = Buffer.from(good.subarray(0, header + chunk));
+    early.writeUInt32BE(0x8000_0000 + 65_536, header);
+    await writeFile(onDisk(dir, key), early);
+    await expect(readBack()).rejects.toThrow(/fails its check/);
+
     await writeFile(onDisk(dir, key), good);
     expect((await readBack()).equals(plain)).toBe(true);
     const other = new EncryptedStore(blobs, randomBytes(32));
