@@ -4,7 +4,7 @@
  * under a real key, only a temporary one that `sweepTemporary` removes.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type BlobStore,
@@ -80,8 +80,9 @@ export class FolderBlobStore implements BlobStore {
       if (shard === "tmp") continue;
       for (const name of await readdir(join(this.dir, shard))) {
         if (!name.endsWith(".enc")) continue;
-        const s = await stat(join(this.dir, shard, name));
-        if (s.mtime < olderThan) keys.push(name.slice(0, -4));
+        // Deleted since the folder was read (by another worker's sweep, say): not there to list.
+        const s = await stat(join(this.dir, shard, name)).catch(missingIsUndefined);
+        if (s && s.mtime < olderThan) keys.push(name.slice(0, -4));
       }
     }
     return keys;
@@ -98,12 +99,17 @@ export class FolderBlobStore implements BlobStore {
       return 0;
     }
     for (const name of names) {
-      const s = await stat(join(tmpDir, name));
-      if (s.mtime < olderThan) {
-        await unlink(join(tmpDir, name));
+      const s = await stat(join(tmpDir, name)).catch(missingIsUndefined);
+      if (s && s.mtime < olderThan) {
+        await rm(join(tmpDir, name), { force: true });
         removed++;
       }
     }
     return removed;
   }
+}
+
+function missingIsUndefined(e: unknown): undefined {
+  if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+  throw e;
 }

@@ -50,6 +50,22 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStore>):
       await expect(store.put("a/b", Buffer.from("x"))).rejects.toThrow(/not a store key/);
     });
 
+    it("lists while another process deletes, without failing on what went meanwhile", async () => {
+      const store = await make();
+      // One prefix, so that a store sharding by it lists them all from one place.
+      const keys = Array.from({ length: 200 }, () => `aa${randomUUID().slice(2)}`);
+      for (const key of keys) await store.put(key, Buffer.from("x"));
+      const later = new Date(Date.now() + 60_000);
+      const listing = store.list(later);
+      await new Promise((resolve) => setImmediate(resolve));
+      const [listed] = await Promise.all([
+        listing,
+        Promise.all(keys.map((key) => store.delete(key))),
+      ]);
+      for (const key of listed) expect(keys).toContain(key);
+      expect(await store.list(later)).toEqual([]);
+    });
+
     it("lists keys by age, for the orphan sweep", async () => {
       const store = await make();
       const key = randomUUID();
