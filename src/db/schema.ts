@@ -110,6 +110,7 @@ export interface TransfersTable {
   expires_at: NullableTimestamp;
   expiry_warned_at: NullableTimestamp;
   purged_at: NullableTimestamp;
+  sent_before_duplicate_rule: Generated<boolean>;
 }
 
 export interface TransferPupilsTable {

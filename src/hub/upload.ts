@@ -1,8 +1,7 @@
 /** Sending: a file is stored encrypted, and its row and checking job commit together. */
 import { createHash, randomUUID } from "node:crypto";
-import { type SelectQueryBuilder, sql } from "kysely";
+import { sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
-import type { DB } from "../db/schema.js";
 import { AppError, forbidden } from "../errors.js";
 import { type ByteSource, chunksOf } from "../store/blob-store.js";
 import { audit } from "./audit.js";
@@ -49,61 +48,44 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
   }
   await ctx.store.put(key, measured());
   const sha256 = hash.digest("hex");
-  // biome-ignore lint/suspicious/noExplicitAny: any select from transfers takes these filters
-  const sameFileOnItsWay = <Q extends SelectQueryBuilder<DB, "transfers", any>>(q: Q): Q =>
-    q
-      .where("sha256", "=", sha256)
-      .where("source_laestab", "=", source)
-      .where("dest_laestab", "=", destination)
-      .where("status", "in", PENDING) as Q;
   try {
     if (size === 0) throw new AppError("upload.empty", undefined, { field: "file" });
     const row = await inTransaction(ctx, async ({ trx, jobsQueued }) => {
-      // Two identical uploads at the same moment queue here, so the second sees the first.
-      await sql`select pg_advisory_xact_lock(hashtext(${`${sha256}:${source}:${destination}`}))`.execute(
-        trx,
-      );
-      // Inserted only if no such file is on its way: one statement, not a look then a write.
+      // The unique index on copies on their way decides (migration 0008): of two identical
+      // uploads at the same moment, the second waits for the first and then inserts nothing.
       const inserted = await trx
         .insertInto("transfers")
-        .columns([
-          "file_name",
-          "source_laestab",
-          "dest_laestab",
-          "dest_kind",
-          "sequence",
-          "status",
-          "sender_user_id",
-          "size_bytes",
-          "sha256",
-          "store_key",
-          "created_at",
-        ])
-        .expression(
-          trx
-            .selectNoFrom([
-              sql.val(name.name.canonical).as("file_name"),
-              sql.val(source).as("source_laestab"),
-              sql.val(destination).as("dest_laestab"),
-              sql.val(name.name.destinationKind).as("dest_kind"),
-              sql<number>`${name.name.sequence}::int`.as("sequence"),
-              sql.val("checking").as("status"),
-              sql<string>`${p.userId}::uuid`.as("sender_user_id"),
-              sql<number>`${size}::int`.as("size_bytes"),
-              sql.val(sha256).as("sha256"),
-              sql.val(key).as("store_key"),
-              sql<Date>`${ctx.clock()}::timestamptz`.as("created_at"),
-            ])
-            .where(({ not, exists, selectFrom }) =>
-              not(exists(sameFileOnItsWay(selectFrom("transfers").select("id")))),
-            ),
+        .values({
+          file_name: name.name.canonical,
+          source_laestab: source,
+          dest_laestab: destination,
+          dest_kind: name.name.destinationKind,
+          sequence: name.name.sequence,
+          status: "checking",
+          sender_user_id: p.userId,
+          size_bytes: size,
+          sha256,
+          store_key: key,
+          created_at: ctx.clock(),
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(["sha256", "source_laestab", "dest_laestab"])
+            .where("status", "in", PENDING)
+            .where("sent_before_duplicate_rule", "=", false)
+            .doNothing(),
         )
         .returning(["id", "status", "file_name"])
         .executeTakeFirst();
       if (!inserted) {
-        const same = await sameFileOnItsWay(
-          trx.selectFrom("transfers").select(["id", "file_name", "status"]),
-        ).executeTakeFirstOrThrow();
+        const same = await trx
+          .selectFrom("transfers")
+          .select(["id", "file_name", "status"])
+          .where("sha256", "=", sha256)
+          .where("source_laestab", "=", source)
+          .where("dest_laestab", "=", destination)
+          .where("status", "in", PENDING)
+          .executeTakeFirstOrThrow();
         throw duplicateOf(same);
       }
       // The row and its checking job commit together or not at all.

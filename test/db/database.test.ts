@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, DatabaseLockedError, openDatabase } from "../../src/db/database.js";
-import { migrate, NewerDatabaseError } from "../../src/db/migrate.js";
+import { HUB_MIGRATIONS, migrate, NewerDatabaseError } from "../../src/db/migrate.js";
 import { MIGRATIONS } from "../../src/db/migrations/index.js";
-import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
+import { DATABASES, freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`database on ${target.name}`, () => {
@@ -135,6 +135,35 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("PostgreSQL shared by two proces
       await a.close();
       await b.close();
       await drop();
+    }
+  });
+});
+
+describe("migration 8 on a database that already holds duplicates", () => {
+  it("keeps every copy, marks the later ones, and from then on allows one on its way", async () => {
+    const pg = TEST_DATABASE_URL ? await freshPostgresUrl() : undefined;
+    const database = await openDatabase(pg ? { url: pg.url } : {});
+    try {
+      await migrate(database.db, { ...HUB_MIGRATIONS, migrations: MIGRATIONS.slice(0, 7) });
+      await sql`insert into establishments (laestab, name, la_code, la_name, updated_at)
+        values ('8231234', 'A', '823', 'N', now())`.execute(database.db);
+      const user = await sql<{ id: string }>`insert into users (username, email, role,
+        establishment, password_hash) values ('u', 'u@x.invalid', 'school', '8231234', 'x')
+        returning id`.execute(database.db);
+      const copy = (at: string) => sql`insert into transfers (file_name, source_laestab,
+        dest_laestab, dest_kind, sequence, status, sender_user_id, size_bytes, sha256, created_at)
+        values ('f', '8231234', '9382001', 'school', 1, 'available', ${user.rows[0]?.id}, 1, 'same',
+        ${at}::timestamptz)`;
+      await copy("2026-01-01T00:00:00Z").execute(database.db);
+      await copy("2026-01-02T00:00:00Z").execute(database.db);
+      expect(await migrate(database.db)).toEqual([8]);
+      const rows = await sql<{ marked: boolean }>`select sent_before_duplicate_rule as marked
+        from transfers order by created_at`.execute(database.db);
+      expect(rows.rows.map((r) => r.marked)).toEqual([false, true]);
+      await expect(copy("2026-01-03T00:00:00Z").execute(database.db)).rejects.toThrow(/unique/);
+    } finally {
+      await database.close();
+      await pg?.drop();
     }
   });
 });

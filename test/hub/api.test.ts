@@ -544,6 +544,28 @@ for (const { target, skip } of DATABASES) {
       ).toBe(204);
     });
 
+    it("indexes a file of more pupils than one batch, and none of a file that fails", async () => {
+      const { doc, xml } = ctfFor("8231234", "8231235", 700, 31);
+      const up = await upload(brookfield, "8231234_CTF_8231235_901.XML", xml);
+      const view = await checked(brookfield, (await json(up)).id);
+      expect(view).toMatchObject({ status: "available", pupilCount: 700 });
+      const listed = await json(await t.api(brookfield, `/api/v1/transfers/${view.id}/pupils`));
+      expect(listed.pupils.map((x: { upn: string }) => x.upn)).toEqual(
+        doc.pupils.map((x) => x.upn),
+      );
+      // The same pupils with a fatal error after the first batch: failed, and nothing indexed.
+      const broken = xml.replace(/<\/CTfile>\s*$/, "");
+      const bad = await upload(brookfield, "8231234_CTF_8231235_902.XML", broken);
+      const failed = await checked(brookfield, (await json(bad)).id);
+      expect(failed.status).toBe("failed");
+      const rows = await t.hub.ctx.db
+        .selectFrom("transfer_pupils")
+        .select("position")
+        .where("transfer_id", "=", failed.id)
+        .execute();
+      expect(rows).toEqual([]);
+    });
+
     it("tells a sender the next free sequence number", async () => {
       // Its own destination, so that what other tests sent does not change the answer.
       const next = async () =>

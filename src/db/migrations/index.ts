@@ -5,6 +5,7 @@ import mail from "./0004_mail.js";
 import lostPupilSearch from "./0005_lost_pupil_search.js";
 import changeNotices from "./0006_change_notices.js";
 import duplicatesAndIdempotency from "./0007_duplicates_and_idempotency.js";
+import onePendingCopy from "./0008_one_pending_copy.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 5, name: "lost-pupil-search", sql: lostPupilSearch },
   { id: 6, name: "change-notices", sql: changeNotices },
   { id: 7, name: "duplicates-and-idempotency", sql: duplicatesAndIdempotency },
+  { id: 8, name: "one-pending-copy", sql: onePendingCopy },
 ];

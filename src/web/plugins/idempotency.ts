@@ -2,15 +2,16 @@
  * `Idempotency-Key` on the API's POST and DELETE routes: a client that retries a request with
  * the same key (after a time-out, say) gets the first answer again instead of acting twice.
  * Keys belong to the user who sent them; the first request with a key claims it in the database,
- * so two at once cannot both act; answers are kept a day. A server error frees the key for a retry.
+ * so two at once cannot both act; retention deletes answers after a day. A server error frees the
+ * key for a retry. An upload's fingerprint is its method and path (its body is a stream not yet
+ * read), so a retry with another file under the same key gets the first file's answer.
  */
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
 
-export const IDEMPOTENCY_HEADER = "idempotency-key";
-export const KEEP_HOURS = 24;
+const IDEMPOTENCY_HEADER = "idempotency-key";
 
 declare module "fastify" {
   interface FastifyRequest {
