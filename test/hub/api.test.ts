@@ -5,7 +5,15 @@ import { createUser } from "../../src/hub/users.js";
 import { readAll } from "../../src/store/blob-store.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { DATABASES } from "../helpers/db.js";
-import { addElsewhere, eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+import {
+  addElsewhere,
+  eventually,
+  json,
+  startTestHub,
+  type TestHub,
+  untilChecked,
+  uploadCtf,
+} from "../helpers/hub.js";
 
 const NOW = new Date("2026-11-02T09:00:00Z");
 
@@ -57,31 +65,9 @@ for (const { target, skip } of DATABASES) {
     }, 120_000);
     afterAll(() => t?.stop());
 
-    async function upload(
-      token: string,
-      fileName: string,
-      xml: string,
-      as: "multipart" | "raw" = "multipart",
-    ) {
-      if (as === "raw") {
-        return t.api(token, `/api/v1/transfers?filename=${fileName}`, {
-          method: "POST",
-          headers: { "content-type": "application/xml" },
-          body: xml,
-        });
-      }
-      const form = new FormData();
-      form.set("file", new Blob([xml], { type: "application/xml" }), fileName);
-      return t.api(token, "/api/v1/transfers", { method: "POST", body: form });
-    }
-
-    async function checked(token: string, id: string) {
-      return eventually(`transfer ${id} to be checked`, async () => {
-        const r = await t.api(token, `/api/v1/transfers/${id}`);
-        const body = await json(r);
-        return body.status === "checking" ? undefined : body;
-      });
-    }
+    const upload = (token: string, fileName: string, xml: string, as?: "multipart" | "raw") =>
+      uploadCtf(t, token, fileName, xml, as ? { as } : {});
+    const checked = (token: string, id: string) => untilChecked(t, token, id);
 
     it("carries a file from one school to another, exactly, and tells both", async () => {
       const { doc, xml } = ctfFor("8231234", "9382001", 4, 1);

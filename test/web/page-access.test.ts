@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createUser } from "../../src/hub/users.js";
-import { addElsewhere, eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { addElsewhere, json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
@@ -95,22 +95,15 @@ describe("page access, role by route", () => {
       if (username) await as[who].signIn(username, PASSWORD);
       tokens[who] = await as[who].token();
     }
-    const form = new FormData();
     const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 5 }));
-    form.set("file", new Blob([xml]), "8231234_CTF_9382001_001.XML");
-    const sent = await t.api(await t.token("brookfield"), "/api/v1/transfers", {
-      method: "POST",
-      body: form,
-    });
-    fileId = (await json(sent)).id;
-    await eventually("the file to be checked", async () => {
-      const row = await ctx.db
-        .selectFrom("transfers")
-        .select("status")
-        .where("id", "=", fileId)
-        .executeTakeFirst();
-      return row?.status === "available" ? true : undefined;
-    });
+    const sent = await sendAndCheck(
+      t,
+      await t.token("brookfield"),
+      "8231234_CTF_9382001_001.XML",
+      xml,
+    );
+    expect(sent.status).toBe("available");
+    fileId = sent.id;
     userId = (
       await ctx.db
         .selectFrom("users")
@@ -220,21 +213,13 @@ describe("page access, role by route", () => {
     const doc = generateCtf({ from: "8231234", to: "9382001", pupils: 1, seed: 6 });
     const evil = '<img src=x onerror="alert(1)">';
     if (doc.pupils[0]) doc.pupils[0].surname = evil;
-    const form = new FormData();
-    form.set("file", new Blob([writeCtf(doc)]), "8231234_CTF_9382001_002.XML");
-    const sent = await t.api(await t.token("brookfield"), "/api/v1/transfers", {
-      method: "POST",
-      body: form,
-    });
-    const id = (await json(sent)).id as string;
-    await eventually("the file to be checked", async () => {
-      const r = await t.hub.ctx.db
-        .selectFrom("transfers")
-        .select("status")
-        .where("id", "=", id)
-        .executeTakeFirst();
-      return r?.status === "checking" ? undefined : r;
-    });
+    const sent = await sendAndCheck(
+      t,
+      await t.token("brookfield"),
+      "8231234_CTF_9382001_002.XML",
+      writeCtf(doc),
+    );
+    const id = sent.id as string;
     const html = await (await as.school.request(`/received/${id}`)).text();
     expect(html).not.toContain(evil);
     expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
