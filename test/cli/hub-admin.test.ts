@@ -186,4 +186,13 @@ describe("s2s hub serve", () => {
     hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     expect(hub.firstRun).toEqual({});
   }, 60_000);
+
+  it("a worker keeps retention on a schedule, once for all workers, one run at a time", async () => {
+    await hub?.stop();
+    const dir = await mkdtemp(join(tmpdir(), "s2s-schedule-"));
+    hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "worker" });
+    const schedules = await hub.boss.getSchedules();
+    expect(schedules.map((s) => [s.name, s.cron])).toEqual([["retention", "*/10 * * * *"]]);
+    expect(await hub.boss.getQueue("retention")).toMatchObject({ policy: "singleton" });
+  }, 60_000);
 });
