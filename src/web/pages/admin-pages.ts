@@ -18,7 +18,7 @@ import { getUser, listTokens, listUsers } from "../../hub/user-list.js";
 import { createUser, type NewUser, resetPassword, setDisabled } from "../../hub/users.js";
 import { recentMail } from "../../mail/recent.js";
 import { adminOf } from "../plugins/auth.js";
-import { type Form, formOf, tryForm } from "./forms.js";
+import { type Form, formOf, param, queryParam, tryForm } from "./forms.js";
 
 const ROLES = ["school", "la", "admin"] as const;
 
@@ -45,7 +45,7 @@ function dayStart(v: string | undefined, plusDays = 0): Date | undefined {
 export function adminPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/admin/establishments", async (request, reply) => {
     adminOf(request);
-    const q = ((request.query as { q?: string }).q ?? "").slice(0, 100);
+    const q = (queryParam(request, "q") ?? "").slice(0, 100);
     const results = q.trim() ? await searchEstablishments(ctx.db, q) : [];
     return reply.page("admin-establishments", {
       title: "Establishments",
@@ -63,9 +63,9 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/admin/establishments/:laestab", async (request, reply) => {
     const p = adminOf(request);
-    const { laestab } = request.params as { laestab: string };
+    const laestab = param(request, "laestab");
     const school = await establishmentPage(laestab);
-    const saved = (request.query as { saved?: string }).saved === "1";
+    const saved = queryParam(request, "saved") === "1";
     return reply.page("admin-establishment", {
       title: "Establishment",
       backLink: "/admin/establishments",
@@ -78,7 +78,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/admin/establishments/:laestab/email", async (request, reply) => {
     const p = adminOf(request);
-    const { laestab } = request.params as { laestab: string };
+    const laestab = param(request, "laestab");
     const email = (formOf(request).email ?? "").trim();
     const done = await tryForm("email", () =>
       setEstablishmentEmail(ctx, p, laestab, email === "" ? null : email),
@@ -136,9 +136,9 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/admin/users/:id", async (request, reply) => {
     const p = adminOf(request);
-    const { id } = request.params as { id: string };
+    const id = param(request, "id");
     const user = await getUser(ctx, p, id);
-    const done = (request.query as { done?: string }).done;
+    const done = queryParam(request, "done");
     const notices: Record<string, string> = {
       disabled: "User disabled. Their sessions have ended.",
       enabled: "User enabled.",
@@ -155,7 +155,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/admin/users/:id/disable", async (request, reply) => {
     const p = adminOf(request);
-    const { id } = request.params as { id: string };
+    const id = param(request, "id");
     const disabled = formOf(request).disabled === "true";
     await setDisabled(ctx, p, id, disabled);
     return reply.redirect(`/admin/users/${id}?done=${disabled ? "disabled" : "enabled"}`, 303);
@@ -163,7 +163,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/admin/users/:id/reset-password", async (request, reply) => {
     const p = adminOf(request);
-    const { id } = request.params as { id: string };
+    const id = param(request, "id");
     const user = await getUser(ctx, p, id);
     const password = await resetPassword(ctx, p, id);
     return reply.page("admin-secret", {
@@ -179,7 +179,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/admin/users/:id/tokens", async (request, reply) => {
     const p = adminOf(request);
-    const { id } = request.params as { id: string };
+    const id = param(request, "id");
     const user = await getUser(ctx, p, id);
     const label = (formOf(request).label ?? "").trim().slice(0, 100);
     const made = await createToken(ctx, p, user.username, label || undefined);
@@ -196,7 +196,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/admin/tokens/:id/revoke", async (request, reply) => {
     const p = adminOf(request);
-    const { id } = request.params as { id: string };
+    const id = param(request, "id");
     const userId = formOf(request).userId ?? "";
     await revokeToken(ctx, p, id);
     const user = await getUser(ctx, p, userId).catch(() => undefined);

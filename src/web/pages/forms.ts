@@ -11,6 +11,19 @@ export function formOf(request: FastifyRequest): Form {
   return out;
 }
 
+/** A route's `:name` parameter, as text. */
+export function param(request: FastifyRequest, name: string): string {
+  const v = (request.params as Record<string, unknown>)[name];
+  return typeof v === "string" ? v : "";
+}
+
+/** A query string parameter, as text (the first, if it is repeated). */
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const v = (request.query as Record<string, unknown>)[name];
+  if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : undefined;
+  return typeof v === "string" ? v : undefined;
+}
+
 /** An error summary entry that links to the field it is about. */
 export interface FieldError {
   text: string;

@@ -8,7 +8,7 @@ import { forbidden } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
 import { type LostPupilQuery, searchLostPupils } from "../../hub/lost-pupils.js";
 import { principalOf } from "../plugins/auth.js";
-import { type Form, formOf, tryForm } from "./forms.js";
+import { type Form, formOf, queryParam, tryForm } from "./forms.js";
 
 const FIELDS = ["surname", "forename", "dob", "upn", "reason"] as const;
 
@@ -25,7 +25,7 @@ export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/lost-pupils", async (request, reply) => {
     const p = principalOf(request);
     if (p.role === "school") throw forbidden("Local authorities search the Lost Pupils database.");
-    const passedOn = (request.query as { done?: string }).done === "passed-on";
+    const passedOn = queryParam(request, "done") === "passed-on";
     return reply.page("lost-pupils", {
       title: "Lost pupils",
       values: {},

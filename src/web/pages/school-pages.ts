@@ -4,7 +4,7 @@ import { notFound } from "../../errors.js";
 import type { HubContext } from "../../hub/context.js";
 import { findEstablishment, reportCorrection } from "../../hub/establishments.js";
 import { principalOf } from "../plugins/auth.js";
-import { fieldError, formOf, tryForm } from "./forms.js";
+import { fieldError, formOf, queryParam, tryForm } from "./forms.js";
 
 export function schoolPages(app: FastifyInstance, ctx: HubContext): void {
   const schoolPage = async (request: Parameters<typeof principalOf>[0]) => {
@@ -16,7 +16,7 @@ export function schoolPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/school", async (request, reply) => {
     const { school } = await schoolPage(request);
-    const reported = (request.query as { reported?: string }).reported === "1";
+    const reported = queryParam(request, "reported") === "1";
     return reply.page("school", {
       title: "School details",
       school,

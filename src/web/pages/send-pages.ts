@@ -16,6 +16,7 @@ import { upload } from "../../hub/upload.js";
 import { untruncated } from "../api/transfers.js";
 import { principalOf } from "../plugins/auth.js";
 import { checkFormToken } from "../shell/csrf.js";
+import { param } from "./forms.js";
 
 const MAX_FILES = 50;
 
@@ -183,7 +184,7 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
   // One file's outcome as an HTML fragment, for the results page's script to swap in.
   app.get("/send/outcome/:id", async (request, reply) => {
     const p = principalOf(request);
-    const t = await getTransfer(ctx, p, (request.params as { id: string }).id);
+    const t = await getTransfer(ctx, p, param(request, "id"));
     return reply.fragment("outcome", { t });
   });
 }

@@ -6,12 +6,12 @@ import { createSession } from "../../hub/sessions.js";
 import { signIn, signOut } from "../../hub/sign-in.js";
 import { changePassword } from "../../hub/users.js";
 import { principalOf, SESSION_COOKIE, setSessionCookie } from "../plugins/auth.js";
-import { type FieldError, fieldError, formOf, localPath } from "./forms.js";
+import { type FieldError, fieldError, formOf, localPath, queryParam } from "./forms.js";
 
 export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/sign-in", async (request, reply) => {
     if (request.principal) return reply.redirect("/", 303);
-    const next = localPath((request.query as { next?: string }).next);
+    const next = localPath(queryParam(request, "next"));
     return reply.page("sign-in", { title: "Sign in", next, values: {} });
   });
 
@@ -53,7 +53,7 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/account", async (request, reply) => {
     const p = principalOf(request);
-    const changed = (request.query as { changed?: string }).changed === "1";
+    const changed = queryParam(request, "changed") === "1";
     return reply.page("account", {
       title: "Your account",
       me: p,

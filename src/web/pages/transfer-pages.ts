@@ -17,7 +17,7 @@ import { accept, content, reject, remove } from "../../hub/transfer-actions.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../hub/transfer-reads.js";
 import type { TransferView } from "../../hub/transfer-view.js";
 import { principalOf } from "../plugins/auth.js";
-import { type FieldError, fieldError, formOf, tryForm } from "./forms.js";
+import { type FieldError, fieldError, formOf, param, tryForm } from "./forms.js";
 
 const NOTICES: Record<string, string> = {
   rejected: "File rejected. We have e-mailed the sending school your reason.",
@@ -82,17 +82,17 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   }
 
   app.get("/received/:id", async (request, reply) =>
-    filePage(reply, principalOf(request), (request.params as { id: string }).id),
+    filePage(reply, principalOf(request), param(request, "id")),
   );
 
   app.post("/received/:id/accept", async (request, reply) => {
-    const id = (request.params as { id: string }).id;
+    const id = param(request, "id");
     await accept(ctx, principalOf(request), id);
     return reply.redirect(`/received/${id}/download`, 303);
   });
 
   app.get("/received/:id/download", async (request, reply) => {
-    const id = (request.params as { id: string }).id;
+    const id = param(request, "id");
     const file = await content(ctx, principalOf(request), id);
     return reply
       .type("application/xml")
@@ -104,7 +104,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/received/:id/reject", async (request, reply) => {
     const p = principalOf(request);
-    const id = (request.params as { id: string }).id;
+    const id = param(request, "id");
     const reason = formOf(request).reason ?? "";
     if (!reason.trim())
       return filePage(reply.status(400), p, id, {
@@ -118,7 +118,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   // An LA passes a lost or out-of-sector file on to the school the pupil has joined.
   app.post("/received/:id/pass-on", async (request, reply) => {
     const p = principalOf(request);
-    const id = (request.params as { id: string }).id;
+    const id = param(request, "id");
     const to = (formOf(request).to ?? "").trim();
     if (!to)
       return filePage(reply.status(400), p, id, {
@@ -130,7 +130,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   });
 
   app.post("/received/:id/remove", async (request, reply) => {
-    await remove(ctx, principalOf(request), (request.params as { id: string }).id);
+    await remove(ctx, principalOf(request), param(request, "id"));
     return reply.redirect("/received?done=removed", 303);
   });
 
@@ -145,7 +145,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/sent/:id", async (request, reply) => {
     const p = principalOf(request);
-    const t = await getTransfer(ctx, p, (request.params as { id: string }).id);
+    const t = await getTransfer(ctx, p, param(request, "id"));
     return reply.page("sent-file", {
       title: "A file you sent",
       backLink: "/sent",
@@ -155,7 +155,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   });
 
   app.post("/sent/:id/remove", async (request, reply) => {
-    await remove(ctx, principalOf(request), (request.params as { id: string }).id);
+    await remove(ctx, principalOf(request), param(request, "id"));
     return reply.redirect("/sent?done=removed", 303);
   });
 }
