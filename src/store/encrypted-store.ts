@@ -63,6 +63,9 @@ export class StoredFileDamagedError extends Error {
   }
 }
 
+/** A Buffer over the same memory: no copy. */
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
 /** Reads exact byte counts from a stream of chunks of any size. */
 class ByteReader {
   private readonly it: AsyncIterator<Uint8Array>;
@@ -73,15 +76,19 @@ class ByteReader {
     this.it = source[Symbol.asyncIterator]();
   }
 
+  /** Takes the next chunk from the stream; false where it has ended. */
+  private async pull(): Promise<boolean> {
+    const next = await this.it.next();
+    if (next.done) return false;
+    // An empty chunk (some streams send them) is skipped, so a held chunk is never empty.
+    if (next.value.byteLength > 0) this.buffered.push(asBuffer(next.value));
+    this.size += next.value.byteLength;
+    return true;
+  }
+
   /** Exactly `n` bytes, or fewer only where the stream ends. */
   async read(n: number): Promise<Buffer> {
-    while (this.size < n) {
-      const next = await this.it.next();
-      if (next.done) break;
-      const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-      this.buffered.push(chunk);
-      this.size += chunk.length;
-    }
+    while (this.size < n && (await this.pull()));
     const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
     if (all === undefined) return Buffer.alloc(0);
     const out = all.subarray(0, n);
@@ -93,13 +100,7 @@ class ByteReader {
 
   /** Up to `n` bytes, as a view of what has arrived (no copy); empty where the stream ends. */
   async upTo(n: number): Promise<Buffer> {
-    if (this.size === 0) {
-      const next = await this.it.next();
-      if (next.done) return Buffer.alloc(0);
-      const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-      this.buffered = [chunk];
-      this.size = chunk.length;
-    }
+    while (this.size === 0) if (!(await this.pull())) return Buffer.alloc(0);
     const first = this.buffered[0] as Buffer;
     const out = first.subarray(0, n);
     if (out.length === first.length) this.buffered.shift();
@@ -109,12 +110,8 @@ class ByteReader {
   }
 
   async rest(): Promise<Buffer> {
-    const parts = [...this.buffered];
-    for (let next = await this.it.next(); !next.done; next = await this.it.next())
-      parts.push(Buffer.from(next.value));
-    this.buffered = [];
-    this.size = 0;
-    return Buffer.concat(parts);
+    while (await this.pull());
+    return this.read(this.size);
   }
 }
 
@@ -139,17 +136,20 @@ export class EncryptedStore implements BlobStore {
     let pending: Buffer[] = [];
     let size = 0;
     for await (const piece of chunksOf(source)) {
-      pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      pending.push(asBuffer(piece));
       size += piece.length;
-      // Hold back at least one byte, so that the last chunk is known to be the last.
-      while (size > CHUNK) {
-        const all = Buffer.concat(pending);
-        const sealed = sealChunk(fileKey, prefix, counter++, false, all.subarray(0, CHUNK));
-        pending = [all.subarray(CHUNK)];
-        size -= CHUNK;
+      if (size <= CHUNK) continue;
+      // Joined once per piece that arrives, however many chunks it makes; at least one byte is
+      // held back, so that the last chunk is known to be the last.
+      const all = Buffer.concat(pending);
+      let at = 0;
+      for (; all.length - at > CHUNK; at += CHUNK) {
+        const sealed = sealChunk(fileKey, prefix, counter++, false, all.subarray(at, at + CHUNK));
         yield header ? Buffer.concat([header, sealed]) : sealed;
         header = undefined;
       }
+      pending = [all.subarray(at)];
+      size = all.length - at;
     }
     const last = sealChunk(fileKey, prefix, counter, true, Buffer.concat(pending));
     yield header ? Buffer.concat([header, last]) : last;
