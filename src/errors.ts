@@ -74,6 +74,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * can reach the database and fail there as a type error.
  */
 export function requireId(id: string): string {
-  if (!UUID.test(id)) throw notFound();
+  if (!isId(id)) throw notFound();
   return id;
 }
+
+export const isId = (id: string): boolean => UUID.test(id);

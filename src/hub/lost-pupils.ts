@@ -129,7 +129,7 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
     await transition(
       trx,
       row.id,
-      [row.status],
+      row.status,
       {
         dest_laestab: school.laestab,
         dest_kind: "school",

@@ -3,9 +3,9 @@
  * warned beforehand and told at expiry); a downloaded or rejected one is deleted sooner.
  * Deleting removes the bytes and the pupil index; the row and the audit trail stay.
  *
- * Any number of workers may run this at once: each step claims its rows with one conditional
- * update (rows another worker holds are skipped, rows it changed no longer match), and the
- * claim, the mail and the audit entry commit together. So no file is warned about, expired or
+ * Any number of workers may run this at once: each step locks a batch of due rows with
+ * FOR UPDATE SKIP LOCKED (rows another worker holds are skipped; rows it has changed no longer
+ * match once it commits), and the change, the mail and the audit entry commit together. So no file is warned about, expired or
  * purged twice, whoever runs it.
  */
 import type { Tx } from "../db/database.js";

@@ -3,6 +3,7 @@
  * account locked after repeated failures, and a session made; nothing says which part was wrong.
  */
 import { verify } from "@node-rs/argon2";
+import type { Db, Tx } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
@@ -22,24 +23,15 @@ export async function checkPassword(
   ip?: string,
 ): Promise<Principal> {
   const now = ctx.clock();
-  const where = ip ? { ip } : {};
+  const failed = (db: Db | Tx, detail: Record<string, unknown>) =>
+    audit(db, null, { action: "sign-in.failed", username, ...(ip ? { ip } : {}), detail });
   const user = await userByName(ctx.db, username);
   if (!user) {
-    await audit(ctx.db, null, {
-      action: "sign-in.failed",
-      username,
-      ...where,
-      detail: { reason: "unknown user" },
-    });
+    await failed(ctx.db, { reason: "unknown user" });
     throw new AppError("auth.failed");
   }
   if (user.locked_until && user.locked_until > now) {
-    await audit(ctx.db, null, {
-      action: "sign-in.failed",
-      username,
-      ...where,
-      detail: { reason: "locked" },
-    });
+    await failed(ctx.db, { reason: "locked" });
     throw new AppError("auth.locked");
   }
   if (!(await verify(user.password_hash, password))) {
@@ -62,12 +54,7 @@ export async function checkPassword(
           .where("id", "=", user.id)
           .execute();
       }
-      await audit(trx, null, {
-        action: "sign-in.failed",
-        username,
-        ...where,
-        detail: { reason: "password", locked: lock },
-      });
+      await failed(trx, { reason: "password", locked: lock });
       return lock;
     });
     throw new AppError(locked ? "auth.locked" : "auth.failed");

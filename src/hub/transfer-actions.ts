@@ -25,13 +25,14 @@ import { getTransfer, visible } from "./transfer-reads.js";
 import type { TransferRow } from "./transfer-view.js";
 
 /**
- * Moves a transfer from one of `from` to what `set` says, or fails with `transfer.state` naming
- * the status it has now: someone else changed it between our reading it and this write.
+ * Moves a transfer from the status `from` (the one its policy was asked about) to what `set`
+ * says, or fails with `transfer.state` naming the status it has now: someone else changed it
+ * between our reading it and this write.
  */
 export async function transition(
   trx: Tx,
   id: string,
-  from: readonly TransferStatus[],
+  from: TransferStatus,
   set: Updateable<TransfersTable>,
   what: string,
 ): Promise<void> {
@@ -39,7 +40,7 @@ export async function transition(
     .updateTable("transfers")
     .set(set)
     .where("id", "=", id)
-    .where("status", "in", from)
+    .where("status", "=", from)
     .returning("id")
     .executeTakeFirst();
   if (changed) return;
@@ -63,7 +64,7 @@ export async function accept(ctx: HubContext, p: Principal, id: string) {
       await transition(
         change.trx,
         row.id,
-        [row.status],
+        row.status,
         {
           status: "downloaded",
           downloaded_at: now,
@@ -107,7 +108,7 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
     await transition(
       trx,
       row.id,
-      [row.status],
+      row.status,
       {
         status: "rejected",
         rejected_at: now,
@@ -158,7 +159,7 @@ export async function remove(ctx: HubContext, p: Principal, id: string) {
     await transition(
       change.trx,
       row.id,
-      [row.status],
+      row.status,
       { status: "removed", removed_at: ctx.clock() },
       "remove",
     );

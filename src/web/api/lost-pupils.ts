@@ -4,7 +4,7 @@ import { Type } from "typebox";
 import type { HubContext } from "../../hub/context.js";
 import { redirect, searchLostPupils } from "../../hub/lost-pupils.js";
 import { principalOf } from "../plugins/auth.js";
-import { errors, IdParams, NullableString, ok } from "./schemas.js";
+import { errors, IdParams, ok, PupilFields } from "./schemas.js";
 
 const Criteria = Type.Object({
   surname: Type.Optional(Type.String()),
@@ -22,12 +22,7 @@ const Hit = Type.Object({
   status: Type.String({ description: "lost or outside" }),
   sourceLaestab: Type.String(),
   receivedAt: Type.String({ format: "date-time" }),
-  upn: NullableString(),
-  surname: Type.String(),
-  forename: Type.String(),
-  dob: NullableString(),
-  sex: NullableString(),
-  ncYear: NullableString(),
+  ...PupilFields,
 });
 const Hits = ok(Type.Object({ pupils: Type.Array(Hit) }), "Matching pupils, best first (audited)");
 

@@ -69,15 +69,17 @@ export const Transfer = Type.Object({
   warnings: Type.Array(Finding),
 });
 
-export const Pupil = Type.Object({
-  position: Type.Integer(),
+/** Who a pupil is, as a file's pupil list and a register search both show it. */
+export const PupilFields = {
   upn: NullableString(),
   surname: Type.String(),
   forename: Type.String(),
   dob: NullableString(),
   sex: NullableString(),
   ncYear: NullableString(),
-});
+};
+
+export const Pupil = Type.Object({ position: Type.Integer(), ...PupilFields });
 
 export const IdParams = Type.Object({ id: Type.String() });
 

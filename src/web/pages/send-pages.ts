@@ -7,7 +7,7 @@
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parseCtfFileName } from "../../ctf/filename.js";
-import { AppError } from "../../errors.js";
+import { AppError, isId } from "../../errors.js";
 import type { HubContext, Principal } from "../../hub/context.js";
 import { suggestFileName } from "../../hub/file-names.js";
 import { getTransfer } from "../../hub/transfer-reads.js";
@@ -135,9 +135,7 @@ function decodeRefused(cookie: string | undefined): Refused[] {
 const idsOf = (query: unknown): string[] => {
   const id = (query as { id?: string | string[] }).id;
   // An id that is not one names nothing here; the page shows the files it can find.
-  return (Array.isArray(id) ? id : id ? [id] : [])
-    .filter((x) => /^[0-9a-f-]{36}$/i.test(x))
-    .slice(0, MAX_FILES);
+  return (Array.isArray(id) ? id : id ? [id] : []).filter(isId).slice(0, MAX_FILES);
 };
 
 export function sendPages(app: FastifyInstance, ctx: HubContext): void {
