@@ -105,6 +105,12 @@ for (const { target, skip } of DATABASES) {
       });
       expect(other.status).toBe(422);
       expect((await json(other)).error.code).toBe("idempotency.mismatch");
+      const tooLong = await t.api(school, `/api/v1/transfers/${firstBody.id}`, {
+        method: "DELETE",
+        headers: { "idempotency-key": "k".repeat(256) },
+      });
+      expect(tooLong.status).toBe(400);
+      expect((await json(tooLong)).error.message).toMatch(/Idempotency-Key is 1 to 255/);
       // Keys are per user: another user's same key is their own.
       const meadow = await t.token("meadowlane");
       const theirs = await t.api(meadow, `/api/v1/transfers/${firstBody.id}/reject`, {
@@ -153,6 +159,30 @@ for (const { target, skip } of DATABASES) {
     });
   });
 }
+
+describe("a hub behind a proxy named in S2S_TRUST_PROXY", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub("pglite", { trustProxy: ["127.0.0.1", "::1"] });
+  }, 120_000);
+  afterAll(() => t?.stop());
+
+  it("records the client's address the proxy passes on", async () => {
+    const r = await fetch(`${t.url}/api/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9" },
+      body: JSON.stringify({ username: "brookfield", password: "wrong-password-here" }),
+    });
+    expect(r.status).toBe(401);
+    const row = await t.hub.ctx.db
+      .selectFrom("audit_events")
+      .select("ip")
+      .where("action", "=", "sign-in.failed")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(row.ip).toBe("203.0.113.9");
+  });
+});
 
 describe("configuration", () => {
   it("stops at a value that does not parse, naming the variable", () => {

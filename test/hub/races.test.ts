@@ -8,7 +8,7 @@ import { writeCtf } from "../../src/ctf/writer.js";
 import { runRetention } from "../../src/hub/retention.js";
 import { createUser } from "../../src/hub/users.js";
 import { DATABASES } from "../helpers/db.js";
-import { sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
+import { json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const ROUNDS = 12;
 
@@ -61,7 +61,9 @@ for (const { target, skip } of DATABASES) {
       const [ra, rb] = await Promise.all([a(), b()]);
       const statuses = [ra.status, rb.status];
       const wins = statuses.filter((s) => s < 300).length;
-      return { statuses, wins, aWon: ra.status < 300 };
+      const loser = ra.status < 300 ? rb : ra;
+      const loserCode = loser.status === 204 ? undefined : (await json(loser)).error?.code;
+      return { statuses, wins, aWon: ra.status < 300, loserCode };
     }
 
     async function statusOf(id: string): Promise<string> {
@@ -92,6 +94,7 @@ for (const { target, skip } of DATABASES) {
         );
         expect(r.wins, `round ${i}: ${r.statuses}`).toBe(1);
         expect(r.statuses).toContain(409);
+        expect(r.loserCode).toBe("transfer.state");
         expect(await statusOf(id)).toBe(r.aWon ? "downloaded" : "rejected");
         expect(await audits(id, "reject")).toBe(r.aWon ? 0 : 1);
       }
