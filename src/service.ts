@@ -7,8 +7,10 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type PgBoss from "pg-boss";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
-import { type Database, openDatabase } from "./db/database.js";
+import { openDatabase } from "./db/database.js";
+import type { DB, HubDatabase } from "./db/hub-schema.js";
 import { migrate } from "./db/migrate.js";
+import { HUB_MIGRATIONS } from "./db/migrations/hub/index.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
 import { createDemoData, type DemoSignIn } from "./hub/demo.js";
@@ -26,7 +28,7 @@ import { OpenedParts } from "./opened-parts.js";
 import { EncryptedStore } from "./store/encrypted-store.js";
 import { FolderBlobStore } from "./store/folder-store.js";
 import { loadMasterKey } from "./store/master-key.js";
-import { buildApp } from "./web/app.js";
+import { buildApp } from "./web/hub/app.js";
 
 export type Role = "web" | "worker" | "all";
 
@@ -52,7 +54,7 @@ export interface FirstRun {
 
 export interface RunningHub {
   ctx: HubContext;
-  database: Database;
+  database: HubDatabase;
   boss: PgBoss;
   app?: FastifyInstance;
   url?: string;
@@ -69,11 +71,11 @@ const quietLog: Logger = { error: () => {}, info: () => {} };
 
 /** Opens the database (migrated), the store and the form key; `parts` will close them. */
 export async function openContextParts(config: HubConfig, parts: OpenedParts) {
-  const database = await openDatabase(
+  const database = await openDatabase<DB>(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDir(config) },
   );
   parts.add("database", () => database.close());
-  await migrate(database.db);
+  await migrate(database.db, HUB_MIGRATIONS);
   const masterKey = loadMasterKey(config.masterKey, join(config.dataDir, "master.key"));
   const blobs = new FolderBlobStore(filesDir(config));
   const store = new EncryptedStore(blobs, masterKey);

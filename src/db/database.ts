@@ -12,19 +12,15 @@ import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from "kysely
 import pg from "pg";
 import { type Listening, listenPostgres, type NoticeHandlers } from "./listener.js";
 import { PglitePool } from "./pglite-pool.js";
-import type { DB } from "./schema.js";
-
-export type Db = Kysely<DB>;
-export type Tx = Transaction<DB>;
 
 /** What pg-boss needs: run one statement. */
 export interface SqlRunner {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
-export interface Database extends SqlRunner {
+export interface Database<S> extends SqlRunner {
   kind: "pglite" | "postgres";
-  db: Db;
+  db: Kysely<S>;
   /** Hears NOTIFY on a channel from every process on this database, this one included. */
   listen(channel: string, on: NoticeHandlers): Promise<Listening>;
   /**
@@ -61,7 +57,8 @@ const DATE = 1082;
 const INT8 = 20;
 
 /** Runs a statement inside a Kysely transaction, for pg-boss calls that must share it. */
-export function runnerFor(trx: Tx): SqlRunner {
+// biome-ignore lint/suspicious/noExplicitAny: any app's transaction
+export function runnerFor(trx: Transaction<any>): SqlRunner {
   return {
     async executeSql(text, values = []) {
       const r = await trx.executeQuery(CompiledQuery.raw(text, values));
@@ -70,12 +67,13 @@ export function runnerFor(trx: Tx): SqlRunner {
   };
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url !== undefined) return openPostgres(options.url);
-  return openPglite(options.pgliteDir);
+/** Opens an app's database; `S` is that app's schema (its migrations make it true). */
+export async function openDatabase<S>(options: DatabaseOptions): Promise<Database<S>> {
+  if (options.url !== undefined) return openPostgres<S>(options.url);
+  return openPglite<S>(options.pgliteDir);
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres<S>(url: string): Promise<Database<S>> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -90,7 +88,7 @@ async function openPostgres(url: string): Promise<Database> {
   // An idle client that loses its server must not take the process down.
   pool.on("error", () => {});
   const listeners = new Set<Listening>();
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<S>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: "postgres",
     db,
@@ -123,7 +121,7 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
-async function openPglite(dir: string | undefined): Promise<Database> {
+async function openPglite<S>(dir: string | undefined): Promise<Database<S>> {
   const unlock = dir === undefined ? () => {} : lockFolder(dir);
   try {
     const pglite = await PGlite.create({
@@ -132,7 +130,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
       parsers: { [DATE]: (v: string) => v },
     });
     const pool = new PglitePool(pglite);
-    const db = new Kysely<DB>({
+    const db = new Kysely<S>({
       dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }),
     });
     return {

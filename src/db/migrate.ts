@@ -5,7 +5,6 @@
  * the lock lets one process migrate while the other waits, then finds nothing left to do.
  */
 import { type Kysely, sql } from "kysely";
-import { MIGRATIONS } from "./migrations/index.js";
 
 export interface Migration {
   id: number;
@@ -20,12 +19,6 @@ export interface MigrationSet {
   lockKey: number;
   migrations: readonly Migration[];
 }
-
-export const HUB_MIGRATIONS: MigrationSet = {
-  table: "s2s_migrations",
-  lockKey: 5_252_001,
-  migrations: MIGRATIONS,
-};
 
 /** The database has migrations this code does not know: a newer version of S2S has run on it. */
 export class NewerDatabaseError extends Error {
@@ -42,7 +35,7 @@ export class NewerDatabaseError extends Error {
 export async function migrate(
   // biome-ignore lint/suspicious/noExplicitAny: migrations run raw SQL on any app's schema
   db: Kysely<any>,
-  set: MigrationSet = HUB_MIGRATIONS,
+  set: MigrationSet,
 ): Promise<number[]> {
   if (!/^[a-z][a-z0-9_]*$/.test(set.table))
     throw new Error(`not a migrations table name: ${set.table}`);

@@ -1,5 +1,5 @@
 /** The append-only audit trail: who did what, when, from where. Nothing here updates or deletes. */
-import type { Db, Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/hub-schema.js";
 import { forbidden } from "../errors.js";
 import { canReadAudit } from "./policies/service.js";
 import { organisationOf, type Principal } from "./principal.js";

@@ -4,7 +4,7 @@
  * (waking the mail sender and the job workers, dropping this process's cached copies) runs
  * after the commit, never after a rollback.
  */
-import type { Tx } from "../db/database.js";
+import type { Tx } from "../db/hub-schema.js";
 import type { HubContext } from "./context.js";
 
 export interface Change {

@@ -2,8 +2,7 @@
 import { sql } from "kysely";
 import { detach, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
-import type { Db, Tx } from "../db/database.js";
-import type { StoredFinding, TransferPupilsTable } from "../db/schema.js";
+import type { Db, StoredFinding, TransferPupilsTable, Tx } from "../db/hub-schema.js";
 import { fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";

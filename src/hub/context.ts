@@ -1,5 +1,5 @@
 import type { HubConfig } from "../config.js";
-import type { Db, Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/hub-schema.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { HubCaches } from "./caches.js";
 

@@ -3,7 +3,7 @@
  * opens no account), and the per-process cache of whom a credential belongs to.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Role } from "../db/schema.js";
+import type { Role } from "../db/hub-schema.js";
 import type { CachedPrincipal } from "./caches.js";
 import type { HubContext } from "./context.js";
 import type { Principal } from "./principal.js";

@@ -4,7 +4,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
-import type { Db, Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/hub-schema.js";
 import { AppError, invalid } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";

@@ -8,7 +8,7 @@
  * match once it commits), and the change, the mail and the audit entry commit together. So no file is warned about, expired or
  * purged twice, whoever runs it.
  */
-import type { Tx } from "../db/database.js";
+import type { Tx } from "../db/hub-schema.js";
 import { expiredMessage, expiryWarningMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";

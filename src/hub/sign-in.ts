@@ -3,7 +3,7 @@
  * account locked after repeated failures, and a session made; nothing says which part was wrong.
  */
 import { verify } from "@node-rs/argon2";
-import type { Db, Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/hub-schema.js";
 import { AppError } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";

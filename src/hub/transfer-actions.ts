@@ -5,8 +5,7 @@
  */
 import { Readable } from "node:stream";
 import type { Updateable } from "kysely";
-import type { Tx } from "../db/database.js";
-import type { TransferStatus, TransfersTable } from "../db/schema.js";
+import type { TransferStatus, TransfersTable, Tx } from "../db/hub-schema.js";
 import { AppError, forbidden, invalid } from "../errors.js";
 import { rejectedMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";

@@ -1,8 +1,7 @@
 /** Users and their passwords (argon2id). Every change commits with its audit entry. */
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import type { Db } from "../db/database.js";
-import type { Role } from "../db/schema.js";
+import type { Db, Role } from "../db/hub-schema.js";
 import { AppError, invalid, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";

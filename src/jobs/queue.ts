@@ -21,7 +21,7 @@ export interface Logger {
 }
 
 export async function startBoss(
-  database: Database,
+  database: Pick<Database<unknown>, "executeSql" | "exclusively">,
   log: Logger,
   options: { supervise: boolean; schedule: boolean },
 ): Promise<PgBoss> {

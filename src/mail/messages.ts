@@ -4,7 +4,7 @@
  * not by the message, which may quote a value from the file.
  */
 import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
-import type { StoredFinding } from "../db/schema.js";
+import type { StoredFinding } from "../db/hub-schema.js";
 import type { Message } from "./outbox.js";
 
 export interface School {

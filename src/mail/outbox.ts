@@ -3,7 +3,7 @@
  * delivered by `deliverDueMail`, retried with back-off until the server takes it.
  */
 import { sql } from "kysely";
-import type { Db, Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/hub-schema.js";
 import type { MailTransport } from "./transport.js";
 
 export interface Message {

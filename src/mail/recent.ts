@@ -2,7 +2,7 @@
  * Recent mail as administrators see it: to whom, what subject (never personal data, by design
  * of the messages), and whether it went. The body stays out: it can name a file or a reason.
  */
-import type { Db } from "../db/database.js";
+import type { Db } from "../db/hub-schema.js";
 import { forbidden } from "../errors.js";
 import { canReadMail } from "../hub/policies/service.js";
 import type { Principal } from "../hub/principal.js";

@@ -3,14 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, DatabaseLockedError, openDatabase } from "../../src/db/database.js";
-import { HUB_MIGRATIONS, migrate, NewerDatabaseError } from "../../src/db/migrate.js";
-import { MIGRATIONS } from "../../src/db/migrations/index.js";
+import { DatabaseLockedError, openDatabase } from "../../src/db/database.js";
+import type { DB, HubDatabase } from "../../src/db/hub-schema.js";
+import { migrate, NewerDatabaseError } from "../../src/db/migrate.js";
+import { HUB_MIGRATIONS, MIGRATIONS } from "../../src/db/migrations/hub/index.js";
 import { DATABASES, freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`database on ${target.name}`, () => {
-    let database: Database;
+    let database: HubDatabase;
     let drop: () => Promise<void>;
     beforeAll(async () => {
       ({ database, drop } = await target.fresh());
@@ -18,7 +19,7 @@ for (const { target, skip } of DATABASES) {
     afterAll(() => drop?.());
 
     it("migrates once; a second run finds nothing to do", async () => {
-      expect(await migrate(database.db)).toEqual([]);
+      expect(await migrate(database.db, HUB_MIGRATIONS)).toEqual([]);
       const rows = await sql<{ id: number }>`select id from s2s_migrations order by id`.execute(
         database.db,
       );
@@ -30,12 +31,14 @@ for (const { target, skip } of DATABASES) {
         database.db,
       );
       try {
-        await expect(migrate(database.db)).rejects.toThrow(NewerDatabaseError);
-        await expect(migrate(database.db)).rejects.toThrow(/newer version of S2S.*9999/);
+        await expect(migrate(database.db, HUB_MIGRATIONS)).rejects.toThrow(NewerDatabaseError);
+        await expect(migrate(database.db, HUB_MIGRATIONS)).rejects.toThrow(
+          /newer version of S2S.*9999/,
+        );
       } finally {
         await sql`delete from s2s_migrations where id = 9999`.execute(database.db);
       }
-      expect(await migrate(database.db)).toEqual([]);
+      expect(await migrate(database.db, HUB_MIGRATIONS)).toEqual([]);
     });
 
     it("keeps another app's migrations in a table and lock of their own", async () => {
@@ -47,7 +50,7 @@ for (const { target, skip } of DATABASES) {
       expect(await migrate(database.db, other)).toEqual([1]);
       expect(await migrate(database.db, other)).toEqual([]);
       // Neither set mistakes the other's rows for migrations of a newer version.
-      expect(await migrate(database.db)).toEqual([]);
+      expect(await migrate(database.db, HUB_MIGRATIONS)).toEqual([]);
       const rows = await sql<{ id: number }>`select id from other_app_migrations`.execute(
         database.db,
       );
@@ -106,19 +109,19 @@ for (const { target, skip } of DATABASES) {
 describe("PGlite in a data folder", () => {
   it("refuses a second process's claim with a message that says what to do", async () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-db-"));
-    const first = await openDatabase({ pgliteDir: join(dir, "pglite") });
-    await migrate(first.db);
+    const first = await openDatabase<DB>({ pgliteDir: join(dir, "pglite") });
+    await migrate(first.db, HUB_MIGRATIONS);
     await first.close();
     // Pretend a live process (this test runner's parent) holds the folder.
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(dir, "pglite", "s2s.lock"), String(process.ppid));
-    const err = await openDatabase({ pgliteDir: join(dir, "pglite") }).catch((e) => e);
+    const err = await openDatabase<DB>({ pgliteDir: join(dir, "pglite") }).catch((e) => e);
     expect(err).toBeInstanceOf(DatabaseLockedError);
     expect(err.message).toMatch(/in use by another S2S process .*stop that process first/);
     // A claim left by a process that has died lapses, and the data is still there.
     await writeFile(join(dir, "pglite", "s2s.lock"), "999999999");
-    const again = await openDatabase({ pgliteDir: join(dir, "pglite") });
-    expect(await migrate(again.db)).toEqual([]);
+    const again = await openDatabase<DB>({ pgliteDir: join(dir, "pglite") });
+    expect(await migrate(again.db, HUB_MIGRATIONS)).toEqual([]);
     await again.close();
   }, 60_000);
 });
@@ -126,10 +129,13 @@ describe("PGlite in a data folder", () => {
 describe.skipIf(!process.env.TEST_DATABASE_URL)("PostgreSQL shared by two processes", () => {
   it("migrates from two connections at once without error, each migration once", async () => {
     const { url, drop } = await freshPostgresUrl();
-    const a = await openDatabase({ url });
-    const b = await openDatabase({ url });
+    const a = await openDatabase<DB>({ url });
+    const b = await openDatabase<DB>({ url });
     try {
-      const [ra, rb] = await Promise.all([migrate(a.db), migrate(b.db)]);
+      const [ra, rb] = await Promise.all([
+        migrate(a.db, HUB_MIGRATIONS),
+        migrate(b.db, HUB_MIGRATIONS),
+      ]);
       expect([...ra, ...rb].sort()).toEqual(MIGRATIONS.map((m) => m.id));
     } finally {
       await a.close();
@@ -142,7 +148,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("PostgreSQL shared by two proces
 describe("migration 8 on a database that already holds duplicates", () => {
   it("keeps every copy, marks the later ones, and from then on allows one on its way", async () => {
     const pg = TEST_DATABASE_URL ? await freshPostgresUrl() : undefined;
-    const database = await openDatabase(pg ? { url: pg.url } : {});
+    const database = await openDatabase<DB>(pg ? { url: pg.url } : {});
     try {
       await migrate(database.db, { ...HUB_MIGRATIONS, migrations: MIGRATIONS.slice(0, 7) });
       await sql`insert into establishments (laestab, name, la_code, la_name, updated_at)
@@ -156,7 +162,7 @@ describe("migration 8 on a database that already holds duplicates", () => {
         ${at}::timestamptz)`;
       await copy("2026-01-01T00:00:00Z").execute(database.db);
       await copy("2026-01-02T00:00:00Z").execute(database.db);
-      expect(await migrate(database.db)).toEqual([8]);
+      expect(await migrate(database.db, HUB_MIGRATIONS)).toEqual([8]);
       const rows = await sql<{ marked: boolean }>`select sent_before_duplicate_rule as marked
         from transfers order by created_at`.execute(database.db);
       expect(rows.rows.map((r) => r.marked)).toEqual([false, true]);

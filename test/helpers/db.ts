@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { type Database, openDatabase } from "../../src/db/database.js";
+import { openDatabase } from "../../src/db/database.js";
+import type { DB, HubDatabase } from "../../src/db/hub-schema.js";
 import { migrate } from "../../src/db/migrate.js";
+import { HUB_MIGRATIONS } from "../../src/db/migrations/hub/index.js";
 
 /** PostgreSQL for the tests, when the machine has one; CI always sets it. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -9,14 +11,14 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 export interface DatabaseTarget {
   name: "pglite" | "postgres";
   /** Opens a fresh, empty, migrated database; `drop()` removes it. */
-  fresh(): Promise<{ database: Database; url?: string; drop(): Promise<void> }>;
+  fresh(): Promise<{ database: HubDatabase; url?: string; drop(): Promise<void> }>;
 }
 
 const pglite: DatabaseTarget = {
   name: "pglite",
   async fresh() {
-    const database = await openDatabase({});
-    await migrate(database.db);
+    const database = await openDatabase<DB>({});
+    await migrate(database.db, HUB_MIGRATIONS);
     return { database, drop: () => database.close() };
   },
 };
@@ -50,8 +52,8 @@ const postgres: DatabaseTarget = {
   name: "postgres",
   async fresh() {
     const { url, drop } = await freshPostgresUrl();
-    const database = await openDatabase({ url });
-    await migrate(database.db);
+    const database = await openDatabase<DB>({ url });
+    await migrate(database.db, HUB_MIGRATIONS);
     return {
       database,
       url,

@@ -2,7 +2,8 @@
  * The web shell's pages: Nunjucks over the views and GOV.UK Frontend's templates and macros,
  * with its styles, fonts and scripts served from the installed package (nothing from a CDN).
  * Every page gets the signed-in principal, a form token, the app's name, navigation and help
- * desk, and a CSP nonce. Each app (the hub, the school side) passes its own ShellOptions.
+ * desk, and a CSP nonce. Each app (the hub, the school side) passes its own ShellOptions and
+ * templates.
  */
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -24,6 +25,11 @@ export interface ShellOptions {
   helpdesk: { phone: string; email: string; web: string };
   /** The navigation for whoever is signed in (undefined when nobody is). */
   navigation(principal: unknown): NavItem[];
+  /**
+   * The app's own templates (its `pages/` and `fragments/`), searched before the shell's
+   * layout, macros and error page, which the app's pages extend.
+   */
+  viewsDir: string;
 }
 
 declare module "fastify" {
@@ -36,18 +42,21 @@ declare module "fastify" {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const viewsDir = join(here, "..", "views");
-const publicDir = join(here, "..", "public");
+const shellViewsDir = join(here, "views");
+const publicDir = join(here, "public");
 const govukDir = join(
   dirname(createRequire(import.meta.url).resolve("govuk-frontend/package.json")),
   "dist",
 );
 
 export async function registerViews(app: FastifyInstance, shell: ShellOptions): Promise<void> {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([viewsDir, govukDir]), {
-    autoescape: true,
-    throwOnUndefined: false,
-  });
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader([shell.viewsDir, shellViewsDir, govukDir]),
+    {
+      autoescape: true,
+      throwOnUndefined: false,
+    },
+  );
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
 

@@ -1,0 +1,181 @@
+/** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
+import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
+import type { Database } from "./database.js";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
+
+export interface EstablishmentsTable {
+  laestab: string;
+  urn: string | null;
+  name: string;
+  la_code: string;
+  la_name: string;
+  type: Generated<string>;
+  status: Generated<"open" | "closed">;
+  independent: Generated<boolean>;
+  email: string | null;
+  updated_at: Timestamp;
+}
+
+export interface LocalAuthoritiesTable {
+  code: string;
+  name: string;
+  email: string | null;
+}
+
+export interface CorrectionsTable {
+  id: Generated<string>;
+  laestab: string;
+  user_id: string;
+  text: string;
+  created_at: Timestamp;
+  resolved_at: NullableTimestamp;
+}
+
+export type Role = "school" | "la" | "admin";
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  email: string;
+  role: Role;
+  establishment: string | null;
+  la_code: string | null;
+  password_hash: string;
+  disabled: Generated<boolean>;
+  failed_sign_ins: Generated<number>;
+  locked_until: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  label: Generated<string>;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export type TransferStatus =
+  | "checking"
+  | "failed"
+  | "available"
+  | "lost"
+  | "outside"
+  | "downloaded"
+  | "rejected"
+  | "removed"
+  | "expired";
+
+export type { FindingJson as StoredFinding } from "../ctf/findings.js";
+
+import type { FindingJson as StoredFinding } from "../ctf/findings.js";
+
+export interface TransfersTable {
+  id: Generated<string>;
+  file_name: string;
+  source_laestab: string;
+  dest_laestab: string;
+  dest_kind: "school" | "la" | "lost" | "outside";
+  sequence: number;
+  status: TransferStatus;
+  sender_user_id: string;
+  size_bytes: number;
+  sha256: string;
+  store_key: string | null;
+  ctf_version: string | null;
+  pupil_count: Generated<number>;
+  errors: JSONColumnType<StoredFinding[], string | undefined, string>;
+  warnings: JSONColumnType<StoredFinding[], string | undefined, string>;
+  created_at: Timestamp;
+  checked_at: NullableTimestamp;
+  downloaded_at: NullableTimestamp;
+  downloaded_by: string | null;
+  rejected_at: NullableTimestamp;
+  reject_reason: string | null;
+  removed_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  expiry_warned_at: NullableTimestamp;
+  purged_at: NullableTimestamp;
+  sent_before_duplicate_rule: Generated<boolean>;
+}
+
+export interface TransferPupilsTable {
+  transfer_id: string;
+  position: number;
+  upn: string | null;
+  former_upn: string | null;
+  surname: string;
+  forename: string;
+  preferred_surname: string | null;
+  preferred_forename: string | null;
+  former_surname: string | null;
+  dob: string | null;
+  sex: string | null;
+  nc_year: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  user_id: string | null;
+  username: string | null;
+  organisation: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  detail: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>;
+  recipients: string[];
+  subject: string;
+  body: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request: string;
+  status: number | null;
+  body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+
+export interface DB {
+  establishments: EstablishmentsTable;
+  local_authorities: LocalAuthoritiesTable;
+  corrections: CorrectionsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  transfers: TransfersTable;
+  transfer_pupils: TransferPupilsTable;
+  audit_events: AuditEventsTable;
+  mail_outbox: MailOutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+export type HubDatabase = Database<DB>;

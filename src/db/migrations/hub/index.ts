@@ -1,0 +1,27 @@
+import type { Migration, MigrationSet } from "../../migrate.js";
+import directory from "./0001_directory.js";
+import accounts from "./0002_accounts.js";
+import transfers from "./0003_transfers.js";
+import mail from "./0004_mail.js";
+import lostPupilSearch from "./0005_lost_pupil_search.js";
+import changeNotices from "./0006_change_notices.js";
+import duplicatesAndIdempotency from "./0007_duplicates_and_idempotency.js";
+import onePendingCopy from "./0008_one_pending_copy.js";
+
+/** Numbered, forward-only: never edit one that has shipped; add the next. */
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: "directory", sql: directory },
+  { id: 2, name: "accounts", sql: accounts },
+  { id: 3, name: "transfers", sql: transfers },
+  { id: 4, name: "mail", sql: mail },
+  { id: 5, name: "lost-pupil-search", sql: lostPupilSearch },
+  { id: 6, name: "change-notices", sql: changeNotices },
+  { id: 7, name: "duplicates-and-idempotency", sql: duplicatesAndIdempotency },
+  { id: 8, name: "one-pending-copy", sql: onePendingCopy },
+];
+
+export const HUB_MIGRATIONS: MigrationSet = {
+  table: "s2s_migrations",
+  lockKey: 5_252_001,
+  migrations: MIGRATIONS,
+};

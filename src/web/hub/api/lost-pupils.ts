@@ -1,0 +1,85 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import type { HubContext } from "../../../hub/context.js";
+import { redirect, searchLostPupils } from "../../../hub/lost-pupils.js";
+import { principalOf } from "../principal.js";
+import { errors, IdParams, ok, PupilFields } from "./schemas.js";
+
+const Criteria = Type.Object({
+  surname: Type.Optional(Type.String()),
+  forename: Type.Optional(Type.String()),
+  sex: Type.Optional(Type.String()),
+  dob: Type.Optional(Type.String({ description: "YYYY-MM-DD" })),
+  dobFrom: Type.Optional(Type.String()),
+  dobTo: Type.Optional(Type.String()),
+  upn: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String({ description: "required of administrators" })),
+});
+
+const Hit = Type.Object({
+  transferId: Type.String({ format: "uuid" }),
+  status: Type.String({ description: "lost or outside" }),
+  sourceLaestab: Type.String(),
+  receivedAt: Type.String({ format: "date-time" }),
+  ...PupilFields,
+});
+const Hits = ok(Type.Object({ pupils: Type.Array(Hit) }), "Matching pupils, best first (audited)");
+
+export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    "/api/v1/lost-pupils",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary:
+          "Search the Lost Pupils and out-of-sector registers (LAs; admins with a reason). Audited.",
+        querystring: Criteria,
+        response: { 200: Hits, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => ({
+      pupils: await searchLostPupils(ctx, principalOf(request), request.query),
+    }),
+  );
+
+  app.post(
+    "/api/v1/lost-pupils/search",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "The same search with the criteria in a JSON body, keeping names out of URLs",
+        body: Criteria,
+        response: { 200: Hits, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => ({
+      pupils: await searchLostPupils(ctx, principalOf(request), request.body),
+    }),
+  );
+
+  app.post(
+    "/api/v1/transfers/:id/redirect",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "Pass a lost or out-of-sector file on to the school the pupil joined (LAs)",
+        params: IdParams,
+        body: Type.Object({ to: Type.String({ description: "the school's LAESTAB" }) }),
+        response: {
+          200: ok(
+            Type.Object({
+              id: Type.String({ format: "uuid" }),
+              status: Type.String(),
+              destination: Type.Object({ laestab: Type.String(), name: Type.String() }),
+            }),
+            "Passed on; the school is e-mailed",
+          ),
+          ...errors(400, 401, 404, 409),
+        },
+      },
+    },
+    async (request) => redirect(ctx, principalOf(request), request.params.id, request.body.to),
+  );
+}

@@ -1,0 +1,77 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import type { HubContext, Principal } from "../../../hub/context.js";
+import { signIn, signOut } from "../../../hub/sign-in.js";
+import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
+import { principalOf, signedInAs } from "../principal.js";
+import { errors, NoContent, NullableString, ok } from "./schemas.js";
+
+const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.String(),
+  establishment: NullableString(),
+  laCode: NullableString(),
+});
+
+const meOf = (p: Principal) => ({
+  id: p.userId,
+  username: p.username,
+  role: p.role,
+  establishment: p.establishment,
+  laCode: p.laCode,
+});
+
+export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
+    "/api/v1/session",
+    {
+      onRequest: fastify.signInLimit,
+      schema: {
+        tags: ["session"],
+        summary: "Sign in; sets the session cookie",
+        body: Type.Object({
+          username: Type.String(),
+          password: Type.String(),
+        }),
+        response: {
+          200: ok(Me, "Signed in; the session cookie is set"),
+          ...errors(400, 401, 403, 423, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { principal, session } = await signIn(ctx, body.username, body.password, request.ip);
+      setSessionCookie(reply, session);
+      return meOf(principal);
+    },
+  );
+
+  app.delete(
+    "/api/v1/session",
+    { schema: { tags: ["session"], summary: "Sign out", response: { 204: NoContent } } },
+    async (request, reply) => {
+      await signOut(ctx, sessionTokenOf(request), signedInAs(request));
+      clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/v1/me",
+    {
+      schema: {
+        tags: ["session"],
+        summary: "Who am I",
+        response: { 200: ok(Me, "The signed-in user"), ...errors(401) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return meOf(p);
+    },
+  );
+}

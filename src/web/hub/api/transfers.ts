@@ -1,0 +1,230 @@
+import type { MultipartFile } from "@fastify/multipart";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { invalid } from "../../../errors.js";
+import type { HubContext } from "../../../hub/context.js";
+import { accept, content, reject, remove } from "../../../hub/transfer-actions.js";
+import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
+import { nextSequence, tooLarge, upload } from "../../../hub/upload.js";
+import { principalOf } from "../principal.js";
+import { errors, IdParams, NoContent, ok, Pupil, Transfer } from "./schemas.js";
+
+const tags = ["transfers"];
+
+/**
+ * The uploaded file, as a stream: a multipart field "file", or the raw XML body with ?filename=.
+ * Nothing is buffered here; the domain counts, hashes and encrypts it on its way to the store.
+ */
+async function uploadedFile(
+  ctx: HubContext,
+  request: FastifyRequest,
+): Promise<{ fileName: string; content: AsyncIterable<Uint8Array> }> {
+  if (request.isMultipart()) {
+    const part = await request.file();
+    if (part?.fieldname !== "file")
+      throw invalid('Send the CTF in a multipart field named "file".', "file");
+    return { fileName: part.filename, content: untruncated(ctx, part) };
+  }
+  const fileName = (request.query as { filename?: string }).filename;
+  if (!fileName) throw invalid("Name the file: ?filename=SSSSSSS_CTF_DDDDDDD_NNN.XML", "filename");
+  const body = request.body as AsyncIterable<Uint8Array> | undefined;
+  if (!body || typeof body[Symbol.asyncIterator] !== "function")
+    throw invalid("Send the CTF as the request body (Content-Type: application/xml).");
+  return { fileName, content: body };
+}
+
+/** A multipart file's stream, failing rather than ending quietly where the size limit cut it. */
+export async function* untruncated(
+  ctx: HubContext,
+  part: MultipartFile,
+): AsyncIterable<Uint8Array> {
+  yield* part.file;
+  if (part.file.truncated) throw tooLarge(ctx);
+}
+
+export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  for (const type of ["application/xml", "text/xml", "application/octet-stream"]) {
+    // The body stays a stream: the upload reads it on its way to the store.
+    fastify.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
+  }
+
+  app.post(
+    "/api/v1/transfers",
+    {
+      bodyLimit: ctx.config.maxUploadBytes,
+      schema: {
+        tags,
+        summary: 'Upload a CTF: multipart field "file", or raw XML with ?filename=',
+        querystring: Type.Object({ filename: Type.Optional(Type.String()) }),
+        response: {
+          202: ok(
+            Type.Object({ id: Type.String(), status: Type.String(), fileName: Type.String() }),
+            "Stored and queued to be checked (status checking)",
+          ),
+          ...errors(400, 401, 403, 413),
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const file = await uploadedFile(ctx, request);
+      const result = await upload(ctx, p, file);
+      return reply.status(202).send(result);
+    },
+  );
+
+  app.get(
+    "/api/v1/transfers/next-sequence",
+    {
+      schema: {
+        tags,
+        summary: "The next free _NNN for files from one LAESTAB to another",
+        querystring: Type.Object({ from: Type.String(), to: Type.String() }),
+        response: {
+          200: ok(
+            Type.Object({ sequence: Type.Integer(), fileName: Type.String() }),
+            "The next free sequence number and the file name it gives",
+          ),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      return nextSequence(ctx, principalOf(request), from.toUpperCase(), to.toUpperCase());
+    },
+  );
+
+  app.get(
+    "/api/v1/transfers/:id",
+    {
+      schema: {
+        tags,
+        summary: "Status, destination, errors, warnings, pupil count",
+        params: IdParams,
+        response: { 200: ok(Transfer, "The file as you may see it"), ...errors(401, 404) },
+      },
+    },
+    async (request) => getTransfer(ctx, principalOf(request), request.params.id),
+  );
+
+  app.get(
+    "/api/v1/transfers/:id/pupils",
+    {
+      schema: {
+        tags,
+        summary: "Who is in the file (audited)",
+        params: IdParams,
+        response: {
+          200: ok(Type.Object({ pupils: Type.Array(Pupil) }), "The pupils in the file"),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    async (request) => ({
+      pupils: await listPupils(ctx, principalOf(request), request.params.id),
+    }),
+  );
+
+  app.post(
+    "/api/v1/transfers/:id/accept",
+    {
+      schema: {
+        tags,
+        summary: "Accept the file, then download its content",
+        params: IdParams,
+        response: { 200: ok(Transfer, "Accepted: now downloaded"), ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request) => accept(ctx, principalOf(request), request.params.id),
+  );
+
+  app.get(
+    "/api/v1/transfers/:id/content",
+    {
+      schema: {
+        tags,
+        summary: "The file's XML, after accepting (audited)",
+        params: IdParams,
+        response: {
+          200: Type.Unsafe<NodeJS.ReadableStream>({
+            type: "string",
+            description: "the CTF's XML, exactly as it was sent",
+          }),
+          ...errors(401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await content(ctx, principalOf(request), request.params.id);
+      return reply
+        .header("content-type", "application/xml")
+        .header("content-disposition", `attachment; filename="${file.fileName}"`)
+        .header("content-length", String(file.sizeBytes))
+        .header("cache-control", "no-store")
+        .send(file.stream);
+    },
+  );
+
+  app.post(
+    "/api/v1/transfers/:id/reject",
+    {
+      schema: {
+        tags,
+        summary: "Reject the file with a reason; the sender is e-mailed",
+        params: IdParams,
+        body: Type.Object({ reason: Type.String() }),
+        response: { 200: ok(Transfer, "Rejected"), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => reject(ctx, principalOf(request), request.params.id, request.body.reason),
+  );
+
+  app.delete(
+    "/api/v1/transfers/:id",
+    {
+      schema: {
+        tags,
+        summary: "Remove: the sender before download, the receiver after",
+        params: IdParams,
+        response: { 204: NoContent, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await remove(ctx, principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/v1/inbox",
+    {
+      schema: {
+        tags,
+        summary: "Files awaiting my organisation, oldest first",
+        response: {
+          200: ok(Type.Object({ transfers: Type.Array(Transfer) }), "Files, with their status"),
+          ...errors(401),
+        },
+      },
+    },
+    async (request) => ({ transfers: await listInbox(ctx, principalOf(request)) }),
+  );
+
+  app.get(
+    "/api/v1/sent",
+    {
+      schema: {
+        tags,
+        summary: "Files my organisation sent, with status",
+        response: {
+          200: ok(Type.Object({ transfers: Type.Array(Transfer) }), "Files, with their status"),
+          ...errors(401),
+        },
+      },
+    },
+    async (request) => ({ transfers: await listSent(ctx, principalOf(request)) }),
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * `Idempotency-Key` on the API's POST and DELETE routes: a client that retries a request with
+ * the same key (after a time-out, say) gets the first answer again instead of acting twice.
+ * Keys belong to the user who sent them; the first request with a key claims it in the database,
+ * so two at once cannot both act; retention deletes answers after a day. A server error frees the
+ * key for a retry. An upload's fingerprint is its method and path (its body is a stream not yet
+ * read), so a retry with another file under the same key gets the first file's answer.
+ */
+import { createHash } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../../errors.js";
+import type { HubContext } from "../../hub/context.js";
+import { signedInAs } from "./principal.js";
+
+const IDEMPOTENCY_HEADER = "idempotency-key";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    idempotencyKey: string | undefined;
+  }
+}
+
+function fingerprint(request: FastifyRequest): string {
+  const body =
+    request.body && !Buffer.isBuffer(request.body) && typeof request.body === "object"
+      ? createHash("sha256").update(JSON.stringify(request.body)).digest("hex")
+      : "";
+  return `${request.method} ${request.url} ${body}`.trim();
+}
+
+export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void {
+  app.decorateRequest("idempotencyKey", undefined);
+  app.addHook("preHandler", async (request, reply) => {
+    const key = request.headers[IDEMPOTENCY_HEADER];
+    const principal = signedInAs(request);
+    if (typeof key !== "string" || !principal) return;
+    if (request.method !== "POST" && request.method !== "DELETE") return;
+    if (!request.url.startsWith("/api/v1/") || request.url.startsWith("/api/v1/session")) return;
+    if (key.length < 1 || key.length > 255)
+      throw new AppError("invalid", "An Idempotency-Key is 1 to 255 characters.");
+    const userId = principal.userId;
+    const asked = fingerprint(request);
+    const claimed = await ctx.db
+      .insertInto("idempotency_keys")
+      .values({ user_id: userId, key, request: asked, created_at: ctx.clock() })
+      .onConflict((oc) => oc.columns(["user_id", "key"]).doNothing())
+      .returning("key")
+      .executeTakeFirst();
+    if (claimed) {
+      request.idempotencyKey = key;
+      return;
+    }
+    const earlier = await ctx.db
+      .selectFrom("idempotency_keys")
+      .select(["request", "status", "body"])
+      .where("user_id", "=", userId)
+      .where("key", "=", key)
+      .executeTakeFirst();
+    if (!earlier) throw new AppError("idempotency.in-progress");
+    if (earlier.request !== asked) throw new AppError("idempotency.mismatch");
+    if (earlier.status === null) throw new AppError("idempotency.in-progress");
+    reply.header("idempotent-replayed", "true").status(earlier.status);
+    return earlier.body === null ? reply.send() : reply.send(earlier.body);
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    const userId = signedInAs(request)?.userId;
+    if (key === undefined || userId === undefined) return payload;
+    request.idempotencyKey = undefined;
+    if (reply.statusCode >= 500) {
+      await ctx.db
+        .deleteFrom("idempotency_keys")
+        .where("user_id", "=", userId)
+        .where("key", "=", key)
+        .execute();
+      return payload;
+    }
+    // Every API answer is JSON (or empty); that text is what is replayed.
+    const body = typeof payload === "string" && payload !== "" ? payload : null;
+    await ctx.db
+      .updateTable("idempotency_keys")
+      .set({ status: reply.statusCode, body })
+      .where("user_id", "=", userId)
+      .where("key", "=", key)
+      .execute();
+    return payload;
+  });
+}

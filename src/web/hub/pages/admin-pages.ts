@@ -1,0 +1,250 @@
+/**
+ * Administration: establishments (search, view, set the notice e-mail), users (create, disable,
+ * reset password, API tokens), the audit log, and recent mail. Passwords and tokens are shown
+ * once, on the page that made them, and never again.
+ */
+import type { FastifyInstance } from "fastify";
+import { notFound } from "../../../errors.js";
+import { readAudit } from "../../../hub/audit.js";
+import type { HubContext, Principal } from "../../../hub/context.js";
+import { listCorrections } from "../../../hub/corrections.js";
+import {
+  findEstablishment,
+  searchEstablishments,
+  setEstablishmentEmail,
+} from "../../../hub/establishments.js";
+import { createToken, revokeToken } from "../../../hub/tokens.js";
+import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
+import { createUser, type NewUser, resetPassword, setDisabled } from "../../../hub/users.js";
+import { recentMail } from "../../../mail/recent.js";
+import { adminOf } from "../principal.js";
+import { type Form, formOf, param, queryParam, tryForm } from "./forms.js";
+
+const ROLES = ["school", "la", "admin"] as const;
+
+function newUserFrom(form: Form): NewUser {
+  const role = ROLES.find((r) => r === form.role) ?? "school";
+  const input: NewUser = {
+    username: form.username ?? "",
+    email: form.email ?? "",
+    role,
+  };
+  if (role === "school" && form.establishment?.trim())
+    input.establishment = form.establishment.trim();
+  if (role === "la" && form.laCode?.trim()) input.laCode = form.laCode.trim();
+  return input;
+}
+
+/** The audit filter's dates are days; "to" includes the whole of its day. */
+function dayStart(v: string | undefined, plusDays = 0): Date | undefined {
+  if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
+  const d = new Date(`${v}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? undefined : new Date(d.getTime() + plusDays * 86_400_000);
+}
+
+export function adminPages(app: FastifyInstance, ctx: HubContext): void {
+  app.get("/admin/establishments", async (request, reply) => {
+    adminOf(request);
+    const q = (queryParam(request, "q") ?? "").slice(0, 100);
+    const results = q.trim() ? await searchEstablishments(ctx.db, q) : [];
+    return reply.page("admin-establishments", {
+      title: "Establishments",
+      q,
+      results,
+      searched: q.trim() !== "",
+    });
+  });
+
+  async function establishmentPage(laestab: string) {
+    const school = await findEstablishment(ctx.db, laestab);
+    if (!school) throw notFound();
+    return school;
+  }
+
+  app.get("/admin/establishments/:laestab", async (request, reply) => {
+    const p = adminOf(request);
+    const laestab = param(request, "laestab");
+    const school = await establishmentPage(laestab);
+    const saved = queryParam(request, "saved") === "1";
+    return reply.page("admin-establishment", {
+      title: "Establishment",
+      backLink: "/admin/establishments",
+      school,
+      corrections: await listCorrections(ctx, p, laestab),
+      email: school.email ?? "",
+      notice: saved ? { success: true, text: "E-mail address saved." } : undefined,
+    });
+  });
+
+  app.post("/admin/establishments/:laestab/email", async (request, reply) => {
+    const p = adminOf(request);
+    const laestab = param(request, "laestab");
+    const email = (formOf(request).email ?? "").trim();
+    const done = await tryForm("email", () =>
+      setEstablishmentEmail(ctx, p, laestab, email === "" ? null : email),
+    );
+    if (done.ok) return reply.redirect(`/admin/establishments/${laestab}?saved=1`, 303);
+    const school = await establishmentPage(laestab);
+    return reply.status(400).page("admin-establishment", {
+      title: "Establishment",
+      backLink: "/admin/establishments",
+      school,
+      corrections: await listCorrections(ctx, p, laestab),
+      email,
+      errors: [done.error],
+    });
+  });
+
+  app.get("/admin/users", async (request, reply) => {
+    const p = adminOf(request);
+    return reply.page("admin-users", { title: "Users", users: await listUsers(ctx, p) });
+  });
+
+  app.get("/admin/users/new", async (request, reply) => {
+    adminOf(request);
+    return reply.page("admin-user-new", {
+      title: "Create a user",
+      backLink: "/admin/users",
+      values: { role: "school" },
+    });
+  });
+
+  app.post("/admin/users", async (request, reply) => {
+    const p = adminOf(request);
+    const form = formOf(request);
+    const input = newUserFrom(form);
+    // Each error names the field it is about.
+    const done = await tryForm("username", () => createUser(ctx, p, input));
+    if (!done.ok) {
+      return reply.status(400).page("admin-user-new", {
+        title: "Create a user",
+        backLink: "/admin/users",
+        values: form,
+        errors: [done.error],
+      });
+    }
+    return reply.page("admin-secret", {
+      title: "User created",
+      heading: `User ${done.value.user.username} created`,
+      secretLabel: "Their password",
+      secret: done.value.password,
+      advice:
+        "Give them this password by a safe route (not in the same e-mail as their username). It is shown only once. They should change it when they first sign in.",
+      next: `/admin/users/${done.value.user.id}`,
+    });
+  });
+
+  app.get("/admin/users/:id", async (request, reply) => {
+    const p = adminOf(request);
+    const id = param(request, "id");
+    const user = await getUser(ctx, p, id);
+    const done = queryParam(request, "done");
+    const notices: Record<string, string> = {
+      disabled: "User disabled. Their sessions have ended.",
+      enabled: "User enabled.",
+      revoked: "Token revoked.",
+    };
+    return reply.page("admin-user", {
+      title: "User",
+      backLink: "/admin/users",
+      user,
+      tokens: await listTokens(ctx, p, id),
+      notice: done && notices[done] ? { success: true, text: notices[done] } : undefined,
+    });
+  });
+
+  app.post("/admin/users/:id/disable", async (request, reply) => {
+    const p = adminOf(request);
+    const id = param(request, "id");
+    const disabled = formOf(request).disabled === "true";
+    await setDisabled(ctx, p, id, disabled);
+    return reply.redirect(`/admin/users/${id}?done=${disabled ? "disabled" : "enabled"}`, 303);
+  });
+
+  app.post("/admin/users/:id/reset-password", async (request, reply) => {
+    const p = adminOf(request);
+    const id = param(request, "id");
+    const user = await getUser(ctx, p, id);
+    const password = await resetPassword(ctx, p, id);
+    return reply.page("admin-secret", {
+      title: "Password reset",
+      heading: `New password for ${user.username}`,
+      secretLabel: "New password",
+      secret: password,
+      advice:
+        "Their old password no longer works and their sessions have ended. This password is shown only once.",
+      next: `/admin/users/${id}`,
+    });
+  });
+
+  app.post("/admin/users/:id/tokens", async (request, reply) => {
+    const p = adminOf(request);
+    const id = param(request, "id");
+    const user = await getUser(ctx, p, id);
+    const label = (formOf(request).label ?? "").trim().slice(0, 100);
+    const made = await createToken(ctx, p, user.username, label || undefined);
+    return reply.page("admin-secret", {
+      title: "API token created",
+      heading: `API token for ${user.username}`,
+      secretLabel: "Token",
+      secret: made.token,
+      advice:
+        "Put this token in the program that will use it (as Authorization: Bearer TOKEN). It is shown only once; if it is lost, revoke it and make another.",
+      next: `/admin/users/${id}`,
+    });
+  });
+
+  app.post("/admin/tokens/:id/revoke", async (request, reply) => {
+    const p = adminOf(request);
+    const id = param(request, "id");
+    const userId = formOf(request).userId ?? "";
+    await revokeToken(ctx, p, id);
+    const user = await getUser(ctx, p, userId).catch(() => undefined);
+    return reply.redirect(user ? `/admin/users/${user.id}?done=revoked` : "/admin/users", 303);
+  });
+
+  // The filter is posted, not put in the address: a username is personal data.
+  const auditPage = async (actor: Principal, form: Form) => {
+    const filter = {
+      username: form.username?.trim() || undefined,
+      organisation: form.organisation?.trim() || undefined,
+      action: form.action?.trim() || undefined,
+      from: form.from?.trim() || undefined,
+      to: form.to?.trim() || undefined,
+    };
+    const from = dayStart(filter.from);
+    const to = dayStart(filter.to, 1);
+    const events = await readAudit(ctx.db, actor, {
+      ...(filter.username ? { username: filter.username } : {}),
+      ...(filter.organisation ? { organisation: filter.organisation } : {}),
+      ...(filter.action ? { action: filter.action } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      limit: 200,
+    });
+    return {
+      title: "Audit log",
+      columnClass: "govuk-grid-column-full",
+      filter,
+      events: events.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })),
+    };
+  };
+
+  app.get("/admin/audit", async (request, reply) => {
+    return reply.page("admin-audit", await auditPage(adminOf(request), {}));
+  });
+
+  app.post("/admin/audit", async (request, reply) => {
+    return reply.page("admin-audit", await auditPage(adminOf(request), formOf(request)));
+  });
+
+  app.get("/admin/outbox", async (request, reply) => {
+    const actor = adminOf(request);
+    return reply.page("admin-outbox", {
+      title: "Mail",
+      columnClass: "govuk-grid-column-full",
+      mail: await recentMail(ctx.db, actor, 100),
+      toFiles: !ctx.config.smtpUrl,
+    });
+  });
+}

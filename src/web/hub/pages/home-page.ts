@@ -1,0 +1,25 @@
+/** Home: what awaits my organisation, oldest first, and what we sent; links to every task. */
+import type { FastifyInstance } from "fastify";
+import type { HubContext } from "../../../hub/context.js";
+import { listInbox, listSent } from "../../../hub/transfer-reads.js";
+import { principalOf, signedInAs } from "../principal.js";
+import { daysBetween } from "./forms.js";
+
+export function homePage(app: FastifyInstance, ctx: HubContext): void {
+  app.get("/", async (request, reply) => {
+    if (!signedInAs(request)) return reply.redirect("/sign-in", 303);
+    const p = principalOf(request);
+    if (p.role === "admin") return reply.page("home-admin", { title: "Home" });
+    const now = ctx.clock();
+    const [inbox, sent] = await Promise.all([listInbox(ctx, p), listSent(ctx, p)]);
+    const awaiting = inbox
+      .filter((t) => t.status === "available")
+      .map((t) => ({ ...t, daysWaiting: daysBetween(t.checkedAt ?? t.createdAt, now) }));
+    return reply.page("home", {
+      title: "Home",
+      awaiting,
+      sent: sent.slice(0, 10),
+      sentCount: sent.length,
+    });
+  });
+}

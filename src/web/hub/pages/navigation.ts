@@ -1,0 +1,22 @@
+/** The hub's service navigation: what each role can do. */
+import type { Principal } from "../../../hub/principal.js";
+import type { NavItem } from "../../shell/views.js";
+
+export function hubNavigation(principal: unknown): NavItem[] {
+  const p = principal as Principal | undefined;
+  if (!p) return [];
+  const items: [string, string][] = [["/", "Home"]];
+  if (p.role !== "admin")
+    items.push(["/send", "Send files"], ["/received", "Received files"], ["/sent", "Sent files"]);
+  if (p.role === "school") items.push(["/school", "School details"]);
+  if (p.role === "la") items.push(["/lost-pupils", "Lost pupils"]);
+  if (p.role === "admin")
+    items.push(
+      ["/admin/establishments", "Establishments"],
+      ["/admin/users", "Users"],
+      ["/admin/audit", "Audit log"],
+      ["/admin/outbox", "Mail"],
+    );
+  items.push(["/account", "Your account"]);
+  return items.map(([href, text]) => ({ href, text }));
+}

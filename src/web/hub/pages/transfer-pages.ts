@@ -1,0 +1,161 @@
+/**
+ * Received files (look at who is in a file, accept and download, reject with a reason) and sent
+ * files (status, reasons, remove). A file someone may not see is "not found" to them, as in the API.
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { HubContext, Principal } from "../../../hub/context.js";
+import { earlierDownloads } from "../../../hub/earlier-downloads.js";
+import { redirect } from "../../../hub/lost-pupils.js";
+import {
+  canAccept,
+  canDownload,
+  canRedirect,
+  canReject,
+  canRemove,
+} from "../../../hub/policies/transfers.js";
+import { accept, content, reject, remove } from "../../../hub/transfer-actions.js";
+import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
+import type { TransferView } from "../../../hub/transfer-view.js";
+import { principalOf } from "../principal.js";
+import { type FieldError, fieldError, formOf, param, tryForm } from "./forms.js";
+
+const NOTICES: Record<string, string> = {
+  rejected: "File rejected. We have e-mailed the sending school your reason.",
+  removed: "File removed. Its pupils' data has been deleted from S2S.",
+};
+
+function noticeFrom(query: unknown) {
+  const done = (query as { done?: string }).done;
+  return done && NOTICES[done] ? { success: true, text: NOTICES[done] } : undefined;
+}
+
+/** What this principal may do with the file, asked of the same policies the domain uses. */
+function actionsFor(p: Principal, t: TransferView) {
+  const facts = {
+    source_laestab: t.source.laestab,
+    dest_laestab: t.destination.laestab,
+    dest_kind: t.destination.kind as "school" | "la" | "lost" | "outside",
+    status: t.status,
+    sender_user_id: "",
+  };
+  return {
+    accept: canAccept(p, facts) && t.status !== "downloaded",
+    download: canDownload(p, facts),
+    reject: canReject(p, facts),
+    remove: canRemove(p, facts),
+    passOn: canRedirect(p, facts),
+  };
+}
+
+export function transferPages(app: FastifyInstance, ctx: HubContext): void {
+  app.get("/received", async (request, reply) => {
+    const p = principalOf(request);
+    const files = await listInbox(ctx, p);
+    return reply.page("received", {
+      title: "Received files",
+      waiting: files.filter((t) => t.status !== "downloaded"),
+      downloaded: files.filter((t) => t.status === "downloaded"),
+      notice: noticeFrom(request.query),
+    });
+  });
+
+  async function filePage(
+    reply: FastifyReply,
+    p: Principal,
+    id: string,
+    extra: { errors?: FieldError[]; reason?: string; to?: string } = {},
+  ) {
+    const transfer = await getTransfer(ctx, p, id);
+    const [pupils, earlier] = await Promise.all([
+      listPupils(ctx, p, id),
+      earlierDownloads(ctx, p, id),
+    ]);
+    return reply.page("received-file", {
+      title: "A file sent to you",
+      backLink: "/received",
+      t: transfer,
+      pupils,
+      earlier,
+      actions: actionsFor(p, transfer),
+      ...extra,
+    });
+  }
+
+  app.get("/received/:id", async (request, reply) =>
+    filePage(reply, principalOf(request), param(request, "id")),
+  );
+
+  app.post("/received/:id/accept", async (request, reply) => {
+    const id = param(request, "id");
+    await accept(ctx, principalOf(request), id);
+    return reply.redirect(`/received/${id}/download`, 303);
+  });
+
+  app.get("/received/:id/download", async (request, reply) => {
+    const id = param(request, "id");
+    const file = await content(ctx, principalOf(request), id);
+    return reply
+      .type("application/xml")
+      .header("cache-control", "no-store")
+      .header("content-disposition", `attachment; filename="${file.fileName}"`)
+      .header("content-length", String(file.sizeBytes))
+      .send(file.stream);
+  });
+
+  app.post("/received/:id/reject", async (request, reply) => {
+    const p = principalOf(request);
+    const id = param(request, "id");
+    const reason = formOf(request).reason ?? "";
+    if (!reason.trim())
+      return filePage(reply.status(400), p, id, {
+        errors: [fieldError("reason", "Enter why you are rejecting this file")],
+      });
+    const done = await tryForm("reason", () => reject(ctx, p, id, reason));
+    if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], reason });
+    return reply.redirect("/received?done=rejected", 303);
+  });
+
+  // An LA passes a lost or out-of-sector file on to the school the pupil has joined.
+  app.post("/received/:id/pass-on", async (request, reply) => {
+    const p = principalOf(request);
+    const id = param(request, "id");
+    const to = (formOf(request).to ?? "").trim();
+    if (!to)
+      return filePage(reply.status(400), p, id, {
+        errors: [fieldError("to", "Enter the LAESTAB of the pupil's new school")],
+      });
+    const done = await tryForm("to", () => redirect(ctx, p, id, to));
+    if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], to });
+    return reply.redirect("/lost-pupils?done=passed-on", 303);
+  });
+
+  app.post("/received/:id/remove", async (request, reply) => {
+    await remove(ctx, principalOf(request), param(request, "id"));
+    return reply.redirect("/received?done=removed", 303);
+  });
+
+  app.get("/sent", async (request, reply) => {
+    const p = principalOf(request);
+    return reply.page("sent", {
+      title: "Sent files",
+      files: await listSent(ctx, p),
+      notice: noticeFrom(request.query),
+    });
+  });
+
+  app.get("/sent/:id", async (request, reply) => {
+    const p = principalOf(request);
+    const t = await getTransfer(ctx, p, param(request, "id"));
+    return reply.page("sent-file", {
+      title: "A file you sent",
+      backLink: "/sent",
+      t,
+      actions: actionsFor(p, t),
+    });
+  });
+
+  app.post("/sent/:id/remove", async (request, reply) => {
+    await remove(ctx, principalOf(request), param(request, "id"));
+    return reply.redirect("/sent?done=removed", 303);
+  });
+}
