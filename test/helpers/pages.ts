@@ -20,6 +20,14 @@ export class PageClient {
     return r;
   }
 
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   /** This browser's form token, as a page's forms carry it. */
   async token(): Promise<string> {
     // Signed in, the sign-in page sends you home; any page's forms carry the same token.

@@ -162,6 +162,13 @@ describe("page access, role by route", () => {
         const r = await call(who, route, false);
         expect(r.status, `${who} POST ${route.path}`).toBe(403);
         expect(await r.text()).toContain("This form has expired");
+        // A hostile page can post multipart as easily as a plain form.
+        const body = new FormData();
+        body.set("reason", "forged by another site");
+        const m = await as[who].request(pathOf(route.path), { method: "POST", body });
+        // (Signed out, the send page asks for sign-in first: there is nothing to forge.)
+        const refused = who === "anonymous" && route.path === "/send" ? 401 : 403;
+        expect(m.status, `${who} multipart POST ${route.path}`).toBe(refused);
       }
   });
 

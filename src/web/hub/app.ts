@@ -60,6 +60,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     logger: options.logger ?? false,
     trustProxy: ctx.config.trustProxy,
     formKey: options.formKey,
+    secureCookies: ctx.config.publicUrl.startsWith("https:"),
     serviceName: "S2S school to school",
     helpdesk: ctx.config.helpdesk,
     navigation: hubNavigation,
@@ -70,7 +71,6 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     {
       name: "s2s_session",
       hours: ctx.config.sessionHours,
-      secure: ctx.config.publicUrl.startsWith("https:"),
     },
     {
       fromToken: (token, ip) => principalFromToken(ctx, token, ip),
@@ -89,7 +89,8 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
         version: "1",
         description:
           "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
-          "(tokens from an administrator) or the session cookie from POST /api/v1/session. " +
+          "(tokens from an administrator) or the session cookie from POST /api/v1/session (a " +
+          "request riding the cookie must carry this site's `Origin`, as browsers do). " +
           "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
           "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
           '`{"error": {"code", "message", "field"?, "detail"?}}` with a stable code.',

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import "@fastify/rate-limit";
 import "@fastify/cookie";
 import { AppError } from "../../errors.js";
+import { cookieName } from "./csrf.js";
 
 export interface Credentials<P> {
   /** Whom an API token names; undefined for a token that is not valid. */
@@ -20,8 +21,6 @@ export interface SessionCookie {
   /** Each app its own, so that two apps on one host never read each other's sessions. */
   name: string;
   hours: number;
-  /** Sent over HTTPS only. */
-  secure: boolean;
 }
 
 declare module "fastify" {
@@ -41,7 +40,9 @@ export function registerAuth<P>(
   cookie: SessionCookie,
   credentials: Credentials<P>,
 ): void {
-  app.decorate("sessionCookie", cookie);
+  // Over HTTPS the cookie is `__Host-` prefixed: only this host, over HTTPS, may set it.
+  const name = cookieName(cookie.name, app.secureCookies);
+  app.decorate("sessionCookie", { ...cookie, name });
   app.decorateRequest("principal", undefined);
   app.addHook("onRequest", async (request) => {
     const header = request.headers.authorization;
@@ -52,7 +53,7 @@ export function registerAuth<P>(
         throw new AppError("auth.required", "The API token is not valid.");
       return;
     }
-    const session = request.cookies[cookie.name];
+    const session = request.cookies[name];
     if (session) request.principal = await credentials.fromSession(session, request.ip);
   });
   registerSignInLimit(app);
@@ -73,7 +74,7 @@ export function setSessionCookie(reply: FastifyReply, token: string): void {
     path: "/",
     httpOnly: true,
     sameSite: "lax",
-    secure: cookie.secure,
+    secure: reply.server.secureCookies,
     maxAge: cookie.hours * 3600,
   });
 }

@@ -14,6 +14,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import { registerForgeryGuard } from "./csrf.js";
 import { registerErrorHandling } from "./errors.js";
 import { registerViews, type ShellOptions } from "./views.js";
 
@@ -24,6 +25,14 @@ export interface ShellConfig extends ShellOptions {
   trustProxy: string[] | undefined;
   /** Signs page form tokens; every web process of one app must have the same. */
   formKey: Buffer;
+  /** Served over HTTPS (the public address is https:): cookies are Secure and `__Host-`. */
+  secureCookies: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    secureCookies: boolean;
+  }
 }
 
 /**
@@ -66,6 +75,13 @@ export async function createShell(config: ShellConfig): Promise<FastifyInstance>
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   app.decorateRequest("formKey", { getter: () => config.formKey });
+  app.decorate("secureCookies", config.secureCookies);
+  registerForgeryGuard(app);
+  // API answers carry pupils, names and addresses: no browser or proxy may keep a copy.
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/api/v") && !reply.hasHeader("cache-control"))
+      reply.header("cache-control", "no-store");
+  });
   await registerViews(app, config);
   return app;
 }

@@ -1,12 +1,11 @@
 /**
- * The web pages. Handlers translate a form or a URL into one domain call and a page; every form
- * post is checked for its token here, before any handler runs (the upload form, being multipart,
+ * The web pages. Handlers translate a form or a URL into one domain call and a page; the shell
+ * checks every form post's token before any handler runs (the upload form, being multipart,
  * checks its own as its first field).
  */
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../../hub/context.js";
-import { checkFormToken } from "../../shell/csrf.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";
@@ -18,10 +17,6 @@ import { transferPages } from "./transfer-pages.js";
 export async function registerPages(app: FastifyInstance, ctx: HubContext): Promise<void> {
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
-    pages.addHook("preHandler", async (request) => {
-      if (request.method !== "POST" || request.isMultipart()) return;
-      checkFormToken(request, (request.body as Record<string, unknown> | undefined)?._csrf);
-    });
     sessionPages(pages, ctx);
     homePage(pages, ctx);
     sendPages(pages, ctx);

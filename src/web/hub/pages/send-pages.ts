@@ -144,7 +144,8 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.page("send", { title: "Send files" });
   });
 
-  app.post("/send", async (request, reply) => {
+  // Multipart: the form's token is its first field, read by sendAll before any file.
+  app.post("/send", { config: { formTokenInBody: true } }, async (request, reply) => {
     const p = principalOf(request);
     if (!request.isMultipart()) throw new AppError("invalid", "Choose the files to send.");
     const { sent, refused } = await sendAll(ctx, p, request);
