@@ -14,7 +14,8 @@ import { HUB_MIGRATIONS } from "./db/migrations/hub/index.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
 import { createDemoData, type DemoSignIn } from "./hub/demo.js";
-import { createUser, randomPassword } from "./hub/users.js";
+import { randomPassword } from "./hub/passwords.js";
+import { createUser } from "./hub/users.js";
 import {
   jobQueueOn,
   type Logger,

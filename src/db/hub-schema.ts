@@ -48,9 +48,19 @@ export interface UsersTable {
   la_code: string | null;
   password_hash: string;
   disabled: Generated<boolean>;
+  /** No longer used: sign_in_attempts counts by name (migration 9). */
   failed_sign_ins: Generated<number>;
+  /** No longer used: sign_in_attempts counts by name (migration 9). */
   locked_until: NullableTimestamp;
   created_at: Timestamp;
+}
+
+export interface SignInAttemptsTable {
+  /** The name as typed, lower-cased: known or not. */
+  username: string;
+  failures: Generated<number>;
+  locked_until: NullableTimestamp;
+  last_attempt_at: Timestamp;
 }
 
 export interface ApiTokensTable {
@@ -174,6 +184,7 @@ export interface DB {
   audit_events: AuditEventsTable;
   mail_outbox: MailOutboxTable;
   idempotency_keys: IdempotencyKeysTable;
+  sign_in_attempts: SignInAttemptsTable;
 }
 
 export type Db = Kysely<DB>;

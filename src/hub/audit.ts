@@ -21,6 +21,8 @@ export type AuditAction =
   | "user.create"
   | "user.disable"
   | "user.password-reset"
+  | "user.password-change"
+  | "password-change.failed"
   | "token.create"
   | "token.revoke"
   | "establishments.import"

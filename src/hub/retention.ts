@@ -14,6 +14,7 @@ import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext } from "./context.js";
+import { forgetOldAttempts } from "./sign-in-attempts.js";
 import { purge } from "./transfer-actions.js";
 
 export interface RetentionReport {
@@ -38,6 +39,7 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
     .deleteFrom("idempotency_keys")
     .where("created_at", "<", new Date(now.getTime() - 86_400_000))
     .execute();
+  await forgetOldAttempts(ctx.db, now);
   return report;
 }
 

@@ -2,20 +2,21 @@
  * Signing in and out, one way for the API and the pages alike. A password is checked, the
  * account locked after repeated failures, and a session made; nothing says which part was wrong.
  */
-import { verify } from "@node-rs/argon2";
 import type { Db, Tx } from "../db/hub-schema.js";
 import { AppError } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { principalOf, sha256 } from "./credentials.js";
+import { passwordMatches } from "./passwords.js";
 import { createSession } from "./sessions.js";
+import { type Attempt, attemptFailed, attemptSucceeded, claimAttempt } from "./sign-in-attempts.js";
 import { userByName } from "./users.js";
 
-const MAX_FAILED = 5;
-const LOCK_MINUTES = 15;
-
-/** Checks a user's password; the principal it returns has no session yet. */
+/**
+ * Checks a user's password; the principal it returns has no session yet. Unknown names and wrong
+ * passwords get the same answer in the same time, and both count toward the name's lockout.
+ */
 export async function checkPassword(
   ctx: HubContext,
   username: string,
@@ -25,40 +26,26 @@ export async function checkPassword(
   const now = ctx.clock();
   const failed = (db: Db | Tx, detail: Record<string, unknown>) =>
     audit(db, null, { action: "sign-in.failed", username, ...(ip ? { ip } : {}), detail });
-  const user = await userByName(ctx.db, username);
-  if (!user) {
-    await failed(ctx.db, { reason: "unknown user" });
-    throw new AppError("auth.failed");
-  }
-  if (user.locked_until && user.locked_until > now) {
+  let attempt: Attempt;
+  try {
+    attempt = await claimAttempt(ctx.db, username, now);
+  } catch (e) {
     await failed(ctx.db, { reason: "locked" });
-    throw new AppError("auth.locked");
+    throw e;
   }
-  if (!(await verify(user.password_hash, password))) {
-    const locked = await inTransaction(ctx, async ({ trx }) => {
-      // Counted in the database, so that attempts at the same moment each count.
-      const r = await trx
-        .updateTable("users")
-        .set((eb) => ({ failed_sign_ins: eb("failed_sign_ins", "+", 1) }))
-        .where("id", "=", user.id)
-        .returning("failed_sign_ins")
-        .executeTakeFirstOrThrow();
-      const lock = r.failed_sign_ins >= MAX_FAILED;
-      if (lock) {
-        await trx
-          .updateTable("users")
-          .set({
-            failed_sign_ins: 0,
-            locked_until: new Date(now.getTime() + LOCK_MINUTES * 60_000),
-          })
-          .where("id", "=", user.id)
-          .execute();
-      }
-      await failed(trx, { reason: "password", locked: lock });
-      return lock;
+  const user = await userByName(ctx.db, username);
+  if (!(await passwordMatches(user?.password_hash, password)) || !user) {
+    throw await inTransaction(ctx, async ({ trx }) => {
+      await failed(trx, { reason: user ? "password" : "unknown user" });
+      return attemptFailed(trx, attempt, now);
     });
-    throw new AppError(locked ? "auth.locked" : "auth.failed");
   }
+  const refused = await inTransaction(ctx, async ({ trx }) => {
+    const locked = await attemptSucceeded(trx, attempt, now);
+    if (locked) await failed(trx, { reason: "locked" });
+    return locked;
+  });
+  if (refused) throw refused;
   if (user.disabled) throw new AppError("auth.disabled");
   return principalOf(user, ip);
 }
@@ -72,11 +59,6 @@ export async function signIn(
 ): Promise<{ principal: Principal; session: string }> {
   const principal = await checkPassword(ctx, username, password, ip);
   const session = await inTransaction(ctx, async ({ trx }) => {
-    await trx
-      .updateTable("users")
-      .set({ failed_sign_ins: 0, locked_until: null })
-      .where("id", "=", principal.userId)
-      .execute();
     await audit(trx, principal, { action: "sign-in" });
     return createSession(ctx, trx, principal);
   });

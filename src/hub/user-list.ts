@@ -1,5 +1,5 @@
 /** What administrators see of users and their API tokens: never a hash. */
-
+import { sql } from "kysely";
 import { AppError, requireId } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { canManageUsers } from "./policies/accounts.js";
@@ -10,20 +10,26 @@ function adminOnly(actor: Principal): void {
 
 export async function listUsers(ctx: HubContext, actor: Principal) {
   adminOnly(actor);
+  const now = ctx.clock();
   const users = await ctx.db
     .selectFrom("users")
+    .leftJoin("sign_in_attempts as a", (join) =>
+      join
+        .onRef("a.username", "=", sql<string>`lower(users.username)`)
+        .on("a.locked_until", ">", now),
+    )
     .select([
-      "id",
-      "username",
-      "email",
-      "role",
-      "establishment",
-      "la_code",
-      "disabled",
-      "locked_until",
-      "created_at",
+      "users.id",
+      "users.username",
+      "users.email",
+      "users.role",
+      "users.establishment",
+      "users.la_code",
+      "users.disabled",
+      "a.locked_until",
+      "users.created_at",
     ])
-    .orderBy("username")
+    .orderBy("users.username")
     .execute();
   return users.map((u) => ({
     id: u.id,

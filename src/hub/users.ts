@@ -1,20 +1,17 @@
 /** Users and their passwords (argon2id). Every change commits with its audit entry. */
-import { randomBytes } from "node:crypto";
-import { hash, verify } from "@node-rs/argon2";
 import type { Db, Role } from "../db/hub-schema.js";
 import { AppError, invalid, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
+import { checkNewPassword, hashPassword, passwordMatches, randomPassword } from "./passwords.js";
 import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
-
-export function randomPassword(): string {
-  return randomBytes(15).toString("base64url");
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  return hash(password);
-}
+import {
+  attemptFailed,
+  attemptSucceeded,
+  claimAttempt,
+  clearAttempts,
+} from "./sign-in-attempts.js";
 
 export interface NewUser {
   username: string;
@@ -65,8 +62,8 @@ export async function createUser(ctx: HubContext, actor: Principal | null, input
     if (!la)
       throw invalid(`There is no local authority ${input.laCode} in the directory.`, "laCode");
   } else if (input.laCode) throw invalid("Only LA users have an LA code.", "laCode");
+  if (input.password !== undefined) checkNewPassword(input.password, username);
   const password = input.password ?? randomPassword();
-  if (password.length < 12) throw invalid("A password has at least 12 characters.", "password");
   const passwordHash = await hashPassword(password);
   // The unique index decides between two creations of one name at once; the error handler
   // answers its violation as a conflict.
@@ -136,37 +133,73 @@ export async function resetPassword(
 ) {
   if (!canResetPassword(actor, userId)) throw new AppError("forbidden");
   requireId(userId);
-  if (password.length < 12) throw invalid("A password has at least 12 characters.", "password");
+  const user = await ctx.db
+    .selectFrom("users")
+    .select(["username", "password_hash"])
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  if (!user) throw new AppError("not-found");
+  checkNewPassword(password, user.username);
+  await setPassword(ctx, actor, userId, user.username, password, "user.password-reset");
+  return password;
+}
+
+async function setPassword(
+  ctx: HubContext,
+  actor: Principal | null,
+  userId: string,
+  username: string,
+  password: string,
+  action: "user.password-reset" | "user.password-change",
+) {
   const passwordHash = await hashPassword(password);
   await inTransaction(ctx, async ({ trx, notice }) => {
     const r = await trx
       .updateTable("users")
-      .set({ password_hash: passwordHash, failed_sign_ins: 0, locked_until: null })
+      .set({ password_hash: passwordHash })
       .where("id", "=", userId)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new AppError("not-found");
+    await clearAttempts(trx, username);
     await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
-    await audit(trx, actor, { action: "user.password-reset", target: `user:${userId}` });
+    await audit(trx, actor, { action, target: `user:${userId}` });
     notice("principals");
   });
-  return password;
 }
 
-/** A user changing their own password must know the current one; every session then ends. */
+/**
+ * A user changing their own password must know the current one: each wrong guess counts toward
+ * the lockout, as at sign-in, and is audited. Every session then ends.
+ */
 export async function changePassword(
   ctx: HubContext,
   p: Principal,
   current: string,
   next: string,
 ): Promise<void> {
+  const now = ctx.clock();
   const user = await ctx.db
     .selectFrom("users")
-    .select("password_hash")
+    .select(["username", "password_hash"])
     .where("id", "=", p.userId)
     .executeTakeFirst();
-  if (!user || !(await verify(user.password_hash, current)))
-    throw new AppError("auth.failed", "Your current password is wrong.", { field: "current" });
-  await resetPassword(ctx, p, p.userId, next);
+  if (!user) throw new AppError("not-found");
+  const attempt = await claimAttempt(ctx.db, user.username, now);
+  if (!(await passwordMatches(user.password_hash, current))) {
+    const answer = await inTransaction(ctx, async ({ trx }) => {
+      await audit(trx, p, { action: "password-change.failed", target: `user:${p.userId}` });
+      return attemptFailed(trx, attempt, now);
+    });
+    if (answer.code === "auth.failed")
+      throw new AppError("auth.failed", "Your current password is wrong.", { field: "current" });
+    throw answer;
+  }
+  const locked = await inTransaction(ctx, ({ trx }) => attemptSucceeded(trx, attempt, now));
+  if (locked) throw locked;
+  checkNewPassword(next, user.username);
+  if (await passwordMatches(user.password_hash, next))
+    throw invalid("Choose a password different from the one you have now.", "password");
+  await setPassword(ctx, p, p.userId, user.username, next, "user.password-change");
 }
 
 export async function userByName(db: Db, username: string) {

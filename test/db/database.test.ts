@@ -162,7 +162,9 @@ describe("migration 8 on a database that already holds duplicates", () => {
         ${at}::timestamptz)`;
       await copy("2026-01-01T00:00:00Z").execute(database.db);
       await copy("2026-01-02T00:00:00Z").execute(database.db);
-      expect(await migrate(database.db, HUB_MIGRATIONS)).toEqual([8]);
+      expect(
+        await migrate(database.db, { ...HUB_MIGRATIONS, migrations: MIGRATIONS.slice(0, 8) }),
+      ).toEqual([8]);
       const rows = await sql<{ marked: boolean }>`select sent_before_duplicate_rule as marked
         from transfers order by created_at`.execute(database.db);
       expect(rows.rows.map((r) => r.marked)).toEqual([false, true]);

@@ -250,13 +250,15 @@ describe("page access, role by route", () => {
     const _csrf = await client.token();
     let limited: Response | undefined;
     for (let i = 0; i < 70 && !limited; i++) {
+      // A new name each time: five wrong passwords for one name would lock it first.
+      const username = `nobody-${i}`;
       const r =
         i % 2 === 0
-          ? await client.post("/sign-in", { username: "nobody", password: "wrong", _csrf })
+          ? await client.post("/sign-in", { username, password: "wrong", _csrf })
           : await fetch(`${t.url}/api/v1/session`, {
               method: "POST",
               headers: { "content-type": "application/json" },
-              body: JSON.stringify({ username: "nobody", password: "wrong" }),
+              body: JSON.stringify({ username, password: "wrong" }),
             });
       if (r.status === 429) limited = r;
       else expect(r.status).toBe(401);

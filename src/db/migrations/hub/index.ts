@@ -7,6 +7,7 @@ import lostPupilSearch from "./0005_lost_pupil_search.js";
 import changeNotices from "./0006_change_notices.js";
 import duplicatesAndIdempotency from "./0007_duplicates_and_idempotency.js";
 import onePendingCopy from "./0008_one_pending_copy.js";
+import signInAttempts from "./0009_sign_in_attempts.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 6, name: "change-notices", sql: changeNotices },
   { id: 7, name: "duplicates-and-idempotency", sql: duplicatesAndIdempotency },
   { id: 8, name: "one-pending-copy", sql: onePendingCopy },
+  { id: 9, name: "sign-in-attempts", sql: signInAttempts },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

@@ -54,7 +54,12 @@ export async function tryForm<T>(
 
 /** Only a path on this site: never another host. */
 export function localPath(next: string | undefined, fallback = "/"): string {
-  if (!next?.startsWith("/") || next.startsWith("//") || next.includes("\\")) return fallback;
+  // Printable ASCII only: browsers drop tabs and line breaks from a URL, so "/\t/evil.example"
+  // would become "//evil.example", another site; and a header cannot carry CR or LF.
+  if (!next || !/^\/[\x21-\x7e]*$/.test(next)) return fallback;
+  const resolved = new URL(next, "http://this.site");
+  if (resolved.host !== "this.site" || next.startsWith("//") || next.includes("\\"))
+    return fallback;
   return next;
 }
 

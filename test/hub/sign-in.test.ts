@@ -1,0 +1,183 @@
+/**
+ * Signing in as an attacker would try it: many guesses at once, unknown names, the time an answer
+ * takes, weak passwords, a wrong current password, and `next=` pointing elsewhere.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "../../src/errors.js";
+import { signIn } from "../../src/hub/sign-in.js";
+import { changePassword, createUser } from "../../src/hub/users.js";
+import { DATABASES } from "../helpers/db.js";
+import { json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { PageClient } from "../helpers/pages.js";
+
+const PASSWORD = "demo-password-only";
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "signed-in";
+  } catch (e) {
+    if (e instanceof AppError) return e.code;
+    throw e;
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`signing in on ${target.name}`, () => {
+    let t: TestHub;
+
+    beforeAll(async () => {
+      t = await startTestHub(target.name);
+      for (const username of ["victim", "known-1", "known-2", "known-3", "changer"])
+        await createUser(t.hub.ctx, null, {
+          username,
+          email: `${username}@users.invalid`,
+          role: "school",
+          establishment: "8231234",
+          password: "a long and proper passphrase",
+        });
+    }, 90_000);
+
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it("counts forty guesses made at once, locks, and refuses the right password after them", async () => {
+      const guesses = Array.from({ length: 40 }, (_, i) =>
+        codeOf(signIn(t.hub.ctx, "victim", `wrong guess number ${i}`, "192.0.2.1")),
+      );
+      const answers = await Promise.all(guesses);
+      expect(answers.filter((a) => a === "signed-in")).toEqual([]);
+      expect(answers.filter((a) => a === "auth.failed").length).toBeLessThanOrEqual(4);
+      expect(answers.filter((a) => a === "auth.locked").length).toBeGreaterThanOrEqual(36);
+      expect(await codeOf(signIn(t.hub.ctx, "victim", "a long and proper passphrase"))).toBe(
+        "auth.locked",
+      );
+      const r = await fetch(`${t.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "victim", password: "a long and proper passphrase" }),
+      });
+      expect(r.status).toBe(423);
+      expect((await json(r)).error.message).toMatch(/Try again in 15 minutes/);
+      // Every guess is in the audit log.
+      const failed = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("action", "=", "sign-in.failed")
+        .where("username", "=", "victim")
+        .execute();
+      expect(failed.length).toBeGreaterThanOrEqual(41);
+    });
+
+    it("answers an unknown name exactly as a known one, and locks it the same", async () => {
+      const known: string[] = [];
+      const unknown: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        known.push(await codeOf(signIn(t.hub.ctx, "known-1", `wrong ${i}`)));
+        unknown.push(await codeOf(signIn(t.hub.ctx, "nobody-by-this-name", `wrong ${i}`)));
+      }
+      expect(known).toEqual([...Array(4).fill("auth.failed"), "auth.locked", "auth.locked"]);
+      expect(unknown).toEqual(known);
+    });
+
+    it("takes as long to refuse an unknown name as a wrong password", async () => {
+      const time = async (username: string) => {
+        const start = performance.now();
+        await codeOf(signIn(t.hub.ctx, username, "not the password at all"));
+        return performance.now() - start;
+      };
+      const known: number[] = [];
+      const unknown: number[] = [];
+      // Three attempts per name stay under the lockout; names alternate to share any load.
+      for (const n of [2, 3]) {
+        for (let i = 0; i < 3; i++) {
+          known.push(await time(`known-${n}`));
+          unknown.push(await time(`unknown-${n}`));
+        }
+      }
+      const ratio = median(unknown) / median(known);
+      expect(ratio, `unknown ${median(unknown)} ms, known ${median(known)} ms`).toBeGreaterThan(
+        0.5,
+      );
+      expect(ratio).toBeLessThan(2);
+    });
+
+    it("refuses weak new passwords, and counts a wrong current password toward the lockout", async () => {
+      const ctx = t.hub.ctx;
+      const me = await signIn(ctx, "changer", "a long and proper passphrase");
+      for (const [weak, why] of [
+        ["short one", /at least 12/],
+        ["password1234", /most used/],
+        ["qwertyuiop12", /most used/],
+        ["monkeymonkey", /most used/],
+        ["changer-is-my-name", /username/],
+        ["a long and proper passphrase", /different from the one you have now/],
+      ] as const) {
+        const e = await changePassword(ctx, me.principal, "a long and proper passphrase", weak)
+          .then(() => undefined)
+          .catch((err: AppError) => err);
+        expect(e?.message, weak).toMatch(why);
+        expect(e?.field, weak).toBe("password");
+      }
+      const answers: string[] = [];
+      for (let i = 0; i < 5; i++)
+        answers.push(
+          await codeOf(
+            changePassword(ctx, me.principal, `wrong current ${i}`, "brand new words here"),
+          ),
+        );
+      expect(answers).toEqual([...Array(4).fill("auth.failed"), "auth.locked"]);
+      expect(await codeOf(signIn(ctx, "changer", "a long and proper passphrase"))).toBe(
+        "auth.locked",
+      );
+      const audited = await ctx.db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("action", "=", "password-change.failed")
+        .execute();
+      expect(audited.length).toBe(5);
+    });
+
+    it("sends a signed-in user only to a page of this site", async () => {
+      for (const next of [
+        "/\t/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/received\r\nSet-Cookie: planted=1",
+        "/\n/evil.example",
+      ]) {
+        const client = new PageClient(t.url);
+        const _csrf = await client.token();
+        const r = await client.post("/sign-in", {
+          username: "meadowlane",
+          password: PASSWORD,
+          _csrf,
+          next,
+        });
+        expect(r.status, JSON.stringify(next)).toBe(303);
+        expect(r.headers.get("location"), JSON.stringify(next)).toBe("/");
+        const page = await new PageClient(t.url).request(
+          `/sign-in?next=${encodeURIComponent(next)}`,
+        );
+        expect(page.status).toBe(200);
+        expect(await page.text()).toMatch(/name="next" value="\/"/);
+      }
+      const client = new PageClient(t.url);
+      const _csrf = await client.token();
+      const r = await client.post("/sign-in", {
+        username: "meadowlane",
+        password: PASSWORD,
+        _csrf,
+        next: "/received?page=2",
+      });
+      expect(r.headers.get("location")).toBe("/received?page=2");
+    });
+  });
+}
