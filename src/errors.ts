@@ -7,6 +7,14 @@ export const ERRORS = {
   "auth.required": [401, "Sign in first."],
   "auth.failed": [401, "The username or password is wrong."],
   "auth.code": [401, "The security code is wrong or has expired."],
+  "auth.code-required": [
+    401,
+    "Enter the 6-digit security code from your authenticator app (`code`), or a recovery code.",
+  ],
+  "auth.enrolment-required": [
+    401,
+    "This account must set up a second factor first: sign in once on the website to do it.",
+  ],
   "auth.locked": [423, "This account is locked after too many failed sign-ins. Try again later."],
   "auth.disabled": [403, "This account is disabled. Ask your service administrator."],
   forbidden: [403, "You do not have permission to do that."],

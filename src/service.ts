@@ -29,6 +29,7 @@ import { OpenedParts } from "./opened-parts.js";
 import { EncryptedStore } from "./store/encrypted-store.js";
 import { FolderBlobStore } from "./store/folder-store.js";
 import { loadMasterKey } from "./store/master-key.js";
+import { secretBox } from "./store/secret-box.js";
 import { buildApp } from "./web/hub/app.js";
 
 export type Role = "web" | "worker" | "all";
@@ -82,7 +83,8 @@ export async function openContextParts(config: HubConfig, parts: OpenedParts) {
   const store = new EncryptedStore(blobs, masterKey);
   // Form tokens are signed with a key of their own, derived so that every web process agrees.
   const formKey = createHmac("sha256", masterKey).update("s2s page form tokens").digest();
-  return { database, blobs, store, formKey };
+  const secrets = secretBox(masterKey, "hub accounts");
+  return { database, blobs, store, secrets, formKey };
 }
 
 export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
@@ -90,7 +92,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
   const log = options.log ?? quietLog;
   const parts = new OpenedParts();
   try {
-    const { database, blobs, store, formKey } = await openContextParts(config, parts);
+    const { database, blobs, store, secrets, formKey } = await openContextParts(config, parts);
     // Mail before the job queue, so that jobs finishing while the queue stops can still send.
     const mail = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
     parts.add("mail", () => mail.close());
@@ -121,6 +123,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     const ctx: HubContext = {
       db: database.db,
       store,
+      secrets,
       jobs,
       config,
       clock,

@@ -43,8 +43,15 @@ async function withContext<T>(
   const config = configFrom(opts);
   const parts = new OpenedParts();
   try {
-    const { database, store } = await openContextParts(config, parts);
-    return await fn({ db: database.db, store, jobs: noJobs, config, clock: () => new Date() });
+    const { database, store, secrets } = await openContextParts(config, parts);
+    return await fn({
+      db: database.db,
+      store,
+      secrets,
+      jobs: noJobs,
+      config,
+      clock: () => new Date(),
+    });
   } catch (e) {
     if (e instanceof DatabaseLockedError || e instanceof NewerDatabaseError)
       throw new CliError(e.message);
@@ -98,7 +105,10 @@ export function hubCommands(program: Command, io: CliIo): void {
         io.out("\nDemo sign-ins (demo data only):\n");
         for (const d of running.firstRun.demo)
           io.out(
-            `  ${d.username.padEnd(14)} ${d.password}  ${d.role.padEnd(6)} ${d.organisation}\n`,
+            `  ${d.username.padEnd(14)} ${d.password}  ${d.role.padEnd(6)} ${d.organisation}\n` +
+              (d.totpSecret
+                ? `  ${"".padEnd(14)} second factor: add key ${d.totpSecret} to an authenticator app\n`
+                : ""),
           );
       }
       if (running.url) io.out(`\nAPI documentation: ${running.url}/api/docs\n`);
@@ -144,6 +154,11 @@ export function hubCommands(program: Command, io: CliIo): void {
     .option("--establishment <laestab>", "the school (role school)")
     .option("--la <code>", "the local authority (role la)")
     .option("--password-stdin", "read the password from standard input")
+    .option(
+      "--totp-secret <base32>",
+      "provision the second factor with this authenticator key (base32), for accounts that " +
+        "cannot set one up at first sign-in",
+    )
     .option("--data <dir>", "data folder")
     .action(
       async (opts: {
@@ -153,6 +168,7 @@ export function hubCommands(program: Command, io: CliIo): void {
         establishment?: string;
         la?: string;
         passwordStdin?: boolean;
+        totpSecret?: string;
         data?: string;
       }) => {
         if (!["school", "la", "admin"].includes(opts.role))
@@ -166,9 +182,12 @@ export function hubCommands(program: Command, io: CliIo): void {
             ...(opts.establishment ? { establishment: opts.establishment } : {}),
             ...(opts.la ? { laCode: opts.la } : {}),
             ...(password !== undefined ? { password } : {}),
+            ...(opts.totpSecret ? { totpSecret: opts.totpSecret } : {}),
           }),
         );
-        io.out(`created ${user.role} user ${user.username}\n`);
+        io.out(
+          `created ${user.role} user ${user.username}${opts.totpSecret ? " with a second factor" : ""}\n`,
+        );
         if (password === undefined) io.out(`password: ${used}\n`);
       },
     );

@@ -20,6 +20,8 @@ export interface EstablishmentsTable {
   independent: Generated<boolean>;
   email: string | null;
   updated_at: Timestamp;
+  /** The school requires a second factor of all its users. */
+  second_factor_required: Generated<boolean>;
 }
 
 export interface LocalAuthoritiesTable {
@@ -53,6 +55,19 @@ export interface UsersTable {
   /** No longer used: sign_in_attempts counts by name (migration 9). */
   locked_until: NullableTimestamp;
   created_at: Timestamp;
+  /** The authenticator key, sealed (SecretBox); null until set up. */
+  totp_secret: string | null;
+  /** A key being set up, sealed, until its first code confirms it. */
+  totp_pending: string | null;
+  /** The last 30-second step a code was accepted for: no code works twice. */
+  totp_last_step: number | null;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
 }
 
 export interface SignInAttemptsTable {
@@ -185,6 +200,7 @@ export interface DB {
   mail_outbox: MailOutboxTable;
   idempotency_keys: IdempotencyKeysTable;
   sign_in_attempts: SignInAttemptsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type Db = Kysely<DB>;

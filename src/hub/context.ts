@@ -1,6 +1,7 @@
 import type { HubConfig } from "../config.js";
 import type { Db, Tx } from "../db/hub-schema.js";
 import type { BlobStore } from "../store/blob-store.js";
+import type { SecretBox } from "../store/secret-box.js";
 import type { HubCaches } from "./caches.js";
 
 export type { Principal } from "./principal.js";
@@ -17,6 +18,8 @@ export interface HubContext {
   db: Db;
   /** Encrypting: what is put here is kept encrypted at rest. */
   store: BlobStore;
+  /** Seals small secrets kept in the database (second-factor keys). */
+  secrets: SecretBox;
   jobs: JobQueue;
   config: HubConfig;
   clock: () => Date;

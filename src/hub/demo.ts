@@ -5,6 +5,7 @@
 
 import type { HubContext } from "./context.js";
 import { upsertEstablishment } from "./establishments.js";
+import { newTotpSecret } from "./totp.js";
 import { createUser } from "./users.js";
 
 const LAS = [
@@ -33,6 +34,8 @@ export const DEMO_PASSWORD = "demo-password-only";
 export interface DemoSignIn {
   username: string;
   password: string;
+  /** LA and administrator accounts need a second factor: the key for an authenticator app. */
+  totpSecret?: string;
   role: string;
   organisation: string;
 }
@@ -87,6 +90,7 @@ export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
   ] as const;
   const out: DemoSignIn[] = [];
   for (const u of users) {
+    const totpSecret = u.role === "school" ? undefined : newTotpSecret();
     await createUser(ctx, null, {
       username: u.username,
       email: `${u.username}@users.invalid`,
@@ -94,8 +98,15 @@ export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
       ...("establishment" in u ? { establishment: u.establishment } : {}),
       ...("laCode" in u ? { laCode: u.laCode } : {}),
       password: DEMO_PASSWORD,
+      ...(totpSecret ? { totpSecret } : {}),
     });
-    out.push({ username: u.username, password: DEMO_PASSWORD, role: u.role, organisation: u.org });
+    out.push({
+      username: u.username,
+      password: DEMO_PASSWORD,
+      role: u.role,
+      organisation: u.org,
+      ...(totpSecret ? { totpSecret } : {}),
+    });
   }
   return out;
 }

@@ -9,60 +9,134 @@ import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { principalOf, sha256 } from "./credentials.js";
 import { passwordMatches } from "./passwords.js";
+import { secondFactorRequired, spendCode } from "./second-factor.js";
 import { createSession } from "./sessions.js";
 import { type Attempt, attemptFailed, attemptSucceeded, claimAttempt } from "./sign-in-attempts.js";
 import { userByName } from "./users.js";
 
+type UserRecord = NonNullable<Awaited<ReturnType<typeof userByName>>>;
+
+/** A sign-in whose password was right; its attempt stays counted until it completes. */
+export interface PasswordChecked {
+  principal: Principal;
+  user: UserRecord;
+  attempt: Attempt;
+  ip: string | undefined;
+}
+
+const auditFailed = (
+  db: Db | Tx,
+  username: string,
+  ip: string | undefined,
+  detail: Record<string, unknown>,
+) => audit(db, null, { action: "sign-in.failed", username, ...(ip ? { ip } : {}), detail });
+
 /**
- * Checks a user's password; the principal it returns has no session yet. Unknown names and wrong
- * passwords get the same answer in the same time, and both count toward the name's lockout.
+ * Step one, the password. Unknown names and wrong passwords get the same answer in the same
+ * time, and both count toward the name's lockout.
  */
 export async function checkPassword(
   ctx: HubContext,
   username: string,
   password: string,
   ip?: string,
-): Promise<Principal> {
+): Promise<PasswordChecked> {
   const now = ctx.clock();
-  const failed = (db: Db | Tx, detail: Record<string, unknown>) =>
-    audit(db, null, { action: "sign-in.failed", username, ...(ip ? { ip } : {}), detail });
   let attempt: Attempt;
   try {
     attempt = await claimAttempt(ctx.db, username, now);
   } catch (e) {
-    await failed(ctx.db, { reason: "locked" });
+    await auditFailed(ctx.db, username, ip, { reason: "locked" });
     throw e;
   }
   const user = await userByName(ctx.db, username);
   if (!(await passwordMatches(user?.password_hash, password)) || !user) {
     throw await inTransaction(ctx, async ({ trx }) => {
-      await failed(trx, { reason: user ? "password" : "unknown user" });
+      await auditFailed(trx, username, ip, { reason: user ? "password" : "unknown user" });
       return attemptFailed(trx, attempt, now);
     });
   }
-  const refused = await inTransaction(ctx, async ({ trx }) => {
-    const locked = await attemptSucceeded(trx, attempt, now);
-    if (locked) await failed(trx, { reason: "locked" });
-    return locked;
-  });
-  if (refused) throw refused;
   if (user.disabled) throw new AppError("auth.disabled");
-  return principalOf(user, ip);
+  return { principal: principalOf(user, ip), user, attempt, ip };
 }
 
-/** Signs a user in: their password checked, a session made; returns the session's secret. */
+/**
+ * The second step of a page sign-in, begun by checkPassword in an earlier request: counted as
+ * an attempt of its own, so that codes cannot be guessed without limit.
+ */
+export async function resumeSignIn(
+  ctx: HubContext,
+  userId: string,
+  ip?: string,
+): Promise<PasswordChecked> {
+  const user = await ctx.db
+    .selectFrom("users")
+    .selectAll()
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  if (!user || user.disabled) throw new AppError("auth.required");
+  const attempt = await claimAttempt(ctx.db, user.username, ctx.clock());
+  return { principal: principalOf(user, ip), user, attempt, ip };
+}
+
+/** Step two: an authenticator or recovery code; a wrong one counts as a wrong password does. */
+export async function checkCode(
+  ctx: HubContext,
+  checked: PasswordChecked,
+  code: string,
+): Promise<void> {
+  const refused = await inTransaction(ctx, async ({ trx }) => {
+    if (await spendCode(ctx, trx, checked.user, code)) return undefined;
+    await auditFailed(trx, checked.user.username, checked.ip, { reason: "code" });
+    const answer = await attemptFailed(trx, checked.attempt, ctx.clock());
+    return answer.code === "auth.failed"
+      ? new AppError("auth.code", undefined, { field: "code" })
+      : answer;
+  });
+  if (refused) throw refused;
+}
+
+/** The last step: the lockout count starts again, and a session is made (its secret returned). */
+export async function completeSignIn(ctx: HubContext, checked: PasswordChecked): Promise<string> {
+  const { principal } = checked;
+  const result = await inTransaction(ctx, async ({ trx }) => {
+    const locked = await attemptSucceeded(trx, checked.attempt, ctx.clock());
+    if (locked) {
+      await auditFailed(trx, principal.username, checked.ip, { reason: "locked" });
+      return { locked };
+    }
+    await audit(trx, principal, { action: "sign-in" });
+    return { session: await createSession(ctx, trx, principal) };
+  });
+  if (result.locked) throw result.locked;
+  return result.session as string;
+}
+
+/** Whether a sign-in whose password was right needs a code, or must set one up, first. */
+export async function nextStep(
+  ctx: HubContext,
+  checked: PasswordChecked,
+): Promise<"code" | "set-up" | "done"> {
+  if (checked.user.totp_secret) return "code";
+  return (await secondFactorRequired(ctx.db, checked.user)) ? "set-up" : "done";
+}
+
+/** Signs in in one go (the API): password, then the code if the account has a second factor. */
 export async function signIn(
   ctx: HubContext,
   username: string,
   password: string,
   ip?: string,
+  code?: string,
 ): Promise<{ principal: Principal; session: string }> {
-  const principal = await checkPassword(ctx, username, password, ip);
-  const session = await inTransaction(ctx, async ({ trx }) => {
-    await audit(trx, principal, { action: "sign-in" });
-    return createSession(ctx, trx, principal);
-  });
-  return { principal, session };
+  const checked = await checkPassword(ctx, username, password, ip);
+  const step = await nextStep(ctx, checked);
+  if (step === "set-up") throw new AppError("auth.enrolment-required");
+  if (step === "code") {
+    if (!code?.trim()) throw new AppError("auth.code-required", undefined, { field: "code" });
+    await checkCode(ctx, checked, code);
+  }
+  return { principal: checked.principal, session: await completeSignIn(ctx, checked) };
 }
 
 /** Ends a session; the one who held it, if still signed in, is recorded as signing out. */

@@ -6,6 +6,7 @@ import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { checkNewPassword, hashPassword, passwordMatches, randomPassword } from "./passwords.js";
 import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
+import { provisionSecondFactor } from "./second-factor.js";
 import {
   attemptFailed,
   attemptSucceeded,
@@ -21,6 +22,8 @@ export interface NewUser {
   laCode?: string;
   /** A random one is made (and returned) when absent. */
   password?: string;
+  /** An authenticator key (base32) provisioned by the operator: the second factor is set up. */
+  totpSecret?: string;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -87,10 +90,11 @@ export async function createUser(ctx: HubContext, actor: Principal | null, input
       })
       .returning(["id", "username", "role", "establishment", "la_code", "email"])
       .executeTakeFirstOrThrow();
+    if (input.totpSecret) await provisionSecondFactor(ctx, trx, row.id, input.totpSecret);
     await audit(trx, actor, {
       action: "user.create",
       target: `user:${row.id}`,
-      detail: { username, role: input.role },
+      detail: { username, role: input.role, secondFactor: input.totpSecret !== undefined },
     });
     return row;
   });

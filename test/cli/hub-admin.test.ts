@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { configFromEnv } from "../../src/config.js";
 import { findEstablishment } from "../../src/hub/establishments.js";
-import { checkPassword } from "../../src/hub/sign-in.js";
+import { checkPassword, signIn } from "../../src/hub/sign-in.js";
 import { principalFromToken } from "../../src/hub/tokens.js";
+import { codeAt, stepAt } from "../../src/hub/totp.js";
 import { type RunningHub, startHub } from "../../src/service.js";
 
 const BIN = join(import.meta.dirname, "../../bin/s2s.js");
+const LA_KEY = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 async function s2s(...argv: string[]) {
   let out = "";
@@ -85,10 +87,13 @@ describe("s2s hub admin", () => {
       "938",
       "--email",
       "la@example.org",
+      "--totp-secret",
+      LA_KEY,
       "--data",
       dir,
     );
     expect(la.code).toBe(0);
+    expect(la.out).toContain("with a second factor");
     const noSchool = await s2s(
       "hub",
       "admin",
@@ -141,7 +146,23 @@ describe("s2s hub admin", () => {
     const hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     try {
       const p = await checkPassword(hub.ctx, "office1", password);
-      expect(p).toMatchObject({ role: "school", establishment: "8231234" });
+      expect(p.principal).toMatchObject({ role: "school", establishment: "8231234" });
+      // The LA user was provisioned with a second factor: the password alone is not enough.
+      const laPassword = /password: (\S+)/.exec(la.out)?.[1] ?? "";
+      await expect(signIn(hub.ctx, "la1", laPassword)).rejects.toMatchObject({
+        code: "auth.code-required",
+      });
+      const code = codeAt(LA_KEY, stepAt(new Date()));
+      expect((await signIn(hub.ctx, "la1", laPassword, undefined, code)).principal).toMatchObject({
+        role: "la",
+        laCode: "938",
+      });
+      const sealed = await hub.ctx.db
+        .selectFrom("users")
+        .select("totp_secret")
+        .where("username", "=", "la1")
+        .executeTakeFirstOrThrow();
+      expect(sealed.totp_secret).not.toContain(LA_KEY);
       expect(await principalFromToken(hub.ctx, token.out.trim())).toMatchObject({
         username: "office1",
       });
@@ -177,11 +198,8 @@ describe("s2s hub serve", () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-first-"));
     hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     expect(hub.firstRun.admin?.username).toBe("admin");
-    expect(await checkPassword(hub.ctx, "admin", hub.firstRun.admin?.password ?? "")).toMatchObject(
-      {
-        role: "admin",
-      },
-    );
+    const checked = await checkPassword(hub.ctx, "admin", hub.firstRun.admin?.password ?? "");
+    expect(checked.principal).toMatchObject({ role: "admin" });
     await hub.stop();
     hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
     expect(hub.firstRun).toEqual({});

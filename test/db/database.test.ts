@@ -136,7 +136,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("PostgreSQL shared by two proces
         migrate(a.db, HUB_MIGRATIONS),
         migrate(b.db, HUB_MIGRATIONS),
       ]);
-      expect([...ra, ...rb].sort()).toEqual(MIGRATIONS.map((m) => m.id));
+      expect([...ra, ...rb].sort((x, y) => x - y)).toEqual(MIGRATIONS.map((m) => m.id));
     } finally {
       await a.close();
       await b.close();

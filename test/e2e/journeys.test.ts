@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import type { CtfDocument } from "../../src/ctf/model.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { createUser } from "../../src/hub/users.js";
 import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
 import { eventually, startTestHub, type TestHub } from "../helpers/hub.js";
 
@@ -64,7 +65,13 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await page.getByLabel("Username").fill(username);
     await page.getByLabel("Password", { exact: true }).fill(password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${t.url}/`);
+    await page.waitForURL((url) => url.pathname === "/" || url.pathname === "/sign-in/code");
+    if (new URL(page.url()).pathname === "/sign-in/code") {
+      await look(page, `second step for ${username}`);
+      await page.getByLabel("Security code").fill(t.code(username));
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.waitForURL(`${t.url}/`);
+    }
     sessions.set(username, context);
     return page;
   }
@@ -423,6 +430,53 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
         { timeout: 15_000, interval: 500 },
       )
       .toContain("Waiting to be downloaded");
+  });
+
+  it("an LA officer sets up a second factor at first sign-in, then signs in with a recovery code", async () => {
+    await createUser(t.hub.ctx, null, {
+      username: "new-la-officer",
+      email: "officer@la.invalid",
+      role: "la",
+      laCode: "823",
+      password: "a proper long passphrase",
+    });
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${t.url}/sign-in`);
+    await page.getByLabel("Username").fill("new-la-officer");
+    await page.getByLabel("Password", { exact: true }).fill("a proper long passphrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${t.url}/sign-in/set-up`);
+    await look(page, "second factor set-up");
+    expect(await page.locator(".app-qr svg").count()).toBe(1);
+    const key = (await page.locator("#totp-key").textContent()) ?? "";
+    await page.getByLabel("Code from the app").fill("000000");
+    await page.getByRole("button", { name: "Confirm" }).click();
+    expect(await page.locator(".govuk-error-summary").textContent()).toContain("not right");
+    t.totpSecrets.set("new-la-officer", key.replace(/\s/g, ""));
+    await page.getByLabel("Code from the app").fill(t.code("new-la-officer"));
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await look(page, "recovery codes");
+    const codes = await page.locator("#recovery-codes code").allTextContents();
+    expect(codes).toHaveLength(10);
+    await page.getByRole("link", { name: "Continue" }).click();
+    await page.waitForURL(`${t.url}/`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    // Phone lost: a recovery code signs in, once.
+    for (const expected of ["signed in", "refused"]) {
+      await page.goto(`${t.url}/sign-in`);
+      await page.getByLabel("Username").fill("new-la-officer");
+      await page.getByLabel("Password", { exact: true }).fill("a proper long passphrase");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${t.url}/sign-in/code`);
+      await page.getByLabel("Security code").fill(codes[0] ?? "");
+      await page.getByRole("button", { name: "Continue" }).click();
+      if (expected === "signed in") {
+        await page.waitForURL(`${t.url}/`);
+        await page.getByRole("button", { name: "Sign out" }).click();
+      } else expect(await page.locator(".govuk-error-summary").textContent()).toContain("wrong");
+    }
   });
 
   it("every page visited passed axe", () => {

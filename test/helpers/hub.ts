@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { configFromEnv, type HubConfig } from "../../src/config.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
 import { createToken } from "../../src/hub/tokens.js";
+import { codeAt, stepAt } from "../../src/hub/totp.js";
 import { type RunningHub, startHub } from "../../src/service.js";
 import { freshPostgresUrl } from "./db.js";
 import { TestSmtp } from "./smtp.js";
@@ -17,6 +18,13 @@ export interface TestHub {
   now: { value: Date };
   advanceDays(days: number): void;
   token(username: string): Promise<string>;
+  /** Authenticator keys by username: the demo's, and any a test adds. */
+  totpSecrets: Map<string, string>;
+  /**
+   * The code a user's authenticator app shows: the hub's clock moves on 30 seconds first, as a
+   * code is accepted once only.
+   */
+  code(username: string): string;
   api(token: string | undefined, path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -49,12 +57,24 @@ export async function startTestHub(
   });
   config.publicUrl = hub.url as string;
   const url = hub.url as string;
+  const totpSecrets = new Map(
+    (hub.firstRun.demo ?? []).flatMap((d) =>
+      d.totpSecret ? [[d.username, d.totpSecret] as const] : [],
+    ),
+  );
   return {
     hub,
     url,
     smtp,
     config,
     now,
+    totpSecrets,
+    code(username) {
+      const secret = totpSecrets.get(username);
+      if (!secret) throw new Error(`no authenticator key for ${username}`);
+      now.value = new Date(now.value.getTime() + 30_000);
+      return codeAt(secret, stepAt(now.value));
+    },
     advanceDays(days) {
       now.value = new Date(now.value.getTime() + days * 86_400_000);
     },

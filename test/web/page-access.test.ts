@@ -11,6 +11,7 @@ import { addElsewhere, json, sendAndCheck, startTestHub, type TestHub } from "..
 import { PageClient, routesOf } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
+const ELSEWHERE_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 type Who = "anonymous" | "school" | "otherSchool" | "la" | "otherLa" | "admin";
 
 // What each route answers when the wrong person asks. "file" routes are tried on a file sent by
@@ -23,9 +24,16 @@ const PAGE_ROUTES: {
   { path: "/", method: "GET", kind: "any" },
   { path: "/sign-in", method: "GET", kind: "open" },
   { path: "/sign-in", method: "POST", kind: "open" },
+  { path: "/sign-in/code", method: "GET", kind: "open" },
+  { path: "/sign-in/code", method: "POST", kind: "open" },
+  { path: "/sign-in/set-up", method: "GET", kind: "open" },
+  { path: "/sign-in/set-up", method: "POST", kind: "open" },
   { path: "/sign-out", method: "POST", kind: "open" },
   { path: "/account", method: "GET", kind: "any" },
   { path: "/account/password", method: "POST", kind: "any" },
+  { path: "/account/second-factor", method: "GET", kind: "any" },
+  { path: "/account/second-factor", method: "POST", kind: "any" },
+  { path: "/account/recovery-codes", method: "POST", kind: "any" },
   { path: "/send", method: "GET", kind: "any" },
   { path: "/send", method: "POST", kind: "any" },
   { path: "/send/results", method: "GET", kind: "any" },
@@ -42,6 +50,7 @@ const PAGE_ROUTES: {
   { path: "/sent/:id/remove", method: "POST", kind: "file" },
   { path: "/school", method: "GET", kind: "school" },
   { path: "/school/correction", method: "POST", kind: "school" },
+  { path: "/school/second-factor", method: "POST", kind: "school" },
   { path: "/lost-pupils", method: "GET", kind: "la" },
   { path: "/lost-pupils", method: "POST", kind: "la" },
   { path: "/admin/establishments", method: "GET", kind: "admin" },
@@ -72,9 +81,10 @@ describe("page access, role by route", () => {
     t = await startTestHub("pglite");
     const ctx = t.hub.ctx;
     await addElsewhere(t);
+    t.totpSecrets.set("elsewhere-la", ELSEWHERE_KEY);
     for (const [username, input] of [
       ["hillcrest", { role: "school", establishment: "8231235" }],
-      ["elsewhere-la", { role: "la", laCode: "304" }],
+      ["elsewhere-la", { role: "la", laCode: "304", totpSecret: ELSEWHERE_KEY }],
     ] as const)
       await createUser(ctx, null, {
         username,
@@ -92,7 +102,7 @@ describe("page access, role by route", () => {
     };
     for (const [who, username] of Object.entries(users) as [Who, string | undefined][]) {
       as[who] = new PageClient(t.url);
-      if (username) await as[who].signIn(username, PASSWORD);
+      if (username) await as[who].signIn(username, PASSWORD, () => t.code(username));
       tokens[who] = await as[who].token();
     }
     const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 5 }));

@@ -8,6 +8,7 @@ import changeNotices from "./0006_change_notices.js";
 import duplicatesAndIdempotency from "./0007_duplicates_and_idempotency.js";
 import onePendingCopy from "./0008_one_pending_copy.js";
 import signInAttempts from "./0009_sign_in_attempts.js";
+import secondFactor from "./0010_second_factor.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 7, name: "duplicates-and-idempotency", sql: duplicatesAndIdempotency },
   { id: 8, name: "one-pending-copy", sql: onePendingCopy },
   { id: 9, name: "sign-in-attempts", sql: signInAttempts },
+  { id: 10, name: "second-factor", sql: secondFactor },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

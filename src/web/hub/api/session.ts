@@ -32,9 +32,15 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
       schema: {
         tags: ["session"],
         summary: "Sign in; sets the session cookie",
+        description:
+          "Accounts with a second factor also send `code` (the authenticator's 6 digits, or a " +
+          "recovery code); without it the answer is 401 `auth.code-required`, with a wrong one " +
+          "401 `auth.code`. An account that must set one up first answers 401 " +
+          "`auth.enrolment-required`: sign in once on the website.",
         body: Type.Object({
           username: Type.String(),
           password: Type.String(),
+          code: Type.Optional(Type.String({ description: "second-factor or recovery code" })),
         }),
         response: {
           200: ok(Me, "Signed in; the session cookie is set"),
@@ -44,7 +50,13 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const { principal, session } = await signIn(ctx, body.username, body.password, request.ip);
+      const { principal, session } = await signIn(
+        ctx,
+        body.username,
+        body.password,
+        request.ip,
+        body.code,
+      );
       setSessionCookie(reply, session);
       return meOf(principal);
     },

@@ -1,8 +1,12 @@
-/** A school's record as the directory holds it, and a form to report a correction. */
+/**
+ * A school's record as the directory holds it, a form to report a correction, and the school's
+ * choice to require a second factor of its users.
+ */
 import type { FastifyInstance } from "fastify";
 import { notFound } from "../../../errors.js";
 import type { HubContext } from "../../../hub/context.js";
 import { findEstablishment, reportCorrection } from "../../../hub/establishments.js";
+import { setSchoolSecondFactor } from "../../../hub/second-factor.js";
 import { principalOf } from "../principal.js";
 import { fieldError, formOf, queryParam, tryForm } from "./forms.js";
 
@@ -16,13 +20,16 @@ export function schoolPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/school", async (request, reply) => {
     const { school } = await schoolPage(request);
-    const reported = queryParam(request, "reported") === "1";
+    const done = queryParam(request, "done");
+    const notices: Record<string, string> = {
+      reported: "Thank you. The S2S administrators will check your correction.",
+      "second-factor-on": "Everyone at your school now needs a second factor to sign in.",
+      "second-factor-off": "A second factor is now each user's own choice.",
+    };
     return reply.page("school", {
       title: "School details",
       school,
-      notice: reported
-        ? { success: true, text: "Thank you. The S2S administrators will check your correction." }
-        : undefined,
+      notice: done && notices[done] ? { success: true, text: notices[done] } : undefined,
     });
   });
 
@@ -32,9 +39,16 @@ export function schoolPages(app: FastifyInstance, ctx: HubContext): void {
     const done = text.trim()
       ? await tryForm("text", () => reportCorrection(ctx, p, text))
       : ({ ok: false, error: fieldError("text", "Describe what is wrong") } as const);
-    if (done.ok) return reply.redirect("/school?reported=1", 303);
+    if (done.ok) return reply.redirect("/school?done=reported", 303);
     return reply
       .status(400)
       .page("school", { title: "School details", school, errors: [done.error], text });
+  });
+
+  app.post("/school/second-factor", async (request, reply) => {
+    const { p } = await schoolPage(request);
+    const required = formOf(request).required === "yes";
+    await setSchoolSecondFactor(ctx, p, required);
+    return reply.redirect(`/school?done=second-factor-${required ? "on" : "off"}`, 303);
   });
 }

@@ -1,19 +1,70 @@
-/** Signing in and out, and the user's own account (change password). */
-import type { FastifyInstance } from "fastify";
+/**
+ * Signing in (password, then a second factor's code, or setting one up at first sign-in), signing
+ * out, and the user's own account: password, second factor, recovery codes.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { renderSVG } from "uqr";
 import { AppError } from "../../../errors.js";
+import { inTransaction } from "../../../hub/change.js";
 import type { HubContext } from "../../../hub/context.js";
+import {
+  beginEnrolment,
+  confirmEnrolment,
+  newRecoveryCodes,
+  pendingEnrolment,
+  secondFactorStatus,
+} from "../../../hub/second-factor.js";
 import { createSession } from "../../../hub/sessions.js";
-import { signIn, signOut } from "../../../hub/sign-in.js";
+import {
+  checkCode,
+  checkPassword,
+  completeSignIn,
+  nextStep,
+  type PasswordChecked,
+  resumeSignIn,
+  signOut,
+} from "../../../hub/sign-in.js";
 import { changePassword } from "../../../hub/users.js";
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
 import { principalOf, signedInAs } from "../principal.js";
 import { type FieldError, fieldError, formOf, localPath, queryParam } from "./forms.js";
+import { clearPendingSignIn, pendingSignIn, setPendingSignIn } from "./pending-sign-in.js";
+
+/** An authenticator key as a QR code and as text. */
+function keyView(key: { secret: string; uri: string }) {
+  return { secret: key.secret, qr: renderSVG(key.uri, { border: 2 }) };
+}
+
+const withNext = (path: string, next: string) =>
+  next === "/" ? path : `${path}?next=${encodeURIComponent(next)}`;
 
 export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
+  async function finish(request: FastifyRequest, reply: FastifyReply, checked: PasswordChecked) {
+    const session = await completeSignIn(ctx, checked);
+    clearPendingSignIn(request, reply);
+    setSessionCookie(reply, session);
+  }
+
+  /** The half-signed-in user of this browser, or back to the first step. */
+  function pendingOrRestart(request: FastifyRequest, reply: FastifyReply) {
+    const userId = pendingSignIn(request, ctx.clock());
+    if (!userId) {
+      reply.redirect("/sign-in?expired=1", 303);
+      return undefined;
+    }
+    return userId;
+  }
+
   app.get("/sign-in", async (request, reply) => {
     if (signedInAs(request)) return reply.redirect("/", 303);
     const next = localPath(queryParam(request, "next"));
-    return reply.page("sign-in", { title: "Sign in", next, values: {} });
+    const expired = queryParam(request, "expired") === "1";
+    return reply.page("sign-in", {
+      title: "Sign in",
+      next,
+      values: {},
+      notice: expired ? { text: "That took too long. Sign in again." } : undefined,
+    });
   });
 
   app.post("/sign-in", { onRequest: app.signInLimit }, async (request, reply) => {
@@ -24,14 +75,19 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
     if (!form.password) errors.push(fieldError("password", "Enter your password"));
     if (errors.length === 0) {
       try {
-        const { session } = await signIn(
+        const checked = await checkPassword(
           ctx,
           form.username?.trim() ?? "",
           form.password ?? "",
           request.ip,
         );
-        setSessionCookie(reply, session);
-        return reply.redirect(next, 303);
+        const step = await nextStep(ctx, checked);
+        if (step === "done") {
+          await finish(request, reply, checked);
+          return reply.redirect(next, 303);
+        }
+        setPendingSignIn(request, reply, checked.user.id, ctx.clock());
+        return reply.redirect(withNext(`/sign-in/${step}`, next), 303);
       } catch (e) {
         if (!(e instanceof AppError) || !e.code.startsWith("auth.")) throw e;
         errors.push(fieldError("username", e.message));
@@ -46,19 +102,112 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
     });
   });
 
+  app.get("/sign-in/code", async (request, reply) => {
+    if (!pendingOrRestart(request, reply)) return reply;
+    const next = localPath(queryParam(request, "next"));
+    return reply.page("sign-in-code", { title: "Enter your security code", next });
+  });
+
+  app.post("/sign-in/code", { onRequest: app.signInLimit }, async (request, reply) => {
+    const userId = pendingOrRestart(request, reply);
+    if (!userId) return reply;
+    const form = formOf(request);
+    const next = localPath(form.next);
+    let error: FieldError;
+    if (!form.code?.trim()) error = fieldError("code", "Enter the code from your app");
+    else
+      try {
+        const checked = await resumeSignIn(ctx, userId, request.ip);
+        await checkCode(ctx, checked, form.code);
+        await finish(request, reply, checked);
+        return reply.redirect(next, 303);
+      } catch (e) {
+        if (!(e instanceof AppError) || !e.code.startsWith("auth.")) throw e;
+        if (e.code === "auth.required") return reply.redirect("/sign-in?expired=1", 303);
+        error = fieldError("code", e.message);
+        reply.status(e.status);
+      }
+    return reply.page("sign-in-code", {
+      title: "Enter your security code",
+      next,
+      errors: [error],
+    });
+  });
+
+  app.get("/sign-in/set-up", async (request, reply) => {
+    const userId = pendingOrRestart(request, reply);
+    if (!userId) return reply;
+    const next = localPath(queryParam(request, "next"));
+    const user = await resumeSignInView(userId);
+    const key =
+      (await pendingEnrolment(ctx, userId, user.username)) ??
+      (await beginEnrolment(ctx, userId, user.username));
+    return reply.page("second-factor-set-up", {
+      title: "Set up a second factor",
+      action: "/sign-in/set-up",
+      atSignIn: true,
+      next,
+      ...keyView(key),
+    });
+  });
+
+  app.post("/sign-in/set-up", { onRequest: app.signInLimit }, async (request, reply) => {
+    const userId = pendingOrRestart(request, reply);
+    if (!userId) return reply;
+    const form = formOf(request);
+    const next = localPath(form.next);
+    try {
+      const checked = await resumeSignIn(ctx, userId, request.ip);
+      const codes = await inTransaction(ctx, ({ trx }) =>
+        confirmEnrolment(ctx, trx, checked.principal, userId, form.code ?? ""),
+      );
+      await finish(request, reply, checked);
+      return reply.page("recovery-codes", { title: "Your recovery codes", codes, next });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500) throw e;
+      if (e.code === "auth.required" || e.code === "form.expired")
+        return reply.redirect("/sign-in?expired=1", 303);
+      const user = await resumeSignInView(userId);
+      const key = await pendingEnrolment(ctx, userId, user.username);
+      if (!key) return reply.redirect("/sign-in?expired=1", 303);
+      return reply.status(e.status).page("second-factor-set-up", {
+        title: "Set up a second factor",
+        action: "/sign-in/set-up",
+        atSignIn: true,
+        next,
+        errors: [fieldError("code", e.message)],
+        ...keyView(key),
+      });
+    }
+  });
+
+  async function resumeSignInView(userId: string) {
+    return ctx.db
+      .selectFrom("users")
+      .select("username")
+      .where("id", "=", userId)
+      .executeTakeFirstOrThrow();
+  }
+
   app.post("/sign-out", async (request, reply) => {
     await signOut(ctx, sessionTokenOf(request), signedInAs(request));
     clearSessionCookie(reply);
     return reply.redirect("/sign-in?signedOut=1", 303);
   });
 
+  const NOTICES: Record<string, string> = {
+    changed: "Your password has been changed.",
+    "second-factor": "Your second factor is set up.",
+  };
+
   app.get("/account", async (request, reply) => {
     const p = principalOf(request);
-    const changed = queryParam(request, "changed") === "1";
+    const done = queryParam(request, "done");
     return reply.page("account", {
       title: "Your account",
       me: p,
-      notice: changed ? { success: true, text: "Your password has been changed." } : undefined,
+      factor: await secondFactorStatus(ctx, p),
+      notice: done && NOTICES[done] ? { success: true, text: NOTICES[done] } : undefined,
     });
   });
 
@@ -76,12 +225,62 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
         await changePassword(ctx, p, form.current ?? "", form.password ?? "");
         // Changing the password ends every session, this one too: start a fresh one.
         setSessionCookie(reply, await createSession(ctx, ctx.db, p));
-        return reply.redirect("/account?changed=1", 303);
+        return reply.redirect("/account?done=changed", 303);
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         errors.push(fieldError(e.field ?? "password", e.message));
       }
     }
-    return reply.status(400).page("account", { title: "Your account", me: p, errors });
+    return reply.status(400).page("account", {
+      title: "Your account",
+      me: p,
+      factor: await secondFactorStatus(ctx, p),
+      errors,
+    });
+  });
+
+  app.get("/account/second-factor", async (request, reply) => {
+    const p = principalOf(request);
+    const key =
+      (await pendingEnrolment(ctx, p.userId, p.username)) ??
+      (await beginEnrolment(ctx, p.userId, p.username));
+    return reply.page("second-factor-set-up", {
+      title: "Set up a second factor",
+      action: "/account/second-factor",
+      atSignIn: false,
+      ...keyView(key),
+    });
+  });
+
+  app.post("/account/second-factor", async (request, reply) => {
+    const p = principalOf(request);
+    const code = formOf(request).code ?? "";
+    try {
+      const codes = await inTransaction(ctx, ({ trx }) =>
+        confirmEnrolment(ctx, trx, p, p.userId, code),
+      );
+      return reply.page("recovery-codes", {
+        title: "Your recovery codes",
+        codes,
+        next: "/account?done=second-factor",
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500) throw e;
+      const key = await pendingEnrolment(ctx, p.userId, p.username);
+      if (!key) return reply.redirect("/account/second-factor", 303);
+      return reply.status(e.status).page("second-factor-set-up", {
+        title: "Set up a second factor",
+        action: "/account/second-factor",
+        atSignIn: false,
+        errors: [fieldError("code", e.message)],
+        ...keyView(key),
+      });
+    }
+  });
+
+  app.post("/account/recovery-codes", async (request, reply) => {
+    const p = principalOf(request);
+    const codes = await newRecoveryCodes(ctx, p);
+    return reply.page("recovery-codes", { title: "Your recovery codes", codes, next: "/account" });
   });
 }
