@@ -86,6 +86,8 @@ export interface ApiTokensTable {
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** Null: until revoked. */
+  expires_at: NullableTimestamp;
 }
 
 export interface SessionsTable {

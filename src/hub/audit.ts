@@ -31,7 +31,8 @@ export type AuditAction =
   | "token.revoke"
   | "establishments.import"
   | "establishment.update"
-  | "correction.report";
+  | "correction.report"
+  | "audit.read";
 
 export interface AuditEntry {
   action: AuditAction;
@@ -66,9 +67,20 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** The audit log, for those whose job it is to read it. */
+/**
+ * The audit log, for those whose job it is to read it. Reading it is audited in turn. What an LA
+ * searched the registers for (names, dates of birth, UPNs) is pupil data: readers see which
+ * criteria were given, not their values, which stay in the log for the LA's own review and a
+ * data-protection request.
+ */
 export async function readAudit(db: Db, actor: Principal | null, q: AuditQuery) {
   if (!canReadAudit(actor)) throw forbidden();
+  await audit(db, actor, {
+    action: "audit.read",
+    detail: {
+      filter: Object.keys(q).filter((k) => q[k as keyof AuditQuery] !== undefined),
+    },
+  });
   let query = db
     .selectFrom("audit_events")
     .selectAll()
@@ -79,5 +91,17 @@ export async function readAudit(db: Db, actor: Principal | null, q: AuditQuery) 
   if (q.action) query = query.where("action", "=", q.action);
   if (q.from) query = query.where("at", ">=", q.from);
   if (q.to) query = query.where("at", "<", q.to);
-  return query.execute();
+  return (await query.execute()).map(masked);
+}
+
+/** An entry with any search criteria's values replaced by "(given)". */
+function masked<T extends { detail: unknown }>(row: T): T {
+  const detail = row.detail as { criteria?: Record<string, unknown> } | null;
+  if (!detail?.criteria) return row;
+  const criteria = Object.fromEntries(
+    Object.entries(detail.criteria)
+      .filter(([, v]) => v !== undefined && v !== null && v !== "")
+      .map(([k]) => [k, "(given)"]),
+  );
+  return { ...row, detail: { ...detail, criteria } };
 }

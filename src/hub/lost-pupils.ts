@@ -10,7 +10,7 @@ import { inTransaction } from "./change.js";
 import { tellDestination } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { findEstablishment } from "./establishments.js";
-import { registerSearch } from "./policies/registers.js";
+import { canSearchRegisters } from "./policies/registers.js";
 import { canRedirect } from "./policies/transfers.js";
 import { transition } from "./transfer-actions.js";
 
@@ -22,8 +22,6 @@ export interface LostPupilQuery {
   dobFrom?: string;
   dobTo?: string;
   upn?: string;
-  /** An administrator must say why they are searching pupil data. */
-  reason?: string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -34,14 +32,8 @@ const DATE_FIELDS = [
 ] as const;
 
 export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPupilQuery) {
-  const may = registerSearch(p, q.reason);
-  if (may === "forbidden") throw forbidden("Local authorities search the Lost Pupils database.");
-  if (may === "needs-reason") {
-    throw invalid(
-      "An administrator searching pupil data must give a reason of at least 10 characters.",
-      "reason",
-    );
-  }
+  if (!canSearchRegisters(p))
+    throw forbidden("Only local authorities search the Lost Pupils database.");
   for (const [key, label] of DATE_FIELDS) {
     const v = q[key];
     if (v !== undefined && v !== "" && !DATE.test(v))

@@ -1,5 +1,5 @@
 /** API tokens: shown once when made, stored only hashed, revoked by their owner or an admin. */
-import { AppError, requireId } from "../errors.js";
+import { AppError, invalid, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
@@ -19,17 +19,30 @@ export async function principalFromToken(
     const row = await ctx.db
       .selectFrom("api_tokens")
       .innerJoin("users", "users.id", "api_tokens.user_id")
-      .select([...principalColumns, "api_tokens.id as token_id", "api_tokens.last_used_at"])
+      .select([
+        ...principalColumns,
+        "api_tokens.id as token_id",
+        "api_tokens.last_used_at",
+        "api_tokens.expires_at",
+      ])
       .where("api_tokens.token_hash", "=", hash)
       .where("api_tokens.revoked_at", "is", null)
       .where("users.disabled", "=", false)
       .executeTakeFirst();
-    return row && { ...principalOf(row), tokenId: row.token_id, lastUsedAt: row.last_used_at };
+    return (
+      row && {
+        ...principalOf(row),
+        tokenId: row.token_id,
+        lastUsedAt: row.last_used_at,
+        ...(row.expires_at ? { expiresAt: row.expires_at } : {}),
+      }
+    );
   });
   if (!found?.tokenId) return undefined;
+  const now = ctx.clock();
+  if (found.expiresAt && found.expiresAt <= now) return undefined;
   // A script may call many times a second: a write (and its commit) on every call would cost
   // more than the call itself, and "last used" to the nearest few minutes is all admins need.
-  const now = ctx.clock();
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
     await ctx.db
       .updateTable("api_tokens")
@@ -41,31 +54,65 @@ export async function principalFromToken(
   return withIp(found, ip);
 }
 
-/** Issues an API token for a user; the token is returned once and stored only hashed. */
+export interface NewToken {
+  label?: string;
+  /** Days until it stops working; none: until revoked. */
+  expiresInDays?: number;
+}
+
+/**
+ * Issues an API token for a user, made by that user (or the operator at the server); returned
+ * once and stored only hashed.
+ */
 export async function createToken(
   ctx: HubContext,
   actor: Principal | null,
   username: string,
-  label = "",
+  input: NewToken = {},
 ) {
   if (!canCreateToken(actor, username)) throw new AppError("forbidden");
+  const days = input.expiresInDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3660))
+    throw invalid("A token expires after 1 to 3660 whole days, or never.", "expiresInDays");
   const user = await userByName(ctx.db, username);
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
   const token = newSecret("s2s_");
+  const label = (input.label ?? "").trim().slice(0, 100);
+  const expiresAt = days === undefined ? null : new Date(ctx.clock().getTime() + days * 86_400_000);
   const id = await inTransaction(ctx, async ({ trx }) => {
     const row = await trx
       .insertInto("api_tokens")
-      .values({ user_id: user.id, token_hash: sha256(token), label })
+      .values({ user_id: user.id, token_hash: sha256(token), label, expires_at: expiresAt })
       .returning("id")
       .executeTakeFirstOrThrow();
     await audit(trx, actor, {
       action: "token.create",
       target: `token:${row.id}`,
-      detail: { username },
+      detail: { username, ...(days === undefined ? {} : { expiresInDays: days }) },
     });
     return row.id;
   });
-  return { id, token };
+  return { id, token, expiresAt: expiresAt?.toISOString() ?? null };
+}
+
+/** A user's tokens as their owner or an administrator sees them: never the secret. */
+export async function tokensOf(ctx: HubContext, userId: string) {
+  const rows = await ctx.db
+    .selectFrom("api_tokens")
+    .select(["id", "label", "created_at", "last_used_at", "revoked_at", "expires_at"])
+    .where("user_id", "=", requireId(userId))
+    .orderBy("created_at", "desc")
+    .execute();
+  const now = ctx.clock();
+  return rows.map((t) => ({
+    id: t.id,
+    label: t.label,
+    createdAt: t.created_at.toISOString(),
+    lastUsedAt: t.last_used_at?.toISOString() ?? null,
+    revokedAt: t.revoked_at?.toISOString() ?? null,
+    expiresAt: t.expires_at?.toISOString() ?? null,
+    expired: t.expires_at !== null && t.expires_at <= now,
+  }));
 }
 
 export async function revokeToken(ctx: HubContext, actor: Principal | null, tokenId: string) {

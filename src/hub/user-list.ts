@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { AppError, requireId } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { canManageUsers } from "./policies/accounts.js";
+import { tokensOf } from "./tokens.js";
 
 function adminOnly(actor: Principal): void {
   if (!canManageUsers(actor)) throw new AppError("forbidden");
@@ -55,17 +56,5 @@ export async function getUser(ctx: HubContext, actor: Principal, id: string): Pr
 
 export async function listTokens(ctx: HubContext, actor: Principal, userId: string) {
   adminOnly(actor);
-  const rows = await ctx.db
-    .selectFrom("api_tokens")
-    .select(["id", "label", "created_at", "last_used_at", "revoked_at"])
-    .where("user_id", "=", requireId(userId))
-    .orderBy("created_at", "desc")
-    .execute();
-  return rows.map((t) => ({
-    id: t.id,
-    label: t.label,
-    createdAt: t.created_at.toISOString(),
-    lastUsedAt: t.last_used_at?.toISOString() ?? null,
-    revokedAt: t.revoked_at?.toISOString() ?? null,
-  }));
+  return tokensOf(ctx, userId);
 }

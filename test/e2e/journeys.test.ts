@@ -238,21 +238,23 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     const user = await signedIn("office.manager", password);
     await user.getByRole("heading", { name: "S2S home" }).waitFor();
 
-    // An API token for the new user, shown once, then revoked; then the user is disabled and
-    // their open session ends.
-    await admin.getByRole("link", { name: "Continue" }).click();
-    await admin.getByLabel("Label for a new token").fill("sync agent in the office");
-    await admin.getByRole("button", { name: "Create API token" }).click();
-    const token = (await admin.locator("#secret").textContent())?.trim() ?? "";
+    // The user makes an API token for themselves, shown once; the administrator sees it listed
+    // and revokes it; then disables the user, whose open session ends.
+    await user.goto(`${t.url}/account`);
+    await look(user, "account");
+    await user.getByLabel("Label for a new token").fill("sync agent in the office");
+    await user.getByRole("button", { name: "Create API token" }).click();
+    const token = (await user.locator("#secret").textContent())?.trim() ?? "";
     expect((await t.api(token, "/api/v1/me")).status).toBe(200);
     await admin.getByRole("link", { name: "Continue" }).click();
+    await admin.getByRole("cell", { name: "sync agent in the office", exact: true }).waitFor();
     await look(admin, "admin-user");
     await admin.getByRole("button", { name: /^Revoke/ }).click();
     await admin.getByText("Token revoked.").waitFor();
     expect((await t.api(token, "/api/v1/me")).status).toBe(401);
     await admin.getByRole("button", { name: "Disable user" }).click();
     await admin.getByText("User disabled.").waitFor();
-    await user.reload();
+    await user.goto(`${t.url}/account`);
     expect(new URL(user.url()).pathname).toBe("/sign-in");
 
     // Enabled again with a new password, shown once, which then signs in.
@@ -264,7 +266,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await user.getByLabel("Username").fill("office.manager");
     await user.getByLabel("Password", { exact: true }).fill(fresh);
     await user.getByRole("button", { name: "Sign in" }).click();
-    await user.getByRole("heading", { name: "S2S home" }).waitFor();
+    // Back where they were going when the session ended.
+    await user.getByRole("heading", { name: "Your account" }).waitFor();
   });
 
   it("an administrator sets a school's notice e-mail and reads the directory and audit log", async () => {

@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { createToken } from "../../src/hub/tokens.js";
 import { DATABASES } from "../helpers/db.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
@@ -94,13 +95,7 @@ for (const { target, skip } of DATABASES) {
 
     it("a token revoked by an admin fails on the very next request", async () => {
       const admin = await t.token("admin");
-      const made = await t.api(admin, "/api/v1/admin/tokens", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: "meadowlane" }),
-      });
-      expect(made.status).toBe(201);
-      const { id, token } = await json(made);
+      const { id, token } = await createToken(t.hub.ctx, null, "meadowlane");
       expect((await t.api(token, "/api/v1/me")).status).toBe(200); // now cached
       const r = await t.api(admin, `/api/v1/admin/tokens/${id}`, { method: "DELETE" });
       expect(r.status).toBe(204);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { createToken } from "../../src/hub/tokens.js";
 import { createUser } from "../../src/hub/users.js";
 import { addElsewhere, json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
@@ -34,6 +35,8 @@ const PAGE_ROUTES: {
   { path: "/account/second-factor", method: "GET", kind: "any" },
   { path: "/account/second-factor", method: "POST", kind: "any" },
   { path: "/account/recovery-codes", method: "POST", kind: "any" },
+  { path: "/account/tokens", method: "POST", kind: "any" },
+  { path: "/account/tokens/:id/revoke", method: "POST", kind: "any" },
   { path: "/send", method: "GET", kind: "any" },
   { path: "/send", method: "POST", kind: "any" },
   { path: "/send/results", method: "GET", kind: "any" },
@@ -62,7 +65,6 @@ const PAGE_ROUTES: {
   { path: "/admin/users/:id", method: "GET", kind: "admin" },
   { path: "/admin/users/:id/disable", method: "POST", kind: "admin" },
   { path: "/admin/users/:id/reset-password", method: "POST", kind: "admin" },
-  { path: "/admin/users/:id/tokens", method: "POST", kind: "admin" },
   { path: "/admin/tokens/:id/revoke", method: "POST", kind: "admin" },
   { path: "/admin/audit", method: "GET", kind: "admin" },
   { path: "/admin/audit", method: "POST", kind: "admin" },
@@ -121,16 +123,7 @@ describe("page access, role by route", () => {
         .where("username", "=", "hillcrest")
         .executeTakeFirstOrThrow()
     ).id;
-    const admin = await t.token("admin");
-    tokenId = (
-      await json(
-        await t.api(admin, "/api/v1/admin/tokens", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: "hillcrest" }),
-        }),
-      )
-    ).id;
+    tokenId = (await createToken(ctx, null, "hillcrest")).id;
   }, 90_000);
 
   afterAll(async () => {

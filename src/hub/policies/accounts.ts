@@ -15,9 +15,12 @@ export const canManageUsers = (a: Actor): boolean => isAdmin(a);
 export const canResetPassword = (a: Actor, userId: string): boolean =>
   isAdmin(a) || a?.userId === userId;
 
-/** A token is made by an administrator, or by its own user for themselves. */
+/**
+ * A token is made by its own user for themselves, or by the operator at the server. Never by an
+ * administrator for someone else: the token would act, and be audited, as that person.
+ */
 export const canCreateToken = (a: Actor, forUsername: string): boolean =>
-  isAdmin(a) || a?.username === forUsername;
+  a === null || a.username === forUsername;
 
 /** A token is revoked by an administrator, or by its owner. */
 export const canRevokeToken = (a: Actor, ownerUsername: string): boolean =>

@@ -1,13 +1,9 @@
 /**
- * The Lost Pupils and out-of-sector registers: local authorities search them for a child who
- * has turned up in their area; an administrator only with a stated reason, which is audited.
+ * The Lost Pupils and out-of-sector registers: only local authorities search them, for a child
+ * who has turned up in their area. Administrators run the service but never search pupil data.
  */
 import type { Principal } from "../principal.js";
 
-export type RegisterSearch = "allowed" | "needs-reason" | "forbidden";
-
-export function registerSearch(p: Principal, reason: string | undefined): RegisterSearch {
-  if (p.role === "la") return "allowed";
-  if (p.role === "admin") return (reason ?? "").trim().length >= 10 ? "allowed" : "needs-reason";
-  return "forbidden";
+export function canSearchRegisters(p: Principal): boolean {
+  return p.role === "la";
 }

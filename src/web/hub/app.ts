@@ -17,6 +17,7 @@ import { adminRoutes, directoryRoutes } from "./api/admin.js";
 import { lostPupilRoutes } from "./api/lost-pupils.js";
 import { ErrorReply } from "./api/schemas.js";
 import { sessionRoutes } from "./api/session.js";
+import { tokenRoutes } from "./api/tokens.js";
 import { transferRoutes } from "./api/transfers.js";
 import { registerIdempotency } from "./idempotency.js";
 import { registerPages } from "./pages/index.js";
@@ -89,7 +90,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
         version: "1",
         description:
           "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
-          "(tokens from an administrator) or the session cookie from POST /api/v1/session (a " +
+          "(tokens each user makes on their account page) or the session cookie from POST /api/v1/session (a " +
           "request riding the cookie must carry this site's `Origin`, as browsers do). " +
           "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
           "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
@@ -120,6 +121,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   registerIdempotency(app, ctx);
   await registerPages(app, ctx);
   sessionRoutes(app, ctx);
+  tokenRoutes(app, ctx);
   transferRoutes(app, ctx);
   directoryRoutes(app, ctx);
   lostPupilRoutes(app, ctx);

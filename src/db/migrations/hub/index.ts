@@ -9,6 +9,7 @@ import duplicatesAndIdempotency from "./0007_duplicates_and_idempotency.js";
 import onePendingCopy from "./0008_one_pending_copy.js";
 import signInAttempts from "./0009_sign_in_attempts.js";
 import secondFactor from "./0010_second_factor.js";
+import tokenExpiry from "./0011_token_expiry.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 8, name: "one-pending-copy", sql: onePendingCopy },
   { id: 9, name: "sign-in-attempts", sql: signInAttempts },
   { id: 10, name: "second-factor", sql: secondFactor },
+  { id: 11, name: "token-expiry", sql: tokenExpiry },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

@@ -14,7 +14,7 @@ import {
   searchEstablishments,
   setEstablishmentEmail,
 } from "../../../hub/establishments.js";
-import { createToken, revokeToken } from "../../../hub/tokens.js";
+import { revokeToken } from "../../../hub/tokens.js";
 import { listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, resetPassword, setDisabled } from "../../../hub/users.js";
 import { adminOf, principalOf } from "../principal.js";
@@ -219,28 +219,6 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     async (request) => ({
       password: await resetPassword(ctx, adminOf(request), request.params.id),
     }),
-  );
-
-  app.post(
-    "/api/v1/admin/tokens",
-    {
-      schema: {
-        tags,
-        summary: "Issue an API token; shown once",
-        body: Type.Object({ username: Type.String(), label: Type.Optional(Type.String()) }),
-        response: {
-          201: ok(
-            Type.Object({ id: Type.String({ format: "uuid" }), token: Type.String() }),
-            "Created; the token is shown this once: send it as Authorization: Bearer TOKEN",
-          ),
-          ...errors(400, 401, 403, 404),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { username, label } = request.body;
-      return reply.status(201).send(await createToken(ctx, adminOf(request), username, label));
-    },
   );
 
   app.get(

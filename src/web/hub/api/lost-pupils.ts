@@ -14,7 +14,6 @@ const Criteria = Type.Object({
   dobFrom: Type.Optional(Type.String()),
   dobTo: Type.Optional(Type.String()),
   upn: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String({ description: "required of administrators" })),
 });
 
 const Hit = Type.Object({
@@ -34,7 +33,7 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
       schema: {
         tags: ["lost pupils"],
         summary:
-          "Search the Lost Pupils and out-of-sector registers (LAs; admins with a reason). Audited.",
+          "Search the Lost Pupils and out-of-sector registers (local authorities only). Audited.",
         querystring: Criteria,
         response: { 200: Hits, ...errors(400, 401, 403) },
       },

@@ -114,6 +114,8 @@ export const TokenListed = Type.Object({
   createdAt: Type.String({ format: "date-time" }),
   lastUsedAt: NullableString({ format: "date-time" }),
   revokedAt: NullableString({ format: "date-time" }),
+  expiresAt: NullableString({ format: "date-time", description: "null: until revoked" }),
+  expired: Type.Boolean(),
 });
 
 export const Correction = Type.Object({

@@ -13,7 +13,7 @@ import {
   searchEstablishments,
   setEstablishmentEmail,
 } from "../../../hub/establishments.js";
-import { createToken, revokeToken } from "../../../hub/tokens.js";
+import { revokeToken } from "../../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, type NewUser, resetPassword, setDisabled } from "../../../hub/users.js";
 import { recentMail } from "../../../mail/recent.js";
@@ -173,23 +173,6 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       secret: password,
       advice:
         "Their old password no longer works and their sessions have ended. This password is shown only once.",
-      next: `/admin/users/${id}`,
-    });
-  });
-
-  app.post("/admin/users/:id/tokens", async (request, reply) => {
-    const p = adminOf(request);
-    const id = param(request, "id");
-    const user = await getUser(ctx, p, id);
-    const label = (formOf(request).label ?? "").trim().slice(0, 100);
-    const made = await createToken(ctx, p, user.username, label || undefined);
-    return reply.page("admin-secret", {
-      title: "API token created",
-      heading: `API token for ${user.username}`,
-      secretLabel: "Token",
-      secret: made.token,
-      advice:
-        "Put this token in the program that will use it (as Authorization: Bearer TOKEN). It is shown only once; if it is lost, revoke it and make another.",
       next: `/admin/users/${id}`,
     });
   });

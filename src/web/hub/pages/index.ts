@@ -6,6 +6,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../../hub/context.js";
+import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";
@@ -18,6 +19,7 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
     sessionPages(pages, ctx);
+    accountPages(pages, ctx);
     homePage(pages, ctx);
     sendPages(pages, ctx);
     transferPages(pages, ctx);

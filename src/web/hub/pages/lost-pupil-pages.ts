@@ -7,10 +7,11 @@ import type { FastifyInstance } from "fastify";
 import { forbidden } from "../../../errors.js";
 import type { HubContext } from "../../../hub/context.js";
 import { type LostPupilQuery, searchLostPupils } from "../../../hub/lost-pupils.js";
+import { canSearchRegisters } from "../../../hub/policies/registers.js";
 import { principalOf } from "../principal.js";
 import { type Form, formOf, queryParam, tryForm } from "./forms.js";
 
-const FIELDS = ["surname", "forename", "dob", "upn", "reason"] as const;
+const FIELDS = ["surname", "forename", "dob", "upn"] as const;
 
 function queryFrom(form: Form): LostPupilQuery {
   const q: LostPupilQuery = {};
@@ -24,7 +25,8 @@ function queryFrom(form: Form): LostPupilQuery {
 export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/lost-pupils", async (request, reply) => {
     const p = principalOf(request);
-    if (p.role === "school") throw forbidden("Local authorities search the Lost Pupils database.");
+    if (!canSearchRegisters(p))
+      throw forbidden("Only local authorities search the Lost Pupils database.");
     const passedOn = queryParam(request, "done") === "passed-on";
     return reply.page("lost-pupils", {
       title: "Lost pupils",
@@ -38,8 +40,7 @@ export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
   app.post("/lost-pupils", async (request, reply) => {
     const p = principalOf(request);
     const form = formOf(request);
-    const field = p.role === "admin" && !form.reason?.trim() ? "reason" : "surname";
-    const done = await tryForm(field, () => searchLostPupils(ctx, p, queryFrom(form)));
+    const done = await tryForm("surname", () => searchLostPupils(ctx, p, queryFrom(form)));
     if (!done.ok) {
       return reply.status(400).page("lost-pupils", {
         title: "Lost pupils",

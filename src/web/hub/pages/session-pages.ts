@@ -1,20 +1,12 @@
 /**
- * Signing in (password, then a second factor's code, or setting one up at first sign-in), signing
- * out, and the user's own account: password, second factor, recovery codes.
+ * Signing in (password, then a second factor's code, or setting one up at first sign-in) and
+ * signing out.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { renderSVG } from "uqr";
 import { AppError } from "../../../errors.js";
 import { inTransaction } from "../../../hub/change.js";
 import type { HubContext } from "../../../hub/context.js";
-import {
-  beginEnrolment,
-  confirmEnrolment,
-  newRecoveryCodes,
-  pendingEnrolment,
-  secondFactorStatus,
-} from "../../../hub/second-factor.js";
-import { createSession } from "../../../hub/sessions.js";
+import { beginEnrolment, confirmEnrolment, pendingEnrolment } from "../../../hub/second-factor.js";
 import {
   checkCode,
   checkPassword,
@@ -24,16 +16,11 @@ import {
   resumeSignIn,
   signOut,
 } from "../../../hub/sign-in.js";
-import { changePassword } from "../../../hub/users.js";
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
-import { principalOf, signedInAs } from "../principal.js";
+import { signedInAs } from "../principal.js";
 import { type FieldError, fieldError, formOf, localPath, queryParam } from "./forms.js";
+import { keyView } from "./key-view.js";
 import { clearPendingSignIn, pendingSignIn, setPendingSignIn } from "./pending-sign-in.js";
-
-/** An authenticator key as a QR code and as text. */
-function keyView(key: { secret: string; uri: string }) {
-  return { secret: key.secret, qr: renderSVG(key.uri, { border: 2 }) };
-}
 
 const withNext = (path: string, next: string) =>
   next === "/" ? path : `${path}?next=${encodeURIComponent(next)}`;
@@ -193,94 +180,5 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
     await signOut(ctx, sessionTokenOf(request), signedInAs(request));
     clearSessionCookie(reply);
     return reply.redirect("/sign-in?signedOut=1", 303);
-  });
-
-  const NOTICES: Record<string, string> = {
-    changed: "Your password has been changed.",
-    "second-factor": "Your second factor is set up.",
-  };
-
-  app.get("/account", async (request, reply) => {
-    const p = principalOf(request);
-    const done = queryParam(request, "done");
-    return reply.page("account", {
-      title: "Your account",
-      me: p,
-      factor: await secondFactorStatus(ctx, p),
-      notice: done && NOTICES[done] ? { success: true, text: NOTICES[done] } : undefined,
-    });
-  });
-
-  app.post("/account/password", async (request, reply) => {
-    const p = principalOf(request);
-    const form = formOf(request);
-    const errors: FieldError[] = [];
-    if (!form.current) errors.push(fieldError("current", "Enter your current password"));
-    if (!form.password || form.password.length < 12)
-      errors.push(fieldError("password", "Enter a new password of at least 12 characters"));
-    else if (form.password !== form.confirm)
-      errors.push(fieldError("confirm", "The new passwords do not match"));
-    if (errors.length === 0) {
-      try {
-        await changePassword(ctx, p, form.current ?? "", form.password ?? "");
-        // Changing the password ends every session, this one too: start a fresh one.
-        setSessionCookie(reply, await createSession(ctx, ctx.db, p));
-        return reply.redirect("/account?done=changed", 303);
-      } catch (e) {
-        if (!(e instanceof AppError) || e.status >= 500) throw e;
-        errors.push(fieldError(e.field ?? "password", e.message));
-      }
-    }
-    return reply.status(400).page("account", {
-      title: "Your account",
-      me: p,
-      factor: await secondFactorStatus(ctx, p),
-      errors,
-    });
-  });
-
-  app.get("/account/second-factor", async (request, reply) => {
-    const p = principalOf(request);
-    const key =
-      (await pendingEnrolment(ctx, p.userId, p.username)) ??
-      (await beginEnrolment(ctx, p.userId, p.username));
-    return reply.page("second-factor-set-up", {
-      title: "Set up a second factor",
-      action: "/account/second-factor",
-      atSignIn: false,
-      ...keyView(key),
-    });
-  });
-
-  app.post("/account/second-factor", async (request, reply) => {
-    const p = principalOf(request);
-    const code = formOf(request).code ?? "";
-    try {
-      const codes = await inTransaction(ctx, ({ trx }) =>
-        confirmEnrolment(ctx, trx, p, p.userId, code),
-      );
-      return reply.page("recovery-codes", {
-        title: "Your recovery codes",
-        codes,
-        next: "/account?done=second-factor",
-      });
-    } catch (e) {
-      if (!(e instanceof AppError) || e.status >= 500) throw e;
-      const key = await pendingEnrolment(ctx, p.userId, p.username);
-      if (!key) return reply.redirect("/account/second-factor", 303);
-      return reply.status(e.status).page("second-factor-set-up", {
-        title: "Set up a second factor",
-        action: "/account/second-factor",
-        atSignIn: false,
-        errors: [fieldError("code", e.message)],
-        ...keyView(key),
-      });
-    }
-  });
-
-  app.post("/account/recovery-codes", async (request, reply) => {
-    const p = principalOf(request);
-    const codes = await newRecoveryCodes(ctx, p);
-    return reply.page("recovery-codes", { title: "Your recovery codes", codes, next: "/account" });
   });
 }

@@ -1,0 +1,141 @@
+/**
+ * Administrators run the service but never get at pupil data and never act as someone else:
+ * no tokens made for other people, no searches of the registers, and search criteria masked in
+ * the audit log they read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "../../src/errors.js";
+import { createToken } from "../../src/hub/tokens.js";
+import { DATABASES } from "../helpers/db.js";
+import { json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { PageClient } from "../helpers/pages.js";
+
+const PASSWORD = "demo-password-only";
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`administrators on ${target.name}`, () => {
+    let t: TestHub;
+    let admin = "";
+
+    const post = (token: string, path: string, body: unknown) =>
+      t.api(token, path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+
+    beforeAll(async () => {
+      t = await startTestHub(target.name);
+      admin = await t.token("admin");
+    }, 90_000);
+
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it("cannot make an API token for someone else, which would act as them", async () => {
+      expect((await post(admin, "/api/v1/admin/tokens", { username: "meadowlane" })).status).toBe(
+        404,
+      );
+      const me = await json(await t.api(admin, "/api/v1/me"));
+      const asAdmin = {
+        userId: me.id,
+        username: "admin",
+        role: "admin" as const,
+        establishment: null,
+        laCode: null,
+      };
+      const refused = await createToken(t.hub.ctx, asAdmin, "meadowlane").catch((e) => e);
+      expect(refused).toBeInstanceOf(AppError);
+      expect((refused as AppError).code).toBe("forbidden");
+      const page = new PageClient(t.url);
+      await page.signIn("admin", PASSWORD, () => t.code("admin"));
+      const users = await json(await t.api(admin, "/api/v1/admin/users"));
+      const meadow = users.users.find((u: { username: string }) => u.username === "meadowlane");
+      const viaPage = await page.post(`/admin/users/${meadow.id}/tokens`, {
+        _csrf: await page.token(),
+        label: "mine now",
+      });
+      // The route is gone (404, or 403 first: an unknown address parses no form token).
+      expect([403, 404]).toContain(viaPage.status);
+      expect(await json(await t.api(admin, `/api/v1/admin/users/${meadow.id}/tokens`))).toEqual({
+        tokens: [],
+      });
+    });
+
+    it("lets a user make their own token, with an expiry, and an administrator revoke it", async () => {
+      const office = new PageClient(t.url);
+      await office.signIn("meadowlane", PASSWORD);
+      const made = await office.post("/account/tokens", {
+        _csrf: await office.token(),
+        label: "folder agent",
+        expiresInDays: "90",
+      });
+      expect(made.status).toBe(200);
+      const token = /(s2s_[A-Za-z0-9_-]{40,})/.exec(await made.text())?.[1] ?? "";
+      expect((await t.api(token, "/api/v1/me")).status).toBe(200);
+      const mine = await json(await t.api(token, "/api/v1/tokens"));
+      expect(mine.tokens).toHaveLength(1);
+      expect(mine.tokens[0]).toMatchObject({ label: "folder agent", expired: false });
+      // An administrator sees it (never the secret) and can revoke it.
+      const users = await json(await t.api(admin, "/api/v1/admin/users"));
+      const meadow = users.users.find((u: { username: string }) => u.username === "meadowlane");
+      const listed = await json(await t.api(admin, `/api/v1/admin/users/${meadow.id}/tokens`));
+      expect(JSON.stringify(listed)).not.toContain(token);
+      // After 90 days it stops working.
+      t.advanceDays(91);
+      expect((await t.api(token, "/api/v1/me")).status).toBe(401);
+      t.advanceDays(-91);
+      const second = await createToken(t.hub.ctx, null, "meadowlane", { label: "operator's" });
+      const revoked = await t.api(admin, `/api/v1/admin/tokens/${second.id}`, {
+        method: "DELETE",
+      });
+      expect(revoked.status).toBe(204);
+      expect((await t.api(second.token, "/api/v1/me")).status).toBe(401);
+    });
+
+    it("cannot search the Lost Pupils register, whatever reason is given", async () => {
+      const r = await post(admin, "/api/v1/lost-pupils/search", {
+        surname: "Smith",
+        reason: "A parent telephoned about their child",
+      });
+      expect(r.status).toBe(403);
+      const page = new PageClient(t.url);
+      await page.signIn("admin", PASSWORD, () => t.code("admin"));
+      const viaPage = await page.post("/lost-pupils", {
+        _csrf: await page.token(),
+        surname: "Smith",
+        reason: "A parent telephoned about their child",
+      });
+      expect(viaPage.status).toBe(403);
+    });
+
+    it("reads LA searches in the audit log masked, and the reading is itself audited", async () => {
+      const la = await t.token("northshire-la");
+      const searched = await post(la, "/api/v1/lost-pupils/search", {
+        surname: "Zebedee",
+        dob: "2015-03-04",
+      });
+      expect(searched.status).toBe(200);
+      const r = await t.api(admin, "/api/v1/admin/audit?action=search");
+      const body = await r.text();
+      expect(body).not.toContain("Zebedee");
+      expect(body).not.toContain("2015-03-04");
+      const events = JSON.parse(body).events;
+      expect(events[0].detail.criteria).toEqual({ surname: "(given)", dob: "(given)" });
+      // The values stay in the log for the LA's own review.
+      const kept = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("detail")
+        .where("action", "=", "search")
+        .executeTakeFirstOrThrow();
+      expect(JSON.stringify(kept.detail)).toContain("Zebedee");
+      const reads = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select(["username", "detail"])
+        .where("action", "=", "audit.read")
+        .execute();
+      expect(reads.map((e) => e.username)).toContain("admin");
+    });
+  });
+}
