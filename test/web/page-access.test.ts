@@ -8,7 +8,7 @@ import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createToken } from "../../src/hub/tokens.js";
 import { createUser } from "../../src/hub/users.js";
-import { addElsewhere, json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
+import { addElsewhere, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
