@@ -70,6 +70,16 @@ export interface RecoveryCodesTable {
   used_at: NullableTimestamp;
 }
 
+export interface SignInLinksTable {
+  token_hash: string;
+  user_id: string;
+  purpose: "welcome" | "reset";
+  reset_second_factor: Generated<boolean>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 export interface SignInAttemptsTable {
   /** The name as typed, lower-cased: known or not. */
   username: string;
@@ -203,6 +213,7 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   sign_in_attempts: SignInAttemptsTable;
   recovery_codes: RecoveryCodesTable;
+  sign_in_links: SignInLinksTable;
 }
 
 export type Db = Kysely<DB>;

@@ -32,7 +32,11 @@ export type AuditAction =
   | "establishments.import"
   | "establishment.update"
   | "correction.report"
-  | "audit.read";
+  | "audit.read"
+  | "transfer.view"
+  | "sign-in-link.issue"
+  | "sign-in-link.use"
+  | "account.created-notice";
 
 export interface AuditEntry {
   action: AuditAction;

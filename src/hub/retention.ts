@@ -40,6 +40,10 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
     .where("created_at", "<", new Date(now.getTime() - 86_400_000))
     .execute();
   await forgetOldAttempts(ctx.db, now);
+  await ctx.db
+    .deleteFrom("sign_in_links")
+    .where("expires_at", "<", new Date(now.getTime() - 86_400_000))
+    .execute();
   return report;
 }
 

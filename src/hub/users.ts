@@ -1,9 +1,12 @@
 /** Users and their passwords (argon2id). Every change commits with its audit entry. */
-import type { Db, Role } from "../db/hub-schema.js";
+import type { Db, Role, Tx } from "../db/hub-schema.js";
 import { AppError, invalid, requireId } from "../errors.js";
+import { accountCreatedMessage } from "../mail/messages.js";
+import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
+import { notificationAddresses } from "./establishments.js";
 import { checkNewPassword, hashPassword, passwordMatches, randomPassword } from "./passwords.js";
 import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
 import { provisionSecondFactor } from "./second-factor.js";
@@ -13,6 +16,7 @@ import {
   claimAttempt,
   clearAttempts,
 } from "./sign-in-attempts.js";
+import { issueSignInLink } from "./sign-in-links.js";
 
 export interface NewUser {
   username: string;
@@ -28,9 +32,56 @@ export interface NewUser {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Creates a user; `actor` null means the command line run by the service's operator. */
-export async function createUser(ctx: HubContext, actor: Principal | null, input: NewUser) {
+export interface CreatedUser {
+  id: string;
+  username: string;
+  role: Role;
+  establishment: string | null;
+  la_code: string | null;
+  email: string;
+}
+
+/** The organisation a new user joins, as notice addresses are keyed (an LA as NNNLLLL). */
+function organisationKey(input: NewUser): string | null {
+  if (input.role === "school") return input.establishment ?? null;
+  if (input.role === "la") return `${input.laCode}LLLL`;
+  return null;
+}
+
+function organisationName(input: NewUser): string {
+  if (input.role === "school") return `school ${input.establishment}`;
+  if (input.role === "la") return `local authority ${input.laCode}`;
+  return "the S2S service administrators";
+}
+
+/** Who hears of a new account: the organisation's notice address or users; for an admin, admins. */
+async function whoToTell(trx: Tx, organisation: string | null): Promise<string[]> {
+  if (organisation !== null) return notificationAddresses(trx, organisation);
+  const admins = await trx
+    .selectFrom("users")
+    .select("email")
+    .where("role", "=", "admin")
+    .where("disabled", "=", false)
+    .execute();
+  return admins.map((a) => a.email);
+}
+
+/**
+ * Creates a user. An administrator never knows the password: the user is e-mailed a sign-in link
+ * to choose one, and the organisation is told a new account exists. The operator at the server
+ * (`actor` null) may set one, or have one made and shown.
+ */
+export async function createUser(
+  ctx: HubContext,
+  actor: Principal | null,
+  input: NewUser,
+): Promise<{ user: CreatedUser; password?: string; linkSentTo?: string }> {
   if (!canManageUsers(actor)) throw new AppError("forbidden");
+  if (actor !== null && (input.password !== undefined || input.totpSecret !== undefined))
+    throw invalid(
+      "Administrators do not set passwords or second factors: the user chooses them from the sign-in link we e-mail them.",
+      "password",
+    );
   const username = input.username.trim();
   if (!/^[A-Za-z0-9._@-]{3,64}$/.test(username)) {
     throw invalid(
@@ -66,8 +117,12 @@ export async function createUser(ctx: HubContext, actor: Principal | null, input
       throw invalid(`There is no local authority ${input.laCode} in the directory.`, "laCode");
   } else if (input.laCode) throw invalid("Only LA users have an LA code.", "laCode");
   if (input.password !== undefined) checkNewPassword(input.password, username);
+  // For an account opened by a link, a password nobody is told, until the link replaces it.
   const password = input.password ?? randomPassword();
   const passwordHash = await hashPassword(password);
+  const organisation = organisationKey(input);
+  const toldBefore =
+    actor === null ? [] : await ctx.db.transaction().execute((trx) => whoToTell(trx, organisation));
   // The unique index decides between two creations of one name at once; the error handler
   // answers its violation as a conflict.
   const exists = await ctx.db
@@ -91,6 +146,20 @@ export async function createUser(ctx: HubContext, actor: Principal | null, input
       .returning(["id", "username", "role", "establishment", "la_code", "email"])
       .executeTakeFirstOrThrow();
     if (input.totpSecret) await provisionSecondFactor(ctx, trx, row.id, input.totpSecret);
+    if (actor !== null) {
+      await issueSignInLink(ctx, trx, actor, { id: row.id, email: row.email }, "welcome");
+      if (toldBefore.length > 0)
+        await enqueueMail(
+          trx,
+          accountCreatedMessage(
+            toldBefore,
+            username,
+            organisationName(input),
+            ctx.config.publicUrl,
+          ),
+          ctx.clock(),
+        );
+    }
     await audit(trx, actor, {
       action: "user.create",
       target: `user:${row.id}`,
@@ -98,7 +167,7 @@ export async function createUser(ctx: HubContext, actor: Principal | null, input
     });
     return row;
   });
-  return { user, password };
+  return actor === null ? { user, password } : { user, linkSentTo: user.email };
 }
 
 export async function setDisabled(
@@ -129,23 +198,29 @@ export async function setDisabled(
   });
 }
 
-export async function resetPassword(
+/**
+ * An administrator resets a user's sign-in: a single-use link is e-mailed to the user, who
+ * chooses a new password (and, when their phone was lost, sets up their second factor again).
+ * The administrator never sees a password or the link.
+ */
+export async function sendResetLink(
   ctx: HubContext,
   actor: Principal | null,
   userId: string,
-  password = randomPassword(),
-) {
+  options: { secondFactor?: boolean } = {},
+): Promise<{ linkSentTo: string }> {
   if (!canResetPassword(actor, userId)) throw new AppError("forbidden");
   requireId(userId);
-  const user = await ctx.db
-    .selectFrom("users")
-    .select(["username", "password_hash"])
-    .where("id", "=", userId)
-    .executeTakeFirst();
-  if (!user) throw new AppError("not-found");
-  checkNewPassword(password, user.username);
-  await setPassword(ctx, actor, userId, user.username, password, "user.password-reset");
-  return password;
+  return inTransaction(ctx, async ({ trx }) => {
+    const user = await trx
+      .selectFrom("users")
+      .select(["id", "email"])
+      .where("id", "=", userId)
+      .executeTakeFirst();
+    if (!user) throw new AppError("not-found");
+    await issueSignInLink(ctx, trx, actor, user, "reset", options.secondFactor === true);
+    return { linkSentTo: user.email };
+  });
 }
 
 async function setPassword(
@@ -154,7 +229,7 @@ async function setPassword(
   userId: string,
   username: string,
   password: string,
-  action: "user.password-reset" | "user.password-change",
+  action: "user.password-change",
 ) {
   const passwordHash = await hashPassword(password);
   await inTransaction(ctx, async ({ trx, notice }) => {

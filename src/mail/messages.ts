@@ -86,3 +86,44 @@ export function expiredMessage(to: string[], fileName: string, url: string): Mes
     body: `The file ${fileName} you sent was never downloaded and has now been deleted. Send it again if the pupil still needs it.\n${signOff(url)}`,
   };
 }
+
+/** A sign-in link: the holder chooses a password. The link is the secret; it names nobody. */
+export function signInLinkMessage(
+  to: string,
+  purpose: "welcome" | "reset",
+  link: string,
+  resetSecondFactor: boolean,
+  url: string,
+): Message {
+  const opening =
+    purpose === "welcome"
+      ? "An S2S account has been made for you by the service administrators."
+      : "The S2S service administrators have reset your sign-in, as you asked.";
+  const phone = resetSecondFactor
+    ? " Your old authenticator app no longer works: you will set up a new one."
+    : "";
+  return {
+    to: [to],
+    subject: purpose === "welcome" ? "S2S: your new account" : "S2S: your sign-in link",
+    body:
+      `${opening}\n\nOpen this link within 24 hours to choose your password.${phone} It works once:\n\n` +
+      `${link}\n\nIf you did not expect this, do not open it: tell the S2S help desk.\n${signOff(url)}`,
+  };
+}
+
+/** Tells an organisation that an account was made for it, so that a stranger's account is seen. */
+export function accountCreatedMessage(
+  to: string[],
+  username: string,
+  organisation: string,
+  url: string,
+): Message {
+  return {
+    to,
+    subject: "S2S: a new account for your organisation",
+    body:
+      `The S2S service administrators have made a new account, ${username}, for ${organisation}.\n\n` +
+      "If you do not know who this is for, tell the S2S help desk at once: the account can see " +
+      `your organisation's files.\n${signOff(url)}`,
+  };
+}

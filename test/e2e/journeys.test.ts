@@ -226,16 +226,32 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await look(admin, "admin-users");
     await admin.getByRole("button", { name: "Create a user" }).click();
     await admin.getByLabel("Username").fill("office.manager");
-    await admin.getByLabel("E-mail address").fill("office@8231234.schools.invalid");
+    await admin.getByLabel("E-mail address").fill("office.manager@staff.invalid");
     await admin.getByLabel("School staff").check();
     await admin.getByLabel("LAESTAB of their school").fill("8231234");
     await look(admin, "admin-user-new");
     await admin.getByRole("button", { name: "Create user" }).click();
-    const password = (await admin.locator("#secret").textContent())?.trim() ?? "";
-    expect(password.length).toBeGreaterThanOrEqual(12);
+    // The administrator never sees a password: the new user is e-mailed a link to choose one,
+    // and the school's notice address hears that an account was made for it.
+    await admin.getByText("We have e-mailed office.manager@staff.invalid a sign-in link").waitFor();
+    expect(await admin.content()).not.toMatch(/id="secret"/);
     await look(admin, "admin-user-created");
+    await eventually("the school told of the new account", async () => {
+      await t.hub.deliverMail();
+      return t.smtp
+        .to("office@8231234.schools.invalid")
+        .find((m) => /new account/.test(m.subject ?? ""));
+    });
 
-    const user = await signedIn("office.manager", password);
+    const context = await browser.newContext();
+    contexts.push(context);
+    const user = await context.newPage();
+    const welcome = await t.signInLink("office.manager@staff.invalid");
+    await user.goto(`${t.url}${welcome}`);
+    await look(user, "sign-in link");
+    await user.getByLabel("New password", { exact: true }).fill("office manager's own words");
+    await user.getByLabel("New password again").fill("office manager's own words");
+    await user.getByRole("button", { name: "Save and continue" }).click();
     await user.getByRole("heading", { name: "S2S home" }).waitFor();
 
     // The user makes an API token for themselves, shown once; the administrator sees it listed
@@ -246,7 +262,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await user.getByRole("button", { name: "Create API token" }).click();
     const token = (await user.locator("#secret").textContent())?.trim() ?? "";
     expect((await t.api(token, "/api/v1/me")).status).toBe(200);
-    await admin.getByRole("link", { name: "Continue" }).click();
+    await admin.reload();
     await admin.getByRole("cell", { name: "sync agent in the office", exact: true }).waitFor();
     await look(admin, "admin-user");
     await admin.getByRole("button", { name: /^Revoke/ }).click();
@@ -257,17 +273,20 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await user.goto(`${t.url}/account`);
     expect(new URL(user.url()).pathname).toBe("/sign-in");
 
-    // Enabled again with a new password, shown once, which then signs in.
+    // Enabled again, and a new sign-in link sent; the user chooses a new password with it.
     await admin.getByRole("button", { name: "Enable user" }).click();
     await admin.getByText("User enabled.").waitFor();
-    await admin.getByRole("button", { name: "Reset password" }).click();
-    const fresh = (await admin.locator("#secret").textContent())?.trim() ?? "";
-    expect(fresh).not.toBe(password);
-    await user.getByLabel("Username").fill("office.manager");
-    await user.getByLabel("Password", { exact: true }).fill(fresh);
-    await user.getByRole("button", { name: "Sign in" }).click();
-    // Back where they were going when the session ended.
-    await user.getByRole("heading", { name: "Your account" }).waitFor();
+    await admin.getByRole("button", { name: "E-mail a sign-in link" }).click();
+    await admin.getByText("We have e-mailed office.manager@staff.invalid").waitFor();
+    const reset = await t.signInLink("office.manager@staff.invalid", welcome);
+    await user.goto(`${t.url}${reset}`);
+    await user.getByLabel("New password", { exact: true }).fill("a fresh choice of words");
+    await user.getByLabel("New password again").fill("a fresh choice of words");
+    await user.getByRole("button", { name: "Save and continue" }).click();
+    await user.getByRole("heading", { name: "S2S home" }).waitFor();
+    // The link works once.
+    await user.goto(`${t.url}${reset}`);
+    await user.getByRole("heading", { name: "This link has expired" }).waitFor();
   });
 
   it("an administrator sets a school's notice e-mail and reads the directory and audit log", async () => {

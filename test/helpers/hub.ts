@@ -25,6 +25,11 @@ export interface TestHub {
    * code is accepted once only.
    */
   code(username: string): string;
+  /**
+   * The newest sign-in link e-mailed to an address (delivering due mail first), as a path;
+   * waits for one other than `not` (an earlier link) when given.
+   */
+  signInLink(email: string, not?: string): Promise<string>;
   api(token: string | undefined, path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -69,6 +74,17 @@ export async function startTestHub(
     config,
     now,
     totpSecrets,
+    async signInLink(email, not) {
+      return eventually(`a sign-in link e-mailed to ${email}`, async () => {
+        await hub.deliverMail();
+        const links = smtp
+          .to(email)
+          .map((m) => /\/sign-in\/link\/[A-Za-z0-9_-]+/.exec(m.text ?? "")?.[0])
+          .filter((l): l is string => l !== undefined);
+        const newest = links[links.length - 1];
+        return newest !== not ? newest : undefined;
+      });
+    },
     code(username) {
       const secret = totpSecrets.get(username);
       if (!secret) throw new Error(`no authenticator key for ${username}`);

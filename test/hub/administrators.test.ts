@@ -137,5 +137,60 @@ for (const { target, skip } of DATABASES) {
         .execute();
       expect(reads.map((e) => e.username)).toContain("admin");
     });
+
+    it("creates accounts without knowing their passwords, and tells the organisation", async () => {
+      const withPassword = await post(admin, "/api/v1/admin/users", {
+        username: "chosen-by-admin",
+        email: "c@users.invalid",
+        role: "school",
+        establishment: "9382003",
+        password: "the administrator knows this one",
+      });
+      expect(withPassword.status).toBe(400);
+      const made = await post(admin, "/api/v1/admin/users", {
+        username: "st-annes-office",
+        email: "sa@users.invalid",
+        role: "school",
+        establishment: "9382003",
+      });
+      expect(made.status).toBe(201);
+      const body = await json(made);
+      expect(body).toEqual({
+        user: { id: expect.any(String), username: "st-annes-office", role: "school" },
+        linkSentTo: "sa@users.invalid",
+      });
+      // The school's notice address hears of it; the mail names no password and no link.
+      await t.signInLink("sa@users.invalid");
+      const told = t.smtp
+        .to("office@9382003.schools.invalid")
+        .find((m) => m.subject === "S2S: a new account for your organisation");
+      expect(told?.text).toContain("st-annes-office");
+      expect(told?.text).not.toContain("/sign-in/link/");
+    });
+
+    it("resets another administrator's sign-in by a link only they receive", async () => {
+      const users = await json(await t.api(admin, "/api/v1/admin/users"));
+      const la = users.users.find((u: { username: string }) => u.username === "northshire-la");
+      const reset = await post(admin, `/api/v1/admin/users/${la.id}/reset-password`, {
+        secondFactor: true,
+      });
+      expect(await json(reset)).toEqual({ linkSentTo: "northshire-la@users.invalid" });
+      // A lost phone: the link clears the old second factor, to be set up again at sign-in.
+      const link = await t.signInLink("northshire-la@users.invalid");
+      const page = new PageClient(t.url);
+      const _csrf = await page.token();
+      const chosen = await page.post(link, {
+        _csrf,
+        password: "the officer's new passphrase",
+        confirm: "the officer's new passphrase",
+      });
+      expect(chosen.headers.get("location")).toBe("/sign-in/set-up");
+      const r = await post("", "/api/v1/session", {
+        username: "northshire-la",
+        password: "the officer's new passphrase",
+        code: t.code("northshire-la"),
+      });
+      expect((await json(r)).error.code).toBe("auth.enrolment-required");
+    });
   });
 }

@@ -15,6 +15,7 @@ import {
   untilChecked,
   uploadCtf,
 } from "../helpers/hub.js";
+import { PageClient } from "../helpers/pages.js";
 
 const NOW = new Date("2026-11-02T09:00:00Z");
 
@@ -340,8 +341,20 @@ for (const { target, skip } of DATABASES) {
         establishment: "9382003",
       });
       expect(made.status).toBe(201);
-      const { user, password } = await json(made);
-      expect(password.length).toBeGreaterThanOrEqual(12);
+      const reply = await json(made);
+      const { user, linkSentTo } = reply;
+      expect(linkSentTo).toBe("n@users.invalid");
+      // The administrator never knows the password: the user chooses it from the e-mailed link.
+      expect(JSON.stringify(reply)).not.toMatch(/password/i);
+      const choose = async (link: string, password: string) => {
+        const page = new PageClient(t.url);
+        const _csrf = await page.token();
+        const r = await page.post(link, { _csrf, password, confirm: password });
+        expect(r.status, await r.clone().text()).toBe(303);
+      };
+      const password = "the office's own long passphrase";
+      const welcome = await t.signInLink("n@users.invalid");
+      await choose(welcome, password);
       expect(
         (await post("/api/v1/admin/users", { username: "x", email: "bad", role: "school" })).status,
       ).toBe(400);
@@ -380,8 +393,16 @@ for (const { target, skip } of DATABASES) {
       expect(self.status).toBe(400);
       expect((await json(self)).error.message).toContain("cannot disable your own account");
       const reset = await json(await post(`/api/v1/admin/users/${user.id}/reset-password`, {}));
+      expect(reset).toEqual({ linkSentTo: "n@users.invalid" });
+      const link = await t.signInLink("n@users.invalid", welcome);
+      // Until the link is used the old password still works; then only the new one does, and
+      // the link works once.
+      expect((await signIn(password)).status).toBe(200);
+      await choose(link, "a completely different passphrase");
       expect((await signIn(password)).status).toBe(401);
-      expect((await signIn(reset.password)).status).toBe(200);
+      expect((await signIn("a completely different passphrase")).status).toBe(200);
+      const again = new PageClient(t.url);
+      expect((await again.request(link)).status).toBe(410);
     });
 
     it("sweeps stored files that no transfer refers to, once they are a day old", async () => {

@@ -29,6 +29,8 @@ const PAGE_ROUTES: {
   { path: "/sign-in/code", method: "POST", kind: "open" },
   { path: "/sign-in/set-up", method: "GET", kind: "open" },
   { path: "/sign-in/set-up", method: "POST", kind: "open" },
+  { path: "/sign-in/link/:token", method: "GET", kind: "open" },
+  { path: "/sign-in/link/:token", method: "POST", kind: "open" },
   { path: "/sign-out", method: "POST", kind: "open" },
   { path: "/account", method: "GET", kind: "any" },
   { path: "/account/password", method: "POST", kind: "any" },

@@ -10,6 +10,7 @@ import onePendingCopy from "./0008_one_pending_copy.js";
 import signInAttempts from "./0009_sign_in_attempts.js";
 import secondFactor from "./0010_second_factor.js";
 import tokenExpiry from "./0011_token_expiry.js";
+import signInLinks from "./0012_sign_in_links.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 9, name: "sign-in-attempts", sql: signInAttempts },
   { id: 10, name: "second-factor", sql: secondFactor },
   { id: 11, name: "token-expiry", sql: tokenExpiry },
+  { id: 12, name: "sign-in-links", sql: signInLinks },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

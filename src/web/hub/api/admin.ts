@@ -16,7 +16,7 @@ import {
 } from "../../../hub/establishments.js";
 import { revokeToken } from "../../../hub/tokens.js";
 import { listTokens, listUsers } from "../../../hub/user-list.js";
-import { createUser, resetPassword, setDisabled } from "../../../hub/users.js";
+import { createUser, sendResetLink, setDisabled } from "../../../hub/users.js";
 import { adminOf, principalOf } from "../principal.js";
 import {
   AuditEvent,
@@ -120,14 +120,16 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     {
       schema: {
         tags,
-        summary: "Create a user; the password is returned once",
+        summary: "Create a user; they are e-mailed a sign-in link to choose their password",
+        description:
+          "Nobody but the user ever knows their password: the link works once, for 24 hours. " +
+          "The organisation's notice address (or its users) is told a new account exists.",
         body: Type.Object({
           username: Type.String(),
           email: Type.String(),
           role: Type.Union([Type.Literal("school"), Type.Literal("la"), Type.Literal("admin")]),
           establishment: Type.Optional(Type.String()),
           laCode: Type.Optional(Type.String()),
-          password: Type.Optional(Type.String()),
         }),
         response: {
           201: ok(
@@ -137,19 +139,20 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
                 username: Type.String(),
                 role: Type.String(),
               }),
-              password: Type.String(),
+              linkSentTo: Type.String({ description: "where the sign-in link went" }),
             }),
-            "Created; the password is shown this once",
+            "Created; the sign-in link is on its way",
           ),
           ...errors(400, 401, 403, 409),
         },
       },
     },
     async (request, reply) => {
-      const { user, password } = await createUser(ctx, adminOf(request), request.body);
-      return reply
-        .status(201)
-        .send({ user: { id: user.id, username: user.username, role: user.role }, password });
+      const { user, linkSentTo } = await createUser(ctx, adminOf(request), request.body);
+      return reply.status(201).send({
+        user: { id: user.id, username: user.username, role: user.role },
+        linkSentTo: linkSentTo ?? user.email,
+      });
     },
   );
 
@@ -208,17 +211,24 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     {
       schema: {
         tags,
-        summary: "Reset a user's password; the new one is returned once",
+        summary: "E-mail the user a sign-in link to choose a new password",
+        description:
+          'Optional JSON body `{"secondFactor": true}` (a lost phone): the link also clears ' +
+          "their second factor, to be set up again. Nobody but the user sees the link or the " +
+          "password.",
         params: IdParams,
         response: {
-          200: ok(Type.Object({ password: Type.String() }), "The new password, shown this once"),
-          ...errors(401, 403, 404),
+          200: ok(Type.Object({ linkSentTo: Type.String() }), "The link is on its way"),
+          ...errors(400, 401, 403, 404),
         },
       },
     },
-    async (request) => ({
-      password: await resetPassword(ctx, adminOf(request), request.params.id),
-    }),
+    async (request) =>
+      sendResetLink(ctx, adminOf(request), request.params.id, {
+        // No body schema, so that a malformed id still answers 404 before any body is judged.
+        secondFactor:
+          (request.body as { secondFactor?: unknown } | undefined)?.secondFactor === true,
+      }),
   );
 
   app.get(

@@ -15,7 +15,7 @@ import {
 } from "../../../hub/establishments.js";
 import { revokeToken } from "../../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
-import { createUser, type NewUser, resetPassword, setDisabled } from "../../../hub/users.js";
+import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../hub/users.js";
 import { recentMail } from "../../../mail/recent.js";
 import { adminOf } from "../principal.js";
 import { type Form, formOf, param, queryParam, tryForm } from "./forms.js";
@@ -123,15 +123,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
         errors: [done.error],
       });
     }
-    return reply.page("admin-secret", {
-      title: "User created",
-      heading: `User ${done.value.user.username} created`,
-      secretLabel: "Their password",
-      secret: done.value.password,
-      advice:
-        "Give them this password by a safe route (not in the same e-mail as their username). It is shown only once. They should change it when they first sign in.",
-      next: `/admin/users/${done.value.user.id}`,
-    });
+    return reply.redirect(`/admin/users/${done.value.user.id}?done=created`, 303);
   });
 
   app.get("/admin/users/:id", async (request, reply) => {
@@ -143,6 +135,9 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       disabled: "User disabled. Their sessions have ended.",
       enabled: "User enabled.",
       revoked: "Token revoked.",
+      created: `User created. We have e-mailed ${user.email} a sign-in link to choose their password.`,
+      reset: `We have e-mailed ${user.email} a sign-in link to choose a new password.`,
+      "reset-second-factor": `We have e-mailed ${user.email} a sign-in link to choose a new password and set up their second factor again.`,
     };
     return reply.page("admin-user", {
       title: "User",
@@ -164,17 +159,12 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
   app.post("/admin/users/:id/reset-password", async (request, reply) => {
     const p = adminOf(request);
     const id = param(request, "id");
-    const user = await getUser(ctx, p, id);
-    const password = await resetPassword(ctx, p, id);
-    return reply.page("admin-secret", {
-      title: "Password reset",
-      heading: `New password for ${user.username}`,
-      secretLabel: "New password",
-      secret: password,
-      advice:
-        "Their old password no longer works and their sessions have ended. This password is shown only once.",
-      next: `/admin/users/${id}`,
-    });
+    const secondFactor = formOf(request).secondFactor === "yes";
+    await sendResetLink(ctx, p, id, { secondFactor });
+    return reply.redirect(
+      `/admin/users/${id}?done=${secondFactor ? "reset-second-factor" : "reset"}`,
+      303,
+    );
   });
 
   app.post("/admin/tokens/:id/revoke", async (request, reply) => {

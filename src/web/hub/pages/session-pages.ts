@@ -16,9 +16,10 @@ import {
   resumeSignIn,
   signOut,
 } from "../../../hub/sign-in.js";
+import { signInLinkHolder, useSignInLink } from "../../../hub/sign-in-links.js";
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
 import { signedInAs } from "../principal.js";
-import { type FieldError, fieldError, formOf, localPath, queryParam } from "./forms.js";
+import { type FieldError, fieldError, formOf, localPath, param, queryParam } from "./forms.js";
 import { keyView } from "./key-view.js";
 import { clearPendingSignIn, pendingSignIn, setPendingSignIn } from "./pending-sign-in.js";
 
@@ -175,6 +176,49 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
       .where("id", "=", userId)
       .executeTakeFirstOrThrow();
   }
+
+  // A sign-in link from an e-mail: the holder chooses a password, then goes on as after one.
+  app.get("/sign-in/link/:token", async (request, reply) => {
+    const holder = await signInLinkHolder(ctx, param(request, "token"));
+    if (!holder) return reply.status(410).page("sign-in-link", { title: "Link expired" });
+    return reply.page("sign-in-link", {
+      title: "Choose your password",
+      holder,
+      action: request.url.split("?")[0],
+    });
+  });
+
+  app.post("/sign-in/link/:token", { onRequest: app.signInLimit }, async (request, reply) => {
+    const token = param(request, "token");
+    const holder = await signInLinkHolder(ctx, token);
+    if (!holder) return reply.status(410).page("sign-in-link", { title: "Link expired" });
+    const form = formOf(request);
+    let error: FieldError | undefined;
+    if (!form.password) error = fieldError("password", "Enter a password");
+    else if (form.password !== form.confirm)
+      error = fieldError("confirm", "The passwords do not match");
+    if (!error)
+      try {
+        const userId = await useSignInLink(ctx, token, form.password ?? "");
+        const checked = await resumeSignIn(ctx, userId, request.ip);
+        const step = await nextStep(ctx, checked);
+        if (step === "done") {
+          await finish(request, reply, checked);
+          return reply.redirect("/", 303);
+        }
+        setPendingSignIn(request, reply, userId, ctx.clock());
+        return reply.redirect(`/sign-in/${step}`, 303);
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        error = fieldError(e.field ?? "password", e.message);
+      }
+    return reply.status(400).page("sign-in-link", {
+      title: "Choose your password",
+      holder,
+      action: request.url.split("?")[0],
+      errors: [error],
+    });
+  });
 
   app.post("/sign-out", async (request, reply) => {
     await signOut(ctx, sessionTokenOf(request), signedInAs(request));
