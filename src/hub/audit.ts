@@ -34,6 +34,7 @@ export type AuditAction =
   | "correction.report"
   | "audit.read"
   | "transfer.view"
+  | "search.limit-reached"
   | "sign-in-link.issue"
   | "sign-in-link.use"
   | "account.created-notice";

@@ -5,13 +5,15 @@
  */
 import { sql } from "kysely";
 import { AppError, forbidden, invalid, notFound, requireId } from "../errors.js";
+import { searchLimitMessage } from "../mail/messages.js";
+import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import { tellDestination } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { findEstablishment } from "./establishments.js";
 import { canSearchRegisters } from "./policies/registers.js";
-import { canRedirect } from "./policies/transfers.js";
+import { canRedirect, canRedirectTo } from "./policies/transfers.js";
 import { transition } from "./transfer-actions.js";
 
 export interface LostPupilQuery {
@@ -22,7 +24,13 @@ export interface LostPupilQuery {
   dobFrom?: string;
   dobTo?: string;
   upn?: string;
+  /** Which page of 20 ranked results, from 1. */
+  page?: number;
 }
+
+export const SEARCH_PAGE_SIZE = 20;
+/** Searches one LA user may make in an hour; the service is alerted when one reaches it. */
+export const SEARCHES_PER_HOUR = 60;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_FIELDS = [
@@ -42,9 +50,9 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   const surname = q.surname?.trim().toLowerCase() ?? "";
   const forename = q.forename?.trim().toLowerCase() ?? "";
   const upn = q.upn?.trim().toUpperCase() ?? "";
-  if (!surname && !forename && !upn && !q.dob && !q.dobFrom && !q.dobTo) {
-    throw invalid("Search by at least a name, a date of birth or a UPN.", "surname");
-  }
+  requireEnoughToIdentify(surname, upn, q);
+  const page = Math.max(1, Math.min(50, Math.floor(q.page ?? 1)));
+  await withinSearchLimit(ctx, p);
   let query = ctx.db
     .selectFrom("transfer_pupils as tp")
     .innerJoin("transfers as t", "t.id", "tp.transfer_id")
@@ -89,13 +97,94 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   const rows = await query
     .orderBy(sql`similarity(lower(tp.surname), ${surname || "~"})`, "desc")
     .orderBy("t.created_at", "desc")
-    .limit(100)
+    .orderBy("tp.position")
+    .offset((page - 1) * SEARCH_PAGE_SIZE)
+    .limit(SEARCH_PAGE_SIZE + 1)
     .execute();
+  const more = rows.length > SEARCH_PAGE_SIZE;
+  const shown = rows.slice(0, SEARCH_PAGE_SIZE);
+  const { page: _page, ...criteria } = q;
   await audit(ctx.db, p, {
     action: "search",
-    detail: { register: "lost-pupils", criteria: { ...q }, results: rows.length },
+    detail: { register: "lost-pupils", criteria, page, results: shown.length },
   });
-  return rows.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() }));
+  return {
+    pupils: shown.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() })),
+    page,
+    more,
+  };
+}
+
+/**
+ * A search must be able to find one child, not walk the register: a UPN (or former UPN), or a
+ * surname with a date of birth or a range of birth dates of at most a year.
+ */
+function requireEnoughToIdentify(surname: string, upn: string, q: LostPupilQuery): void {
+  if (upn) {
+    if (!/^[A-Z][0-9]{11}[0-9A-Z]$/.test(upn))
+      throw invalid("A UPN is a letter, 11 digits and a digit or letter.", "upn");
+    return;
+  }
+  const enough =
+    "Search by a UPN, or by a surname with a date of birth (or born between two dates at most a year apart).";
+  if (surname.length < 2) throw invalid(enough, "surname");
+  if (q.dob) return;
+  if (!q.dobFrom || !q.dobTo) throw invalid(enough, "dob");
+  const days = (Date.parse(q.dobTo) - Date.parse(q.dobFrom)) / 86_400_000;
+  if (days < 0) throw invalid("The first date of birth must come before the second.", "dobFrom");
+  if (days > 366) throw invalid("Search for births within one year at most.", "dobTo");
+}
+
+/**
+ * At most SEARCHES_PER_HOUR searches an hour for each user, counted from the audit log. Reaching
+ * the limit tells the service's administrators once an hour: a sign of a stolen account, or of
+ * someone walking the register.
+ */
+async function withinSearchLimit(ctx: HubContext, p: Principal): Promise<void> {
+  // The audit log's times are the database's, so the hour is measured by the database too.
+  const hourAgo = sql<Date>`now() - interval '1 hour'`;
+  const counted = await ctx.db
+    .selectFrom("audit_events")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", p.userId)
+    .where("action", "=", "search")
+    .where("at", ">", hourAgo)
+    .executeTakeFirstOrThrow();
+  if (Number(counted.n) < SEARCHES_PER_HOUR) return;
+  await inTransaction(ctx, async ({ trx, mailQueued }) => {
+    const alerted = await trx
+      .selectFrom("audit_events")
+      .select("id")
+      .where("user_id", "=", p.userId)
+      .where("action", "=", "search.limit-reached")
+      .where("at", ">", hourAgo)
+      .executeTakeFirst();
+    if (alerted) return;
+    await audit(trx, p, { action: "search.limit-reached", detail: { limit: SEARCHES_PER_HOUR } });
+    const admins = await trx
+      .selectFrom("users")
+      .select("email")
+      .where("role", "=", "admin")
+      .where("disabled", "=", false)
+      .execute();
+    if (admins.length > 0) {
+      await enqueueMail(
+        trx,
+        searchLimitMessage(
+          admins.map((a) => a.email),
+          p.username,
+          SEARCHES_PER_HOUR,
+          ctx.config.publicUrl,
+        ),
+        ctx.clock(),
+      );
+      mailQueued();
+    }
+  });
+  throw new AppError(
+    "rate-limited",
+    `You have made ${SEARCHES_PER_HOUR} searches in the last hour, the most allowed. Try again later; the service administrators have been told.`,
+  );
 }
 
 /** An LA passes a lost or out-of-sector file to the school the pupil has joined. */
@@ -113,6 +202,11 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
     );
   const school = await findEstablishment(ctx.db, to.trim());
   if (!school) throw invalid(`There is no school ${to} in the directory.`, "to");
+  if (!canRedirectTo(p, school.laestab))
+    throw invalid(
+      `${school.name} (${school.laestab}) is in another local authority's area. Ask that LA to pass the file on: it can find it in the Lost Pupils database.`,
+      "to",
+    );
   if (school.status === "closed" || school.independent)
     throw invalid(`${school.name} (${school.laestab}) cannot receive CTFs.`, "to");
   const now = ctx.clock();
@@ -145,7 +239,6 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
       detail: { from: row.dest_laestab, to: school.laestab },
     });
   });
-  // The LA may not see the file once it belongs to a school outside its area, so say what happened.
   return {
     id: row.id,
     status: "available" as const,

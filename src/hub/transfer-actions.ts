@@ -19,6 +19,7 @@ import {
   canRemove,
   isReceiver,
   isSender,
+  oversees,
 } from "./policies/transfers.js";
 import { getTransfer, visible } from "./transfer-reads.js";
 import type { TransferRow } from "./transfer-view.js";
@@ -175,6 +176,10 @@ function changedInbox(change: Change, row: TransferRow): void {
 
 function transferStateError(p: Principal, row: TransferRow, what: string): AppError {
   const involved = isSender(p, row) || isReceiver(p, row);
+  if (!involved && oversees(p, row))
+    return forbidden(
+      "This file is your school's to act on. A local authority can see its schools' files but not accept, reject or remove them.",
+    );
   if (!involved) return forbidden();
   return new AppError("transfer.state", `You cannot ${what} a file that is ${row.status}.`);
 }

@@ -3,7 +3,13 @@ import { sql } from "kysely";
 import { forbidden, notFound, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import { canReadPupils, canSeeTransfer, isReceiver, isSender } from "./policies/transfers.js";
+import {
+  canReadPupils,
+  canSeeTransfer,
+  isReceiver,
+  isSender,
+  oversees,
+} from "./policies/transfers.js";
 import { type InboxEntry, type NamedRow, viewWith, withNames } from "./transfer-view.js";
 
 /** Loads a transfer the principal may see; one they may not see does not exist for them. */
@@ -17,8 +23,13 @@ export function viewOf(p: Principal, row: NamedRow) {
   return viewWith(row, canReadPupils(p, row));
 }
 
+/** One file as this principal may see it; a look at one holding pupil data is audited. */
 export async function getTransfer(ctx: HubContext, p: Principal, id: string) {
-  return viewOf(p, await visible(ctx, p, id));
+  const row = await visible(ctx, p, id);
+  const view = viewOf(p, row);
+  if (canReadPupils(p, row))
+    await audit(ctx.db, p, { action: "transfer.view", target: `transfer:${row.id}` });
+  return view;
 }
 
 export async function listInbox(ctx: HubContext, p: Principal) {
@@ -49,7 +60,8 @@ export async function listSent(ctx: HubContext, p: Principal) {
     q = q.where(sql`left(transfers.source_laestab, 3)`, "=", p.laCode);
   else return [];
   const rows = await q.execute();
-  return rows.filter((r) => isSender(p, r)).map((r) => viewOf(p, r));
+  // An LA's list holds what it sent itself and what its schools sent (it oversees them).
+  return rows.filter((r) => isSender(p, r) || oversees(p, r)).map((r) => viewOf(p, r));
 }
 
 export async function listPupils(ctx: HubContext, p: Principal, id: string) {

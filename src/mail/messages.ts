@@ -127,3 +127,20 @@ export function accountCreatedMessage(
       `your organisation's files.\n${signOff(url)}`,
   };
 }
+
+/** Tells the service that one account reached the Lost Pupils search limit. */
+export function searchLimitMessage(
+  to: string[],
+  username: string,
+  limit: number,
+  url: string,
+): Message {
+  return {
+    to,
+    subject: "S2S: an account reached the Lost Pupils search limit",
+    body:
+      `The account ${username} has made ${limit} Lost Pupils searches in an hour, the most ` +
+      "allowed, and further searches are refused for now. This can mean a stolen account or " +
+      `someone walking the register: check with its local authority, and read the audit log.\n${signOff(url)}`,
+  };
+}

@@ -97,12 +97,13 @@ describe("who may do what to a file", () => {
       reject: ["available"],
       remove: ["downloaded"],
     };
+    // Local authorities oversee their schools' files (they look, audited) but never act.
+    const overseen = ["available", "downloaded", "rejected"];
     table("school", "9382001", ALL, {
       "sending school": sender,
-      "sender's LA": sender,
+      "sender's LA": { see: ALL, "read pupils": overseen },
       "receiving school": receiver,
-      // Today an LA acts on its schools' files as they do; issue 9 makes LAs oversee only.
-      "receiver's LA": receiver,
+      "receiver's LA": { see: RECEIVED, "read pupils": overseen },
       admin: { see: ALL },
     });
   });
@@ -123,14 +124,8 @@ describe("who may do what to a file", () => {
         "read pupils": statuses,
         remove: ["checking", "failed", "lost"],
       },
-      "sender's LA": {
-        see: statuses,
-        "read pupils": statuses,
-        accept: ["lost", "downloaded"],
-        download: ["downloaded"],
-        remove: ["checking", "failed", "lost", "downloaded"],
-        "pass on": ["lost"],
-      },
+      // The sender's LA oversees its school's file, and like any LA serves the register.
+      "sender's LA": { ...anyLa, see: statuses },
       "receiver's LA": anyLa,
       "another LA": anyLa,
       admin: { see: statuses },

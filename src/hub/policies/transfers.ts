@@ -14,21 +14,40 @@ export interface TransferFacts {
 
 const laOf = (laestab: string) => laestab.slice(0, 3);
 
-/** The file was sent by this principal's organisation. */
+/** An LA's own number as a sender or destination: NNNLLLL. */
+const ownLa = (p: Principal) => `${p.laCode}LLLL`;
+
+/** The file was sent by this principal's organisation (an LA: by the LA itself). */
 export function isSender(p: Principal, t: TransferFacts): boolean {
   if (p.role === "school") return p.establishment === t.source_laestab;
-  if (p.role === "la") return laOf(t.source_laestab) === p.laCode;
+  if (p.role === "la") return t.source_laestab === ownLa(p);
   return false;
 }
 
-/** The file is addressed to this principal's organisation (or is in an LA's remit to receive). */
+/**
+ * The file is this principal's to act on: addressed to their school, or for an LA, addressed to
+ * the LA itself or held in the Lost Pupils and out-of-sector registers.
+ */
 export function isReceiver(p: Principal, t: TransferFacts): boolean {
   if (p.role === "school") return t.dest_kind === "school" && p.establishment === t.dest_laestab;
   if (p.role === "la") {
     if (t.dest_kind === "lost" || t.dest_kind === "outside") return true;
-    return laOf(t.dest_laestab) === p.laCode;
+    return t.dest_laestab === ownLa(p);
   }
   return false;
+}
+
+/**
+ * An LA oversees its schools' traffic, to and from them: it may look (every look audited) but
+ * the schools act. Local authorities oversee; schools act.
+ */
+const overseesSender = (p: Principal, t: TransferFacts) =>
+  p.role === "la" && laOf(t.source_laestab) === p.laCode;
+const overseesReceiver = (p: Principal, t: TransferFacts) =>
+  p.role === "la" && t.dest_kind === "school" && laOf(t.dest_laestab) === p.laCode;
+
+export function oversees(p: Principal, t: TransferFacts): boolean {
+  return overseesSender(p, t) || overseesReceiver(p, t);
 }
 
 /** Receivers see a file only once it has passed its checks. */
@@ -36,13 +55,18 @@ const RECEIVABLE = new Set(["available", "lost", "outside", "downloaded", "rejec
 
 export function canSeeTransfer(p: Principal, t: TransferFacts): boolean {
   if (p.role === "admin") return true;
-  return isSender(p, t) || (isReceiver(p, t) && RECEIVABLE.has(t.status));
+  if (isSender(p, t) || overseesSender(p, t)) return true;
+  return (isReceiver(p, t) || overseesReceiver(p, t)) && RECEIVABLE.has(t.status);
 }
 
-/** Pupil data: the receiver, and the sender (it is their own file); never an admin by default. */
+/**
+ * Pupil data: the sender (their own file), the receiver once it has passed its checks, and the
+ * overseeing LA likewise; never an administrator.
+ */
 export function canReadPupils(p: Principal, t: TransferFacts): boolean {
   if (p.role === "admin") return false;
-  return isSender(p, t) || (isReceiver(p, t) && RECEIVABLE.has(t.status) && t.status !== "expired");
+  if (isSender(p, t)) return true;
+  return (isReceiver(p, t) || oversees(p, t)) && RECEIVABLE.has(t.status) && t.status !== "expired";
 }
 
 export function canAccept(p: Principal, t: TransferFacts): boolean {
@@ -76,9 +100,14 @@ export function canRedirect(p: Principal, t: TransferFacts): boolean {
   );
 }
 
-/** Sending from a school: its own staff, or staff of its LA. */
+/** ...and only to a school in its own area: another LA's schools are that LA's to serve. */
+export function canRedirectTo(p: Principal, toLaestab: string): boolean {
+  return p.role === "la" && laOf(toLaestab) === p.laCode && !toLaestab.endsWith("LLLL");
+}
+
+/** Sending as a school: its own staff only; an LA sends as itself (NNNLLLL), never as a school. */
 export function canSendFrom(p: Principal, sourceLaestab: string): boolean {
   if (p.role === "school") return p.establishment === sourceLaestab;
-  if (p.role === "la") return laOf(sourceLaestab) === p.laCode;
+  if (p.role === "la") return sourceLaestab === ownLa(p);
   return false;
 }

@@ -14,7 +14,14 @@ const Criteria = Type.Object({
   dobFrom: Type.Optional(Type.String()),
   dobTo: Type.Optional(Type.String()),
   upn: Type.Optional(Type.String()),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: "20 results a page" })),
 });
+
+const SEARCH_RULES =
+  "A search names one child: a UPN (or former UPN), or a surname with a date of birth or with " +
+  "dobFrom and dobTo at most a year apart. Results come 20 to a page, best first (`more` says " +
+  "whether another page follows). Each user may search 60 times an hour (then 429, and the " +
+  "service is told). Every search is audited.";
 
 const Hit = Type.Object({
   transferId: Type.String({ format: "uuid" }),
@@ -23,7 +30,10 @@ const Hit = Type.Object({
   receivedAt: Type.String({ format: "date-time" }),
   ...PupilFields,
 });
-const Hits = ok(Type.Object({ pupils: Type.Array(Hit) }), "Matching pupils, best first (audited)");
+const Hits = ok(
+  Type.Object({ pupils: Type.Array(Hit), page: Type.Integer(), more: Type.Boolean() }),
+  "Matching pupils, best first (audited)",
+);
 
 export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -34,13 +44,12 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
         tags: ["lost pupils"],
         summary:
           "Search the Lost Pupils and out-of-sector registers (local authorities only). Audited.",
+        description: SEARCH_RULES,
         querystring: Criteria,
-        response: { 200: Hits, ...errors(400, 401, 403) },
+        response: { 200: Hits, ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => ({
-      pupils: await searchLostPupils(ctx, principalOf(request), request.query),
-    }),
+    async (request) => searchLostPupils(ctx, principalOf(request), request.query),
   );
 
   app.post(
@@ -49,13 +58,12 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
       schema: {
         tags: ["lost pupils"],
         summary: "The same search with the criteria in a JSON body, keeping names out of URLs",
+        description: SEARCH_RULES,
         body: Criteria,
-        response: { 200: Hits, ...errors(400, 401, 403) },
+        response: { 200: Hits, ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => ({
-      pupils: await searchLostPupils(ctx, principalOf(request), request.body),
-    }),
+    async (request) => searchLostPupils(ctx, principalOf(request), request.body),
   );
 
   app.post(

@@ -19,6 +19,8 @@ function queryFrom(form: Form): LostPupilQuery {
     const v = form[f]?.trim();
     if (v) q[f] = v;
   }
+  const page = Number(form.page);
+  if (Number.isInteger(page) && page > 1) q.page = page;
   return q;
 }
 
@@ -51,7 +53,9 @@ export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.page("lost-pupils", {
       title: "Lost pupils",
       values: form,
-      results: done.value,
+      results: done.value.pupils,
+      page: done.value.page,
+      more: done.value.more,
       searched: true,
     });
   });

@@ -1,0 +1,172 @@
+/**
+ * Local authorities oversee; schools act. An LA sees its schools' files but does not accept,
+ * reject or remove them, does not send as one of its schools, and passes a Lost Pupils file on
+ * only to a school in its own area.
+ */
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { DATABASES } from "../helpers/db.js";
+import {
+  addElsewhere,
+  json,
+  sendAndCheck,
+  startTestHub,
+  type TestHub,
+  uploadCtf,
+} from "../helpers/hub.js";
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`local authorities on ${target.name}`, () => {
+    let t: TestHub;
+    let la = ""; // Northshire LA, 823: brookfield (8231234) and hillcrest (8231235) are its schools
+    let seed = 40;
+
+    const post = (token: string, path: string, body: unknown = {}) =>
+      t.api(token, path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+
+    async function send(from: string, fromUser: string, to: string, pupils = 1) {
+      seed++;
+      const xml = writeCtf(generateCtf({ from, to, pupils, seed }));
+      const name = `${from}_CTF_${to}_${String(seed).padStart(3, "0")}.XML`;
+      return sendAndCheck(t, await t.token(fromUser), name, xml);
+    }
+
+    beforeAll(async () => {
+      t = await startTestHub(target.name);
+      await addElsewhere(t);
+      la = await t.token("northshire-la");
+    }, 90_000);
+
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it("sees a file sent to one of its schools, but only the school acts on it", async () => {
+      const sent = await send("9382001", "meadowlane", "8231234");
+      expect(sent.status).toBe("available");
+      const seen = await t.api(la, `/api/v1/transfers/${sent.id}`);
+      expect(seen.status).toBe(200);
+      expect((await t.api(la, `/api/v1/transfers/${sent.id}/pupils`)).status).toBe(200);
+      for (const [path, body] of [
+        [`/api/v1/transfers/${sent.id}/accept`, {}],
+        [`/api/v1/transfers/${sent.id}/reject`, { reason: "Not known at this school" }],
+      ] as const) {
+        const r = await post(la, path, body);
+        expect(r.status, path).toBe(403);
+        expect((await json(r)).error.message).toMatch(/school's to act on/);
+      }
+      const removed = await t.api(la, `/api/v1/transfers/${sent.id}`, { method: "DELETE" });
+      expect(removed.status).toBe(403);
+      const school = await t.token("brookfield");
+      expect((await json(await t.api(school, `/api/v1/transfers/${sent.id}`))).status).toBe(
+        "available",
+      );
+      // Every look the LA took is in the audit log.
+      const looks = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("action")
+        .where("username", "=", "northshire-la")
+        .where("target", "=", `transfer:${sent.id}`)
+        .execute();
+      expect(looks.map((l) => l.action).sort()).toEqual(["pupils.view", "transfer.view"]);
+      // What its schools send shows in the LA's sent list, to oversee; it still cannot act.
+      const outgoing = await send("8231234", "brookfield", "9382001");
+      const listed = (await json(await t.api(la, "/api/v1/sent"))).transfers;
+      expect(listed.map((x: { id: string }) => x.id)).toContain(outgoing.id);
+      expect(
+        (await t.api(la, `/api/v1/transfers/${outgoing.id}`, { method: "DELETE" })).status,
+      ).toBe(403);
+    });
+
+    it("does not send as one of its schools", async () => {
+      const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 1, seed: 90 }));
+      const r = await uploadCtf(t, la, "8231234_CTF_9382001_090.XML", xml);
+      expect(r.status).toBe(403);
+    });
+
+    it("passes a lost pupil's file on only to a school in its own area", async () => {
+      const lost = await send("8231234", "brookfield", "XXXXXXX");
+      expect(lost.status).toBe("lost");
+      const elsewhere = await post(la, `/api/v1/transfers/${lost.id}/redirect`, { to: "3041001" });
+      expect(elsewhere.status).toBe(400);
+      expect((await json(elsewhere)).error.message).toMatch(/another local authority's area/);
+      const ours = await post(la, `/api/v1/transfers/${lost.id}/redirect`, { to: "8231235" });
+      expect(ours.status).toBe(200);
+      expect((await json(ours)).destination.laestab).toBe("8231235");
+    });
+
+    it("searches name one child, come a page at a time, and are limited per user", async () => {
+      // An out-of-sector file of 25 pupils of one surname, born the same day.
+      const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 25, seed: 77 });
+      for (const p of doc.pupils) {
+        p.surname = "Okonkwo";
+        p.dob = "2014-06-01";
+      }
+      const sent = await sendAndCheck(
+        t,
+        await t.token("brookfield"),
+        "8231234_CTF_MMMMMMM_077.XML",
+        writeCtf(doc),
+      );
+      expect(sent.status).toBe("outside");
+      const search = (body: Record<string, unknown>) =>
+        post(la, "/api/v1/lost-pupils/search", body);
+      for (const [what, body, field] of [
+        ["a surname alone", { surname: "Okonkwo" }, "dob"],
+        ["a date alone", { dob: "2014-06-01" }, "surname"],
+        [
+          "walking the register",
+          { surname: "O", dobFrom: "1900-01-01", dobTo: "2100-01-01" },
+          "surname",
+        ],
+        [
+          "a range over a year",
+          { surname: "Okonkwo", dobFrom: "2013-01-01", dobTo: "2014-06-02" },
+          "dobTo",
+        ],
+        ["half a range", { surname: "Okonkwo", dobFrom: "2014-01-01" }, "dob"],
+        ["a UPN that is not one", { upn: "12345" }, "upn"],
+      ] as const) {
+        const r = await search(body);
+        expect(r.status, what).toBe(400);
+        expect((await json(r)).error.field, what).toBe(field);
+      }
+      const first = await json(await search({ surname: "okonkwo", dob: "2014-06-01" }));
+      expect(first.pupils).toHaveLength(20);
+      expect(first).toMatchObject({ page: 1, more: true });
+      const second = await json(
+        await search({ surname: "okonkwo", dobFrom: "2014-01-01", dobTo: "2014-12-31", page: 2 }),
+      );
+      expect(second.pupils).toHaveLength(5);
+      expect(second).toMatchObject({ page: 2, more: false });
+      // Sixty searches an hour, then 429; the administrators hear once.
+      const before = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("username", "=", "northshire-la")
+        .where("action", "=", "search")
+        .executeTakeFirstOrThrow();
+      const answers: number[] = [];
+      for (let i = Number(before.n); i < 62; i++)
+        answers.push((await search({ surname: "Okonkwo", dob: "2014-06-01" })).status);
+      expect(answers.slice(0, -2).every((a) => a === 200)).toBe(true);
+      expect(answers.slice(-2)).toEqual([429, 429]);
+      await t.hub.deliverMail();
+      const alerts = t.smtp
+        .to("admin@users.invalid")
+        .filter((m) => /search limit/.test(m.subject ?? ""));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]?.text).toContain("northshire-la");
+      // An hour later it may search again (the log's times are the database's own).
+      await sql`update audit_events set at = at - interval '61 minutes'
+        where username = 'northshire-la'`.execute(t.hub.ctx.db);
+      expect((await search({ upn: "A123456789012" })).status).toBe(200);
+    });
+  });
+}
