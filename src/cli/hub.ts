@@ -5,6 +5,7 @@ import { ConfigError, configFromEnv, type HubConfig } from "../config.js";
 import { DatabaseLockedError } from "../db/database.js";
 import { NewerDatabaseError } from "../db/migrate.js";
 import { AppError } from "../errors.js";
+import { sealAudit, verifyAudit } from "../hub/audit-chain.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
 import { createToken } from "../hub/tokens.js";
@@ -62,7 +63,7 @@ async function withContext<T>(
   }
 }
 
-export function hubCommands(program: Command, io: CliIo): void {
+export function hubCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const hub = program.command("hub").description("the national transfer service");
   hub
     .command("serve")
@@ -191,6 +192,36 @@ export function hubCommands(program: Command, io: CliIo): void {
         if (password === undefined) io.out(`password: ${used}\n`);
       },
     );
+
+  admin
+    .command("audit")
+    .description("the audit log")
+    .command("verify")
+    .description(
+      "seal new entries into the audit log's hash chain, then check the whole chain; exit 0 " +
+        "intact, 1 broken (naming the first entry that does not hold)",
+    )
+    .option("--data <dir>", "data folder")
+    .action(async (opts: { data?: string }) => {
+      const verdict = await withContext(opts, async (ctx) => {
+        const sealed = await sealAudit(ctx.db);
+        return { sealed, ...(await verifyAudit(ctx.db)) };
+      });
+      if (verdict.intact) {
+        io.out(
+          `audit log intact: ${verdict.entries} entries in the chain (${verdict.sealed} sealed just now)\n`,
+        );
+        return;
+      }
+      const { seq, id, why } = verdict.broken;
+      io.out(
+        `audit log BROKEN at entry ${seq} of the chain${id === null ? "" : ` (id ${id})`}: ${why}. ` +
+          (verdict.entries === 1
+            ? "The entry before it holds.\n"
+            : `The ${verdict.entries} entries before it hold.\n`),
+      );
+      setExit(1);
+    });
 
   admin
     .command("tokens")

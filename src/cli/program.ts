@@ -17,7 +17,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .showHelpAfterError("(run with --help for usage)");
   ctfCommands(program, io, setExit);
   upnCommands(program, io, setExit);
-  hubCommands(program, io);
+  hubCommands(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;

@@ -176,6 +176,12 @@ export interface AuditEventsTable {
   target: string | null;
   ip: string | null;
   detail: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Its place in the chain, once sealed (audit-chain.ts). */
+  chain_seq: number | null;
+  /** The hash of the entry before it in the chain. */
+  prev_hash: string | null;
+  /** SHA-256 of this entry's contents, place and prev_hash. */
+  hash: string | null;
 }
 
 export interface MailOutboxTable {

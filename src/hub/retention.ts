@@ -12,6 +12,7 @@ import type { Tx } from "../db/hub-schema.js";
 import { expiredMessage, expiryWarningMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
+import { sealAudit } from "./audit-chain.js";
 import { inTransaction } from "./change.js";
 import type { HubContext } from "./context.js";
 import { forgetOldAttempts } from "./sign-in-attempts.js";
@@ -40,6 +41,8 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
     .where("created_at", "<", new Date(now.getTime() - 86_400_000))
     .execute();
   await forgetOldAttempts(ctx.db, now);
+  // Last, so that this tick's own entries are sealed too.
+  await sealAudit(ctx.db);
   await ctx.db
     .deleteFrom("sign_in_links")
     .where("expires_at", "<", new Date(now.getTime() - 86_400_000))

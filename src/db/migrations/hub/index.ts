@@ -11,6 +11,7 @@ import signInAttempts from "./0009_sign_in_attempts.js";
 import secondFactor from "./0010_second_factor.js";
 import tokenExpiry from "./0011_token_expiry.js";
 import signInLinks from "./0012_sign_in_links.js";
+import auditChain from "./0013_audit_chain.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 10, name: "second-factor", sql: secondFactor },
   { id: 11, name: "token-expiry", sql: tokenExpiry },
   { id: 12, name: "sign-in-links", sql: signInLinks },
+  { id: 13, name: "audit-chain", sql: auditChain },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {
