@@ -5,7 +5,8 @@
  */
 import { Readable } from "node:stream";
 import type { Updateable } from "kysely";
-import type { TransferStatus, TransfersTable, Tx } from "../db/hub-schema.js";
+import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
+import type { StoredFinding, TransferStatus, TransfersTable, Tx } from "../db/hub-schema.js";
 import { AppError, forbidden, invalid } from "../errors.js";
 import { rejectedMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
@@ -139,17 +140,39 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
 }
 
 /**
- * Deletes transfers' pupil index and forgets their stored bytes (the caller deletes those once
- * this commits); the rows and their audit trail stay.
+ * Removes every copy of transfers' pupil data: the pupil index, the stored bytes (the caller
+ * deletes those once this commits), the check results' messages and pupils' UPNs (a message may
+ * quote a value from the file; the code, line and position stay), and the rejection's reason.
+ * The rows and their audit trail stay.
  */
 export async function purge(ctx: HubContext, trx: Tx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await trx.deleteFrom("transfer_pupils").where("transfer_id", "in", ids).execute();
-  await trx
-    .updateTable("transfers")
-    .set({ store_key: null, purged_at: ctx.clock() })
+  const rows = await trx
+    .selectFrom("transfers")
+    .select(["id", "errors", "warnings", "reject_reason"])
     .where("id", "in", ids)
     .execute();
+  for (const row of rows)
+    await trx
+      .updateTable("transfers")
+      .set({
+        store_key: null,
+        purged_at: ctx.clock(),
+        errors: JSON.stringify(row.errors.map(withoutPupilData)),
+        warnings: JSON.stringify(row.warnings.map(withoutPupilData)),
+        reject_reason: row.reject_reason === null ? null : REASON_REMOVED,
+      })
+      .where("id", "=", row.id)
+      .execute();
+}
+
+const REASON_REMOVED = "(removed with the file)";
+
+/** A finding as its catalogue describes it, with no value from the file and no UPN. */
+function withoutPupilData(f: StoredFinding): StoredFinding {
+  const summary = FINDING_CODES[f.code as FindingCode]?.[1] ?? f.code;
+  return { ...f, message: summary, pupil: f.pupil ? { position: f.pupil.position } : null };
 }
 
 export async function remove(ctx: HubContext, p: Principal, id: string) {

@@ -60,7 +60,14 @@ export function rejectedMessage(
   return {
     to,
     subject: `S2S: ${fileName} was rejected`,
-    body: `${by.name} (${by.laestab}) rejected the file ${fileName} you sent.\n\nTheir reason: ${reason}\n${signOff(url)}`,
+    // The reason is the receiver's own words, quoted as theirs: S2S neither wrote nor checked it.
+    body:
+      `${by.name} (${by.laestab}) rejected the file ${fileName} you sent. Someone at ` +
+      `${by.name} gave this reason, in their own words (not checked by S2S):\n\n` +
+      `${reason
+        .split(/\r?\n/)
+        .map((line) => `> ${line}`)
+        .join("\n")}\n\nIf it is unclear, contact the school directly.\n${signOff(url)}`,
   };
 }
 

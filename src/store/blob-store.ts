@@ -17,6 +17,8 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Keys written before `olderThan`, for sweeping files whose upload never committed. */
   list(olderThan: Date): Promise<string[]>;
+  /** Resolves when the store can be reached and written to; throws saying why not. */
+  ready(): Promise<void>;
 }
 
 export class StoredFileMissingError extends Error {

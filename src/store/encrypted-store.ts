@@ -125,6 +125,10 @@ export class EncryptedStore implements BlobStore {
     return this.inner.put(key, this.encrypt(source));
   }
 
+  ready(): Promise<void> {
+    return this.inner.ready();
+  }
+
   private async *encrypt(source: ByteSource): AsyncIterable<Uint8Array> {
     const fileKey = randomBytes(32);
     const wrapped = seal(this.masterKey, fileKey);

@@ -4,7 +4,8 @@
  * under a real key, only a temporary one that `sweepTemporary` removes.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type BlobStore,
@@ -19,6 +20,11 @@ export class FolderBlobStore implements BlobStore {
   private readonly made = new Set<string>();
 
   constructor(private readonly dir: string) {}
+
+  async ready(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.W_OK);
+  }
 
   private path(key: string): string {
     return join(this.dir, checkKey(key).slice(0, 2), `${key}.enc`);

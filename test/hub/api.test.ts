@@ -170,7 +170,9 @@ for (const { target, skip } of DATABASES) {
           .filter((x) => x.subject?.includes("rejected"));
         return m.length > 0 ? m : undefined;
       });
-      expect(mail[0]?.text).toContain("This pupil never joined us");
+      // Quoted as the receiver's own words, not the service's.
+      expect(mail[0]?.text).toContain("in their own words (not checked by S2S)");
+      expect(mail[0]?.text).toContain("> This pupil never joined us");
       expect(mail[0]?.text).toContain("Meadow Lane Primary School (9382001)");
     });
 

@@ -13,6 +13,10 @@ async function* pieces(bytes: Buffer, size: number): AsyncIterable<Uint8Array> {
 
 export function blobStoreContract(name: string, make: () => Promise<BlobStore>): void {
   describe(`${name}: the blob store contract`, () => {
+    it("says it is ready when it can be written to", async () => {
+      await expect(make().then((store) => store.ready())).resolves.toBeUndefined();
+    });
+
     it("gives back exactly the bytes put, whole or streamed in pieces of any size", async () => {
       const store = await make();
       for (const size of [0, 1, 65_535, 65_536, 65_537, 300_001]) {

@@ -146,7 +146,7 @@ describe("page access, role by route", () => {
 
   it("lists every page route the app has", () => {
     const app = routesOf(t.hub.app?.printRoutes({ commonPrefix: false }) ?? "")
-      .filter(([path]) => !/^\/(api|healthz|\*)/.test(path))
+      .filter(([path]) => !/^\/(api|healthz|readyz|\*)/.test(path))
       .flatMap(([path, methods]) => methods.map((m) => `${m} ${path}`));
     expect(new Set(app)).toEqual(new Set(PAGE_ROUTES.map((r) => `${r.method} ${r.path}`)));
   });

@@ -8,6 +8,7 @@ import multipart from "@fastify/multipart";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
 import type { HubContext } from "../../hub/context.js";
 import { principalFromSession } from "../../hub/sessions.js";
 import { principalFromToken } from "../../hub/tokens.js";
@@ -127,5 +128,23 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   lostPupilRoutes(app, ctx);
   adminRoutes(app, ctx);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  // For a load balancer: this process can serve only if its database and its store answer.
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const checks = await Promise.allSettled([
+      withTimeout(sql`select 1`.execute(ctx.db), 2000),
+      withTimeout(ctx.store.ready(), 2000),
+    ]);
+    const [database, store] = checks.map((c) => (c.status === "fulfilled" ? "ok" : "unreachable"));
+    const ready = database === "ok" && store === "ok";
+    return reply.status(ready ? 200 : 503).send({ ready, database, store });
+  });
   return app;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
