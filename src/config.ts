@@ -32,6 +32,12 @@ export interface HubConfig {
     afterDoneDays: number;
   };
   maxUploadBytes: number;
+  /** Most pupils one file may hold; a file with more fails its check. */
+  maxPupilsPerFile: number;
+  /** Most files one user may have waiting to be checked at once. */
+  uploadsInFlight: number;
+  /** Most bytes one user may upload in an hour. */
+  uploadBytesPerHour: number;
   sessionHours: number;
   helpdesk: { phone: string; email: string; web: string };
 }
@@ -111,6 +117,9 @@ export function configFromEnv(
       afterDoneDays: integer(env, "S2S_RETENTION_DONE_DAYS", 14, 1, 3650),
     },
     maxUploadBytes: integer(env, "S2S_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, 1024, 2 ** 32),
+    maxPupilsPerFile: integer(env, "S2S_MAX_PUPILS_PER_FILE", 10_000, 1, 1_000_000),
+    uploadsInFlight: integer(env, "S2S_UPLOADS_IN_FLIGHT", 50, 1, 100_000),
+    uploadBytesPerHour: integer(env, "S2S_UPLOAD_BYTES_PER_HOUR", 2 * 1024 ** 3, 1024, 2 ** 42),
     sessionHours: 12,
     helpdesk: {
       phone: env.S2S_HELPDESK_PHONE ?? "0300 000 0000",

@@ -19,6 +19,8 @@ export interface ReaderLimits {
   maxElements?: number;
   /** Longest run of characters between two tags, in characters. */
   maxValueLength?: number;
+  /** Most pupils in one file (a real CTF holds a few thousand at most). */
+  maxPupils?: number;
 }
 
 export const DEFAULT_LIMITS: Required<ReaderLimits> = {
@@ -26,6 +28,7 @@ export const DEFAULT_LIMITS: Required<ReaderLimits> = {
   maxDepth: 32,
   maxElements: 50_000_000,
   maxValueLength: 1024 * 1024,
+  maxPupils: 1_000_000,
 };
 
 // Lines and columns stay small integers, so recording one never allocates.
@@ -589,6 +592,13 @@ export class CtfReader {
   private closeObject(frame: Frame): void {
     const value = frame.value;
     if (value === this.currentPupil) {
+      if (this.pupilCount >= this.limits.maxPupils)
+        this.fatal(
+          "xml.limit",
+          `the file holds more than ${this.limits.maxPupils} pupils; a CTF holds a few thousand at most`,
+          frame.line,
+          frame.column,
+        );
       this.pupilCount++;
       this.flushPupilFindings();
       this.currentPupil = undefined;

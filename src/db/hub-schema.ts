@@ -194,6 +194,8 @@ export interface MailOutboxTable {
   next_attempt_at: Timestamp;
   sent_at: NullableTimestamp;
   last_error: string | null;
+  /** Set when a send begins, cleared when it ends either way: still set = outcome unknown. */
+  sending_since: NullableTimestamp;
 }
 
 export interface IdempotencyKeysTable {

@@ -115,6 +115,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
   const report = await parseCtf(await ctx.store.get(row.store_key), {
     fileName: row.file_name,
     now: ctx.clock(),
+    maxPupils: ctx.config.maxPupilsPerFile,
     onPupil(pupil, position) {
       const bd = pupil.basicDetails;
       // Detached: a string kept from the reader would keep its whole 64 KB chunk alive until

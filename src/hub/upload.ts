@@ -13,12 +13,52 @@ export interface UploadInput {
   fileName: string;
   /** The file's bytes, read as they arrive: an upload is never held whole in memory. */
   content: ByteSource;
+  /** Fewer bytes than the service's limit: what is left of one page post's allowance. */
+  maxBytes?: number;
 }
 
+const sizeText = (max: number) =>
+  max >= 1048576 ? `${Math.floor(max / 1048576)} MB` : `${Math.floor(max / 1024)} KB`;
+
 export function tooLarge(ctx: HubContext): AppError {
-  const max = ctx.config.maxUploadBytes;
-  const limit = max >= 1048576 ? `${Math.floor(max / 1048576)} MB` : `${Math.floor(max / 1024)} KB`;
+  const limit = sizeText(ctx.config.maxUploadBytes);
   return new AppError("upload.too-large", `The file is larger than ${limit}.`, { field: "file" });
+}
+
+function overBudget(ctx: HubContext): AppError {
+  const total = sizeText(ctx.config.maxUploadBytes);
+  return new AppError(
+    "upload.too-large",
+    `Files sent in one go may total ${total}, and this one goes past that. Send it on its own.`,
+    { field: "file" },
+  );
+}
+
+/**
+ * Per-user limits, so that one account (or one stolen token) cannot fill the service: files
+ * waiting to be checked at once, and bytes sent in an hour.
+ */
+async function withinUploadLimits(ctx: HubContext, p: Principal): Promise<void> {
+  const hourAgo = new Date(ctx.clock().getTime() - 3600_000);
+  const mine = await ctx.db
+    .selectFrom("transfers")
+    .select((eb) => [
+      eb.fn.count<number>("id").filterWhere("status", "=", "checking").as("checking"),
+      eb.fn.sum<number>("size_bytes").filterWhere("created_at", ">", hourAgo).as("bytes"),
+    ])
+    .where("sender_user_id", "=", p.userId)
+    .where((eb) => eb.or([eb("status", "=", "checking"), eb("created_at", ">", hourAgo)]))
+    .executeTakeFirstOrThrow();
+  if (Number(mine.checking) >= ctx.config.uploadsInFlight)
+    throw new AppError(
+      "rate-limited",
+      `You have ${ctx.config.uploadsInFlight} files still being checked. Wait for them, then send more.`,
+    );
+  if (Number(mine.bytes ?? 0) >= ctx.config.uploadBytesPerHour)
+    throw new AppError(
+      "rate-limited",
+      "You have sent as much as one account may in an hour. Try again later, or ask the help desk.",
+    );
 }
 
 /** A file is "still on its way" while it is checked or waits to be taken. */
@@ -33,15 +73,16 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
       `The file name says it comes from ${source}; you can only send your own organisation's files.`,
     );
   }
+  await withinUploadLimits(ctx, p);
   const key = randomUUID();
   const hash = createHash("sha256");
   let size = 0;
-  const max = ctx.config.maxUploadBytes;
+  const max = Math.min(ctx.config.maxUploadBytes, input.maxBytes ?? Number.POSITIVE_INFINITY);
   // Counted and hashed on the way through to the store; too large, and the store keeps nothing.
   async function* measured(): AsyncIterable<Uint8Array> {
     for await (const chunk of chunksOf(input.content)) {
       size += chunk.length;
-      if (size > max) throw tooLarge(ctx);
+      if (size > max) throw max < ctx.config.maxUploadBytes ? overBudget(ctx) : tooLarge(ctx);
       hash.update(chunk);
       yield chunk;
     }
@@ -98,7 +139,7 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
       });
       return inserted;
     });
-    return { id: row.id, status: row.status, fileName: row.file_name };
+    return { id: row.id, status: row.status, fileName: row.file_name, sizeBytes: size };
   } catch (e) {
     await ctx.store.delete(key);
     throw e;

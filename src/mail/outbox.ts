@@ -43,9 +43,11 @@ export interface DeliveryDeps {
 const LEASE_MS = 5 * 60 * 1000;
 
 /**
- * Sends what is due. A batch is claimed in one statement (a lease hides it from other workers)
- * and sent outside any transaction, so a slow mail server never holds the database; a worker
- * that dies mid-send lets the lease lapse and the message goes again (at least once, never lost).
+ * Sends what is due. A batch is claimed in one statement (a lease hides it from other workers,
+ * and `sending_since` records that a send began) and sent outside any transaction, so a slow mail
+ * server never holds the database. A worker that dies mid-send lets the lease lapse and the
+ * message goes again, never lost; as every attempt carries the message's own Message-ID, the
+ * receiving system recognises a repeat of one the dead worker did hand over.
  */
 export async function deliverDueMail(
   deps: DeliveryDeps,
@@ -54,7 +56,7 @@ export async function deliverDueMail(
   const now = deps.now();
   const claimed = await deps.db
     .updateTable("mail_outbox")
-    .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS) })
+    .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS), sending_since: now })
     .where("id", "in", (eb) =>
       eb
         .selectFrom("mail_outbox")
@@ -77,10 +79,16 @@ export async function deliverDueMail(
         to: due.recipients,
         subject: due.subject,
         text: due.body,
+        messageId: messageIdOf(due.id, deps.from),
       });
       await deps.db
         .updateTable("mail_outbox")
-        .set({ sent_at: deps.now(), attempts: sql`attempts + 1`, last_error: null })
+        .set({
+          sent_at: deps.now(),
+          attempts: sql`attempts + 1`,
+          last_error: null,
+          sending_since: null,
+        })
         .where("id", "=", due.id)
         .execute();
       sent++;
@@ -91,6 +99,7 @@ export async function deliverDueMail(
         .set({
           attempts,
           last_error: String((e as Error).message).slice(0, 500),
+          sending_since: null,
           next_attempt_at: new Date(deps.now().getTime() + backoffSeconds(attempts) * 1000),
         })
         .where("id", "=", due.id)
@@ -105,4 +114,10 @@ export async function deliverDueMail(
     failed += more.failed;
   }
   return { sent, failed };
+}
+
+/** `<outbox id@sender's domain>`: stable across attempts, and naming nobody. */
+export function messageIdOf(id: string, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "s2s.invalid";
+  return `<${id}@${domain}>`;
 }

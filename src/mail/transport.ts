@@ -12,6 +12,8 @@ export interface OutgoingMail {
   to: string[];
   subject: string;
   text: string;
+  /** The same for every attempt at one message, so a repeat can be recognised and dropped. */
+  messageId: string;
 }
 
 export interface MailTransport {

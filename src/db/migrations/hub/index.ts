@@ -12,6 +12,7 @@ import secondFactor from "./0010_second_factor.js";
 import tokenExpiry from "./0011_token_expiry.js";
 import signInLinks from "./0012_sign_in_links.js";
 import auditChain from "./0013_audit_chain.js";
+import mailAttempts from "./0014_mail_attempts.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 11, name: "token-expiry", sql: tokenExpiry },
   { id: 12, name: "sign-in-links", sql: signInLinks },
   { id: 13, name: "audit-chain", sql: auditChain },
+  { id: 14, name: "mail-attempts", sql: mailAttempts },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

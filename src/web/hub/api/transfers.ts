@@ -39,7 +39,9 @@ export async function* untruncated(
   ctx: HubContext,
   part: MultipartFile,
 ): AsyncIterable<Uint8Array> {
-  yield* part.file;
+  // Not destroyed when the upload stops reading early (a refused file): the rest of the form
+  // is still to come through this stream, and is drained instead.
+  yield* part.file.iterator({ destroyOnReturn: false });
   if (part.file.truncated) throw tooLarge(ctx);
 }
 

@@ -31,7 +31,7 @@ const SUGGESTION_BYTES = 64 * 1024;
 
 /** Reads to the end of a part not wanted (or wanted no more), so the next part can be read. */
 async function drain(file: MultipartFile): Promise<void> {
-  if (file.file.readableEnded) return;
+  if (file.file.readableEnded || file.file.destroyed) return;
   for await (const _ of file.file) {
     // discarded
   }
@@ -52,6 +52,8 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
   const sent: string[] = [];
   const refused: Refused[] = [];
   let tokenChecked = false;
+  // One form post may carry at most the single-file limit in all: two 150 MB files are refused.
+  let allowance = ctx.config.maxUploadBytes;
   const parts = request.parts({
     // One byte over the limit reaches the upload, which then says the file is too large.
     limits: { files: MAX_FILES, fileSize: ctx.config.maxUploadBytes + 1 },
@@ -83,9 +85,13 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
       continue;
     }
     try {
-      sent.push(
-        (await upload(ctx, p, { fileName: file.filename, content: untruncated(ctx, file) })).id,
-      );
+      const done = await upload(ctx, p, {
+        fileName: file.filename,
+        content: untruncated(ctx, file),
+        maxBytes: allowance,
+      });
+      allowance -= done.sizeBytes;
+      sent.push(done.id);
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500) throw e;
       refused.push({ fileName: file.filename, message: e.message });
