@@ -16,6 +16,8 @@ export interface HubConfig {
   mailFrom: string;
   /** Base64 of 32 bytes; a key file in the data folder when absent. */
   masterKey?: string;
+  /** A key file outside the data folder (S2S_MASTER_KEY_FILE). */
+  masterKeyFile?: string;
   /** Where users reach the service, for links in e-mail. */
   publicUrl: string;
   /**
@@ -136,6 +138,7 @@ export function configFromEnv(
       throw new ConfigError("S2S_MASTER_KEY must be base64 of exactly 32 bytes.");
     base.masterKey = env.S2S_MASTER_KEY;
   }
+  if (env.S2S_MASTER_KEY_FILE) base.masterKeyFile = env.S2S_MASTER_KEY_FILE;
   const proxies = trustProxy(env.S2S_TRUST_PROXY);
   if (proxies !== undefined) base.trustProxy = proxies;
   return { ...base, ...overrides };

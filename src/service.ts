@@ -3,7 +3,6 @@
  * worker roles this process is asked to run. Everything else receives what it needs from here.
  */
 import { createHmac } from "node:crypto";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type PgBoss from "pg-boss";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
@@ -72,13 +71,23 @@ const FIRST_RUN_LOCK = 5_252_002;
 const quietLog: Logger = { error: () => {}, info: () => {} };
 
 /** Opens the database (migrated), the store and the form key; `parts` will close them. */
-export async function openContextParts(config: HubConfig, parts: OpenedParts) {
+export async function openContextParts(
+  config: HubConfig,
+  parts: OpenedParts,
+  options: { demo?: boolean } = {},
+) {
+  // The key first: a process without one stops before it touches the database.
+  const masterKey = loadMasterKey({
+    fromEnv: config.masterKey,
+    keyFile: config.masterKeyFile,
+    dataDir: config.dataDir,
+    demo: options.demo === true,
+  });
   const database = await openDatabase<DB>(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDir(config) },
   );
   parts.add("database", () => database.close());
   await migrate(database.db, HUB_MIGRATIONS);
-  const masterKey = loadMasterKey(config.masterKey, join(config.dataDir, "master.key"));
   const blobs = new FolderBlobStore(filesDir(config));
   const store = new EncryptedStore(blobs, masterKey);
   // Form tokens are signed with a key of their own, derived so that every web process agrees.
@@ -92,7 +101,9 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
   const log = options.log ?? quietLog;
   const parts = new OpenedParts();
   try {
-    const { database, blobs, store, secrets, formKey } = await openContextParts(config, parts);
+    const { database, blobs, store, secrets, formKey } = await openContextParts(config, parts, {
+      demo: options.demo === true,
+    });
     // Mail before the job queue, so that jobs finishing while the queue stops can still send.
     const mail = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
     parts.add("mail", () => mail.close());

@@ -12,6 +12,7 @@ import { createToken } from "../hub/tokens.js";
 import { createUser } from "../hub/users.js";
 import { OpenedParts } from "../opened-parts.js";
 import { openContextParts, type Role, startHub } from "../service.js";
+import { MasterKeyMissingError } from "../store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
 
 // Admin commands change the directory and accounts only; they never queue background work.
@@ -54,7 +55,11 @@ async function withContext<T>(
       clock: () => new Date(),
     });
   } catch (e) {
-    if (e instanceof DatabaseLockedError || e instanceof NewerDatabaseError)
+    if (
+      e instanceof DatabaseLockedError ||
+      e instanceof NewerDatabaseError ||
+      e instanceof MasterKeyMissingError
+    )
       throw new CliError(e.message);
     if (e instanceof AppError) throw new CliError(e.message, 1);
     throw e;
@@ -89,7 +94,11 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
           log: { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} },
         });
       } catch (e) {
-        if (e instanceof DatabaseLockedError || e instanceof NewerDatabaseError)
+        if (
+          e instanceof DatabaseLockedError ||
+          e instanceof NewerDatabaseError ||
+          e instanceof MasterKeyMissingError
+        )
           throw new CliError(e.message);
         throw e;
       }

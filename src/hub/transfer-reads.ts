@@ -64,28 +64,39 @@ export async function listSent(ctx: HubContext, p: Principal) {
   return rows.filter((r) => isSender(p, r) || oversees(p, r)).map((r) => viewOf(p, r));
 }
 
-export async function listPupils(ctx: HubContext, p: Principal, id: string) {
+export const PUPILS_PAGE_SIZE = 100;
+
+/** Who is in a file, a page at a time (a file can hold thousands); each look is audited. */
+export async function listPupils(ctx: HubContext, p: Principal, id: string, page = 1) {
   const row = await visible(ctx, p, id);
   if (!canReadPupils(p, row))
     throw forbidden("You may see this file's details but not the pupils in it.");
+  const at = Math.max(1, Math.floor(page));
   const pupils = await ctx.db
     .selectFrom("transfer_pupils")
     .select(["position", "upn", "surname", "forename", "dob", "sex", "nc_year"])
     .where("transfer_id", "=", row.id)
+    .where("position", ">", (at - 1) * PUPILS_PAGE_SIZE)
     .orderBy("position")
+    .limit(PUPILS_PAGE_SIZE)
     .execute();
   await audit(ctx.db, p, {
     action: "pupils.view",
     target: `transfer:${row.id}`,
-    detail: { pupils: pupils.length },
+    detail: { pupils: pupils.length, page: at },
   });
-  return pupils.map((x) => ({
-    position: x.position,
-    upn: x.upn,
-    surname: x.surname,
-    forename: x.forename,
-    dob: x.dob,
-    sex: x.sex,
-    ncYear: x.nc_year,
-  }));
+  return {
+    pupils: pupils.map((x) => ({
+      position: x.position,
+      upn: x.upn,
+      surname: x.surname,
+      forename: x.forename,
+      dob: x.dob,
+      sex: x.sex,
+      ncYear: x.nc_year,
+    })),
+    page: at,
+    pages: Math.max(1, Math.ceil(row.pupil_count / PUPILS_PAGE_SIZE)),
+    total: row.pupil_count,
+  };
 }

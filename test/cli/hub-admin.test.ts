@@ -31,6 +31,12 @@ const GIAS = [
   '"100005","938","Southvale","2002","Ysgol Gymraeg Sant Dewi — Saint David’s","Voluntary aided school","Local authority maintained schools","Open, but proposed to close"',
 ].join("\r\n");
 
+// Outside every data folder, as production requires; the CLI reads it from the environment.
+const KEY_FILE = join(tmpdir(), `s2s-test-${process.pid}-master.key`);
+process.env.S2S_MASTER_KEY_FILE = KEY_FILE;
+const hubConfig = (dataDir: string) =>
+  configFromEnv({ S2S_MASTER_KEY_FILE: KEY_FILE }, { dataDir, port: 0 });
+
 describe("s2s hub admin", () => {
   let dir: string;
   beforeAll(async () => {
@@ -143,7 +149,7 @@ describe("s2s hub admin", () => {
     expect(token.out).toMatch(/^s2s_[A-Za-z0-9_-]{40,}\n$/);
 
     // The password and the token open the account.
-    const hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
+    const hub = await startHub(hubConfig(dir), { role: "web" });
     try {
       const p = await checkPassword(hub.ctx, "office1", password);
       expect(p.principal).toMatchObject({ role: "school", establishment: "8231234" });
@@ -194,21 +200,28 @@ describe("s2s hub serve", () => {
   let hub: RunningHub | undefined;
   afterAll(() => hub?.stop());
 
+  it("without --demo refuses to start until the master key is kept apart from the data", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-nokey-"));
+    await expect(
+      startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" }),
+    ).rejects.toThrow(/no master key: set S2S_MASTER_KEY .* or S2S_MASTER_KEY_FILE/);
+  });
+
   it("on a first run without --demo creates one administrator and shows the password once", async () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-first-"));
-    hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
+    hub = await startHub(hubConfig(dir), { role: "web" });
     expect(hub.firstRun.admin?.username).toBe("admin");
     const checked = await checkPassword(hub.ctx, "admin", hub.firstRun.admin?.password ?? "");
     expect(checked.principal).toMatchObject({ role: "admin" });
     await hub.stop();
-    hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" });
+    hub = await startHub(hubConfig(dir), { role: "web" });
     expect(hub.firstRun).toEqual({});
   }, 60_000);
 
   it("a worker keeps retention on a schedule, once for all workers, one run at a time", async () => {
     await hub?.stop();
     const dir = await mkdtemp(join(tmpdir(), "s2s-schedule-"));
-    hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "worker" });
+    hub = await startHub(hubConfig(dir), { role: "worker" });
     const schedules = await hub.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron])).toEqual([["retention", "*/10 * * * *"]]);
     expect(await hub.boss.getQueue("retention")).toMatchObject({ policy: "singleton" });

@@ -143,6 +143,33 @@ for (const { target, skip } of DATABASES) {
       });
     });
 
+    it("lists a large file's pupils a page at a time, each page audited", async () => {
+      const { doc, xml } = ctfFor("8231234", "9382001", 230, 77);
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_077.XML", xml));
+      await checked(brookfield, id);
+      const page = async (n: number) =>
+        json(await t.api(meadow, `/api/v1/transfers/${id}/pupils?page=${n}`));
+      const first = await page(1);
+      expect(first).toMatchObject({ page: 1, pages: 3, total: 230 });
+      expect(first.pupils.map((x: { position: number }) => x.position)).toEqual(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      );
+      const last = await page(3);
+      expect(last.pupils).toHaveLength(30);
+      expect(last.pupils[29]).toMatchObject({
+        position: 230,
+        surname: doc.pupils[229]?.surname,
+      });
+      expect((await page(4)).pupils).toEqual([]);
+      const looks = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("detail")
+        .where("action", "=", "pupils.view")
+        .where("target", "=", `transfer:${id}`)
+        .execute();
+      expect(looks.map((l) => (l.detail as { page: number }).page)).toEqual([1, 3, 4]);
+    });
+
     it("rejects with a reason, and the sender is told why", async () => {
       const { xml } = ctfFor("8231234", "9382001", 2, 3);
       const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_003.XML", xml));
@@ -554,10 +581,15 @@ for (const { target, skip } of DATABASES) {
       const up = await upload(brookfield, "8231234_CTF_8231235_901.XML", xml);
       const view = await checked(brookfield, (await json(up)).id);
       expect(view).toMatchObject({ status: "available", pupilCount: 700 });
-      const listed = await json(await t.api(brookfield, `/api/v1/transfers/${view.id}/pupils`));
-      expect(listed.pupils.map((x: { upn: string }) => x.upn)).toEqual(
-        doc.pupils.map((x) => x.upn),
-      );
+      const upns: string[] = [];
+      for (let page = 1; page <= 7; page++) {
+        const listed = await json(
+          await t.api(brookfield, `/api/v1/transfers/${view.id}/pupils?page=${page}`),
+        );
+        expect(listed.pages).toBe(7);
+        upns.push(...listed.pupils.map((x: { upn: string }) => x.upn));
+      }
+      expect(upns).toEqual(doc.pupils.map((x) => x.upn));
       // The same pupils with a fatal error after the first batch: failed, and nothing indexed.
       const broken = xml.replace(/<\/CTfile>\s*$/, "");
       const bad = await upload(brookfield, "8231234_CTF_8231235_902.XML", broken);

@@ -1,12 +1,12 @@
 import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAll } from "../../src/store/blob-store.js";
 import { EncryptedStore, StoredFileDamagedError } from "../../src/store/encrypted-store.js";
 import { FolderBlobStore } from "../../src/store/folder-store.js";
-import { loadMasterKey } from "../../src/store/master-key.js";
+import { loadMasterKey, MasterKeyMissingError } from "../../src/store/master-key.js";
 import { blobStoreContract } from "./blob-store-contract.js";
 
 const folder = async () => {
@@ -16,7 +16,7 @@ const folder = async () => {
 
 const encrypted = async () => {
   const { dir, blobs } = await folder();
-  const key = loadMasterKey(undefined, join(dir, "master.key"));
+  const key = loadMasterKey({ dataDir: dir, demo: true });
   return { dir, blobs, key, store: new EncryptedStore(blobs, key) };
 };
 
@@ -106,10 +106,36 @@ describe("the encrypting store", () => {
   it("takes the master key from S2S_MASTER_KEY, or says what is wrong with it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-key-"));
     const k = randomBytes(32);
-    expect(loadMasterKey(k.toString("base64"), join(dir, "unused")).equals(k)).toBe(true);
-    expect(() => loadMasterKey("c2hvcnQ=", join(dir, "unused"))).toThrow(/32 bytes/);
-    const first = loadMasterKey(undefined, join(dir, "master.key"));
-    expect(loadMasterKey(undefined, join(dir, "master.key")).equals(first)).toBe(true);
+    const fromEnv = loadMasterKey({ fromEnv: k.toString("base64"), dataDir: dir, demo: false });
+    expect(fromEnv.equals(k)).toBe(true);
+    expect(() => loadMasterKey({ fromEnv: "c2hvcnQ=", dataDir: dir, demo: false })).toThrow(
+      /32 bytes/,
+    );
+  });
+
+  it("keeps the master key apart from the data, except for a demo", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-key-"));
+    const data = join(dir, "data");
+    // Production without a key refuses, saying what to set.
+    expect(() => loadMasterKey({ dataDir: data, demo: false })).toThrow(MasterKeyMissingError);
+    expect(() => loadMasterKey({ dataDir: data, demo: false })).toThrow(/S2S_MASTER_KEY_FILE/);
+    // A key file outside the data folder is made on first use and read after.
+    const outside = join(dir, "secrets", "s2s.key");
+    const made = loadMasterKey({ keyFile: outside, dataDir: data, demo: false });
+    expect(loadMasterKey({ keyFile: outside, dataDir: data, demo: false }).equals(made)).toBe(true);
+    expect(() =>
+      loadMasterKey({ keyFile: join(data, "master.key"), dataDir: data, demo: false }),
+    ).toThrow(/inside the data folder/);
+    // A demo keeps one in the data folder and marks the folder as demo data, which later
+    // commands on it (without --demo) then accept.
+    const demo = loadMasterKey({ dataDir: data, demo: true });
+    expect(await readFile(join(data, "DEMO-DATA"), "utf8")).toMatch(/demo data/);
+    expect(loadMasterKey({ dataDir: data, demo: false }).equals(demo)).toBe(true);
+    // A production folder holding an old local key is told to move it.
+    const old = join(dir, "old");
+    loadMasterKey({ dataDir: old, demo: true });
+    await rm(join(old, "DEMO-DATA"));
+    expect(() => loadMasterKey({ dataDir: old, demo: false })).toThrow(/Move it somewhere else/);
   });
 });
 

@@ -117,17 +117,25 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
     {
       schema: {
         tags,
-        summary: "Who is in the file (audited)",
+        summary: "Who is in the file, 100 a page (audited)",
         params: IdParams,
+        querystring: Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1 })) }),
         response: {
-          200: ok(Type.Object({ pupils: Type.Array(Pupil) }), "The pupils in the file"),
-          ...errors(401, 403, 404),
+          200: ok(
+            Type.Object({
+              pupils: Type.Array(Pupil),
+              page: Type.Integer(),
+              pages: Type.Integer(),
+              total: Type.Integer({ description: "pupils in the whole file" }),
+            }),
+            "The pupils in the file, in file order",
+          ),
+          ...errors(400, 401, 403, 404),
         },
       },
     },
-    async (request) => ({
-      pupils: await listPupils(ctx, principalOf(request), request.params.id),
-    }),
+    async (request) =>
+      listPupils(ctx, principalOf(request), request.params.id, request.query.page ?? 1),
   );
 
   app.post(

@@ -17,7 +17,7 @@ import { accept, content, reject, remove } from "../../../hub/transfer-actions.j
 import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
 import { principalOf } from "../principal.js";
-import { type FieldError, fieldError, formOf, param, tryForm } from "./forms.js";
+import { type FieldError, fieldError, formOf, param, queryParam, tryForm } from "./forms.js";
 
 const NOTICES: Record<string, string> = {
   rejected: "File rejected. We have e-mailed the sending school your reason.",
@@ -63,27 +63,31 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     reply: FastifyReply,
     p: Principal,
     id: string,
-    extra: { errors?: FieldError[]; reason?: string; to?: string } = {},
+    extra: { errors?: FieldError[]; reason?: string; to?: string; page?: number } = {},
   ) {
     const transfer = await getTransfer(ctx, p, id);
-    const [pupils, earlier] = await Promise.all([
-      listPupils(ctx, p, id),
+    const [listed, earlier] = await Promise.all([
+      listPupils(ctx, p, id, extra.page ?? 1),
       earlierDownloads(ctx, p, id),
     ]);
     return reply.page("received-file", {
       title: "A file sent to you",
       backLink: "/received",
       t: transfer,
-      pupils,
+      pupils: listed.pupils,
+      pupilPages: pagination(`/received/${id}`, listed.page, listed.pages),
       earlier,
       actions: actionsFor(p, transfer),
       ...extra,
     });
   }
 
-  app.get("/received/:id", async (request, reply) =>
-    filePage(reply, principalOf(request), param(request, "id")),
-  );
+  app.get("/received/:id", async (request, reply) => {
+    const page = Number(queryParam(request, "page") ?? 1);
+    return filePage(reply, principalOf(request), param(request, "id"), {
+      page: Number.isInteger(page) && page > 0 ? page : 1,
+    });
+  });
 
   app.post("/received/:id/accept", async (request, reply) => {
     const id = param(request, "id");
@@ -158,4 +162,17 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     await remove(ctx, principalOf(request), param(request, "id"));
     return reply.redirect("/sent?done=removed", 303);
   });
+}
+
+/** GOV.UK pagination for a list of `pages` pages at `base?page=N`; none for a single page. */
+function pagination(base: string, page: number, pages: number) {
+  if (pages <= 1) return undefined;
+  const href = (n: number) => (n === 1 ? base : `${base}?page=${n}`);
+  return {
+    ...(page > 1 ? { previous: { href: href(page - 1) } } : {}),
+    ...(page < pages ? { next: { href: href(page + 1) } } : {}),
+    items: Array.from({ length: pages }, (_, i) => i + 1)
+      .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
+      .map((n) => ({ number: n, href: href(n), current: n === page })),
+  };
 }
