@@ -107,11 +107,11 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     // Mail before the job queue, so that jobs finishing while the queue stops can still send.
     const mail = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
     parts.add("mail", () => mail.close());
-    const boss = await startBoss(database, log, {
+    const { boss, stop: stopBoss } = await startBoss(database, log, {
       supervise: role !== "web",
       schedule: role !== "web" && options.schedules !== false,
     });
-    parts.add("job queue", () => boss.stop({ graceful: true, close: false, timeout: 5000 }));
+    parts.add("job queue", stopBoss);
     const jobs = jobQueueOn(boss);
     const clock = options.clock ?? (() => new Date());
     let delivering: Promise<{ sent: number; failed: number }> | undefined;

@@ -80,6 +80,17 @@ export interface SignInLinksTable {
   used_at: NullableTimestamp;
 }
 
+export interface NoticeEmailChangesTable {
+  token_hash: string;
+  laestab: string;
+  email: string;
+  requested_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  voided_at: NullableTimestamp;
+}
+
 export interface SignInAttemptsTable {
   /** The name as typed, lower-cased: known or not. */
   username: string;
@@ -222,6 +233,7 @@ export interface DB {
   sign_in_attempts: SignInAttemptsTable;
   recovery_codes: RecoveryCodesTable;
   sign_in_links: SignInLinksTable;
+  notice_email_changes: NoticeEmailChangesTable;
 }
 
 export type Db = Kysely<DB>;

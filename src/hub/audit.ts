@@ -35,6 +35,8 @@ export type AuditAction =
   | "audit.read"
   | "transfer.view"
   | "search.limit-reached"
+  | "establishment.email-requested"
+  | "establishment.email-confirmed"
   | "sign-in-link.issue"
   | "sign-in-link.use"
   | "account.created-notice";

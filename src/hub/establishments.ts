@@ -141,30 +141,6 @@ export async function notificationAddresses(db: Db, laestab: string): Promise<st
   return users.map((u) => u.email);
 }
 
-export async function setEstablishmentEmail(
-  ctx: HubContext,
-  actor: Principal,
-  laestab: string,
-  email: string | null,
-) {
-  if (!canEditDirectory(actor)) throw new AppError("forbidden");
-  if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-    throw invalid("That is not an e-mail address.", "email");
-  await inTransaction(ctx, async ({ trx }) => {
-    const r = await trx
-      .updateTable("establishments")
-      .set({ email })
-      .where("laestab", "=", laestab)
-      .executeTakeFirst();
-    if (r.numUpdatedRows === 0n) throw new AppError("not-found");
-    await audit(trx, actor, {
-      action: "establishment.update",
-      target: `establishment:${laestab}`,
-      detail: { email },
-    });
-  });
-}
-
 export async function reportCorrection(ctx: HubContext, actor: Principal, text: string) {
   if (!canReportCorrection(actor) || !actor.establishment)
     throw new AppError("forbidden", "Only school users report corrections to their school.");

@@ -20,13 +20,23 @@ export interface Logger {
   info(obj: unknown, msg?: string): void;
 }
 
+/**
+ * Starts pg-boss on the app's database. `stop` ends it: gracefully, then any of its bookkeeping
+ * still in flight (a job that outlived the graceful wait, failing as the pool closes) finds the
+ * database gone and does nothing, rather than rejecting where no one can catch it. Such a job
+ * was not completed, so its lease lapses and another worker runs it again.
+ */
 export async function startBoss(
   database: Pick<Database<unknown>, "executeSql" | "exclusively">,
   log: Logger,
   options: { supervise: boolean; schedule: boolean },
-): Promise<PgBoss> {
+): Promise<{ boss: PgBoss; stop(): Promise<void> }> {
+  let stopped = false;
   const boss = new PgBoss({
-    db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) },
+    db: {
+      executeSql: (text: string, values: unknown[]) =>
+        stopped ? Promise.resolve({ rows: [] }) : database.executeSql(text, values),
+    },
     schema: "pgboss",
     supervise: options.supervise,
     // pg-boss sends each cron tick's job once, whichever of many processes sees the tick first.
@@ -48,7 +58,13 @@ export async function startBoss(
     if (options.schedule)
       await boss.schedule(RETENTION, RETENTION_CRON, {}, { tz: "Europe/London" });
   });
-  return boss;
+  return {
+    boss,
+    async stop() {
+      await boss.stop({ graceful: true, close: false, timeout: 10_000 });
+      stopped = true;
+    },
+  };
 }
 
 /** `wake` is set once this process runs workers, so they need not wait for their next poll. */

@@ -151,3 +151,45 @@ export function searchLimitMessage(
       `someone walking the register: check with its local authority, and read the audit log.\n${signOff(url)}`,
   };
 }
+
+/** Asks the new address to confirm that a school's file notices should come to it. */
+export function confirmNoticeEmailMessage(
+  to: string,
+  school: School,
+  link: string,
+  url: string,
+): Message {
+  return {
+    to: [to],
+    subject: "S2S: confirm this address for your school's file notices",
+    body:
+      `The S2S service administrators have been asked to send ${school.name} (${school.laestab})'s ` +
+      `file notices to this address. Nothing changes until you confirm, within 7 days:\n\n${link}\n\n` +
+      `If this is not your school's address, ignore this message.\n${signOff(url)}`,
+  };
+}
+
+/** Tells the address in use that a change was asked for, or made. */
+export function noticeEmailChangingMessage(
+  to: string[],
+  school: School,
+  newAddress: string | null,
+  done: boolean,
+  url: string,
+): Message {
+  const what = newAddress
+    ? `to ${newAddress}`
+    : "away from a shared address, to each S2S user at the school";
+  return {
+    to,
+    subject: done
+      ? "S2S: your school's file notices now go elsewhere"
+      : "S2S: a change to your school's file notices was asked for",
+    body:
+      (done
+        ? `${school.name} (${school.laestab})'s file notices now go ${what}.`
+        : `The S2S service administrators were asked to send ${school.name} (${school.laestab})'s ` +
+          `file notices ${what}. It happens only if that address confirms.`) +
+      `\n\nIf your school did not ask for this, tell the S2S help desk at once.\n${signOff(url)}`,
+  };
+}

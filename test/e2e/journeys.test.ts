@@ -291,15 +291,30 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
 
   it("an administrator sets a school's notice e-mail and reads the directory and audit log", async () => {
     const admin = await signedIn("admin");
-    // The notice e-mail of a school, set by hand where GIAS has none.
+    // A school's notice e-mail, changed by hand: the new address confirms it.
     await admin.goto(`${t.url}/admin/establishments/8231235`);
     await admin.getByLabel("E-mail address").fill("not an address");
     await admin.getByRole("button", { name: "Save e-mail address" }).click();
     await admin.getByRole("link", { name: "That is not an e-mail address." }).waitFor();
     await look(admin, "admin-establishment-error");
-    await admin.getByLabel("E-mail address").fill("office@8231235.schools.invalid");
+    await admin.getByLabel("E-mail address").fill("notices@8231235.schools.invalid");
     await admin.getByRole("button", { name: "Save e-mail address" }).click();
-    await admin.getByText("E-mail address saved.").waitFor();
+    // It takes effect only when that address confirms, from the link e-mailed to it.
+    await admin.getByText("We have e-mailed the new address to confirm it.").waitFor();
+    const confirm = await eventually("the confirmation e-mail", async () => {
+      await t.hub.deliverMail();
+      const links = t.smtp
+        .to("notices@8231235.schools.invalid")
+        .map((m) => /\/confirm-email\/[A-Za-z0-9_-]+/.exec(m.text ?? "")?.[0]);
+      return links.find((l) => l !== undefined);
+    });
+    const inbox = await browser.newContext();
+    contexts.push(inbox);
+    const office = await inbox.newPage();
+    await office.goto(`${t.url}${confirm}`);
+    await look(office, "confirm-email");
+    await office.getByRole("button", { name: "Confirm this address" }).click();
+    await office.getByText("Address confirmed").first().waitFor();
 
     for (const [path, name] of [
       ["/admin/establishments?q=Brook", "admin-establishments"],

@@ -82,7 +82,10 @@ export async function startTestHub(
           .map((m) => /\/sign-in\/link\/[A-Za-z0-9_-]+/.exec(m.text ?? "")?.[0])
           .filter((l): l is string => l !== undefined);
         const newest = links[links.length - 1];
-        return newest !== not ? newest : undefined;
+        if (newest !== undefined && newest !== not) return newest;
+        // A send that failed under load waits out its back-off on the hub's clock: move it on.
+        now.value = new Date(now.value.getTime() + 60_000);
+        return undefined;
       });
     },
     code(username) {

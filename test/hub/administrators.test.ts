@@ -192,5 +192,46 @@ for (const { target, skip } of DATABASES) {
       });
       expect((await json(r)).error.code).toBe("auth.enrolment-required");
     });
+
+    it("cannot quietly redirect a school's file notices: the new address confirms, the old one hears", async () => {
+      const asked = await t.api(admin, "/api/v1/admin/establishments/9382001", {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "someone@elsewhere.invalid" }),
+      });
+      expect(asked.status).toBe(202);
+      expect(await json(asked)).toEqual({ confirmationSentTo: "someone@elsewhere.invalid" });
+      const school = () =>
+        t.hub.ctx.db
+          .selectFrom("establishments")
+          .select("email")
+          .where("laestab", "=", "9382001")
+          .executeTakeFirstOrThrow();
+      expect((await school()).email).toBe("office@9382001.schools.invalid");
+      await t.hub.deliverMail();
+      const warned = t.smtp
+        .to("office@9382001.schools.invalid")
+        .filter((m) => /was asked for/.test(m.subject ?? ""));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]?.text).toContain("someone@elsewhere.invalid");
+      const link = /\/confirm-email\/[A-Za-z0-9_-]+/.exec(
+        t.smtp.to("someone@elsewhere.invalid")[0]?.text ?? "",
+      )?.[0];
+      expect(link).toBeDefined();
+      // Opening the link changes nothing (mail scanners open links); confirming does, once.
+      const page = new PageClient(t.url);
+      expect((await page.request(link ?? "")).status).toBe(200);
+      expect((await school()).email).toBe("office@9382001.schools.invalid");
+      const confirmed = await page.post(link ?? "", { _csrf: await page.token() });
+      expect(confirmed.status).toBe(200);
+      expect((await school()).email).toBe("someone@elsewhere.invalid");
+      expect((await page.request(link ?? "")).status).toBe(410);
+      await t.hub.deliverMail();
+      expect(
+        t.smtp
+          .to("office@9382001.schools.invalid")
+          .filter((m) => /now go elsewhere/.test(m.subject ?? "")),
+      ).toHaveLength(1);
+    });
   });
 }

@@ -32,6 +32,8 @@ const PAGE_ROUTES: {
   { path: "/sign-in/link/:token", method: "GET", kind: "open" },
   { path: "/sign-in/link/:token", method: "POST", kind: "open" },
   { path: "/sign-out", method: "POST", kind: "open" },
+  { path: "/confirm-email/:token", method: "GET", kind: "open" },
+  { path: "/confirm-email/:token", method: "POST", kind: "open" },
   { path: "/account", method: "GET", kind: "any" },
   { path: "/account/password", method: "POST", kind: "any" },
   { path: "/account/second-factor", method: "GET", kind: "any" },

@@ -13,6 +13,7 @@ import tokenExpiry from "./0011_token_expiry.js";
 import signInLinks from "./0012_sign_in_links.js";
 import auditChain from "./0013_audit_chain.js";
 import mailAttempts from "./0014_mail_attempts.js";
+import noticeEmailChanges from "./0015_notice_email_changes.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 12, name: "sign-in-links", sql: signInLinks },
   { id: 13, name: "audit-chain", sql: auditChain },
   { id: 14, name: "mail-attempts", sql: mailAttempts },
+  { id: 15, name: "notice-email-changes", sql: noticeEmailChanges },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

@@ -12,8 +12,8 @@ import {
   importGias,
   reportCorrection,
   searchEstablishments,
-  setEstablishmentEmail,
 } from "../../../hub/establishments.js";
+import { requestNoticeEmail } from "../../../hub/notice-email.js";
 import { revokeToken } from "../../../hub/tokens.js";
 import { listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, sendResetLink, setDisabled } from "../../../hub/users.js";
@@ -324,15 +324,32 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     {
       schema: {
         tags,
-        summary: "Set an establishment's notice e-mail",
+        summary: "Ask to change an establishment's notice e-mail",
+        description:
+          "A new address takes effect only when it confirms, by a link e-mailed to it (7 days); " +
+          "the address in use is told. `null` clears it at once (notices then go to each of " +
+          "the school's users), and is told too.",
         params: IdParams,
         body: Type.Object({ email: Type.Union([Type.String(), Type.Null()]) }),
-        response: { 204: NoContent, ...errors(400, 401, 403, 404) },
+        response: {
+          202: ok(
+            Type.Object({ confirmationSentTo: Type.String() }),
+            "Asked; it takes effect when the new address confirms",
+          ),
+          204: NoContent,
+          ...errors(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
-      await setEstablishmentEmail(ctx, adminOf(request), request.params.id, request.body.email);
-      return reply.status(204).send(null);
+      const asked = await requestNoticeEmail(
+        ctx,
+        adminOf(request),
+        request.params.id,
+        request.body.email,
+      );
+      if (!asked.pending) return reply.status(204).send(null);
+      return reply.status(202).send({ confirmationSentTo: asked.confirmationSentTo });
     },
   );
 }

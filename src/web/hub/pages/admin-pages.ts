@@ -8,11 +8,8 @@ import { notFound } from "../../../errors.js";
 import { readAudit } from "../../../hub/audit.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
 import { listCorrections } from "../../../hub/corrections.js";
-import {
-  findEstablishment,
-  searchEstablishments,
-  setEstablishmentEmail,
-} from "../../../hub/establishments.js";
+import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
+import { requestNoticeEmail } from "../../../hub/notice-email.js";
 import { revokeToken } from "../../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../hub/users.js";
@@ -65,14 +62,19 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const p = adminOf(request);
     const laestab = param(request, "laestab");
     const school = await establishmentPage(laestab);
-    const saved = queryParam(request, "saved") === "1";
+    const saved = queryParam(request, "saved");
+    const notices: Record<string, string> = {
+      asked:
+        "We have e-mailed the new address to confirm it. Notices go there once it does; the school's current address has been told.",
+      cleared: "E-mail address cleared: notices now go to each of the school's users.",
+    };
     return reply.page("admin-establishment", {
       title: "Establishment",
       backLink: "/admin/establishments",
       school,
       corrections: await listCorrections(ctx, p, laestab),
       email: school.email ?? "",
-      notice: saved ? { success: true, text: "E-mail address saved." } : undefined,
+      notice: saved && notices[saved] ? { success: true, text: notices[saved] } : undefined,
     });
   });
 
@@ -81,9 +83,13 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const laestab = param(request, "laestab");
     const email = (formOf(request).email ?? "").trim();
     const done = await tryForm("email", () =>
-      setEstablishmentEmail(ctx, p, laestab, email === "" ? null : email),
+      requestNoticeEmail(ctx, p, laestab, email === "" ? null : email),
     );
-    if (done.ok) return reply.redirect(`/admin/establishments/${laestab}?saved=1`, 303);
+    if (done.ok)
+      return reply.redirect(
+        `/admin/establishments/${laestab}?saved=${done.value.pending ? "asked" : "cleared"}`,
+        303,
+      );
     const school = await establishmentPage(laestab);
     return reply.status(400).page("admin-establishment", {
       title: "Establishment",

@@ -10,6 +10,7 @@ import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";
+import { noticeEmailPages } from "./notice-email-pages.js";
 import { schoolPages } from "./school-pages.js";
 import { sendPages } from "./send-pages.js";
 import { sessionPages } from "./session-pages.js";
@@ -26,5 +27,6 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     schoolPages(pages, ctx);
     lostPupilPages(pages, ctx);
     adminPages(pages, ctx);
+    noticeEmailPages(pages, ctx);
   });
 }
