@@ -6,25 +6,16 @@
  * refuses to change or remove any entry, so the unsealed minutes are covered too.
  */
 import { createHash } from "node:crypto";
-import { sql } from "kysely";
-import type { Db } from "../db/hub-schema.js";
+import { type Selectable, sql } from "kysely";
+import type { AuditEventsTable, Db } from "../db/hub-schema.js";
 
 const GENESIS = "0".repeat(64);
 // An arbitrary key naming "sealing the audit log" among advisory locks.
 const SEAL_LOCK = 5_252_003;
 const BATCH = 500;
 
-interface EntryRow {
-  id: number;
-  at: Date;
-  user_id: string | null;
-  username: string | null;
-  organisation: string | null;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  detail: unknown;
-}
+/** An entry's contents: everything but its seal. */
+type EntryRow = Omit<Selectable<AuditEventsTable>, "chain_seq" | "prev_hash" | "hash">;
 
 export function entryHash(row: EntryRow, seq: number, prev: string): string {
   const content = JSON.stringify([

@@ -121,6 +121,17 @@ export async function searchEstablishments(db: Db, q: string, limit = 50) {
  * Where an organisation's notices go: a school's directory e-mail, else every active user of the
  * school; for an LA (its LLLL form), the LA's e-mail, else every active user of the LA.
  */
+/** Every active administrator's address: told of new administrators and of abuse. */
+export async function administratorAddresses(db: Db): Promise<string[]> {
+  const admins = await db
+    .selectFrom("users")
+    .select("email")
+    .where("role", "=", "admin")
+    .where("disabled", "=", false)
+    .execute();
+  return admins.map((a) => a.email);
+}
+
 export async function notificationAddresses(db: Db, laestab: string): Promise<string[]> {
   const laCode = laestab.slice(0, 3);
   const isLa = laestab.endsWith("LLLL");

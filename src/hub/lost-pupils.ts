@@ -11,7 +11,7 @@ import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import { tellDestination } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
-import { findEstablishment } from "./establishments.js";
+import { administratorAddresses, findEstablishment } from "./establishments.js";
 import { canSearchRegisters } from "./policies/registers.js";
 import { canRedirect, canRedirectTo } from "./policies/transfers.js";
 import { transition } from "./transfer-actions.js";
@@ -161,21 +161,11 @@ async function withinSearchLimit(ctx: HubContext, p: Principal): Promise<void> {
       .executeTakeFirst();
     if (alerted) return;
     await audit(trx, p, { action: "search.limit-reached", detail: { limit: SEARCHES_PER_HOUR } });
-    const admins = await trx
-      .selectFrom("users")
-      .select("email")
-      .where("role", "=", "admin")
-      .where("disabled", "=", false)
-      .execute();
+    const admins = await administratorAddresses(trx);
     if (admins.length > 0) {
       await enqueueMail(
         trx,
-        searchLimitMessage(
-          admins.map((a) => a.email),
-          p.username,
-          SEARCHES_PER_HOUR,
-          ctx.config.publicUrl,
-        ),
+        searchLimitMessage(admins, p.username, SEARCHES_PER_HOUR, ctx.config.publicUrl),
         ctx.clock(),
       );
       mailQueued();

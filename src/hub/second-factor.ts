@@ -21,10 +21,14 @@ export interface FactorUser {
   role: string;
   establishment: string | null;
   totp_secret: string | null;
+  totp_last_step: number | null;
 }
 
 /** Whether this user must have a second factor before signing in. */
-export async function secondFactorRequired(db: Db, user: FactorUser): Promise<boolean> {
+export async function secondFactorRequired(
+  db: Db,
+  user: Pick<FactorUser, "role" | "establishment">,
+): Promise<boolean> {
   if (user.role === "la" || user.role === "admin") return true;
   if (!user.establishment) return false;
   const school = await db
@@ -48,16 +52,12 @@ export async function spendCode(
   if (!user.totp_secret) return false;
   const given = code.trim();
   if (/^\d{3}\s?\d{3}$/.test(given)) {
-    const last = await trx
-      .selectFrom("users")
-      .select("totp_last_step")
-      .where("id", "=", user.id)
-      .executeTakeFirst();
+    // The last step as read with the user may be stale; the conditional update below decides.
     const step = matchCode(
       ctx.secrets.open(user.totp_secret),
       given,
       ctx.clock(),
-      last?.totp_last_step ?? null,
+      user.totp_last_step,
     );
     if (step === undefined) return false;
     const r = await trx

@@ -81,17 +81,6 @@ export async function clearAttempts(trx: Tx, username: string): Promise<void> {
   await trx.deleteFrom("sign_in_attempts").where("username", "=", keyOf(username)).execute();
 }
 
-/** When a name is locked until, if it is locked now. */
-export async function lockedUntilOf(db: Db, username: string, now: Date): Promise<Date | null> {
-  const r = await db
-    .selectFrom("sign_in_attempts")
-    .select("locked_until")
-    .where("username", "=", keyOf(username))
-    .where("locked_until", ">", now)
-    .executeTakeFirst();
-  return r?.locked_until ?? null;
-}
-
 async function lock(db: Db | Tx, key: string, now: Date): Promise<Date> {
   const until = new Date(now.getTime() + LOCK_MINUTES * 60_000);
   // A lock already in force is kept as it is: more guesses do not extend it for the real user.

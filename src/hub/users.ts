@@ -6,7 +6,7 @@ import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
-import { notificationAddresses } from "./establishments.js";
+import { administratorAddresses, notificationAddresses } from "./establishments.js";
 import { checkNewPassword, hashPassword, passwordMatches, randomPassword } from "./passwords.js";
 import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
 import { provisionSecondFactor } from "./second-factor.js";
@@ -56,14 +56,9 @@ function organisationName(input: NewUser): string {
 
 /** Who hears of a new account: the organisation's notice address or users; for an admin, admins. */
 async function whoToTell(trx: Tx, organisation: string | null): Promise<string[]> {
-  if (organisation !== null) return notificationAddresses(trx, organisation);
-  const admins = await trx
-    .selectFrom("users")
-    .select("email")
-    .where("role", "=", "admin")
-    .where("disabled", "=", false)
-    .execute();
-  return admins.map((a) => a.email);
+  return organisation !== null
+    ? notificationAddresses(trx, organisation)
+    : administratorAddresses(trx);
 }
 
 /**
