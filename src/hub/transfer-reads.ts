@@ -23,11 +23,15 @@ export function viewOf(p: Principal, row: NamedRow) {
   return viewWith(row, canReadPupils(p, row));
 }
 
-/** One file as this principal may see it; a look at one holding pupil data is audited. */
+/**
+ * One file as this principal may see it; a look at one holding pupil data is audited. A file
+ * still being checked holds none yet (no findings, no pupils), and the send page asks for it
+ * every second until it is checked: those looks are not audited.
+ */
 export async function getTransfer(ctx: HubContext, p: Principal, id: string) {
   const row = await visible(ctx, p, id);
   const view = viewOf(p, row);
-  if (canReadPupils(p, row))
+  if (row.status !== "checking" && canReadPupils(p, row))
     await audit(ctx.db, p, { action: "transfer.view", target: `transfer:${row.id}` });
   return view;
 }

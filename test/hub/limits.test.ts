@@ -82,6 +82,24 @@ for (const { target, skip } of DATABASES) {
         writeCtf(generateCtf({ from: "9382001", to: "8231234", pupils: 1, seed: 4 })),
       );
       expect(other.status).toBe(202);
+      // The send page asks after a file every second while it is checked: those looks hold no
+      // pupil data yet, and fill no audit log.
+      const waiting = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select("id")
+        .where("file_name", "=", name(90))
+        .executeTakeFirstOrThrow();
+      const page = new PageClient(t.url);
+      await page.signIn("brookfield", PASSWORD);
+      for (let i = 0; i < 3; i++)
+        expect((await page.request(`/send/outcome/${waiting.id}`)).status).toBe(200);
+      const looks = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("action", "=", "transfer.view")
+        .where("target", "=", `transfer:${waiting.id}`)
+        .execute();
+      expect(looks).toEqual([]);
       await t.hub.ctx.db
         .deleteFrom("transfers")
         .where("status", "=", "checking")

@@ -14,6 +14,7 @@ import signInLinks from "./0012_sign_in_links.js";
 import auditChain from "./0013_audit_chain.js";
 import mailAttempts from "./0014_mail_attempts.js";
 import noticeEmailChanges from "./0015_notice_email_changes.js";
+import transfersBySender from "./0016_transfers_by_sender.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 13, name: "audit-chain", sql: auditChain },
   { id: 14, name: "mail-attempts", sql: mailAttempts },
   { id: 15, name: "notice-email-changes", sql: noticeEmailChanges },
+  { id: 16, name: "transfers-by-sender", sql: transfersBySender },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {
