@@ -50,10 +50,6 @@ export interface UsersTable {
   la_code: string | null;
   password_hash: string;
   disabled: Generated<boolean>;
-  /** No longer used: sign_in_attempts counts by name (migration 9). */
-  failed_sign_ins: Generated<number>;
-  /** No longer used: sign_in_attempts counts by name (migration 9). */
-  locked_until: NullableTimestamp;
   created_at: Timestamp;
   /** The authenticator key, sealed (SecretBox); null until set up. */
   totp_secret: string | null;
@@ -207,6 +203,8 @@ export interface MailOutboxTable {
   last_error: string | null;
   /** Set when a send begins, cleared when it ends either way: still set = outcome unknown. */
   sending_since: NullableTimestamp;
+  /** The file the message is about; its body is emptied once the file is gone and it is sent. */
+  transfer_id: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -184,6 +184,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
         trx,
         uploadFailedMessage([row.sender_email], row.file_name, errors, ctx.config.publicUrl),
         now,
+        row.id,
       );
       mailQueued();
     } else if (status === "available") {

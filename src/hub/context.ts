@@ -8,7 +8,8 @@ export type { Principal } from "./principal.js";
 
 /** Background work the domain asks for; sent inside the caller's transaction. */
 export interface JobQueue {
-  checkUpload(trx: Tx, transferId: string): Promise<void>;
+  /** `bytes`, the file's size, sizes the job's lease: a crashed check is picked up again soon. */
+  checkUpload(trx: Tx, transferId: string, bytes: number): Promise<void>;
   /** Called after the commit that queued jobs, so a worker need not wait for its next poll. */
   wake(): void;
 }

@@ -11,6 +11,7 @@
 import type { Tx } from "../db/hub-schema.js";
 import { expiredMessage, expiryWarningMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { deleteLetGo } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { sealAudit } from "./audit-chain.js";
 import { inTransaction } from "./change.js";
@@ -23,6 +24,8 @@ export interface RetentionReport {
   expired: number;
   purged: number;
   orphans: number;
+  /** Half-written files a crashed upload left, swept while the service runs. */
+  temporary: number;
 }
 
 /** Rows claimed by one transaction; the rest wait for the next batch. */
@@ -30,11 +33,13 @@ const BATCH = 200;
 
 export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
   const now = ctx.clock();
-  const report: RetentionReport = { warned: 0, expired: 0, purged: 0, orphans: 0 };
+  const report: RetentionReport = { warned: 0, expired: 0, purged: 0, orphans: 0, temporary: 0 };
   for (let n = -1; n !== 0; report.warned += n) n = await warnBatch(ctx, now);
   for (let n = -1; n !== 0; report.expired += n) n = await expireBatch(ctx, now);
   for (let n = -1; n !== 0; report.purged += n) n = await purgeBatch(ctx, now);
   report.orphans = await sweepOrphans(ctx, now);
+  // An upload in flight writes its file as it arrives, so one untouched for an hour is dead.
+  report.temporary = await ctx.store.sweepTemporary(new Date(now.getTime() - 3600_000));
   // Answers kept for Idempotency-Key retries: a day is far longer than any client retries.
   await ctx.db
     .deleteFrom("idempotency_keys")
@@ -118,7 +123,7 @@ async function expireBatch(ctx: HubContext, now: Date): Promise<number> {
     }
     return due.length;
   });
-  for (const key of keys) await ctx.store.delete(key);
+  await deleteLetGo(ctx.store, keys);
   return n;
 }
 
@@ -154,7 +159,7 @@ async function purgeBatch(ctx: HubContext, now: Date): Promise<number> {
     }
     return due.length;
   });
-  for (const key of keys) await ctx.store.delete(key);
+  await deleteLetGo(ctx.store, keys);
   return n;
 }
 

@@ -9,7 +9,8 @@ import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
 import type { StoredFinding, TransferStatus, TransfersTable, Tx } from "../db/hub-schema.js";
 import { AppError, forbidden, invalid } from "../errors.js";
 import { rejectedMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
+import { enqueueMail, forgetMailAbout } from "../mail/outbox.js";
+import { deleteLetGo } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { type Change, inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
@@ -130,6 +131,7 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
         trx,
         rejectedMessage([sender.email], row.file_name, school, text, ctx.config.publicUrl),
         now,
+        row.id,
       );
       change.mailQueued();
     }
@@ -142,12 +144,14 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
 /**
  * Removes every copy of transfers' pupil data: the pupil index, the stored bytes (the caller
  * deletes those once this commits), the check results' messages and pupils' UPNs (a message may
- * quote a value from the file; the code, line and position stay), and the rejection's reason.
- * The rows and their audit trail stay.
+ * quote a value from the file; the code, line and position stay), the rejection's reason, and
+ * the body of mail sent about the file (mail still to send empties once sent). The rows and
+ * their audit trail stay.
  */
 export async function purge(ctx: HubContext, trx: Tx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await trx.deleteFrom("transfer_pupils").where("transfer_id", "in", ids).execute();
+  await forgetMailAbout(trx, ids);
   const rows = await trx
     .selectFrom("transfers")
     .select(["id", "errors", "warnings", "reject_reason"])
@@ -190,7 +194,8 @@ export async function remove(ctx: HubContext, p: Principal, id: string) {
     await audit(change.trx, p, { action: "remove", target: `transfer:${row.id}` });
     changedInbox(change, row);
   });
-  if (row.store_key) await ctx.store.delete(row.store_key);
+  // Removed once this commits: a store that fails now leaves the bytes to the orphan sweep.
+  if (row.store_key) await deleteLetGo(ctx.store, [row.store_key]);
 }
 
 function changedInbox(change: Change, row: TransferRow): void {

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
 import { AppError, forbidden } from "../errors.js";
-import { type ByteSource, chunksOf } from "../store/blob-store.js";
+import { type ByteSource, chunksOf, deleteLetGo } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
@@ -130,7 +130,7 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
         throw duplicateOf(same);
       }
       // The row and its checking job commit together or not at all.
-      await ctx.jobs.checkUpload(trx, inserted.id);
+      await ctx.jobs.checkUpload(trx, inserted.id, size);
       jobsQueued();
       await audit(trx, p, {
         action: "upload",
@@ -141,7 +141,8 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
     });
     return { id: row.id, status: row.status, fileName: row.file_name, sizeBytes: size };
   } catch (e) {
-    await ctx.store.delete(key);
+    // The refusal is what the sender needs to hear, not a store's trouble deleting the bytes.
+    await deleteLetGo(ctx.store, [key]);
     throw e;
   }
 }

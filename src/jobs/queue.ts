@@ -14,6 +14,22 @@ const BOSS_START_LOCK = 5_252_003;
 /** Expiry warnings, expiry, purging and the orphan sweep, on a schedule shared by all workers. */
 export const RETENTION = "retention";
 const RETENTION_CRON = "*/10 * * * *";
+/**
+ * How often one of the workers looks for jobs whose lease has lapsed (their process died).
+ * pg-boss's two minutes, with its fifteen-minute default lease, left a crashed check for up to
+ * seventeen minutes; a lease sized to the file and this make it well under one.
+ */
+const MAINTENANCE_SECONDS = 10;
+
+/**
+ * A check's lease: long enough for the slowest machine to check the file (a quarter of a
+ * megabyte a second; `s2s ctf validate` reads about 4 MB a second on a two-core machine), short enough that a check
+ * whose process died is taken up again within a minute for an ordinary file. A job outliving its
+ * lease is failed by pg-boss and run again, so the lease must never be shorter than the work.
+ */
+export function checkLeaseSeconds(bytes: number): number {
+  return 20 + Math.ceil((bytes / 1_048_576) * 4);
+}
 
 export interface Logger {
   error(obj: unknown, msg?: string): void;
@@ -39,6 +55,7 @@ export async function startBoss(
     },
     schema: "pgboss",
     supervise: options.supervise,
+    maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
     // pg-boss sends each cron tick's job once, whichever of many processes sees the tick first.
     schedule: options.schedule,
   });
@@ -71,8 +88,12 @@ export async function startBoss(
 export function jobQueueOn(boss: PgBoss): JobQueue & { onWake(fn: () => void): void } {
   let wake = () => {};
   return {
-    async checkUpload(trx, transferId) {
-      await boss.send(CHECK_UPLOAD, { id: transferId }, { db: runnerFor(trx) });
+    async checkUpload(trx, transferId, bytes) {
+      await boss.send(
+        CHECK_UPLOAD,
+        { id: transferId },
+        { db: runnerFor(trx), expireInSeconds: checkLeaseSeconds(bytes) },
+      );
     },
     wake: () => wake(),
     onWake(fn) {

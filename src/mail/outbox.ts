@@ -12,7 +12,20 @@ export interface Message {
   body: string;
 }
 
-export async function enqueueMail(trx: Db | Tx, message: Message, now: Date): Promise<void> {
+/** What a sent message about a file says once the file has gone: nothing from the file. */
+export const BODY_REMOVED =
+  "The text of this message was deleted when the file it was about was removed from S2S.";
+
+/**
+ * Queues a message. `aboutTransfer` names the file a message quotes (check results, a reason):
+ * when the file is removed or purged, the message's body is deleted too, once it has been sent.
+ */
+export async function enqueueMail(
+  trx: Db | Tx,
+  message: Message,
+  now: Date,
+  aboutTransfer?: string,
+): Promise<void> {
   const to = [...new Set(message.to.map((t) => t.trim()).filter((t) => t !== ""))];
   if (to.length === 0) return;
   await trx
@@ -23,7 +36,19 @@ export async function enqueueMail(trx: Db | Tx, message: Message, now: Date): Pr
       body: message.body,
       created_at: now,
       next_attempt_at: now,
+      transfer_id: aboutTransfer ?? null,
     })
+    .execute();
+}
+
+/** Empties what was sent about these files; what is still to send goes first, then empties. */
+export async function forgetMailAbout(trx: Tx, transferIds: string[]): Promise<void> {
+  if (transferIds.length === 0) return;
+  await trx
+    .updateTable("mail_outbox")
+    .set({ body: BODY_REMOVED })
+    .where("transfer_id", "in", transferIds)
+    .where("sent_at", "is not", null)
     .execute();
 }
 
@@ -88,6 +113,8 @@ export async function deliverDueMail(
           attempts: sql`attempts + 1`,
           last_error: null,
           sending_since: null,
+          // Its file removed while it waited to go: now it has gone, it keeps nothing of it.
+          body: sql`case when exists (select 1 from transfers t where t.id = mail_outbox.transfer_id and t.purged_at is not null) then ${BODY_REMOVED} else body end`,
         })
         .where("id", "=", due.id)
         .execute();

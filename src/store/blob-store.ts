@@ -19,6 +19,19 @@ export interface BlobStore {
   list(olderThan: Date): Promise<string[]>;
   /** Resolves when the store can be reached and written to; throws saying why not. */
   ready(): Promise<void>;
+  /** Removes half-written files older than `olderThan` that a crash left; returns how many. */
+  sweepTemporary(olderThan: Date): Promise<number>;
+}
+
+/**
+ * Deletes files whose rows have already let them go, in a change that has committed. A failure
+ * here is not the caller's to report: the change stands, and the orphan sweep removes what is
+ * left within a day. Returns how many could not be deleted now.
+ */
+export async function deleteLetGo(store: BlobStore, keys: Iterable<string>): Promise<number> {
+  let left = 0;
+  for (const key of keys) await store.delete(key).catch(() => left++);
+  return left;
 }
 
 export class StoredFileMissingError extends Error {

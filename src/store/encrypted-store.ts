@@ -219,4 +219,8 @@ export class EncryptedStore implements BlobStore {
   list(olderThan: Date): Promise<string[]> {
     return this.inner.list(olderThan);
   }
+
+  sweepTemporary(olderThan: Date): Promise<number> {
+    return this.inner.sweepTemporary(olderThan);
+  }
 }

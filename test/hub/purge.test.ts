@@ -73,5 +73,70 @@ for (const { target, skip } of DATABASES) {
       const view = await json(await t.api(brookfield, `/api/v1/transfers/${sent.id}`));
       expect(JSON.stringify(view)).not.toContain("Quimby");
     });
+
+    it("empties the mail sent about the file: at once if it went, once it has gone if it waited", async () => {
+      const brookfield = await t.token("brookfield");
+      const meadow = await t.token("meadowlane");
+      const mailAbout = async (id: string) =>
+        t.hub.ctx.db
+          .selectFrom("mail_outbox")
+          .select(["body", "sent_at"])
+          .where("transfer_id", "=", id)
+          .execute();
+      const rejectAndRemove = async (seq: string, surname: string, deliverFirst: boolean) => {
+        const xml = ctfXml(
+          pupilXml(
+            `<UPN>H801200001001</UPN><Surname>${surname}</Surname><Forename>Ann</Forename><DOB>2015-10-02</DOB><Sex>F</Sex>`,
+            false,
+          ),
+          { source: "8231234", dest: "9382001" },
+        );
+        const sent = await sendAndCheck(t, brookfield, `8231234_CTF_9382001_${seq}.XML`, xml);
+        const rejected = await t.api(meadow, `/api/v1/transfers/${sent.id}/reject`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ reason: `${surname} is not on our roll` }),
+        });
+        expect(rejected.status).toBe(200);
+        if (deliverFirst) await t.hub.deliverMail();
+        const removed = await t.api(brookfield, `/api/v1/transfers/${sent.id}`, {
+          method: "DELETE",
+        });
+        expect(removed.status).toBe(204);
+        return sent.id as string;
+      };
+
+      // Sent before the file was removed: emptied with the file.
+      const went = await rejectAndRemove("202", "Pennyfeather", true);
+      const [wentMail] = await mailAbout(went);
+      expect(wentMail?.sent_at).not.toBeNull();
+      expect(wentMail?.body).not.toContain("Pennyfeather");
+      expect(
+        t.smtp
+          .to("brookfield@users.invalid")
+          .map((m) => m.text)
+          .join(),
+      ).toContain("Pennyfeather is not on our roll");
+
+      // Still waiting when the file was removed (the mail server refusing for a while): the
+      // sender is still told, and then it empties.
+      t.smtp.refusing = true;
+      const waited = await rejectAndRemove("203", "Thistlewood", false);
+      const [waiting] = await mailAbout(waited);
+      expect(waiting?.sent_at).toBeNull();
+      expect(waiting?.body).toContain("Thistlewood is not on our roll");
+      t.smtp.refusing = false;
+      t.now.value = new Date(t.now.value.getTime() + 3600_000);
+      await t.hub.deliverMail();
+      const [waitedMail] = await mailAbout(waited);
+      expect(waitedMail?.sent_at).not.toBeNull();
+      expect(waitedMail?.body).not.toContain("Thistlewood");
+      expect(
+        t.smtp
+          .to("brookfield@users.invalid")
+          .map((m) => m.text)
+          .join(),
+      ).toContain("Thistlewood is not on our roll");
+    });
   });
 }

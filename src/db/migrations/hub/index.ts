@@ -15,6 +15,8 @@ import auditChain from "./0013_audit_chain.js";
 import mailAttempts from "./0014_mail_attempts.js";
 import noticeEmailChanges from "./0015_notice_email_changes.js";
 import transfersBySender from "./0016_transfers_by_sender.js";
+import mailAboutAFile from "./0017_mail_about_a_file.js";
+import lockoutByNameOnly from "./0018_lockout_by_name_only.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,6 +36,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 14, name: "mail-attempts", sql: mailAttempts },
   { id: 15, name: "notice-email-changes", sql: noticeEmailChanges },
   { id: 16, name: "transfers-by-sender", sql: transfersBySender },
+  { id: 17, name: "mail-about-a-file", sql: mailAboutAFile },
+  { id: 18, name: "lockout-by-name-only", sql: lockoutByNameOnly },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {
