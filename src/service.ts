@@ -13,6 +13,7 @@ import { HUB_MIGRATIONS } from "./db/migrations/hub/index.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
 import { createDemoData, type DemoSignIn } from "./hub/demo.js";
+import { HUB_SECRETS } from "./hub/key-rotation.js";
 import { randomPassword } from "./hub/passwords.js";
 import { createUser } from "./hub/users.js";
 import {
@@ -92,8 +93,8 @@ export async function openContextParts(
   const store = new EncryptedStore(blobs, masterKey);
   // Form tokens are signed with a key of their own, derived so that every web process agrees.
   const formKey = createHmac("sha256", masterKey).update("s2s page form tokens").digest();
-  const secrets = secretBox(masterKey, "hub accounts");
-  return { database, blobs, store, secrets, formKey };
+  const secrets = secretBox(masterKey, HUB_SECRETS);
+  return { database, blobs, store, secrets, formKey, masterKey };
 }
 
 export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {

@@ -8,11 +8,13 @@ import { AppError } from "../errors.js";
 import { sealAudit, verifyAudit } from "../hub/audit-chain.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
+import { rotateMasterKey } from "../hub/key-rotation.js";
 import { createToken } from "../hub/tokens.js";
 import { createUser } from "../hub/users.js";
 import { OpenedParts } from "../opened-parts.js";
 import { openContextParts, type Role, startHub } from "../service.js";
-import { MasterKeyMissingError } from "../store/master-key.js";
+import type { BlobStore } from "../store/blob-store.js";
+import { loadMasterKey, MasterKeyMissingError } from "../store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
 
 // Admin commands change the directory and accounts only; they never queue background work.
@@ -40,20 +42,16 @@ function configFrom(opts: { data?: string; port?: number }): HubConfig {
 
 async function withContext<T>(
   opts: { data?: string },
-  fn: (ctx: HubContext) => Promise<T>,
+  fn: (ctx: HubContext, opened: { files: BlobStore; masterKey: Buffer }) => Promise<T>,
 ): Promise<T> {
   const config = configFrom(opts);
   const parts = new OpenedParts();
   try {
-    const { database, store, secrets } = await openContextParts(config, parts);
-    return await fn({
-      db: database.db,
-      store,
-      secrets,
-      jobs: noJobs,
-      config,
-      clock: () => new Date(),
-    });
+    const { database, store, secrets, blobs, masterKey } = await openContextParts(config, parts);
+    return await fn(
+      { db: database.db, store, secrets, jobs: noJobs, config, clock: () => new Date() },
+      { files: blobs, masterKey },
+    );
   } catch (e) {
     if (
       e instanceof DatabaseLockedError ||
@@ -242,6 +240,45 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .action(async (opts: { username: string; data?: string }) => {
       const { token } = await withContext(opts, (ctx) => createToken(ctx, null, opts.username));
       io.out(`${token}\n`);
+    });
+
+  admin
+    .command("keys")
+    .description("the master key")
+    .command("rotate")
+    .description(
+      "re-wrap every stored file's key and re-seal every stored secret under a new master key. " +
+        "Stop every hub process first; if it stops part-way, run it again with the same keys",
+    )
+    .requiredOption(
+      "--new-key-file <path>",
+      "the new key (made if missing), outside the data folder; start the hub with it after",
+    )
+    .option("--data <dir>", "data folder")
+    .action(async (opts: { newKeyFile: string; data?: string }) => {
+      const report = await withContext(opts, async (ctx, opened) => {
+        try {
+          const to = loadMasterKey({
+            keyFile: opts.newKeyFile,
+            dataDir: ctx.config.dataDir,
+            demo: false,
+          });
+          return await rotateMasterKey({
+            db: ctx.db,
+            files: opened.files,
+            from: opened.masterKey,
+            to,
+          });
+        } catch (e) {
+          // A damaged file, a key in the wrong place, the same key twice: said plainly.
+          throw new CliError(`key rotation stopped: ${(e as Error).message}`, 1);
+        }
+      });
+      io.out(
+        `re-wrapped the keys of ${report.files} stored files (${report.filesAlreadyDone} were already under the new key) and re-sealed ${report.secrets} second-factor keys.\n` +
+          `Now start the hub with S2S_MASTER_KEY_FILE=${opts.newKeyFile} (or S2S_MASTER_KEY set to its contents). ` +
+          "Keep the old key until the hub has read a file under the new one, then destroy every copy of it.\n",
+      );
     });
 }
 

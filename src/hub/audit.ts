@@ -39,7 +39,8 @@ export type AuditAction =
   | "establishment.email-confirmed"
   | "sign-in-link.issue"
   | "sign-in-link.use"
-  | "account.created-notice";
+  | "account.created-notice"
+  | "keys.rotate";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -113,6 +113,59 @@ class ByteReader {
     while (await this.pull());
     return this.read(this.size);
   }
+
+  /** Everything not yet read, streamed as it arrives. */
+  async *remaining(): AsyncIterable<Uint8Array> {
+    yield* this.buffered.splice(0);
+    this.size = 0;
+    for (;;) {
+      const next = await this.it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+}
+
+/**
+ * Re-wraps one stored file's own key under a new master key, leaving its sealed content as it
+ * is: the header is rewritten and the rest streamed through, and the store's put replaces the
+ * file whole or not at all. A file already under the new key is left alone, so a rotation that
+ * stopped part-way is finished by running it again. Returns whether the file was rewritten.
+ */
+export async function rewrapFileKey(
+  inner: BlobStore,
+  key: string,
+  from: Buffer,
+  to: Buffer,
+): Promise<boolean> {
+  const reader = new ByteReader(await inner.get(key));
+  const magic = await reader.read(MAGIC_V2.length);
+  if (!magic.equals(MAGIC_V1) && !magic.equals(MAGIC_V2))
+    throw new StoredFileDamagedError(`${key} is not ours`);
+  // Both versions begin the same way: magic, the wrapped key's length, the wrapped key.
+  const length = await reader.read(2);
+  const wrapped = await reader.read(length.readUInt16BE(0));
+  if (opens(to, wrapped)) return false;
+  if (!opens(from, wrapped))
+    throw new StoredFileDamagedError(`${key} opens with neither the old nor the new master key`);
+  const rewrapped = seal(to, unseal(from, wrapped));
+  const newLength = Buffer.alloc(2);
+  newLength.writeUInt16BE(rewrapped.length);
+  async function* rewritten(): AsyncIterable<Uint8Array> {
+    yield Buffer.concat([magic, newLength, rewrapped]);
+    yield* reader.remaining();
+  }
+  await inner.put(key, rewritten());
+  return true;
+}
+
+function opens(masterKey: Buffer, wrapped: Buffer): boolean {
+  try {
+    unseal(masterKey, wrapped);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class EncryptedStore implements BlobStore {

@@ -1,15 +1,21 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { configFromEnv } from "../../src/config.js";
+import { configFromEnv, filesDir } from "../../src/config.js";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
 import { findEstablishment } from "../../src/hub/establishments.js";
 import { checkPassword, signIn } from "../../src/hub/sign-in.js";
-import { principalFromToken } from "../../src/hub/tokens.js";
+import { createToken, principalFromToken } from "../../src/hub/tokens.js";
 import { codeAt, stepAt } from "../../src/hub/totp.js";
 import { type RunningHub, startHub } from "../../src/service.js";
+import { readAll } from "../../src/store/blob-store.js";
+import { EncryptedStore } from "../../src/store/encrypted-store.js";
+import { FolderBlobStore } from "../../src/store/folder-store.js";
+import { eventually } from "../helpers/hub.js";
 
 const BIN = join(import.meta.dirname, "../../bin/s2s.js");
 const LA_KEY = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -225,5 +231,120 @@ describe("s2s hub serve", () => {
     const schedules = await hub.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron])).toEqual([["retention", "*/10 * * * *"]]);
     expect(await hub.boss.getQueue("retention")).toMatchObject({ policy: "singleton" });
+  }, 60_000);
+});
+
+describe("s2s hub admin keys rotate", () => {
+  it("re-wraps every file's key and re-seals second-factor keys; the old key then opens nothing, and a second run finds nothing to do", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-rotate-"));
+    const oldKey = join(tmpdir(), `s2s-rotate-${process.pid}-old.key`);
+    const newKey = join(tmpdir(), `s2s-rotate-${process.pid}-new.key`);
+    const config = (keyFile: string) =>
+      configFromEnv({ S2S_MASTER_KEY_FILE: keyFile }, { dataDir: dir, port: 0 });
+    const xml = writeCtf(
+      generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 9, now: new Date() }),
+    );
+
+    let hub = await startHub(config(oldKey), { demo: true });
+    const laDemo = hub.firstRun.demo?.find((d) => d.username === "northshire-la");
+    const send = await fetch(`${hub.url}/api/v1/transfers?filename=8231234_CTF_9382001_001.XML`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${(await createToken(hub.ctx, null, "brookfield")).token}`,
+        "content-type": "application/xml",
+      },
+      body: xml,
+    });
+    expect(send.status).toBe(202);
+    const { id } = (await send.json()) as { id: string };
+    const running = hub;
+    await eventually("the file to be checked", async () => {
+      const r = await running.ctx.db
+        .selectFrom("transfers")
+        .select(["status", "store_key"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      return r.status === "available" ? r : undefined;
+    });
+    const { store_key: storeKey } = await hub.ctx.db
+      .selectFrom("transfers")
+      .select("store_key")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    await hub.stop();
+
+    const rotate = async () => {
+      const before = process.env.S2S_MASTER_KEY_FILE;
+      process.env.S2S_MASTER_KEY_FILE = oldKey;
+      try {
+        return await s2s("hub", "admin", "keys", "rotate", "--new-key-file", newKey, "--data", dir);
+      } finally {
+        process.env.S2S_MASTER_KEY_FILE = before;
+      }
+    };
+    const first = await rotate();
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/re-wrapped the keys of 1 stored files \(0 were already/);
+    expect(first.out).toMatch(/re-sealed 2 second-factor keys/);
+    expect(first.out).toContain(`S2S_MASTER_KEY_FILE=${newKey}`);
+    const again = await rotate();
+    expect(again.out).toMatch(/re-wrapped the keys of 0 stored files \(1 were already/);
+    expect(again.out).toMatch(/re-sealed 0 second-factor keys/);
+
+    // The old key opens neither the file nor the second-factor keys.
+    const oldStore = new EncryptedStore(
+      new FolderBlobStore(filesDir(config(oldKey))),
+      Buffer.from((await readFile(oldKey, "utf8")).trim(), "base64"),
+    );
+    await expect(readAll(await oldStore.get(String(storeKey)))).rejects.toThrow();
+
+    // Under the new key the hub reads the file byte for byte, and the LA's authenticator works.
+    hub = await startHub(config(newKey), { role: "web" });
+    try {
+      const meadow = (await createToken(hub.ctx, null, "meadowlane")).token;
+      const auth = { authorization: `Bearer ${meadow}` };
+      expect(
+        (await fetch(`${hub.url}/api/v1/transfers/${id}/accept`, { method: "POST", headers: auth }))
+          .status,
+      ).toBe(200);
+      const got = await fetch(`${hub.url}/api/v1/transfers/${id}/content`, { headers: auth });
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(xml))).toBe(true);
+      const la = await signIn(
+        hub.ctx,
+        "northshire-la",
+        laDemo?.password ?? "",
+        undefined,
+        codeAt(laDemo?.totpSecret ?? "", stepAt(new Date())),
+      );
+      expect(la.principal).toMatchObject({ role: "la" });
+      const rotated = await hub.ctx.db
+        .selectFrom("audit_events")
+        .select("detail")
+        .where("action", "=", "keys.rotate")
+        .execute();
+      expect(rotated.map((r) => r.detail)).toEqual([
+        { files: 1, filesAlreadyDone: 0, secrets: 2 },
+        { files: 0, filesAlreadyDone: 1, secrets: 0 },
+      ]);
+    } finally {
+      await hub.stop();
+    }
+  }, 90_000);
+
+  it("refuses a new key inside the data folder, saying where it must go", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-rotate-in-"));
+    await startHub(hubConfig(dir), { role: "web" }).then((h) => h.stop());
+    const inside = await s2s(
+      "hub",
+      "admin",
+      "keys",
+      "rotate",
+      "--new-key-file",
+      join(dir, "new.key"),
+      "--data",
+      dir,
+    );
+    expect(inside.code).toBe(1);
+    expect(inside.err).toMatch(/key rotation stopped: .*inside the data folder; keep it elsewhere/);
   }, 60_000);
 });
