@@ -114,6 +114,11 @@ class ByteReader {
     return this.read(this.size);
   }
 
+  /** Stops reading: the source (an open file) is closed now, not when it is collected. */
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+
   /** Everything not yet read, streamed as it arrives. */
   async *remaining(): AsyncIterable<Uint8Array> {
     yield* this.buffered.splice(0);
@@ -140,14 +145,19 @@ export async function rewrapFileKey(
 ): Promise<boolean> {
   const reader = new ByteReader(await inner.get(key));
   const magic = await reader.read(MAGIC_V2.length);
-  if (!magic.equals(MAGIC_V1) && !magic.equals(MAGIC_V2))
-    throw new StoredFileDamagedError(`${key} is not ours`);
   // Both versions begin the same way: magic, the wrapped key's length, the wrapped key.
   const length = await reader.read(2);
-  const wrapped = await reader.read(length.readUInt16BE(0));
-  if (opens(to, wrapped)) return false;
-  if (!opens(from, wrapped))
-    throw new StoredFileDamagedError(`${key} opens with neither the old nor the new master key`);
+  const wrapped = await reader.read(length.length === 2 ? length.readUInt16BE(0) : 0);
+  const done = opens(to, wrapped);
+  if (done || !opens(from, wrapped)) {
+    await reader.close();
+    if (done) return false;
+    throw new StoredFileDamagedError(
+      !magic.equals(MAGIC_V1) && !magic.equals(MAGIC_V2)
+        ? `${key} is not ours`
+        : `${key} opens with neither the old nor the new master key`,
+    );
+  }
   const rewrapped = seal(to, unseal(from, wrapped));
   const newLength = Buffer.alloc(2);
   newLength.writeUInt16BE(rewrapped.length);
