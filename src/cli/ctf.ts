@@ -4,25 +4,14 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { formatCtfFileName, nextSequence } from "../ctf/filename.js";
-import { type Finding, findingJson, formatFinding } from "../ctf/findings.js";
+import { findingJson } from "../ctf/findings.js";
 import { generateHeader, generatePupils } from "../ctf/generator.js";
 import type { SchoolRef } from "../ctf/model.js";
-import { type CheckReport, parseCtfFile } from "../ctf/read.js";
+import { parseCtfFile } from "../ctf/read.js";
 import { CtfWriter } from "../ctf/writer.js";
+import { convertFiles } from "./convert.js";
 import { CliError, type CliIo } from "./io.js";
-
-function byLine(a: Finding, b: Finding): number {
-  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
-}
-
-function printReport(io: CliIo, file: string, r: CheckReport): void {
-  for (const f of [...r.findings].sort(byLine)) io.out(`${formatFinding(file, f)}\n`);
-  for (const o of r.omitted) io.out(`${file}: note: ${o.count} more ${o.code} not shown\n`);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  io.out(
-    `${file}: ${plural(r.pupilCount, "pupil")}, ${plural(r.errorCount, "error")}, ${plural(r.warningCount, "warning")}\n`,
-  );
-}
+import { byLine, plural, printReport } from "./report.js";
 
 function school(s: SchoolRef | undefined): string {
   if (s === undefined) return "(missing)";
@@ -71,9 +60,6 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
     .description("show a CTF's header and pupils, human readable")
     .argument("<file>", "a CTF file")
     .action(async (file: string) => {
-      io.out(
-        `${"#".padStart(5)}  ${"UPN".padEnd(13)}  ${"Surname, Forename".padEnd(32)}  DOB         Sex  NC\n`,
-      );
       const r = await parseCtfFile(file, {
         onHeader(h) {
           io.out(
@@ -83,6 +69,8 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
               `From:       ${school(h.sourceSchool)}`,
               `To:         ${school(h.destSchool)}`,
               `Year:       ${h.sourceSchool?.academicYear ?? "?"}`,
+              "",
+              `${"#".padStart(5)}  ${"UPN".padEnd(13)}  ${"Surname, Forename".padEnd(32)}  DOB         Sex  NC`,
               "",
             ].join("\n"),
           );
@@ -96,7 +84,7 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
         },
       });
       io.out(
-        `\n${r.pupilCount} pupils; ${r.errorCount} errors, ${r.warningCount} warnings${r.errorCount + r.warningCount > 0 ? ` (see: s2s ctf validate ${file})` : ""}\n`,
+        `\n${plural(r.pupilCount, "pupil")}; ${plural(r.errorCount, "error")}, ${plural(r.warningCount, "warning")}${r.errorCount + r.warningCount > 0 ? ` (see: s2s ctf validate ${file})` : ""}\n`,
       );
       setExit(r.valid ? 0 : 1);
     });
@@ -123,6 +111,7 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
       "academic year the file is made in, e.g. 2025 for 2025/26",
       (v) => positiveInt(v, "--academic-year"),
     )
+    .option("--school-name <name>", "the sending school's name (otherwise one is made up)")
     .option(
       "--out <dir>",
       "write SSSSSSS_CTF_DDDDDDD_NNN.XML into this folder (next free number) instead of stdout",
@@ -134,6 +123,7 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
         pupils: opts.pupils,
         seed: opts.seed,
         version: opts.version,
+        ...(opts.schoolName === undefined ? {} : { schoolName: opts.schoolName }),
         ...(opts.academicYear === undefined ? {} : { academicYear: opts.academicYear }),
       };
       let header: ReturnType<typeof generateHeader>;
@@ -168,9 +158,26 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
       await once(stream, "finish");
       io.out(`${path}\n`);
     });
+
+  ctf
+    .command("convert")
+    .description(
+      "read, check and write CTFs again, at their own version (every element, order and value " +
+        "as it came) or another (Gender and Sex renamed to suit); a file with errors is not written",
+    )
+    .argument("<file...>", "CTF files")
+    .option("--version <v>", "CTF version to write (default: each file's own)")
+    .option(
+      "--out <path>",
+      "a file (for one input) or a folder (files keep their names); default: standard output, for one file",
+    )
+    .action(async (files: string[], opts: { version?: string; out?: string }) => {
+      setExit(await convertFiles(io, files, opts));
+    });
 }
 
 interface GenerateCliOptions {
+  schoolName?: string;
   pupils: number;
   from: string;
   to: string;

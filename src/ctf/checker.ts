@@ -3,6 +3,7 @@
  * file of any size is checked in one pass. Messages name the element and say what to fix.
  */
 
+import { checkCode, codeSetOf } from "./code-sets.js";
 import {
   baseName,
   destinationKind,
@@ -23,15 +24,7 @@ export interface CheckOptions {
   now?: Date;
 }
 
-const ETHNICITY = new Set(
-  "WBRI WIRI WIRT WOTH WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH BCRB BAFR BOTH CHNE OOTH REFU NOBT".split(
-    " ",
-  ),
-);
-// DfE's extended codes (WENG, AMPK, ...) refine a main group and keep its first letter.
-const EXTENDED_ETHNICITY = /^[WMABCO][A-Z]{3}$/;
 const SEX = new Set(["M", "F"]);
-const ENROL_STATUS = new Set(["C", "M", "S", "G", "O"]);
 const BOOLEAN = new Set(["true", "false", "1", "0"]);
 const QUALIFIER = new Set(["full", "partial"]);
 const NC_YEARS: Record<string, number> = { N1: -2, N2: -1, R: 0 };
@@ -66,6 +59,22 @@ function laestabOf(school: SchoolRef | undefined): string | undefined {
   return normaliseLaestab(`${school.lea}${school.estab}`);
 }
 
+/**
+ * BS7666 PAON and SAON: a 4-character number, a suffix, a 4-character range end, a suffix,
+ * then a description (CTF.md).
+ */
+const BS7666 = /^[0-9 ]{4}([a-zA-Z ][0-9 ]{4}[a-zA-Z ][a-zA-Z0-9:;<=>?@%&'()*+,\-. ]{0,90})?$/;
+const URN = /^[0-9]{6}$/;
+const ULN = /^[1-9][0-9]{9}$/;
+const UCI = /^[0-9A-Z]{13}$/;
+// Outward code (area, district) and inward code (sector, unit), as Royal Mail writes them.
+const POSTCODE = /^[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}$/i;
+
+/** A file from a DfE service (Get Information About Pupils, the MTC) rather than a school. */
+function fromDfeService(h: Header | undefined): boolean {
+  return h?.sourceSchool?.lea === "XXX" && h.sourceSchool.estab === "XXXX";
+}
+
 function isCapitals(name: string): boolean {
   return name.length > 1 && /[A-Z]{2}/.test(name) && name === name.toUpperCase();
 }
@@ -73,6 +82,7 @@ function isCapitals(name: string): boolean {
 export class CtfChecker {
   private readonly now: Date;
   private academicYear: number | undefined;
+  private version: number | undefined;
   private headerSeen: Header | undefined;
   private readonly upns = new Map<string, number>();
 
@@ -85,6 +95,7 @@ export class CtfChecker {
 
   header(h: Header, loc: Locations): void {
     this.headerSeen = h;
+    this.version = h.version === undefined ? undefined : versionNumber(h.version);
     const at = (obj: object | undefined, key?: string) => loc.of(obj, key) ?? loc.of(h);
     this.checkVersion(h, at(h, "version"));
     if (h.documentQualifier !== undefined && !QUALIFIER.has(h.documentQualifier)) {
@@ -110,7 +121,10 @@ export class CtfChecker {
     const source = h.sourceSchool;
     if (source === undefined)
       this.add("ctf.source.missing", "the header has no <SourceSchool>", at(h));
-    else if (
+    else if (fromDfeService(h)) {
+      // A partial CTF from a DfE service: valid, for a school to import. The hub still refuses
+      // it as an upload, as no school is XXXXXXX (its sender must match its uploader).
+    } else if (
       !/^[0-9]{3}$/.test(source.lea ?? "") ||
       !/^([0-9]{4}|LLLL)$/.test(source.estab ?? "")
     ) {
@@ -129,6 +143,15 @@ export class CtfChecker {
         `DestSchool LEA "${dest.lea ?? ""}" and Estab "${dest.estab ?? ""}" must be 3 and 4 digits, or XXX/XXXX for a lost pupil, or MMM/MMMM out of sector`,
         at(dest),
       );
+    }
+    for (const [school, label] of [
+      [source, "SourceSchool"],
+      [dest, "DestSchool"],
+    ] as const) {
+      // The sender may not know the destination's URN: XXXXXX or nothing, then.
+      const urn = school?.urn;
+      if (urn && urn !== "XXXXXX" && !URN.test(urn))
+        this.add("format.invalid", `${label} URN "${urn}" is not 6 digits`, at(school, "urn"));
     }
     this.academicYear = this.academicYearOf(h);
     this.checkFileName(h, at(h));
@@ -198,20 +221,6 @@ export class CtfChecker {
           );
         }
       }
-      if (bd.ethnicity && !ETHNICITY.has(bd.ethnicity) && !EXTENDED_ETHNICITY.test(bd.ethnicity)) {
-        add(
-          "code.unknown",
-          `Ethnicity "${bd.ethnicity}" is not a known ethnicity code`,
-          at(bd, "ethnicity"),
-        );
-      }
-      if (bd.enrolStatus && !ENROL_STATUS.has(bd.enrolStatus)) {
-        add(
-          "code.unknown",
-          `EnrolStatus "${bd.enrolStatus}" is not C, M, S, G or O`,
-          at(bd, "enrolStatus"),
-        );
-      }
       if (bd.medicalFlag && !BOOLEAN.has(bd.medicalFlag)) {
         add(
           "code.unknown",
@@ -238,6 +247,89 @@ export class CtfChecker {
       }
     }
     this.checkDates(p, at, add);
+    this.checkFormats(p, at, add);
+    this.checkCodes(p, (obj, key, item, value) => {
+      const set = codeSetOf(item);
+      if (set === undefined) return;
+      const verdict = checkCode(set, value, this.version);
+      if (verdict.ok) return;
+      const why = verdict.retired
+        ? `is no longer used (${verdict.retired})`
+        : "is not a known code";
+      const near =
+        verdict.nearest.length > 0 ? `; nearest known: ${verdict.nearest.join(", ")}` : "";
+      add("code.unknown", `${item} "${value}" ${why}${near}`, at(obj, key));
+    });
+  }
+
+  private checkFormats(
+    p: Pupil,
+    at: (obj: object | undefined, key?: string) => SourcePos | undefined,
+    add: (code: FindingCode, message: string, pos: SourcePos | undefined) => void,
+  ): void {
+    if (p.uln && !ULN.test(p.uln))
+      add("format.invalid", `UniqueLearnerNumber "${p.uln}" is not 10 digits`, at(p, "uln"));
+    if (p.uci && !UCI.test(p.uci))
+      add("format.invalid", `UCI "${p.uci}" is not 13 letters and digits`, at(p, "uci"));
+    const addresses = [p.address, ...(p.contacts ?? []).map((c) => c.address)];
+    for (const a of addresses) {
+      if (a === undefined) continue;
+      // A postcode abroad goes in Zip; PostCode holds a UK one.
+      if (a.postCode && !POSTCODE.test(a.postCode.trim()))
+        add("format.invalid", `PostCode "${a.postCode}" is not a UK postcode`, at(a, "postCode"));
+      const bs = a.bs7666;
+      for (const key of ["saon", "paon"] as const) {
+        const v = bs?.[key];
+        if (v !== undefined && v !== "" && !BS7666.test(v))
+          add(
+            "address.pattern",
+            `${key.toUpperCase()} "${v}" does not follow the BS7666 pattern: 4 characters of number, a suffix, 4 of range end, a suffix, then the name (e.g. "  11      ")`,
+            at(bs, key),
+          );
+      }
+    }
+    for (const s of [...(p.schoolHistory ?? []), ...(p.attendance ?? [])])
+      if (s.urn && !URN.test(s.urn))
+        add("format.invalid", `URN "${s.urn}" is not 6 digits`, at(s, "urn"));
+  }
+
+  /** Hands every coded value of a pupil to `check`, with the element that holds it. */
+  private checkCodes(
+    p: Pupil,
+    check: (obj: object, key: string, item: string, value: string) => void,
+  ): void {
+    const bd = p.basicDetails;
+    if (bd) {
+      if (bd.ethnicity) check(bd, "ethnicity", "Ethnicity", bd.ethnicity);
+      if (bd.enrolStatus) check(bd, "enrolStatus", "EnrolStatus", bd.enrolStatus);
+      if (bd.serviceChild) check(bd, "serviceChild", "ServiceChild", bd.serviceChild);
+      for (const l of bd.languages ?? []) {
+        if (l.language) check(l, "language", "Language", l.language);
+        if (l.languageType) check(l, "languageType", "LanguageType", l.languageType);
+      }
+      for (const d of bd.disabilities ?? []) check(bd, "disabilities", "Disability", d);
+    }
+    for (const s of p.senHistory?.provisions ?? [])
+      if (s.provision) check(s, "provision", "SENprovision", s.provision);
+    for (const n of p.senHistory?.needs ?? []) if (n.type) check(n, "type", "SENtype", n.type);
+    for (const f of p.fsmHistory?.instances ?? [])
+      if (f.ukCountry) check(f, "ukCountry", "UKcountry", f.ukCountry);
+    for (const c of p.contacts ?? []) {
+      if (c.relationship) check(c, "relationship", "Relationship", c.relationship);
+      for (const ph of c.phones ?? []) if (ph.type) check(ph, "type", "TelephoneType", ph.type);
+    }
+    for (const ph of p.phones ?? []) if (ph.type) check(ph, "type", "TelephoneType", ph.type);
+    for (const s of p.schoolHistory ?? [])
+      if (s.leavingReason) check(s, "leavingReason", "LeavingReason", s.leavingReason);
+    for (const ks of p.stageAssessments ?? []) {
+      if (ks.stage) check(ks, "stage", "Stage", ks.stage);
+      for (const a of ks.assessments ?? []) {
+        if (a.method) check(a, "method", "Method", a.method);
+        if (a.resultStatus) check(a, "resultStatus", "ResultStatus", a.resultStatus);
+        if (a.resultQualifier) check(a, "resultQualifier", "ResultQualifier", a.resultQualifier);
+        if (a.locale) check(a, "locale", "Locale", a.locale);
+      }
+    }
   }
 
   /** File-level rules, once the whole file has been read. */
@@ -248,7 +340,9 @@ export class CtfChecker {
       return;
     }
     const dest = laestabOf(h.destSchool);
-    if (dest === LOST_PUPILS && pupilCount !== 1) {
+    // A DfE service writes XXXXXXX as the destination for users who are not a school: that is
+    // a download for them, not a lost pupil's file.
+    if (dest === LOST_PUPILS && pupilCount !== 1 && !fromDfeService(h)) {
       this.add(
         "ctf.lost.pupil-count",
         `a file for an unknown destination (XXXXXXX) must hold exactly one pupil; this one holds ${pupilCount}`,
@@ -365,6 +459,10 @@ export class CtfChecker {
     for (const s of p.senHistory?.provisions ?? []) {
       check(s, "startDate", s.startDate, "SEN StartDate");
       check(s, "endDate", s.endDate, "SEN EndDate");
+    }
+    for (const y of p.attendance ?? []) {
+      const sessions = y.attendSessions;
+      if (sessions) check(sessions, "startDate", sessions.startDate, "AttendanceStartDate");
     }
     for (const s of p.schoolHistory ?? []) {
       check(s, "entryDate", s.entryDate, "EntryDate");

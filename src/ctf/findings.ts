@@ -57,6 +57,11 @@ export const FINDING_CODES = {
   "pupil.nc-year.mismatch": ["warning", "The date of birth does not fit the NC year."],
   "pupil.name.capitals": ["warning", "A name written all in capitals."],
   "code.unknown": ["warning", "A code this reader does not know."],
+  "address.pattern": [
+    "warning",
+    "A PAON or SAON that does not follow the BS7666 fixed-width pattern.",
+  ],
+  "format.invalid": ["warning", "A URN, ULN, UCI or postcode that is not in its standard format."],
   "date.invalid": ["warning", "A date that is malformed or impossible."],
   "date.future": ["warning", "A date in the future where only past dates make sense."],
 } as const satisfies Record<string, readonly [Severity, string]>;

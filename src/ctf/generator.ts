@@ -5,6 +5,7 @@
  */
 import { base, en, en_GB, Faker } from "@faker-js/faker";
 import { expectedNcYear } from "./checker.js";
+import { BOYS, GIRLS, paon, postcode, SURNAMES, schoolName, TOWNS } from "./england.js";
 import {
   destinationKind,
   isSourceLaestab,
@@ -38,6 +39,8 @@ export interface GenerateOptions {
   version?: string;
   /** When the file is made; the header's DateTime. */
   now?: Date;
+  /** The sending school's own name, when it is known (from the directory, say). */
+  schoolName?: string;
 }
 
 const ETHNICITIES = [
@@ -56,7 +59,7 @@ const ETHNICITIES = [
   "OOTH",
 ];
 const SEN_TYPES = ["SPLD", "MLD", "SLCN", "ASD", "SEMH", "VI", "HI", "PD"];
-const LANGUAGES = ["ENG", "ENG", "ENG", "ENG", "POL", "URD", "PAN", "BEN", "ARA", "ROM"];
+const LANGUAGES = ["ENG", "ENG", "ENG", "ENG", "ENG", "POL", "URD", "PNJ", "BNG", "ARA", "SOM"];
 
 function academicYearOf(d: Date): number {
   return d.getUTCMonth() >= 7 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
@@ -86,7 +89,8 @@ export function generateHeader(options: GenerateOptions): Header {
   }
   const now = options.now ?? new Date();
   const ay = options.academicYear ?? academicYearOf(now);
-  const town = faker.location.city();
+  const town = faker.helpers.arrayElement(TOWNS);
+  const pick = <T>(items: readonly T[]): T => faker.helpers.arrayElement(items);
   return {
     documentName: "Common Transfer File",
     version: options.version ?? CURRENT_VERSION,
@@ -96,7 +100,7 @@ export function generateHeader(options: GenerateOptions): Header {
     sourceSchool: {
       ...splitLaestab(options.from),
       urn: String(faker.number.int({ min: 100000, max: 149999 })),
-      schoolName: `${town} ${faker.helpers.arrayElement(["Primary School", "Academy", "CE Primary", "High School"])}`,
+      schoolName: options.schoolName ?? schoolName(pick, town),
       academicYear: String(ay),
     },
     destSchool: {
@@ -152,9 +156,10 @@ function drama(faker: Faker, kind: "home" | "mobile"): string {
 }
 
 function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
-  const sex = faker.helpers.arrayElement(["M", "F"] as const);
-  const surname = faker.person.lastName();
-  const forename = faker.person.firstName(sex === "M" ? "male" : "female");
+  const pick = <T>(items: readonly T[]): T => faker.helpers.arrayElement(items);
+  const sex = pick(["M", "F"] as const);
+  const surname = pick(SURNAMES);
+  const forename = pick(sex === "M" ? BOYS : GIRLS);
   // Born in the 12 months that put the pupil in NC year c.ncYear this academic year.
   const cohort = c.ay - 5 - c.ncYear;
   const dob = faker.date.between({ from: utc(cohort, 9, 1), to: utc(cohort + 1, 8, 31) });
@@ -165,7 +170,7 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
   const allocatingEstab = String((c.estabBase + Math.floor(index / 1000)) % 10000).padStart(4, "0");
   const upn = makeUpn(`${c.lea}${allocatingEstab}`, cohort + 5, index % 1000);
   const startedSchool = utc(cohort + 5, 9, faker.number.int({ min: 2, max: 9 }));
-  const postTown = faker.location.city();
+  const town = pick(TOWNS);
 
   const pupil: Pupil = {
     upn,
@@ -176,9 +181,7 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
     basicDetails: {
       preferredSurname: surname,
       preferredForename: forename,
-      ...(faker.datatype.boolean(0.4)
-        ? { middleNames: faker.person.middleName(sex === "M" ? "male" : "female") }
-        : {}),
+      ...(faker.datatype.boolean(0.4) ? { middleNames: pick(sex === "M" ? BOYS : GIRLS) } : {}),
       ncYearActual: String(c.ncYear),
       ethnicity: faker.helpers.arrayElement(ETHNICITIES),
       ethnicitySource: "P",
@@ -205,13 +208,13 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
   }
   pupil.address = {
     bs7666: {
-      paon: faker.location.buildingNumber(),
+      paon: paon(faker.number.int({ min: 1, max: 240 })),
       street: faker.location.street(),
-      town: postTown,
-      postTown,
+      town: town.name,
+      postTown: town.name,
     },
-    county: faker.location.county(),
-    postCode: faker.location.zipCode(),
+    county: town.county,
+    postCode: postcode(pick, faker.number.int({ min: 1, max: 9 }), town),
     country: "United Kingdom",
   };
   pupil.phones = [{ type: "H", number: drama(faker, "home") }];
@@ -230,7 +233,7 @@ function makeContacts(faker: Faker, surname: string): Contact[] {
   ];
   const count = faker.helpers.arrayElement([1, 2, 2, 2]);
   return parents.slice(0, count).map(([relationship, sex, title], i) => {
-    const forename = faker.person.firstName(sex === "M" ? "male" : "female");
+    const forename = faker.helpers.arrayElement(sex === "M" ? BOYS : GIRLS);
     return {
       order: String(i + 1),
       title,
@@ -241,11 +244,10 @@ function makeContacts(faker: Faker, surname: string): Contact[] {
       responsibility: "true",
       address: { addressAsPupil: "true" },
       phones: [{ type: "M", number: drama(faker, "mobile") }],
-      email: faker.internet.email({
-        firstName: forename,
-        lastName: surname,
-        provider: "example.org",
-      }),
+      // Reserved for examples (RFC 2606): never anyone's address.
+      email: `${forename}.${surname}${faker.number.int({ min: 1, max: 99 })}@example.org`
+        .toLowerCase()
+        .replace(/[^a-z0-9.@]/g, ""),
     };
   });
 }
@@ -264,6 +266,17 @@ function attendance(faker: Faker, c: PupilContext) {
     sessionsAuthorised: String(authorised),
     sessionsAttended: String(possible - authorised - unauthorised),
     sessionsUnauthorised: String(unauthorised),
+    // The first fortnight, session by session: / present (morning), \ present (afternoon).
+    ...(faker.datatype.boolean(0.3)
+      ? {
+          attendSessions: {
+            startDate: `${c.ay}-09-0${faker.number.int({ min: 1, max: 7 })}`,
+            marks: Array.from({ length: 10 }, () =>
+              faker.helpers.arrayElement(["/\\", "/\\", "/\\", "/\\", "I\\", "/L", "MM"]),
+            ).join(""),
+          },
+        }
+      : {}),
   };
 }
 
@@ -324,7 +337,10 @@ function history(faker: Faker, c: PupilContext, started: Date): SchoolHistoryEnt
     {
       lea: c.lea,
       estab: String(faker.number.int({ min: 2000, max: 2999 })),
-      schoolName: `${faker.location.city()} Primary School`,
+      schoolName: schoolName(
+        (items) => faker.helpers.arrayElement(items),
+        faker.helpers.arrayElement(TOWNS),
+      ),
       entryDate: iso(started),
       leavingDate: iso(utc(joined.getUTCFullYear(), 7, 20)),
     },

@@ -1,7 +1,10 @@
 /**
- * The CTF model. Every value is the trimmed text of its element, kept as a string so that a
- * file reads and writes back exactly; interpretation (dates, codes) is the checker's job.
- * Anything we do not model is kept in `extra`, in the order it came, so nothing is lost.
+ * The CTF model. Every value is the text of its element, kept as a string so that a file reads
+ * and writes back exactly: trimmed, except where the spaces are data (BS7666 PAON and SAON,
+ * attendance marks); interpretation (dates, codes) is the checker's job. Anything we do not
+ * model is kept in `extra`, so nothing is lost. Where a file's children came in another order
+ * or under another name than the standard one, `readOrder` records what came, and the writer
+ * follows it: a file is written back as its producer wrote it.
  */
 
 /** An element kept as it came: SuppInfo, NAWdetails, and anything unknown. */
@@ -14,6 +17,12 @@ export interface XmlNode {
 
 export interface Extensible {
   extra?: XmlNode[];
+  /**
+   * The element names of this object's children as read, in the order read, where that was
+   * not the standard order and names (absent for the usual case). A name that is not one of
+   * the object's fields, or one already written, stands for the next `extra` node.
+   */
+  readOrder?: string[];
 }
 
 export interface SchoolRef extends Extensible {
@@ -153,9 +162,13 @@ export interface AttendanceYear extends Extensible {
   sessionsAuthorised?: string;
   sessionsAttended?: string;
   sessionsUnauthorised?: string;
-  attendSessions?: string;
-  attendanceStartDate?: string;
-  attendanceMarks?: string;
+  attendSessions?: AttendSessions;
+}
+
+/** Session by session: one mark a session, from the start date. */
+export interface AttendSessions extends Extensible {
+  startDate?: string;
+  marks?: string;
 }
 
 export interface StageAssessment extends Extensible {
@@ -209,6 +222,8 @@ export interface Pupil extends Extensible {
 }
 
 export interface CtfDocument extends Extensible {
+  /** The root element's attributes (a namespace, say), kept to be written back. */
+  attributes?: Record<string, string>;
   header: Header;
   pupils: Pupil[];
 }

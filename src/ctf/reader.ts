@@ -6,8 +6,8 @@
 import { SaxesParser, type SaxesTagPlain } from "saxes";
 import { detach, type Finding, type FindingCode, finding, type PupilRef } from "./findings.js";
 import { Locations } from "./locations.js";
-import type { CtfDocument, Header, Pupil, XmlNode } from "./model.js";
-import { documentSchema, type Field, ROOT_ELEMENT, type Schema } from "./schema.js";
+import type { CtfDocument, Extensible, Header, Pupil, XmlNode } from "./model.js";
+import { documentSchema, type Field, ROOT_ELEMENT, type Schema, type TextField } from "./schema.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
 export interface ReaderLimits {
@@ -64,6 +64,10 @@ interface Frame {
   cursor: number;
   /** OBJECT: a bit for each field already given, to spot duplicates without a lookup. */
   seen: number;
+  /** OBJECT: the highest field index given so far, to notice a child out of order. */
+  last: number;
+  /** OBJECT: an element kept in `extra` has come; a field after it is out of order. */
+  extraSeen: boolean;
   text: string;
   warnedText: boolean;
 }
@@ -332,6 +336,8 @@ export class CtfReader {
     frame.rec = -1;
     frame.cursor = 0;
     frame.seen = 0;
+    frame.last = -1;
+    frame.extraSeen = false;
     frame.text = "";
     frame.warnedText = false;
     return frame;
@@ -374,6 +380,10 @@ export class CtfReader {
         );
       }
       this.document = {};
+      for (const key in tag.attributes) {
+        if (this.document.attributes === undefined) this.document.attributes = {};
+        this.document.attributes[key] = tag.attributes[key] as string;
+      }
       const rec = this.locations.record(
         this.document,
         documentSchema as Schema<unknown>,
@@ -427,6 +437,7 @@ export class CtfReader {
     const obj = top.value as Record<string, unknown>;
     const field = this.fieldFor(top, name);
     if (field === undefined) {
+      this.noteChild(top, name, undefined);
       if (top.schema !== documentSchema) {
         this.report(
           "element.unknown",
@@ -439,6 +450,11 @@ export class CtfReader {
     const bit = 1 << field.index;
     const present = (top.seen & bit) !== 0;
     top.seen |= bit;
+    // A second of a single field is kept in `extra`; a list's wrapper given twice is one list.
+    const kept =
+      present &&
+      (field.kind === "text" || field.kind === "raw" || (field.kind === "object" && !field.many));
+    this.noteChild(top, name, kept ? undefined : field);
     switch (field.kind) {
       case "text":
         if (present) return this.duplicate(top, tag);
@@ -473,6 +489,31 @@ export class CtfReader {
         this.push(LIST, name, items, undefined, field);
       }
     }
+  }
+
+  /**
+   * Notes a child of a model object for writing back in the order and under the name it came.
+   * Files mostly keep the standard order and names, and then nothing is stored; from the first
+   * child that does not, the object keeps the names of all its children in `readOrder`.
+   */
+  private noteChild(top: Frame, name: string, field: Field | undefined): void {
+    if (top.schema === documentSchema) return;
+    const obj = top.value as Extensible;
+    if (obj.readOrder !== undefined) {
+      obj.readOrder.push(name);
+      return;
+    }
+    if (field === undefined) {
+      top.extraSeen = true;
+      return;
+    }
+    const standardName = name === field.tag || (field.kind === "text" && name === field.before25);
+    if (standardName && !top.extraSeen && field.index >= top.last) {
+      top.last = field.index;
+      return;
+    }
+    obj.readOrder = standardOrder(obj, top.schema as Schema<unknown>);
+    obj.readOrder.push(name);
   }
 
   private openInList(top: Frame, tag: SaxesTagPlain): void {
@@ -575,6 +616,11 @@ export class CtfReader {
 
   private value(frame: Frame): string {
     const raw = frame.text;
+    if ((frame.field as TextField).verbatim === true) {
+      if (raw === "")
+        this.report("value.empty", `<${frame.name}> is empty`, frame.line, frame.column);
+      return raw;
+    }
     const value = raw.trim();
     if (value === "") {
       this.report("value.empty", `<${frame.name}> is empty`, frame.line, frame.column);
@@ -610,6 +656,20 @@ export class CtfReader {
       this.handlers.header?.(value as Header, this.locations);
     }
   }
+}
+
+/** The children an object read so far stands for, in the standard order, then its extras. */
+function standardOrder(obj: Extensible, schema: Schema<unknown>): string[] {
+  const names: string[] = [];
+  const values = obj as Record<string, unknown>;
+  for (const field of schema.fields) {
+    const v = values[field.key];
+    if (v === undefined) continue;
+    const count = field.kind === "object" && field.many ? (v as unknown[]).length : 1;
+    for (let i = 0; i < count; i++) names.push(field.tag);
+  }
+  for (const node of obj.extra ?? []) names.push(node.name);
+  return names;
 }
 
 /** saxes reports faults as plain Errors whose message starts with the line and column. */

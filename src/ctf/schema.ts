@@ -11,6 +11,8 @@ export interface TextField {
   aliases?: string[];
   /** The element name versions before 25.0 use (Gender became Sex). */
   before25?: string;
+  /** Its spaces are data (BS7666 fixed-width fields): read and written untrimmed. */
+  verbatim?: boolean;
 }
 export interface RawField {
   kind: "raw";
@@ -58,7 +60,9 @@ type FieldFor<V> =
           ? ObjectListField<I> | ObjectField<I>
           : ObjectField<NonNullable<V>>;
 
-type FieldsOf<T> = { [K in Exclude<keyof T, "extra">]-?: FieldFor<T[K]> };
+type FieldsOf<T> = {
+  [K in Exclude<keyof T, "extra" | "readOrder" | "attributes">]-?: FieldFor<T[K]>;
+};
 
 export interface Schema<T> {
   readonly name: string;
@@ -91,6 +95,7 @@ export function schema<T>(name: string, fields: FieldsOf<T>): Schema<T> {
 
 export const text = (tag: string, ...aliases: string[]): TextField =>
   aliases.length > 0 ? { kind: "text", tag, aliases } : { kind: "text", tag };
+const verbatim = (tag: string): TextField => ({ kind: "text", tag, verbatim: true });
 export const raw = (tag: string): RawField => ({ kind: "raw", tag });
 export const textList = (tag: string, item: string): TextListField => ({
   kind: "textList",
@@ -174,19 +179,21 @@ const fsmHistory = schema<M.FsmHistory>("FSMhistory", {
 const senHistory = schema<M.SenHistory>("SENhistory", {
   provisions: repeat(
     "SEN",
+    // EndDate came in CTF 17, after SENprovision, as real files write it.
     schema<M.SenProvision>("SEN", {
       startDate: text("StartDate"),
-      endDate: text("EndDate"),
       provision: text("SENprovision"),
+      endDate: text("EndDate"),
     }),
   ),
   needs: list(
     "SENneeds",
     "SENneed",
+    // SIMS writes the rank before the type; other producers the other way (kept as read).
     schema<M.SenNeed>("SENneed", {
       startDate: text("NeedStartDate"),
-      type: text("SENtype"),
       rank: text("SENtypeRank"),
+      type: text("SENtype"),
     }),
   ),
 });
@@ -196,8 +203,8 @@ const address = schema<M.Address>("Address", {
   bs7666: one(
     "BS7666Address",
     schema<M.Bs7666Address>("BS7666Address", {
-      saon: text("SAON"),
-      paon: text("PAON"),
+      saon: verbatim("SAON"),
+      paon: verbatim("PAON"),
       street: text("Street"),
       locality: text("Locality"),
       town: text("Town"),
@@ -218,8 +225,8 @@ const address = schema<M.Address>("Address", {
   ),
   county: text("County"),
   postCode: text("PostCode"),
-  country: text("Country"),
   zip: text("Zip", "ZIP"),
+  country: text("Country"),
   easting: text("Easting"),
   northing: text("Northing"),
 });
@@ -256,9 +263,14 @@ const attendanceYear = schema<M.AttendanceYear>("YearData", {
   sessionsAuthorised: text("SessionsAuthorised"),
   sessionsAttended: text("SessionsAttended"),
   sessionsUnauthorised: text("SessionsUnauthorised"),
-  attendSessions: text("AttendSessions"),
-  attendanceStartDate: text("AttendanceStartDate"),
-  attendanceMarks: text("AttendanceMarks"),
+  attendSessions: one(
+    "AttendSessions",
+    schema<M.AttendSessions>("AttendSessions", {
+      startDate: text("AttendanceStartDate"),
+      // One character a session: a space would be a mark, so nothing is trimmed.
+      marks: verbatim("AttendanceMarks"),
+    }),
+  ),
 });
 
 const keyStage = schema<M.KeyStage>("KeyStage", {

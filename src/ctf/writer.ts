@@ -1,6 +1,7 @@
 /**
- * Writes CTFs: UTF-8, the standard element order, a version's own element names, and the same
- * bytes for the same model every time. Pupils can be written one at a time to any sink.
+ * Writes CTFs: UTF-8, the standard element order (or, for what was read from a file, the order
+ * and names it came in), a version's own element names, and the same bytes for the same model
+ * every time. Pupils can be written one at a time to any sink.
  */
 import type { CtfDocument, Header, Pupil, XmlNode } from "./model.js";
 import { type Field, headerSchema, pupilSchema, ROOT_ELEMENT, type Schema } from "./schema.js";
@@ -9,6 +10,8 @@ import { CURRENT_VERSION, OLDEST_VERSION, versionNumber, writesSex } from "./ver
 export interface WriteOptions {
   /** The CTF version to write; 25.0 unless asked (19.0 writes <Gender> for <Sex>). */
   version?: string;
+  /** The root element's attributes, as a file read had them. */
+  attributes?: Record<string, string>;
 }
 
 /** A value that XML cannot carry; says which element holds it. */
@@ -57,12 +60,80 @@ class Emitter {
     const here = `${path}/${tag}`;
     const inner = `${indent}  `;
     this.parts.push(`${indent}<${tag}>\n`);
-    for (const field of schema.fields) {
-      const value = obj[field.key];
-      if (value !== undefined) this.field(inner, field, value, here);
+    if (obj.readOrder !== undefined) this.asRead(inner, obj, schema, here);
+    else {
+      for (const field of schema.fields) {
+        const value = obj[field.key];
+        if (value !== undefined) this.field(inner, field, value, here);
+      }
+      for (const node of (obj.extra as XmlNode[] | undefined) ?? []) this.raw(inner, node, here);
     }
-    for (const node of (obj.extra as XmlNode[] | undefined) ?? []) this.raw(inner, node, here);
     this.parts.push(`${indent}</${tag}>\n`);
+  }
+
+  /**
+   * An object's children in the order and under the names its file gave them (`readOrder`).
+   * A field added since it was read goes where the standard order puts it among the others; a
+   * field removed since is left out.
+   */
+  private asRead(
+    indent: string,
+    obj: Record<string, unknown>,
+    schema: Schema<unknown>,
+    path: string,
+  ): void {
+    const order = obj.readOrder as string[];
+    const extras = (obj.extra as XmlNode[] | undefined) ?? [];
+    const fields = schema.fields;
+    const named = new Set<number>();
+    for (const name of order) {
+      const f = schema.byTag.get(name);
+      if (f !== undefined) named.add(f.index);
+    }
+    const used = new Array<number>(fields.length).fill(0);
+    let nextExtra = 0;
+    let nextNew = 0;
+    const newBefore = (index: number) => {
+      for (; nextNew < index; nextNew++) {
+        const f = fields[nextNew] as Field;
+        const value = obj[f.key];
+        if (!named.has(f.index) && value !== undefined) this.field(indent, f, value, path);
+      }
+    };
+    for (const name of order) {
+      const f = schema.byTag.get(name);
+      const value = f === undefined ? undefined : obj[f.key];
+      if (f !== undefined && value === undefined) continue;
+      if (f !== undefined && f.kind === "object" && f.many) {
+        const item = (value as Record<string, unknown>[])[used[f.index] as number];
+        if (item === undefined) continue;
+        used[f.index] = (used[f.index] as number) + 1;
+        newBefore(f.index);
+        this.object(indent, f.tag, item, f.schema, path);
+        continue;
+      }
+      if (f !== undefined && used[f.index] === 0) {
+        used[f.index] = 1;
+        newBefore(f.index);
+        // The name as read (ZIP, say), except where the version decides it (Gender or Sex).
+        if (f.kind === "text" && f.before25 === undefined)
+          this.text(indent, name, value as string, path);
+        else this.field(indent, f, value, path);
+        continue;
+      }
+      // A list's wrapper given twice was read as one list, written once.
+      if (f !== undefined && (f.kind === "objectList" || f.kind === "textList")) continue;
+      const node = extras[nextExtra++];
+      if (node !== undefined) this.raw(indent, node, path);
+    }
+    newBefore(fields.length);
+    for (const f of fields) {
+      if (!(f.kind === "object" && f.many) || !named.has(f.index)) continue;
+      const items = (obj[f.key] as Record<string, unknown>[] | undefined) ?? [];
+      for (const item of items.slice(used[f.index]))
+        this.object(indent, f.tag, item, f.schema, path);
+    }
+    for (const node of extras.slice(nextExtra)) this.raw(indent, node, path);
   }
 
   private field(indent: string, field: Field, value: unknown, path: string): void {
@@ -132,7 +203,10 @@ export class CtfWriter {
     if (v === undefined || v < OLDEST_VERSION)
       throw new RangeError(`cannot write CTF version "${version}"`);
     this.emitter = new Emitter(writesSex(version));
-    this.emitter.parts.push(`<?xml version="1.0" encoding="UTF-8"?>\n<${ROOT_ELEMENT}>\n`);
+    let root = ROOT_ELEMENT;
+    for (const [k, v] of Object.entries(options.attributes ?? {}))
+      root += ` ${k}="${escapeXml(v, ROOT_ELEMENT)}"`;
+    this.emitter.parts.push(`<?xml version="1.0" encoding="UTF-8"?>\n<${root}>\n`);
     this.emitter.object(
       "  ",
       "Header",
@@ -167,7 +241,10 @@ export class CtfWriter {
 
 export function writeCtf(doc: CtfDocument, options: WriteOptions = {}): string {
   const parts: string[] = [];
-  const writer = new CtfWriter((s) => parts.push(s), doc.header, options);
+  const writer = new CtfWriter((s) => parts.push(s), doc.header, {
+    ...(doc.attributes ? { attributes: doc.attributes } : {}),
+    ...options,
+  });
   for (const p of doc.pupils) writer.pupil(p);
   writer.end(doc.extra);
   return parts.join("");
