@@ -324,6 +324,8 @@ export function checkCode(set: CodeSet, value: string, version?: number): CodeVe
 }
 
 function nearest(codes: string[], value: string): string[] {
+  // A short list is worth giving whole.
+  if (codes.length <= 6) return codes;
   return codes
     .map((code) => ({ code, d: distance(code, value) }))
     .filter((c) => c.d <= Math.max(1, Math.floor(c.code.length / 2)))
@@ -332,18 +334,23 @@ function nearest(codes: string[], value: string): string[] {
     .map((c) => c.code);
 }
 
-/** Edit distance (insert, delete, substitute), for short codes. */
+/** Edits (insert, delete, substitute, swap two neighbours) between two short codes. */
 function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        (prev[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => (d[i] as number[])[j] as number;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      let best = Math.min(
+        at(i - 1, j) + 1,
+        at(i, j - 1) + 1,
+        at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
-    prev = row;
-  }
-  return prev[b.length] as number;
+      // A typist's swap (ADS for ASD) is one slip, not two.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
+    }
+  return at(a.length, b.length);
 }

@@ -37,6 +37,8 @@ export interface CheckReport {
   valid: boolean;
   /** Top-level elements we do not model. */
   extra?: XmlNode[];
+  /** The root element's attributes (a namespace, say). */
+  attributes?: Record<string, string>;
 }
 
 function chunksOf(
@@ -92,6 +94,7 @@ export async function parseCtf(
   };
   if (header !== undefined) report.header = header;
   if (reader.extra !== undefined) report.extra = reader.extra;
+  if (reader.attributes !== undefined) report.attributes = reader.attributes;
   return report;
 }
 
@@ -113,6 +116,7 @@ export async function readCtf(source: CtfSource, options: ParseOptions = {}): Pr
   if (report.header !== undefined) {
     const document: CtfDocument = { header: report.header, pupils };
     if (report.extra !== undefined) document.extra = report.extra;
+    if (report.attributes !== undefined) document.attributes = report.attributes;
     report.document = document;
   }
   return report;

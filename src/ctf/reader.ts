@@ -9,6 +9,7 @@ import { Locations } from "./locations.js";
 import type { CtfDocument, Extensible, Header, Pupil, XmlNode } from "./model.js";
 import { documentSchema, type Field, ROOT_ELEMENT, type Schema, type TextField } from "./schema.js";
 import { firstInvalidUtf8 } from "./utf8.js";
+import { CURRENT_VERSION, writesSex } from "./version.js";
 
 export interface ReaderLimits {
   /** Largest file in bytes. */
@@ -104,6 +105,8 @@ export class CtfReader {
   private pupilCount = 0;
   private currentPupil: Pupil | undefined;
   private pupilFindings: Finding[] = [];
+  /** The name the file's version gives the pupil's sex (Sex from 25.0, Gender before). */
+  private sexTag = "Sex";
   /** True once a fatal error has been reported; the rest of the input is ignored. */
   failed = false;
   private ended = false;
@@ -158,6 +161,11 @@ export class CtfReader {
   /** Pupils read so far. */
   get pupils(): number {
     return this.pupilCount;
+  }
+
+  /** The root element's attributes, kept for writing back. */
+  get attributes(): Record<string, string> | undefined {
+    return this.document?.attributes;
   }
 
   /** Top-level elements other than Header and CTFpupilData, kept for writing back. */
@@ -507,7 +515,11 @@ export class CtfReader {
       top.extraSeen = true;
       return;
     }
-    const standardName = name === field.tag || (field.kind === "text" && name === field.before25);
+    // A pupil's Sex or Gender is standard when it is the one the file's version names.
+    const standardName =
+      field.kind === "text" && field.before25 !== undefined
+        ? name === this.sexTag
+        : name === field.tag;
     if (standardName && !top.extraSeen && field.index >= top.last) {
       top.last = field.index;
       return;
@@ -653,6 +665,7 @@ export class CtfReader {
     }
     const parent = this.top();
     if (parent?.value === this.document && value === this.document?.header) {
+      this.sexTag = writesSex((value as Header).version ?? CURRENT_VERSION) ? "Sex" : "Gender";
       this.handlers.header?.(value as Header, this.locations);
     }
   }

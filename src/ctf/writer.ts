@@ -44,7 +44,14 @@ function escapeXml(value: string, path: string): string {
 
 class Emitter {
   readonly parts: string[] = [];
-  constructor(private readonly sex: boolean) {}
+  /**
+   * `sex`: the version written names the pupil's sex <Sex>, not <Gender>. `asReadNames`: it is
+   * the version read, so a name as read (a <Sex> in an older file, say) is kept.
+   */
+  constructor(
+    private readonly sex: boolean,
+    private readonly asReadNames: boolean,
+  ) {}
 
   text(indent: string, tag: string, value: string, path: string): void {
     this.parts.push(`${indent}<${tag}>${escapeXml(value, `${path}/${tag}`)}</${tag}>\n`);
@@ -115,8 +122,9 @@ class Emitter {
       if (f !== undefined && used[f.index] === 0) {
         used[f.index] = 1;
         newBefore(f.index);
-        // The name as read (ZIP, say), except where the version decides it (Gender or Sex).
-        if (f.kind === "text" && f.before25 === undefined)
+        // The name as read (ZIP, say), except where a change of version decides it (Gender
+        // or Sex).
+        if (f.kind === "text" && (f.before25 === undefined || this.asReadNames))
           this.text(indent, name, value as string, path);
         else this.field(indent, f, value, path);
         continue;
@@ -202,7 +210,7 @@ export class CtfWriter {
     const v = versionNumber(version);
     if (v === undefined || v < OLDEST_VERSION)
       throw new RangeError(`cannot write CTF version "${version}"`);
-    this.emitter = new Emitter(writesSex(version));
+    this.emitter = new Emitter(writesSex(version), header.version === version);
     let root = ROOT_ELEMENT;
     for (const [k, v] of Object.entries(options.attributes ?? {}))
       root += ` ${k}="${escapeXml(v, ROOT_ELEMENT)}"`;

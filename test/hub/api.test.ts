@@ -237,6 +237,18 @@ for (const { target, skip } of DATABASES) {
       );
     });
 
+    it("refuses a DfE service's file as an upload: its sender is not the uploader", async () => {
+      // Valid for a school to import, never to pass off as a school's own upload.
+      const fromDfe = ctfXml(pupilXml(), { source: "XXXXXXX", dest: "9382001" });
+      const named = await upload(brookfield, "XXXXXXX_CTF_9382001_001.XML", fromDfe);
+      expect(named.status).toBe(400);
+      expect(await json(named)).toMatchObject({ error: { code: "upload.name" } });
+      const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_016.XML", fromDfe));
+      const view = await checked(brookfield, id);
+      expect(view.status).toBe("failed");
+      expect(view.errors).toContainEqual(expect.objectContaining({ code: "file.name.mismatch" }));
+    });
+
     it("refuses a destination that is unknown or independent, naming it", async () => {
       const unknown = await upload(
         brookfield,
