@@ -2,7 +2,7 @@
 // copies them beside the compiled code that loads them.
 import { cpSync, rmSync } from "node:fs";
 
-for (const dir of ["shell/views", "shell/public", "hub/views"]) {
+for (const dir of ["shell/views", "shell/public", "hub/views", "mis/views"]) {
   rmSync(`dist/web/${dir}`, { recursive: true, force: true });
   cpSync(`src/web/${dir}`, `dist/web/${dir}`, { recursive: true });
 }

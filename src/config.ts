@@ -52,7 +52,7 @@ export class ConfigError extends Error {
   }
 }
 
-function integer(
+export function integer(
   env: NodeJS.ProcessEnv,
   name: string,
   fallback: number,
@@ -67,7 +67,7 @@ function integer(
   return value;
 }
 
-function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+export function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
   let parsed: URL;
@@ -83,7 +83,7 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
 
 const ADDRESS = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 
-function trustProxy(raw: string | undefined): string[] | undefined {
+export function trustProxy(raw: string | undefined): string[] | undefined {
   const value = raw?.trim();
   if (!value) return undefined;
   const list = value.split(",").map((s) => s.trim());

@@ -16,6 +16,7 @@ import { openContextParts, type Role, startHub } from "../service.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { loadMasterKey, MasterKeyMissingError } from "../store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
+import { readStdin } from "./stdin.js";
 
 // Admin commands change the directory and accounts only; they never queue background work.
 const noJobs: JobQueue = {
@@ -280,10 +281,4 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
           "Keep the old key until the hub has read a file under the new one, then destroy every copy of it.\n",
       );
     });
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }

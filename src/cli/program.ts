@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { ctfCommands } from "./ctf.js";
 import { hubCommands } from "./hub.js";
 import { CliError, type CliIo } from "./io.js";
+import { misCommands } from "./mis.js";
 import { upnCommands } from "./upn.js";
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -18,6 +19,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   ctfCommands(program, io, setExit);
   upnCommands(program, io, setExit);
   hubCommands(program, io, setExit);
+  misCommands(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;

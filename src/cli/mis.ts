@@ -1,0 +1,181 @@
+/** `s2s mis`: the school side, run by a school (or its MIS supplier) for one school. */
+import type { Command } from "commander";
+import { pino } from "pino";
+import { ConfigError } from "../config.js";
+import { DatabaseLockedError } from "../db/database.js";
+import { NewerDatabaseError } from "../db/migrate.js";
+import { AppError } from "../errors.js";
+import { type MisConfig, misConfigFromEnv } from "../mis/config.js";
+import type { MisContext } from "../mis/context.js";
+import { createDemoRegister } from "../mis/demo.js";
+import { initSchool } from "../mis/school.js";
+import { createMisToken } from "../mis/tokens.js";
+import { createMisUser } from "../mis/users.js";
+import { openMisContext, startMis } from "../mis-service.js";
+import { OpenedParts } from "../opened-parts.js";
+import { MasterKeyMissingError } from "../store/master-key.js";
+import { CliError, type CliIo } from "./io.js";
+import { readStdin } from "./stdin.js";
+
+function configFrom(opts: { data?: string; port?: number }): MisConfig {
+  if (
+    opts.port !== undefined &&
+    !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)
+  )
+    throw new CliError("--port must be a whole number from 0 to 65535");
+  try {
+    return misConfigFromEnv(process.env, {
+      ...(opts.data ? { dataDir: opts.data } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(`configuration: ${e.message}`);
+    throw e;
+  }
+}
+
+/** What stops a command before it starts, said as the user can act on it. */
+function plainly(e: unknown): never {
+  if (
+    e instanceof DatabaseLockedError ||
+    e instanceof NewerDatabaseError ||
+    e instanceof MasterKeyMissingError
+  )
+    throw new CliError(e.message);
+  if (e instanceof AppError) throw new CliError(e.message, 1);
+  throw e;
+}
+
+async function withMis<T>(
+  opts: { data?: string },
+  fn: (ctx: MisContext) => Promise<T>,
+  demo = false,
+): Promise<T> {
+  const parts = new OpenedParts();
+  try {
+    const { ctx } = await openMisContext(configFrom(opts), parts, { demo });
+    return await fn(ctx);
+  } catch (e) {
+    return plainly(e);
+  } finally {
+    await parts.closeAll();
+  }
+}
+
+export function misCommands(program: Command, io: CliIo): void {
+  const mis = program
+    .command("mis")
+    .description("the school side: a school's pupil register, leaving and export");
+
+  mis
+    .command("init")
+    .description("set up the data folder for one school (again: update its name or hub)")
+    .requiredOption("--data <dir>", "data folder")
+    .requiredOption("--laestab <LLLEEEE>", "the school's LA and establishment numbers")
+    .requiredOption("--name <name>", "the school's name")
+    .option("--hub <url>", "the hub's address")
+    .option("--hub-token <token>", "an API token for the hub, made by a user of this school")
+    .action(
+      async (opts: {
+        data: string;
+        laestab: string;
+        name: string;
+        hub?: string;
+        hubToken?: string;
+      }) => {
+        await withMis(opts, (ctx) =>
+          initSchool(ctx, {
+            laestab: opts.laestab.trim(),
+            name: opts.name,
+            ...(opts.hub ? { hubUrl: opts.hub } : {}),
+            ...(opts.hubToken ? { hubToken: opts.hubToken } : {}),
+          }),
+        );
+        io.out(`set up ${opts.name} (${opts.laestab}) in ${opts.data}\n`);
+      },
+    );
+
+  mis
+    .command("users")
+    .description("the school side's users")
+    .command("create")
+    .description("add a user: a manager sets up the school and its users, staff keep the register")
+    .requiredOption("--data <dir>", "data folder")
+    .requiredOption("--username <u>", "their username")
+    .requiredOption("--role <role>", "manager or staff")
+    .requiredOption("--email <e>", "their e-mail address")
+    .option("--password-stdin", "read the password from standard input (else one is made)")
+    .action(
+      async (opts: {
+        data: string;
+        username: string;
+        role: string;
+        email: string;
+        passwordStdin?: boolean;
+      }) => {
+        if (opts.role !== "manager" && opts.role !== "staff")
+          throw new CliError("--role is manager or staff");
+        const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, "") : undefined;
+        const made = await withMis(opts, (ctx) =>
+          createMisUser(ctx, null, {
+            username: opts.username,
+            email: opts.email,
+            role: opts.role as "manager" | "staff",
+            ...(password === undefined ? {} : { password }),
+          }),
+        );
+        io.out(`created ${opts.role} ${opts.username}\n`);
+        if (made.password) io.out(`password: ${made.password}\n`);
+      },
+    );
+
+  mis
+    .command("tokens")
+    .description("API tokens")
+    .command("create")
+    .description("make an API token for a user; prints the token alone")
+    .requiredOption("--data <dir>", "data folder")
+    .requiredOption("--username <u>", "whose token")
+    .action(async (opts: { data: string; username: string }) => {
+      io.out(`${await withMis(opts, (ctx) => createMisToken(ctx, null, opts.username))}\n`);
+    });
+
+  mis
+    .command("demo")
+    .description("fill the register with generated pupils (never real people) across the years")
+    .requiredOption("--data <dir>", "data folder (set up with s2s mis init first)")
+    .requiredOption("--pupils <n>", "how many", (v) => Number(v))
+    .option("--seed <s>", "the same seed gives the same pupils", (v) => Number(v), 1)
+    .action(async (opts: { data: string; pupils: number; seed: number }) => {
+      if (!Number.isInteger(opts.pupils) || opts.pupils < 1 || opts.pupils > 10_000)
+        throw new CliError("--pupils must be a whole number from 1 to 10000");
+      const n = await withMis(opts, (ctx) => createDemoRegister(ctx, opts.pupils, opts.seed), true);
+      io.out(`added ${n} generated pupils, on roll\n`);
+    });
+
+  mis
+    .command("serve")
+    .description("run the school side's web app and API")
+    .option("--data <dir>", "data folder (S2S_MIS_DATA_DIR, default ./mis-data)")
+    .option("--port <port>", "port to listen on (MIS_PORT, default 3100)", (v) => Number(v))
+    .option("--demo", "allow a demo folder whose key sits beside its data")
+    .action(async (opts: { data?: string; port?: number; demo?: boolean }) => {
+      const config = configFrom(opts);
+      const running = await startMis(config, {
+        demo: opts.demo === true,
+        logger: {
+          level: process.env.S2S_LOG_LEVEL ?? "info",
+          stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+        },
+      }).catch(plainly);
+      const db = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;
+      io.out(`S2S school side on ${running.url} using ${db}\n`);
+      io.out(`API documentation: ${running.url}/api/docs\n`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      io.out("stopping...\n");
+      await running.stop();
+    });
+}

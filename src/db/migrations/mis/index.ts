@@ -1,0 +1,15 @@
+import type { Migration, MigrationSet } from "../../migrate.js";
+import schoolAndAccounts from "./0001_school_and_accounts.js";
+import pupils from "./0002_pupils.js";
+
+/** The school side's migrations: numbered, forward-only, never edited once shipped. */
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: "school-and-accounts", sql: schoolAndAccounts },
+  { id: 2, name: "pupils", sql: pupils },
+];
+
+export const MIS_MIGRATIONS: MigrationSet = {
+  table: "s2s_mis_migrations",
+  lockKey: 5_252_101,
+  migrations: MIGRATIONS,
+};

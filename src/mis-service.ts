@@ -1,0 +1,68 @@
+/**
+ * The school side's composition root: opens its database (migrated) and keys, and serves its web
+ * app. Everything else receives what it needs from here.
+ */
+import { createHmac } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { MIS_MIGRATIONS } from "./db/migrations/mis/index.js";
+import type { MisDatabase, MisDB } from "./db/mis-schema.js";
+import { type MisConfig, misPgliteDir } from "./mis/config.js";
+import type { MisContext } from "./mis/context.js";
+import { OpenedParts } from "./opened-parts.js";
+import { loadMasterKey } from "./store/master-key.js";
+import { secretBox } from "./store/secret-box.js";
+import { buildMisApp } from "./web/mis/app.js";
+
+export interface RunningMis {
+  ctx: MisContext;
+  database: MisDatabase;
+  app: FastifyInstance;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Opens the school side's database and keys; `parts` closes them. */
+export async function openMisContext(
+  config: MisConfig,
+  parts: OpenedParts,
+  options: { demo?: boolean; clock?: () => Date } = {},
+): Promise<{ ctx: MisContext; database: MisDatabase; formKey: Buffer }> {
+  const masterKey = loadMasterKey({
+    fromEnv: config.masterKey,
+    keyFile: config.masterKeyFile,
+    dataDir: config.dataDir,
+    demo: options.demo === true,
+  });
+  const database = await openDatabase<MisDB>(
+    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: misPgliteDir(config) },
+  );
+  parts.add("database", () => database.close());
+  await migrate(database.db, MIS_MIGRATIONS);
+  const ctx: MisContext = {
+    db: database.db,
+    config,
+    clock: options.clock ?? (() => new Date()),
+    secrets: secretBox(masterKey, "school side"),
+  };
+  const formKey = createHmac("sha256", masterKey).update("s2s school side form tokens").digest();
+  return { ctx, database, formKey };
+}
+
+export async function startMis(
+  config: MisConfig,
+  options: { demo?: boolean; clock?: () => Date; logger?: boolean | object } = {},
+): Promise<RunningMis> {
+  const parts = new OpenedParts();
+  try {
+    const { ctx, database, formKey } = await openMisContext(config, parts, options);
+    const app = await buildMisApp(ctx, { logger: options.logger ?? false, formKey });
+    parts.add("web server", () => app.close());
+    const url = await app.listen({ port: config.port, host: config.host });
+    return { ctx, database, app, url, stop: () => parts.closeAll() };
+  } catch (e) {
+    await parts.closeAll().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+/** The school side's audit log: every read of a pupil's record and every change, by whom. */
+import type { MisDb, MisTx } from "../db/mis-schema.js";
+import type { MisPrincipal } from "./context.js";
+
+export type MisAuditAction =
+  | "school.init"
+  | "user.create"
+  | "token.create"
+  | "pupils.search"
+  | "pupil.view"
+  | "pupils.demo";
+
+export async function misAudit(
+  db: MisDb | MisTx,
+  who: MisPrincipal | null,
+  action: MisAuditAction,
+  target?: string,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  await db
+    .insertInto("audit_events")
+    .values({
+      user_id: who?.userId ?? null,
+      // Nobody signed in: the operator at the server's command line.
+      username: who?.username ?? "(operator)",
+      action,
+      target: target ?? null,
+      detail: JSON.stringify(detail),
+    })
+    .execute();
+}

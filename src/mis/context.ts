@@ -1,0 +1,20 @@
+/** What the school side's operations touch; its HTTP, its CLI and its jobs each build one. */
+import type { MisDb } from "../db/mis-schema.js";
+import type { SecretBox } from "../store/secret-box.js";
+import type { MisConfig } from "./config.js";
+
+export interface MisContext {
+  db: MisDb;
+  config: MisConfig;
+  clock: () => Date;
+  /** Seals the hub token kept in the database. */
+  secrets: SecretBox;
+}
+
+/** A signed-in user of the school side, or an API token's owner. */
+export interface MisPrincipal {
+  userId: string;
+  username: string;
+  role: "manager" | "staff";
+  ip?: string;
+}

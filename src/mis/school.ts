@@ -1,0 +1,57 @@
+/** The one school a school side serves: set up once, by the operator. */
+import { AppError, invalid } from "../errors.js";
+import { misAudit } from "./audit.js";
+import type { MisContext } from "./context.js";
+
+export interface SchoolSetUp {
+  laestab: string;
+  name: string;
+  hubUrl?: string;
+  hubToken?: string;
+}
+
+export async function initSchool(ctx: MisContext, input: SchoolSetUp): Promise<void> {
+  if (!/^[0-9]{7}$/.test(input.laestab))
+    throw invalid("The LAESTAB is the LA number and establishment number: 7 digits.", "laestab");
+  const name = input.name.trim();
+  if (name === "") throw invalid("The school needs a name.", "name");
+  if ((input.hubUrl === undefined) !== (input.hubToken === undefined))
+    throw invalid("Give the hub's address and a token for it together.", "hubUrl");
+  if (input.hubUrl !== undefined && !/^https?:\/\//.test(input.hubUrl))
+    throw invalid("The hub's address starts with https:// (or http:// for a test).", "hubUrl");
+  await ctx.db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom("school").select("laestab").executeTakeFirst();
+    if (existing && existing.laestab !== input.laestab)
+      throw new AppError(
+        "conflict",
+        `This data folder is set up for ${existing.laestab}; a school side serves one school.`,
+      );
+    const values = {
+      laestab: input.laestab,
+      name,
+      hub_url: input.hubUrl ?? null,
+      hub_token_sealed: input.hubToken === undefined ? null : ctx.secrets.seal(input.hubToken),
+    };
+    await trx
+      .insertInto("school")
+      .values(values)
+      .onConflict((oc) => oc.column("one").doUpdateSet(values))
+      .execute();
+    await misAudit(trx, null, "school.init", `school:${input.laestab}`, {
+      hub: input.hubUrl ?? null,
+    });
+  });
+}
+
+export async function getSchool(ctx: MisContext) {
+  const row = await ctx.db
+    .selectFrom("school")
+    .select(["laestab", "name", "hub_url"])
+    .executeTakeFirst();
+  if (!row)
+    throw new AppError(
+      "not-found",
+      "This school side is not set up: run s2s mis init --data DIR --laestab LLLEEEE --name NAME.",
+    );
+  return { laestab: row.laestab, name: row.name, hubUrl: row.hub_url };
+}

@@ -1,0 +1,90 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import type { MisContext } from "../../../mis/context.js";
+import { getPupil, listPupils } from "../../../mis/pupils.js";
+import { errors, IdParams, NullableString, ok } from "../../hub/api/schemas.js";
+import { misPrincipalOf } from "../principal.js";
+
+const tags = ["pupils"];
+
+const Listed = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  upn: NullableString(),
+  surname: Type.String(),
+  forename: Type.String(),
+  dob: NullableString({ description: "YYYY-MM-DD" }),
+  sex: NullableString(),
+  ncYear: NullableString(),
+  regGroup: NullableString(),
+  status: Type.String({ description: "applicant, intake, onroll or left" }),
+});
+
+export function pupilRoutes(fastify: FastifyInstance, ctx: MisContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    "/api/v1/pupils",
+    {
+      schema: {
+        tags,
+        summary: "Find pupils in the register: by UPN, or by the start of a surname and forename",
+        querystring: Type.Object({
+          q: Type.Optional(Type.String({ description: 'a UPN, or words ("smi jo")' })),
+          status: Type.Optional(Type.String({ description: "applicant, intake, onroll or left" })),
+          page: Type.Optional(Type.Integer({ minimum: 1, description: "50 pupils a page" })),
+        }),
+        response: {
+          200: ok(
+            Type.Object({
+              pupils: Type.Array(Listed),
+              total: Type.Integer(),
+              page: Type.Integer(),
+              pageSize: Type.Integer(),
+            }),
+            "Pupils, by surname then forename (the search is audited, without its words)",
+          ),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => listPupils(ctx, misPrincipalOf(request), request.query),
+  );
+
+  app.get(
+    "/api/v1/pupils/:id",
+    {
+      schema: {
+        tags,
+        summary:
+          "A pupil's whole record: core details, enrolment, leaving, and every area a CTF carries as an array (audited)",
+        params: IdParams,
+        response: {
+          200: ok(
+            Type.Object(
+              {
+                ...Listed.properties,
+                admissionDate: NullableString(),
+                leaving: Type.Unsafe<unknown>({
+                  type: ["object", "null"],
+                  description: "{date, reason, destination}, or null",
+                }),
+                contacts: Type.Array(Type.Unknown()),
+                addresses: Type.Array(Type.Unknown()),
+                languages: Type.Array(Type.Unknown()),
+                attendance: Type.Array(Type.Unknown()),
+                assessments: Type.Array(Type.Unknown()),
+                senHistory: Type.Array(Type.Unknown()),
+                fsmHistory: Type.Array(Type.Unknown()),
+                schoolHistory: Type.Array(Type.Unknown()),
+              },
+              { additionalProperties: true },
+            ),
+            "The record, areas as arrays of the CTF's own fields (audited)",
+          ),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request) => getPupil(ctx, misPrincipalOf(request), request.params.id),
+  );
+}

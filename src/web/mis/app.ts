@@ -1,0 +1,77 @@
+/**
+ * The school side's HTTP face, on the same web shell as the hub: the JSON API under /api/v1 and
+ * its OpenAPI document at /api/docs. Route handlers only translate HTTP to ../../mis and back.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import type { MisContext } from "../../mis/context.js";
+import { misPrincipalFromToken } from "../../mis/tokens.js";
+import { ErrorReply } from "../hub/api/schemas.js";
+import { registerAuth } from "../shell/auth.js";
+import { createShell } from "../shell/shell.js";
+import { pupilRoutes } from "./api/pupils.js";
+
+export interface MisAppOptions {
+  logger?: boolean | object;
+  formKey: Buffer;
+}
+
+export async function buildMisApp(
+  ctx: MisContext,
+  options: MisAppOptions,
+): Promise<FastifyInstance> {
+  const app = await createShell({
+    logger: options.logger ?? false,
+    trustProxy: ctx.config.trustProxy,
+    formKey: options.formKey,
+    secureCookies: ctx.config.publicUrl.startsWith("https:"),
+    serviceName: "S2S school",
+    helpdesk: ctx.config.helpdesk,
+    navigation: () => [],
+    viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
+  });
+  registerAuth(
+    app,
+    { name: "s2s_mis_session", hours: ctx.config.sessionHours },
+    {
+      fromToken: (token, ip) => misPrincipalFromToken(ctx, token, ip),
+      // Pages and their sessions come with the school side's web pages.
+      fromSession: async () => undefined,
+    },
+  );
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "S2S school side API",
+        version: "1",
+        description:
+          "The school's pupil register. Authenticate with `Authorization: Bearer TOKEN` " +
+          "(`s2s mis tokens create --username U`). Errors are " +
+          '`{"error": {"code", "message", "field"?}}` with a stable code. Every read of a ' +
+          "pupil's record is audited.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
+  });
+  app.addSchema(ErrorReply);
+  pupilRoutes(app, ctx);
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const ok = await sql`select 1`.execute(ctx.db).then(
+      () => true,
+      () => false,
+    );
+    return reply.status(ok ? 200 : 503).send({ ready: ok, database: ok ? "ok" : "unreachable" });
+  });
+  return app;
+}
