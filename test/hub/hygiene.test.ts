@@ -98,6 +98,21 @@ for (const { target, skip } of DATABASES) {
         .where("file_name", "=", "8231234_CTF_9382001_301.XML")
         .execute();
       expect(sent).toHaveLength(1);
+      // The same for a file sent as raw XML, as the school side and scripts send it.
+      const rawHeaders = { "idempotency-key": `raw-${seed}` };
+      const rawBody = xml();
+      const raw = await uploadCtf(t, school, "8231234_CTF_9382001_302.XML", rawBody, {
+        as: "raw",
+        headers: rawHeaders,
+      });
+      expect(raw.status).toBe(202);
+      const rawAgain = await uploadCtf(t, school, "8231234_CTF_9382001_302.XML", rawBody, {
+        as: "raw",
+        headers: rawHeaders,
+      });
+      expect(rawAgain.status).toBe(202);
+      expect(rawAgain.headers.get("idempotent-replayed")).toBe("true");
+      expect((await json(rawAgain)).id).toBe((await json(raw)).id);
       // The same key on another request is a client's mistake, said as such.
       const other = await t.api(school, `/api/v1/transfers/${firstBody.id}`, {
         method: "DELETE",

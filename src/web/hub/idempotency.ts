@@ -21,10 +21,13 @@ declare module "fastify" {
 }
 
 function fingerprint(request: FastifyRequest): string {
-  const body =
-    request.body && !Buffer.isBuffer(request.body) && typeof request.body === "object"
-      ? createHash("sha256").update(JSON.stringify(request.body)).digest("hex")
-      : "";
+  // A JSON body is part of the request's identity; a raw upload's body is a stream still to be
+  // read (and cannot be serialised), so only its method and path are.
+  const json =
+    request.body !== null &&
+    typeof request.body === "object" &&
+    (Array.isArray(request.body) || Object.getPrototypeOf(request.body) === Object.prototype);
+  const body = json ? createHash("sha256").update(JSON.stringify(request.body)).digest("hex") : "";
   return `${request.method} ${request.url} ${body}`.trim();
 }
 
