@@ -10,6 +10,7 @@ import { MIS_MIGRATIONS } from "./db/migrations/mis/index.js";
 import type { MisDatabase, MisDB } from "./db/mis-schema.js";
 import { type MisConfig, misPgliteDir } from "./mis/config.js";
 import type { MisContext } from "./mis/context.js";
+import { refreshFromHub, sendWaiting } from "./mis/export.js";
 import { OpenedParts } from "./opened-parts.js";
 import { loadMasterKey } from "./store/master-key.js";
 import { secretBox } from "./store/secret-box.js";
@@ -50,13 +51,35 @@ export async function openMisContext(
   return { ctx, database, formKey };
 }
 
+export interface MisStartOptions {
+  demo?: boolean;
+  clock?: () => Date;
+  logger?: boolean | object;
+  /** How often files waiting for the hub are tried again and sent ones looked up; 60 s. */
+  retryMs?: number;
+}
+
 export async function startMis(
   config: MisConfig,
-  options: { demo?: boolean; clock?: () => Date; logger?: boolean | object } = {},
+  options: MisStartOptions = {},
 ): Promise<RunningMis> {
   const parts = new OpenedParts();
   try {
     const { ctx, database, formKey } = await openMisContext(config, parts, options);
+    // Files that could not go when exported go now the hub answers, without anyone asking.
+    let running: Promise<unknown> | undefined;
+    const retry = setInterval(() => {
+      running ??= sendWaiting(ctx)
+        .then(() => refreshFromHub(ctx))
+        .catch(() => {})
+        .finally(() => {
+          running = undefined;
+        });
+    }, options.retryMs ?? 60_000);
+    parts.add("retries", async () => {
+      clearInterval(retry);
+      await running;
+    });
     const app = await buildMisApp(ctx, { logger: options.logger ?? false, formKey });
     parts.add("web server", () => app.close());
     const url = await app.listen({ port: config.port, host: config.host });

@@ -80,7 +80,43 @@ export interface PupilsTable {
   updated_at: Timestamp;
 }
 
+export interface AssociatedSchoolsTable {
+  laestab: string;
+  urn: string | null;
+  name: string;
+  la_code: string;
+  la_name: string;
+  code: string | null;
+  feeder: Generated<boolean>;
+  added_at: Generated<Date>;
+}
+
+/**
+ * waiting: not yet taken by the hub (it could not be reached); saved: kept here, not sent;
+ * refused: the hub said no (the reason in last_error).
+ */
+export type ExportStatus = "waiting" | "sent" | "saved" | "refused";
+
+export interface ExportsTable {
+  id: Generated<string>;
+  file_name: string;
+  destination: string;
+  pupil_ids: string[];
+  xml: string;
+  status: ExportStatus;
+  transfer_id: string | null;
+  hub_status: string | null;
+  hub_detail: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  last_error: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  sent_at: NullableTimestamp;
+  checked_at: NullableTimestamp;
+}
+
 export interface MisDB {
+  associated_schools: AssociatedSchoolsTable;
+  exports: ExportsTable;
   school: SchoolTable;
   users: MisUsersTable;
   api_tokens: MisApiTokensTable;

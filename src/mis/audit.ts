@@ -8,7 +8,11 @@ export type MisAuditAction =
   | "token.create"
   | "pupils.search"
   | "pupil.view"
-  | "pupils.demo";
+  | "pupils.demo"
+  | "associated-school.add"
+  | "pupil.leaving"
+  | "export.create"
+  | "export.send";
 
 export async function misAudit(
   db: MisDb | MisTx,

@@ -13,6 +13,7 @@ import { misPrincipalFromToken } from "../../mis/tokens.js";
 import { ErrorReply } from "../hub/api/schemas.js";
 import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
+import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
 
 export interface MisAppOptions {
@@ -65,6 +66,7 @@ export async function buildMisApp(
   });
   app.addSchema(ErrorReply);
   pupilRoutes(app, ctx);
+  leaverRoutes(app, ctx);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
     const ok = await sql`select 1`.execute(ctx.db).then(

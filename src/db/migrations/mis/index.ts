@@ -1,11 +1,13 @@
 import type { Migration, MigrationSet } from "../../migrate.js";
 import schoolAndAccounts from "./0001_school_and_accounts.js";
 import pupils from "./0002_pupils.js";
+import associatedSchoolsAndExports from "./0003_associated_schools_and_exports.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: "school-and-accounts", sql: schoolAndAccounts },
   { id: 2, name: "pupils", sql: pupils },
+  { id: 3, name: "associated-schools-and-exports", sql: associatedSchoolsAndExports },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

@@ -7,7 +7,7 @@ import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shel
 import { principalOf, signedInAs } from "../principal.js";
 import { errors, NoContent, NullableString, ok } from "./schemas.js";
 
-const Me = Type.Object({
+export const Me = Type.Object({
   id: Type.String(),
   username: Type.String(),
   role: Type.String(),

@@ -66,6 +66,7 @@ export function pupilRoutes(fastify: FastifyInstance, ctx: MisContext): void {
                 admissionDate: NullableString(),
                 leaving: Type.Unsafe<unknown>({
                   type: ["object", "null"],
+                  additionalProperties: true,
                   description: "{date, reason, destination}, or null",
                 }),
                 contacts: Type.Array(Type.Unknown()),

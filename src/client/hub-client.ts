@@ -1,0 +1,178 @@
+/**
+ * A typed client for the hub's API, for the school side, the folder agent, and MIS suppliers
+ * who call the hub from their own code. Its types are the hub's own route schemas (`Static` of
+ * the same TypeBox objects the hub validates and documents with), so a change to a route's
+ * answer breaks the client's build, and test/client/hub-client.test.ts checks every path and
+ * method it calls against the hub's OpenAPI document.
+ *
+ * Errors: the hub's answer with its stable code as `HubError`; no answer at all (refused,
+ * timed out, not an address) as `HubUnreachableError`, which a caller may retry later.
+ */
+import type { Static } from "typebox";
+import type { Establishment, Transfer } from "../web/hub/api/schemas.js";
+import type { Me } from "../web/hub/api/session.js";
+
+export type HubTransfer = Static<typeof Transfer>;
+export type HubEstablishment = Static<typeof Establishment>;
+export type HubMe = Static<typeof Me>;
+
+export class HubError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "HubError";
+  }
+}
+
+export class HubUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    why: string,
+  ) {
+    super(`the hub at ${url} cannot be reached: ${why}`);
+    this.name = "HubUnreachableError";
+  }
+}
+
+export interface HubClientOptions {
+  /** The hub's address, e.g. https://s2s.example.gov.uk */
+  url: string;
+  /** An API token made by a user on the hub. */
+  token: string;
+  /** Milliseconds before a request counts as unanswered; 30 s by default. */
+  timeoutMs?: number;
+}
+
+/** The calls the client makes: each is checked against the hub's OpenAPI document. */
+export const HUB_CALLS = [
+  ["get", "/api/v1/me"],
+  ["get", "/api/v1/my-school"],
+  ["get", "/api/v1/establishments"],
+  ["get", "/api/v1/transfers/next-sequence"],
+  ["post", "/api/v1/transfers"],
+  ["get", "/api/v1/transfers/{id}"],
+  ["get", "/api/v1/sent"],
+  ["get", "/api/v1/inbox"],
+  ["post", "/api/v1/transfers/{id}/accept"],
+  ["get", "/api/v1/transfers/{id}/content"],
+] as const;
+
+export class HubClient {
+  private readonly base: string;
+
+  constructor(private readonly options: HubClientOptions) {
+    this.base = options.url.replace(/\/+$/, "");
+  }
+
+  /** Who the token belongs to. */
+  me(): Promise<HubMe> {
+    return this.json("GET", "/api/v1/me");
+  }
+
+  /** The token's school as the hub's directory knows it. */
+  mySchool(): Promise<HubEstablishment> {
+    return this.json("GET", "/api/v1/my-school");
+  }
+
+  /** Schools by name, LAESTAB or URN. */
+  async searchEstablishments(q: string): Promise<HubEstablishment[]> {
+    const r = await this.json<{ establishments: HubEstablishment[] }>(
+      "GET",
+      `/api/v1/establishments?q=${encodeURIComponent(q)}`,
+    );
+    return r.establishments;
+  }
+
+  /** The next free file name from one LAESTAB to another. */
+  nextSequence(from: string, to: string): Promise<{ sequence: number; fileName: string }> {
+    return this.json(
+      "GET",
+      `/api/v1/transfers/next-sequence?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+  }
+
+  /**
+   * Sends a CTF. `idempotencyKey` makes a retry after a lost answer safe: the hub answers the
+   * second request with the first's answer instead of taking the file twice.
+   */
+  upload(
+    fileName: string,
+    xml: string | Uint8Array,
+    idempotencyKey?: string,
+  ): Promise<{ id: string; status: string; fileName: string; sizeBytes: number }> {
+    return this.json("POST", `/api/v1/transfers?filename=${encodeURIComponent(fileName)}`, {
+      body: xml,
+      headers: {
+        "content-type": "application/xml",
+        ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+      },
+    });
+  }
+
+  transfer(id: string): Promise<HubTransfer> {
+    return this.json("GET", `/api/v1/transfers/${encodeURIComponent(id)}`);
+  }
+
+  async sent(): Promise<HubTransfer[]> {
+    return (await this.json<{ transfers: HubTransfer[] }>("GET", "/api/v1/sent")).transfers;
+  }
+
+  async inbox(): Promise<HubTransfer[]> {
+    return (await this.json<{ transfers: HubTransfer[] }>("GET", "/api/v1/inbox")).transfers;
+  }
+
+  accept(id: string): Promise<HubTransfer> {
+    return this.json("POST", `/api/v1/transfers/${encodeURIComponent(id)}/accept`);
+  }
+
+  /** A file's bytes, exactly as sent, after accepting it. */
+  async content(id: string): Promise<Uint8Array> {
+    const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/content`);
+    return new Uint8Array(await r.arrayBuffer());
+  }
+
+  private async json<T>(
+    method: string,
+    path: string,
+    init: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const r = await this.request(method, path, init);
+    return (await r.json()) as T;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    init: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    let r: Response;
+    try {
+      r = await fetch(`${this.base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.options.token}`, ...init.headers },
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code;
+      throw new HubUnreachableError(this.base, cause ?? (e as Error).message);
+    }
+    if (r.ok) return r;
+    const body = (await r.json().catch(() => undefined)) as
+      | { error?: { code?: string; message?: string; field?: string } }
+      | undefined;
+    // A proxy's or gateway's own error page (502, 503, 504) means the hub itself did not answer.
+    if (body?.error === undefined && r.status >= 502)
+      throw new HubUnreachableError(this.base, `HTTP ${r.status}`);
+    throw new HubError(
+      r.status,
+      body?.error?.code ?? `http.${r.status}`,
+      body?.error?.message ?? `the hub answered HTTP ${r.status}`,
+      body?.error?.field,
+    );
+  }
+}
