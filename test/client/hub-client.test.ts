@@ -1,0 +1,58 @@
+/**
+ * The hub client MIS suppliers and the school side use: every call it makes is one the hub
+ * documents, and what goes wrong reaches the caller as a typed error it can act on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  HUB_CALLS,
+  HubClient,
+  HubError,
+  HubUnreachableError,
+} from "../../src/client/hub-client.js";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { startTestHub, type TestHub } from "../helpers/hub.js";
+
+describe("the hub client", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub("pglite");
+  }, 90_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("calls only routes the hub's OpenAPI document describes", async () => {
+    const doc = (await (await fetch(`${t.url}/api/docs/json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const [method, path] of HUB_CALLS)
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+  });
+
+  it("sends a file, sees it checked, and reads who it is and where it may send", async () => {
+    const hub = new HubClient({ url: `${t.url}/`, token: await t.token("brookfield") });
+    expect(await hub.me()).toMatchObject({ username: "brookfield", establishment: "8231234" });
+    expect((await hub.mySchool()).name).toBe("Brookfield Primary School");
+    const found = await hub.searchEstablishments("Meadow");
+    expect(found.map((e) => e.laestab)).toContain("9382001");
+    const next = await hub.nextSequence("8231234", "9382001");
+    const xml = writeCtf(
+      generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 11, now: new Date() }),
+    );
+    const sent = await hub.upload(next.fileName, xml, "client-test-1");
+    expect(sent.status).toBe("checking");
+    // The same key again: the same answer, not a second file.
+    const again = await hub.upload(next.fileName, "ignored", "client-test-1");
+    expect(again.id).toBe(sent.id);
+    expect((await hub.sent()).map((s) => s.id)).toContain(sent.id);
+  });
+
+  it("says the token is refused as a HubError with the hub's code, and no answer as unreachable", async () => {
+    const wrong = new HubClient({ url: t.url, token: "s2s_wrong" });
+    await expect(wrong.me()).rejects.toMatchObject({ status: 401, code: "auth.required" });
+    await expect(wrong.me()).rejects.toBeInstanceOf(HubError);
+    const nowhere = new HubClient({ url: "http://127.0.0.1:1", token: "x", timeoutMs: 2000 });
+    await expect(nowhere.me()).rejects.toBeInstanceOf(HubUnreachableError);
+  });
+});
