@@ -108,13 +108,26 @@ export interface ExportsTable {
   hub_status: string | null;
   hub_detail: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
   last_error: string | null;
+  /** Set while a send is in progress, so that two senders never send one file at once. */
+  sending_since: NullableTimestamp;
   created_by: string | null;
   created_at: Generated<Date>;
   sent_at: NullableTimestamp;
   checked_at: NullableTimestamp;
 }
 
+export type ClosureKind = "holiday" | "half-term" | "inset" | "bank-holiday";
+
+export interface ClosuresTable {
+  id: Generated<string>;
+  first_day: ColumnType<string, string, string>;
+  last_day: ColumnType<string, string, string>;
+  kind: ClosureKind;
+  label: string;
+}
+
 export interface MisDB {
+  closures: ClosuresTable;
   associated_schools: AssociatedSchoolsTable;
   exports: ExportsTable;
   school: SchoolTable;

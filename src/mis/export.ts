@@ -78,6 +78,7 @@ export async function createExports(
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const made: string[] = [];
+  const claim = ctx.clock();
   for (const group of groups.values()) {
     const destination = group[0]?.leaving_destination as string;
     const fileName = await nextFileName(ctx, hub, school.laestab, destination);
@@ -90,6 +91,8 @@ export async function createExports(
         pupil_ids: group.map((g) => g.id),
         xml,
         status: input.send ? "waiting" : "saved",
+        // Claimed by this request from the start, so the retry timer leaves it to us.
+        ...(input.send ? { sending_since: claim } : {}),
         created_by: actor.userId,
       })
       .returning("id")
@@ -100,7 +103,7 @@ export async function createExports(
     });
     made.push(row.id);
   }
-  if (input.send) await sendWaiting(ctx, made);
+  if (input.send) await sendWaiting(ctx, made, claim);
   return listExports(ctx, made);
 }
 
@@ -213,7 +216,11 @@ function withLeaving(r: LeaverRow, school: { laestab: string; name: string }): P
  * Sends exports waiting to go (those named, or all): each is uploaded with its own id as the
  * Idempotency-Key, so a retry after a lost answer never sends a file twice.
  */
-export async function sendWaiting(ctx: MisContext, ids?: string[]): Promise<number> {
+export async function sendWaiting(
+  ctx: MisContext,
+  ids?: string[],
+  ownClaim?: Date,
+): Promise<number> {
   const hub = await hubClientFor(ctx);
   let query = ctx.db
     .selectFrom("exports")
@@ -236,6 +243,24 @@ export async function sendWaiting(ctx: MisContext, ids?: string[]): Promise<numb
       );
       continue;
     }
+    // Claimed first: the retry timer and a user's request may both reach the same file, and
+    // only one may send it (a claim older than two minutes is a sender that died).
+    const now = ctx.clock();
+    const claimed = await ctx.db
+      .updateTable("exports")
+      .set({ sending_since: now })
+      .where("id", "=", e.id)
+      .where("status", "=", "waiting")
+      .where((eb) =>
+        eb.or([
+          eb("sending_since", "is", null),
+          eb("sending_since", "<", new Date(now.getTime() - 120_000)),
+          ...(ownClaim ? [eb("sending_since", "=", ownClaim)] : []),
+        ]),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    if (!claimed) continue;
     try {
       const r = await hub.upload(e.file_name, e.xml, e.id);
       await ctx.db
@@ -246,26 +271,29 @@ export async function sendWaiting(ctx: MisContext, ids?: string[]): Promise<numb
           hub_status: r.status,
           sent_at: ctx.clock(),
           last_error: null,
+          sending_since: null,
         })
         .where("id", "=", e.id)
         .execute();
       await misAudit(ctx.db, null, "export.send", `export:${e.id}`, { transfer: r.id });
       sent++;
     } catch (err) {
-      // No answer, or the hub's own failure: worth trying again later.
-      if (err instanceof HubUnreachableError || (err instanceof HubError && err.status >= 500)) {
-        await noteError(ctx, e.id, `Waiting to be sent: ${err.message}. It will be tried again.`);
-        continue;
-      }
-      if (err instanceof HubError) {
-        await ctx.db
-          .updateTable("exports")
-          .set({ status: "refused", last_error: `The hub refused it: ${err.message}` })
-          .where("id", "=", e.id)
-          .execute();
-        continue;
-      }
-      throw err;
+      // No answer, the hub's own failure, or the same send still in progress there: try later.
+      const later =
+        err instanceof HubUnreachableError ||
+        (err instanceof HubError && (err.status >= 500 || err.code === "idempotency.in-progress"));
+      if (!later && !(err instanceof HubError)) throw err;
+      await ctx.db
+        .updateTable("exports")
+        .set({
+          ...(later ? {} : { status: "refused" as const }),
+          last_error: later
+            ? `Waiting to be sent: ${(err as Error).message}. It will be tried again.`
+            : `The hub refused it: ${(err as Error).message}`,
+          sending_since: null,
+        })
+        .where("id", "=", e.id)
+        .execute();
     }
   }
   return sent;

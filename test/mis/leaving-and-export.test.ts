@@ -69,7 +69,11 @@ for (const { target, skip } of DATABASES) {
         drop = pg.drop;
         env.MIS_DATABASE_URL = pg.url;
       }
-      mis = await startMis(misConfigFromEnv(env, { dataDir, port: 0 }), { retryMs: 300 });
+      // The school side's today: 1 December 2026, a Tuesday.
+      mis = await startMis(misConfigFromEnv(env, { dataDir, port: 0 }), {
+        retryMs: 300,
+        clock: () => new Date("2026-12-01T10:00:00Z"),
+      });
       hubToken = await t.token("brookfield");
       await connect(t.url);
       await createMisUser(mis.ctx, null, {
@@ -308,6 +312,34 @@ for (const { target, skip } of DATABASES) {
         .where("id", "=", sent.transferId)
         .executeTakeFirstOrThrow();
       expect(there.file_name).toBe(waiting.fileName);
+    });
+
+    it("lists leavers whose file no destination has downloaded after 15 school days, counted on the calendar", async () => {
+      const overdue = (await json(await api("/api/v1/overdue"))).pupils;
+      const days = Object.fromEntries(
+        overdue.map((o: { id: string; schoolDaysSince: number }) => [o.id, o.schoolDaysSince]),
+      );
+      // Downloaded (Meadow Lane) or in the Lost Pupils database: done. Waiting at Hilltop,
+      // rejected, or sent late: overdue. 20 October to 1 December is 25 school days, the
+      // autumn half term not counted.
+      expect(days).toEqual({
+        [pupils[2]?.id as string]: 25,
+        [pupils[6]?.id as string]: 24,
+        [pupils[7]?.id as string]: 23,
+      });
+      // The school gives its own dates for 2026/27 (they replace England's usual ones for that
+      // year): the same half term, and a week of INSET days, which are not school days.
+      for (const closure of [
+        { firstDay: "2026-10-26", lastDay: "2026-10-30", kind: "half-term", label: "Half term" },
+        { firstDay: "2026-11-16", lastDay: "2026-11-20", kind: "inset", label: "Training week" },
+      ])
+        expect((await api("/api/v1/calendar/closures", closure)).status).toBe(201);
+      const after = (await json(await api("/api/v1/overdue"))).pupils;
+      expect(after.map((o: { schoolDaysSince: number }) => o.schoolDaysSince)).toEqual([
+        20, 19, 18,
+      ]);
+      const year = (await json(await api("/api/v1/calendar?year=2026"))).closures;
+      expect(year.map((c: { label: string }) => c.label)).toEqual(["Half term", "Training week"]);
     });
   });
 }

@@ -23,6 +23,7 @@ create table if not exists exports (
   hub_status text,
   hub_detail jsonb,
   last_error text,
+  sending_since timestamptz,
   created_by uuid references users (id),
   created_at timestamptz not null default now(),
   sent_at timestamptz,

@@ -2,12 +2,14 @@ import type { Migration, MigrationSet } from "../../migrate.js";
 import schoolAndAccounts from "./0001_school_and_accounts.js";
 import pupils from "./0002_pupils.js";
 import associatedSchoolsAndExports from "./0003_associated_schools_and_exports.js";
+import schoolCalendar from "./0004_school_calendar.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: "school-and-accounts", sql: schoolAndAccounts },
   { id: 2, name: "pupils", sql: pupils },
   { id: 3, name: "associated-schools-and-exports", sql: associatedSchoolsAndExports },
+  { id: 4, name: "school-calendar", sql: schoolCalendar },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

@@ -7,10 +7,12 @@ import {
   listAssociatedSchools,
   searchDirectory,
 } from "../../../mis/associated-schools.js";
+import { addClosure, type Closure, closuresBetween } from "../../../mis/calendar.js";
 import type { MisContext } from "../../../mis/context.js";
 import { createExports, exportFile, listExports, refreshFromHub } from "../../../mis/export.js";
 import { checkHubConnection } from "../../../mis/hub-connection.js";
 import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
+import { overdueLeavers } from "../../../mis/overdue.js";
 import { errors, IdParams, NullableString, ok } from "../../hub/api/schemas.js";
 import { misPrincipalOf } from "../principal.js";
 
@@ -207,6 +209,81 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
         .header("content-type", "application/xml")
         .header("content-disposition", `attachment; filename="${file.file_name}"`)
         .send(file.xml);
+    },
+  );
+
+  app.get(
+    "/api/v1/overdue",
+    {
+      schema: {
+        tags: ["leaving"],
+        summary:
+          "Leavers more than 15 school days gone whose CTF no destination has downloaded, most overdue first",
+        response: {
+          200: ok(
+            Type.Object({
+              pupils: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  upn: NullableString(),
+                  surname: Type.String(),
+                  forename: Type.String(),
+                  destination: NullableString(),
+                  leavingDate: Type.String(),
+                  schoolDaysSince: Type.Integer(),
+                }),
+              ),
+            }),
+            "Overdue leavers",
+          ),
+          ...errors(401),
+        },
+      },
+    },
+    async (request) => {
+      misPrincipalOf(request);
+      await refreshFromHub(ctx).catch(() => {});
+      return { pupils: await overdueLeavers(ctx) };
+    },
+  );
+
+  app.get(
+    "/api/v1/calendar",
+    {
+      schema: {
+        tags: ["calendar"],
+        summary:
+          "The days the school is closed in an academic year: its own, or England's usual pattern where it has given none",
+        querystring: Type.Object({ year: Type.Integer({ description: "2026 for 2026/27" }) }),
+      },
+    },
+    async (request) => {
+      misPrincipalOf(request);
+      const y = request.query.year;
+      return { closures: await closuresBetween(ctx, `${y}-09-01`, `${y + 1}-08-31`) };
+    },
+  );
+
+  app.post(
+    "/api/v1/calendar/closures",
+    {
+      schema: {
+        tags: ["calendar"],
+        summary:
+          "Add a closure (holiday, half-term, inset, bank-holiday); once a year has one of its own, England's usual dates no longer fill it",
+        body: Type.Object({
+          firstDay: Type.String(),
+          lastDay: Type.String(),
+          kind: Type.String(),
+          label: Type.String(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const p = misPrincipalOf(request);
+      if (p.role !== "manager") throw new AppError("forbidden");
+      const body = request.body as Closure;
+      return reply.status(201).send(await addClosure(ctx, body));
     },
   );
 

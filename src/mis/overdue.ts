@@ -1,0 +1,44 @@
+/**
+ * Leavers whose CTF is overdue: the new school should have it within 15 school days of the
+ * pupil leaving. A leaver is overdue once more than 15 school days have passed and no file
+ * holding them has been downloaded by its destination (or taken by the Lost Pupils database or
+ * the out-of-sector register, which is all a school can do for those).
+ */
+
+import { closuresBetween, schoolDaysBetween } from "./calendar.js";
+import type { MisContext } from "./context.js";
+
+export const DUE_SCHOOL_DAYS = 15;
+const DELIVERED = ["downloaded", "lost", "outside"];
+
+export async function overdueLeavers(ctx: MisContext) {
+  const today = ctx.clock().toISOString().slice(0, 10);
+  const leavers = await ctx.db
+    .selectFrom("pupils")
+    .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])
+    .where("leaving_date", "is not", null)
+    .where("leaving_date", "<=", today)
+    .execute();
+  if (leavers.length === 0) return [];
+  const delivered = await ctx.db
+    .selectFrom("exports")
+    .select("pupil_ids")
+    .where("hub_status", "in", DELIVERED)
+    .execute();
+  const done = new Set(delivered.flatMap((e) => e.pupil_ids));
+  const earliest = leavers.map((l) => l.leaving_date as string).sort()[0] as string;
+  const closures = await closuresBetween(ctx, earliest, today);
+  return leavers
+    .filter((l) => !done.has(l.id))
+    .map((l) => ({
+      id: l.id,
+      upn: l.upn,
+      surname: l.surname,
+      forename: l.forename,
+      destination: l.leaving_destination,
+      leavingDate: l.leaving_date as string,
+      schoolDaysSince: schoolDaysBetween(l.leaving_date as string, today, closures),
+    }))
+    .filter((l) => l.schoolDaysSince > DUE_SCHOOL_DAYS)
+    .sort((a, b) => b.schoolDaysSince - a.schoolDaysSince);
+}
