@@ -9,6 +9,8 @@ export type MisAuditAction =
   | "pupils.search"
   | "pupil.view"
   | "pupils.demo"
+  | "pupil.create"
+  | "pupil.edit"
   | "associated-school.add"
   | "pupil.leaving"
   | "export.create"

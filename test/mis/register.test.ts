@@ -196,5 +196,71 @@ for (const { target, skip } of DATABASES) {
       expect(searches.length).toBeGreaterThan(3);
       expect(JSON.stringify(searches)).not.toContain(first.surname);
     });
+
+    it("adds a pupil by hand and edits the core details, refusing what is wrong, auditing which fields changed", async () => {
+      const send = (path: string, method: string, body: unknown) =>
+        fetch(`${mis.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const bad = await send("/api/v1/pupils", "POST", {
+        surname: "Quennell",
+        forename: "Ada",
+        dob: "2019-02-30",
+        sex: "F",
+      });
+      expect(bad.status).toBe(400);
+      expect((await json(bad)).error.field).toBe("dob");
+      const wrongUpn = await send("/api/v1/pupils", "POST", {
+        upn: "Z801200001001",
+        surname: "Quennell",
+        forename: "Ada",
+        dob: "2019-02-03",
+        sex: "F",
+      });
+      expect((await json(wrongUpn)).error.field).toBe("upn");
+      const made = await send("/api/v1/pupils", "POST", {
+        upn: "H801200001001",
+        surname: "Quennell",
+        forename: "Ada",
+        dob: "2019-02-03",
+        sex: "F",
+        ncYear: "2",
+        regGroup: "2A",
+        admissionDate: "2025-09-03",
+      });
+      expect(made.status).toBe(201);
+      const ada = await json(made);
+      expect(ada).toMatchObject({
+        surname: "Quennell",
+        status: "onroll",
+        ncYear: "2",
+        regGroup: "2A",
+      });
+      const edited = await send(`/api/v1/pupils/${ada.id}`, "PATCH", {
+        preferredForename: "Addy",
+        regGroup: "2B",
+        upn: null,
+      });
+      expect(edited.status).toBe(200);
+      expect(await json(edited)).toMatchObject({
+        preferredForename: "Addy",
+        regGroup: "2B",
+        upn: null,
+        surname: "Quennell",
+      });
+      const found = await json(await api("/api/v1/pupils?q=quenn"));
+      expect(found.pupils.map((p: { id: string }) => p.id)).toEqual([ada.id]);
+      const edits = await mis.ctx.db
+        .selectFrom("audit_events")
+        .select(["action", "detail"])
+        .where("target", "=", `pupil:${ada.id}`)
+        .where("action", "=", "pupil.edit")
+        .execute();
+      expect(edits).toEqual([
+        { action: "pupil.edit", detail: { fields: ["preferredForename", "regGroup", "upn"] } },
+      ]);
+    });
   });
 }

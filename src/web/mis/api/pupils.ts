@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { MisContext } from "../../../mis/context.js";
+import { createPupil, updatePupil } from "../../../mis/pupil-edits.js";
 import { getPupil, listPupils } from "../../../mis/pupils.js";
 import { errors, IdParams, NullableString, ok } from "../../hub/api/schemas.js";
 import { misPrincipalOf } from "../principal.js";
@@ -20,8 +21,75 @@ const Listed = Type.Object({
   status: Type.String({ description: "applicant, intake, onroll or left" }),
 });
 
+const PupilRecord = Type.Object(
+  {
+    ...Listed.properties,
+    admissionDate: NullableString(),
+    leaving: Type.Unsafe<unknown>({
+      type: ["object", "null"],
+      additionalProperties: true,
+      description: "{date, reason, destination}, or null",
+    }),
+    contacts: Type.Array(Type.Unknown()),
+    addresses: Type.Array(Type.Unknown()),
+    languages: Type.Array(Type.Unknown()),
+    attendance: Type.Array(Type.Unknown()),
+    assessments: Type.Array(Type.Unknown()),
+    senHistory: Type.Array(Type.Unknown()),
+    fsmHistory: Type.Array(Type.Unknown()),
+    schoolHistory: Type.Array(Type.Unknown()),
+  },
+  { additionalProperties: true },
+);
+
+const Nullable = () => Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const CoreBody = Type.Object({
+  upn: Nullable(),
+  surname: Type.Optional(Type.String()),
+  forename: Type.Optional(Type.String()),
+  preferredSurname: Nullable(),
+  preferredForename: Nullable(),
+  formerSurname: Nullable(),
+  middleNames: Nullable(),
+  dob: Type.Optional(Type.String({ description: "YYYY-MM-DD" })),
+  sex: Type.Optional(Type.String({ description: "M or F" })),
+  ncYear: Nullable(),
+  regGroup: Nullable(),
+  admissionDate: Nullable(),
+  status: Type.Optional(Type.String({ description: "applicant, intake, onroll or left" })),
+});
+
 export function pupilRoutes(fastify: FastifyInstance, ctx: MisContext): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    "/api/v1/pupils",
+    {
+      schema: {
+        tags,
+        summary: "Add a pupil by hand (surname, forename, dob and sex needed); audited",
+        body: CoreBody,
+        response: { 201: ok(PupilRecord, "The pupil added"), ...errors(400, 401) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createPupil(ctx, misPrincipalOf(request), request.body)),
+  );
+
+  app.patch(
+    "/api/v1/pupils/:id",
+    {
+      schema: {
+        tags,
+        summary:
+          "Edit a pupil's core details: a field given is set, null clears it, one left out is unchanged; audited with the fields changed",
+        params: IdParams,
+        body: CoreBody,
+        response: { 200: ok(PupilRecord, "The pupil as now recorded"), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => updatePupil(ctx, misPrincipalOf(request), request.params.id, request.body),
+  );
   app.get(
     "/api/v1/pupils",
     {
@@ -59,29 +127,7 @@ export function pupilRoutes(fastify: FastifyInstance, ctx: MisContext): void {
           "A pupil's whole record: core details, enrolment, leaving, and every area a CTF carries as an array (audited)",
         params: IdParams,
         response: {
-          200: ok(
-            Type.Object(
-              {
-                ...Listed.properties,
-                admissionDate: NullableString(),
-                leaving: Type.Unsafe<unknown>({
-                  type: ["object", "null"],
-                  additionalProperties: true,
-                  description: "{date, reason, destination}, or null",
-                }),
-                contacts: Type.Array(Type.Unknown()),
-                addresses: Type.Array(Type.Unknown()),
-                languages: Type.Array(Type.Unknown()),
-                attendance: Type.Array(Type.Unknown()),
-                assessments: Type.Array(Type.Unknown()),
-                senHistory: Type.Array(Type.Unknown()),
-                fsmHistory: Type.Array(Type.Unknown()),
-                schoolHistory: Type.Array(Type.Unknown()),
-              },
-              { additionalProperties: true },
-            ),
-            "The record, areas as arrays of the CTF's own fields (audited)",
-          ),
+          200: ok(PupilRecord, "The record, areas as arrays of the CTF's own fields (audited)"),
           ...errors(401, 404),
         },
       },
