@@ -1,6 +1,7 @@
 /** The `s2s` command line: thin shells over the modules, so scripts can rely on exit codes. */
 import { Command, CommanderError } from "commander";
 import { ctfCommands } from "./ctf.js";
+import { demoCommand } from "./demo.js";
 import { hubCommands } from "./hub.js";
 import { CliError, type CliIo } from "./io.js";
 import { misCommands } from "./mis.js";
@@ -20,6 +21,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   upnCommands(program, io, setExit);
   hubCommands(program, io, setExit);
   misCommands(program, io);
+  demoCommand(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;

@@ -40,6 +40,24 @@ export interface DemoSignIn {
   organisation: string;
 }
 
+/** The demo's accounts: two schools, an LA and an administrator. */
+export const DEMO_USERS = [
+  {
+    username: "brookfield",
+    role: "school",
+    establishment: "8231234",
+    org: "Brookfield Primary School (8231234)",
+  },
+  {
+    username: "meadowlane",
+    role: "school",
+    establishment: "9382001",
+    org: "Meadow Lane Primary School (9382001)",
+  },
+  { username: "northshire-la", role: "la", laCode: "823", org: "Northshire LA (823)" },
+  { username: "admin", role: "admin", org: "service administrator" },
+] as const;
+
 export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
   let urn = 990001;
   for (const la of LAS) {
@@ -72,24 +90,8 @@ export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
     status: "open",
     independent: true,
   });
-  const users = [
-    {
-      username: "brookfield",
-      role: "school",
-      establishment: "8231234",
-      org: "Brookfield Primary School (8231234)",
-    },
-    {
-      username: "meadowlane",
-      role: "school",
-      establishment: "9382001",
-      org: "Meadow Lane Primary School (9382001)",
-    },
-    { username: "northshire-la", role: "la", laCode: "823", org: "Northshire LA (823)" },
-    { username: "admin", role: "admin", org: "service administrator" },
-  ] as const;
   const out: DemoSignIn[] = [];
-  for (const u of users) {
+  for (const u of DEMO_USERS) {
     const totpSecret = u.role === "school" ? undefined : newTotpSecret();
     await createUser(ctx, null, {
       username: u.username,
@@ -109,4 +111,31 @@ export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
     });
   }
   return out;
+}
+
+/**
+ * The demo's sign-ins as they stand, for printing each time a demo starts: the password is the
+ * demo's, the authenticator keys are read back from the (demo) database.
+ */
+export async function demoSignIns(ctx: HubContext): Promise<DemoSignIn[]> {
+  const rows = await ctx.db
+    .selectFrom("users")
+    .select(["username", "totp_secret"])
+    .where(
+      "username",
+      "in",
+      DEMO_USERS.map((u) => u.username),
+    )
+    .execute();
+  const secrets = new Map(rows.map((r) => [r.username, r.totp_secret]));
+  return DEMO_USERS.filter((u) => secrets.has(u.username)).map((u) => {
+    const sealed = secrets.get(u.username);
+    return {
+      username: u.username,
+      password: DEMO_PASSWORD,
+      role: u.role,
+      organisation: u.org,
+      ...(sealed ? { totpSecret: ctx.secrets.open(sealed) } : {}),
+    };
+  });
 }
