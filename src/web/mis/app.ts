@@ -1,20 +1,25 @@
 /**
- * The school side's HTTP face, on the same web shell as the hub: the JSON API under /api/v1 and
- * its OpenAPI document at /api/docs. Route handlers only translate HTTP to ../../mis and back.
+ * The school side's HTTP face, on the same web shell as the hub: GOV.UK pages, the JSON API under
+ * /api/v1 and its OpenAPI document at /api/docs. Handlers only translate HTTP to ../../mis.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import type { MisContext } from "../../mis/context.js";
+import type { MisContext, MisPrincipal } from "../../mis/context.js";
+import { misPrincipalFromSession } from "../../mis/sessions.js";
 import { misPrincipalFromToken } from "../../mis/tokens.js";
 import { ErrorReply } from "../hub/api/schemas.js";
 import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
 import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
+import { leaverPages } from "./pages/leaver-pages.js";
+import { registerPages } from "./pages/register-pages.js";
+import { misSessionPages } from "./pages/session-pages.js";
 
 export interface MisAppOptions {
   logger?: boolean | object;
@@ -32,7 +37,19 @@ export async function buildMisApp(
     secureCookies: ctx.config.publicUrl.startsWith("https:"),
     serviceName: "S2S school",
     helpdesk: ctx.config.helpdesk,
-    navigation: () => [],
+    navigation: (principal) =>
+      principal
+        ? [
+            { href: "/", text: "Home" },
+            { href: "/pupils", text: "Pupils" },
+            { href: "/exports", text: "Leavers and exports" },
+            { href: "/associated-schools", text: "Associated schools" },
+            { href: "/overdue", text: "Overdue" },
+            ...((principal as MisPrincipal).role === "manager"
+              ? [{ href: "/settings", text: "Settings" }]
+              : []),
+          ]
+        : [],
     viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
   });
   registerAuth(
@@ -40,8 +57,7 @@ export async function buildMisApp(
     { name: "s2s_mis_session", hours: ctx.config.sessionHours },
     {
       fromToken: (token, ip) => misPrincipalFromToken(ctx, token, ip),
-      // Pages and their sessions come with the school side's web pages.
-      fromSession: async () => undefined,
+      fromSession: (token, ip) => misPrincipalFromSession(ctx, token, ip),
     },
   );
   await app.register(swagger, {
@@ -67,6 +83,12 @@ export async function buildMisApp(
   app.addSchema(ErrorReply);
   pupilRoutes(app, ctx);
   leaverRoutes(app, ctx);
+  await app.register(async (pages) => {
+    await pages.register(formbody, { bodyLimit: 64 * 1024 });
+    misSessionPages(pages, ctx);
+    registerPages(pages, ctx);
+    leaverPages(pages, ctx);
+  });
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
     const ok = await sql`select 1`.execute(ctx.db).then(

@@ -1,0 +1,134 @@
+/** Associated schools, exports (choose leavers, send), overdue leavers and the hub settings. */
+import type { FastifyInstance } from "fastify";
+import { AppError } from "../../../errors.js";
+import {
+  addAssociatedSchool,
+  listAssociatedSchools,
+  searchDirectory,
+} from "../../../mis/associated-schools.js";
+import type { MisContext } from "../../../mis/context.js";
+import { createExports, listExports, refreshFromHub } from "../../../mis/export.js";
+import { checkHubConnection } from "../../../mis/hub-connection.js";
+import { overdueLeavers } from "../../../mis/overdue.js";
+import { getSchool, initSchool } from "../../../mis/school.js";
+import { fieldError, formOf, queryParam, tryForm } from "../../hub/pages/forms.js";
+import { pageUser } from "./register-pages.js";
+
+export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
+  app.get("/associated-schools", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const q = queryParam(request, "q")?.trim() ?? "";
+    const found = q === "" ? undefined : await tryForm("q", () => searchDirectory(ctx, q));
+    return reply.page("associated-schools", {
+      title: "Associated schools",
+      schools: await listAssociatedSchools(ctx),
+      q,
+      results: found?.ok ? found.value : undefined,
+      errors: found && !found.ok ? [found.error] : [],
+      done: queryParam(request, "done") === "added",
+    });
+  });
+
+  app.post("/associated-schools", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const r = await tryForm("q", () =>
+      addAssociatedSchool(ctx, p, {
+        laestab: form.laestab ?? "",
+        code: form.code ?? "",
+        feeder: form.feeder === "yes",
+      }),
+    );
+    if (!r.ok)
+      return reply.status(400).page("associated-schools", {
+        title: "Associated schools",
+        schools: await listAssociatedSchools(ctx),
+        q: "",
+        errors: [r.error],
+      });
+    return reply.redirect("/associated-schools?done=added", 303);
+  });
+
+  async function exportsPage(
+    reply: import("fastify").FastifyReply,
+    extra: Record<string, unknown>,
+  ) {
+    await refreshFromHub(ctx).catch(() => {});
+    const exported = new Set((await listExports(ctx)).flatMap((e) => e.pupils));
+    const leavers = await ctx.db
+      .selectFrom("pupils")
+      .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])
+      .where("leaving_date", "is not", null)
+      .orderBy("leaving_date", "desc")
+      .limit(200)
+      .execute();
+    return reply.page("exports", {
+      title: "Leavers and exports",
+      leavers: leavers.filter((l) => !exported.has(l.id)),
+      exports: await listExports(ctx),
+      columnClass: "govuk-grid-column-full",
+      ...extra,
+    });
+  }
+
+  app.get("/exports", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const done = queryParam(request, "done");
+    return exportsPage(
+      reply,
+      done ? { notice: { success: true, text: "Files exported and sent to the hub." } } : {},
+    );
+  });
+
+  app.post("/exports", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const chosen = ([] as unknown[])
+      .concat(body.pupil ?? [])
+      .filter((v): v is string => typeof v === "string");
+    if (chosen.length === 0)
+      return exportsPage(reply.status(400), {
+        errors: [fieldError("pupil", "Choose the leavers to export")],
+      });
+    const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send: true }));
+    if (!r.ok) return exportsPage(reply.status(400), { errors: [r.error] });
+    return reply.redirect("/exports?done=sent", 303);
+  });
+
+  app.get("/overdue", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    return reply.page("overdue", { title: "Overdue leavers", pupils: await overdueLeavers(ctx) });
+  });
+
+  app.get("/settings", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    if (p.role !== "manager") throw new AppError("forbidden");
+    const test = queryParam(request, "test") === "1" ? await checkHubConnection(ctx) : undefined;
+    return reply.page("settings", { title: "Settings", school: await getSchool(ctx), test });
+  });
+
+  app.post("/settings", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    if (p.role !== "manager") throw new AppError("forbidden");
+    const form = formOf(request);
+    const school = await getSchool(ctx);
+    const r = await tryForm("hubUrl", () =>
+      initSchool(ctx, {
+        laestab: school.laestab,
+        name: school.name,
+        hubUrl: form.hubUrl?.trim() ?? "",
+        hubToken: form.hubToken?.trim() ?? "",
+      }),
+    );
+    if (!r.ok)
+      return reply.status(400).page("settings", { title: "Settings", school, errors: [r.error] });
+    return reply.redirect("/settings?test=1", 303);
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The register's pages: home, finding a pupil, a pupil's record (every area), editing the core
+ * details, and recording leaving details.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { listAssociatedSchools } from "../../../mis/associated-schools.js";
+import type { MisContext, MisPrincipal } from "../../../mis/context.js";
+import { listExports } from "../../../mis/export.js";
+import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
+import { overdueLeavers } from "../../../mis/overdue.js";
+import { updatePupil } from "../../../mis/pupil-edits.js";
+import { getPupil, listPupils } from "../../../mis/pupils.js";
+import { getSchool } from "../../../mis/school.js";
+import { formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
+
+/** The signed-in user, or off to sign in (returns undefined once redirected). */
+export function pageUser(request: FastifyRequest, reply: FastifyReply): MisPrincipal | undefined {
+  const p = request.principal as MisPrincipal | undefined;
+  if (!p) reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+  return p;
+}
+
+export function registerPages(app: FastifyInstance, ctx: MisContext): void {
+  app.get("/", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const [school, onRoll, overdue, exports] = await Promise.all([
+      getSchool(ctx),
+      listPupils(ctx, p, { status: "onroll" }),
+      overdueLeavers(ctx),
+      listExports(ctx),
+    ]);
+    return reply.page("home", {
+      title: "Home",
+      school,
+      onRoll: onRoll.total,
+      overdue: overdue.length,
+      waiting: exports.filter((e) => e.status === "waiting").length,
+    });
+  });
+
+  app.get("/pupils", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const q = queryParam(request, "q") ?? "";
+    const status = queryParam(request, "status") || undefined;
+    const page = Number(queryParam(request, "page") ?? "1") || 1;
+    const found = await listPupils(ctx, p, { q, ...(status ? { status } : {}), page });
+    return reply.page("pupils", {
+      title: "Pupils",
+      q,
+      status,
+      found,
+      pages: Math.max(1, Math.ceil(found.total / found.pageSize)),
+      columnClass: "govuk-grid-column-full",
+    });
+  });
+
+  async function pupilPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    p: MisPrincipal,
+    extra: Record<string, unknown> = {},
+  ) {
+    const pupil = await getPupil(ctx, p, param(request, "id"));
+    const schools = await listAssociatedSchools(ctx);
+    return reply.page("pupil", {
+      title: `${pupil.surname}, ${pupil.forename}`,
+      pupil,
+      reasons: LEAVING_REASONS,
+      schools,
+      backLink: "/pupils",
+      columnClass: "govuk-grid-column-full",
+      ...extra,
+    });
+  }
+
+  app.get("/pupils/:id", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const done = queryParam(request, "done");
+    return pupilPage(request, reply, p, {
+      ...(done ? { notice: { success: true, text: DONE[done] ?? "Saved." } } : {}),
+    });
+  });
+
+  app.post("/pupils/:id/leaving", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const date = [
+      form["date-year"],
+      form["date-month"]?.padStart(2, "0"),
+      form["date-day"]?.padStart(2, "0"),
+    ].join("-");
+    const r = await tryForm("date", () =>
+      setLeaving(ctx, p, param(request, "id"), {
+        date,
+        reason: form.reason ?? "",
+        destination: form.destination ?? "",
+      }),
+    );
+    if (!r.ok)
+      return pupilPage(request, reply.status(400), p, { errors: [r.error], leavingForm: form });
+    return reply.redirect(`/pupils/${param(request, "id")}?done=leaving`, 303);
+  });
+
+  app.post("/pupils/:id/details", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const r = await tryForm("preferredSurname", () =>
+      updatePupil(ctx, p, param(request, "id"), {
+        preferredSurname: form.preferredSurname ?? null,
+        preferredForename: form.preferredForename ?? null,
+        regGroup: form.regGroup ?? null,
+      }),
+    );
+    if (!r.ok) return pupilPage(request, reply.status(400), p, { errors: [r.error] });
+    return reply.redirect(`/pupils/${param(request, "id")}?done=details`, 303);
+  });
+}
+
+const DONE: Record<string, string> = {
+  leaving: "Leaving details saved. Export the pupil's CTF from Leavers and exports.",
+  details: "Details saved.",
+};

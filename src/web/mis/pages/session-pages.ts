@@ -1,0 +1,52 @@
+/** Signing in to and out of the school side's pages. */
+import type { FastifyInstance } from "fastify";
+import { AppError } from "../../../errors.js";
+import type { MisContext } from "../../../mis/context.js";
+import { misSignIn, misSignOut } from "../../../mis/sessions.js";
+import {
+  type FieldError,
+  fieldError,
+  formOf,
+  localPath,
+  queryParam,
+} from "../../hub/pages/forms.js";
+import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
+
+export function misSessionPages(app: FastifyInstance, ctx: MisContext): void {
+  app.get("/sign-in", async (request, reply) => {
+    if (request.principal) return reply.redirect("/", 303);
+    return reply.page("sign-in", {
+      title: "Sign in",
+      next: localPath(queryParam(request, "next")),
+      values: {},
+    });
+  });
+
+  app.post("/sign-in", { onRequest: app.signInLimit }, async (request, reply) => {
+    const form = formOf(request);
+    const next = localPath(form.next);
+    const errors: FieldError[] = [];
+    if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
+    if (!form.password) errors.push(fieldError("password", "Enter your password"));
+    if (errors.length === 0) {
+      try {
+        const session = await misSignIn(ctx, form.username ?? "", form.password ?? "");
+        setSessionCookie(reply, session.token);
+        return reply.redirect(next, 303);
+      } catch (e) {
+        if (!(e instanceof AppError) || e.code !== "auth.failed") throw e;
+        errors.push(fieldError("username", "The username or password is wrong"));
+      }
+    }
+    return reply
+      .status(400)
+      .page("sign-in", { title: "Sign in", next, values: { username: form.username }, errors });
+  });
+
+  app.post("/sign-out", async (request, reply) => {
+    const token = sessionTokenOf(request);
+    if (token) await misSignOut(ctx, token);
+    clearSessionCookie(reply);
+    return reply.redirect("/sign-in", 303);
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * The school side's pages in a real browser, against a real hub: a school office sets up a
+ * destination by name, records leaving details for three pupils going to two schools and one
+ * unknown, exports and sends, sees the files reach each destination, and sees a rejection come
+ * back. Every page is checked for accessibility on the way.
+ */
+
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_PASSWORD } from "../../src/hub/demo.js";
+import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { misConfigFromEnv } from "../../src/mis/config.js";
+import { createDemoRegister } from "../../src/mis/demo.js";
+import { initSchool } from "../../src/mis/school.js";
+import { createMisUser } from "../../src/mis/users.js";
+import { type RunningMis, startMis } from "../../src/mis-service.js";
+import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
+import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+
+describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
+  let t: TestHub;
+  let mis: RunningMis;
+  let browser: Browser;
+  let page: Page;
+  const violations: { page: string; ids: string[] }[] = [];
+
+  async function visit(path: string, name: string) {
+    await page.goto(`${mis.url}${path}`);
+    await check(name);
+  }
+  async function check(name: string) {
+    violations.push({ page: name, ids: (await accessibilityViolations(page)).map((v) => v.id) });
+    await screenshot(page, `school-side-${name}`);
+  }
+
+  beforeAll(async () => {
+    t = await startTestHub("pglite");
+    await upsertEstablishment(t.hub.ctx.db, {
+      laestab: "8231500",
+      urn: null,
+      name: "Hilltop Academy",
+      laCode: "823",
+      laName: "Northshire",
+      type: "Academy converter",
+      status: "open",
+      independent: false,
+    });
+    const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-pages-"));
+    mis = await startMis(misConfigFromEnv({}, { dataDir, port: 0 }), {
+      demo: true,
+      clock: () => new Date("2026-12-01T10:00:00Z"),
+    });
+    await initSchool(mis.ctx, {
+      laestab: "8231234",
+      name: "Brookfield Primary School",
+      hubUrl: t.url,
+      hubToken: await t.token("brookfield"),
+    });
+    await createMisUser(mis.ctx, null, {
+      username: "office",
+      email: "office@example.org",
+      role: "manager",
+      password: DEMO_PASSWORD,
+    });
+    await createDemoRegister(mis.ctx, 20, 9);
+    browser = await launch();
+    page = await (await browser.newContext()).newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await mis?.stop();
+    await t?.stop();
+  });
+
+  it("signs in, and refuses a wrong password plainly", async () => {
+    await visit("/", "sign-in");
+    expect(page.url()).toContain("/sign-in");
+    await page.fill("#username", "office");
+    await page.fill("#password", "wrong-password-here");
+    await page.click("button:has-text('Sign in')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "The username or password is wrong",
+    );
+    await page.fill("#password", DEMO_PASSWORD);
+    await page.click("button:has-text('Sign in')");
+    await check("home");
+    expect(await page.textContent("h1")).toBe("Brookfield Primary School");
+    expect(await page.textContent("main")).toContain("20 pupils on roll");
+  });
+
+  it("sets up two destinations by searching the directory by name", async () => {
+    for (const [q, name] of [
+      ["meadow", "Meadow Lane Primary School"],
+      ["hilltop", "Hilltop Academy"],
+    ]) {
+      await visit(`/associated-schools?q=${q}`, `associated-schools-${q}`);
+      await page.click(`button:has-text('Add ${name}')`);
+      expect(await page.textContent("main")).toContain("School added.");
+    }
+    const table = await page.textContent("table");
+    expect(table).toContain("Meadow Lane Primary School");
+    expect(table).toContain("Hilltop Academy");
+  });
+
+  it("records leaving details for three pupils, refusing a date before admission", async () => {
+    await visit("/pupils", "pupils");
+    const links = await page.$$eval("table a", (as) => as.map((a) => a.getAttribute("href")));
+    const plan: [string, string][] = [
+      ["9382001", "Meadow Lane"],
+      ["8231500", "Hilltop"],
+      ["XXXXXXX", "Not known"],
+    ];
+    for (const [i, [destination]] of plan.entries()) {
+      await visit(links[i] as string, `pupil-${i}`);
+      if (i === 0) {
+        await page.fill("#date-day", "1");
+        await page.fill("#date-month", "1");
+        await page.fill("#date-year", "2000");
+        await page.selectOption("#reason", "IM");
+        await page.selectOption("#destination", destination);
+        await page.click("button:has-text('Save leaving details')");
+        expect(await page.textContent(".govuk-error-summary")).toContain(
+          "is before the pupil's admission",
+        );
+        await check("pupil-leaving-error");
+      }
+      await page.fill("#date-day", "20");
+      await page.fill("#date-month", "10");
+      await page.fill("#date-year", "2026");
+      await page.selectOption("#reason", "IM");
+      await page.selectOption("#destination", destination);
+      await page.click("button:has-text('Save leaving details')");
+      expect(await page.textContent(".govuk-notification-banner")).toContain(
+        "Leaving details saved",
+      );
+    }
+  });
+
+  it("exports and sends: one file a school and one for the unknown destination, each reaching the hub; a rejection comes back", async () => {
+    await visit("/exports", "exports");
+    for (const box of await page.$$("input[name=pupil]")) await box.check();
+    await page.click("button:has-text('Export and send')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("sent to the hub");
+    const sent = await mis.ctx.db
+      .selectFrom("exports")
+      .select(["destination", "transfer_id"])
+      .execute();
+    expect(sent.map((s) => s.destination).sort()).toEqual(["8231500", "9382001", "XXXXXXX"]);
+    const meadow = await t.token("meadowlane");
+    const toMeadow = sent.find((s) => s.destination === "9382001")?.transfer_id as string;
+    await eventually("the file at Meadow Lane", async () => {
+      const v = await json(await t.api(meadow, `/api/v1/transfers/${toMeadow}`));
+      return v.status === "available" ? v : undefined;
+    });
+    await t.api(meadow, `/api/v1/transfers/${toMeadow}/reject`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ reason: "Not joining us after all" }),
+    });
+    await visit("/exports", "exports-after");
+    const table = (await page.textContent("table")) ?? "";
+    expect(table).toContain("rejected: “Not joining us after all”");
+    expect(table).toContain("Lost Pupils database");
+  });
+
+  it("shows overdue leavers and tests the hub connection in settings", async () => {
+    await visit("/overdue", "overdue");
+    // 20 October to 1 December: 25 school days, with the half term not counted.
+    expect(await page.textContent("main")).toContain("25");
+    await visit("/settings?test=1", "settings");
+    expect(await page.textContent("main")).toContain("Connected");
+    await page.fill("#hubUrl", t.url);
+    await page.fill("#hubToken", "s2s_wrong-token");
+    await page.click("button:has-text('Save and test')");
+    expect(await page.textContent("[role=alert]")).toContain("does not accept the token");
+  });
+
+  it("has no accessibility failures on any page it visited", () => {
+    expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
+  });
+});
