@@ -56,6 +56,10 @@ function columnsOf(p: Pupil) {
 export interface PupilQuery {
   q?: string;
   status?: string;
+  /** NC year, as the record has it (R, 1 ... 14). */
+  year?: string;
+  /** Registration group. */
+  group?: string;
   page?: number;
 }
 
@@ -67,6 +71,9 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
   const q = query.q?.trim() ?? "";
   let select = ctx.db.selectFrom("pupils");
   if (query.status) select = select.where("status", "=", query.status as PupilStatus);
+  if (query.year) select = select.where("nc_year", "=", query.year.trim().toUpperCase());
+  if (query.group)
+    select = select.where(sql<string>`lower(reg_group)`, "=", query.group.trim().toLowerCase());
   if (q !== "") {
     const upn = q.toUpperCase();
     const words = q
@@ -103,6 +110,8 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
   await misAudit(ctx.db, actor, "pupils.search", undefined, {
     q: q !== "",
     status: query.status ?? null,
+    year: query.year ?? null,
+    group: query.group ?? null,
     page,
     found: Number(count.n),
   });

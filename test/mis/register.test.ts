@@ -141,6 +141,16 @@ for (const { target, skip } of DATABASES) {
         ).toBe(true);
       }
       expect((await json(await api("/api/v1/pupils?status=left"))).total).toBe(0);
+      const inYear = await json(await api(`/api/v1/pupils?year=${one.ncYear}`));
+      expect(inYear.total).toBeGreaterThan(0);
+      expect(inYear.pupils.every((p: { ncYear: string }) => p.ncYear === one.ncYear)).toBe(true);
+      const inGroup = await json(
+        await api(`/api/v1/pupils?group=${one.regGroup.toLowerCase()}&year=${one.ncYear}`),
+      );
+      expect(inGroup.pupils.map((p: { id: string }) => p.id)).toContain(one.id);
+      expect(inGroup.pupils.every((p: { regGroup: string }) => p.regGroup === one.regGroup)).toBe(
+        true,
+      );
       const badStatus = await api("/api/v1/pupils?status=gone");
       expect(badStatus.status).toBe(400);
       expect((await json(badStatus)).error.field).toBe("status");

@@ -99,6 +99,8 @@ export function pupilRoutes(fastify: FastifyInstance, ctx: MisContext): void {
         querystring: Type.Object({
           q: Type.Optional(Type.String({ description: 'a UPN, or words ("smi jo")' })),
           status: Type.Optional(Type.String({ description: "applicant, intake, onroll or left" })),
+          year: Type.Optional(Type.String({ description: "NC year: R, 1 ... 14" })),
+          group: Type.Optional(Type.String({ description: "registration group, e.g. 6A" })),
           page: Type.Optional(Type.Integer({ minimum: 1, description: "50 pupils a page" })),
         }),
         response: {

@@ -44,12 +44,28 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     if (!p) return reply;
     const q = queryParam(request, "q") ?? "";
     const status = queryParam(request, "status") || undefined;
+    const year = queryParam(request, "year")?.trim() || undefined;
+    const group = queryParam(request, "group")?.trim() || undefined;
     const page = Number(queryParam(request, "page") ?? "1") || 1;
-    const found = await listPupils(ctx, p, { q, ...(status ? { status } : {}), page });
+    const found = await listPupils(ctx, p, {
+      q,
+      ...(status ? { status } : {}),
+      ...(year ? { year } : {}),
+      ...(group ? { group } : {}),
+      page,
+    });
     return reply.page("pupils", {
       title: "Pupils",
       q,
       status,
+      year,
+      group,
+      query: new URLSearchParams({
+        q,
+        status: status ?? "",
+        year: year ?? "",
+        group: group ?? "",
+      }).toString(),
       found,
       pages: Math.max(1, Math.ceil(found.total / found.pageSize)),
       columnClass: "govuk-grid-column-full",
