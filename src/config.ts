@@ -83,7 +83,7 @@ export function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): 
 
 const ADDRESS = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 
-export function trustProxy(raw: string | undefined): string[] | undefined {
+function trustProxy(raw: string | undefined): string[] | undefined {
   const value = raw?.trim();
   if (!value) return undefined;
   const list = value.split(",").map((s) => s.trim());
@@ -123,25 +123,40 @@ export function configFromEnv(
     uploadsInFlight: integer(env, "S2S_UPLOADS_IN_FLIGHT", 50, 1, 100_000),
     uploadBytesPerHour: integer(env, "S2S_UPLOAD_BYTES_PER_HOUR", 2 * 1024 ** 3, 1024, 2 ** 42),
     sessionHours: 12,
-    helpdesk: {
-      phone: env.S2S_HELPDESK_PHONE ?? "0300 000 0000",
-      email: env.S2S_HELPDESK_EMAIL ?? "helpdesk@s2s.invalid",
-      web: env.S2S_HELPDESK_WEB ?? "https://s2s.invalid/help",
-    },
+    helpdesk: helpdeskFrom(env),
   };
   const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);
   if (databaseUrl) base.databaseUrl = databaseUrl;
   const smtpUrl = url(env, "SMTP_URL", ["smtp:", "smtps:"]);
   if (smtpUrl) base.smtpUrl = smtpUrl;
+  return { ...base, ...keyAndProxiesFrom(env), ...overrides };
+}
+
+/** The help desk every app of S2S shows its users. */
+export function helpdeskFrom(env: NodeJS.ProcessEnv) {
+  return {
+    phone: env.S2S_HELPDESK_PHONE ?? "0300 000 0000",
+    email: env.S2S_HELPDESK_EMAIL ?? "helpdesk@s2s.invalid",
+    web: env.S2S_HELPDESK_WEB ?? "https://s2s.invalid/help",
+  };
+}
+
+/** The master key (or its file) and the trusted proxies: the same variables for every app. */
+export function keyAndProxiesFrom(env: NodeJS.ProcessEnv): {
+  masterKey?: string;
+  masterKeyFile?: string;
+  trustProxy?: string[];
+} {
+  const out: { masterKey?: string; masterKeyFile?: string; trustProxy?: string[] } = {};
   if (env.S2S_MASTER_KEY) {
     if (Buffer.from(env.S2S_MASTER_KEY, "base64").length !== 32)
       throw new ConfigError("S2S_MASTER_KEY must be base64 of exactly 32 bytes.");
-    base.masterKey = env.S2S_MASTER_KEY;
+    out.masterKey = env.S2S_MASTER_KEY;
   }
-  if (env.S2S_MASTER_KEY_FILE) base.masterKeyFile = env.S2S_MASTER_KEY_FILE;
+  if (env.S2S_MASTER_KEY_FILE) out.masterKeyFile = env.S2S_MASTER_KEY_FILE;
   const proxies = trustProxy(env.S2S_TRUST_PROXY);
-  if (proxies !== undefined) base.trustProxy = proxies;
-  return { ...base, ...overrides };
+  if (proxies !== undefined) out.trustProxy = proxies;
+  return out;
 }
 
 export const pgliteDir = (config: HubConfig) => join(config.dataDir, "pglite");

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { DatabaseLockedError } from "../db/database.js";
 import { startDemoChain } from "../demo-chain.js";
 import { CliError, type CliIo } from "./io.js";
+import { printSignIns } from "./startup.js";
 
 export function demoCommand(program: Command, io: CliIo): void {
   program
@@ -36,13 +37,7 @@ export function demoCommand(program: Command, io: CliIo): void {
       });
       io.out(`S2S demo (demo data only, never real pupils) in ${opts.data}\n\n`);
       io.out(`Hub: ${chain.hub.url}   (API documentation: ${chain.hub.url}/api/docs)\n`);
-      for (const d of chain.signIns)
-        io.out(
-          `  ${d.username.padEnd(14)} ${d.password}  ${d.role.padEnd(6)} ${d.organisation}\n` +
-            (d.totpSecret
-              ? `  ${"".padEnd(14)} second factor: add key ${d.totpSecret} to an authenticator app\n`
-              : ""),
-        );
+      printSignIns(io, chain.signIns);
       for (const s of chain.schools) {
         io.out(`\nSchool side of ${s.name} (${s.laestab}): ${s.url}   (API: ${s.url}/api/docs)\n`);
         io.out(`  ${s.username.padEnd(14)} ${s.password}  manager\n`);

@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { ConfigError, configFromEnv, type HubConfig } from "../config.js";
+import { configFromEnv, type HubConfig } from "../config.js";
 import { DatabaseLockedError } from "../db/database.js";
 import { NewerDatabaseError } from "../db/migrate.js";
-import { AppError } from "../errors.js";
 import { sealAudit, verifyAudit } from "../hub/audit-chain.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
@@ -16,6 +15,7 @@ import { openContextParts, type Role, startHub } from "../service.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { loadMasterKey, MasterKeyMissingError } from "../store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
+import { plainly, printSignIns, settingsFrom } from "./startup.js";
 import { readStdin } from "./stdin.js";
 
 // Admin commands change the directory and accounts only; they never queue background work.
@@ -24,22 +24,8 @@ const noJobs: JobQueue = {
   wake: () => {},
 };
 
-function configFrom(opts: { data?: string; port?: number }): HubConfig {
-  if (
-    opts.port !== undefined &&
-    !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)
-  )
-    throw new CliError("--port must be a whole number from 0 to 65535");
-  try {
-    return configFromEnv(process.env, {
-      ...(opts.data ? { dataDir: opts.data } : {}),
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-    });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`configuration: ${e.message}`);
-    throw e;
-  }
-}
+const configFrom = (opts: { data?: string; port?: number }): HubConfig =>
+  settingsFrom(opts, (overrides) => configFromEnv(process.env, overrides));
 
 async function withContext<T>(
   opts: { data?: string },
@@ -54,14 +40,7 @@ async function withContext<T>(
       { files: blobs, masterKey },
     );
   } catch (e) {
-    if (
-      e instanceof DatabaseLockedError ||
-      e instanceof NewerDatabaseError ||
-      e instanceof MasterKeyMissingError
-    )
-      throw new CliError(e.message);
-    if (e instanceof AppError) throw new CliError(e.message, 1);
-    throw e;
+    return plainly(e);
   } finally {
     await parts.closeAll();
   }
@@ -112,13 +91,7 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
       }
       if (running.firstRun.demo) {
         io.out("\nDemo sign-ins (demo data only):\n");
-        for (const d of running.firstRun.demo)
-          io.out(
-            `  ${d.username.padEnd(14)} ${d.password}  ${d.role.padEnd(6)} ${d.organisation}\n` +
-              (d.totpSecret
-                ? `  ${"".padEnd(14)} second factor: add key ${d.totpSecret} to an authenticator app\n`
-                : ""),
-          );
+        printSignIns(io, running.firstRun.demo);
       }
       if (running.url) io.out(`\nAPI documentation: ${running.url}/api/docs\n`);
       await new Promise<void>((resolve) => {

@@ -1,10 +1,6 @@
 /** `s2s mis`: the school side, run by a school (or its MIS supplier) for one school. */
 import type { Command } from "commander";
 import { pino } from "pino";
-import { ConfigError } from "../config.js";
-import { DatabaseLockedError } from "../db/database.js";
-import { NewerDatabaseError } from "../db/migrate.js";
-import { AppError } from "../errors.js";
 import { type MisConfig, misConfigFromEnv } from "../mis/config.js";
 import type { MisContext } from "../mis/context.js";
 import { createDemoRegister } from "../mis/demo.js";
@@ -13,38 +9,12 @@ import { createMisToken } from "../mis/tokens.js";
 import { createMisUser } from "../mis/users.js";
 import { openMisContext, startMis } from "../mis-service.js";
 import { OpenedParts } from "../opened-parts.js";
-import { MasterKeyMissingError } from "../store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
+import { plainly, settingsFrom } from "./startup.js";
 import { readStdin } from "./stdin.js";
 
-function configFrom(opts: { data?: string; port?: number }): MisConfig {
-  if (
-    opts.port !== undefined &&
-    !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)
-  )
-    throw new CliError("--port must be a whole number from 0 to 65535");
-  try {
-    return misConfigFromEnv(process.env, {
-      ...(opts.data ? { dataDir: opts.data } : {}),
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-    });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`configuration: ${e.message}`);
-    throw e;
-  }
-}
-
-/** What stops a command before it starts, said as the user can act on it. */
-function plainly(e: unknown): never {
-  if (
-    e instanceof DatabaseLockedError ||
-    e instanceof NewerDatabaseError ||
-    e instanceof MasterKeyMissingError
-  )
-    throw new CliError(e.message);
-  if (e instanceof AppError) throw new CliError(e.message, 1);
-  throw e;
-}
+const configFrom = (opts: { data?: string; port?: number }): MisConfig =>
+  settingsFrom(opts, (overrides) => misConfigFromEnv(process.env, overrides));
 
 async function withMis<T>(
   opts: { data?: string },

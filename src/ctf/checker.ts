@@ -15,7 +15,7 @@ import { detach, type Finding, type FindingCode, finding, type PupilRef } from "
 import type { Locations, SourcePos } from "./locations.js";
 import type { Header, Pupil, SchoolRef } from "./model.js";
 import { checkUpn, describeUpnProblem } from "./upn.js";
-import { NEWEST_VERSION, OLDEST_VERSION, versionNumber } from "./version.js";
+import { academicYearOf, NEWEST_VERSION, OLDEST_VERSION, versionNumber } from "./version.js";
 
 export interface CheckOptions {
   /** The file's name, to compare with the header. */
@@ -388,8 +388,7 @@ export class CtfChecker {
     if (Number.isInteger(declared) && declared > 1990) return declared;
     const made = h.dateTime ? parseDate(h.dateTime.slice(0, 10)) : undefined;
     if (made === undefined) return undefined;
-    // The academic year changes on 1 August.
-    return made.getUTCMonth() >= 7 ? made.getUTCFullYear() : made.getUTCFullYear() - 1;
+    return academicYearOf(made);
   }
 
   private checkFileName(h: Header, pos: SourcePos | undefined): void {

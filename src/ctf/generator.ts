@@ -23,7 +23,7 @@ import type {
   SchoolRef,
 } from "./model.js";
 import { makeUpn } from "./upn.js";
-import { CURRENT_VERSION } from "./version.js";
+import { academicYearOf, CURRENT_VERSION } from "./version.js";
 
 export interface GenerateOptions {
   /** Sending school's LAESTAB (or an LA's 926LLLL). */
@@ -60,10 +60,6 @@ const ETHNICITIES = [
 ];
 const SEN_TYPES = ["SPLD", "MLD", "SLCN", "ASD", "SEMH", "VI", "HI", "PD"];
 const LANGUAGES = ["ENG", "ENG", "ENG", "ENG", "ENG", "POL", "URD", "PNJ", "BNG", "ARA", "SOM"];
-
-function academicYearOf(d: Date): number {
-  return d.getUTCMonth() >= 7 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
-}
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const utc = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));

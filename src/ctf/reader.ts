@@ -628,12 +628,8 @@ export class CtfReader {
 
   private value(frame: Frame): string {
     const raw = frame.text;
-    if ((frame.field as TextField).verbatim === true) {
-      if (raw === "")
-        this.report("value.empty", `<${frame.name}> is empty`, frame.line, frame.column);
-      return raw;
-    }
-    const value = raw.trim();
+    // Where the spaces are data, the value is the text as it stands (its length equals raw's).
+    const value = (frame.field as TextField).verbatim === true ? raw : raw.trim();
     if (value === "") {
       this.report("value.empty", `<${frame.name}> is empty`, frame.line, frame.column);
     } else if (value.length !== raw.length) {

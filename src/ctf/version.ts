@@ -17,3 +17,8 @@ export function versionNumber(version: string): number | undefined {
 export function writesSex(version: string): boolean {
   return (versionNumber(version) ?? 0) >= 25;
 }
+
+/** The academic year a day falls in, by the year it starts (2025 for 2025/26): it turns on 1 August. */
+export function academicYearOf(d: Date): number {
+  return d.getUTCMonth() >= 7 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
+}

@@ -8,6 +8,7 @@
 import { AppError, invalid } from "../errors.js";
 import { confirmNoticeEmailMessage, noticeEmailChangingMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { EMAIL } from "./account-names.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
@@ -16,7 +17,6 @@ import { findEstablishment, notificationAddresses } from "./establishments.js";
 import { canEditDirectory } from "./policies/service.js";
 
 const DAYS = 7;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type NoticeEmailRequest = { pending: true; confirmationSentTo: string } | { pending: false };
 

@@ -3,6 +3,7 @@ import type { Db, Role, Tx } from "../db/hub-schema.js";
 import { AppError, invalid, requireId } from "../errors.js";
 import { accountCreatedMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { checkEmail, checkedUsername } from "./account-names.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
@@ -29,8 +30,6 @@ export interface NewUser {
   /** An authenticator key (base32) provisioned by the operator: the second factor is set up. */
   totpSecret?: string;
 }
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface CreatedUser {
   id: string;
@@ -77,14 +76,8 @@ export async function createUser(
       "Administrators do not set passwords or second factors: the user chooses them from the sign-in link we e-mail them.",
       "password",
     );
-  const username = input.username.trim();
-  if (!/^[A-Za-z0-9._@-]{3,64}$/.test(username)) {
-    throw invalid(
-      "A username is 3 to 64 letters, digits, dots, dashes, underscores or @.",
-      "username",
-    );
-  }
-  if (!EMAIL.test(input.email)) throw invalid("That is not an e-mail address.", "email");
+  const username = checkedUsername(input.username);
+  checkEmail(input.email);
   if (input.role === "school") {
     if (!input.establishment)
       throw invalid("A school user needs an establishment (LAESTAB).", "establishment");

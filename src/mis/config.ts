@@ -3,7 +3,7 @@
  * its own variables so that one machine may run both.
  */
 import { join, resolve } from "node:path";
-import { ConfigError, integer, trustProxy, url } from "../config.js";
+import { helpdeskFrom, integer, keyAndProxiesFrom, url } from "../config.js";
 
 export interface MisConfig {
   dataDir: string;
@@ -31,23 +31,11 @@ export function misConfigFromEnv(
     host: env.HOST?.trim() || "127.0.0.1",
     publicUrl: url(env, "MIS_PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`,
     sessionHours: 12,
-    helpdesk: {
-      phone: env.S2S_HELPDESK_PHONE ?? "0300 000 0000",
-      email: env.S2S_HELPDESK_EMAIL ?? "helpdesk@s2s.invalid",
-      web: env.S2S_HELPDESK_WEB ?? "https://s2s.invalid/help",
-    },
+    helpdesk: helpdeskFrom(env),
   };
   const databaseUrl = url(env, "MIS_DATABASE_URL", ["postgres:", "postgresql:"]);
   if (databaseUrl) base.databaseUrl = databaseUrl;
-  if (env.S2S_MASTER_KEY) {
-    if (Buffer.from(env.S2S_MASTER_KEY, "base64").length !== 32)
-      throw new ConfigError("S2S_MASTER_KEY must be base64 of exactly 32 bytes.");
-    base.masterKey = env.S2S_MASTER_KEY;
-  }
-  if (env.S2S_MASTER_KEY_FILE) base.masterKeyFile = env.S2S_MASTER_KEY_FILE;
-  const proxies = trustProxy(env.S2S_TRUST_PROXY);
-  if (proxies !== undefined) base.trustProxy = proxies;
-  return { ...base, ...overrides };
+  return { ...base, ...keyAndProxiesFrom(env), ...overrides };
 }
 
 export const misPgliteDir = (config: MisConfig) => join(config.dataDir, "pglite");

@@ -9,7 +9,7 @@ import { HubError, HubUnreachableError } from "../client/hub-client.js";
 import { formatCtfFileName, LOST_PUPILS, nextSequence } from "../ctf/filename.js";
 import type { CtfDocument, Pupil, SchoolHistoryEntry } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
-import { CURRENT_VERSION } from "../ctf/version.js";
+import { academicYearOf, CURRENT_VERSION } from "../ctf/version.js";
 import { writeCtf } from "../ctf/writer.js";
 import { AppError, invalid, isId } from "../errors.js";
 import { misAudit } from "./audit.js";
@@ -147,7 +147,6 @@ async function buildCtf(
     .select(["urn"])
     .where("laestab", "=", destination)
     .executeTakeFirst();
-  const academicYear = now.getUTCMonth() >= 7 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
   const doc: CtfDocument = {
     header: {
       documentName: "Common Transfer File",
@@ -159,7 +158,7 @@ async function buildCtf(
         lea: school.laestab.slice(0, 3),
         estab: school.laestab.slice(3),
         schoolName: school.name,
-        academicYear: String(academicYear),
+        academicYear: String(academicYearOf(now)),
       },
       destSchool: {
         lea: destination.slice(0, 3),
@@ -221,17 +220,13 @@ export async function sendWaiting(
   ids?: string[],
   ownClaim?: Date,
 ): Promise<number> {
+  if (ids?.length === 0) return 0;
   const hub = await hubClientFor(ctx);
   let query = ctx.db
     .selectFrom("exports")
     .select(["id", "file_name", "xml"])
     .where("status", "=", "waiting");
-  if (ids)
-    query = query.where(
-      "id",
-      "in",
-      ids.length > 0 ? ids : ["00000000-0000-0000-0000-000000000000"],
-    );
+  if (ids) query = query.where("id", "in", ids);
   const waiting = await query.orderBy("created_at").execute();
   let sent = 0;
   for (const e of waiting) {

@@ -133,6 +133,16 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
   };
 }
 
+/** How many pupils have a status: a count, not a search of names, so nothing to audit. */
+export async function countPupils(ctx: MisContext, status: PupilStatus): Promise<number> {
+  const r = await ctx.db
+    .selectFrom("pupils")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("status", "=", status)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

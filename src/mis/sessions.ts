@@ -3,6 +3,7 @@ import { AppError } from "../errors.js";
 import { newSecret, sha256 } from "../hub/credentials.js";
 import { passwordMatches } from "../hub/passwords.js";
 import type { MisContext, MisPrincipal } from "./context.js";
+import { principalOf } from "./tokens.js";
 
 export async function misSignIn(
   ctx: MisContext,
@@ -39,9 +40,7 @@ export async function misPrincipalFromSession(
     .where("sessions.expires_at", ">", ctx.clock())
     .where("users.disabled", "=", false)
     .executeTakeFirst();
-  if (!row) return undefined;
-  const p: MisPrincipal = { userId: row.id, username: row.username, role: row.role };
-  return ip === undefined ? p : { ...p, ip };
+  return row && principalOf(row, ip);
 }
 
 export async function misSignOut(ctx: MisContext, token: string): Promise<void> {

@@ -39,7 +39,14 @@ export async function misPrincipalFromToken(
     .where("api_tokens.revoked_at", "is", null)
     .where("users.disabled", "=", false)
     .executeTakeFirst();
-  if (!row) return undefined;
+  return row && principalOf(row, ip);
+}
+
+/** A user's row as the principal policies and the audit log see. */
+export function principalOf(
+  row: { id: string; username: string; role: MisPrincipal["role"] },
+  ip?: string,
+): MisPrincipal {
   const p: MisPrincipal = { userId: row.id, username: row.username, role: row.role };
   return ip === undefined ? p : { ...p, ip };
 }

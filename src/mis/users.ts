@@ -5,11 +5,10 @@
 
 import type { MisRole } from "../db/mis-schema.js";
 import { AppError, invalid } from "../errors.js";
+import { checkEmail, checkedUsername } from "../hub/account-names.js";
 import { checkNewPassword, hashPassword, randomPassword } from "../hub/passwords.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface NewMisUser {
   username: string;
@@ -25,13 +24,8 @@ export async function createMisUser(
   input: NewMisUser,
 ): Promise<{ id: string; password?: string }> {
   if (actor !== null && actor.role !== "manager") throw new AppError("forbidden");
-  const username = input.username.trim();
-  if (!/^[A-Za-z0-9._@-]{3,64}$/.test(username))
-    throw invalid(
-      "A username is 3 to 64 letters, digits, dots, dashes, underscores or @.",
-      "username",
-    );
-  if (!EMAIL.test(input.email)) throw invalid("That is not an e-mail address.", "email");
+  const username = checkedUsername(input.username);
+  checkEmail(input.email);
   if (input.role !== "manager" && input.role !== "staff")
     throw invalid("A user is a manager or staff.", "role");
   const made = input.password === undefined ? randomPassword() : undefined;

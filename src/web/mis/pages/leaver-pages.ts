@@ -56,7 +56,8 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     extra: Record<string, unknown>,
   ) {
     await refreshFromHub(ctx).catch(() => {});
-    const exported = new Set((await listExports(ctx)).flatMap((e) => e.pupils));
+    const exports = await listExports(ctx);
+    const exported = new Set(exports.flatMap((e) => e.pupils));
     const leavers = await ctx.db
       .selectFrom("pupils")
       .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])
@@ -67,7 +68,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     return reply.page("exports", {
       title: "Leavers and exports",
       leavers: leavers.filter((l) => !exported.has(l.id)),
-      exports: await listExports(ctx),
+      exports,
       columnClass: "govuk-grid-column-full",
       ...extra,
     });

@@ -9,7 +9,7 @@ import { listExports } from "../../../mis/export.js";
 import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { updatePupil } from "../../../mis/pupil-edits.js";
-import { getPupil, listPupils } from "../../../mis/pupils.js";
+import { countPupils, getPupil, listPupils } from "../../../mis/pupils.js";
 import { getSchool } from "../../../mis/school.js";
 import { formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
 
@@ -24,16 +24,17 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
   app.get("/", async (request, reply) => {
     const p = pageUser(request, reply);
     if (!p) return reply;
+    // Counts only: the home page opens no pupil's record and searches no name.
     const [school, onRoll, overdue, exports] = await Promise.all([
       getSchool(ctx),
-      listPupils(ctx, p, { status: "onroll" }),
+      countPupils(ctx, "onroll"),
       overdueLeavers(ctx),
       listExports(ctx),
     ]);
     return reply.page("home", {
       title: "Home",
       school,
-      onRoll: onRoll.total,
+      onRoll,
       overdue: overdue.length,
       waiting: exports.filter((e) => e.status === "waiting").length,
     });
