@@ -110,8 +110,10 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .command("establishments")
     .description("the directory of establishments")
     .command("import")
-    .description("import or update from the GIAS all-establishment CSV")
-    .argument("<file>", "the GIAS CSV")
+    .description(
+      "import or update from the GIAS all-establishment CSV, or from its links CSV (which school took over a closed one)",
+    )
+    .argument("<file>", "the GIAS CSV (edubasealldata or links_edubasealldata)")
     .option("--data <dir>", "data folder")
     .action(async (file: string, opts: { data?: string }) => {
       const bytes = await readFile(file).catch(() => {

@@ -20,6 +20,9 @@ export interface EstablishmentsTable {
   independent: Generated<boolean>;
   email: string | null;
   updated_at: Timestamp;
+  town: string | null;
+  /** The URN of the school that took this one over, from GIAS's links extract. */
+  successor_urn: string | null;
   /** The school requires a second factor of all its users. */
   second_factor_required: Generated<boolean>;
 }

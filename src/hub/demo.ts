@@ -13,18 +13,18 @@ const LAS = [
     code: "823",
     name: "Northshire",
     schools: [
-      ["8231234", "Brookfield Primary School"],
-      ["8231235", "Hillcrest Academy"],
-      ["8234001", "Northshire High School"],
+      ["8231234", "Brookfield Primary School", "Ashby"],
+      ["8231235", "Hillcrest Academy", "Northam"],
+      ["8234001", "Northshire High School", "Northam"],
     ],
   },
   {
     code: "938",
     name: "Southvale",
     schools: [
-      ["9382001", "Meadow Lane Primary School"],
-      ["9384002", "Southvale Community College"],
-      ["9382003", "St Anne's CE Primary"],
+      ["9382001", "Meadow Lane Primary School", "Southbury"],
+      ["9384002", "Southvale Community College", "Southbury"],
+      ["9382003", "St Anne's CE Primary", "Elmford"],
     ],
   },
 ] as const;
@@ -61,7 +61,7 @@ export const DEMO_USERS = [
 export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
   let urn = 990001;
   for (const la of LAS) {
-    for (const [laestab, name] of la.schools) {
+    for (const [laestab, name, town] of la.schools) {
       await upsertEstablishment(ctx.db, {
         laestab,
         urn: String(urn++),
@@ -72,6 +72,7 @@ export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
         status: "open",
         independent: false,
         email: `office@${laestab}.schools.invalid`,
+        town,
       });
     }
     await ctx.db
@@ -89,7 +90,30 @@ export async function createDemoData(ctx: HubContext): Promise<DemoSignIn[]> {
     type: "Other independent school",
     status: "open",
     independent: true,
+    town: "Northam",
   });
+  // A school that closed when it became Hillcrest Academy: the directory points at its successor.
+  await upsertEstablishment(ctx.db, {
+    laestab: "8232005",
+    urn: "990098",
+    name: "Hillcrest Junior School",
+    laCode: "823",
+    laName: "Northshire",
+    type: "Community school",
+    status: "closed",
+    independent: false,
+    town: "Northam",
+  });
+  const academy = await ctx.db
+    .selectFrom("establishments")
+    .select("urn")
+    .where("laestab", "=", "8231235")
+    .executeTakeFirstOrThrow();
+  await ctx.db
+    .updateTable("establishments")
+    .set({ successor_urn: academy.urn })
+    .where("laestab", "=", "8232005")
+    .execute();
   const out: DemoSignIn[] = [];
   for (const u of DEMO_USERS) {
     const totpSecret = u.role === "school" ? undefined : newTotpSecret();

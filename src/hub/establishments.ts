@@ -21,6 +21,7 @@ export interface EstablishmentInput {
   status: "open" | "closed";
   independent: boolean;
   email?: string | null;
+  town?: string | null;
 }
 
 export async function upsertEstablishment(
@@ -68,6 +69,7 @@ export async function upsertEstablishments(
           status: e.status,
           independent: e.independent,
           email: e.email ?? null,
+          town: e.town ?? null,
           updated_at: now,
         })),
       )
@@ -83,6 +85,7 @@ export async function upsertEstablishments(
           updated_at: eb.ref("excluded.updated_at"),
           // An e-mail set by an administrator survives a re-import that carries none.
           email: sql<string | null>`coalesce(excluded.email, establishments.email)`,
+          town: sql<string | null>`coalesce(excluded.town, establishments.town)`,
         })),
       )
       // xmax is 0 on a row this statement inserted, and set on one it updated.
@@ -93,24 +96,33 @@ export async function upsertEstablishments(
   return { added, updated: unique.length - added };
 }
 
-export async function findEstablishment(db: Db, laestab: string) {
+/** An establishment with the name and LAESTAB of its successor, when the directory knows one. */
+function withSuccessor(db: Db) {
   return db
-    .selectFrom("establishments")
-    .selectAll()
-    .where("laestab", "=", laestab)
-    .executeTakeFirst();
+    .selectFrom("establishments as e")
+    .leftJoin("establishments as s", (join) =>
+      join.onRef("s.urn", "=", "e.successor_urn").on("e.successor_urn", "is not", null),
+    )
+    .selectAll("e")
+    .select(["s.laestab as successor_laestab", "s.name as successor_name"]);
 }
 
+export async function findEstablishment(db: Db, laestab: string) {
+  return withSuccessor(db).where("e.laestab", "=", laestab).executeTakeFirst();
+}
+
+/** By LAESTAB, URN, or part of the name or the town, case aside. */
 export async function searchEstablishments(db: Db, q: string, limit = 50) {
   const term = q.trim();
-  let query = db.selectFrom("establishments").selectAll().orderBy("name").limit(limit);
+  let query = withSuccessor(db).orderBy("e.name").limit(limit);
   if (term !== "") {
-    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`.toLowerCase();
     query = query.where((eb) =>
       eb.or([
-        eb("laestab", "=", term),
-        eb("urn", "=", term),
-        eb(sql`lower(name)`, "like", like.toLowerCase()),
+        eb("e.laestab", "=", term),
+        eb("e.urn", "=", term),
+        eb(sql`lower(e.name)`, "like", like),
+        eb(sql`lower(e.town)`, "like", like),
       ]),
     );
   }
@@ -185,7 +197,11 @@ const GIAS = {
   type: "TypeOfEstablishment (name)",
   group: "EstablishmentTypeGroup (name)",
   status: "EstablishmentStatus (name)",
+  town: "Town",
 } as const;
+
+/** GIAS's links extract: one row a link between two establishments. */
+const GIAS_LINKS = { urn: "URN", linkUrn: "LinkURN", type: "LinkType" } as const;
 
 // Windows-1252's 0x80-0x9F, where it differs from Latin-1 (Node's decoder treats the two alike).
 const CP1252_HIGH =
@@ -221,6 +237,8 @@ export async function importGias(
     throw invalid(`The file is not a CSV: ${(e as Error).message}`);
   }
   const header = Object.keys(records[0] ?? {});
+  if (header.includes(GIAS_LINKS.linkUrn) && header.includes(GIAS_LINKS.type))
+    return importGiasLinks(ctx, actor, records);
   const missing = [GIAS.urn, GIAS.laCode, GIAS.laName, GIAS.number, GIAS.name].filter(
     (c) => !header.includes(c),
   );
@@ -255,6 +273,7 @@ export async function importGias(
       type,
       status: /^closed/i.test((r[GIAS.status] ?? "").trim()) ? "closed" : "open",
       independent: /independent/i.test(group) || /independent/i.test(type),
+      town: (r[GIAS.town] ?? "").trim() || null,
     });
   }
   // All or nothing: a failure half-way leaves the directory as it was.
@@ -267,6 +286,48 @@ export async function importGias(
       detail: { added: report.added, updated: report.updated, skipped: report.skipped.length },
     });
     notice("inbox:*");
+  });
+  return report;
+}
+
+/**
+ * Records each establishment's successor from GIAS's links extract ("Successor" rows, and the
+ * "Successor - ..." variants), so that a closed school points at the one that replaced it.
+ */
+async function importGiasLinks(
+  ctx: HubContext,
+  actor: Principal | null,
+  records: Record<string, string>[],
+): Promise<ImportReport> {
+  const report: ImportReport = { added: 0, updated: 0, skipped: [] };
+  const links: { urn: string; successor: string; line: number }[] = [];
+  for (const [i, r] of records.entries()) {
+    if (!/^successor/i.test((r[GIAS_LINKS.type] ?? "").trim())) continue;
+    const urn = (r[GIAS_LINKS.urn] ?? "").trim();
+    const successor = (r[GIAS_LINKS.linkUrn] ?? "").trim();
+    if (!/^\d+$/.test(urn) || !/^\d+$/.test(successor)) {
+      report.skipped.push({
+        line: i + 2,
+        reason: `URN "${urn}" or LinkURN "${successor}" is not a number`,
+      });
+      continue;
+    }
+    links.push({ urn, successor, line: i + 2 });
+  }
+  await inTransaction(ctx, async ({ trx }) => {
+    for (const link of links) {
+      const done = await trx
+        .updateTable("establishments")
+        .set({ successor_urn: link.successor })
+        .where("urn", "=", link.urn)
+        .executeTakeFirst();
+      if (done.numUpdatedRows > 0n) report.updated++;
+      else report.skipped.push({ line: link.line, reason: `no establishment has URN ${link.urn}` });
+    }
+    await audit(trx, actor, {
+      action: "establishments.import",
+      detail: { links: report.updated, skipped: report.skipped.length },
+    });
   });
   return report;
 }

@@ -15,11 +15,21 @@ export interface NewAssociatedSchool {
   feeder?: boolean;
 }
 
-/** Searches the hub's directory, for choosing a school to add. */
+/** Searches the hub's directory by name, town or number, for choosing a school to add. */
 export async function searchDirectory(ctx: MisContext, q: string) {
   if (q.trim().length < 2) throw invalid("Type at least two letters or digits.", "q");
   const hub = await requireHub(ctx);
   return hub.searchEstablishments(q.trim());
+}
+
+/** One school of the directory, by its LAESTAB, to show before it is added. */
+export async function directoryEntry(ctx: MisContext, laestab: string) {
+  if (!/^[0-9]{7}$/.test(laestab))
+    throw invalid("Choose the school from the directory (its LAESTAB is 7 digits).", "laestab");
+  const hub = await requireHub(ctx);
+  const found = (await hub.searchEstablishments(laestab)).find((e) => e.laestab === laestab);
+  if (!found) throw invalid(`There is no school ${laestab} in the directory.`, "laestab");
+  return found;
 }
 
 export async function addAssociatedSchool(
@@ -34,11 +44,16 @@ export async function addAssociatedSchool(
   if (code.length > 10) throw invalid("A short code has at most 10 characters.", "code");
   const own = await getSchool(ctx);
   if (laestab === own.laestab) throw invalid("That is this school.", "laestab");
-  const hub = await requireHub(ctx);
-  const found = (await hub.searchEstablishments(laestab)).find((e) => e.laestab === laestab);
-  if (!found) throw invalid(`There is no school ${laestab} in the directory.`, "laestab");
+  const found = await directoryEntry(ctx, laestab);
   if (found.status === "closed")
-    throw invalid(`${found.name} (${laestab}) is closed: it cannot be a destination.`, "laestab");
+    throw invalid(
+      `${found.name} (${laestab}) is closed: it cannot be a destination.${
+        found.successor
+          ? ` ${found.successor.name} (${found.successor.laestab}) took it over: add that school instead.`
+          : ""
+      }`,
+      "laestab",
+    );
   if (found.independent)
     throw invalid(
       `${found.name} (${laestab}) is an independent school: a pupil going there leaves the maintained sector, so their file goes to MMMMMMM (out of sector).`,

@@ -29,12 +29,20 @@ async function s2s(...argv: string[]) {
 
 // The real GIAS extract's column names, in Windows-1252 as GIAS publishes it.
 const GIAS = [
-  '"URN","LA (code)","LA (name)","EstablishmentNumber","EstablishmentName","TypeOfEstablishment (name)","EstablishmentTypeGroup (name)","EstablishmentStatus (name)"',
-  '"100001","823","Northshire","1234","Brookfield Primary School","Community school","Local authority maintained schools","Open"',
-  '"100002","823","Northshire","6001","Abbey Independent School","Other independent school","Independent schools","Open"',
-  '"100003","938","Southvale","2001","Meadow Lane Primary School","Foundation school","Local authority maintained schools","Closed"',
-  '"100004","938","Southvale","","Southvale Children\'s Centre","Children\'s centre","Other types","Open"',
-  '"100005","938","Southvale","2002","Ysgol Gymraeg Sant Dewi — Saint David’s","Voluntary aided school","Local authority maintained schools","Open, but proposed to close"',
+  '"URN","LA (code)","LA (name)","EstablishmentNumber","EstablishmentName","TypeOfEstablishment (name)","EstablishmentTypeGroup (name)","EstablishmentStatus (name)","Town"',
+  '"100001","823","Northshire","1234","Brookfield Primary School","Community school","Local authority maintained schools","Open","Ashby"',
+  '"100002","823","Northshire","6001","Abbey Independent School","Other independent school","Independent schools","Open","Northam"',
+  '"100003","938","Southvale","2001","Meadow Lane Primary School","Foundation school","Local authority maintained schools","Closed","Southbury"',
+  '"100004","938","Southvale","","Southvale Children\'s Centre","Children\'s centre","Other types","Open",""',
+  '"100005","938","Southvale","2002","Ysgol Gymraeg Sant Dewi — Saint David’s","Voluntary aided school","Local authority maintained schools","Open, but proposed to close",""',
+].join("\r\n");
+
+// GIAS's links extract: Meadow Lane closed and Saint David's took it over.
+const GIAS_LINKS = [
+  '"URN","LinkURN","LinkName","LinkType","LinkEstablishedDate"',
+  '"100003","100005","Ysgol Gymraeg Sant Dewi","Successor","01-09-2026"',
+  '"100005","100003","Meadow Lane Primary School","Predecessor","01-09-2026"',
+  '"999999","100001","Brookfield Primary School","Successor","01-09-2026"',
 ].join("\r\n");
 
 // Outside every data folder, as production requires; the CLI reads it from the environment.
@@ -64,6 +72,12 @@ describe("s2s hub admin", () => {
     const bad = await s2s("hub", "admin", "establishments", "import", notGias, "--data", dir);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("not a GIAS establishment extract");
+    const links = join(dir, "links_edubasealldata.csv");
+    await writeFile(links, GIAS_LINKS);
+    const linked = await s2s("hub", "admin", "establishments", "import", links, "--data", dir);
+    expect(linked.code).toBe(0);
+    expect(linked.out).toContain("0 added, 1 updated, 1 skipped");
+    expect(linked.out).toContain("line 4: no establishment has URN 999999");
   }, 60_000);
 
   it("creates users, with a printed or a piped password, and says what is wrong", async () => {
@@ -181,7 +195,11 @@ describe("s2s hub admin", () => {
       const welsh = await findEstablishment(hub.ctx.db, "9382002");
       expect(welsh?.name).toBe("Ysgol Gymraeg Sant Dewi — Saint David’s");
       expect(await findEstablishment(hub.ctx.db, "8236001")).toMatchObject({ independent: true });
-      expect(await findEstablishment(hub.ctx.db, "9382001")).toMatchObject({ status: "closed" });
+      expect(await findEstablishment(hub.ctx.db, "9382001")).toMatchObject({
+        status: "closed",
+        town: "Southbury",
+        successor_laestab: "9382002",
+      });
 
       // While this hub holds the PGlite folder, another process's command says what to do instead.
       const locked = await new Promise<{ code: number | null; stderr: string }>((resolve) => {

@@ -92,18 +92,45 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(await page.textContent("main")).toContain("20 pupils on roll");
   });
 
-  it("sets up two destinations by searching the directory by name", async () => {
-    for (const [q, name] of [
-      ["meadow", "Meadow Lane Primary School"],
-      ["hilltop", "Hilltop Academy"],
+  it("sets up two destinations by searching the directory by town and by name", async () => {
+    for (const [q, name, code] of <[string, string, string][]>[
+      ["southbury", "Meadow Lane Primary School", "MLP"],
+      ["hilltop", "Hilltop Academy", "HTA"],
     ]) {
       await visit(`/associated-schools?q=${q}`, `associated-schools-${q}`);
-      await page.click(`button:has-text('Add ${name}')`);
+      await page.click(`a:has-text('${name}')`);
+      await check(`associated-school-add-${q}`);
+      expect(await page.textContent("h1")).toBe(`Add ${name}`);
+      await page.fill("#code", code);
+      if (code === "MLP") await page.check("#feeder");
+      await page.click("button:has-text('Add school')");
       expect(await page.textContent("main")).toContain("School added.");
     }
-    const table = await page.textContent("table");
-    expect(table).toContain("Meadow Lane Primary School");
-    expect(table).toContain("Hilltop Academy");
+    const rows = await page.$$eval("table tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim())),
+    );
+    expect(rows).toContainEqual([
+      "Meadow Lane Primary School",
+      "9382001",
+      "Southvale (938)",
+      "MLP",
+      "Yes",
+    ]);
+    expect(rows).toContainEqual(["Hilltop Academy", "8231500", "Northshire (823)", "HTA", "No"]);
+  });
+
+  it("offers a closed school's successor instead of the closed school", async () => {
+    await visit("/associated-schools?q=hillcrest", "associated-schools-closed");
+    const closedRow = await page.textContent("tr:has-text('Hillcrest Junior School')");
+    expect(closedRow).toContain("Closed: taken over by Hillcrest Academy (8231235)");
+    expect(await page.$("a:text-is('Hillcrest Junior School')")).toBeNull();
+    await page.click("a:has-text('Hillcrest Academy (8231235)')");
+    expect(await page.textContent("h1")).toBe("Add Hillcrest Academy");
+    await page.fill("#code", "far too long a code");
+    await page.click("button:has-text('Add school')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("at most 10 characters");
+    await check("associated-school-add-error");
+    expect(await page.inputValue("#code")).toBe("far too long a code");
   });
 
   it("records leaving details for three pupils, refusing a date before admission", async () => {

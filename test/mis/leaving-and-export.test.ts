@@ -135,6 +135,22 @@ for (const { target, skip } of DATABASES) {
       expect((await json(closed)).error.message).toContain(
         "Old Mill Primary School (8232001) is closed",
       );
+      // Hillcrest Junior closed when it became Hillcrest Academy: the directory says so, found by
+      // its town as well as its name, and the refusal names the school to add instead.
+      const inNortham = await json(await api("/api/v1/directory?q=NORTHAM"));
+      const junior = inNortham.establishments.find(
+        (e: { laestab: string }) => e.laestab === "8232005",
+      );
+      expect(junior).toMatchObject({
+        town: "Northam",
+        status: "closed",
+        successor: { laestab: "8231235", name: "Hillcrest Academy" },
+      });
+      const replaced = await api("/api/v1/associated-schools", { laestab: "8232005" });
+      expect(replaced.status).toBe(400);
+      expect((await json(replaced)).error.message).toContain(
+        "Hillcrest Academy (8231235) took it over: add that school instead",
+      );
       const unknown = await api("/api/v1/associated-schools", { laestab: "1234567" });
       expect((await json(unknown)).error.message).toContain("no school 1234567 in the directory");
       const list = await json(await api("/api/v1/associated-schools"));

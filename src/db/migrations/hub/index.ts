@@ -17,6 +17,7 @@ import noticeEmailChanges from "./0015_notice_email_changes.js";
 import transfersBySender from "./0016_transfers_by_sender.js";
 import mailAboutAFile from "./0017_mail_about_a_file.js";
 import lockoutByNameOnly from "./0018_lockout_by_name_only.js";
+import directoryTownsAndSuccessors from "./0019_directory_towns_and_successors.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 16, name: "transfers-by-sender", sql: transfersBySender },
   { id: 17, name: "mail-about-a-file", sql: mailAboutAFile },
   { id: 18, name: "lockout-by-name-only", sql: lockoutByNameOnly },
+  { id: 19, name: "directory-towns-and-successors", sql: directoryTownsAndSuccessors },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

@@ -31,12 +31,22 @@ import {
 } from "./schemas.js";
 
 /** An establishment as the API shows it (the search leaves out its e-mail). */
-function establishmentJson(e: Selectable<EstablishmentsTable>) {
+function establishmentJson(
+  e: Selectable<EstablishmentsTable> & {
+    successor_laestab: string | null;
+    successor_name: string | null;
+  },
+) {
   return {
     laestab: e.laestab,
     urn: e.urn,
     name: e.name,
+    town: e.town,
     la: { code: e.la_code, name: e.la_name },
+    successor:
+      e.successor_laestab && e.successor_name
+        ? { laestab: e.successor_laestab, name: e.successor_name }
+        : null,
     type: e.type,
     status: e.status,
     independent: e.independent,
@@ -52,7 +62,7 @@ export function directoryRoutes(fastify: FastifyInstance, ctx: HubContext): void
     {
       schema: {
         tags,
-        summary: "Search the directory by name, LAESTAB or URN",
+        summary: "Search the directory by name, town, LAESTAB or URN",
         querystring: Type.Object({ q: Type.Optional(Type.String()) }),
         response: {
           200: ok(

@@ -89,7 +89,14 @@ export const Establishment = Type.Object({
   laestab: Type.String(),
   urn: NullableString(),
   name: Type.String(),
+  town: NullableString(),
   la: Type.Object({ code: Type.String(), name: Type.String() }),
+  successor: Type.Union(
+    [Type.Object({ laestab: Type.String(), name: Type.String() }), Type.Null()],
+    {
+      description: "the school that took over a closed one, when the directory knows it",
+    },
+  ),
   type: Type.String(),
   status: Type.String({ description: "open or closed" }),
   independent: Type.Boolean(),

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "../../../errors.js";
 import {
   addAssociatedSchool,
+  directoryEntry,
   listAssociatedSchools,
   searchDirectory,
 } from "../../../mis/associated-schools.js";
@@ -30,16 +31,12 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     });
   });
 
-  app.post("/associated-schools", async (request, reply) => {
+  // A school found in the directory, shown in full before it is added, with its code and flag.
+  app.get("/associated-schools/add", async (request, reply) => {
     const p = pageUser(request, reply);
     if (!p) return reply;
-    const form = formOf(request);
-    const r = await tryForm("q", () =>
-      addAssociatedSchool(ctx, p, {
-        laestab: form.laestab ?? "",
-        code: form.code ?? "",
-        feeder: form.feeder === "yes",
-      }),
+    const r = await tryForm("laestab", () =>
+      directoryEntry(ctx, queryParam(request, "laestab") ?? ""),
     );
     if (!r.ok)
       return reply.status(400).page("associated-schools", {
@@ -48,7 +45,40 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
         q: "",
         errors: [r.error],
       });
-    return reply.redirect("/associated-schools?done=added", 303);
+    return reply.page("associated-school-add", { title: `Add ${r.value.name}`, school: r.value });
+  });
+
+  app.post("/associated-schools", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const laestab = form.laestab ?? "";
+    const r = await tryForm("laestab", () =>
+      addAssociatedSchool(ctx, p, {
+        laestab,
+        code: form.code ?? "",
+        feeder: form.feeder === "yes",
+      }),
+    );
+    if (r.ok) return reply.redirect("/associated-schools?done=added", 303);
+    // A wrong code is put right on the same page; anything about the school goes back to the list.
+    if (r.error.href === "#code") {
+      const school = await directoryEntry(ctx, laestab);
+      return reply
+        .status(400)
+        .page("associated-school-add", {
+          title: `Add ${school.name}`,
+          school,
+          values: form,
+          errors: [r.error],
+        });
+    }
+    return reply.status(400).page("associated-schools", {
+      title: "Associated schools",
+      schools: await listAssociatedSchools(ctx),
+      q: "",
+      errors: [r.error],
+    });
   });
 
   async function exportsPage(
