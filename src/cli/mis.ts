@@ -1,9 +1,11 @@
 /** `s2s mis`: the school side, run by a school (or its MIS supplier) for one school. */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { type MisConfig, misConfigFromEnv } from "../mis/config.js";
 import type { MisContext } from "../mis/context.js";
 import { createDemoRegister } from "../mis/demo.js";
+import { setExchangeFolder } from "../mis/exchange-folder.js";
 import { initSchool } from "../mis/school.js";
 import { createMisToken } from "../mis/tokens.js";
 import { createMisUser } from "../mis/users.js";
@@ -45,6 +47,10 @@ export function misCommands(program: Command, io: CliIo): void {
     .requiredOption("--name <name>", "the school's name")
     .option("--hub <url>", "the hub's address")
     .option("--hub-token <token>", "an API token for the hub, made by a user of this school")
+    .option(
+      "--exchange-folder <dir>",
+      "the data exchange folder: where exports kept back from the hub are written",
+    )
     .action(
       async (opts: {
         data: string;
@@ -52,15 +58,18 @@ export function misCommands(program: Command, io: CliIo): void {
         name: string;
         hub?: string;
         hubToken?: string;
+        exchangeFolder?: string;
       }) => {
-        await withMis(opts, (ctx) =>
-          initSchool(ctx, {
+        await withMis(opts, async (ctx) => {
+          await initSchool(ctx, {
             laestab: opts.laestab.trim(),
             name: opts.name,
             ...(opts.hub ? { hubUrl: opts.hub } : {}),
             ...(opts.hubToken ? { hubToken: opts.hubToken } : {}),
-          }),
-        );
+          });
+          if (opts.exchangeFolder !== undefined)
+            await setExchangeFolder(ctx, null, resolve(opts.exchangeFolder));
+        });
         io.out(`set up ${opts.name} (${opts.laestab}) in ${opts.data}\n`);
       },
     );

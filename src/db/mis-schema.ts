@@ -18,6 +18,8 @@ export interface SchoolTable {
   name: string;
   hub_url: string | null;
   hub_token_sealed: string | null;
+  /** Where exports kept back from the hub are written (an absolute path on this machine). */
+  exchange_folder: string | null;
   created_at: Generated<Date>;
 }
 
@@ -114,6 +116,8 @@ export interface ExportsTable {
   created_at: Generated<Date>;
   sent_at: NullableTimestamp;
   checked_at: NullableTimestamp;
+  /** Where the file was written in the data exchange folder, if it was. */
+  saved_path: string | null;
 }
 
 export type ClosureKind = "holiday" | "half-term" | "inset" | "bank-holiday";

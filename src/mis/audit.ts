@@ -14,7 +14,13 @@ export type MisAuditAction =
   | "associated-school.add"
   | "pupil.leaving"
   | "export.create"
-  | "export.send";
+  | "export.send"
+  | "export.send-saved"
+  | "export.download"
+  | "settings.exchange-folder"
+  | "user.disable"
+  | "user.enable"
+  | "token.revoke";
 
 export async function misAudit(
   db: MisDb | MisTx,

@@ -14,6 +14,7 @@ import { writeCtf } from "../ctf/writer.js";
 import { AppError, invalid, isId } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
+import { exchangeFolder, writeToFolder } from "./exchange-folder.js";
 import { hubClientFor } from "./hub-connection.js";
 import { getSchool } from "./school.js";
 
@@ -79,6 +80,7 @@ export async function createExports(
   }
   const made: string[] = [];
   const claim = ctx.clock();
+  const folder = input.send ? null : await exchangeFolder(ctx);
   for (const group of groups.values()) {
     const destination = group[0]?.leaving_destination as string;
     const fileName = await nextFileName(ctx, hub, school.laestab, destination);
@@ -101,6 +103,7 @@ export async function createExports(
       fileName,
       pupils: group.length,
     });
+    if (folder) await saveToFolder(ctx, row.id, folder, fileName, xml);
     made.push(row.id);
   }
   if (input.send) await sendWaiting(ctx, made, claim);
@@ -294,6 +297,52 @@ export async function sendWaiting(
   return sent;
 }
 
+/** Kept back: written to the folder; a failure is noted on the export, which keeps the file. */
+async function saveToFolder(
+  ctx: MisContext,
+  id: string,
+  folder: string,
+  fileName: string,
+  xml: string,
+): Promise<void> {
+  try {
+    const path = await writeToFolder(folder, fileName, xml);
+    await ctx.db.updateTable("exports").set({ saved_path: path }).where("id", "=", id).execute();
+  } catch (e) {
+    await noteError(
+      ctx,
+      id,
+      `Not written to the data exchange folder (${folder}): ${(e as Error).message}. Download it from here, or send it.`,
+    );
+  }
+}
+
+/** Sends an export that was kept back: it joins the files waiting to go, and goes now. */
+export async function sendSavedExport(ctx: MisContext, actor: MisPrincipal, id: string) {
+  if (!isId(id)) throw new AppError("not-found");
+  const claim = ctx.clock();
+  const row = await ctx.db
+    .updateTable("exports")
+    .set({ status: "waiting", sending_since: claim, last_error: null })
+    .where("id", "=", id)
+    .where("status", "=", "saved")
+    .returning("id")
+    .executeTakeFirst();
+  if (!row) {
+    const found = await ctx.db
+      .selectFrom("exports")
+      .select("status")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!found) throw new AppError("not-found");
+    throw new AppError("conflict", "That file was not kept back: it is sent, or on its way.");
+  }
+  await misAudit(ctx.db, actor, "export.send-saved", `export:${id}`);
+  await sendWaiting(ctx, [id], claim);
+  const [listed] = await listExports(ctx, [id]);
+  return listed;
+}
+
 async function noteError(ctx: MisContext, id: string, message: string): Promise<void> {
   await ctx.db.updateTable("exports").set({ last_error: message }).where("id", "=", id).execute();
 }
@@ -352,6 +401,7 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
       "exports.last_error",
       "exports.created_at",
       "exports.sent_at",
+      "exports.saved_path",
     ])
     .orderBy("exports.created_at", "desc");
   if (ids) query = query.where("exports.id", "in", ids);
@@ -373,15 +423,22 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
     lastError: r.last_error,
     createdAt: r.created_at.toISOString(),
     sentAt: r.sent_at?.toISOString() ?? null,
+    savedTo: r.saved_path,
   }));
 }
 
-/** The exported file itself, for saving to the data exchange folder by hand. */
-export async function exportFile(ctx: MisContext, id: string) {
+/** The exported file itself, for saving by hand: pupils' data read, so audited. */
+export async function exportFile(ctx: MisContext, actor: MisPrincipal, id: string) {
   if (!isId(id)) return undefined;
-  return ctx.db
+  const file = await ctx.db
     .selectFrom("exports")
-    .select(["file_name", "xml"])
+    .select(["file_name", "xml", "pupil_ids"])
     .where("id", "=", id)
     .executeTakeFirst();
+  if (file)
+    await misAudit(ctx.db, actor, "export.download", `export:${id}`, {
+      fileName: file.file_name,
+      pupils: file.pupil_ids.length,
+    });
+  return file;
 }

@@ -5,7 +5,7 @@
  * back. Every page is checked for accessibility on the way.
  */
 
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -192,6 +192,39 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     const table = (await page.textContent("table")) ?? "";
     expect(table).toContain("rejected: “Not joining us after all”");
     expect(table).toContain("Lost Pupils database");
+  });
+
+  it("keeps a file back in the data exchange folder, and sends it later", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "s2s-exchange-page-"));
+    await visit("/settings", "settings-folder");
+    await page.fill("#exchangeFolder", "ctf-files");
+    await page.click("button:has-text('Save folder')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("full path");
+    await check("settings-folder-error");
+    await page.fill("#exchangeFolder", folder);
+    await page.click("button:has-text('Save folder')");
+    expect(await page.textContent("main")).toContain("Data exchange folder saved.");
+
+    await visit("/pupils", "pupils-again");
+    const links = await page.$$eval("table a", (as) => as.map((a) => a.getAttribute("href")));
+    await visit(links[3] as string, "pupil-kept-back");
+    await page.fill("#date-day", "30");
+    await page.fill("#date-month", "11");
+    await page.fill("#date-year", "2026");
+    await page.selectOption("#reason", "IM");
+    await page.selectOption("#destination", "9382001");
+    await page.click("button:has-text('Save leaving details')");
+    await visit("/exports", "exports-keep-back");
+    for (const box of await page.$$("input[name=pupil]")) await box.check();
+    await page.click("button:has-text('Export and save to the data exchange folder')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("kept back");
+    const [written] = await readdir(folder);
+    expect(written).toMatch(/^8231234_CTF_9382001_\d{3}\.XML$/);
+    expect(await page.textContent("table")).toContain(`Saved to ${join(folder, written ?? "")}`);
+    await page.click(`button[aria-label='Send ${written} to the hub now']`);
+    expect(await page.textContent(".govuk-notification-banner")).toContain("File sent to the hub.");
+    const row = await page.textContent(`tr:has-text('${written}')`);
+    expect(row).not.toContain("Send to the hub now");
   });
 
   it("shows overdue leavers and tests the hub connection in settings", async () => {

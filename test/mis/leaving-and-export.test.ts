@@ -4,7 +4,7 @@
  * followed; and what goes wrong on the way (a bad date, a closed school, a hub that is down, a
  * wrong token) said plainly, with nothing lost.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -328,6 +328,78 @@ for (const { target, skip } of DATABASES) {
         .where("id", "=", sent.transferId)
         .executeTakeFirstOrThrow();
       expect(there.file_name).toBe(waiting.fileName);
+    });
+
+    it("keeps files back in the data exchange folder when the school chooses, and sends one later", async () => {
+      const folder = await mkdtemp(join(tmpdir(), "s2s-exchange-"));
+      const relative = await api("/api/v1/settings", { exchangeFolder: "ctf" }, "PATCH");
+      expect(relative.status).toBe(400);
+      expect((await json(relative)).error).toMatchObject({ field: "exchangeFolder" });
+      const missing = await api(
+        "/api/v1/settings",
+        { exchangeFolder: join(folder, "nowhere") },
+        "PATCH",
+      );
+      expect((await json(missing)).error.message).toContain("There is no folder");
+      const set = await api("/api/v1/settings", { exchangeFolder: folder }, "PATCH");
+      expect(await json(set)).toMatchObject({ laestab: "8231234", exchangeFolder: folder });
+
+      // Leaving yesterday: not overdue, so the overdue count below is not disturbed.
+      const [p, q] = pupils.slice(8);
+      for (const x of [p, q])
+        await api(`/api/v1/pupils/${x?.id}/leaving`, {
+          date: "2026-11-30",
+          reason: "IM",
+          destination: "9382001",
+        });
+      const kept = (await json(await api("/api/v1/exports", { pupils: [p?.id], send: false })))
+        .exports[0];
+      expect(kept).toMatchObject({
+        status: "saved",
+        transferId: null,
+        savedTo: join(folder, kept.fileName),
+        lastError: null,
+      });
+      const onDisk = await readFile(join(folder, kept.fileName), "utf8");
+      expect(onDisk).toBe(await (await api(`/api/v1/exports/${kept.id}/file`)).text());
+      expect((await readdir(folder)).sort()).toEqual([kept.fileName]);
+      // Reading the file is reading pupils' data: audited, by whom.
+      const read = await mis.ctx.db
+        .selectFrom("audit_events")
+        .select(["username", "detail"])
+        .where("action", "=", "export.download")
+        .where("target", "=", `export:${kept.id}`)
+        .execute();
+      expect(read).toEqual([
+        { username: "office1", detail: { fileName: kept.fileName, pupils: 1 } },
+      ]);
+
+      // The folder has gone (a share unmounted): the file is kept here, and says so.
+      await rm(folder, { recursive: true });
+      const stranded = (await json(await api("/api/v1/exports", { pupils: [q?.id], send: false })))
+        .exports[0];
+      expect(stranded).toMatchObject({
+        status: "saved",
+        savedTo: null,
+        lastError: expect.stringContaining("Not written to the data exchange folder"),
+      });
+      const sending = await api(`/api/v1/exports/${stranded.id}/send`, {});
+      expect(sending.status).toBe(200);
+      const sent = await json(sending);
+      expect(sent).toMatchObject({
+        id: stranded.id,
+        transferId: expect.any(String),
+        lastError: null,
+      });
+      const again = await api(`/api/v1/exports/${stranded.id}/send`, {});
+      expect(again.status).toBe(409);
+      const there = await t.hub.ctx.db
+        .selectFrom("transfers")
+        .select("file_name")
+        .where("id", "=", sent.transferId)
+        .executeTakeFirstOrThrow();
+      expect(there.file_name).toBe(stranded.fileName);
+      await api("/api/v1/settings", { exchangeFolder: "" }, "PATCH");
     });
 
     it("lists leavers whose file no destination has downloaded after 15 school days, counted on the calendar", async () => {

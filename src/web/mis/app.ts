@@ -17,6 +17,7 @@ import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
 import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
+import { settingsRoutes } from "./api/settings.js";
 import { leaverPages } from "./pages/leaver-pages.js";
 import { registerPages } from "./pages/register-pages.js";
 import { misSessionPages } from "./pages/session-pages.js";
@@ -83,6 +84,7 @@ export async function buildMisApp(
   app.addSchema(ErrorReply);
   pupilRoutes(app, ctx);
   leaverRoutes(app, ctx);
+  settingsRoutes(app, ctx);
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
     misSessionPages(pages, ctx);

@@ -3,6 +3,7 @@ import schoolAndAccounts from "./0001_school_and_accounts.js";
 import pupils from "./0002_pupils.js";
 import associatedSchoolsAndExports from "./0003_associated_schools_and_exports.js";
 import schoolCalendar from "./0004_school_calendar.js";
+import exchangeFolder from "./0005_exchange_folder.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -10,6 +11,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 2, name: "pupils", sql: pupils },
   { id: 3, name: "associated-schools-and-exports", sql: associatedSchoolsAndExports },
   { id: 4, name: "school-calendar", sql: schoolCalendar },
+  { id: 5, name: "exchange-folder", sql: exchangeFolder },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

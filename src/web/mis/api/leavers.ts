@@ -9,7 +9,13 @@ import {
 } from "../../../mis/associated-schools.js";
 import { addClosure, type Closure, closuresBetween } from "../../../mis/calendar.js";
 import type { MisContext } from "../../../mis/context.js";
-import { createExports, exportFile, listExports, refreshFromHub } from "../../../mis/export.js";
+import {
+  createExports,
+  exportFile,
+  listExports,
+  refreshFromHub,
+  sendSavedExport,
+} from "../../../mis/export.js";
 import { checkHubConnection } from "../../../mis/hub-connection.js";
 import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
@@ -33,7 +39,7 @@ const Export = Type.Object({
   pupils: Type.Array(Type.String({ format: "uuid" })),
   status: Type.String({
     description:
-      "waiting (to be sent), saved (kept here), refused (by the hub), or once sent the hub's: checking, available, lost, outside, downloaded, rejected, expired, failed",
+      "waiting (to be sent), saved (kept back: in the data exchange folder when one is set), refused (by the hub), or once sent the hub's: checking, available, lost, outside, downloaded, rejected, expired, failed",
   }),
   transferId: NullableString(),
   detail: Type.Unsafe<unknown>({
@@ -44,6 +50,7 @@ const Export = Type.Object({
   lastError: NullableString(),
   createdAt: Type.String({ format: "date-time" }),
   sentAt: NullableString({ format: "date-time" }),
+  savedTo: NullableString({ description: "where it was written in the data exchange folder" }),
 });
 
 /** Associated schools, leaving details and exports: the leaving half of a transfer. */
@@ -158,7 +165,7 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       schema: {
         tags: ["exports"],
         summary:
-          "Export leavers' CTFs (one file a destination school, one a pupil for XXXXXXX), checked before they leave; send: true sends them to the hub now",
+          "Export leavers' CTFs (one file a destination school, one a pupil for XXXXXXX), checked before they leave; send: true sends them to the hub now, send: false keeps them back and writes them to the data exchange folder when one is set",
         body: Type.Object({
           pupils: Type.Array(Type.String(), { minItems: 1 }),
           send: Type.Optional(Type.Boolean({ default: true })),
@@ -198,12 +205,24 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
     },
   );
 
+  app.post(
+    "/api/v1/exports/:id/send",
+    {
+      schema: {
+        tags: ["exports"],
+        summary: "Send a file that was kept back (send: false) to the hub now",
+        params: IdParams,
+        response: { 200: ok(Export, "The export, sent or waiting"), ...errors(401, 404, 409) },
+      },
+    },
+    async (request) => sendSavedExport(ctx, misPrincipalOf(request), request.params.id),
+  );
+
   app.get(
     "/api/v1/exports/:id/file",
     { schema: { tags: ["exports"], summary: "The exported CTF itself", params: IdParams } },
     async (request, reply) => {
-      misPrincipalOf(request);
-      const file = await exportFile(ctx, request.params.id);
+      const file = await exportFile(ctx, misPrincipalOf(request), request.params.id);
       if (!file) throw notFound();
       return reply
         .header("content-type", "application/xml")

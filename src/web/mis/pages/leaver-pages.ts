@@ -8,7 +8,13 @@ import {
   searchDirectory,
 } from "../../../mis/associated-schools.js";
 import type { MisContext } from "../../../mis/context.js";
-import { createExports, listExports, refreshFromHub } from "../../../mis/export.js";
+import { exchangeFolder, setExchangeFolder } from "../../../mis/exchange-folder.js";
+import {
+  createExports,
+  listExports,
+  refreshFromHub,
+  sendSavedExport,
+} from "../../../mis/export.js";
 import { checkHubConnection } from "../../../mis/hub-connection.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { getSchool, initSchool } from "../../../mis/school.js";
@@ -64,14 +70,12 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     // A wrong code is put right on the same page; anything about the school goes back to the list.
     if (r.error.href === "#code") {
       const school = await directoryEntry(ctx, laestab);
-      return reply
-        .status(400)
-        .page("associated-school-add", {
-          title: `Add ${school.name}`,
-          school,
-          values: form,
-          errors: [r.error],
-        });
+      return reply.status(400).page("associated-school-add", {
+        title: `Add ${school.name}`,
+        school,
+        values: form,
+        errors: [r.error],
+      });
     }
     return reply.status(400).page("associated-schools", {
       title: "Associated schools",
@@ -99,6 +103,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       title: "Leavers and exports",
       leavers: leavers.filter((l) => !exported.has(l.id)),
       exports,
+      exchangeFolder: await exchangeFolder(ctx),
       columnClass: "govuk-grid-column-full",
       ...extra,
     });
@@ -108,10 +113,13 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageUser(request, reply);
     if (!p) return reply;
     const done = queryParam(request, "done");
-    return exportsPage(
-      reply,
-      done ? { notice: { success: true, text: "Files exported and sent to the hub." } } : {},
-    );
+    const notices: Record<string, string> = {
+      sent: "Files exported and sent to the hub.",
+      saved: "Files exported and kept back, not sent.",
+      resent: "File sent to the hub.",
+    };
+    const text = done ? notices[done] : undefined;
+    return exportsPage(reply, text ? { notice: { success: true, text } } : {});
   });
 
   app.post("/exports", async (request, reply) => {
@@ -125,9 +133,18 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       return exportsPage(reply.status(400), {
         errors: [fieldError("pupil", "Choose the leavers to export")],
       });
-    const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send: true }));
+    const send = body.action !== "save";
+    const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send }));
     if (!r.ok) return exportsPage(reply.status(400), { errors: [r.error] });
-    return reply.redirect("/exports?done=sent", 303);
+    return reply.redirect(`/exports?done=${send ? "sent" : "saved"}`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>("/exports/:id/send", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const r = await tryForm("pupil", () => sendSavedExport(ctx, p, request.params.id));
+    if (!r.ok) return exportsPage(reply.status(409), { errors: [r.error] });
+    return reply.redirect("/exports?done=resent", 303);
   });
 
   app.get("/overdue", async (request, reply) => {
@@ -141,7 +158,31 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     if (!p) return reply;
     if (p.role !== "manager") throw new AppError("forbidden");
     const test = queryParam(request, "test") === "1" ? await checkHubConnection(ctx) : undefined;
-    return reply.page("settings", { title: "Settings", school: await getSchool(ctx), test });
+    return reply.page("settings", {
+      title: "Settings",
+      school: await getSchool(ctx),
+      test,
+      exchangeFolder: await exchangeFolder(ctx),
+      saved: queryParam(request, "saved") === "folder",
+    });
+  });
+
+  app.post("/settings/exchange-folder", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    if (p.role !== "manager") throw new AppError("forbidden");
+    const form = formOf(request);
+    const r = await tryForm("exchangeFolder", () =>
+      setExchangeFolder(ctx, p, form.exchangeFolder ?? ""),
+    );
+    if (!r.ok)
+      return reply.status(400).page("settings", {
+        title: "Settings",
+        school: await getSchool(ctx),
+        exchangeFolder: form.exchangeFolder,
+        errors: [r.error],
+      });
+    return reply.redirect("/settings?saved=folder", 303);
   });
 
   app.post("/settings", async (request, reply) => {
@@ -159,7 +200,12 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       }),
     );
     if (!r.ok)
-      return reply.status(400).page("settings", { title: "Settings", school, errors: [r.error] });
+      return reply.status(400).page("settings", {
+        title: "Settings",
+        school,
+        exchangeFolder: await exchangeFolder(ctx),
+        errors: [r.error],
+      });
     return reply.redirect("/settings?test=1", 303);
   });
 }

@@ -1,0 +1,65 @@
+/** The school's settings a manager changes through the API: the data exchange folder. */
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { AppError } from "../../../errors.js";
+import type { MisContext } from "../../../mis/context.js";
+import { exchangeFolder, setExchangeFolder } from "../../../mis/exchange-folder.js";
+import { getSchool } from "../../../mis/school.js";
+import { errors, NullableString, ok } from "../../hub/api/schemas.js";
+import { misPrincipalOf } from "../principal.js";
+
+const Settings = Type.Object({
+  laestab: Type.String(),
+  name: Type.String(),
+  hubUrl: NullableString(),
+  exchangeFolder: NullableString({
+    description: "where files exported with send: false are written; null keeps them here only",
+  }),
+});
+
+function managerOf(request: Parameters<typeof misPrincipalOf>[0]) {
+  const p = misPrincipalOf(request);
+  if (p.role !== "manager") throw new AppError("forbidden");
+  return p;
+}
+
+export function settingsRoutes(fastify: FastifyInstance, ctx: MisContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const current = async () => {
+    const school = await getSchool(ctx);
+    return { ...school, exchangeFolder: await exchangeFolder(ctx) };
+  };
+
+  app.get(
+    "/api/v1/settings",
+    {
+      schema: {
+        tags: ["settings"],
+        summary: "The school's settings (managers)",
+        response: { 200: ok(Settings, "Settings"), ...errors(401, 403) },
+      },
+    },
+    async (request) => {
+      managerOf(request);
+      return current();
+    },
+  );
+
+  app.patch(
+    "/api/v1/settings",
+    {
+      schema: {
+        tags: ["settings"],
+        summary:
+          "Change the data exchange folder (an existing folder this service may write to; empty to clear)",
+        body: Type.Object({ exchangeFolder: Type.String() }),
+        response: { 200: ok(Settings, "Settings"), ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      await setExchangeFolder(ctx, managerOf(request), request.body.exchangeFolder);
+      return current();
+    },
+  );
+}
