@@ -11,6 +11,7 @@ import type { MisDatabase, MisDB } from "./db/mis-schema.js";
 import { type MisConfig, misPgliteDir } from "./mis/config.js";
 import type { MisContext } from "./mis/context.js";
 import { refreshFromHub, sendWaiting } from "./mis/export.js";
+import { forgetEndedSignIns } from "./mis/sessions.js";
 import { OpenedParts } from "./opened-parts.js";
 import { loadMasterKey } from "./store/master-key.js";
 import { secretBox } from "./store/secret-box.js";
@@ -66,11 +67,13 @@ export async function startMis(
   const parts = new OpenedParts();
   try {
     const { ctx, database, formKey } = await openMisContext(config, parts, options);
-    // Files that could not go when exported go now the hub answers, without anyone asking.
+    // Files that could not go when exported go now the hub answers, without anyone asking; and
+    // ended sessions and old sign-in counts are forgotten.
     let running: Promise<unknown> | undefined;
     const retry = setInterval(() => {
       running ??= sendWaiting(ctx)
         .then(() => refreshFromHub(ctx))
+        .then(() => forgetEndedSignIns(ctx))
         .catch(() => {})
         .finally(() => {
           running = undefined;

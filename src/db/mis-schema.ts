@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
 import type { Pupil } from "../ctf/model.js";
 import type { Database } from "./database.js";
+import type { SignInAttemptsTable } from "./hub-schema.js";
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<
@@ -140,6 +141,7 @@ export interface MisDB {
   sessions: MisSessionsTable;
   audit_events: MisAuditTable;
   pupils: PupilsTable;
+  sign_in_attempts: SignInAttemptsTable;
 }
 
 export type MisDb = Kysely<MisDB>;

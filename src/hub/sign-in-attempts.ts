@@ -4,9 +4,16 @@
  * the first five are checked, the rest are refused unchecked and lock the name. Names are
  * counted whether or not an account has them, so an unknown name locks as a real one does.
  */
-import { sql } from "kysely";
-import type { Db, Tx } from "../db/hub-schema.js";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { SignInAttemptsTable } from "../db/hub-schema.js";
 import { AppError } from "../errors.js";
+
+/** A database with the attempts table: the hub's and a school side's both have one. */
+type HasAttempts = { sign_in_attempts: SignInAttemptsTable };
+type Db = Kysely<HasAttempts>;
+// Kysely's types are invariant in the schema, so each caller's database (or transaction) is
+// narrowed to the one table this module touches; the constraint keeps that honest.
+const narrow = <S extends HasAttempts>(db: Kysely<S> | Transaction<S>) => db as unknown as Db;
 
 const MAX_FAILED = 5;
 const LOCK_MINUTES = 15;
@@ -28,7 +35,12 @@ export interface Attempt {
 }
 
 /** Counts an attempt for `username` before its password is checked; throws when locked. */
-export async function claimAttempt(db: Db, username: string, now: Date): Promise<Attempt> {
+export async function claimAttempt<S extends HasAttempts>(
+  database: Kysely<S> | Transaction<S>,
+  username: string,
+  now: Date,
+): Promise<Attempt> {
+  const db = narrow(database);
   const key = keyOf(username);
   const claimed = await db
     .insertInto("sign_in_attempts")
@@ -52,8 +64,13 @@ export async function claimAttempt(db: Db, username: string, now: Date): Promise
 }
 
 /** The attempt's password was wrong (the fifth such locks the name): the error to answer. */
-export async function attemptFailed(trx: Tx, attempt: Attempt, now: Date): Promise<AppError> {
-  if (attempt.number >= MAX_FAILED) return lockedError(await lock(trx, attempt.key, now), now);
+export async function attemptFailed<S extends HasAttempts>(
+  trx: Kysely<S> | Transaction<S>,
+  attempt: Attempt,
+  now: Date,
+): Promise<AppError> {
+  if (attempt.number >= MAX_FAILED)
+    return lockedError(await lock(narrow(trx), attempt.key, now), now);
   return new AppError("auth.failed");
 }
 
@@ -61,11 +78,12 @@ export async function attemptFailed(trx: Tx, attempt: Attempt, now: Date): Promi
  * The attempt's password was right: the count starts again, unless guesses made at the same
  * moment have locked the name meanwhile, in which case this one is refused too (the error).
  */
-export async function attemptSucceeded(
-  trx: Tx,
+export async function attemptSucceeded<S extends HasAttempts>(
+  database: Kysely<S> | Transaction<S>,
   attempt: Attempt,
   now: Date,
 ): Promise<AppError | undefined> {
+  const trx = narrow(database);
   const r = await trx
     .updateTable("sign_in_attempts")
     .set({ failures: 0 })
@@ -77,11 +95,17 @@ export async function attemptSucceeded(
 }
 
 /** An administrator's reset frees the name at once. */
-export async function clearAttempts(trx: Tx, username: string): Promise<void> {
-  await trx.deleteFrom("sign_in_attempts").where("username", "=", keyOf(username)).execute();
+export async function clearAttempts<S extends HasAttempts>(
+  trx: Kysely<S> | Transaction<S>,
+  username: string,
+): Promise<void> {
+  await narrow(trx)
+    .deleteFrom("sign_in_attempts")
+    .where("username", "=", keyOf(username))
+    .execute();
 }
 
-async function lock(db: Db | Tx, key: string, now: Date): Promise<Date> {
+async function lock(db: Db, key: string, now: Date): Promise<Date> {
   const until = new Date(now.getTime() + LOCK_MINUTES * 60_000);
   // A lock already in force is kept as it is: more guesses do not extend it for the real user.
   const r = await db
@@ -94,7 +118,7 @@ async function lock(db: Db | Tx, key: string, now: Date): Promise<Date> {
   return r?.locked_until ?? (await lockedUntil(db, key, now));
 }
 
-async function lockedUntil(db: Db | Tx, key: string, now: Date): Promise<Date> {
+async function lockedUntil(db: Db, key: string, now: Date): Promise<Date> {
   const r = await db
     .selectFrom("sign_in_attempts")
     .select("locked_until")
@@ -106,9 +130,12 @@ async function lockedUntil(db: Db | Tx, key: string, now: Date): Promise<Date> {
 }
 
 /** Counts nobody has touched for a day are forgotten (retention calls this). */
-export async function forgetOldAttempts(db: Db, now: Date): Promise<void> {
+export async function forgetOldAttempts<S extends HasAttempts>(
+  database: Kysely<S> | Transaction<S>,
+  now: Date,
+): Promise<void> {
   const dayAgo = new Date(now.getTime() - 86_400_000);
-  await db
+  await narrow(database)
     .deleteFrom("sign_in_attempts")
     .where("last_attempt_at", "<", dayAgo)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))

@@ -4,6 +4,8 @@ import type { MisPrincipal } from "./context.js";
 
 export type MisAuditAction =
   | "school.init"
+  | "sign-in"
+  | "sign-in.failed"
   | "user.create"
   | "token.create"
   | "pupils.search"

@@ -1,12 +1,13 @@
 /**
  * The school side's users: a manager sets up the school and its users; staff keep the register.
- * Made by the operator at the server's command line now, by a manager on a page later.
+ * Made by the operator at the server's command line, or by a manager on the Users page.
  */
 
 import type { MisRole } from "../db/mis-schema.js";
-import { AppError, invalid } from "../errors.js";
+import { AppError, invalid, isId } from "../errors.js";
 import { checkEmail, checkedUsername } from "../hub/account-names.js";
 import { checkNewPassword, hashPassword, randomPassword } from "../hub/passwords.js";
+import { clearAttempts } from "../hub/sign-in-attempts.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 
@@ -49,4 +50,67 @@ export async function createMisUser(
     .executeTakeFirstOrThrow();
   await misAudit(ctx.db, actor, "user.create", `user:${row.id}`, { username, role: input.role });
   return made === undefined ? { id: row.id } : { id: row.id, password: made };
+}
+
+function requireManager(actor: MisPrincipal): void {
+  if (actor.role !== "manager") throw new AppError("forbidden");
+}
+
+/** Every user, with whether their name is locked by wrong passwords now. */
+export async function listMisUsers(ctx: MisContext, actor: MisPrincipal) {
+  requireManager(actor);
+  const now = ctx.clock();
+  const rows = await ctx.db
+    .selectFrom("users")
+    .leftJoin("sign_in_attempts as a", "a.username", "users.username")
+    .select([
+      "users.id",
+      "users.username",
+      "users.email",
+      "users.role",
+      "users.disabled",
+      "users.created_at",
+      "a.locked_until",
+    ])
+    .orderBy("users.username")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    role: r.role,
+    disabled: r.disabled,
+    lockedUntil: r.locked_until && r.locked_until > now ? r.locked_until.toISOString() : null,
+    createdAt: r.created_at.toISOString(),
+  }));
+}
+
+/**
+ * Disables a user (their sessions end; their tokens stop working) or enables them again, which
+ * also lifts a lockout. A manager cannot disable themselves, so a school always keeps one.
+ */
+export async function setMisUserDisabled(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  id: string,
+  disabled: boolean,
+): Promise<void> {
+  requireManager(actor);
+  if (!isId(id)) throw new AppError("not-found");
+  if (disabled && id === actor.userId)
+    throw invalid("You cannot disable yourself: ask another manager.", "user");
+  await ctx.db.transaction().execute(async (trx) => {
+    const user = await trx
+      .updateTable("users")
+      .set({ disabled })
+      .where("id", "=", id)
+      .returning("username")
+      .executeTakeFirst();
+    if (!user) throw new AppError("not-found");
+    if (disabled) await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    else await clearAttempts(trx, user.username);
+    await misAudit(trx, actor, disabled ? "user.disable" : "user.enable", `user:${id}`, {
+      username: user.username,
+    });
+  });
 }

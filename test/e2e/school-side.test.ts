@@ -239,6 +239,41 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(await page.textContent("[role=alert]")).toContain("does not accept the token");
   });
 
+  it("lets a manager add a user, and any user make and revoke an API token", async () => {
+    await visit("/users", "users");
+    await page.click("a:has-text('Add a user')");
+    await check("user-new");
+    await page.click("button:has-text('Add user')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("Choose manager or staff");
+    await check("user-new-error");
+    await page.fill("#username", "office-new");
+    await page.fill("#email", "new@example.org");
+    await page.check("input[name=role][value=staff]");
+    await page.click("button:has-text('Add user')");
+    await check("user-made");
+    expect(await page.textContent("h1")).toContain("User office-new added");
+    expect((await page.textContent("#password"))?.length).toBeGreaterThanOrEqual(12);
+    await visit("/users", "users-after");
+    expect(await page.textContent("tr:has-text('office-new')")).toContain("Active");
+    expect(await page.$("button[aria-label='Disable office']")).toBeNull();
+
+    await visit("/account", "account");
+    await page.click("button:has-text('Make a token')");
+    const token = (await page.textContent("#token")) ?? "";
+    expect(token).toMatch(/^s2s_mis_/);
+    const api = await fetch(`${mis.url}/api/v1/pupils`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(api.status).toBe(200);
+    await visit("/account", "account-token");
+    await page.click("button:has-text('Revoke')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Token revoked.");
+    const after = await fetch(`${mis.url}/api/v1/pupils`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.status).toBe(401);
+  });
+
   it("has no accessibility failures on any page it visited", () => {
     expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
@@ -510,6 +511,13 @@ for (const { target, skip } of DATABASES) {
       const anonymous = await upload("", "8231234_CTF_9382001_009.XML", "<CTfile/>");
       expect(anonymous.status).toBe(401);
       expect((await t.api("s2s_not-a-token", "/api/v1/inbox")).status).toBe(401);
+      // Signed out, a route answers 401 before it looks at the body: not what it would accept.
+      const unread = await fetch(`${t.url}/api/v1/transfers/${randomUUID()}/reject`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: { not: "text" } }),
+      });
+      expect(unread.status).toBe(401);
     });
 
     it("keeps a file from everyone it is not for, on every route", async () => {

@@ -77,6 +77,8 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     {
       fromToken: (token, ip) => principalFromToken(ctx, token, ip),
       fromSession: (token, ip) => principalFromSession(ctx, token, ip),
+      // Signing in, and signing out with a session that has already ended.
+      openApi: ["POST /api/v1/session", "DELETE /api/v1/session"],
     },
   );
   // One byte over the limit reaches the upload, which then says the file is too large.

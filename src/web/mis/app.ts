@@ -18,9 +18,11 @@ import { createShell } from "../shell/shell.js";
 import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
 import { settingsRoutes } from "./api/settings.js";
+import { userRoutes } from "./api/users.js";
 import { leaverPages } from "./pages/leaver-pages.js";
 import { registerPages } from "./pages/register-pages.js";
 import { misSessionPages } from "./pages/session-pages.js";
+import { userPages } from "./pages/user-pages.js";
 
 export interface MisAppOptions {
   logger?: boolean | object;
@@ -47,8 +49,12 @@ export async function buildMisApp(
             { href: "/associated-schools", text: "Associated schools" },
             { href: "/overdue", text: "Overdue" },
             ...((principal as MisPrincipal).role === "manager"
-              ? [{ href: "/settings", text: "Settings" }]
+              ? [
+                  { href: "/users", text: "Users" },
+                  { href: "/settings", text: "Settings" },
+                ]
               : []),
+            { href: "/account", text: "Your account" },
           ]
         : [],
     viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
@@ -85,11 +91,13 @@ export async function buildMisApp(
   pupilRoutes(app, ctx);
   leaverRoutes(app, ctx);
   settingsRoutes(app, ctx);
+  userRoutes(app, ctx);
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
     misSessionPages(pages, ctx);
     registerPages(pages, ctx);
     leaverPages(pages, ctx);
+    userPages(pages, ctx);
   });
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {

@@ -15,6 +15,8 @@ export interface Credentials<P> {
   fromToken(token: string, ip: string): Promise<P | undefined>;
   /** Whom a session cookie names; undefined for one that has ended. */
   fromSession(token: string, ip: string): Promise<P | undefined>;
+  /** API routes a caller may use signed out ("METHOD /api/v1/..."): every other asks first. */
+  openApi?: readonly string[];
 }
 
 export interface SessionCookie {
@@ -44,6 +46,7 @@ export function registerAuth<P>(
   const name = cookieName(cookie.name, app.secureCookies);
   app.decorate("sessionCookie", { ...cookie, name });
   app.decorateRequest("principal", undefined);
+  const open = new Set(credentials.openApi ?? []);
   app.addHook("onRequest", async (request) => {
     const header = request.headers.authorization;
     if (header?.startsWith("Bearer ")) {
@@ -55,6 +58,14 @@ export function registerAuth<P>(
     }
     const session = request.cookies[name];
     if (session) request.principal = await credentials.fromSession(session, request.ip);
+    // Asked before the body is read or checked: a caller who is not signed in sends no upload
+    // and learns nothing of what a route accepts.
+    if (
+      request.principal === undefined &&
+      request.url.startsWith("/api/v1/") &&
+      !open.has(`${request.method} ${request.routeOptions.url}`)
+    )
+      throw new AppError("auth.required");
   });
   registerSignInLimit(app);
 }

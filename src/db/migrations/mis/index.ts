@@ -4,6 +4,7 @@ import pupils from "./0002_pupils.js";
 import associatedSchoolsAndExports from "./0003_associated_schools_and_exports.js";
 import schoolCalendar from "./0004_school_calendar.js";
 import exchangeFolder from "./0005_exchange_folder.js";
+import signInAttempts from "./0006_sign_in_attempts.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,6 +13,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 3, name: "associated-schools-and-exports", sql: associatedSchoolsAndExports },
   { id: 4, name: "school-calendar", sql: schoolCalendar },
   { id: 5, name: "exchange-folder", sql: exchangeFolder },
+  { id: 6, name: "sign-in-attempts", sql: signInAttempts },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

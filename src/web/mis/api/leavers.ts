@@ -20,7 +20,7 @@ import { checkHubConnection } from "../../../mis/hub-connection.js";
 import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { errors, IdParams, NullableString, ok } from "../../hub/api/schemas.js";
-import { misPrincipalOf } from "../principal.js";
+import { managerOnly, misPrincipalOf } from "../principal.js";
 
 const Associated = Type.Object({
   laestab: Type.String(),
@@ -286,6 +286,7 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
   app.post(
     "/api/v1/calendar/closures",
     {
+      preValidation: managerOnly,
       schema: {
         tags: ["calendar"],
         summary:

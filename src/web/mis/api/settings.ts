@@ -7,7 +7,7 @@ import type { MisContext } from "../../../mis/context.js";
 import { exchangeFolder, setExchangeFolder } from "../../../mis/exchange-folder.js";
 import { getSchool } from "../../../mis/school.js";
 import { errors, NullableString, ok } from "../../hub/api/schemas.js";
-import { misPrincipalOf } from "../principal.js";
+import { managerOnly, misPrincipalOf } from "../principal.js";
 
 const Settings = Type.Object({
   laestab: Type.String(),
@@ -34,6 +34,7 @@ export function settingsRoutes(fastify: FastifyInstance, ctx: MisContext): void 
   app.get(
     "/api/v1/settings",
     {
+      preValidation: managerOnly,
       schema: {
         tags: ["settings"],
         summary: "The school's settings (managers)",
@@ -49,6 +50,7 @@ export function settingsRoutes(fastify: FastifyInstance, ctx: MisContext): void 
   app.patch(
     "/api/v1/settings",
     {
+      preValidation: managerOnly,
       schema: {
         tags: ["settings"],
         summary:

@@ -30,12 +30,15 @@ export function misSessionPages(app: FastifyInstance, ctx: MisContext): void {
     if (!form.password) errors.push(fieldError("password", "Enter your password"));
     if (errors.length === 0) {
       try {
-        const session = await misSignIn(ctx, form.username ?? "", form.password ?? "");
+        const session = await misSignIn(ctx, form.username ?? "", form.password ?? "", request.ip);
         setSessionCookie(reply, session.token);
         return reply.redirect(next, 303);
       } catch (e) {
-        if (!(e instanceof AppError) || e.code !== "auth.failed") throw e;
-        errors.push(fieldError("username", "The username or password is wrong"));
+        if (!(e instanceof AppError)) throw e;
+        if (e.code === "auth.locked") errors.push(fieldError("username", e.message));
+        else if (e.code === "auth.failed")
+          errors.push(fieldError("username", "The username or password is wrong"));
+        else throw e;
       }
     }
     return reply

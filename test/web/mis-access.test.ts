@@ -1,0 +1,156 @@
+/**
+ * Who reaches each of the school side's routes: every route is listed here with who may use it,
+ * and the list must match the app's. Signed out, pages send you to sign in and the API answers
+ * 401; staff are refused every manager's route; a form without its token is refused.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { misConfigFromEnv } from "../../src/mis/config.js";
+import { initSchool } from "../../src/mis/school.js";
+import { createMisToken } from "../../src/mis/tokens.js";
+import { createMisUser } from "../../src/mis/users.js";
+import { type RunningMis, startMis } from "../../src/mis-service.js";
+import { PageClient, routesOf } from "../helpers/pages.js";
+
+type Kind = "open" | "user" | "manager";
+const R = (method: string, path: string, kind: Kind) => ({ method, path, kind });
+
+const ROUTES = [
+  R("GET", "/sign-in", "open"),
+  R("POST", "/sign-in", "open"),
+  R("POST", "/sign-out", "open"),
+  R("GET", "/", "user"),
+  R("GET", "/pupils", "user"),
+  R("GET", "/pupils/:id", "user"),
+  R("POST", "/pupils/:id/leaving", "user"),
+  R("POST", "/pupils/:id/details", "user"),
+  R("GET", "/associated-schools", "user"),
+  R("POST", "/associated-schools", "user"),
+  R("GET", "/associated-schools/add", "user"),
+  R("GET", "/exports", "user"),
+  R("POST", "/exports", "user"),
+  R("POST", "/exports/:id/send", "user"),
+  R("GET", "/overdue", "user"),
+  R("GET", "/account", "user"),
+  R("POST", "/account/tokens", "user"),
+  R("POST", "/account/tokens/:id/revoke", "user"),
+  R("GET", "/settings", "manager"),
+  R("POST", "/settings", "manager"),
+  R("POST", "/settings/exchange-folder", "manager"),
+  R("GET", "/users", "manager"),
+  R("POST", "/users", "manager"),
+  R("GET", "/users/new", "manager"),
+  R("POST", "/users/:id/disable", "manager"),
+  R("POST", "/users/:id/enable", "manager"),
+  R("GET", "/api/v1/pupils", "user"),
+  R("POST", "/api/v1/pupils", "user"),
+  R("GET", "/api/v1/pupils/:id", "user"),
+  R("PATCH", "/api/v1/pupils/:id", "user"),
+  R("POST", "/api/v1/pupils/:id/leaving", "user"),
+  R("GET", "/api/v1/directory", "user"),
+  R("GET", "/api/v1/associated-schools", "user"),
+  R("POST", "/api/v1/associated-schools", "user"),
+  R("GET", "/api/v1/leaving-reasons", "user"),
+  R("GET", "/api/v1/exports", "user"),
+  R("POST", "/api/v1/exports", "user"),
+  R("POST", "/api/v1/exports/:id/send", "user"),
+  R("GET", "/api/v1/exports/:id/file", "user"),
+  R("GET", "/api/v1/overdue", "user"),
+  R("GET", "/api/v1/calendar", "user"),
+  R("GET", "/api/v1/tokens", "user"),
+  R("POST", "/api/v1/tokens", "user"),
+  R("DELETE", "/api/v1/tokens/:id", "user"),
+  R("POST", "/api/v1/calendar/closures", "manager"),
+  R("GET", "/api/v1/hub-connection", "manager"),
+  R("GET", "/api/v1/settings", "manager"),
+  R("PATCH", "/api/v1/settings", "manager"),
+  R("GET", "/api/v1/users", "manager"),
+  R("POST", "/api/v1/users", "manager"),
+  R("POST", "/api/v1/users/:id/disable", "manager"),
+  R("POST", "/api/v1/users/:id/enable", "manager"),
+];
+
+const KEY_FILE = join(tmpdir(), `s2s-mis-access-${process.pid}.key`);
+
+describe("who reaches the school side's routes", () => {
+  let mis: RunningMis;
+  let staffToken: string;
+  const anonymous = () => new PageClient(mis.url);
+  let staff: PageClient;
+  const id = randomUUID();
+
+  beforeAll(async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-access-"));
+    mis = await startMis(
+      misConfigFromEnv({ S2S_MASTER_KEY_FILE: KEY_FILE }, { dataDir, port: 0 }),
+      {},
+    );
+    await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
+    await createMisUser(mis.ctx, null, {
+      username: "office",
+      email: "office@example.org",
+      role: "staff",
+      password: "correct horse battery staple",
+    });
+    staffToken = await createMisToken(mis.ctx, null, "office");
+    staff = new PageClient(mis.url);
+    await staff.signIn("office", "correct horse battery staple");
+  }, 60_000);
+
+  afterAll(async () => {
+    await mis?.stop();
+  });
+
+  const isApi = (path: string) => path.startsWith("/api/");
+
+  async function call(client: PageClient, route: (typeof ROUTES)[number], bearer?: string) {
+    const path = route.path.replace(":id", id);
+    if (isApi(path))
+      return client.request(path, {
+        method: route.method,
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(route.method === "GET" ? {} : { "content-type": "application/json" }),
+        },
+        ...(route.method === "GET" ? {} : { body: "{}" }),
+      });
+    if (route.method === "GET") return client.request(path);
+    return client.post(path, { _csrf: await client.token() });
+  }
+
+  it("lists every route the app has", () => {
+    const app = routesOf(mis.app.printRoutes({ commonPrefix: false }))
+      .filter(([path]) => !/^\/(api\/docs|healthz|readyz|\*)/.test(path))
+      .flatMap(([path, methods]) => methods.map((m) => `${m} ${path}`));
+    expect(new Set(app)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)));
+  });
+
+  it("sends a signed-out visitor to sign in, and answers the API with 401", async () => {
+    for (const route of ROUTES.filter((r) => r.kind !== "open")) {
+      const r = await call(anonymous(), route);
+      const what = `${route.method} ${route.path}`;
+      if (isApi(route.path)) expect(r.status, what).toBe(401);
+      else if (route.method === "GET") {
+        expect(r.status, what).toBe(303);
+        expect(r.headers.get("location"), what).toMatch(/^\/sign-in\?next=/);
+      } else expect([303, 401], what).toContain(r.status);
+    }
+  });
+
+  it("refuses staff every manager's route, on the pages and in the API", async () => {
+    for (const route of ROUTES.filter((r) => r.kind === "manager")) {
+      const r = await call(staff, route, staffToken);
+      expect(r.status, `${route.method} ${route.path}`).toBe(403);
+    }
+  });
+
+  it("refuses a form posted without its token", async () => {
+    for (const route of ROUTES.filter((r) => !isApi(r.path) && r.method === "POST")) {
+      const r = await staff.post(route.path.replace(":id", id), { anything: "x" });
+      expect(r.status, `POST ${route.path}`).toBe(403);
+    }
+  });
+});
