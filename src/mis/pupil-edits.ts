@@ -29,13 +29,13 @@ export interface CoreDetails {
   status?: string;
 }
 
-const NC_YEARS = new Set([
+export const NC_YEARS = [
   "N1",
   "N2",
   "R",
   ...Array.from({ length: 14 }, (_, i) => String(i + 1)),
   "X",
-]);
+];
 
 function check(d: CoreDetails, creating: boolean): void {
   for (const key of ["surname", "forename"] as const)
@@ -46,13 +46,16 @@ function check(d: CoreDetails, creating: boolean): void {
     if (!u.valid) throw invalid(`UPN ${d.upn} is not valid: check it was keyed correctly.`, "upn");
   }
   if ((creating || d.dob !== undefined) && parseDate(d.dob ?? "") === undefined)
-    throw invalid("The date of birth is a date as YYYY-MM-DD.", "dob");
+    throw invalid("Enter the date of birth as a real date (YYYY-MM-DD in the API).", "dob");
   if ((creating || d.sex !== undefined) && d.sex !== "M" && d.sex !== "F")
     throw invalid("Sex is M or F, as the CTF records it.", "sex");
-  if (d.ncYear && !NC_YEARS.has(d.ncYear))
+  if (d.ncYear && !NC_YEARS.includes(d.ncYear))
     throw invalid("The NC year is N1, N2, R, 1 to 14, or X.", "ncYear");
   if (d.admissionDate && parseDate(d.admissionDate) === undefined)
-    throw invalid("The admission date is a date as YYYY-MM-DD.", "admissionDate");
+    throw invalid(
+      "Enter the admission date as a real date (YYYY-MM-DD in the API).",
+      "admissionDate",
+    );
   if (d.status !== undefined && !PUPIL_STATUSES.includes(d.status as PupilStatus))
     throw invalid(`The status is one of ${PUPIL_STATUSES.join(", ")}.`, "status");
 }
@@ -83,6 +86,29 @@ function applied(p: Pupil, d: CoreDetails): Pupil {
 const changed = (d: CoreDetails) =>
   Object.keys(d).filter((k) => d[k as keyof CoreDetails] !== undefined);
 
+/** The core details as the register holds them, to tell which fields an edit really changed. */
+function coreOf(
+  p: Pupil,
+  row: { reg_group: string | null; admission_date: string | null; status: string },
+): Record<keyof CoreDetails, string | null> {
+  const bd = p.basicDetails ?? {};
+  return {
+    upn: p.upn ?? null,
+    surname: p.surname ?? null,
+    forename: p.forename ?? null,
+    preferredSurname: bd.preferredSurname ?? null,
+    preferredForename: bd.preferredForename ?? null,
+    formerSurname: bd.formerSurname ?? null,
+    middleNames: bd.middleNames ?? null,
+    dob: p.dob ?? null,
+    sex: p.sex ?? null,
+    ncYear: bd.ncYearActual ?? null,
+    regGroup: row.reg_group,
+    admissionDate: row.admission_date,
+    status: row.status,
+  };
+}
+
 export async function createPupil(ctx: MisContext, actor: MisPrincipal, d: CoreDetails) {
   check(d, true);
   const record = applied({}, d);
@@ -111,12 +137,22 @@ export async function updatePupil(
   await ctx.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom("pupils")
-      .select(["record"])
+      .select(["record", "reg_group", "admission_date", "status"])
       .where("id", "=", id)
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw notFound();
     const record = applied(row.record, d);
+    const next = {
+      reg_group: d.regGroup !== undefined ? d.regGroup || null : row.reg_group,
+      admission_date: d.admissionDate !== undefined ? d.admissionDate || null : row.admission_date,
+      status: d.status ?? row.status,
+    };
+    const before = coreOf(row.record, row);
+    const after = coreOf(record, next);
+    const fields = (Object.keys(after) as (keyof CoreDetails)[]).filter(
+      (k) => before[k] !== after[k],
+    );
     await trx
       .updateTable("pupils")
       .set({
@@ -134,7 +170,7 @@ export async function updatePupil(
       })
       .where("id", "=", id)
       .execute();
-    await misAudit(trx, actor, "pupil.edit", `pupil:${id}`, { fields: changed(d) });
+    await misAudit(trx, actor, "pupil.edit", `pupil:${id}`, { fields });
   });
   return getPupil(ctx, actor, id);
 }

@@ -274,6 +274,61 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(after.status).toBe(401);
   });
 
+  it("shows every area of a pupil's record, and edits the core details, refusing what is wrong", async () => {
+    await visit("/pupils?status=onroll", "pupils-onroll");
+    const href = (await page.getAttribute("table a", "href")) as string;
+    await visit(href, "pupil-areas");
+    const headings = await page.$$eval("main h2", (hs) => hs.map((h) => h.textContent?.trim()));
+    for (const area of [
+      "Basic details",
+      "Languages",
+      "Contacts",
+      "Address",
+      "School history",
+      "Attendance",
+      "Assessments",
+      "SEN provision",
+      "Free school meals",
+    ])
+      expect(headings).toContain(area);
+    // A generated pupil has years of attendance: each is a row with its sessions.
+    const attendance = await page.$$eval(
+      "table:has(caption:text-is('Attendance')) tbody tr",
+      (trs) => trs.length,
+    );
+    expect(attendance).toBeGreaterThan(0);
+
+    await page.click("a:has-text('core details')");
+    await check("pupil-edit");
+    await page.fill("#upn", "A12345678901X");
+    await page.fill("#dob-day", "31");
+    await page.fill("#dob-month", "2");
+    await page.click("button:has-text('Save details')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "UPN A12345678901X is not valid",
+    );
+    await check("pupil-edit-error");
+    expect(await page.inputValue("#dob-day")).toBe("31");
+    await page.fill("#upn", "");
+    await page.click("button:has-text('Save details')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("date of birth");
+    await page.fill("#dob-day", "3");
+    await page.fill("#dob-month", "3");
+    await page.fill("#surname", "Okonkwo-Smith");
+    await page.fill("#preferredForename", "Sam");
+    await page.click("button:has-text('Save details')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Details saved.");
+    expect(await page.textContent("h1")).toContain("Okonkwo-Smith");
+    const edits = await mis.ctx.db
+      .selectFrom("audit_events")
+      .select("detail")
+      .where("action", "=", "pupil.edit")
+      .execute();
+    const fields = (edits.at(-1)?.detail as { fields: string[] }).fields;
+    expect(fields).toEqual(expect.arrayContaining(["surname", "preferredForename", "dob"]));
+    expect(fields).not.toContain("forename");
+  });
+
   it("has no accessibility failures on any page it visited", () => {
     expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
   });

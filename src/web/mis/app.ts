@@ -20,6 +20,7 @@ import { pupilRoutes } from "./api/pupils.js";
 import { settingsRoutes } from "./api/settings.js";
 import { userRoutes } from "./api/users.js";
 import { leaverPages } from "./pages/leaver-pages.js";
+import { pupilEditPages } from "./pages/pupil-edit-pages.js";
 import { registerPages } from "./pages/register-pages.js";
 import { misSessionPages } from "./pages/session-pages.js";
 import { userPages } from "./pages/user-pages.js";
@@ -96,6 +97,7 @@ export async function buildMisApp(
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
     misSessionPages(pages, ctx);
     registerPages(pages, ctx);
+    pupilEditPages(pages, ctx);
     leaverPages(pages, ctx);
     userPages(pages, ctx);
   });

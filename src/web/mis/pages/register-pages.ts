@@ -8,7 +8,6 @@ import type { MisContext, MisPrincipal } from "../../../mis/context.js";
 import { listExports } from "../../../mis/export.js";
 import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
-import { updatePupil } from "../../../mis/pupil-edits.js";
 import { countPupils, getPupil, listPupils } from "../../../mis/pupils.js";
 import { getSchool } from "../../../mis/school.js";
 import { formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
@@ -120,21 +119,6 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     if (!r.ok)
       return pupilPage(request, reply.status(400), p, { errors: [r.error], leavingForm: form });
     return reply.redirect(`/pupils/${param(request, "id")}?done=leaving`, 303);
-  });
-
-  app.post("/pupils/:id/details", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    const form = formOf(request);
-    const r = await tryForm("preferredSurname", () =>
-      updatePupil(ctx, p, param(request, "id"), {
-        preferredSurname: form.preferredSurname ?? null,
-        preferredForename: form.preferredForename ?? null,
-        regGroup: form.regGroup ?? null,
-      }),
-    );
-    if (!r.ok) return pupilPage(request, reply.status(400), p, { errors: [r.error] });
-    return reply.redirect(`/pupils/${param(request, "id")}?done=details`, 303);
   });
 }
 

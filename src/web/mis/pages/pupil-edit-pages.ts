@@ -1,0 +1,81 @@
+/** Editing a pupil's core details on a page of its own: every field the API edits. */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { MisContext, MisPrincipal } from "../../../mis/context.js";
+import { type CoreDetails, NC_YEARS, updatePupil } from "../../../mis/pupil-edits.js";
+import { getPupil, PUPIL_STATUSES } from "../../../mis/pupils.js";
+import { formOf, param, tryForm } from "../../hub/pages/forms.js";
+import { pageUser } from "./register-pages.js";
+
+/** A GOV.UK date input's three boxes as YYYY-MM-DD; "" when all three are empty. */
+function dateOf(form: Record<string, string | undefined>, name: string): string {
+  const [d, m, y] = ["day", "month", "year"].map((k) => form[`${name}-${k}`]?.trim() ?? "");
+  if (!d && !m && !y) return "";
+  return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
+}
+
+/** A stored YYYY-MM-DD as the date input's three boxes. */
+function boxesOf(name: string, date: string | null): Record<string, string> {
+  const [year = "", month = "", day = ""] = (date ?? "").split("-");
+  return {
+    [`${name}-day`]: day.replace(/^0/, ""),
+    [`${name}-month`]: month.replace(/^0/, ""),
+    [`${name}-year`]: year,
+  };
+}
+
+const text = (v: string | undefined) => (v?.trim() ? v.trim() : null);
+
+export function pupilEditPages(app: FastifyInstance, ctx: MisContext): void {
+  async function editPage(
+    reply: FastifyReply,
+    p: MisPrincipal,
+    id: string,
+    extra: { values?: Record<string, unknown>; errors?: unknown[] } = {},
+  ) {
+    const pupil = await getPupil(ctx, p, id);
+    return reply.page("pupil-edit", {
+      title: `Edit ${pupil.surname}, ${pupil.forename}`,
+      pupil,
+      values: extra.values ?? {
+        ...pupil,
+        ...boxesOf("dob", pupil.dob),
+        ...boxesOf("admissionDate", pupil.admissionDate),
+      },
+      ncYears: NC_YEARS,
+      statuses: PUPIL_STATUSES,
+      backLink: `/pupils/${id}`,
+      ...(extra.errors ? { errors: extra.errors } : {}),
+    });
+  }
+
+  app.get("/pupils/:id/edit", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    return editPage(reply, p, param(request, "id"));
+  });
+
+  app.post("/pupils/:id/details", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const id = param(request, "id");
+    const form = formOf(request);
+    const details: CoreDetails = {
+      upn: text(form.upn)?.toUpperCase() ?? null,
+      surname: form.surname ?? "",
+      forename: form.forename ?? "",
+      middleNames: text(form.middleNames),
+      preferredForename: text(form.preferredForename),
+      preferredSurname: text(form.preferredSurname),
+      formerSurname: text(form.formerSurname),
+      dob: dateOf(form, "dob"),
+      sex: form.sex ?? "",
+      ncYear: text(form.ncYear),
+      regGroup: text(form.regGroup),
+      admissionDate: dateOf(form, "admissionDate") || null,
+      ...(form.status ? { status: form.status } : {}),
+    };
+    const r = await tryForm("surname", () => updatePupil(ctx, p, id, details));
+    if (!r.ok) return editPage(reply.status(400), p, id, { values: form, errors: [r.error] });
+    return reply.redirect(`/pupils/${id}?done=details`, 303);
+  });
+}
