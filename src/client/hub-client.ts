@@ -59,6 +59,7 @@ export const HUB_CALLS = [
   ["get", "/api/v1/inbox"],
   ["post", "/api/v1/transfers/{id}/accept"],
   ["get", "/api/v1/transfers/{id}/content"],
+  ["get", "/api/v1/transfers/{id}/preview"],
 ] as const;
 
 export class HubClient {
@@ -132,6 +133,15 @@ export class HubClient {
   /** A file's bytes, exactly as sent, after accepting it. */
   async content(id: string): Promise<Uint8Array> {
     const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/content`);
+    return new Uint8Array(await r.arrayBuffer());
+  }
+
+  /**
+   * A waiting file's bytes for its receiving school, before accepting it (the hub audits the
+   * read, and the file stays waiting): an import matches its pupils first, then accepts.
+   */
+  async preview(id: string): Promise<Uint8Array> {
+    const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/preview`);
     return new Uint8Array(await r.arrayBuffer());
   }
 

@@ -12,6 +12,7 @@ export type AuditAction =
   | "transfer.checked"
   | "pupils.view"
   | "download"
+  | "preview"
   | "reject"
   | "remove"
   | "redirect"

@@ -17,6 +17,7 @@ import type { HubContext, Principal } from "./context.js";
 import {
   canAccept,
   canDownload,
+  canPreview,
   canReject,
   canRemove,
   isReceiver,
@@ -83,15 +84,22 @@ export async function accept(ctx: HubContext, p: Principal, id: string) {
 
 /**
  * The file's bytes for its receiver, once accepted, as a stream decrypted as it is sent; every
- * download is audited (before the first byte leaves).
+ * download is audited (before the first byte leaves). A preview (the receiving school's import,
+ * matching before it accepts) is audited as such and leaves the file waiting.
  */
-export async function content(ctx: HubContext, p: Principal, id: string) {
+export async function content(
+  ctx: HubContext,
+  p: Principal,
+  id: string,
+  mode: "download" | "preview" = "download",
+) {
   const row = await visible(ctx, p, id);
-  if (!canDownload(p, row)) throw transferStateError(p, row, "download");
+  const allowed = mode === "preview" ? canPreview(p, row) : canDownload(p, row);
+  if (!allowed) throw transferStateError(p, row, mode === "preview" ? "read" : "download");
   if (row.store_key === null) throw new AppError("transfer.state", "The file has been deleted.");
   const stream = await ctx.store.get(row.store_key);
   await audit(ctx.db, p, {
-    action: "download",
+    action: mode,
     target: `transfer:${row.id}`,
     detail: { bytes: row.size_bytes },
   });

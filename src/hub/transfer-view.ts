@@ -30,6 +30,7 @@ export function viewWith(row: NamedRow, mayReadPupils: boolean) {
     destination: { laestab: row.dest_laestab, name: row.dest_name, kind: row.dest_kind },
     sequence: row.sequence,
     sizeBytes: row.size_bytes,
+    sha256: row.sha256,
     ctfVersion: row.ctf_version,
     pupilCount: row.pupil_count,
     createdAt: row.created_at.toISOString(),

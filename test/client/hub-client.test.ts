@@ -2,6 +2,7 @@
  * The hub client MIS suppliers and the school side use: every call it makes is one the hub
  * documents, and what goes wrong reaches the caller as a typed error it can act on.
  */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   HUB_CALLS,
@@ -11,7 +12,7 @@ import {
 } from "../../src/client/hub-client.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
-import { startTestHub, type TestHub } from "../helpers/hub.js";
+import { eventually, startTestHub, type TestHub } from "../helpers/hub.js";
 
 describe("the hub client", () => {
   let t: TestHub;
@@ -46,6 +47,36 @@ describe("the hub client", () => {
     const again = await hub.upload(next.fileName, "ignored", "client-test-1");
     expect(again.id).toBe(sent.id);
     expect((await hub.sent()).map((s) => s.id)).toContain(sent.id);
+  });
+
+  it("lets the receiving school read a waiting file before accepting it, which leaves it waiting", async () => {
+    const sender = new HubClient({ url: t.url, token: await t.token("brookfield") });
+    const receiver = new HubClient({ url: t.url, token: await t.token("meadowlane") });
+    const next = await sender.nextSequence("8231234", "9382001");
+    const xml = writeCtf(
+      generateCtf({ from: "8231234", to: "9382001", pupils: 3, seed: 12, now: new Date() }),
+    );
+    const { id } = await sender.upload(next.fileName, xml);
+    const waiting = await eventually("the file checked", async () => {
+      // The receiver sees it once it has been checked.
+      const v = await receiver.transfer(id).catch(() => undefined);
+      return v?.status === "available" ? v : undefined;
+    });
+    expect(waiting.sha256).toBe(createHash("sha256").update(xml).digest("hex"));
+    expect(Buffer.from(await receiver.preview(id)).toString("utf8")).toBe(xml);
+    expect((await receiver.transfer(id)).status).toBe("available");
+    // The sender may not; and reading is not downloading: content needs the file accepted.
+    await expect(sender.preview(id)).rejects.toMatchObject({ status: 409 });
+    await expect(receiver.content(id)).rejects.toMatchObject({ status: 409 });
+    const previews = await t.hub.ctx.db
+      .selectFrom("audit_events")
+      .select("action")
+      .where("target", "=", `transfer:${id}`)
+      .where("action", "in", ["preview", "download"])
+      .execute();
+    expect(previews.map((p) => p.action)).toEqual(["preview"]);
+    await receiver.accept(id);
+    expect(Buffer.from(await receiver.content(id)).toString("utf8")).toBe(xml);
   });
 
   it("says the token is refused as a HubError with the hub's code, and no answer as unreachable", async () => {

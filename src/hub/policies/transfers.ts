@@ -77,6 +77,14 @@ export function canDownload(p: Principal, t: TransferFacts): boolean {
   return isReceiver(p, t) && t.status === "downloaded";
 }
 
+/**
+ * The receiving school reads a waiting file before accepting it, to match its pupils against its
+ * register; the file stays waiting until the import that accepts it is committed.
+ */
+export function canPreview(p: Principal, t: TransferFacts): boolean {
+  return isReceiver(p, t) && (t.status === "available" || t.status === "downloaded");
+}
+
 export function canReject(p: Principal, t: TransferFacts): boolean {
   return isReceiver(p, t) && t.status === "available";
 }

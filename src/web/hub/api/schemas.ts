@@ -56,6 +56,7 @@ export const Transfer = Type.Object({
   }),
   sequence: Type.Integer(),
   sizeBytes: Type.Integer(),
+  sha256: Type.String({ description: "the file's SHA-256, hex: the same file is the same hash" }),
   ctfVersion: NullableString(),
   pupilCount: Type.Integer(),
   createdAt: Type.String({ format: "date-time" }),

@@ -178,6 +178,34 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
     },
   );
 
+  app.get(
+    "/api/v1/transfers/:id/preview",
+    {
+      schema: {
+        tags,
+        summary:
+          "The file's XML for the receiving school before it accepts (audited; the file stays waiting): for matching its pupils in an import",
+        params: IdParams,
+        response: {
+          200: Type.Unsafe<NodeJS.ReadableStream>({
+            type: "string",
+            description: "the CTF's XML, exactly as it was sent",
+          }),
+          ...errors(401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await content(ctx, principalOf(request), request.params.id, "preview");
+      return reply
+        .header("content-type", "application/xml")
+        .header("content-disposition", `attachment; filename="${file.fileName}"`)
+        .header("content-length", String(file.sizeBytes))
+        .header("cache-control", "no-store")
+        .send(file.stream);
+    },
+  );
+
   app.post(
     "/api/v1/transfers/:id/reject",
     {
