@@ -26,6 +26,10 @@ export const ERRORS = {
   "upload.duplicate": [409, "This file has been sent already."],
   "transfer.state": [409, "The file is not in a state that allows that."],
   conflict: [409, "That already exists."],
+  "hub.unreachable": [502, "The hub cannot be reached just now. Try again in a few minutes."],
+  "hub.refused": [409, "The hub refused that."],
+  "import.duplicate": [409, "This file has been imported already."],
+  "import.state": [409, "The import is not in a state that allows that."],
   "idempotency.in-progress": [
     409,
     "A request with this Idempotency-Key is still being answered. Wait, then send it again.",

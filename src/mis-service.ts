@@ -11,6 +11,7 @@ import type { MisDatabase, MisDB } from "./db/mis-schema.js";
 import { type MisConfig, misPgliteDir } from "./mis/config.js";
 import type { MisContext } from "./mis/context.js";
 import { refreshFromHub, sendWaiting } from "./mis/export.js";
+import { enrolDue } from "./mis/intake.js";
 import { forgetEndedSignIns } from "./mis/sessions.js";
 import { OpenedParts } from "./opened-parts.js";
 import { loadMasterKey } from "./store/master-key.js";
@@ -67,17 +68,23 @@ export async function startMis(
   const parts = new OpenedParts();
   try {
     const { ctx, database, formKey } = await openMisContext(config, parts, options);
-    // Files that could not go when exported go now the hub answers, without anyone asking; and
-    // ended sessions and old sign-in counts are forgotten.
+    // The chores of a running school side, each on its own so that one failing (the hub down)
+    // holds up no other: files that could not go when exported go once the hub answers, the
+    // hub's word on sent files is fetched, ended sessions and old sign-in counts are forgotten,
+    // and intake pupils whose day has come are put on roll.
+    const chores = [
+      () => sendWaiting(ctx),
+      () => refreshFromHub(ctx),
+      () => forgetEndedSignIns(ctx),
+      () => enrolDue(ctx),
+    ];
     let running: Promise<unknown> | undefined;
     const retry = setInterval(() => {
-      running ??= sendWaiting(ctx)
-        .then(() => refreshFromHub(ctx))
-        .then(() => forgetEndedSignIns(ctx))
-        .catch(() => {})
-        .finally(() => {
-          running = undefined;
-        });
+      running ??= (async () => {
+        for (const chore of chores) await chore().catch(() => {});
+      })().finally(() => {
+        running = undefined;
+      });
     }, options.retryMs ?? 60_000);
     parts.add("retries", async () => {
       clearInterval(retry);

@@ -131,7 +131,52 @@ export interface ClosuresTable {
   label: string;
 }
 
+export type ImportStatus = "proposed" | "committed" | "undone";
+
+export interface ImportsTable {
+  id: Generated<string>;
+  file_name: string;
+  sha256: string;
+  source: "hub" | "folder" | "upload";
+  transfer_id: string | null;
+  from_laestab: string | null;
+  from_name: string | null;
+  xml: string;
+  proposals: JSONColumnType<unknown[], string, string>;
+  status: ImportStatus;
+  added: Generated<number>;
+  merged: Generated<number>;
+  skipped: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  committed_by: string | null;
+  committed_at: NullableTimestamp;
+  undone_by: string | null;
+  undone_at: NullableTimestamp;
+  undo_notes: JSONColumnType<unknown[] | null, string | null, string | null>;
+}
+
+/** One pupil's change by an import: the register's row before (none for a new pupil) and after. */
+export interface ImportChangesTable {
+  import_id: string;
+  position: number;
+  pupil_id: string;
+  action: "new" | "merge";
+  before: JSONColumnType<PupilState | null, string | null, string | null>;
+  after: JSONColumnType<PupilState, string, string>;
+}
+
+/** A pupil's row as an import and its undo see it: the record and the school's enrolment. */
+export interface PupilState {
+  record: Pupil;
+  status: PupilStatus;
+  regGroup: string | null;
+  admissionDate: string | null;
+}
+
 export interface MisDB {
+  imports: ImportsTable;
+  import_changes: ImportChangesTable;
   closures: ClosuresTable;
   associated_schools: AssociatedSchoolsTable;
   exports: ExportsTable;

@@ -22,7 +22,11 @@ export type MisAuditAction =
   | "settings.exchange-folder"
   | "user.disable"
   | "user.enable"
-  | "token.revoke";
+  | "token.revoke"
+  | "import.create"
+  | "import.commit"
+  | "import.undo"
+  | "pupil.enrol";
 
 export async function misAudit(
   db: MisDb | MisTx,

@@ -16,6 +16,16 @@ export interface Closure {
   label: string;
 }
 
+/** Today's date at the school (England's clock, not the server's), as YYYY-MM-DD. */
+export function schoolToday(ctx: Pick<MisContext, "clock">): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/London",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(ctx.clock());
+}
+
 const DAY = 86_400_000;
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const utc = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));

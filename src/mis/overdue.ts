@@ -5,14 +5,14 @@
  * the out-of-sector register, which is all a school can do for those).
  */
 
-import { closuresBetween, schoolDaysBetween } from "./calendar.js";
+import { closuresBetween, schoolDaysBetween, schoolToday } from "./calendar.js";
 import type { MisContext } from "./context.js";
 
 export const DUE_SCHOOL_DAYS = 15;
 const DELIVERED = ["downloaded", "lost", "outside"];
 
 export async function overdueLeavers(ctx: MisContext) {
-  const today = ctx.clock().toISOString().slice(0, 10);
+  const today = schoolToday(ctx);
   const leavers = await ctx.db
     .selectFrom("pupils")
     .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])

@@ -42,7 +42,7 @@ export async function addPupil(
 }
 
 /** The columns the register is searched by, taken from the record so they never disagree. */
-function columnsOf(p: Pupil) {
+export function columnsOf(p: Pupil) {
   return {
     upn: p.upn ?? null,
     surname: p.surname ?? "",

@@ -5,6 +5,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
@@ -15,6 +16,7 @@ import { misPrincipalFromToken } from "../../mis/tokens.js";
 import { ErrorReply } from "../hub/api/schemas.js";
 import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
+import { importRoutes } from "./api/imports.js";
 import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
 import { settingsRoutes } from "./api/settings.js";
@@ -68,6 +70,8 @@ export async function buildMisApp(
       fromSession: (token, ip) => misPrincipalFromSession(ctx, token, ip),
     },
   );
+  // An uploaded CTF to import: one file, larger than any real CTF.
+  await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1 } });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -93,6 +97,7 @@ export async function buildMisApp(
   leaverRoutes(app, ctx);
   settingsRoutes(app, ctx);
   userRoutes(app, ctx);
+  importRoutes(app, ctx);
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 64 * 1024 });
     misSessionPages(pages, ctx);

@@ -5,6 +5,7 @@ import associatedSchoolsAndExports from "./0003_associated_schools_and_exports.j
 import schoolCalendar from "./0004_school_calendar.js";
 import exchangeFolder from "./0005_exchange_folder.js";
 import signInAttempts from "./0006_sign_in_attempts.js";
+import imports from "./0007_imports.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 4, name: "school-calendar", sql: schoolCalendar },
   { id: 5, name: "exchange-folder", sql: exchangeFolder },
   { id: 6, name: "sign-in-attempts", sql: signInAttempts },
+  { id: 7, name: "imports", sql: imports },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

@@ -1,0 +1,156 @@
+/**
+ * Undoing a committed import as a whole. Pupils it added are removed; pupils it merged go back
+ * to what they were, field for field. Where someone has changed a pupil by hand since, what
+ * they changed stays, and the undo says so: only what is still as the import left it goes back.
+ */
+import type { PupilState } from "../db/mis-schema.js";
+import { AppError, isId, notFound } from "../errors.js";
+import { misAudit } from "./audit.js";
+import type { MisContext, MisPrincipal } from "./context.js";
+import { writeState } from "./imports.js";
+
+export interface UndoNote {
+  position: number;
+  pupil: string;
+  note: string;
+}
+
+/** Each leaf of a state by its path; arrays count as one value (a history list is one field). */
+function leaves(v: unknown, path = "", out = new Map<string, string>()): Map<string, string> {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) leaves(x, `${path}/${k}`, out);
+  } else if (v !== undefined) out.set(path, JSON.stringify(v));
+  return out;
+}
+
+function build(flat: Map<string, string>): PupilState {
+  const root: Record<string, unknown> = {};
+  for (const [path, json] of flat) {
+    const keys = path.split("/").slice(1);
+    let at = root;
+    for (const k of keys.slice(0, -1)) {
+      if (typeof at[k] !== "object" || at[k] === null) at[k] = {};
+      at = at[k] as Record<string, unknown>;
+    }
+    at[keys.at(-1) as string] = JSON.parse(json);
+  }
+  return root as unknown as PupilState;
+}
+
+/** The pupil as it should be after undo, and the fields left alone because they were changed. */
+function restore(before: PupilState, after: PupilState, now: PupilState) {
+  const b = leaves(before);
+  const a = leaves(after);
+  const n = leaves(now);
+  const kept: string[] = [];
+  for (const path of new Set([...b.keys(), ...a.keys()])) {
+    if (b.get(path) === a.get(path)) continue;
+    if (n.get(path) !== a.get(path)) {
+      kept.push(path.slice(1).replaceAll("/", "."));
+      continue;
+    }
+    const was = b.get(path);
+    if (was === undefined) n.delete(path);
+    else n.set(path, was);
+  }
+  return { state: build(n), kept };
+}
+
+const sameState = (x: PupilState, y: PupilState) => {
+  const a = leaves(x);
+  const b = leaves(y);
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+};
+
+export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: string) {
+  if (!isId(id)) throw notFound();
+  return ctx.db.transaction().execute(async (trx) => {
+    const imp = await trx
+      .selectFrom("imports")
+      .select(["status"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!imp) throw notFound();
+    if (imp.status !== "committed")
+      throw new AppError(
+        "import.state",
+        imp.status === "undone"
+          ? "This import was undone already."
+          : "This import was never committed.",
+      );
+    const changes = await trx
+      .selectFrom("import_changes")
+      .selectAll()
+      .where("import_id", "=", id)
+      .orderBy("position")
+      .execute();
+    const notes: UndoNote[] = [];
+    let removed = 0;
+    let restored = 0;
+    for (const c of changes) {
+      const row = await trx
+        .selectFrom("pupils")
+        .select(["id", "record", "status", "reg_group", "admission_date"])
+        .where("id", "=", c.pupil_id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) {
+        notes.push({ position: c.position, pupil: c.pupil_id, note: "no longer in the register" });
+        continue;
+      }
+      const now: PupilState = {
+        record: row.record,
+        status: row.status,
+        regGroup: row.reg_group,
+        admissionDate: row.admission_date,
+      };
+      if (c.action === "new") {
+        const exported = await trx
+          .selectFrom("exports")
+          .select("id")
+          .where(({ eb, val }) => eb(val(c.pupil_id), "=", eb.fn.any("pupil_ids")))
+          .executeTakeFirst();
+        // A pupil added and then changed by hand or sent on is someone's work: it stays.
+        if (exported || !sameState(now, c.after)) {
+          notes.push({
+            position: c.position,
+            pupil: c.pupil_id,
+            note: exported
+              ? "kept: their CTF has been exported since"
+              : "kept: edited by hand since the import",
+          });
+          continue;
+        }
+        await trx.deleteFrom("pupils").where("id", "=", c.pupil_id).execute();
+        removed++;
+        continue;
+      }
+      const { state, kept } = restore(c.before as PupilState, c.after, now);
+      await writeState(trx, c.pupil_id, state, ctx.clock());
+      restored++;
+      if (kept.length > 0)
+        notes.push({
+          position: c.position,
+          pupil: c.pupil_id,
+          note: `changed by hand since the import, so left as they are: ${kept.join(", ")}`,
+        });
+    }
+    await trx
+      .updateTable("imports")
+      .set({
+        status: "undone",
+        undone_by: actor.userId,
+        undone_at: ctx.clock(),
+        undo_notes: JSON.stringify(notes),
+      })
+      .where("id", "=", id)
+      .execute();
+    await misAudit(trx, actor, "import.undo", `import:${id}`, {
+      removed,
+      restored,
+      notes: notes.length,
+    });
+    return { id, status: "undone" as const, removed, restored, notes };
+  });
+}

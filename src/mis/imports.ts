@@ -1,0 +1,475 @@
+/**
+ * Importing a CTF into the register: the file's pupils matched against the register (a UPN is
+ * certain; names only ever propose), a field-by-field preview of each merge, and a commit that
+ * adds, merges or skips each pupil as the user decided, keeping each pupil's row before and
+ * after so that the whole import can be undone. A file from the hub is accepted there in the
+ * same step as the commit: an import left unfinished leaves the file waiting.
+ */
+import { sql } from "kysely";
+import type { Pupil } from "../ctf/model.js";
+import { readCtf } from "../ctf/read.js";
+import type { MisTx, PupilState, PupilStatus } from "../db/mis-schema.js";
+import { AppError, invalid, isId, notFound } from "../errors.js";
+import { misAudit } from "./audit.js";
+import { schoolToday } from "./calendar.js";
+import type { MisContext, MisPrincipal } from "./context.js";
+import { hubClientFor } from "./hub-connection.js";
+import {
+  fromHub,
+  type ImportSource,
+  importedBefore,
+  listIncoming,
+  loadSource,
+} from "./incoming.js";
+import { type Candidate, RegisterIndex } from "./matching.js";
+import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
+import { NC_YEARS } from "./pupil-edits.js";
+import { addPupil, columnsOf } from "./pupils.js";
+import { getSchool } from "./school.js";
+
+export { listIncoming };
+
+export interface Proposal {
+  position: number;
+  upn: string | null;
+  surname: string;
+  forename: string;
+  dob: string | null;
+  sex: string | null;
+  matches: Candidate[];
+}
+
+/** Reads the file, refuses what cannot be imported, and proposes a match for each pupil. */
+export async function createImport(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  source: ImportSource,
+  options: { again?: boolean } = {},
+) {
+  const file = await loadSource(ctx, source);
+  const before = await importedBefore(ctx, file.sha256);
+  if (before && !options.again)
+    throw new AppError(
+      "import.duplicate",
+      `${file.fileName} was imported on ${before.at.slice(0, 10)} by ${before.by}. To import it again, say so.`,
+      { detail: { importedAt: before.at, importedBy: before.by } },
+    );
+  const read = await readCtf(file.bytes, { fileName: file.fileName, now: ctx.clock() });
+  if (!read.document || !read.valid) {
+    const errors = read.findings
+      .filter((f) => f.severity === "error")
+      .slice(0, 5)
+      .map((f) => `${f.line ? `line ${f.line}: ` : ""}${f.message}`);
+    throw invalid(
+      `${file.fileName} is not a CTF this school can import: ${errors.join("; ") || "it could not be read"}.`,
+      "file",
+    );
+  }
+  const school = await getSchool(ctx);
+  const dest = read.document.header.destSchool;
+  const to = `${dest?.lea ?? ""}${dest?.estab ?? ""}`;
+  if (/^\d{7}$/.test(to) && to !== school.laestab)
+    throw invalid(`${file.fileName} is for ${to}, not this school (${school.laestab}).`, "file");
+  const index = new RegisterIndex(await registerEntries(ctx));
+  const proposals: Proposal[] = read.document.pupils.map((p, i) => ({
+    position: i + 1,
+    upn: p.upn ?? null,
+    surname: p.surname ?? "",
+    forename: p.forename ?? "",
+    dob: p.dob ?? null,
+    sex: p.sex ?? null,
+    matches: index.match(p),
+  }));
+  const src = read.document.header.sourceSchool;
+  const row = await ctx.db
+    .insertInto("imports")
+    .values({
+      file_name: file.fileName,
+      sha256: file.sha256,
+      source: file.source,
+      transfer_id: file.transferId,
+      from_laestab: src ? `${src.lea ?? ""}${src.estab ?? ""}` : null,
+      from_name: src?.schoolName ?? null,
+      xml: new TextDecoder().decode(file.bytes),
+      proposals: JSON.stringify(proposals),
+      status: "proposed",
+      created_by: actor.userId,
+    })
+    .returning(["id", "from_laestab", "from_name"])
+    .executeTakeFirstOrThrow();
+  await misAudit(ctx.db, actor, "import.create", `import:${row.id}`, {
+    fileName: file.fileName,
+    pupils: proposals.length,
+  });
+  return {
+    id: row.id,
+    fileName: file.fileName,
+    from: { laestab: row.from_laestab, name: row.from_name },
+    importedBefore: before,
+    pupils: proposals,
+  };
+}
+
+/** Every pupil's identifying details, for matching: one query, no whole records. */
+async function registerEntries(ctx: MisContext) {
+  const rows = await ctx.db
+    .selectFrom("pupils")
+    .select([
+      "id",
+      "upn",
+      "surname",
+      "forename",
+      "dob",
+      "sex",
+      sql<string | null>`record->'basicDetails'->>'formerUpn'`.as("former_upn"),
+      sql<string | null>`record->'basicDetails'->>'preferredSurname'`.as("preferred_surname"),
+      sql<string | null>`record->'basicDetails'->>'preferredForename'`.as("preferred_forename"),
+      sql<string | null>`record->'basicDetails'->>'formerSurname'`.as("former_surname"),
+    ])
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    upn: r.upn,
+    formerUpn: r.former_upn,
+    surname: r.surname,
+    forename: r.forename,
+    preferredSurname: r.preferred_surname,
+    preferredForename: r.preferred_forename,
+    formerSurname: r.former_surname,
+    dob: r.dob,
+    sex: r.sex,
+  }));
+}
+
+async function loadImport(ctx: MisContext | { db: MisTx }, id: string, lock = false) {
+  if (!isId(id)) throw notFound();
+  let q = ctx.db.selectFrom("imports").selectAll().where("id", "=", id);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw notFound();
+  return row;
+}
+
+async function filePupils(xml: string, fileName: string): Promise<Pupil[]> {
+  const read = await readCtf(xml, { fileName });
+  return read.document?.pupils ?? [];
+}
+
+function takeOf(take: readonly string[] | undefined): Set<string> {
+  const known = new Set<string>([...AREAS, ...FIELDS]);
+  for (const t of take ?? [])
+    if (!known.has(t))
+      throw invalid(
+        `"${t}" is not an area or field: take one of ${[...AREAS, ...FIELDS].join(", ")}.`,
+        "take",
+      );
+  return new Set(take ?? []);
+}
+
+/**
+ * What merging the file's pupil at `position` into a register pupil would do, area by area and
+ * field by field. The register pupil is the one named, else the certain or best match.
+ */
+export async function previewImport(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  id: string,
+  input: { position: number; pupil?: string; take?: string[] },
+) {
+  const imp = await loadImport(ctx, id);
+  const proposals = imp.proposals as Proposal[];
+  const proposal = proposals.find((p) => p.position === input.position);
+  if (!proposal) throw invalid(`There is no pupil ${input.position} in this file.`, "position");
+  const pupils = await filePupils(imp.xml, imp.file_name);
+  const file = pupils[input.position - 1] as Pupil;
+  const target = input.pupil ?? proposal.matches[0]?.pupil;
+  const take = takeOf(input.take);
+  if (!target) return { position: input.position, pupil: null, action: "new" as const, areas: [] };
+  if (!isId(target)) throw invalid("Choose a pupil of the register to merge into.", "pupil");
+  const reg = await ctx.db
+    .selectFrom("pupils")
+    .select(["id", "record"])
+    .where("id", "=", target)
+    .executeTakeFirst();
+  if (!reg) throw invalid("That pupil is not in the register.", "pupil");
+  await misAudit(ctx.db, actor, "pupil.view", `pupil:${reg.id}`, { import: id });
+  const { rows } = mergePupil(reg.record, file, take);
+  return { position: input.position, pupil: reg.id, action: "merge" as const, areas: byArea(rows) };
+}
+
+function byArea(rows: MergeRow[]) {
+  return AREAS.map((area) => ({ area, fields: rows.filter((r) => r.area === area) })).filter(
+    (a) => a.fields.length > 0,
+  );
+}
+
+export interface Decision {
+  position: number;
+  action: "new" | "merge" | "skip";
+  pupil?: string;
+  take?: string[];
+  admissionDate?: string;
+  ncYear?: string;
+  regGroup?: string;
+}
+
+export interface CommitInput {
+  admissionDate: string;
+  ncYear?: string;
+  regGroup?: string;
+  decisions?: Decision[];
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Each pupil's decision: as given, else a certain match merges and no candidate is new. */
+function decide(proposals: Proposal[], given: Decision[]): Decision[] {
+  const byPosition = new Map<number, Decision>();
+  for (const d of given) {
+    if (!proposals.some((p) => p.position === d.position))
+      throw invalid(`There is no pupil ${d.position} in this file.`, "decisions");
+    if (!["new", "merge", "skip"].includes(d.action))
+      throw invalid(`Pupil ${d.position}: the action is new, merge or skip.`, "decisions");
+    byPosition.set(d.position, d);
+  }
+  const undecided: string[] = [];
+  const out = proposals.map((p): Decision => {
+    const d = byPosition.get(p.position);
+    if (d) {
+      if (d.action === "merge" && !d.pupil) {
+        const certain = p.matches.filter((m) => m.certain);
+        if (certain.length !== 1)
+          throw invalid(
+            `Pupil ${p.position}: say which register pupil to merge into.`,
+            "decisions",
+          );
+        return { ...d, pupil: certain[0]?.pupil as string };
+      }
+      return d;
+    }
+    const certain = p.matches.filter((m) => m.certain);
+    if (certain.length === 1)
+      return { position: p.position, action: "merge", pupil: certain[0]?.pupil as string };
+    if (p.matches.length === 0) return { position: p.position, action: "new" };
+    undecided.push(`${p.position} (${p.surname} ${p.forename})`);
+    return { position: p.position, action: "skip" };
+  });
+  // Names alone never merge, and never become a second record, without a person choosing.
+  if (undecided.length > 0)
+    throw invalid(
+      `Choose add, merge or skip for the pupils who resemble someone in the register: ${undecided.join(", ")}.`,
+      "decisions",
+    );
+  return out;
+}
+
+function checkEnrolment(e: { admissionDate?: string; ncYear?: string }, who: string): void {
+  if (e.admissionDate !== undefined && !DATE.test(e.admissionDate))
+    throw invalid(`${who}: the admission date is a date as YYYY-MM-DD.`, "admissionDate");
+  if (e.ncYear !== undefined && e.ncYear !== "" && !NC_YEARS.includes(e.ncYear))
+    throw invalid(`${who}: the NC year is N1, N2, R, 1 to 14, or X.`, "ncYear");
+}
+
+/** Commits the import as decided: all of it, or (on any failure) none of it. */
+export async function commitImport(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  id: string,
+  input: CommitInput,
+) {
+  checkEnrolment(input, "The import");
+  if (!input.admissionDate) throw invalid("Give the admission date.", "admissionDate");
+  const today = schoolToday(ctx);
+  // Asked before the transaction: on PGlite's one connection a query beside it would wait.
+  const hub = await hubClientFor(ctx);
+  const summary = await ctx.db.transaction().execute(async (trx) => {
+    const imp = await loadImport({ db: trx }, id, true);
+    if (imp.status !== "proposed")
+      throw new AppError("import.state", `This import was ${imp.status} already.`);
+    const proposals = imp.proposals as Proposal[];
+    const decisions = decide(proposals, input.decisions ?? []);
+    const pupils = await filePupils(imp.xml, imp.file_name);
+    const counts = { added: 0, merged: 0, skipped: 0 };
+    for (const d of decisions) {
+      const who = `Pupil ${d.position}`;
+      checkEnrolment(d, who);
+      const file = pupils[d.position - 1] as Pupil;
+      const admission = d.admissionDate ?? input.admissionDate;
+      const ncYear = d.ncYear ?? input.ncYear;
+      const regGroup = d.regGroup ?? input.regGroup;
+      // A date to come: the pupil waits as intake, and the daily enrolment puts them on roll.
+      const status: PupilStatus = admission > today ? "intake" : "onroll";
+      if (d.action === "skip") {
+        counts.skipped++;
+        continue;
+      }
+      if (d.action === "new") {
+        const record = ncYear ? withYear(file, ncYear) : file;
+        const pupilId = await addPupil(
+          trx,
+          record,
+          { status, admissionDate: admission, ...(regGroup ? { regGroup } : {}) },
+          ctx.clock(),
+        );
+        await recordChange(trx, id, d.position, pupilId, "new", null, {
+          record,
+          status,
+          regGroup: regGroup ?? null,
+          admissionDate: admission,
+        });
+        counts.added++;
+        continue;
+      }
+      if (!d.pupil || !isId(d.pupil))
+        throw invalid(`${who}: choose the pupil to merge into.`, "decisions");
+      const held = await trx
+        .selectFrom("pupils")
+        .select(["id", "record", "status", "reg_group", "admission_date"])
+        .where("id", "=", d.pupil)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!held) throw invalid(`${who}: that register pupil is not there any more.`, "decisions");
+      const before: PupilState = {
+        record: held.record,
+        status: held.status,
+        regGroup: held.reg_group,
+        admissionDate: held.admission_date,
+      };
+      let { record } = mergePupil(held.record, file, takeOf(d.take));
+      if (ncYear && !record.basicDetails?.ncYearActual) record = withYear(record, ncYear);
+      // What the school keyed in stays: the enrolment fills only what is blank.
+      const after: PupilState = {
+        record,
+        status: held.status === "applicant" || held.status === "left" ? status : held.status,
+        regGroup: held.reg_group ?? regGroup ?? null,
+        admissionDate: held.admission_date ?? admission,
+      };
+      await writeState(trx, held.id, after, ctx.clock());
+      await recordChange(trx, id, d.position, held.id, "merge", before, after);
+      counts.merged++;
+    }
+    await trx
+      .updateTable("imports")
+      .set({
+        status: "committed",
+        committed_by: actor.userId,
+        committed_at: ctx.clock(),
+        ...counts,
+      })
+      .where("id", "=", id)
+      .execute();
+    await misAudit(trx, actor, "import.commit", `import:${id}`, counts);
+    // Last, so that a refusal there undoes everything above: accepted only if imported.
+    if (imp.transfer_id) {
+      if (!hub) throw invalid("This school side is not connected to the hub.", "transfer");
+      await hub.accept(imp.transfer_id).catch((e) => {
+        throw fromHub(e);
+      });
+    }
+    return counts;
+  });
+  return { id, status: "committed" as const, ...summary };
+}
+
+function withYear(p: Pupil, ncYear: string): Pupil {
+  return { ...p, basicDetails: { ...(p.basicDetails ?? {}), ncYearActual: ncYear } };
+}
+
+export async function writeState(trx: MisTx, id: string, s: PupilState, now: Date) {
+  await trx
+    .updateTable("pupils")
+    .set({
+      ...columnsOf(s.record),
+      record: JSON.stringify(s.record),
+      status: s.status,
+      reg_group: s.regGroup,
+      admission_date: s.admissionDate,
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+async function recordChange(
+  trx: MisTx,
+  importId: string,
+  position: number,
+  pupilId: string,
+  action: "new" | "merge",
+  before: PupilState | null,
+  after: PupilState,
+) {
+  await trx
+    .insertInto("import_changes")
+    .values({
+      import_id: importId,
+      position,
+      pupil_id: pupilId,
+      action,
+      before: before === null ? null : JSON.stringify(before),
+      after: JSON.stringify(after),
+    })
+    .execute();
+}
+
+/** The import history, newest first: file, sender, who, when, counts, and any undo. */
+export async function listImports(ctx: MisContext) {
+  const rows = await ctx.db
+    .selectFrom("imports")
+    .leftJoin("users as c", "c.id", "imports.committed_by")
+    .leftJoin("users as u", "u.id", "imports.undone_by")
+    .leftJoin("users as m", "m.id", "imports.created_by")
+    .select([
+      "imports.id",
+      "imports.file_name",
+      "imports.source",
+      "imports.from_laestab",
+      "imports.from_name",
+      "imports.status",
+      "imports.added",
+      "imports.merged",
+      "imports.skipped",
+      "imports.created_at",
+      "m.username as created_by",
+      "imports.committed_at",
+      "c.username as committed_by",
+      "imports.undone_at",
+      "u.username as undone_by",
+      "imports.undo_notes",
+      sql<number>`jsonb_array_length(imports.proposals)`.as("pupils"),
+    ])
+    .orderBy("imports.created_at", "desc")
+    .limit(200)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    fileName: r.file_name,
+    source: r.source,
+    from: { laestab: r.from_laestab, name: r.from_name },
+    status: r.status,
+    pupils: Number(r.pupils),
+    added: r.added,
+    merged: r.merged,
+    skipped: r.skipped,
+    createdAt: r.created_at.toISOString(),
+    createdBy: r.created_by,
+    committedAt: r.committed_at?.toISOString() ?? null,
+    committedBy: r.committed_by,
+    undoneAt: r.undone_at?.toISOString() ?? null,
+    undoneBy: r.undone_by,
+    undoNotes: r.undo_notes ?? [],
+  }));
+}
+
+/** One import as proposed, for its page: the file, its pupils and their matches. */
+export async function getImport(ctx: MisContext, id: string) {
+  const imp = await loadImport(ctx, id);
+  return {
+    id: imp.id,
+    fileName: imp.file_name,
+    source: imp.source,
+    from: { laestab: imp.from_laestab, name: imp.from_name },
+    status: imp.status,
+    pupils: imp.proposals as Proposal[],
+  };
+}

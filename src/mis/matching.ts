@@ -1,0 +1,223 @@
+/**
+ * Matching a file's pupils against the register. A UPN (or a former UPN on either side) is
+ * certain; anything else is a candidate with a score and its reasons, which a person confirms.
+ * Names compare without case, accents, hyphens, apostrophes or spaces, and in either order.
+ */
+import type { Pupil } from "../ctf/model.js";
+
+export interface RegisterEntry {
+  id: string;
+  upn: string | null;
+  formerUpn: string | null;
+  surname: string;
+  forename: string;
+  preferredSurname: string | null;
+  preferredForename: string | null;
+  formerSurname: string | null;
+  dob: string | null;
+  sex: string | null;
+}
+
+export interface Candidate {
+  pupil: string;
+  score: number;
+  certain: boolean;
+  why: string[];
+}
+
+/** Shown to the user from this score; below it a resemblance is chance. */
+export const CANDIDATE_SCORE = 50;
+const MAX_CANDIDATES = 5;
+
+/** "Zoë O'Brien-Smith" and "zoe obriensmith" are one name. */
+export function normaliseName(name: string | null | undefined): string {
+  return (name ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+interface Names {
+  surname: string;
+  forename: string;
+  otherSurnames: string[];
+  otherForenames: string[];
+}
+
+function namesOf(e: {
+  surname?: string | null;
+  forename?: string | null;
+  preferredSurname?: string | null;
+  preferredForename?: string | null;
+  formerSurname?: string | null;
+}): Names {
+  return {
+    surname: normaliseName(e.surname),
+    forename: normaliseName(e.forename),
+    otherSurnames: [e.preferredSurname, e.formerSurname].map(normaliseName).filter(Boolean),
+    otherForenames: [e.preferredForename].map(normaliseName).filter(Boolean),
+  };
+}
+
+/** The register, indexed so that each file pupil is compared with a few pupils, not all. */
+export class RegisterIndex {
+  private readonly byUpn = new Map<string, RegisterEntry[]>();
+  private readonly byFormerUpn = new Map<string, RegisterEntry[]>();
+  private readonly byKey = new Map<string, Set<RegisterEntry>>();
+  private readonly names = new Map<RegisterEntry, Names>();
+
+  constructor(entries: RegisterEntry[]) {
+    for (const e of entries) {
+      if (e.upn) push(this.byUpn, e.upn.toUpperCase(), e);
+      if (e.formerUpn) push(this.byFormerUpn, e.formerUpn.toUpperCase(), e);
+      const n = namesOf(e);
+      this.names.set(e, n);
+      for (const k of keysOf(e.dob, n)) {
+        const set = this.byKey.get(k) ?? new Set<RegisterEntry>();
+        set.add(e);
+        this.byKey.set(k, set);
+      }
+    }
+  }
+
+  /** The register's pupils this file pupil may be, best first. */
+  match(p: Pupil): Candidate[] {
+    const upn = p.upn?.toUpperCase();
+    const formerUpn = p.basicDetails?.formerUpn?.toUpperCase();
+    const certain = new Map<RegisterEntry, string>();
+    if (upn) for (const e of this.byUpn.get(upn) ?? []) certain.set(e, "same UPN");
+    if (upn)
+      for (const e of this.byFormerUpn.get(upn) ?? [])
+        if (!certain.has(e)) certain.set(e, "the file's UPN is this pupil's former UPN");
+    if (formerUpn)
+      for (const e of this.byUpn.get(formerUpn) ?? [])
+        if (!certain.has(e)) certain.set(e, "the file's former UPN is this pupil's UPN");
+
+    const file = namesOf({
+      surname: p.surname ?? null,
+      forename: p.forename ?? null,
+      preferredSurname: p.basicDetails?.preferredSurname ?? null,
+      preferredForename: p.basicDetails?.preferredForename ?? null,
+      formerSurname: p.basicDetails?.formerSurname ?? null,
+    });
+    const seen = new Set<RegisterEntry>();
+    for (const k of keysOf(p.dob ?? null, file))
+      for (const e of this.byKey.get(k) ?? []) seen.add(e);
+    for (const e of certain.keys()) seen.add(e);
+
+    const out: Candidate[] = [];
+    for (const e of seen) {
+      const scored = score(file, p, e, this.names.get(e) as Names);
+      const sure = certain.get(e);
+      if (sure) {
+        // Certain, but what disagrees is said, so that a wrong UPN shows itself.
+        out.push({ pupil: e.id, score: 100, certain: true, why: [sure, ...scored.doubts] });
+      } else if (scored.score >= CANDIDATE_SCORE)
+        out.push({ pupil: e.id, score: scored.score, certain: false, why: scored.why });
+    }
+    out.sort((a, b) => Number(b.certain) - Number(a.certain) || b.score - a.score);
+    return out.slice(0, MAX_CANDIDATES);
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+/** Index keys: the date of birth (and with day and month swapped), and every name. */
+function keysOf(dob: string | null, n: Names): string[] {
+  const keys: string[] = [];
+  if (dob) {
+    keys.push(`dob:${dob}`);
+    const [y, m, d] = dob.split("-");
+    if (y && m && d) keys.push(`dob:${y}-${d}-${m}`);
+  }
+  for (const name of [n.surname, n.forename, ...n.otherSurnames, ...n.otherForenames])
+    if (name) keys.push(`name:${name}`);
+  return keys;
+}
+
+/** At most one letter added, dropped or changed (a typing slip), for names of 4 letters up. */
+function nearly(a: string, b: string): boolean {
+  if (a === b || a.length < 4 || b.length < 4 || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return (
+    a.slice(i + 1) === b.slice(i + 1) ||
+    a.slice(i) === b.slice(i + 1) ||
+    a.slice(i + 1) === b.slice(i)
+  );
+}
+
+function score(
+  file: Names,
+  p: Pupil,
+  e: RegisterEntry,
+  reg: Names,
+): { score: number; why: string[]; doubts: string[] } {
+  let total = 0;
+  const why: string[] = [];
+  const doubts: string[] = [];
+  const swapped =
+    file.surname !== "" &&
+    file.surname === reg.forename &&
+    file.forename === reg.surname &&
+    file.surname !== file.forename;
+  if (swapped) {
+    total += 55;
+    why.push("surname and forename swapped");
+  } else {
+    if (file.surname !== "" && file.surname === reg.surname) {
+      total += 35;
+      why.push("same surname");
+    } else if (
+      [file.surname, ...file.otherSurnames].some(
+        (s) => s !== "" && (s === reg.surname || reg.otherSurnames.includes(s)),
+      )
+    ) {
+      total += 30;
+      why.push("surname matches a preferred or former surname");
+    } else if (nearly(file.surname, reg.surname)) {
+      total += 20;
+      why.push("surname nearly the same");
+    } else doubts.push("surname differs");
+    if (file.forename !== "" && file.forename === reg.forename) {
+      total += 25;
+      why.push("same forename");
+    } else if (
+      [file.forename, ...file.otherForenames].some(
+        (f) => f !== "" && (f === reg.forename || reg.otherForenames.includes(f)),
+      )
+    ) {
+      total += 20;
+      why.push("forename matches a preferred forename");
+    } else if (nearly(file.forename, reg.forename)) {
+      total += 15;
+      why.push("forename nearly the same");
+    } else doubts.push("forename differs");
+  }
+  const dob = p.dob ?? null;
+  if (dob && dob === e.dob) {
+    total += 30;
+    why.push("same date of birth");
+  } else if (dob && e.dob) {
+    const [y, m, d] = dob.split("-");
+    if (`${y}-${d}-${m}` === e.dob) {
+      total += 15;
+      why.push("date of birth with day and month swapped");
+    } else doubts.push("date of birth differs");
+  }
+  if (p.sex && e.sex) {
+    if (p.sex === e.sex) {
+      total += 10;
+      why.push("same sex");
+    } else {
+      total -= 10;
+      doubts.push("sex differs");
+    }
+  }
+  return { score: Math.max(0, Math.min(99, total)), why, doubts };
+}
