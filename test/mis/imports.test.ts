@@ -4,12 +4,14 @@
  * the school keyed; names alone never merge; undo puts the register back exactly; the same file
  * is not imported twice by accident; a future admission date enrols the pupil on that day.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
+import { writeCtf } from "../../src/ctf/writer.js";
 import { misConfigFromEnv } from "../../src/mis/config.js";
 import { createDemoRegister } from "../../src/mis/demo.js";
 import { enrolDue } from "../../src/mis/intake.js";
@@ -411,6 +413,62 @@ for (const { target, skip } of DATABASES) {
         entryDate: "2027-01-05",
         leavingDate: "2027-01-05",
       });
+    });
+    it("imports from the data exchange folder and from an upload, and refuses what is not for it", async () => {
+      const folder = await mkdtemp(join(tmpdir(), "s2s-mis-inbox-"));
+      await meadow.api("/api/v1/settings", { exchangeFolder: folder }, "PATCH");
+      const ctf = (to: string, seed: number) =>
+        writeCtf(generateCtf({ from: "8231234", to, pupils: 2, seed, now }));
+      await writeFile(join(folder, "8231234_CTF_9382001_050.XML"), ctf("9382001", 31));
+      await writeFile(join(folder, "8231234_CTF_9384002_051.XML"), ctf("9384002", 32));
+      await writeFile(join(folder, "notes.txt"), "not a CTF");
+      const { files } = await json(await meadow.api("/api/v1/incoming"));
+      const inFolder = files.filter((f: { source: string }) => f.source === "folder");
+      // Only the file addressed to this school is offered.
+      expect(inFolder).toEqual([
+        expect.objectContaining({
+          fileName: "8231234_CTF_9382001_050.XML",
+          from: { laestab: "8231234", name: expect.any(String) },
+          pupils: 2,
+          importedBefore: null,
+        }),
+      ]);
+      const fromFolder = await meadow.api("/api/v1/imports", {
+        file: "8231234_CTF_9382001_050.XML",
+      });
+      expect(fromFolder.status).toBe(201);
+      expect((await json(fromFolder)).pupils).toHaveLength(2);
+      const outside = await meadow.api("/api/v1/imports", { file: "../secrets.XML" });
+      expect(outside.status).toBe(400);
+      expect((await json(outside)).error.message).toContain(
+        "name of a file in the data exchange folder",
+      );
+      const notOurs = await meadow.api("/api/v1/imports", { file: "8231234_CTF_9384002_051.XML" });
+      expect((await json(notOurs)).error.message).toContain(
+        "is for 9384002, not this school (9382001)",
+      );
+
+      const form = new FormData();
+      form.set("file", new Blob([ctf("9382001", 33)]), "8231234_CTF_9382001_052.XML");
+      const uploaded = await fetch(`${meadow.mis.url}/api/v1/imports`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${meadow.token}` },
+        body: form,
+      });
+      expect(uploaded.status).toBe(201);
+      expect(await json(uploaded)).toMatchObject({ fileName: "8231234_CTF_9382001_052.XML" });
+      const word = new FormData();
+      word.set("file", new Blob([Buffer.from("PK\u0003\u0004word/document.xml")]), "letter.xml");
+      const refused = await fetch(`${meadow.mis.url}/api/v1/imports`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${meadow.token}` },
+        body: word,
+      });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).error.message).toContain(
+        "letter.xml is not a CTF this school can import",
+      );
+      await meadow.api("/api/v1/settings", { exchangeFolder: "" }, "PATCH");
     });
   });
 }
