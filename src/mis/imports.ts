@@ -265,7 +265,7 @@ function decide(proposals: Proposal[], given: Decision[]): Decision[] {
 
 function checkEnrolment(e: { admissionDate?: string; ncYear?: string }, who: string): void {
   if (e.admissionDate !== undefined && !DATE.test(e.admissionDate))
-    throw invalid(`${who}: the admission date is a date as YYYY-MM-DD.`, "admissionDate");
+    throw invalid(`${who}: the admission date is not a real date (YYYY-MM-DD).`, "admissionDate");
   if (e.ncYear !== undefined && e.ncYear !== "" && !NC_YEARS.includes(e.ncYear))
     throw invalid(`${who}: the NC year is N1, N2, R, 1 to 14, or X.`, "ncYear");
 }
@@ -277,8 +277,9 @@ export async function commitImport(
   id: string,
   input: CommitInput,
 ) {
+  if (!input.admissionDate)
+    throw invalid("Give the admission date: the day the pupils start.", "admissionDate");
   checkEnrolment(input, "The import");
-  if (!input.admissionDate) throw invalid("Give the admission date.", "admissionDate");
   const today = schoolToday(ctx);
   // Asked before the transaction: on PGlite's one connection a query beside it would wait.
   const hub = await hubClientFor(ctx);

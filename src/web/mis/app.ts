@@ -21,6 +21,7 @@ import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
 import { settingsRoutes } from "./api/settings.js";
 import { userRoutes } from "./api/users.js";
+import { importPages } from "./pages/import-pages.js";
 import { leaverPages } from "./pages/leaver-pages.js";
 import { pupilEditPages } from "./pages/pupil-edit-pages.js";
 import { registerPages } from "./pages/register-pages.js";
@@ -49,6 +50,7 @@ export async function buildMisApp(
             { href: "/", text: "Home" },
             { href: "/pupils", text: "Pupils" },
             { href: "/exports", text: "Leavers and exports" },
+            { href: "/imports", text: "Import" },
             { href: "/associated-schools", text: "Associated schools" },
             { href: "/overdue", text: "Overdue" },
             ...((principal as MisPrincipal).role === "manager"
@@ -105,6 +107,7 @@ export async function buildMisApp(
     pupilEditPages(pages, ctx);
     leaverPages(pages, ctx);
     userPages(pages, ctx);
+    importPages(pages, ctx);
   });
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {

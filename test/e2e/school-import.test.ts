@@ -1,0 +1,193 @@
+/**
+ * Importing a CTF on the school side's pages, in Chromium against a real hub: the file waiting
+ * on the hub is listed, each pupil's match is shown with its reasons, a merge is previewed field
+ * by field, a lookalike needs a person's decision, the import is committed and then undone.
+ * Every page is checked for accessibility on the way.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Pupil } from "../../src/ctf/model.js";
+import { readCtf } from "../../src/ctf/read.js";
+import { DEMO_PASSWORD } from "../../src/hub/demo.js";
+import { addAssociatedSchool } from "../../src/mis/associated-schools.js";
+import { misConfigFromEnv } from "../../src/mis/config.js";
+import { createDemoRegister } from "../../src/mis/demo.js";
+import { createExports } from "../../src/mis/export.js";
+import { setLeaving } from "../../src/mis/leaving.js";
+import { createPupil } from "../../src/mis/pupil-edits.js";
+import { initSchool } from "../../src/mis/school.js";
+import { createMisUser } from "../../src/mis/users.js";
+import { type RunningMis, startMis } from "../../src/mis-service.js";
+import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
+import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+
+const office = { userId: "", username: "office", role: "manager" as const };
+
+describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in Chromium", () => {
+  let t: TestHub;
+  let sender: RunningMis;
+  let receiver: RunningMis;
+  let browser: Browser;
+  let page: Page;
+  let fileName: string;
+  let file: Pupil[];
+  const violations: { page: string; ids: string[] }[] = [];
+  const clock = () => new Date("2026-12-01T10:00:00Z");
+
+  async function check(name: string) {
+    violations.push({ page: name, ids: (await accessibilityViolations(page)).map((v) => v.id) });
+    await screenshot(page, `school-import-${name}`);
+  }
+
+  async function schoolSide(laestab: string, name: string, hubUser: string) {
+    const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-import-pages-"));
+    const mis = await startMis(misConfigFromEnv({}, { dataDir, port: 0 }), { demo: true, clock });
+    await initSchool(mis.ctx, { laestab, name, hubUrl: t.url, hubToken: await t.token(hubUser) });
+    const user = await createMisUser(mis.ctx, null, {
+      username: "office",
+      email: "office@example.org",
+      role: "manager",
+      password: DEMO_PASSWORD,
+    });
+    return { mis, actor: { ...office, userId: user.id } };
+  }
+
+  beforeAll(async () => {
+    t = await startTestHub("pglite");
+    const from = await schoolSide("8231234", "Brookfield Primary School", "brookfield");
+    sender = from.mis;
+    const to = await schoolSide("9382001", "Meadow Lane Primary School", "meadowlane");
+    receiver = to.mis;
+    await createDemoRegister(sender.ctx, 6, 41);
+    await addAssociatedSchool(sender.ctx, from.actor, { laestab: "9382001" });
+    const leavers = await sender.ctx.db.selectFrom("pupils").select("id").limit(2).execute();
+    for (const l of leavers)
+      await setLeaving(sender.ctx, from.actor, l.id, {
+        date: "2026-11-27",
+        reason: "IM",
+        destination: "9382001",
+      });
+    const [made] = await createExports(sender.ctx, from.actor, {
+      pupils: leavers.map((l) => l.id),
+      send: true,
+    });
+    fileName = made?.fileName as string;
+    const xml = await sender.ctx.db
+      .selectFrom("exports")
+      .select("xml")
+      .where("id", "=", made?.id as string)
+      .executeTakeFirstOrThrow();
+    file = (await readCtf(xml.xml)).document?.pupils ?? [];
+    await eventually("the file checked at the hub", async () => {
+      const v = await json(
+        await t.api(await t.token("meadowlane"), `/api/v1/transfers/${made?.transferId}`),
+      );
+      return v.status === "available" ? v : undefined;
+    });
+    // Keyed in by hand at Meadow Lane: the first pupil with the UPN, the second without.
+    const [a, b] = file as [Pupil, Pupil];
+    await createPupil(receiver.ctx, to.actor, {
+      upn: a.upn ?? null,
+      surname: a.surname ?? "",
+      forename: a.forename ?? "",
+      dob: a.dob ?? "",
+      sex: a.sex ?? "",
+      preferredForename: "Zed",
+      regGroup: "5M",
+    });
+    await createPupil(receiver.ctx, to.actor, {
+      surname: (b.surname ?? "").toUpperCase(),
+      forename: b.forename ?? "",
+      dob: b.dob ?? "",
+      sex: b.sex ?? "",
+    });
+    browser = await launch();
+    page = await (await browser.newContext()).newPage();
+    await page.goto(`${receiver.url}/sign-in`);
+    await page.fill("#username", "office");
+    await page.fill("#password", DEMO_PASSWORD);
+    await page.click("button:has-text('Sign in')");
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await sender?.stop();
+    await receiver?.stop();
+    await t?.stop();
+  });
+
+  it("lists the file waiting on the hub and starts an import with each pupil's matches", async () => {
+    await page.goto(`${receiver.url}/imports`);
+    await check("imports");
+    expect(await page.textContent("table")).toContain("Brookfield Primary School (8231234)");
+    await page.click(`button[aria-label='Import ${fileName}']`);
+    await check("import");
+    expect(await page.textContent("h1")).toBe(fileName);
+    const [a, b] = file as [Pupil, Pupil];
+    const first = (await page.textContent(`fieldset:has-text('Pupil 1: ${a.surname}')`)) ?? "";
+    expect(first).toContain("certain: same UPN");
+    const second = (await page.textContent(`fieldset:has-text('Pupil 2: ${b.surname}')`)) ?? "";
+    expect(second).toContain("same surname, same forename, same date of birth");
+    // The certain match is chosen for you; the lookalike is not.
+    expect(await page.isChecked("input[name='decision-1'][value^='merge:']")).toBe(true);
+    expect(await page.$$eval("input[name='decision-2']:checked", (x) => x.length)).toBe(0);
+  });
+
+  it("previews a merge field by field before anything changes", async () => {
+    await page.click("fieldset:has-text('Pupil 1') a:has-text('see what would change')");
+    await check("import-preview");
+    const row = await page.textContent("tr:has(td:text-is('preferredForename'))");
+    expect(row).toContain("Zed");
+    expect(row).toContain("Yours kept");
+    expect(await page.textContent("table:has(caption:text-is('Contacts'))")).toContain(
+      "Added from the file",
+    );
+    await page.click("a:has-text('Back to the import')");
+  });
+
+  it("refuses to import until the lookalike is decided and a date given, then imports", async () => {
+    await page.click("button:has-text('Import')");
+    const errors = (await page.textContent(".govuk-error-summary")) ?? "";
+    expect(errors).toContain("Give the admission date");
+    await check("import-error");
+    await page.fill("#admissionDate-day", "1");
+    await page.fill("#admissionDate-month", "12");
+    await page.fill("#admissionDate-year", "2026");
+    await page.selectOption("#ncYear", "5");
+    await page.click("button:has-text('Import')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "Choose add, merge or skip for the pupils who resemble someone",
+    );
+    await page.check("input[name='decision-2'][value='new']");
+    await page.click("button:has-text('Import')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Import done");
+    await check("import-done");
+    expect(await page.textContent("main")).toContain("1 added, 1 merged, 0 skipped");
+    const count = await receiver.ctx.db
+      .selectFrom("pupils")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(3);
+  });
+
+  it("undoes the import from its page", async () => {
+    await page.click("button:has-text('Undo this import')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Import undone.");
+    await check("import-undone");
+    const rows = await receiver.ctx.db.selectFrom("pupils").select(["record"]).execute();
+    expect(rows).toHaveLength(2);
+    const zed = rows.find((r) => r.record.basicDetails?.preferredForename === "Zed");
+    expect(zed?.record.contacts).toBeUndefined();
+    await page.goto(`${receiver.url}/imports`);
+    expect(await page.textContent("table:has(caption:text-is('Imports, newest first'))")).toContain(
+      "Undone",
+    );
+  });
+
+  it("has no accessibility failures on any page it visited", () => {
+    expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
+  });
+});
