@@ -5,12 +5,14 @@
 import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
 import { uploadMemory } from "./hub/upload-memory.js";
+import { importBench } from "./mis/import-bench.js";
 import type { BenchResult } from "./result.js";
 
 const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchResult[]>> = {
   "ctf.read_check": readCheck,
   hub: hubBench,
   "hub.upload_memory": uploadMemory,
+  "mis.import": importBench,
 };
 
 const args = process.argv.slice(2);

@@ -1,5 +1,12 @@
 /** The school side's tables as Kysely sees them; the migrations in ./migrations/mis are the truth. */
-import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
+import type {
+  ColumnType,
+  Generated,
+  GeneratedAlways,
+  JSONColumnType,
+  Kysely,
+  Transaction,
+} from "kysely";
 import type { Pupil } from "../ctf/model.js";
 import type { Database } from "./database.js";
 import type { SignInAttemptsTable } from "./hub-schema.js";
@@ -81,6 +88,11 @@ export interface PupilsTable {
   record: JSONColumnType<Pupil, string, string>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+  /** Computed by the database from the record, for matching. */
+  former_upn: GeneratedAlways<string | null>;
+  preferred_surname: GeneratedAlways<string | null>;
+  preferred_forename: GeneratedAlways<string | null>;
+  former_surname: GeneratedAlways<string | null>;
 }
 
 export interface AssociatedSchoolsTable {
@@ -141,7 +153,7 @@ export interface ImportsTable {
   transfer_id: string | null;
   from_laestab: string | null;
   from_name: string | null;
-  xml: string;
+  file_pupils: JSONColumnType<Pupil[], string, string>;
   proposals: JSONColumnType<unknown[], string, string>;
   status: ImportStatus;
   added: Generated<number>;
@@ -163,7 +175,9 @@ export interface ImportChangesTable {
   pupil_id: string;
   action: "new" | "merge";
   before: JSONColumnType<PupilState | null, string | null, string | null>;
-  after: JSONColumnType<PupilState, string, string>;
+  /** The row a merge left (for a new pupil, only its digest). */
+  after: JSONColumnType<PupilState | null, string | null, string | null>;
+  after_digest: string | null;
 }
 
 /** A pupil's row as an import and its undo see it: the record and the school's enrolment. */

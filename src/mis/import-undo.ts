@@ -7,7 +7,7 @@ import type { PupilState } from "../db/mis-schema.js";
 import { AppError, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
-import { writeState } from "./imports.js";
+import { stateDigest, writeState } from "./imports.js";
 
 export interface UndoNote {
   position: number;
@@ -55,12 +55,6 @@ function restore(before: PupilState, after: PupilState, now: PupilState) {
   }
   return { state: build(n), kept };
 }
-
-const sameState = (x: PupilState, y: PupilState) => {
-  const a = leaves(x);
-  const b = leaves(y);
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-};
 
 export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: string) {
   if (!isId(id)) throw notFound();
@@ -112,7 +106,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
           .where(({ eb, val }) => eb(val(c.pupil_id), "=", eb.fn.any("pupil_ids")))
           .executeTakeFirst();
         // A pupil added and then changed by hand or sent on is someone's work: it stays.
-        if (exported || !sameState(now, c.after)) {
+        if (exported || stateDigest(now) !== c.after_digest) {
           notes.push({
             position: c.position,
             pupil: c.pupil_id,
@@ -126,7 +120,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
         removed++;
         continue;
       }
-      const { state, kept } = restore(c.before as PupilState, c.after, now);
+      const { state, kept } = restore(c.before as PupilState, c.after as PupilState, now);
       await writeState(trx, c.pupil_id, state, ctx.clock());
       restored++;
       if (kept.length > 0)

@@ -5,6 +5,7 @@
  * after so that the whole import can be undone. A file from the hub is accepted there in the
  * same step as the commit: an import left unfinished leaves the file waiting.
  */
+import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { Pupil } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
@@ -24,7 +25,7 @@ import {
 import { type Candidate, RegisterIndex } from "./matching.js";
 import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
-import { addPupil, columnsOf } from "./pupils.js";
+import { columnsOf } from "./pupils.js";
 import { getSchool } from "./school.js";
 
 export { listIncoming };
@@ -90,7 +91,7 @@ export async function createImport(
       transfer_id: file.transferId,
       from_laestab: src ? `${src.lea ?? ""}${src.estab ?? ""}` : null,
       from_name: src?.schoolName ?? null,
-      xml: new TextDecoder().decode(file.bytes),
+      file_pupils: JSON.stringify(read.document.pupils),
       proposals: JSON.stringify(proposals),
       status: "proposed",
       created_by: actor.userId,
@@ -121,10 +122,10 @@ async function registerEntries(ctx: MisContext) {
       "forename",
       "dob",
       "sex",
-      sql<string | null>`record->'basicDetails'->>'formerUpn'`.as("former_upn"),
-      sql<string | null>`record->'basicDetails'->>'preferredSurname'`.as("preferred_surname"),
-      sql<string | null>`record->'basicDetails'->>'preferredForename'`.as("preferred_forename"),
-      sql<string | null>`record->'basicDetails'->>'formerSurname'`.as("former_surname"),
+      "former_upn",
+      "preferred_surname",
+      "preferred_forename",
+      "former_surname",
     ])
     .execute();
   return rows.map((r) => ({
@@ -141,18 +142,26 @@ async function registerEntries(ctx: MisContext) {
   }));
 }
 
+/** An import without its file and pupils (large); those are read where they are needed. */
 async function loadImport(ctx: MisContext | { db: MisTx }, id: string, lock = false) {
   if (!isId(id)) throw notFound();
-  let q = ctx.db.selectFrom("imports").selectAll().where("id", "=", id);
+  let q = ctx.db
+    .selectFrom("imports")
+    .select([
+      "id",
+      "file_name",
+      "source",
+      "transfer_id",
+      "from_laestab",
+      "from_name",
+      "proposals",
+      "status",
+    ])
+    .where("id", "=", id);
   if (lock) q = q.forUpdate();
   const row = await q.executeTakeFirst();
   if (!row) throw notFound();
   return row;
-}
-
-async function filePupils(xml: string, fileName: string): Promise<Pupil[]> {
-  const read = await readCtf(xml, { fileName });
-  return read.document?.pupils ?? [];
 }
 
 function takeOf(take: readonly string[] | undefined): Set<string> {
@@ -176,14 +185,24 @@ export async function previewImport(
   id: string,
   input: { position: number; pupil?: string; take?: string[] },
 ) {
-  const imp = await loadImport(ctx, id);
-  const proposals = imp.proposals as Proposal[];
-  const proposal = proposals.find((p) => p.position === input.position);
-  if (!proposal) throw invalid(`There is no pupil ${input.position} in this file.`, "position");
-  const pupils = await filePupils(imp.xml, imp.file_name);
-  const file = pupils[input.position - 1] as Pupil;
-  const target = input.pupil ?? proposal.matches[0]?.pupil;
+  if (!isId(id)) throw notFound();
+  if (!Number.isInteger(input.position) || input.position < 1)
+    throw invalid("The position is a pupil's number in the file, from 1.", "position");
   const take = takeOf(input.take);
+  // One pupil of the file and its proposal, not the whole file: a preview is pupil by pupil.
+  const at = sql.lit(input.position - 1);
+  const one = await ctx.db
+    .selectFrom("imports")
+    .select([
+      sql<Proposal | null>`proposals->${at}`.as("proposal"),
+      sql<Pupil | null>`file_pupils->${at}`.as("pupil"),
+    ])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!one) throw notFound();
+  if (!one.proposal || !one.pupil)
+    throw invalid(`There is no pupil ${input.position} in this file.`, "position");
+  const target = input.pupil ?? one.proposal.matches[0]?.pupil;
   if (!target) return { position: input.position, pupil: null, action: "new" as const, areas: [] };
   if (!isId(target)) throw invalid("Choose a pupil of the register to merge into.", "pupil");
   const reg = await ctx.db
@@ -193,8 +212,43 @@ export async function previewImport(
     .executeTakeFirst();
   if (!reg) throw invalid("That pupil is not in the register.", "pupil");
   await misAudit(ctx.db, actor, "pupil.view", `pupil:${reg.id}`, { import: id });
-  const { rows } = mergePupil(reg.record, file, take);
+  const { rows } = mergePupil(reg.record, one.pupil, take);
   return { position: input.position, pupil: reg.id, action: "merge" as const, areas: byArea(rows) };
+}
+
+/**
+ * Every merge the import proposes, previewed at once (each pupil into its certain or best
+ * match, with the defaults): one read of the file and one of the register.
+ */
+export async function previewAll(ctx: MisContext, actor: MisPrincipal, id: string) {
+  if (!isId(id)) throw notFound();
+  const imp = await ctx.db
+    .selectFrom("imports")
+    .select(["proposals", "file_pupils"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!imp) throw notFound();
+  const proposals = imp.proposals as Proposal[];
+  const targets = [...new Set(proposals.flatMap((p) => p.matches.slice(0, 1).map((m) => m.pupil)))];
+  const regs =
+    targets.length === 0
+      ? []
+      : await ctx.db
+          .selectFrom("pupils")
+          .select(["id", "record"])
+          .where("id", "in", targets)
+          .execute();
+  const byId = new Map(regs.map((r) => [r.id, r.record]));
+  if (regs.length > 0)
+    await misAudit(ctx.db, actor, "pupil.view", `import:${id}`, { pupils: regs.map((r) => r.id) });
+  return proposals.map((p) => {
+    const target = p.matches[0]?.pupil;
+    const record = target ? byId.get(target) : undefined;
+    if (!target || !record)
+      return { position: p.position, pupil: null, action: "new" as const, areas: [] };
+    const { rows } = mergePupil(record, imp.file_pupils[p.position - 1] as Pupil, new Set());
+    return { position: p.position, pupil: target, action: "merge" as const, areas: byArea(rows) };
+  });
 }
 
 function byArea(rows: MergeRow[]) {
@@ -289,8 +343,30 @@ export async function commitImport(
       throw new AppError("import.state", `This import was ${imp.status} already.`);
     const proposals = imp.proposals as Proposal[];
     const decisions = decide(proposals, input.decisions ?? []);
-    const pupils = await filePupils(imp.xml, imp.file_name);
+    const { file_pupils: pupils } = await trx
+      .selectFrom("imports")
+      .select("file_pupils")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
     const counts = { added: 0, merged: 0, skipped: 0 };
+    const now = ctx.clock();
+    // Every pupil to merge, locked at once; new pupils and the change log written a batch at a
+    // time: an import of hundreds of pupils is a few statements, not hundreds.
+    const targets = decisions.flatMap((d) => (d.action === "merge" && d.pupil ? [d.pupil] : []));
+    if (!targets.every(isId))
+      throw invalid("Choose the register pupils to merge into.", "decisions");
+    const heldRows =
+      targets.length === 0
+        ? []
+        : await trx
+            .selectFrom("pupils")
+            .select(["id", "record", "status", "reg_group", "admission_date"])
+            .where("id", "in", targets)
+            .forUpdate()
+            .execute();
+    const held = new Map(heldRows.map((r) => [r.id, r]));
+    const added: { id: string; state: PupilState }[] = [];
+    const changes: ChangeRow[] = [];
     for (const d of decisions) {
       const who = `Pupil ${d.position}`;
       checkEnrolment(d, who);
@@ -305,50 +381,62 @@ export async function commitImport(
         continue;
       }
       if (d.action === "new") {
-        const record = ncYear ? withYear(file, ncYear) : file;
-        const pupilId = await addPupil(
-          trx,
-          record,
-          { status, admissionDate: admission, ...(regGroup ? { regGroup } : {}) },
-          ctx.clock(),
-        );
-        await recordChange(trx, id, d.position, pupilId, "new", null, {
-          record,
+        const state: PupilState = {
+          record: ncYear ? withYear(file, ncYear) : file,
           status,
           regGroup: regGroup ?? null,
           admissionDate: admission,
+        };
+        const pupilId = randomUUID();
+        added.push({ id: pupilId, state });
+        changes.push({
+          ...changeRow(id, d.position, pupilId, "new", null, null),
+          after_digest: stateDigest(state),
         });
         counts.added++;
         continue;
       }
-      if (!d.pupil || !isId(d.pupil))
-        throw invalid(`${who}: choose the pupil to merge into.`, "decisions");
-      const held = await trx
-        .selectFrom("pupils")
-        .select(["id", "record", "status", "reg_group", "admission_date"])
-        .where("id", "=", d.pupil)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!held) throw invalid(`${who}: that register pupil is not there any more.`, "decisions");
+      const row = d.pupil ? held.get(d.pupil) : undefined;
+      if (!row) throw invalid(`${who}: that register pupil is not there any more.`, "decisions");
       const before: PupilState = {
-        record: held.record,
-        status: held.status,
-        regGroup: held.reg_group,
-        admissionDate: held.admission_date,
+        record: row.record,
+        status: row.status,
+        regGroup: row.reg_group,
+        admissionDate: row.admission_date,
       };
-      let { record } = mergePupil(held.record, file, takeOf(d.take));
+      let { record } = mergePupil(row.record, file, takeOf(d.take));
       if (ncYear && !record.basicDetails?.ncYearActual) record = withYear(record, ncYear);
       // What the school keyed in stays: the enrolment fills only what is blank.
       const after: PupilState = {
         record,
-        status: held.status === "applicant" || held.status === "left" ? status : held.status,
-        regGroup: held.reg_group ?? regGroup ?? null,
-        admissionDate: held.admission_date ?? admission,
+        status: row.status === "applicant" || row.status === "left" ? status : row.status,
+        regGroup: row.reg_group ?? regGroup ?? null,
+        admissionDate: row.admission_date ?? admission,
       };
-      await writeState(trx, held.id, after, ctx.clock());
-      await recordChange(trx, id, d.position, held.id, "merge", before, after);
+      await writeState(trx, row.id, after, now);
+      changes.push(changeRow(id, d.position, row.id, "merge", before, after));
       counts.merged++;
     }
+    for (let i = 0; i < added.length; i += BATCH)
+      await trx
+        .insertInto("pupils")
+        .values(
+          added.slice(i, i + BATCH).map(({ id: pupilId, state }) => ({
+            id: pupilId,
+            ...columnsOf(state.record),
+            status: state.status,
+            reg_group: state.regGroup,
+            admission_date: state.admissionDate,
+            record: JSON.stringify(state.record),
+            updated_at: now,
+          })),
+        )
+        .execute();
+    for (let i = 0; i < changes.length; i += BATCH)
+      await trx
+        .insertInto("import_changes")
+        .values(changes.slice(i, i + BATCH))
+        .execute();
     await trx
       .updateTable("imports")
       .set({
@@ -391,26 +479,56 @@ export async function writeState(trx: MisTx, id: string, s: PupilState, now: Dat
     .execute();
 }
 
-async function recordChange(
-  trx: MisTx,
+/** Rows a statement: a pupil's record is large, and a statement's parameters are few. */
+const BATCH = 100;
+
+type ChangeRow = {
+  import_id: string;
+  position: number;
+  pupil_id: string;
+  action: "new" | "merge";
+  before: string | null;
+  after: string | null;
+  after_digest?: string;
+};
+
+function changeRow(
   importId: string,
   position: number,
   pupilId: string,
   action: "new" | "merge",
   before: PupilState | null,
-  after: PupilState,
-) {
-  await trx
-    .insertInto("import_changes")
-    .values({
-      import_id: importId,
-      position,
-      pupil_id: pupilId,
-      action,
-      before: before === null ? null : JSON.stringify(before),
-      after: JSON.stringify(after),
-    })
-    .execute();
+  after: PupilState | null,
+): ChangeRow {
+  return {
+    import_id: importId,
+    position,
+    pupil_id: pupilId,
+    action,
+    before: before === null ? null : JSON.stringify(before),
+    after: after === null ? null : JSON.stringify(after),
+  };
+}
+
+/**
+ * A pupil's row as one hash, whatever order the database keeps its keys in: what an import
+ * wrote, to tell at undo whether anyone has changed it since.
+ */
+export function stateDigest(state: PupilState): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, x]) => x !== undefined)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(state)))
+    .digest("hex");
 }
 
 /** The import history, newest first: file, sender, who, when, counts, and any undo. */

@@ -73,7 +73,7 @@ export class RegisterIndex {
       if (e.formerUpn) push(this.byFormerUpn, e.formerUpn.toUpperCase(), e);
       const n = namesOf(e);
       this.names.set(e, n);
-      for (const k of keysOf(e.dob, n)) {
+      for (const k of registerKeys(e.dob, n)) {
         const set = this.byKey.get(k) ?? new Set<RegisterEntry>();
         set.add(e);
         this.byKey.set(k, set);
@@ -102,7 +102,7 @@ export class RegisterIndex {
       formerSurname: p.basicDetails?.formerSurname ?? null,
     });
     const seen = new Set<RegisterEntry>();
-    for (const k of keysOf(p.dob ?? null, file))
+    for (const k of lookupKeys(p.dob ?? null, file))
       for (const e of this.byKey.get(k) ?? []) seen.add(e);
     for (const e of certain.keys()) seen.add(e);
 
@@ -127,17 +127,30 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
-/** Index keys: the date of birth (and with day and month swapped), and every name. */
-function keysOf(dob: string | null, n: Names): string[] {
-  const keys: string[] = [];
-  if (dob) {
-    keys.push(`dob:${dob}`);
-    const [y, m, d] = dob.split("-");
-    if (y && m && d) keys.push(`dob:${y}-${d}-${m}`);
-  }
-  for (const name of [n.surname, n.forename, ...n.otherSurnames, ...n.otherForenames])
-    if (name) keys.push(`name:${name}`);
+/**
+ * A register pupil's index keys: the date of birth (and with day and month swapped), every
+ * surname, and the forename (for names given the wrong way round). No candidate can reach the
+ * score to be shown without one of these in common, so nobody else is compared.
+ */
+function registerKeys(dob: string | null, n: Names): string[] {
+  const keys = dobKeys(dob);
+  for (const s of [n.surname, ...n.otherSurnames]) if (s) keys.push(`sur:${s}`);
+  if (n.forename) keys.push(`fore:${n.forename}`);
   return keys;
+}
+
+/** The keys a file's pupil is looked up by: its dates, its surnames, its surname as forename. */
+function lookupKeys(dob: string | null, n: Names): string[] {
+  const keys = dobKeys(dob).slice(0, 1);
+  for (const s of [n.surname, ...n.otherSurnames]) if (s) keys.push(`sur:${s}`);
+  if (n.surname) keys.push(`fore:${n.surname}`);
+  return keys;
+}
+
+function dobKeys(dob: string | null): string[] {
+  if (!dob) return [];
+  const [y, m, d] = dob.split("-");
+  return y && m && d ? [`dob:${dob}`, `dob:${y}-${d}-${m}`] : [`dob:${dob}`];
 }
 
 /** At most one letter added, dropped or changed (a typing slip), for names of 4 letters up. */

@@ -171,6 +171,10 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(3);
+    // Both start today: the home page says so.
+    await page.goto(`${receiver.url}/`);
+    expect(await page.textContent("main")).toContain("2 joined today");
+    await page.goBack();
   });
 
   it("undoes the import from its page", async () => {

@@ -1,6 +1,8 @@
-// Imports of CTFs into the register. Each keeps its file (to commit from, and to know the same
-// file again by its SHA-256), the pupils' proposed matches, and once committed, each pupil's
-// record before and after, so that the whole import can be undone field for field.
+// Imports of CTFs into the register. Each keeps its file's pupils as read (a preview reads one
+// pupil, not the file), its SHA-256 to know the same file again, the pupils' proposed matches,
+// and once committed, each merged pupil's row before and after, so that the whole import can be
+// undone field for field; for a pupil it added, a digest of the row it wrote, to tell whether
+// anyone has changed it since.
 export default `
 create table if not exists imports (
   id uuid primary key default gen_random_uuid(),
@@ -10,7 +12,7 @@ create table if not exists imports (
   transfer_id uuid,
   from_laestab text,
   from_name text,
-  xml text not null,
+  file_pupils jsonb not null,
   proposals jsonb not null,
   status text not null check (status in ('proposed', 'committed', 'undone')),
   added integer not null default 0,
@@ -33,7 +35,19 @@ create table if not exists import_changes (
   pupil_id uuid not null,
   action text not null check (action in ('new', 'merge')),
   before jsonb,
-  after jsonb not null,
+  after jsonb,
+  after_digest text,
   primary key (import_id, position)
 );
+
+-- What matching reads of every pupil, kept beside the record so that it is not dug out of each
+-- record at each import.
+alter table pupils add column if not exists former_upn text
+  generated always as (record->'basicDetails'->>'formerUpn') stored;
+alter table pupils add column if not exists preferred_surname text
+  generated always as (record->'basicDetails'->>'preferredSurname') stored;
+alter table pupils add column if not exists preferred_forename text
+  generated always as (record->'basicDetails'->>'preferredForename') stored;
+alter table pupils add column if not exists former_surname text
+  generated always as (record->'basicDetails'->>'formerSurname') stored;
 `;

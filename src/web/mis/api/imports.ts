@@ -11,6 +11,7 @@ import {
   getImport,
   listImports,
   listIncoming,
+  previewAll,
   previewImport,
 } from "../../../mis/imports.js";
 import type { ImportSource } from "../../../mis/incoming.js";
@@ -179,10 +180,10 @@ export function importRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       schema: {
         tags,
         summary:
-          "What merging the file's pupil at position N would do, area by area and field by field: the register's value, the file's, and which is kept (same, register, file, added, removed)",
+          "What merging the file's pupil at position N would do, area by area and field by field: the register's value, the file's, and which is kept (same, register, file, added, removed). Without a position: every pupil's, as {pupils: [...]}, each into its best match with the defaults",
         params: IdParams,
         querystring: Type.Object({
-          position: Type.Integer({ minimum: 1 }),
+          position: Type.Optional(Type.Integer({ minimum: 1 })),
           pupil: Type.Optional(Type.String()),
           take: Type.Optional(Type.String({ description: "areas or fields, comma-separated" })),
         }),
@@ -191,6 +192,8 @@ export function importRoutes(fastify: FastifyInstance, ctx: MisContext): void {
     },
     async (request) => {
       const q = request.query;
+      if (q.position === undefined)
+        return { pupils: await previewAll(ctx, misPrincipalOf(request), request.params.id) };
       return previewImport(ctx, misPrincipalOf(request), request.params.id, {
         position: q.position,
         ...(q.pupil ? { pupil: q.pupil } : {}),

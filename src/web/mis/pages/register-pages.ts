@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { listAssociatedSchools } from "../../../mis/associated-schools.js";
 import type { MisContext, MisPrincipal } from "../../../mis/context.js";
 import { listExports } from "../../../mis/export.js";
+import { intakeCounts } from "../../../mis/intake.js";
 import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { countPupils, getPupil, listPupils } from "../../../mis/pupils.js";
@@ -24,11 +25,12 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageUser(request, reply);
     if (!p) return reply;
     // Counts only: the home page opens no pupil's record and searches no name.
-    const [school, onRoll, overdue, exports] = await Promise.all([
+    const [school, onRoll, overdue, exports, intake] = await Promise.all([
       getSchool(ctx),
       countPupils(ctx, "onroll"),
       overdueLeavers(ctx),
       listExports(ctx),
+      intakeCounts(ctx),
     ]);
     return reply.page("home", {
       title: "Home",
@@ -36,6 +38,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
       onRoll,
       overdue: overdue.length,
       waiting: exports.filter((e) => e.status === "waiting").length,
+      intake,
     });
   });
 
