@@ -7,7 +7,7 @@ import type { PupilState } from "../db/mis-schema.js";
 import { AppError, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
-import { stateDigest, writeState } from "./imports.js";
+import { canonicalJson, stateDigest, writeState } from "./imports.js";
 
 export interface UndoNote {
   position: number;
@@ -19,7 +19,7 @@ export interface UndoNote {
 function leaves(v: unknown, path = "", out = new Map<string, string>()): Map<string, string> {
   if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v)) if (x !== undefined) leaves(x, `${path}/${k}`, out);
-  } else if (v !== undefined) out.set(path, JSON.stringify(v));
+  } else if (v !== undefined) out.set(path, canonicalJson(v));
   return out;
 }
 

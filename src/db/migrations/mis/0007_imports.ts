@@ -2,7 +2,8 @@
 // pupil, not the file), its SHA-256 to know the same file again, the pupils' proposed matches,
 // and once committed, each merged pupil's row before and after, so that the whole import can be
 // undone field for field; for a pupil it added, a digest of the row it wrote, to tell whether
-// anyone has changed it since.
+// anyone has changed it since. Kept as json, not jsonb: written once and read whole, so the
+// database need not take them apart.
 export default `
 create table if not exists imports (
   id uuid primary key default gen_random_uuid(),
@@ -12,8 +13,8 @@ create table if not exists imports (
   transfer_id uuid,
   from_laestab text,
   from_name text,
-  file_pupils jsonb not null,
-  proposals jsonb not null,
+  file_pupils json not null,
+  proposals json not null,
   status text not null check (status in ('proposed', 'committed', 'undone')),
   added integer not null default 0,
   merged integer not null default 0,
@@ -34,8 +35,8 @@ create table if not exists import_changes (
   position integer not null,
   pupil_id uuid not null,
   action text not null check (action in ('new', 'merge')),
-  before jsonb,
-  after jsonb,
+  before json,
+  after json,
   after_digest text,
   primary key (import_id, position)
 );
