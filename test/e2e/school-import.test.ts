@@ -162,6 +162,9 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
       "Choose add, merge or skip for the pupils who resemble someone",
     );
     await page.check("input[name='decision-2'][value='new']");
+    // The second pupil joins another group than the rest.
+    await page.click("fieldset:has-text('Pupil 2') + details summary, #pupils details:has(#regGroup-2) summary");
+    await page.fill("#regGroup-2", "5X");
     await page.click("button:has-text('Import')");
     expect(await page.textContent(".govuk-notification-banner")).toContain("Import done");
     await check("import-done");
@@ -171,6 +174,12 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(3);
+    const groups = await receiver.ctx.db
+      .selectFrom("pupils")
+      .select(["upn", "reg_group"])
+      .where("upn", "=", (file[1] as Pupil).upn ?? "")
+      .execute();
+    expect(groups).toEqual([{ upn: (file[1] as Pupil).upn, reg_group: "5X" }]);
     // Both start today: the home page says so.
     await page.goto(`${receiver.url}/`);
     expect(await page.textContent("main")).toContain("2 joined today");

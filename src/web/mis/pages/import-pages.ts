@@ -3,6 +3,7 @@
  * matches and a decision each; the field-by-field preview of a merge; commit and undo.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { academicYearOf } from "../../../ctf/version.js";
 import { AppError } from "../../../errors.js";
 import { misAudit } from "../../../mis/audit.js";
 import type { MisContext, MisPrincipal } from "../../../mis/context.js";
@@ -144,6 +145,18 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       imp,
       record: history.find((h) => h.id === id),
       named: Object.fromEntries(named.map((n) => [n.id, n])),
+      regGroups: (
+        await ctx.db
+          .selectFrom("pupils")
+          .select("reg_group")
+          .distinct()
+          .where("status", "=", "onroll")
+          .where("reg_group", "is not", null)
+          .orderBy("reg_group")
+          .execute()
+      ).map((g) => g.reg_group),
+      // September's new starters: the group a future admission usually joins.
+      intakeGroup: `Intake ${academicYearOf(ctx.clock()) + 1}`,
       areas: AREAS.map((a) => ({ value: a, text: AREA_NAMES[a] })),
       ncYears: NC_YEARS,
       backLink: "/imports",
@@ -204,14 +217,24 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       const chosen = form[`decision-${pupil.position}`];
       if (!chosen) continue;
       const take = ([] as string[]).concat(body[`take-${pupil.position}`] ?? []);
+      // This pupil's own admission, where it differs from the whole import's.
+      const ownDate = dateOf(form, `admissionDate-${pupil.position}`);
+      const ownYear = form[`ncYear-${pupil.position}`];
+      const ownGroup = form[`regGroup-${pupil.position}`]?.trim();
+      const own = {
+        ...(ownDate ? { admissionDate: ownDate } : {}),
+        ...(ownYear ? { ncYear: ownYear } : {}),
+        ...(ownGroup ? { regGroup: ownGroup } : {}),
+      };
       if (chosen === "new" || chosen === "skip")
-        decisions.push({ position: pupil.position, action: chosen });
+        decisions.push({ position: pupil.position, action: chosen, ...own });
       else if (chosen.startsWith("merge:"))
         decisions.push({
           position: pupil.position,
           action: "merge",
           pupil: chosen.slice(6),
           ...(take.length > 0 ? { take } : {}),
+          ...own,
         });
     }
     const admissionDate = dateOf(form, "admissionDate");
