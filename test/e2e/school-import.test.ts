@@ -163,7 +163,9 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
     );
     await page.check("input[name='decision-2'][value='new']");
     // The second pupil joins another group than the rest.
-    await page.click("fieldset:has-text('Pupil 2') + details summary, #pupils details:has(#regGroup-2) summary");
+    await page.click(
+      "fieldset:has-text('Pupil 2') + details summary, #pupils details:has(#regGroup-2) summary",
+    );
     await page.fill("#regGroup-2", "5X");
     await page.click("button:has-text('Import')");
     expect(await page.textContent(".govuk-notification-banner")).toContain("Import done");
