@@ -35,17 +35,47 @@ export async function setLeaving(
   input: LeavingDetails,
 ) {
   if (!isId(pupilId)) throw notFound();
-  const pupil = await ctx.db
+  return setLeavingFor(ctx, actor, [pupilId], input);
+}
+
+/**
+ * The same leaving details for several pupils (a family moving, a class leaving): all of them
+ * or, when any is refused, none, with each refusal naming its pupil.
+ */
+export async function setLeavingFor(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  pupilIds: string[],
+  input: LeavingDetails,
+) {
+  const ids = [...new Set(pupilIds)];
+  if (ids.length === 0 || !ids.every(isId))
+    throw invalid("Choose the pupils who are leaving.", "pupils");
+  const pupils = await ctx.db
     .selectFrom("pupils")
-    .select(["id", "status", "admission_date"])
-    .where("id", "=", pupilId)
-    .executeTakeFirst();
-  if (!pupil) throw notFound();
+    .select(["id", "surname", "forename", "upn", "admission_date"])
+    .where("id", "in", ids)
+    .execute();
+  if (pupils.length !== ids.length) {
+    if (ids.length === 1) throw notFound();
+    throw invalid("Some of those pupils are not in the register.", "pupils");
+  }
   const date = parseDate(input.date ?? "");
   if (date === undefined) throw invalid("The leaving date is a date as YYYY-MM-DD.", "date");
-  if (pupil.admission_date !== null && input.date < pupil.admission_date)
+  const early = pupils.filter((p) => p.admission_date !== null && input.date < p.admission_date);
+  if (early.length === 1 && ids.length === 1)
     throw invalid(
-      `The leaving date ${input.date} is before the pupil's admission on ${pupil.admission_date}.`,
+      `The leaving date ${input.date} is before the pupil's admission on ${early[0]?.admission_date}.`,
+      "date",
+    );
+  if (early.length > 0)
+    throw invalid(
+      `The leaving date ${input.date} is before the admission of ${early
+        .map(
+          (p) =>
+            `${p.surname} ${p.forename}${p.upn ? ` (UPN ${p.upn})` : ""} on ${p.admission_date}`,
+        )
+        .join("; ")}. Nothing was saved.`,
       "date",
     );
   if (!LEAVING_REASONS.some((r) => r.code === input.reason))
@@ -68,20 +98,23 @@ export async function setLeaving(
   }
   // On roll until the leaving date comes.
   const left = date <= ctx.clock();
-  await ctx.db
-    .updateTable("pupils")
-    .set({
-      leaving_date: input.date,
-      leaving_reason: input.reason,
-      leaving_destination: destination,
-      ...(left ? { status: "left" as const } : {}),
-      updated_at: ctx.clock(),
-    })
-    .where("id", "=", pupilId)
-    .execute();
-  await misAudit(ctx.db, actor, "pupil.leaving", `pupil:${pupilId}`, {
-    reason: input.reason,
-    destination,
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("pupils")
+      .set({
+        leaving_date: input.date,
+        leaving_reason: input.reason,
+        leaving_destination: destination,
+        ...(left ? { status: "left" as const } : {}),
+        updated_at: ctx.clock(),
+      })
+      .where("id", "in", ids)
+      .execute();
+    for (const id of ids)
+      await misAudit(trx, actor, "pupil.leaving", `pupil:${id}`, {
+        reason: input.reason,
+        destination,
+      });
   });
-  return { date: input.date, reason: input.reason, destination };
+  return { date: input.date, reason: input.reason, destination, pupils: ids.length };
 }

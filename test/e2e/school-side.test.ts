@@ -329,6 +329,36 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(fields.fields).not.toContain("forename");
   });
 
+  it("records the same leaving details for pupils chosen in the list", async () => {
+    await visit("/pupils?status=onroll", "pupils-choose");
+    await page.click("button:has-text('Save leaving details for the chosen pupils')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "Choose the pupils who are leaving",
+    );
+    await check("pupils-choose-error");
+    const boxes = await page.$$("input[name=pupil]");
+    const chosen: string[] = [];
+    for (const box of boxes.slice(0, 2)) {
+      await box.check();
+      chosen.push((await box.getAttribute("value")) as string);
+    }
+    await page.fill("#date-day", "30");
+    await page.fill("#date-month", "11");
+    await page.fill("#date-year", "2026");
+    await page.selectOption("#reason", "IM");
+    await page.selectOption("#destination", "MMMMMMM");
+    await page.click("button:has-text('Save leaving details for the chosen pupils')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain(
+      "Leaving details saved for the pupils you chose",
+    );
+    const rows = await mis.ctx.db
+      .selectFrom("pupils")
+      .select(["leaving_destination"])
+      .where("id", "in", chosen)
+      .execute();
+    expect(rows).toEqual([{ leaving_destination: "MMMMMMM" }, { leaving_destination: "MMMMMMM" }]);
+  });
+
   it("has no accessibility failures on any page it visited", () => {
     expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
   });

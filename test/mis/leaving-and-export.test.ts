@@ -204,6 +204,47 @@ for (const { target, skip } of DATABASES) {
       });
     });
 
+    it("records the same leaving details for several pupils, all or none, naming each refusal", async () => {
+      const [a, b] = pupils.slice(10);
+      const records = await Promise.all(
+        [a, b].map(async (x) => json(await api(`/api/v1/pupils/${x?.id}`))),
+      );
+      const before = records
+        .map((r) => r.admissionDate as string)
+        .sort()
+        .at(-1) as string;
+      // A day before the later admission: that pupil is named, and neither is saved.
+      const early = new Date(Date.parse(`${before}T00:00:00Z`) - 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      const refused = await api("/api/v1/leaving", {
+        pupils: [a?.id, b?.id],
+        date: early,
+        reason: "IM",
+        destination: "MMMMMMM",
+      });
+      expect(refused.status).toBe(400);
+      const late = records.find((r) => r.admissionDate === before);
+      const message = (await json(refused)).error.message;
+      expect(message).toContain(`${late.surname} ${late.forename} (UPN ${late.upn}) on ${before}`);
+      expect(message).toContain("Nothing was saved.");
+      for (const x of [a, b])
+        expect((await json(await api(`/api/v1/pupils/${x?.id}`))).leaving).toBeNull();
+      const saved = await api("/api/v1/leaving", {
+        pupils: [a?.id, b?.id],
+        date: "2026-11-30",
+        reason: "IM",
+        destination: "MMMMMMM",
+      });
+      expect(await json(saved)).toMatchObject({ pupils: 2, destination: "MMMMMMM" });
+      for (const x of [a, b])
+        expect((await json(await api(`/api/v1/pupils/${x?.id}`))).leaving).toEqual({
+          date: "2026-11-30",
+          reason: "IM",
+          destination: "MMMMMMM",
+        });
+    });
+
     it("refuses to export a pupil without leaving details, naming each", async () => {
       const p = pupils[5];
       const r = await api("/api/v1/exports", { pupils: [pupils[0]?.id, p?.id], send: true });

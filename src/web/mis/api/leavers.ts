@@ -17,7 +17,7 @@ import {
   sendSavedExport,
 } from "../../../mis/export.js";
 import { checkHubConnection } from "../../../mis/hub-connection.js";
-import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
+import { LEAVING_REASONS, setLeaving, setLeavingFor } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { errors, IdParams, NullableString, ok } from "../../hub/api/schemas.js";
 import { managerOnly, misPrincipalOf } from "../principal.js";
@@ -157,6 +157,39 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       },
     },
     async (request) => setLeaving(ctx, misPrincipalOf(request), request.params.id, request.body),
+  );
+
+  app.post(
+    "/api/v1/leaving",
+    {
+      schema: {
+        tags: ["leaving"],
+        summary:
+          "The same leaving details for several pupils: all saved, or none (each refusal names its pupil)",
+        body: Type.Object({
+          pupils: Type.Array(Type.String(), { minItems: 1 }),
+          date: Type.String({ description: "YYYY-MM-DD" }),
+          reason: Type.String(),
+          destination: Type.String(),
+        }),
+        response: {
+          200: ok(
+            Type.Object({
+              date: Type.String(),
+              reason: Type.String(),
+              destination: Type.String(),
+              pupils: Type.Integer(),
+            }),
+            "Recorded for every pupil",
+          ),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const { pupils, ...details } = request.body;
+      return setLeavingFor(ctx, misPrincipalOf(request), pupils, details);
+    },
   );
 
   app.post(

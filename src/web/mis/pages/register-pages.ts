@@ -7,7 +7,7 @@ import { listAssociatedSchools } from "../../../mis/associated-schools.js";
 import type { MisContext, MisPrincipal } from "../../../mis/context.js";
 import { listExports } from "../../../mis/export.js";
 import { intakeCounts } from "../../../mis/intake.js";
-import { LEAVING_REASONS, setLeaving } from "../../../mis/leaving.js";
+import { LEAVING_REASONS, setLeaving, setLeavingFor } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { countPupils, getPupil, listPupils } from "../../../mis/pupils.js";
 import { getSchool } from "../../../mis/school.js";
@@ -45,11 +45,61 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
   app.get("/pupils", async (request, reply) => {
     const p = pageUser(request, reply);
     if (!p) return reply;
-    const q = queryParam(request, "q") ?? "";
-    const status = queryParam(request, "status") || undefined;
-    const year = queryParam(request, "year")?.trim() || undefined;
-    const group = queryParam(request, "group")?.trim() || undefined;
-    const page = Number(queryParam(request, "page") ?? "1") || 1;
+    const done = queryParam(request, "done") === "leaving";
+    return pupilsPage(reply, p, new URLSearchParams(request.query as Record<string, string>), {
+      ...(done
+        ? {
+            notice: {
+              success: true,
+              text: "Leaving details saved for the pupils you chose. Export their CTFs from Leavers and exports.",
+            },
+          }
+        : {}),
+    });
+  });
+
+  app.post("/pupils/leaving", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const picked = ([] as unknown[])
+      .concat(body.pupil ?? [])
+      .filter((v): v is string => typeof v === "string");
+    const date = [
+      form["date-year"],
+      form["date-month"]?.padStart(2, "0"),
+      form["date-day"]?.padStart(2, "0"),
+    ].join("-");
+    const r = await tryForm("pupils-leaving", () =>
+      setLeavingFor(ctx, p, picked, {
+        date,
+        reason: form.reason ?? "",
+        destination: form.destination ?? "",
+      }),
+    );
+    const back = new URLSearchParams(form.back ?? "");
+    if (!r.ok)
+      return pupilsPage(reply.status(400), p, back, {
+        errors: [r.error],
+        leavingForm: form,
+        picked,
+      });
+    back.set("done", "leaving");
+    return reply.redirect(`/pupils?${back.toString()}`, 303);
+  });
+
+  async function pupilsPage(
+    reply: FastifyReply,
+    p: MisPrincipal,
+    params: URLSearchParams,
+    extra: Record<string, unknown>,
+  ) {
+    const q = params.get("q") ?? "";
+    const status = params.get("status") || undefined;
+    const year = params.get("year")?.trim() || undefined;
+    const group = params.get("group")?.trim() || undefined;
+    const page = Number(params.get("page") ?? "1") || 1;
     const found = await listPupils(ctx, p, {
       q,
       ...(status ? { status } : {}),
@@ -72,8 +122,12 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
       found,
       pages: Math.max(1, Math.ceil(found.total / found.pageSize)),
       columnClass: "govuk-grid-column-full",
+      reasons: LEAVING_REASONS,
+      schools: await listAssociatedSchools(ctx),
+      picked: [],
+      ...extra,
     });
-  });
+  }
 
   async function pupilPage(
     request: FastifyRequest,
