@@ -150,7 +150,8 @@ export function schoolDaysBetween(from: string, to: string, closures: Closure[])
 
 export async function addClosure(ctx: MisContext, input: Closure) {
   const ok = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s));
-  if (!ok(input.firstDay)) throw invalid("The first day is a date as YYYY-MM-DD.", "firstDay");
+  if (!ok(input.firstDay))
+    throw invalid("Enter the first day as a real date (YYYY-MM-DD in the API).", "firstDay");
   if (!ok(input.lastDay) || input.lastDay < input.firstDay)
     throw invalid("The last day is a date on or after the first.", "lastDay");
   if (!["holiday", "half-term", "inset", "bank-holiday"].includes(input.kind))
@@ -172,4 +173,43 @@ export async function removeClosure(ctx: MisContext, id: string): Promise<void> 
   if (!isId(id)) throw notFound();
   const r = await ctx.db.deleteFrom("closures").where("id", "=", id).executeTakeFirst();
   if (Number(r.numDeletedRows) === 0) throw notFound();
+}
+
+/** The school's own closures in an academic year (2026 for 2026/27), with their ids. */
+export async function ownClosures(ctx: MisContext, year: number) {
+  const rows = await ctx.db
+    .selectFrom("closures")
+    .select(["id", "first_day", "last_day", "kind", "label"])
+    .where("first_day", ">=", `${year}-09-01`)
+    .where("first_day", "<=", `${year + 1}-08-31`)
+    .orderBy("first_day")
+    .execute();
+  return rows.map((c) => ({
+    id: c.id,
+    firstDay: c.first_day,
+    lastDay: c.last_day,
+    kind: c.kind,
+    label: c.label,
+  }));
+}
+
+/**
+ * Makes England's usual dates for a year the school's own, so that it can change them: the
+ * school's own dates replace the usual ones for the whole year, so a school that adds one INSET
+ * day must not lose its holidays. Does nothing for a year that has dates of its own.
+ */
+export async function adoptUsualYear(ctx: MisContext, year: number): Promise<void> {
+  if ((await ownClosures(ctx, year)).length > 0) return;
+  const usual = englandClosures(year);
+  await ctx.db
+    .insertInto("closures")
+    .values(
+      usual.map((c) => ({
+        first_day: c.firstDay,
+        last_day: c.lastDay,
+        kind: c.kind,
+        label: c.label,
+      })),
+    )
+    .execute();
 }

@@ -231,6 +231,26 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await visit("/overdue", "overdue");
     // 20 October to 1 December: 25 school days, with the half term not counted.
     expect(await page.textContent("main")).toContain("25");
+    // An INSET day on 2 November, added on the calendar page, is not a school day either.
+    await visit("/calendar", "calendar");
+    expect(await page.textContent("main")).toContain("England's usual dates");
+    await page.fill("#firstDay-day", "2");
+    await page.fill("#firstDay-month", "11");
+    await page.fill("#firstDay-year", "2026");
+    await page.selectOption("#kind", "inset");
+    await page.fill("#label", "Training day");
+    await page.click("button:has-text('Add closure')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Calendar saved.");
+    await check("calendar-own");
+    const table = (await page.textContent("table")) ?? "";
+    expect(table).toContain("Training day");
+    expect(table).toContain("Christmas");
+    await visit("/overdue", "overdue-after-inset");
+    const cells = await page.$$eval("table tbody td", (tds) =>
+      tds.map((t) => t.textContent?.trim()),
+    );
+    expect(cells).toContain("24");
+    expect(cells).not.toContain("25");
     await visit("/settings?test=1", "settings");
     expect(await page.textContent("main")).toContain("Connected");
     await page.fill("#hubUrl", t.url);

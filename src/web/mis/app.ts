@@ -21,6 +21,7 @@ import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
 import { settingsRoutes } from "./api/settings.js";
 import { userRoutes } from "./api/users.js";
+import { calendarPages } from "./pages/calendar-pages.js";
 import { importPages } from "./pages/import-pages.js";
 import { leaverPages } from "./pages/leaver-pages.js";
 import { pupilEditPages } from "./pages/pupil-edit-pages.js";
@@ -56,6 +57,7 @@ export async function buildMisApp(
             ...((principal as MisPrincipal).role === "manager"
               ? [
                   { href: "/users", text: "Users" },
+                  { href: "/calendar", text: "Calendar" },
                   { href: "/settings", text: "Settings" },
                 ]
               : []),
@@ -108,6 +110,7 @@ export async function buildMisApp(
     leaverPages(pages, ctx);
     userPages(pages, ctx);
     importPages(pages, ctx);
+    calendarPages(pages, ctx);
   });
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
