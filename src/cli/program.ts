@@ -5,6 +5,7 @@ import { demoCommand } from "./demo.js";
 import { hubCommands } from "./hub.js";
 import { CliError, type CliIo } from "./io.js";
 import { misCommands } from "./mis.js";
+import { syncCommands } from "./sync.js";
 import { upnCommands } from "./upn.js";
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -21,6 +22,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   upnCommands(program, io, setExit);
   hubCommands(program, io, setExit);
   misCommands(program, io);
+  syncCommands(program, io, setExit);
   demoCommand(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });

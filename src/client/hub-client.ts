@@ -22,6 +22,8 @@ export class HubError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Safe facts the hub gave with the refusal (a duplicate's transfer id, say). */
+    readonly detail?: Record<string, string>,
   ) {
     super(message);
     this.name = "HubError";
@@ -173,7 +175,14 @@ export class HubClient {
     }
     if (r.ok) return r;
     const body = (await r.json().catch(() => undefined)) as
-      | { error?: { code?: string; message?: string; field?: string } }
+      | {
+          error?: {
+            code?: string;
+            message?: string;
+            field?: string;
+            detail?: Record<string, string>;
+          };
+        }
       | undefined;
     // A proxy's or gateway's own error page (502, 503, 504) means the hub itself did not answer.
     if (body?.error === undefined && r.status >= 502)
@@ -183,6 +192,7 @@ export class HubClient {
       body?.error?.code ?? `http.${r.status}`,
       body?.error?.message ?? `the hub answered HTTP ${r.status}`,
       body?.error?.field,
+      body?.error?.detail,
     );
   }
 }

@@ -1,0 +1,275 @@
+/**
+ * `s2s sync` between two schools' data exchange folders and a real hub, on both databases: a
+ * file dropped in one folder arrives in the other exactly once, byte for byte, also when the
+ * agent is killed (SIGKILL) at each step of its work and started again; a file still being
+ * written is not taken; a file of the same name in the inbox is kept; and what goes wrong
+ * (another agent on the folder, a refused token, a hub that does not answer) is said plainly.
+ */
+import { execFile } from "node:child_process";
+import { appendFile, mkdtemp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { DATABASES } from "../helpers/db.js";
+import { json, startTestHub, type TestHub } from "../helpers/hub.js";
+
+const MAIN = join(import.meta.dirname, "../../src/cli/main.ts");
+
+for (const { target, skip } of DATABASES) {
+  describe.skipIf(skip)(`s2s sync on ${target.name}`, () => {
+    let t: TestHub;
+    let brookfield: string;
+    let meadow: string;
+    let sequence = 0;
+
+    beforeAll(async () => {
+      t = await startTestHub(target.name);
+      brookfield = await t.token("brookfield");
+      meadow = await t.token("meadowlane");
+    }, 90_000);
+
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    const folder = () => mkdtemp(join(tmpdir(), "s2s-sync-"));
+
+    /** A complete file from Brookfield's MIS for Meadow Lane, written a while ago. */
+    async function drop(dir: string, pupils = 2) {
+      sequence++;
+      const name = `8231234_CTF_9382001_${String(sequence).padStart(3, "0")}.XML`;
+      const xml = writeCtf(
+        generateCtf({
+          from: "8231234",
+          to: "9382001",
+          pupils,
+          seed: 100 + sequence,
+          now: new Date(),
+        }),
+      );
+      await writeFile(join(dir, name), xml);
+      const past = new Date(Date.now() - 10_000);
+      await utimes(join(dir, name), past, past);
+      return { name, xml };
+    }
+
+    async function s2s(...argv: string[]) {
+      let out = "";
+      let err = "";
+      const code = await runCli(argv, { out: (x) => (out += x), err: (x) => (err += x) });
+      return { code, out, err };
+    }
+
+    const agent = (token: string, dir: string, ...more: string[]) =>
+      s2s(
+        "sync",
+        "--hub",
+        t.url,
+        "--token",
+        token,
+        "--folder",
+        dir,
+        "--once",
+        "--settle",
+        "1",
+        ...more,
+      );
+
+    /** The agent in a process of its own, killed by itself at `step` when given. */
+    function agentProcess(token: string, dir: string, step?: string, ...more: string[]) {
+      return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            MAIN,
+            "sync",
+            "--hub",
+            t.url,
+            "--folder",
+            dir,
+            "--once",
+            "--settle",
+            "1",
+            ...more,
+          ],
+          {
+            env: {
+              ...process.env,
+              S2S_SYNC_TOKEN: token,
+              ...(step ? { S2S_SYNC_KILL_AT: step } : {}),
+            },
+          },
+          (_err, stdout) =>
+            resolve({ code: child.exitCode, signal: child.signalCode, out: stdout }),
+        );
+      });
+    }
+
+    async function transfersNamed(name: string) {
+      return t.hub.ctx.db
+        .selectFrom("transfers")
+        .select(["id", "status"])
+        .where("file_name", "=", name)
+        .where("source_laestab", "=", "8231234")
+        .execute();
+    }
+
+    it("sends a dropped file once, and the destination's agent saves it byte for byte", async () => {
+      const out = await folder();
+      const inbox = await folder();
+      const { name, xml } = await drop(out);
+      const sent = await agent(brookfield, out);
+      expect(sent.code).toBe(0);
+      expect(sent.out).toContain("1 sent, 0 failed");
+      expect(await readdir(out)).not.toContain(name);
+      expect(await readFile(join(out, "sent", name), "utf8")).toBe(xml);
+      expect(await readFile(join(out, "sent", `${name}.txt`), "utf8")).toContain(
+        "Sent to Meadow Lane Primary School (9382001): 2 pupil(s), checked",
+      );
+      expect(await transfersNamed(name)).toHaveLength(1);
+      // A second run has nothing to send.
+      expect((await agent(brookfield, out)).out).toContain("0 sent");
+      expect(await transfersNamed(name)).toHaveLength(1);
+
+      const got = await agent(meadow, join(inbox, "mis"), "--inbox", inbox);
+      expect(got.code).toBe(0);
+      expect(await readFile(join(inbox, name), "utf8")).toBe(xml);
+      expect((await transfersNamed(name))[0]?.status).toBe("downloaded");
+      const log = await readFile(join(inbox, "mis", "s2s-sync.log"), "utf8");
+      expect(log).toMatch(new RegExp(`received ${name} from Brookfield Primary School: 2 pupil`));
+      const status = await s2s("sync", "status", "--folder", out);
+      expect(status.out).toMatch(/^last run: \d{4}-\d\d-\d\dT.* \(0 sent, 0 failed, 0 received\)/);
+      expect(status.out).toContain("files waiting to be sent: 0");
+      expect(status.out).toContain("last error: none");
+    });
+
+    it("does not take a file still being written", async () => {
+      const out = await folder();
+      sequence++;
+      const name = `8231234_CTF_9382001_${String(sequence).padStart(3, "0")}.XML`;
+      const xml = writeCtf(
+        generateCtf({ from: "8231234", to: "9382001", pupils: 3, seed: 200, now: new Date() }),
+      );
+      const half = Math.floor(xml.length / 2);
+      await writeFile(join(out, name), xml.slice(0, half));
+      // The MIS goes on writing, a little at a time, while the agent looks.
+      let at = half;
+      const writing = setInterval(() => {
+        const next = Math.min(xml.length - 1, at + 200);
+        void appendFile(join(out, name), xml.slice(at, next));
+        at = next;
+      }, 100);
+      const run = await agent(brookfield, out);
+      clearInterval(writing);
+      expect(run.out).toContain("0 sent, 0 failed, 0 received, 1 waiting");
+      expect(await transfersNamed(name)).toEqual([]);
+      expect(await readFile(join(out, "s2s-sync.log"), "utf8")).toContain(
+        `${name}: still being written`,
+      );
+      await writeFile(join(out, name), xml);
+      const past = new Date(Date.now() - 10_000);
+      await utimes(join(out, name), past, past);
+      expect((await agent(brookfield, out)).out).toContain("1 sent");
+      expect(await readFile(join(out, "sent", name), "utf8")).toBe(xml);
+    });
+
+    it("keeps a file of the same name already in the inbox, and says what it did", async () => {
+      const out = await folder();
+      const inbox = await folder();
+      const { name, xml } = await drop(out);
+      await agent(brookfield, out);
+      await writeFile(join(inbox, name), "the MIS's own file");
+      await agent(meadow, inbox);
+      expect(await readFile(join(inbox, name), "utf8")).toBe("the MIS's own file");
+      const renamed = name.replace(".XML", "-2.XML");
+      expect(await readFile(join(inbox, renamed), "utf8")).toBe(xml);
+      expect(await readFile(join(inbox, "s2s-sync.log"), "utf8")).toContain(
+        `a file called ${name} was already there, so this one is ${renamed}`,
+      );
+    });
+
+    it("sends and saves each file exactly once when killed at any step and started again", async () => {
+      for (const step of ["before-upload", "after-upload", "before-move", "after-move"]) {
+        const out = await folder();
+        const { name, xml } = await drop(out);
+        const killed = await agentProcess(brookfield, out, step);
+        expect(killed.signal, step).toBe("SIGKILL");
+        const again = await agentProcess(brookfield, out);
+        expect(again.code, `${step}: ${again.out}`).toBe(0);
+        expect(await transfersNamed(name), step).toHaveLength(1);
+        expect(await readFile(join(out, "sent", name), "utf8")).toBe(xml);
+        expect(
+          (await readdir(out)).filter((f) => f.endsWith(".XML")),
+          step,
+        ).toEqual([]);
+        // And the receiving side, killed at each of its steps.
+        const receiveStep = {
+          "before-upload": "before-accept",
+          "after-upload": "after-accept",
+          "before-move": "after-save",
+          "after-move": undefined,
+        }[step];
+        const inbox = await folder();
+        if (receiveStep) {
+          const dead = await agentProcess(meadow, inbox, receiveStep);
+          expect(dead.signal, receiveStep).toBe("SIGKILL");
+        }
+        expect((await agentProcess(meadow, inbox)).code).toBe(0);
+        const saved = (await readdir(inbox)).filter((f) => f.endsWith(".XML"));
+        expect(saved, receiveStep).toEqual([name]);
+        expect(await readFile(join(inbox, name), "utf8")).toBe(xml);
+      }
+    }, 180_000);
+
+    it("refuses a second agent on the same folder", async () => {
+      const out = await folder();
+      const running = execFile(
+        process.execPath,
+        ["--import", "tsx", MAIN, "sync", "--hub", t.url, "--folder", out, "--interval", "60"],
+        { env: { ...process.env, S2S_SYNC_TOKEN: brookfield } },
+      );
+      try {
+        const lock = join(out, ".s2s-sync", "agent.lock");
+        for (let i = 0; i < 100 && !(await readFile(lock).catch(() => undefined)); i++)
+          await new Promise((r) => setTimeout(r, 100));
+        const second = await agent(brookfield, out);
+        expect(second.code).toBe(5);
+        expect(second.out).toContain("another s2s sync");
+      } finally {
+        running.kill("SIGTERM");
+      }
+    });
+
+    it("stops on a refused token, and waits when the hub does not answer, saying so", async () => {
+      const out = await folder();
+      const { name } = await drop(out);
+      const refused = await agent("s2s_revoked-or-wrong", out);
+      expect(refused.code).toBe(3);
+      expect(refused.out).toContain("the hub refuses the token");
+      const away = await s2s(
+        "sync",
+        "--hub",
+        "http://127.0.0.1:1",
+        "--token",
+        brookfield,
+        "--folder",
+        out,
+        "--once",
+      );
+      expect(away.code).toBe(4);
+      expect(away.out).toContain("the hub cannot be reached");
+      expect(await readdir(out)).toContain(name);
+      const status = await s2s("sync", "status", "--folder", out);
+      expect(status.out).toContain("last error:");
+      expect((await agent(brookfield, out)).code).toBe(0);
+      expect(await transfersNamed(name)).toHaveLength(1);
+      const me = await json(await t.api(brookfield, "/api/v1/me"));
+      expect(me.establishment).toBe("8231234");
+    });
+  });
+}
