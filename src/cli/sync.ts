@@ -114,7 +114,9 @@ export function syncCommands(program: Command, io: CliIo, setExit: (code: number
     .action(async (o: { folder?: string }, command: Command) => {
       // `--folder` may be read by `sync` itself, before the subcommand's name.
       const folder =
-        o.folder ?? (command.parent?.opts() as SyncOptions).folder ?? process.env.S2S_SYNC_FOLDER;
+        o.folder ??
+        (command.parent?.opts() as SyncOptions | undefined)?.folder ??
+        process.env.S2S_SYNC_FOLDER;
       if (!folder) throw new CliError("give the data exchange folder: --folder DIR");
       io.out(await syncStatus(resolve(folder)));
     });
