@@ -136,7 +136,23 @@ for (const { target, skip } of DATABASES) {
       expect((await agent(brookfield, out)).out).toContain("0 sent");
       expect(await transfersNamed(name)).toHaveLength(1);
 
-      const got = await agent(meadow, join(inbox, "mis"), "--inbox", inbox);
+      // The receiving school keeps its token in a file, as production should.
+      const tokenFile = join(await folder(), "token");
+      await writeFile(tokenFile, `${meadow}\n`);
+      const got = await s2s(
+        "sync",
+        "--hub",
+        t.url,
+        "--token-file",
+        tokenFile,
+        "--folder",
+        join(inbox, "mis"),
+        "--inbox",
+        inbox,
+        "--once",
+        "--settle",
+        "1",
+      );
       expect(got.code).toBe(0);
       expect(await readFile(join(inbox, name), "utf8")).toBe(xml);
       expect((await transfersNamed(name))[0]?.status).toBe("downloaded");
