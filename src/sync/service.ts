@@ -3,6 +3,7 @@
  * a folder. A hub that cannot be reached is said once and tried again, less often the longer it
  * stays away; a refused token stops the agent, since nothing will work until a person acts.
  */
+import { stat } from "node:fs/promises";
 import { HubUnreachableError } from "../client/hub-client.js";
 import { candidates, type RunReport, runOnce, type SyncSettings, TokenRefused } from "./agent.js";
 import { FolderTaken, lockFolder, logLine, readState } from "./state.js";
@@ -33,6 +34,10 @@ function describe(r: RunReport): string {
 export async function runAgent(s: SyncSettings, o: AgentOptions): Promise<number> {
   let release: () => Promise<void>;
   try {
+    // A mistyped folder is refused, never made: the MIS would not be looking there.
+    for (const dir of [s.folder, s.inbox])
+      if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+        throw Object.assign(new Error(`${dir} is not a folder`), { code: "ENOENT" });
     release = await lockFolder(s.folder);
   } catch (e) {
     if (e instanceof FolderTaken) {

@@ -6,7 +6,7 @@
  * (another agent on the folder, a refused token, a hub that does not answer) is said plainly.
  */
 import { execFile } from "node:child_process";
-import { appendFile, mkdtemp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,6 +139,7 @@ for (const { target, skip } of DATABASES) {
       // The receiving school keeps its token in a file, as production should.
       const tokenFile = join(await folder(), "token");
       await writeFile(tokenFile, `${meadow}\n`);
+      await mkdir(join(inbox, "mis"));
       const got = await s2s(
         "sync",
         "--hub",
@@ -264,6 +265,9 @@ for (const { target, skip } of DATABASES) {
     it("stops on a refused token, and waits when the hub does not answer, saying so", async () => {
       const out = await folder();
       const { name } = await drop(out);
+      const missing = await agent(brookfield, join(out, "no-such-folder"));
+      expect(missing.code).toBe(6);
+      expect(missing.out).toContain("the folder does not exist");
       const refused = await agent("s2s_revoked-or-wrong", out);
       expect(refused.code).toBe(3);
       expect(refused.out).toContain("the hub refuses the token");
