@@ -7,6 +7,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { processAlive } from "../process-alive.js";
 
 export interface Sending {
   sha256: string;
@@ -73,20 +74,11 @@ export async function lockFolder(folder: string): Promise<() => Promise<void>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number(await readFile(path, "utf8").catch(() => ""));
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new FolderTaken(pid);
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) throw new FolderTaken(pid);
       await unlink(path).catch(() => {});
     }
   }
   throw new Error("could not take the folder's lock");
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** The office's log: one line a file, in words, appended. */

@@ -151,60 +151,45 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
     async (request) => accept(ctx, principalOf(request), request.params.id),
   );
 
-  app.get(
-    "/api/v1/transfers/:id/content",
-    {
-      schema: {
-        tags,
-        summary: "The file's XML, after accepting (audited)",
-        params: IdParams,
-        response: {
-          200: Type.Unsafe<NodeJS.ReadableStream>({
-            type: "string",
-            description: "the CTF's XML, exactly as it was sent",
-          }),
-          ...errors(401, 403, 404, 409),
+  // The file's bytes: downloaded once accepted, or read first by the receiving school's import.
+  for (const [mode, summary] of [
+    ["content", "The file's XML, after accepting (audited)"],
+    [
+      "preview",
+      "The file's XML for the receiving school before it accepts (audited; the file stays waiting): for matching its pupils in an import",
+    ],
+  ] as const)
+    app.get(
+      `/api/v1/transfers/:id/${mode}`,
+      {
+        schema: {
+          tags,
+          summary,
+          params: IdParams,
+          response: {
+            200: Type.Unsafe<NodeJS.ReadableStream>({
+              type: "string",
+              description: "the CTF's XML, exactly as it was sent",
+            }),
+            ...errors(401, 403, 404, 409),
+          },
         },
       },
-    },
-    async (request, reply) => {
-      const file = await content(ctx, principalOf(request), request.params.id);
-      return reply
-        .header("content-type", "application/xml")
-        .header("content-disposition", `attachment; filename="${file.fileName}"`)
-        .header("content-length", String(file.sizeBytes))
-        .header("cache-control", "no-store")
-        .send(file.stream);
-    },
-  );
-
-  app.get(
-    "/api/v1/transfers/:id/preview",
-    {
-      schema: {
-        tags,
-        summary:
-          "The file's XML for the receiving school before it accepts (audited; the file stays waiting): for matching its pupils in an import",
-        params: IdParams,
-        response: {
-          200: Type.Unsafe<NodeJS.ReadableStream>({
-            type: "string",
-            description: "the CTF's XML, exactly as it was sent",
-          }),
-          ...errors(401, 403, 404, 409),
-        },
+      async (request, reply) => {
+        const file = await content(
+          ctx,
+          principalOf(request),
+          request.params.id,
+          mode === "content" ? "download" : "preview",
+        );
+        return reply
+          .header("content-type", "application/xml")
+          .header("content-disposition", `attachment; filename="${file.fileName}"`)
+          .header("content-length", String(file.sizeBytes))
+          .header("cache-control", "no-store")
+          .send(file.stream);
       },
-    },
-    async (request, reply) => {
-      const file = await content(ctx, principalOf(request), request.params.id, "preview");
-      return reply
-        .header("content-type", "application/xml")
-        .header("content-disposition", `attachment; filename="${file.fileName}"`)
-        .header("content-length", String(file.sizeBytes))
-        .header("cache-control", "no-store")
-        .send(file.stream);
-    },
-  );
+    );
 
   app.post(
     "/api/v1/transfers/:id/reject",

@@ -68,3 +68,13 @@ export function daysBetween(from: string | Date, to: Date): number {
   const t = typeof from === "string" ? new Date(from) : from;
   return Math.max(0, Math.floor((to.getTime() - t.getTime()) / 86_400_000));
 }
+
+/**
+ * A GOV.UK date input's three boxes (`name-day`, `name-month`, `name-year`) as YYYY-MM-DD, for
+ * the domain to check; "" when all three are empty.
+ */
+export function dateFromBoxes(form: Record<string, string | undefined>, name: string): string {
+  const [d, m, y] = ["day", "month", "year"].map((k) => form[`${name}-${k}`]?.trim() ?? "");
+  if (!d && !m && !y) return "";
+  return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
+}

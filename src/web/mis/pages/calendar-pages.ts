@@ -13,7 +13,7 @@ import {
   removeClosure,
 } from "../../../mis/calendar.js";
 import type { MisContext } from "../../../mis/context.js";
-import { formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
+import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
 import { pageUser } from "./register-pages.js";
 
 const KINDS = [
@@ -22,12 +22,6 @@ const KINDS = [
   { value: "inset", text: "INSET day (training)" },
   { value: "bank-holiday", text: "Bank holiday" },
 ];
-
-function dateOf(form: Record<string, string | undefined>, name: string): string {
-  const [d, m, y] = ["day", "month", "year"].map((k) => form[`${name}-${k}`]?.trim() ?? "");
-  if (!d && !m && !y) return "";
-  return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
-}
 
 export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
   const academicYear = () => {
@@ -75,8 +69,8 @@ export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
     const r = await tryForm("firstDay", async () => {
       await adoptUsualYear(ctx, year);
       return addClosure(ctx, {
-        firstDay: dateOf(form, "firstDay"),
-        lastDay: dateOf(form, "lastDay") || dateOf(form, "firstDay"),
+        firstDay: dateFromBoxes(form, "firstDay"),
+        lastDay: dateFromBoxes(form, "lastDay") || dateFromBoxes(form, "firstDay"),
         kind: (form.kind ?? "") as never,
         label: form.label ?? "",
       });

@@ -20,7 +20,14 @@ import {
 import type { ImportSource } from "../../../mis/incoming.js";
 import { AREAS } from "../../../mis/merge.js";
 import { NC_YEARS } from "../../../mis/pupil-edits.js";
-import { fieldError, formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
+import {
+  dateFromBoxes,
+  fieldError,
+  formOf,
+  param,
+  queryParam,
+  tryForm,
+} from "../../hub/pages/forms.js";
 import { checkFormToken } from "../../shell/csrf.js";
 import { pageUser } from "./register-pages.js";
 
@@ -45,13 +52,6 @@ const DONE: Record<string, string> = {
   committed: "Import done. The pupils are in the register.",
   undone: "Import undone.",
 };
-
-/** A date input's boxes as YYYY-MM-DD ("" when empty). */
-function dateOf(form: Record<string, string | undefined>, name: string): string {
-  const [d, m, y] = ["day", "month", "year"].map((k) => form[`${name}-${k}`]?.trim() ?? "");
-  if (!d && !m && !y) return "";
-  return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
-}
 
 export function importPages(app: FastifyInstance, ctx: MisContext): void {
   async function listPage(reply: FastifyReply, extra: Record<string, unknown> = {}) {
@@ -218,7 +218,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       if (!chosen) continue;
       const take = ([] as string[]).concat(body[`take-${pupil.position}`] ?? []);
       // This pupil's own admission, where it differs from the whole import's.
-      const ownDate = dateOf(form, `admissionDate-${pupil.position}`);
+      const ownDate = dateFromBoxes(form, `admissionDate-${pupil.position}`);
       const ownYear = form[`ncYear-${pupil.position}`];
       const ownGroup = form[`regGroup-${pupil.position}`]?.trim();
       const own = {
@@ -237,7 +237,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
           ...own,
         });
     }
-    const admissionDate = dateOf(form, "admissionDate");
+    const admissionDate = dateFromBoxes(form, "admissionDate");
     const r = await tryForm("admissionDate", () =>
       commitImport(ctx, p, id, {
         admissionDate,

@@ -3,15 +3,8 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { MisContext, MisPrincipal } from "../../../mis/context.js";
 import { type CoreDetails, NC_YEARS, updatePupil } from "../../../mis/pupil-edits.js";
 import { getPupil, PUPIL_STATUSES } from "../../../mis/pupils.js";
-import { formOf, param, tryForm } from "../../hub/pages/forms.js";
+import { dateFromBoxes, formOf, param, tryForm } from "../../hub/pages/forms.js";
 import { pageUser } from "./register-pages.js";
-
-/** A GOV.UK date input's three boxes as YYYY-MM-DD; "" when all three are empty. */
-function dateOf(form: Record<string, string | undefined>, name: string): string {
-  const [d, m, y] = ["day", "month", "year"].map((k) => form[`${name}-${k}`]?.trim() ?? "");
-  if (!d && !m && !y) return "";
-  return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
-}
 
 /** A stored YYYY-MM-DD as the date input's three boxes. */
 function boxesOf(name: string, date: string | null): Record<string, string> {
@@ -67,11 +60,11 @@ export function pupilEditPages(app: FastifyInstance, ctx: MisContext): void {
       preferredForename: text(form.preferredForename),
       preferredSurname: text(form.preferredSurname),
       formerSurname: text(form.formerSurname),
-      dob: dateOf(form, "dob"),
+      dob: dateFromBoxes(form, "dob"),
       sex: form.sex ?? "",
       ncYear: text(form.ncYear),
       regGroup: text(form.regGroup),
-      admissionDate: dateOf(form, "admissionDate") || null,
+      admissionDate: dateFromBoxes(form, "admissionDate") || null,
       ...(form.status ? { status: form.status } : {}),
     };
     const r = await tryForm("surname", () => updatePupil(ctx, p, id, details));

@@ -11,7 +11,7 @@ import { LEAVING_REASONS, setLeaving, setLeavingFor } from "../../../mis/leaving
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { countPupils, getPupil, listPupils } from "../../../mis/pupils.js";
 import { getSchool } from "../../../mis/school.js";
-import { formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
+import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
 
 /** The signed-in user, or off to sign in (returns undefined once redirected). */
 export function pageUser(request: FastifyRequest, reply: FastifyReply): MisPrincipal | undefined {
@@ -66,11 +66,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     const picked = ([] as unknown[])
       .concat(body.pupil ?? [])
       .filter((v): v is string => typeof v === "string");
-    const date = [
-      form["date-year"],
-      form["date-month"]?.padStart(2, "0"),
-      form["date-day"]?.padStart(2, "0"),
-    ].join("-");
+    const date = dateFromBoxes(form, "date");
     const r = await tryForm("pupils-leaving", () =>
       setLeavingFor(ctx, p, picked, {
         date,
@@ -161,11 +157,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageUser(request, reply);
     if (!p) return reply;
     const form = formOf(request);
-    const date = [
-      form["date-year"],
-      form["date-month"]?.padStart(2, "0"),
-      form["date-day"]?.padStart(2, "0"),
-    ].join("-");
+    const date = dateFromBoxes(form, "date");
     const r = await tryForm("date", () =>
       setLeaving(ctx, p, param(request, "id"), {
         date,
