@@ -168,15 +168,19 @@ export interface ImportsTable {
   undo_notes: JSONColumnType<unknown[] | null, string | null, string | null>;
 }
 
-/** One pupil's change by an import: the register's row before (none for a new pupil) and after. */
+/** One pupil's change by an import: what a merge changed, or a digest of a new pupil's row. */
 export interface ImportChangesTable {
   import_id: string;
   position: number;
   pupil_id: string;
   action: "new" | "merge";
-  before: JSONColumnType<PupilState | null, string | null, string | null>;
-  /** The row a merge left (for a new pupil, only its digest). */
-  after: JSONColumnType<PupilState | null, string | null, string | null>;
+  /** What a merge changed, leaf by leaf: [before, after] as canonical JSON (null: absent). */
+  diff: JSONColumnType<
+    Record<string, [string | null, string | null]> | null,
+    string | null,
+    string | null
+  >;
+  /** For a pupil added: a digest of the row as written. */
   after_digest: string | null;
 }
 

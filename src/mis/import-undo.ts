@@ -7,53 +7,13 @@ import type { PupilState } from "../db/mis-schema.js";
 import { AppError, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
-import { canonicalJson, stateDigest, writeState } from "./imports.js";
+import { writeState } from "./imports.js";
+import { stateDigest, undoDiff } from "./state-diff.js";
 
 export interface UndoNote {
   position: number;
   pupil: string;
   note: string;
-}
-
-/** Each leaf of a state by its path; arrays count as one value (a history list is one field). */
-function leaves(v: unknown, path = "", out = new Map<string, string>()): Map<string, string> {
-  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) leaves(x, `${path}/${k}`, out);
-  } else if (v !== undefined) out.set(path, canonicalJson(v));
-  return out;
-}
-
-function build(flat: Map<string, string>): PupilState {
-  const root: Record<string, unknown> = {};
-  for (const [path, json] of flat) {
-    const keys = path.split("/").slice(1);
-    let at = root;
-    for (const k of keys.slice(0, -1)) {
-      if (typeof at[k] !== "object" || at[k] === null) at[k] = {};
-      at = at[k] as Record<string, unknown>;
-    }
-    at[keys.at(-1) as string] = JSON.parse(json);
-  }
-  return root as unknown as PupilState;
-}
-
-/** The pupil as it should be after undo, and the fields left alone because they were changed. */
-function restore(before: PupilState, after: PupilState, now: PupilState) {
-  const b = leaves(before);
-  const a = leaves(after);
-  const n = leaves(now);
-  const kept: string[] = [];
-  for (const path of new Set([...b.keys(), ...a.keys()])) {
-    if (b.get(path) === a.get(path)) continue;
-    if (n.get(path) !== a.get(path)) {
-      kept.push(path.slice(1).replaceAll("/", "."));
-      continue;
-    }
-    const was = b.get(path);
-    if (was === undefined) n.delete(path);
-    else n.set(path, was);
-  }
-  return { state: build(n), kept };
 }
 
 export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: string) {
@@ -120,7 +80,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
         removed++;
         continue;
       }
-      const { state, kept } = restore(c.before as PupilState, c.after as PupilState, now);
+      const { state, kept } = undoDiff(c.diff ?? {}, now);
       await writeState(trx, c.pupil_id, state, ctx.clock());
       restored++;
       if (kept.length > 0)

@@ -5,7 +5,7 @@
  * after so that the whole import can be undone. A file from the hub is accepted there in the
  * same step as the commit: an import left unfinished leaves the file waiting.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { Pupil } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
@@ -27,6 +27,7 @@ import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
 import { columnsOf } from "./pupils.js";
 import { getSchool } from "./school.js";
+import { diffOf, type StateDiff, stateDigest } from "./state-diff.js";
 
 export { listIncoming };
 
@@ -390,10 +391,7 @@ export async function commitImport(
         };
         const pupilId = randomUUID();
         added.push({ id: pupilId, state });
-        changes.push({
-          ...changeRow(id, d.position, pupilId, "new", null, null),
-          after_digest: stateDigest(state),
-        });
+        changes.push(changeRow(id, d.position, pupilId, "new", { digest: stateDigest(state) }));
         counts.added++;
         continue;
       }
@@ -415,7 +413,7 @@ export async function commitImport(
         admissionDate: row.admission_date ?? admission,
       };
       merged.push({ id: row.id, state: after });
-      changes.push(changeRow(id, d.position, row.id, "merge", before, after));
+      changes.push(changeRow(id, d.position, row.id, "merge", { diff: diffOf(before, after) }));
       counts.merged++;
     }
     for (let i = 0; i < added.length; i += BATCH)
@@ -512,51 +510,29 @@ type ChangeRow = {
   position: number;
   pupil_id: string;
   action: "new" | "merge";
-  before: string | null;
-  after: string | null;
-  after_digest?: string;
+  diff: string | null;
+  after_digest: string | null;
 };
 
+/**
+ * One pupil's change: for a pupil added, a digest of the row written; for a merge, only the
+ * leaves it changed, before and after (a few fields, not two whole records).
+ */
 function changeRow(
   importId: string,
   position: number,
   pupilId: string,
   action: "new" | "merge",
-  before: PupilState | null,
-  after: PupilState | null,
+  kept: { digest?: string; diff?: StateDiff },
 ): ChangeRow {
   return {
     import_id: importId,
     position,
     pupil_id: pupilId,
     action,
-    before: before === null ? null : JSON.stringify(before),
-    after: after === null ? null : JSON.stringify(after),
+    diff: kept.diff ? JSON.stringify(kept.diff) : null,
+    after_digest: kept.digest ?? null,
   };
-}
-
-/** JSON with every object's keys in order: the same value is the same text, however stored. */
-export function canonicalJson(v: unknown): string {
-  const canonical = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(canonical)
-      : x !== null && typeof x === "object"
-        ? Object.fromEntries(
-            Object.entries(x)
-              .filter(([, y]) => y !== undefined)
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-              .map(([k, y]) => [k, canonical(y)]),
-          )
-        : x;
-  return JSON.stringify(canonical(v));
-}
-
-/**
- * A pupil's row as one hash, whatever order the database keeps its keys in: what an import
- * wrote, to tell at undo whether anyone has changed it since.
- */
-export function stateDigest(state: PupilState): string {
-  return createHash("sha256").update(canonicalJson(state)).digest("hex");
 }
 
 /** The import history, newest first: file, sender, who, when, counts, and any undo. */

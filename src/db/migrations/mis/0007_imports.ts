@@ -1,9 +1,9 @@
 // Imports of CTFs into the register. Each keeps its file's pupils as read (a preview reads one
 // pupil, not the file), its SHA-256 to know the same file again, the pupils' proposed matches,
-// and once committed, each merged pupil's row before and after, so that the whole import can be
-// undone field for field; for a pupil it added, a digest of the row it wrote, to tell whether
-// anyone has changed it since. Kept as json, not jsonb: written once and read whole, so the
-// database need not take them apart.
+// and once committed, each merged pupil's changed fields before and after, so that the whole
+// import can be undone field for field; for a pupil it added, a digest of the row it wrote, to
+// tell whether anyone has changed it since. Kept as json, not jsonb: written once and read
+// whole, so the database need not take them apart.
 export default `
 create table if not exists imports (
   id uuid primary key default gen_random_uuid(),
@@ -35,8 +35,7 @@ create table if not exists import_changes (
   position integer not null,
   pupil_id uuid not null,
   action text not null check (action in ('new', 'merge')),
-  before json,
-  after json,
+  diff json,
   after_digest text,
   primary key (import_id, position)
 );
