@@ -1,9 +1,10 @@
 /**
  * Importing a CTF into the register: the file's pupils matched against the register (a UPN is
  * certain; names only ever propose), a field-by-field preview of each merge, and a commit that
- * adds, merges or skips each pupil as the user decided, keeping each pupil's row before and
- * after so that the whole import can be undone. A file from the hub is accepted there in the
- * same step as the commit: an import left unfinished leaves the file waiting.
+ * adds, merges or skips each pupil as the user decided, keeping what each merge changed (and a
+ * digest of each pupil added) so that the whole import can be undone. A file from the hub is
+ * accepted there in the same step as the commit: an import left unfinished leaves the file
+ * waiting.
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
