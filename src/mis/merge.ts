@@ -64,11 +64,12 @@ export const FIELDS: readonly string[] = [...PUPIL_FIELDS, ...BASIC_FIELDS, "fsm
 
 /** A copy without the reader's bookkeeping: a merged record is written in the standard order. */
 export function withoutReadOrder<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v), (k, x) => (k === "readOrder" ? undefined : x)) as T;
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v, skipReadOrder)) as T);
 }
 
+const skipReadOrder = (k: string, x: unknown) => (k === "readOrder" ? undefined : x);
 const same = (a: unknown, b: unknown) =>
-  JSON.stringify(withoutReadOrder(a)) === JSON.stringify(withoutReadOrder(b));
+  JSON.stringify(a, skipReadOrder) === JSON.stringify(b, skipReadOrder);
 
 export function mergePupil(
   register: Pupil,
