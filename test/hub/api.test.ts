@@ -100,8 +100,20 @@ for (const { target, skip } of DATABASES) {
 
       // Not before accepting.
       expect((await t.api(meadow, `/api/v1/transfers/${id}/content`)).status).toBe(409);
-      const accepted = await t.api(meadow, `/api/v1/transfers/${id}/accept`, { method: "POST" });
+      // As curl sends it: a JSON content type and no body at all.
+      const accepted = await t.api(meadow, `/api/v1/transfers/${id}/accept`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
+      expect(accepted.status).toBe(200);
       expect((await json(accepted)).status).toBe("downloaded");
+      const garbled = await t.api(meadow, `/api/v1/transfers/${id}/accept`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{not json",
+      });
+      expect(garbled.status).toBe(400);
+      expect((await json(garbled)).error.message).toContain("The body is not valid JSON");
       const content = await t.api(meadow, `/api/v1/transfers/${id}/content`);
       expect(content.status).toBe(200);
       expect(content.headers.get("content-disposition")).toContain("8231234_CTF_9382001_001.XML");

@@ -60,6 +60,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (fe.statusCode === 429) return catalogued(request, reply, "rate-limited");
     if (fe.statusCode === 413 || fe.code === "FST_REQ_FILE_TOO_LARGE")
       return catalogued(request, reply, "upload.too-large");
+    if (fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err.name === "SyntaxError")
+      return answer(
+        request,
+        reply,
+        400,
+        "invalid",
+        "The body is not valid JSON: check its quotes, commas and brackets, or send none.",
+      );
+    if (fe.statusCode === 415)
+      return answer(
+        request,
+        reply,
+        415,
+        "invalid",
+        "This route does not take that Content-Type: send JSON (application/json), or as the API documentation says.",
+      );
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return answer(request, reply, fe.statusCode, "invalid", "The request is not valid.");
     }

@@ -72,6 +72,16 @@ export async function createShell(config: ShellConfig): Promise<FastifyInstance>
     logController: new OneLineRequestLog(),
   });
   registerErrorHandling(app);
+  // An empty JSON body is no body (curl -X POST -H "Content-Type: application/json" sends
+  // one to `accept`); anything else goes to Fastify's own parser, which guards against
+  // prototype poisoning.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") done(null, undefined);
+    else json(request, text, done);
+  });
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
