@@ -210,6 +210,29 @@ function changedInbox(change: Change, row: TransferRow): void {
   change.notice(`inbox:${row.dest_laestab}`);
 }
 
+/** Where a file is, in the words the API's readers use. */
+const STATE_IN_WORDS: Record<string, string> = {
+  checking: "is still being checked",
+  failed: "failed its check, so it was never delivered",
+  available: "is waiting to be collected",
+  lost: "is in the Lost Pupils database",
+  outside: "is in the out-of-sector register",
+  downloaded: "has been collected already",
+  rejected: "was rejected by the school it was sent to",
+  removed: "has been removed",
+  expired: "has expired and its contents are deleted",
+};
+
+/** What a caller can do instead. */
+const WHAT_NOW: Record<string, string> = {
+  accept: "Only a file waiting for your school can be accepted.",
+  download: "Accept it first (POST .../accept); a file can be downloaded once accepted.",
+  read: "Only the school it was sent to can read it before accepting, while it waits.",
+  reject: "Only a file still waiting to be collected can be rejected.",
+  remove:
+    "The sender can remove a file until it is collected; the receiver once it has been collected.",
+};
+
 function transferStateError(p: Principal, row: TransferRow, what: string): AppError {
   const involved = isSender(p, row) || isReceiver(p, row);
   if (!involved && oversees(p, row))
@@ -217,5 +240,8 @@ function transferStateError(p: Principal, row: TransferRow, what: string): AppEr
       "This file is your school's to act on. A local authority can see its schools' files but not accept, reject or remove them.",
     );
   if (!involved) return forbidden();
-  return new AppError("transfer.state", `You cannot ${what} a file that is ${row.status}.`);
+  return new AppError(
+    "transfer.state",
+    `You cannot ${what} this file: it ${STATE_IN_WORDS[row.status] ?? `is ${row.status}`}. ${WHAT_NOW[what] ?? ""}`.trim(),
+  );
 }

@@ -98,8 +98,12 @@ for (const { target, skip } of DATABASES) {
         ]),
       ).toEqual(doc.pupils.map((p) => [p.upn, p.surname, p.dob]));
 
-      // Not before accepting.
-      expect((await t.api(meadow, `/api/v1/transfers/${id}/content`)).status).toBe(409);
+      // Not before accepting, and the refusal says what to do instead, in words.
+      const early = await t.api(meadow, `/api/v1/transfers/${id}/content`);
+      expect(early.status).toBe(409);
+      expect((await json(early)).error.message).toBe(
+        "You cannot download this file: it is waiting to be collected. Accept it first (POST .../accept); a file can be downloaded once accepted.",
+      );
       // As curl sends it: a JSON content type and no body at all.
       const accepted = await t.api(meadow, `/api/v1/transfers/${id}/accept`, {
         method: "POST",
