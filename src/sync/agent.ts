@@ -35,10 +35,10 @@ export interface RunReport {
 
 /** The hub refuses the token: nothing more can be done until someone makes a new one. */
 export class TokenRefused extends Error {
-  constructor() {
-    super(
-      "the hub refuses the token: it is wrong, revoked or expired. Make a new one on the hub's Your account page",
-    );
+  constructor(
+    message = "the hub refuses the token: it is wrong, revoked or expired. Make a new one on the hub's Your account page",
+  ) {
+    super(message);
   }
 }
 
@@ -53,8 +53,8 @@ export async function runOnce(s: SyncSettings): Promise<RunReport> {
   const hub = new HubClient({ url: s.hub, token: s.token });
   const me = await hub.me().catch(rethrow);
   if (!me.establishment)
-    throw new Error(
-      `the token is ${me.username}'s, who is not a school's user: use a school's token`,
+    throw new TokenRefused(
+      `the token is ${me.username}'s, who is not a school's user: make one as a user of the school`,
     );
   const state = await readState(s.folder);
   state.school = me.establishment;

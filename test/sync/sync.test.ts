@@ -271,6 +271,9 @@ for (const { target, skip } of DATABASES) {
       const refused = await agent("s2s_revoked-or-wrong", out);
       expect(refused.code).toBe(3);
       expect(refused.out).toContain("the hub refuses the token");
+      const la = await agent(await t.token("northshire-la"), out);
+      expect(la.code).toBe(3);
+      expect(la.out).toContain("who is not a school's user");
       const away = await s2s(
         "sync",
         "--hub",
