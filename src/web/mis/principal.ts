@@ -9,10 +9,17 @@ export function misPrincipalOf(request: FastifyRequest): MisPrincipal {
   return p;
 }
 
+/** The principal, who must be a manager: staff are refused. */
+export function misManagerOf(request: FastifyRequest): MisPrincipal {
+  const p = misPrincipalOf(request);
+  if (p.role !== "manager") throw new AppError("forbidden");
+  return p;
+}
+
 /**
  * For a manager's route, before its body is checked: staff hear "not allowed", never what the
  * route would have accepted.
  */
 export async function managerOnly(request: FastifyRequest): Promise<void> {
-  if (misPrincipalOf(request).role !== "manager") throw new AppError("forbidden");
+  misManagerOf(request);
 }

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { AppError, notFound } from "../../../errors.js";
+import { notFound } from "../../../errors.js";
 import {
   addAssociatedSchool,
   listAssociatedSchools,
@@ -20,7 +20,7 @@ import { checkHubConnection } from "../../../mis/hub-connection.js";
 import { LEAVING_REASONS, setLeaving, setLeavingFor } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { errors, IdParams, NullableString, ok } from "../../hub/api/schemas.js";
-import { managerOnly, misPrincipalOf } from "../principal.js";
+import { managerOnly, misManagerOf, misPrincipalOf } from "../principal.js";
 
 const Associated = Type.Object({
   laestab: Type.String(),
@@ -333,8 +333,7 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       },
     },
     async (request, reply) => {
-      const p = misPrincipalOf(request);
-      if (p.role !== "manager") throw new AppError("forbidden");
+      misManagerOf(request);
       const body = request.body as Closure;
       return reply.status(201).send(await addClosure(ctx, body));
     },
@@ -350,8 +349,7 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       },
     },
     async (request) => {
-      const p = misPrincipalOf(request);
-      if (p.role !== "manager") throw new AppError("forbidden");
+      misManagerOf(request);
       return checkHubConnection(ctx);
     },
   );

@@ -2,12 +2,11 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { AppError } from "../../../errors.js";
 import type { MisContext } from "../../../mis/context.js";
 import { exchangeFolder, setExchangeFolder } from "../../../mis/exchange-folder.js";
 import { getSchool } from "../../../mis/school.js";
 import { errors, NullableString, ok } from "../../hub/api/schemas.js";
-import { managerOnly, misPrincipalOf } from "../principal.js";
+import { managerOnly, misManagerOf } from "../principal.js";
 
 const Settings = Type.Object({
   laestab: Type.String(),
@@ -17,12 +16,6 @@ const Settings = Type.Object({
     description: "where files exported with send: false are written; null keeps them here only",
   }),
 });
-
-function managerOf(request: Parameters<typeof misPrincipalOf>[0]) {
-  const p = misPrincipalOf(request);
-  if (p.role !== "manager") throw new AppError("forbidden");
-  return p;
-}
 
 export function settingsRoutes(fastify: FastifyInstance, ctx: MisContext): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -42,7 +35,7 @@ export function settingsRoutes(fastify: FastifyInstance, ctx: MisContext): void 
       },
     },
     async (request) => {
-      managerOf(request);
+      misManagerOf(request);
       return current();
     },
   );
@@ -60,7 +53,7 @@ export function settingsRoutes(fastify: FastifyInstance, ctx: MisContext): void 
       },
     },
     async (request) => {
-      await setExchangeFolder(ctx, managerOf(request), request.body.exchangeFolder);
+      await setExchangeFolder(ctx, misManagerOf(request), request.body.exchangeFolder);
       return current();
     },
   );

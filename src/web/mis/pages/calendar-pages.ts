@@ -4,7 +4,6 @@
  * school's own to change as soon as it changes one.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { AppError } from "../../../errors.js";
 import {
   addClosure,
   adoptUsualYear,
@@ -14,7 +13,7 @@ import {
 } from "../../../mis/calendar.js";
 import type { MisContext } from "../../../mis/context.js";
 import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
-import { pageUser } from "./register-pages.js";
+import { pageManager } from "./register-pages.js";
 
 const KINDS = [
   { value: "holiday", text: "Holiday" },
@@ -44,14 +43,8 @@ export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
     });
   }
 
-  const manager = (request: Parameters<typeof pageUser>[0], reply: FastifyReply) => {
-    const p = pageUser(request, reply);
-    if (p && p.role !== "manager") throw new AppError("forbidden");
-    return p;
-  };
-
   app.get("/calendar", async (request, reply) => {
-    if (!manager(request, reply)) return reply;
+    if (!pageManager(request, reply)) return reply;
     const asked = Number(queryParam(request, "year"));
     const year = Number.isInteger(asked) && asked > 2000 && asked < 2100 ? asked : academicYear();
     const done = queryParam(request, "done");
@@ -63,7 +56,7 @@ export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.post("/calendar/closures", async (request, reply) => {
-    if (!manager(request, reply)) return reply;
+    if (!pageManager(request, reply)) return reply;
     const form = formOf(request);
     const year = Number(form.year) || academicYear();
     const r = await tryForm("firstDay", async () => {
@@ -80,7 +73,7 @@ export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.post("/calendar/closures/:id/remove", async (request, reply) => {
-    if (!manager(request, reply)) return reply;
+    if (!pageManager(request, reply)) return reply;
     const year = Number(formOf(request).year) || academicYear();
     await removeClosure(ctx, param(request, "id"));
     return reply.redirect(`/calendar?year=${year}&done=saved`, 303);

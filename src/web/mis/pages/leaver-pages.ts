@@ -1,6 +1,5 @@
 /** Associated schools, exports (choose leavers, send), overdue leavers and the hub settings. */
 import type { FastifyInstance } from "fastify";
-import { AppError } from "../../../errors.js";
 import {
   addAssociatedSchool,
   directoryEntry,
@@ -19,7 +18,7 @@ import { checkHubConnection } from "../../../mis/hub-connection.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { getSchool, initSchool } from "../../../mis/school.js";
 import { fieldError, formOf, queryParam, tryForm } from "../../hub/pages/forms.js";
-import { pageUser } from "./register-pages.js";
+import { pageManager, pageUser } from "./register-pages.js";
 
 export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
   app.get("/associated-schools", async (request, reply) => {
@@ -154,9 +153,8 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.get("/settings", async (request, reply) => {
-    const p = pageUser(request, reply);
+    const p = pageManager(request, reply);
     if (!p) return reply;
-    if (p.role !== "manager") throw new AppError("forbidden");
     const test = queryParam(request, "test") === "1" ? await checkHubConnection(ctx) : undefined;
     return reply.page("settings", {
       title: "Settings",
@@ -168,9 +166,8 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.post("/settings/exchange-folder", async (request, reply) => {
-    const p = pageUser(request, reply);
+    const p = pageManager(request, reply);
     if (!p) return reply;
-    if (p.role !== "manager") throw new AppError("forbidden");
     const form = formOf(request);
     const r = await tryForm("exchangeFolder", () =>
       setExchangeFolder(ctx, p, form.exchangeFolder ?? ""),
@@ -186,9 +183,8 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.post("/settings", async (request, reply) => {
-    const p = pageUser(request, reply);
+    const p = pageManager(request, reply);
     if (!p) return reply;
-    if (p.role !== "manager") throw new AppError("forbidden");
     const form = formOf(request);
     const school = await getSchool(ctx);
     const r = await tryForm("hubUrl", () =>

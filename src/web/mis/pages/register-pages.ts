@@ -3,6 +3,7 @@
  * details, and recording leaving details.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../../../errors.js";
 import { listAssociatedSchools } from "../../../mis/associated-schools.js";
 import type { MisContext, MisPrincipal } from "../../../mis/context.js";
 import { listExports } from "../../../mis/export.js";
@@ -17,6 +18,16 @@ import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../hub/pag
 export function pageUser(request: FastifyRequest, reply: FastifyReply): MisPrincipal | undefined {
   const p = request.principal as MisPrincipal | undefined;
   if (!p) reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+  return p;
+}
+
+/** As pageUser, for a manager's page: staff are refused. */
+export function pageManager(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): MisPrincipal | undefined {
+  const p = pageUser(request, reply);
+  if (p && p.role !== "manager") throw new AppError("forbidden");
   return p;
 }
 

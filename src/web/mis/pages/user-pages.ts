@@ -5,7 +5,7 @@ import type { MisContext } from "../../../mis/context.js";
 import { createMisToken, listMisTokens, revokeMisToken } from "../../../mis/tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../../mis/users.js";
 import { formOf, queryParam, tryForm } from "../../hub/pages/forms.js";
-import { pageUser } from "./register-pages.js";
+import { pageManager, pageUser } from "./register-pages.js";
 
 const DONE: Record<string, string> = {
   disabled: "User disabled: their sessions have ended and their tokens no longer work.",
@@ -26,16 +26,14 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.get("/users/new", async (request, reply) => {
-    const p = pageUser(request, reply);
+    const p = pageManager(request, reply);
     if (!p) return reply;
-    if (p.role !== "manager") throw new AppError("forbidden");
     return reply.page("user-new", { title: "Add a user", values: {} });
   });
 
   app.post("/users", async (request, reply) => {
-    const p = pageUser(request, reply);
+    const p = pageManager(request, reply);
     if (!p) return reply;
-    if (p.role !== "manager") throw new AppError("forbidden");
     const form = formOf(request);
     const role = form.role === "manager" || form.role === "staff" ? form.role : undefined;
     const r = await tryForm("username", async () => {
