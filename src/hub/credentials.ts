@@ -8,7 +8,7 @@ import type { CachedPrincipal } from "./caches.js";
 import type { HubContext } from "./context.js";
 import type { Principal } from "./principal.js";
 
-export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+export const sha256 = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
 export const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
 
 export const principalColumns = [

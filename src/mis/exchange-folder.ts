@@ -1,13 +1,8 @@
-/**
- * The data exchange folder: where a school keeps the CTFs it chose not to send straight away,
- * for its own MIS or for a person to upload. A file appears there whole or not at all, and
- * never over another file.
- */
-import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { access, link, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { invalid } from "../errors.js";
+import { writeWhole } from "../store/folder-file.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 
@@ -42,27 +37,7 @@ export async function exchangeFolder(ctx: MisContext): Promise<string | null> {
   return row?.exchange_folder ?? null;
 }
 
-/**
- * Writes the file under a temporary name, then links it to its own name: the link fails rather
- * than replace a file already there, and an MIS watching the folder never sees half a file.
- */
+/** Writes an export into the folder whole, never over another file; its path. */
 export async function writeToFolder(folder: string, name: string, text: string): Promise<string> {
-  const final = join(folder, name);
-  const temporary = join(folder, `.${name}.${randomUUID()}.partial`);
-  await writeFile(temporary, text, { flag: "wx" });
-  try {
-    await link(temporary, final).catch(async (e: NodeJS.ErrnoException) => {
-      // A share without hard links: look first, then rename (a narrow race, not a torn file).
-      if (e.code !== "EPERM" && e.code !== "ENOTSUP" && e.code !== "ENOSYS") throw e;
-      if (await stat(final).catch(() => undefined)) throw Object.assign(e, { code: "EEXIST" });
-      await rename(temporary, final);
-    });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST")
-      throw new Error(`a file called ${name} is already there`);
-    throw e;
-  } finally {
-    await unlink(temporary).catch(() => {});
-  }
-  return final;
+  return join(folder, await writeWhole(folder, name, text, "refuse"));
 }

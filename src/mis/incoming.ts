@@ -3,13 +3,13 @@
  * exchange folder, and a file a user uploads. Each is known again by its SHA-256, so a file
  * imported before says when and by whom.
  */
-import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { HubError, HubUnreachableError } from "../client/hub-client.js";
 import { parseCtfFileName } from "../ctf/filename.js";
 import { readCtf } from "../ctf/read.js";
 import { AppError, invalid } from "../errors.js";
+import { sha256 } from "../hub/credentials.js";
 import type { MisContext } from "./context.js";
 import { exchangeFolder } from "./exchange-folder.js";
 import { hubClientFor } from "./hub-connection.js";
@@ -31,15 +31,13 @@ export interface LoadedFile {
   sha256: string;
 }
 
-export const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
 /** When and by whom a file of this hash was imported, if it was (and not undone). */
-export async function importedBefore(ctx: MisContext, sha256: string) {
+export async function importedBefore(ctx: MisContext, digest: string) {
   const row = await ctx.db
     .selectFrom("imports")
     .leftJoin("users", "users.id", "imports.committed_by")
     .select(["imports.committed_at", "users.username"])
-    .where("imports.sha256", "=", sha256)
+    .where("imports.sha256", "=", digest)
     .where("imports.status", "=", "committed")
     .orderBy("imports.committed_at", "desc")
     .executeTakeFirst();
@@ -116,7 +114,7 @@ async function fromFolder(folder: string, name: string): Promise<LoadedFile> {
   if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
   if (info.size > MAX_BYTES) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
   const bytes = new Uint8Array(await readFile(path));
-  return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256Of(bytes) };
+  return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256(bytes) };
 }
 
 /** The file an import is made from, whichever of the three it is. */
@@ -124,7 +122,7 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
   if ("upload" in source) {
     const { fileName, bytes } = source.upload;
     if (bytes.length === 0) throw invalid("The file is empty.", "file");
-    return { source: "upload", transferId: null, fileName, bytes, sha256: sha256Of(bytes) };
+    return { source: "upload", transferId: null, fileName, bytes, sha256: sha256(bytes) };
   }
   if ("file" in source) {
     const folder = await exchangeFolder(ctx);
@@ -148,7 +146,7 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
       transferId: t.id,
       fileName: t.fileName,
       bytes,
-      sha256: sha256Of(bytes),
+      sha256: sha256(bytes),
     };
   } catch (e) {
     throw fromHub(e);

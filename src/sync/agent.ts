@@ -5,12 +5,13 @@
  * school on the hub into the inbox folder, whole or not at all, never over another file.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HubTransfer } from "../client/hub-client.js";
 import { HubClient, HubError, HubUnreachableError } from "../client/hub-client.js";
 import { parseCtfFileName } from "../ctf/filename.js";
-import { sha256Of } from "../mis/incoming.js";
+import { sha256 } from "../hub/credentials.js";
+import { numbered, writeWhole } from "../store/folder-file.js";
 import { logLine, readState, type SyncState, writeState } from "./state.js";
 
 export interface SyncSettings {
@@ -137,10 +138,10 @@ async function send(
       report.waiting.push(name);
       continue;
     }
-    const sha256 = sha256Of(bytes);
+    const digest = sha256(bytes);
     let entry = state.sending[name];
-    if (!entry || entry.sha256 !== sha256) {
-      entry = { sha256, key: randomUUID(), since: s.clock().toISOString() };
+    if (!entry || entry.sha256 !== digest) {
+      entry = { sha256: digest, key: randomUUID(), since: s.clock().toISOString() };
       state.sending[name] = entry;
       await writeState(s.folder, state);
     }
@@ -242,10 +243,8 @@ async function settle(
 
 /** `name`, or `name` with -2, -3 ... before its extension, whichever is free in `dir`. */
 async function freeName(dir: string, name: string): Promise<string> {
-  const dot = name.lastIndexOf(".");
-  const [base, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
-  for (let i = 1; ; i++) {
-    const candidate = i === 1 ? name : `${base}-${i}${ext}`;
+  for (let n = 1; ; n++) {
+    const candidate = numbered(name, n);
     if (!(await stat(join(dir, candidate)).catch(() => undefined))) return candidate;
   }
 }
@@ -271,7 +270,8 @@ async function receive(
     await hub.accept(t.id).catch(rethrow);
     step("after-accept");
     const bytes = await hub.content(t.id).catch(rethrow);
-    const savedAs = await saveWhole(s.inbox, t.fileName, bytes);
+    // Whole or not at all, never over another file: the same bytes already there count as saved.
+    const savedAs = await writeWhole(s.inbox, t.fileName, bytes, "next");
     step("after-save");
     (state.received[t.id] as { savedAs?: string }).savedAs = savedAs;
     await writeState(s.folder, state);
@@ -285,33 +285,6 @@ async function receive(
       s.clock(),
     );
     report.received.push(savedAs);
-  }
-}
-
-/**
- * Written under a hidden name, then linked to its own: the MIS never sees half a file, and a
- * file already there is never replaced (the same bytes already there count as saved).
- */
-async function saveWhole(dir: string, name: string, bytes: Uint8Array): Promise<string> {
-  const temporary = join(dir, `.${name}.${randomUUID()}.partial`);
-  await writeFile(temporary, bytes, { flag: "wx" });
-  try {
-    const dot = name.lastIndexOf(".");
-    const [base, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
-    for (let i = 1; ; i++) {
-      const candidate = i === 1 ? name : `${base}-${i}${ext}`;
-      const there = await readFile(join(dir, candidate)).catch(() => undefined);
-      if (there && sha256Of(there) === sha256Of(bytes)) return candidate;
-      if (there) continue;
-      try {
-        await link(temporary, join(dir, candidate));
-        return candidate;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-    }
-  } finally {
-    await unlink(temporary).catch(() => {});
   }
 }
 
