@@ -536,9 +536,9 @@ function changeRow(
   };
 }
 
-/** The import history, newest first: file, sender, who, when, counts, and any undo. */
-export async function listImports(ctx: MisContext) {
-  const rows = await ctx.db
+/** The import history, newest first (or one import's entry): file, sender, who, when, counts, undo. */
+export async function listImports(ctx: MisContext, only?: string) {
+  let query = ctx.db
     .selectFrom("imports")
     .leftJoin("users as c", "c.id", "imports.committed_by")
     .leftJoin("users as u", "u.id", "imports.undone_by")
@@ -563,8 +563,10 @@ export async function listImports(ctx: MisContext) {
       sql<number>`json_array_length(imports.proposals)`.as("pupils"),
     ])
     .orderBy("imports.created_at", "desc")
-    .limit(200)
-    .execute();
+    .limit(200);
+  // One import's entry, for its own page.
+  if (only !== undefined) query = query.where("imports.id", "=", only);
+  const rows = await query.execute();
   return rows.map((r) => ({
     id: r.id,
     fileName: r.file_name,

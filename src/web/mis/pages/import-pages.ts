@@ -127,7 +127,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
     extra: Record<string, unknown> = {},
   ) {
     const imp = await getImport(ctx, id);
-    const history = imp.status === "proposed" ? [] : await listImports(ctx);
+    const [record] = imp.status === "proposed" ? [] : await listImports(ctx, id);
     // Who each match is in the register, so the choice is between people, not ids.
     const ids = [...new Set(imp.pupils.flatMap((x) => x.matches.map((m) => m.pupil)))];
     const named =
@@ -143,7 +143,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
     return reply.page("import", {
       title: `Import ${imp.fileName}`,
       imp,
-      record: history.find((h) => h.id === id),
+      record,
       named: Object.fromEntries(named.map((n) => [n.id, n])),
       regGroups: (
         await ctx.db
