@@ -101,7 +101,8 @@ export function englandClosures(year: number): Closure[] {
   ];
 }
 
-const academicYearOf = (d: Date) =>
+/** The school year a day falls in, by its September (2026 for 2026/27). */
+export const schoolYearOf = (d: Date) =>
   d.getUTCMonth() >= 8 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
 
 /** The closures between two dates: the school's own, England's usual for years it has not set. */
@@ -116,11 +117,11 @@ export async function closuresBetween(
     .where("last_day", ">=", from)
     .where("first_day", "<=", to)
     .execute();
-  const given = new Set(own.map((c) => academicYearOf(new Date(`${c.first_day}T00:00:00Z`))));
+  const given = new Set(own.map((c) => schoolYearOf(new Date(`${c.first_day}T00:00:00Z`))));
   const usual: Closure[] = [];
   for (
-    let y = academicYearOf(new Date(`${from}T00:00:00Z`));
-    y <= academicYearOf(new Date(`${to}T00:00:00Z`));
+    let y = schoolYearOf(new Date(`${from}T00:00:00Z`));
+    y <= schoolYearOf(new Date(`${to}T00:00:00Z`));
     y++
   )
     if (!given.has(y)) usual.push(...englandClosures(y));

@@ -10,6 +10,7 @@ import {
   closuresBetween,
   ownClosures,
   removeClosure,
+  schoolYearOf,
 } from "../../../mis/calendar.js";
 import type { MisContext } from "../../../mis/context.js";
 import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
@@ -23,10 +24,7 @@ const KINDS = [
 ];
 
 export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
-  const academicYear = () => {
-    const now = ctx.clock();
-    return now.getUTCMonth() >= 8 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
-  };
+  const academicYear = () => schoolYearOf(ctx.clock());
 
   async function calendarPage(reply: FastifyReply, year: number, extra: Record<string, unknown>) {
     const own = await ownClosures(ctx, year);
