@@ -78,3 +78,12 @@ export function dateFromBoxes(form: Record<string, string | undefined>, name: st
   if (!d && !m && !y) return "";
   return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
 }
+
+/** A sign-in form as both apps' pages post it: its fields, where to go after, and what is missing. */
+export function signInForm(request: FastifyRequest) {
+  const form = formOf(request);
+  const errors: FieldError[] = [];
+  if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
+  if (!form.password) errors.push(fieldError("password", "Enter your password"));
+  return { form, next: localPath(form.next), errors };
+}

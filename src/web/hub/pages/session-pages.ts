@@ -19,7 +19,15 @@ import {
 import { signInLinkHolder, useSignInLink } from "../../../hub/sign-in-links.js";
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
 import { signedInAs } from "../principal.js";
-import { type FieldError, fieldError, formOf, localPath, param, queryParam } from "./forms.js";
+import {
+  type FieldError,
+  fieldError,
+  formOf,
+  localPath,
+  param,
+  queryParam,
+  signInForm,
+} from "./forms.js";
 import { keyView } from "./key-view.js";
 import { clearPendingSignIn, pendingSignIn, setPendingSignIn } from "./pending-sign-in.js";
 
@@ -56,11 +64,7 @@ export function sessionPages(app: FastifyInstance, ctx: HubContext): void {
   });
 
   app.post("/sign-in", { onRequest: app.signInLimit }, async (request, reply) => {
-    const form = formOf(request);
-    const next = localPath(form.next);
-    const errors: FieldError[] = [];
-    if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
-    if (!form.password) errors.push(fieldError("password", "Enter your password"));
+    const { form, next, errors } = signInForm(request);
     if (errors.length === 0) {
       try {
         const checked = await checkPassword(

@@ -3,13 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "../../../errors.js";
 import type { MisContext } from "../../../mis/context.js";
 import { misSignIn, misSignOut } from "../../../mis/sessions.js";
-import {
-  type FieldError,
-  fieldError,
-  formOf,
-  localPath,
-  queryParam,
-} from "../../hub/pages/forms.js";
+import { fieldError, localPath, queryParam, signInForm } from "../../hub/pages/forms.js";
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
 
 export function misSessionPages(app: FastifyInstance, ctx: MisContext): void {
@@ -23,11 +17,7 @@ export function misSessionPages(app: FastifyInstance, ctx: MisContext): void {
   });
 
   app.post("/sign-in", { onRequest: app.signInLimit }, async (request, reply) => {
-    const form = formOf(request);
-    const next = localPath(form.next);
-    const errors: FieldError[] = [];
-    if (!form.username?.trim()) errors.push(fieldError("username", "Enter your username"));
-    if (!form.password) errors.push(fieldError("password", "Enter your password"));
+    const { form, next, errors } = signInForm(request);
     if (errors.length === 0) {
       try {
         const session = await misSignIn(ctx, form.username ?? "", form.password ?? "", request.ip);
