@@ -11,6 +11,7 @@ import type { MisDatabase, MisDB } from "./db/mis-schema.js";
 import { type MisConfig, misPgliteDir } from "./mis/config.js";
 import type { MisContext } from "./mis/context.js";
 import { refreshFromHub, sendWaiting } from "./mis/export.js";
+import { ImportFiles } from "./mis/import-files.js";
 import { enrolDue } from "./mis/intake.js";
 import { forgetEndedSignIns } from "./mis/sessions.js";
 import { OpenedParts } from "./opened-parts.js";
@@ -48,6 +49,7 @@ export async function openMisContext(
     config,
     clock: options.clock ?? (() => new Date()),
     secrets: secretBox(masterKey, "school side"),
+    importFiles: new ImportFiles(),
   };
   const formKey = createHmac("sha256", masterKey).update("s2s school side form tokens").digest();
   return { ctx, database, formKey };

@@ -2,6 +2,7 @@
 import type { MisDb } from "../db/mis-schema.js";
 import type { SecretBox } from "../store/secret-box.js";
 import type { MisConfig } from "./config.js";
+import type { ImportFiles } from "./import-files.js";
 
 export interface MisContext {
   db: MisDb;
@@ -9,6 +10,8 @@ export interface MisContext {
   clock: () => Date;
   /** Seals the hub token kept in the database. */
   secrets: SecretBox;
+  /** Imports' parsed files, held between their steps by this process. */
+  importFiles: ImportFiles;
 }
 
 /** A signed-in user of the school side, or an API token's owner. */

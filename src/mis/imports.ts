@@ -16,6 +16,7 @@ import { misAudit } from "./audit.js";
 import { schoolToday } from "./calendar.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { hubClientFor } from "./hub-connection.js";
+import type { ImportFiles } from "./import-files.js";
 import {
   fromHub,
   type ImportSource,
@@ -23,7 +24,7 @@ import {
   listIncoming,
   loadSource,
 } from "./incoming.js";
-import { type Candidate, RegisterIndex } from "./matching.js";
+import { type Candidate, type RegisterEntry, RegisterIndex } from "./matching.js";
 import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
 import { columnsOf } from "./pupils.js";
@@ -100,6 +101,7 @@ export async function createImport(
     })
     .returning(["id", "from_laestab", "from_name"])
     .executeTakeFirstOrThrow();
+  ctx.importFiles.set(row.id, read.document.pupils);
   await misAudit(ctx.db, actor, "import.create", `import:${row.id}`, {
     fileName: file.fileName,
     pupils: proposals.length,
@@ -113,36 +115,54 @@ export async function createImport(
   };
 }
 
-/** Every pupil's identifying details, for matching: one query, no whole records. */
-async function registerEntries(ctx: MisContext) {
-  const rows = await ctx.db
-    .selectFrom("pupils")
-    .select([
-      "id",
-      "upn",
-      "surname",
-      "forename",
-      "dob",
-      "sex",
-      "former_upn",
-      "preferred_surname",
-      "preferred_forename",
-      "former_surname",
-    ])
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    upn: r.upn,
-    formerUpn: r.former_upn,
-    surname: r.surname,
-    forename: r.forename,
-    preferredSurname: r.preferred_surname,
-    preferredForename: r.preferred_forename,
-    formerSurname: r.former_surname,
-    dob: r.dob,
-    sex: r.sex,
-  }));
+/**
+ * Every pupil's identifying details, for matching: one query, no whole records, and one row back
+ * (a register of thousands read row by row costs more in the driver than in the database).
+ */
+async function registerEntries(ctx: MisContext): Promise<RegisterEntry[]> {
+  const { rows } = await sql<{ entries: EntryTuple[] }>`
+    select coalesce(json_agg(json_build_array(id, upn, former_upn, surname, forename,
+      preferred_surname, preferred_forename, former_surname, dob, sex)), '[]') as entries
+    from pupils`.execute(ctx.db);
+  return (rows[0]?.entries ?? []).map(
+    ([
+      id,
+      upn,
+      formerUpn,
+      surname,
+      forename,
+      preferredSurname,
+      preferredForename,
+      formerSurname,
+      dob,
+      sex,
+    ]) => ({
+      id,
+      upn,
+      formerUpn,
+      surname,
+      forename,
+      preferredSurname,
+      preferredForename,
+      formerSurname,
+      dob,
+      sex,
+    }),
+  );
 }
+
+type EntryTuple = [
+  string,
+  string | null,
+  string | null,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+];
 
 /** An import without its file and pupils (large); those are read where they are needed. */
 async function loadImport(ctx: MisContext | { db: MisTx }, id: string, lock = false) {
@@ -164,6 +184,22 @@ async function loadImport(ctx: MisContext | { db: MisTx }, id: string, lock = fa
   const row = await q.executeTakeFirst();
   if (!row) throw notFound();
   return row;
+}
+
+/** An import's parsed pupils: held by this process since it created the import, or read back. */
+async function filePupils(
+  db: MisContext["db"] | MisTx,
+  held: ImportFiles,
+  id: string,
+): Promise<readonly Pupil[]> {
+  const kept = held.get(id);
+  if (kept) return kept;
+  const row = await db
+    .selectFrom("imports")
+    .select("file_pupils")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  return row.file_pupils;
 }
 
 function takeOf(take: readonly string[] | undefined): Set<string> {
@@ -226,11 +262,12 @@ export async function previewAll(ctx: MisContext, actor: MisPrincipal, id: strin
   if (!isId(id)) throw notFound();
   const imp = await ctx.db
     .selectFrom("imports")
-    .select(["proposals", "file_pupils"])
+    .select("proposals")
     .where("id", "=", id)
     .executeTakeFirst();
   if (!imp) throw notFound();
   const proposals = imp.proposals as Proposal[];
+  const pupils = await filePupils(ctx.db, ctx.importFiles, id);
   const targets = [...new Set(proposals.flatMap((p) => p.matches.slice(0, 1).map((m) => m.pupil)))];
   const regs =
     targets.length === 0
@@ -248,7 +285,7 @@ export async function previewAll(ctx: MisContext, actor: MisPrincipal, id: strin
     const record = target ? byId.get(target) : undefined;
     if (!target || !record)
       return { position: p.position, pupil: null, action: "new" as const, areas: [] };
-    const { rows } = mergePupil(record, imp.file_pupils[p.position - 1] as Pupil, new Set());
+    const { rows } = mergePupil(record, pupils[p.position - 1] as Pupil, new Set());
     return { position: p.position, pupil: target, action: "merge" as const, areas: byArea(rows) };
   });
 }
@@ -345,11 +382,7 @@ export async function commitImport(
       throw new AppError("import.state", `This import was ${imp.status} already.`);
     const proposals = imp.proposals as Proposal[];
     const decisions = decide(proposals, input.decisions ?? []);
-    const { file_pupils: pupils } = await trx
-      .selectFrom("imports")
-      .select("file_pupils")
-      .where("id", "=", id)
-      .executeTakeFirstOrThrow();
+    const pupils = await filePupils(trx, ctx.importFiles, id);
     const counts = { added: 0, merged: 0, skipped: 0 };
     const now = ctx.clock();
     // Every pupil to merge, locked at once; new pupils and the change log written a batch at a
@@ -459,6 +492,7 @@ export async function commitImport(
     }
     return counts;
   });
+  ctx.importFiles.drop(id);
   return { id, status: "committed" as const, ...summary };
 }
 

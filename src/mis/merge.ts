@@ -14,6 +14,7 @@ import type {
   XmlNode,
 } from "../ctf/model.js";
 import { normaliseName } from "./matching.js";
+import { canonicalJson } from "./state-diff.js";
 
 export type MergeResult = "same" | "register" | "file" | "added" | "removed";
 
@@ -64,12 +65,16 @@ export const FIELDS: readonly string[] = [...PUPIL_FIELDS, ...BASIC_FIELDS, "fsm
 
 /** A copy without the reader's bookkeeping: a merged record is written in the standard order. */
 export function withoutReadOrder<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v, skipReadOrder)) as T);
+  if (Array.isArray(v)) return v.map(withoutReadOrder) as T;
+  if (v === null || typeof v !== "object") return v;
+  const copy: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v))
+    if (k !== "readOrder" && x !== undefined) copy[k] = withoutReadOrder(x);
+  return copy as T;
 }
 
-const skipReadOrder = (k: string, x: unknown) => (k === "readOrder" ? undefined : x);
-const same = (a: unknown, b: unknown) =>
-  JSON.stringify(a, skipReadOrder) === JSON.stringify(b, skipReadOrder);
+/** Alike whatever order each side keeps its keys in (the register's come back from jsonb). */
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 export function mergePupil(
   register: Pupil,

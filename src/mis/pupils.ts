@@ -9,6 +9,7 @@ import type { MisDb, MisTx, PupilStatus } from "../db/mis-schema.js";
 import { invalid, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
+import { withoutReadOrder } from "./merge.js";
 
 export const PUPIL_STATUSES: readonly PupilStatus[] = ["applicant", "intake", "onroll", "left"];
 const PAGE = 50;
@@ -168,8 +169,7 @@ interface Row {
 /** How a pupil's record is shown: the CTF's areas by name, without the reader's bookkeeping. */
 function pupilView(id: string, row: Row, p: Pupil) {
   const bd = p.basicDetails ?? {};
-  const clean = <T>(v: T): T =>
-    JSON.parse(JSON.stringify(v), (k, x) => (k === "readOrder" ? undefined : x));
+  const clean = withoutReadOrder;
   return {
     id,
     upn: p.upn ?? null,

@@ -7,21 +7,46 @@
 import { createHash } from "node:crypto";
 import type { PupilState } from "../db/mis-schema.js";
 
-/** JSON with every object's keys in order: the same value is the same text, however stored. */
+/**
+ * JSON with every object's keys in order: the same value is the same text, however stored.
+ * Written out directly rather than by sorting a copy and stringifying it, as an import digests
+ * every pupil it adds.
+ */
 export function canonicalJson(v: unknown): string {
-  const canonical = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(canonical)
-      : x !== null && typeof x === "object"
-        ? Object.fromEntries(
-            Object.entries(x)
-              .filter(([, y]) => y !== undefined)
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-              .map(([k, y]) => [k, canonical(y)]),
-          )
-        : x;
-  return JSON.stringify(canonical(v));
+  if (Array.isArray(v))
+    return `[${v.map((x) => (x === undefined || typeof x === "function" ? "null" : canonicalJson(x))).join(",")}]`;
+  if (
+    v !== null &&
+    typeof v === "object" &&
+    typeof (v as { toJSON?: unknown }).toJSON !== "function"
+  ) {
+    const o = v as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const k of orderedKeys(o)) {
+      const x = o[k];
+      if (x !== undefined && typeof x !== "function")
+        parts.push(`${JSON.stringify(k)}:${canonicalJson(x)}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+  return JSON.stringify(v);
 }
+
+/**
+ * Keys sorted, except that integer keys come first in numeric order: the order the earlier,
+ * copy-and-sort form gave (an object lists integer keys first), so digests already kept still
+ * match.
+ */
+function orderedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  // Integer keys come first if there are any, so the first key tells.
+  if (keys.length === 0 || !isIndex(keys[0] as string)) return keys.sort();
+  const integers = keys.filter(isIndex);
+  const named = keys.filter((k) => !integers.includes(k)).sort();
+  return [...integers.sort((x, y) => Number(x) - Number(y)), ...named];
+}
+
+const isIndex = (k: string) => /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
 
 /** A row as one hash: what an import wrote, to tell at undo whether anyone changed it since. */
 export function stateDigest(state: PupilState): string {
