@@ -10,7 +10,9 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { HubContext } from "../../hub/context.js";
+import type { Principal } from "../../hub/principal.js";
 import { principalFromSession } from "../../hub/sessions.js";
+import { signedInAs } from "../../hub/signed-in-as.js";
 import { principalFromToken } from "../../hub/tokens.js";
 import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
@@ -66,6 +68,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     serviceName: "S2S school to school",
     helpdesk: ctx.config.helpdesk,
     navigation: hubNavigation,
+    whoIs: (principal) => signedInAs(ctx.db, principal as Principal),
     viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
   });
   registerAuth(

@@ -11,9 +11,11 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { MisContext, MisPrincipal } from "../../mis/context.js";
+import { getSchool } from "../../mis/school.js";
 import { misPrincipalFromSession } from "../../mis/sessions.js";
 import { misPrincipalFromToken } from "../../mis/tokens.js";
 import { ErrorReply } from "../hub/api/schemas.js";
+import { registerAboutPages } from "../shell/about-pages.js";
 import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
 import { importRoutes } from "./api/imports.js";
@@ -44,6 +46,11 @@ export async function buildMisApp(
     formKey: options.formKey,
     secureCookies: ctx.config.publicUrl.startsWith("https:"),
     serviceName: "S2S school",
+    whoIs: async (principal) => {
+      const school = await getSchool(ctx).catch(() => undefined);
+      const who = (principal as MisPrincipal).username;
+      return school ? `${who}, ${school.name} (${school.laestab})` : who;
+    },
     helpdesk: ctx.config.helpdesk,
     navigation: (principal) =>
       principal
@@ -111,6 +118,7 @@ export async function buildMisApp(
     userPages(pages, ctx);
     importPages(pages, ctx);
     calendarPages(pages, ctx);
+    registerAboutPages(pages, {});
   });
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {

@@ -31,7 +31,7 @@ export function cookieName(base: string, secure: boolean): string {
   return secure ? `__Host-${base}` : base;
 }
 
-function formCookieName(request: FastifyRequest): string {
+export function formCookieName(request: FastifyRequest): string {
   return cookieName(FORM_COOKIE, request.server.secureCookies);
 }
 

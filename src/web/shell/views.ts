@@ -30,9 +30,15 @@ export interface ShellOptions {
    * layout, macros and error page, which the app's pages extend.
    */
   viewsDir: string;
+  /** Who a signed-in principal is, in words (user, and the school or LA they act for). */
+  whoIs?(principal: unknown): Promise<string>;
 }
 
 declare module "fastify" {
+  interface FastifyRequest {
+    /** For a page: who is signed in, in words, as every page says. */
+    signedInAs?: string;
+  }
   interface FastifyReply {
     /** Renders a page from views/pages with the common data every page needs. */
     page(template: string, data?: Record<string, unknown>): FastifyReply;
@@ -60,16 +66,12 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
 
-  await app.register(fastifyStatic, {
-    root: join(govukDir, "govuk", "assets"),
-    prefix: "/assets/",
-    maxAge: "1d",
-  });
+  // Only GOV.UK Frontend's script: its stylesheet is built into ours (without GOV.UK's font),
+  // and its images (the crown, the crest) are GOV.UK's, not this service's.
   await app.register(fastifyStatic, {
     root: join(govukDir, "govuk"),
     prefix: "/static/govuk/",
-    decorateReply: false,
-    allowedPath: (path) => /^\/govuk-frontend\.min\.(css|js)$/.test(path),
+    allowedPath: (path) => path === "/govuk-frontend.min.js",
     maxAge: "1h",
   });
   await app.register(fastifyStatic, {
@@ -78,6 +80,15 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
     decorateReply: false,
     maxAge: "1h",
   });
+
+  const { whoIs } = shell;
+  if (whoIs) {
+    app.decorateRequest("signedInAs", undefined);
+    app.addHook("preHandler", async (request) => {
+      if (request.principal === undefined || /^\/(api|static)\//.test(request.url)) return;
+      request.signedInAs = await whoIs(request.principal);
+    });
+  }
 
   app.decorateReply("page", function page(this: FastifyReply, template, data = {}) {
     const request = this.request as FastifyRequest;
@@ -93,6 +104,7 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
       fieldErrors,
       serviceName: shell.serviceName,
       principal: request.principal,
+      signedInAs: request.signedInAs,
       csrf: formToken(request, this),
       helpdesk: shell.helpdesk,
       cspNonce: nonce,

@@ -6,6 +6,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../../hub/context.js";
+import { registerAboutPages } from "../../shell/about-pages.js";
 import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
@@ -28,5 +29,6 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     lostPupilPages(pages, ctx);
     adminPages(pages, ctx);
     noticeEmailPages(pages, ctx);
+    registerAboutPages(pages, { retention: ctx.config.retention });
   });
 }

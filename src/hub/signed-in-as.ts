@@ -1,0 +1,23 @@
+/** Who is signed in, in words, as every page of the hub says it: the user and whom they act for. */
+import type { Db } from "../db/hub-schema.js";
+import type { Principal } from "./principal.js";
+
+export async function signedInAs(db: Db, p: Principal): Promise<string> {
+  if (p.role === "school" && p.establishment) {
+    const school = await db
+      .selectFrom("establishments")
+      .select("name")
+      .where("laestab", "=", p.establishment)
+      .executeTakeFirst();
+    return `${p.username}, ${school ? `${school.name} (${p.establishment})` : p.establishment}`;
+  }
+  if (p.role === "la" && p.laCode) {
+    const la = await db
+      .selectFrom("local_authorities")
+      .select("name")
+      .where("code", "=", p.laCode)
+      .executeTakeFirst();
+    return `${p.username}, ${la ? `${la.name} (LA ${p.laCode})` : `LA ${p.laCode}`}`;
+  }
+  return `${p.username}, administrator`;
+}
