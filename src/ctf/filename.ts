@@ -10,6 +10,17 @@ export const OUT_OF_SECTOR = "MMMMMMM";
 
 export type DestinationKind = "school" | "la" | "lost" | "outside";
 
+/**
+ * A sender or destination in words: a name with its number after it, never a bare number, and
+ * the two special destinations by what they are.
+ */
+export function partyName(code: string, name?: string | null): string {
+  if (code === LOST_PUPILS) return "Lost Pupils database";
+  if (code === OUT_OF_SECTOR) return "Out of sector (independent school or abroad)";
+  if (name) return `${name} (${code})`;
+  return /^\d{3}(LLLL)?$/.test(code) ? `LA ${code.slice(0, 3)}` : `${code} (not in the directory)`;
+}
+
 export interface CtfFileName {
   source: string;
   destination: string;

@@ -56,10 +56,12 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   let query = ctx.db
     .selectFrom("transfer_pupils as tp")
     .innerJoin("transfers as t", "t.id", "tp.transfer_id")
+    .leftJoin("establishments as e", "e.laestab", "t.source_laestab")
     .select([
       "t.id as transferId",
       "t.status",
       "t.source_laestab as sourceLaestab",
+      "e.name as sourceName",
       "t.created_at as receivedAt",
       "tp.upn",
       "tp.surname",

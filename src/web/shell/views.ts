@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import nunjucks from "nunjucks";
+import { partyName } from "../../ctf/filename.js";
 import { formToken } from "./csrf.js";
 
 export interface NavItem {
@@ -65,6 +66,9 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
   );
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
+  env.addFilter("party", (p: { laestab: string; name?: string | null } | null | undefined) =>
+    p ? partyName(p.laestab, p.name) : "",
+  );
 
   // Only GOV.UK Frontend's script: its stylesheet is built into ours (without GOV.UK's font),
   // and its images (the crown, the crest) are GOV.UK's, not this service's.

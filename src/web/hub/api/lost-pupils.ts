@@ -27,6 +27,9 @@ const Hit = Type.Object({
   transferId: Type.String({ format: "uuid" }),
   status: Type.String({ description: "lost or outside" }),
   sourceLaestab: Type.String(),
+  sourceName: Type.Union([Type.String(), Type.Null()], {
+    description: "the sending school's name (null if it is not in the directory)",
+  }),
   receivedAt: Type.String({ format: "date-time" }),
   ...PupilFields,
 });
