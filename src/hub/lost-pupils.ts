@@ -179,8 +179,11 @@ async function withinSearchLimit(ctx: HubContext, p: Principal): Promise<void> {
   );
 }
 
-/** An LA passes a lost or out-of-sector file to the school the pupil has joined. */
-export async function redirect(ctx: HubContext, p: Principal, id: string, to: string) {
+/**
+ * The file and the school it would be passed on to, or the refusal passing it on would give:
+ * asked by the pass-on itself and by its confirmation page before it.
+ */
+export async function passOnTarget(ctx: HubContext, p: Principal, id: string, to: string) {
   const row = await ctx.db
     .selectFrom("transfers")
     .selectAll()
@@ -201,6 +204,12 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
     );
   if (school.status === "closed" || school.independent)
     throw invalid(`${school.name} (${school.laestab}) cannot receive CTFs.`, "to");
+  return { row, school };
+}
+
+/** An LA passes a lost or out-of-sector file to the school the pupil has joined. */
+export async function redirect(ctx: HubContext, p: Principal, id: string, to: string) {
+  const { row, school } = await passOnTarget(ctx, p, id, to);
   const now = ctx.clock();
   const source = await findEstablishment(ctx.db, row.source_laestab);
   await inTransaction(ctx, async ({ trx, mailQueued }) => {

@@ -115,15 +115,27 @@ export async function tokensOf(ctx: HubContext, userId: string) {
   }));
 }
 
-export async function revokeToken(ctx: HubContext, actor: Principal | null, tokenId: string) {
+/** The token `actor` would revoke, or the refusal: asked by the revoke and its confirmation. */
+export async function tokenToRevoke(ctx: HubContext, actor: Principal | null, tokenId: string) {
   const row = await ctx.db
     .selectFrom("api_tokens")
     .innerJoin("users", "users.id", "api_tokens.user_id")
-    .select(["api_tokens.id", "users.username"])
+    .select([
+      "api_tokens.id",
+      "api_tokens.label",
+      "api_tokens.created_at",
+      "api_tokens.last_used_at",
+      "users.username",
+    ])
     .where("api_tokens.id", "=", requireId(tokenId))
     .executeTakeFirst();
   if (!row) throw new AppError("not-found");
   if (!canRevokeToken(actor, row.username)) throw new AppError("forbidden");
+  return row;
+}
+
+export async function revokeToken(ctx: HubContext, actor: Principal | null, tokenId: string) {
+  await tokenToRevoke(ctx, actor, tokenId);
   await inTransaction(ctx, async ({ trx, notice }) => {
     await trx
       .updateTable("api_tokens")

@@ -25,7 +25,7 @@ import {
   oversees,
 } from "./policies/transfers.js";
 import { getTransfer, visible } from "./transfer-reads.js";
-import type { TransferRow } from "./transfer-view.js";
+import { type TransferRow, viewWith } from "./transfer-view.js";
 
 /**
  * Moves a transfer from the status `from` (the one its policy was asked about) to what `set`
@@ -104,6 +104,22 @@ export async function content(
     detail: { bytes: row.size_bytes },
   });
   return { fileName: row.file_name, sizeBytes: row.size_bytes, stream: Readable.from(stream) };
+}
+
+/**
+ * Whether `p` may reject or remove the file, asked before its confirmation page: the refusal the
+ * action itself would give, or the file as they see it (without its pupils: not a look at them).
+ */
+export async function checkAction(
+  ctx: HubContext,
+  p: Principal,
+  id: string,
+  what: "reject" | "remove",
+) {
+  const row = await visible(ctx, p, id);
+  if (!(what === "reject" ? canReject(p, row) : canRemove(p, row)))
+    throw transferStateError(p, row, what);
+  return viewWith(row, false);
 }
 
 export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {

@@ -204,6 +204,20 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
       .getByLabel("Why are you rejecting this file?")
       .fill("This pupil never joined us");
     await receiver.getByRole("button", { name: "Reject file" }).click();
+    // Nothing is rejected before the receiver confirms what will happen.
+    await receiver.getByRole("heading", { name: "Reject this file?" }).waitFor();
+    const asked = (await receiver.locator("main").textContent()) ?? "";
+    expect(asked).toContain("Brookfield Primary School (8231234) will be e-mailed");
+    expect(asked).toContain(`${second.name} (2 pupils)`);
+    expect(asked).toContain("This pupil never joined us");
+    await look(receiver, "reject-confirm");
+    await receiver.getByRole("link", { name: "Cancel" }).click();
+    await receiver.getByRole("heading", { name: second.name }).waitFor();
+    await receiver
+      .getByLabel("Why are you rejecting this file?")
+      .fill("This pupil never joined us");
+    await receiver.getByRole("button", { name: "Reject file" }).click();
+    await receiver.getByRole("button", { name: "Yes, reject this file" }).click();
     await receiver.getByText("File rejected.").waitFor();
 
     const sender = await signedIn("brookfield");
@@ -266,9 +280,15 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await admin.getByRole("cell", { name: "sync agent in the office", exact: true }).waitFor();
     await look(admin, "admin-user");
     await admin.getByRole("button", { name: /^Revoke/ }).click();
+    await admin.getByText('The API token "sync agent in the office" of office.manager').waitFor();
+    expect((await t.api(token, "/api/v1/me")).status).toBe(200);
+    await admin.getByRole("button", { name: "Yes, revoke this token" }).click();
     await admin.getByText("Token revoked.").waitFor();
     expect((await t.api(token, "/api/v1/me")).status).toBe(401);
     await admin.getByRole("button", { name: "Disable user" }).click();
+    await admin.getByText("will be signed out now and will not be able to sign in").waitFor();
+    await look(admin, "disable-confirm");
+    await admin.getByRole("button", { name: /^Yes, disable/ }).click();
     await admin.getByText("User disabled.").waitFor();
     await user.goto(`${t.url}/account`);
     expect(new URL(user.url()).pathname).toBe("/sign-in");
@@ -429,8 +449,19 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await look(la, "lost-pupils");
     await row.getByRole("link").click();
     await look(la, "lost-file");
-    await la.getByLabel("LAESTAB of the pupil's new school").fill("8231235");
+    // By town: several schools match, each named with its town and LA.
+    await la.getByLabel("The pupil's new school").fill("Northam");
     await la.getByRole("button", { name: "Pass file on" }).click();
+    await la.getByRole("heading", { name: "Which school has the pupil joined?" }).waitFor();
+    await look(la, "pass-on-choose");
+    await la.getByLabel("Hillcrest Academy (8231235)").check();
+    await la.getByRole("button", { name: "Continue" }).click();
+    await la.getByRole("heading", { name: "Pass this file on?" }).waitFor();
+    const asked = (await la.locator("main").textContent()) ?? "";
+    expect(asked).toContain("Hillcrest Academy (8231235), Northam, in Northshire (LA 823)");
+    expect(asked).toContain("holding 1 pupil");
+    await look(la, "pass-on-confirm");
+    await la.getByRole("button", { name: "Yes, pass this file on" }).click();
     await la.getByText("File passed on.").waitFor();
 
     await school.goto(`${t.url}/sent`);

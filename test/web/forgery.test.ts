@@ -107,12 +107,19 @@ describe("forms and cookies refuse forgery", () => {
     const r = await victim.post(`/received/${id}/reject`, { _csrf: attackerToken, reason });
     expect(r.status).toBe(403);
     expect(await status(id)).toBe("available");
-    // The victim's own token for that same form cookie works.
-    const own = await victim.post(`/received/${id}/reject`, {
-      _csrf: await victim.token(),
+    // The victim's own token for that same form cookie works: first asking to confirm, and
+    // rejecting nothing until confirmed.
+    const own = await victim.token();
+    const asked = await victim.post(`/received/${id}/reject`, { _csrf: own, reason });
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain("Yes, reject this file");
+    expect(await status(id)).toBe("available");
+    const done = await victim.post(`/received/${id}/reject`, {
+      _csrf: own,
       reason,
+      confirm: "yes",
     });
-    expect(own.status).toBe(303);
+    expect(done.status).toBe(303);
     expect(await status(id)).toBe("rejected");
   });
 

@@ -170,7 +170,7 @@ function toDate(v: string | Date | null | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-function formatDate(v: string | Date | null | undefined): string {
+export function formatDate(v: string | Date | null | undefined): string {
   const d = toDate(v);
   return d ? DAY.format(d) : "";
 }

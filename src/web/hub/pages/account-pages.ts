@@ -11,12 +11,14 @@ import {
   secondFactorStatus,
 } from "../../../hub/second-factor.js";
 import { createSession } from "../../../hub/sessions.js";
-import { createToken, revokeToken, tokensOf } from "../../../hub/tokens.js";
+import { createToken, revokeToken, tokensOf, tokenToRevoke } from "../../../hub/tokens.js";
 import { changePassword } from "../../../hub/users.js";
 import { setSessionCookie } from "../../shell/auth.js";
+import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { principalOf } from "../principal.js";
 import { type FieldError, fieldError, formOf, param, queryParam } from "./forms.js";
 import { keyView } from "./key-view.js";
+import { revokeConfirmation } from "./revoke-confirmation.js";
 
 export function accountPages(app: FastifyInstance, ctx: HubContext): void {
   const NOTICES: Record<string, string> = {
@@ -63,6 +65,12 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/account/tokens/:id/revoke", async (request, reply) => {
     const p = principalOf(request);
+    if (!confirmed(request))
+      return askToConfirm(
+        request,
+        reply,
+        revokeConfirmation(await tokenToRevoke(ctx, p, param(request, "id")), "/account#tokens"),
+      );
     await revokeToken(ctx, p, param(request, "id"));
     return reply.redirect("/account?done=revoked#tokens", 303);
   });

@@ -10,12 +10,15 @@ import type { HubContext, Principal } from "../../../hub/context.js";
 import { listCorrections } from "../../../hub/corrections.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
 import { requestNoticeEmail } from "../../../hub/notice-email.js";
-import { revokeToken } from "../../../hub/tokens.js";
+import { signedInAs } from "../../../hub/signed-in-as.js";
+import { revokeToken, tokenToRevoke } from "../../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../hub/users.js";
 import { recentMail } from "../../../mail/recent.js";
+import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { adminOf } from "../principal.js";
 import { type Form, formOf, param, queryParam, tryForm } from "./forms.js";
+import { revokeConfirmation } from "./revoke-confirmation.js";
 
 const ROLES = ["school", "la", "admin"] as const;
 
@@ -158,6 +161,20 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const p = adminOf(request);
     const id = param(request, "id");
     const disabled = formOf(request).disabled === "true";
+    if (disabled && !confirmed(request)) {
+      const user = await getUser(ctx, p, id);
+      return askToConfirm(request, reply, {
+        title: `Disable ${user.username}?`,
+        lines: [
+          `${await signedInAs(ctx.db, { ...user, userId: user.id })} (${user.email}) will be signed out now and will not be able to sign in. Their API tokens will stop working, so any program using one (a folder agent, an MIS) will be refused.`,
+          "Nothing they sent or received is deleted. You can enable them again.",
+        ],
+        fields: { disabled: "true" },
+        button: `Yes, disable ${user.username}`,
+        destructive: true,
+        cancel: `/admin/users/${id}`,
+      });
+    }
     await setDisabled(ctx, p, id, disabled);
     return reply.redirect(`/admin/users/${id}?done=${disabled ? "disabled" : "enabled"}`, 303);
   });
@@ -177,6 +194,20 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const p = adminOf(request);
     const id = param(request, "id");
     const userId = formOf(request).userId ?? "";
+    if (!confirmed(request)) {
+      const user = await getUser(ctx, p, userId).catch(() => undefined);
+      return askToConfirm(
+        request,
+        reply,
+        revokeConfirmation(
+          await tokenToRevoke(ctx, p, id),
+          user ? `/admin/users/${user.id}` : "/admin/users",
+          {
+            userId,
+          },
+        ),
+      );
+    }
     await revokeToken(ctx, p, id);
     const user = await getUser(ctx, p, userId).catch(() => undefined);
     return reply.redirect(user ? `/admin/users/${user.id}?done=revoked` : "/admin/users", 303);

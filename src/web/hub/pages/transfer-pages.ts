@@ -3,9 +3,11 @@
  * files (status, reasons, remove). A file someone may not see is "not found" to them, as in the API.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { partyName } from "../../../ctf/filename.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
 import { earlierDownloads } from "../../../hub/earlier-downloads.js";
-import { redirect } from "../../../hub/lost-pupils.js";
+import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
+import { passOnTarget, redirect } from "../../../hub/lost-pupils.js";
 import {
   canAccept,
   canDownload,
@@ -13,9 +15,11 @@ import {
   canReject,
   canRemove,
 } from "../../../hub/policies/transfers.js";
-import { accept, content, reject, remove } from "../../../hub/transfer-actions.js";
+import { accept, checkAction, content, reject, remove } from "../../../hub/transfer-actions.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
+import { askToConfirm, confirmed } from "../../shell/confirm.js";
+import { formatDate } from "../../shell/views.js";
 import { principalOf } from "../principal.js";
 import { type FieldError, fieldError, formOf, param, queryParam, tryForm } from "./forms.js";
 
@@ -114,6 +118,26 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       return filePage(reply.status(400), p, id, {
         errors: [fieldError("reason", "Enter why you are rejecting this file")],
       });
+    if (!confirmed(request)) {
+      const t = await checkAction(ctx, p, id, "reject");
+      if (reason.trim().length < 3 || reason.trim().length > 1000)
+        return filePage(reply.status(400), p, id, {
+          errors: [fieldError("reason", "Give a reason of 3 to 1000 characters")],
+          reason,
+        });
+      return askToConfirm(request, reply, {
+        title: "Reject this file?",
+        caption: t.fileName,
+        lines: [
+          `${partyOf(t.source)} will be e-mailed that you rejected ${t.fileName} (${pupilsIn(t.pupilCount)}), with your reason: "${reason.trim()}".`,
+          "You will not be able to download the file. The sending school can then send it to the right school.",
+        ],
+        fields: { reason },
+        button: "Yes, reject this file",
+        destructive: true,
+        cancel: `/received/${id}`,
+      });
+    }
     const done = await tryForm("reason", () => reject(ctx, p, id, reason));
     if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], reason });
     return reply.redirect("/received?done=rejected", 303);
@@ -126,15 +150,68 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     const to = (formOf(request).to ?? "").trim();
     if (!to)
       return filePage(reply.status(400), p, id, {
-        errors: [fieldError("to", "Enter the LAESTAB of the pupil's new school")],
+        errors: [fieldError("to", "Enter the new school's name, town or number")],
       });
+    if (!confirmed(request)) {
+      const found = await passOnChoices(ctx, to);
+      if (found.length === 0)
+        return filePage(reply.status(400), p, id, {
+          errors: [
+            fieldError(
+              "to",
+              `No school in the directory matches "${to}": try its name, its town or its 7-digit number`,
+            ),
+          ],
+          to,
+        });
+      if (found.length > 1)
+        return reply.page("pass-on-choose", {
+          title: "Which school?",
+          backLink: `/received/${id}`,
+          id,
+          to,
+          schools: found.slice(0, 20),
+          more: found.length > 20,
+          ownLa: p.laCode,
+        });
+      const target = await tryForm("to", () => passOnTarget(ctx, p, id, found[0]?.laestab ?? ""));
+      if (!target.ok) return filePage(reply.status(400), p, id, { errors: [target.error], to });
+      const { row, school } = target.value;
+      return askToConfirm(request, reply, {
+        title: "Pass this file on?",
+        caption: row.file_name,
+        lines: [
+          `${school.name} (${school.laestab}), ${school.town ? `${school.town}, ` : ""}in ${school.la_name} (LA ${school.la_code}), will be sent ${row.file_name}, holding ${pupilsIn(row.pupil_count)}, and e-mailed that it is waiting.`,
+          `The file leaves the ${row.status === "lost" ? "Lost Pupils database" : "out of sector register"}: other local authorities will no longer find it there.`,
+        ],
+        fields: { to: school.laestab },
+        button: "Yes, pass this file on",
+        cancel: `/received/${id}`,
+      });
+    }
     const done = await tryForm("to", () => redirect(ctx, p, id, to));
     if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], to });
     return reply.redirect("/lost-pupils?done=passed-on", 303);
   });
 
   app.post("/received/:id/remove", async (request, reply) => {
-    await remove(ctx, principalOf(request), param(request, "id"));
+    const p = principalOf(request);
+    const id = param(request, "id");
+    if (!confirmed(request)) {
+      const t = await checkAction(ctx, p, id, "remove");
+      return askToConfirm(request, reply, {
+        title: "Delete this file from S2S now?",
+        caption: t.fileName,
+        lines: [
+          `${t.fileName} from ${partyOf(t.source)}, holding ${pupilsIn(t.pupilCount)}, will be deleted from S2S now rather than on ${formatDate(t.expiresAt)}.`,
+          "You will not be able to download it again: make sure it has been imported into your MIS first.",
+        ],
+        button: "Yes, delete this file",
+        destructive: true,
+        cancel: `/received/${id}`,
+      });
+    }
+    await remove(ctx, p, id);
     return reply.redirect("/received?done=removed", 303);
   });
 
@@ -159,9 +236,39 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   });
 
   app.post("/sent/:id/remove", async (request, reply) => {
-    await remove(ctx, principalOf(request), param(request, "id"));
+    const p = principalOf(request);
+    const id = param(request, "id");
+    if (!confirmed(request)) {
+      const t = await checkAction(ctx, p, id, "remove");
+      return askToConfirm(request, reply, {
+        title: "Remove this file?",
+        caption: t.fileName,
+        lines: [
+          `${t.fileName}, holding ${pupilsIn(t.pupilCount)}, will not be delivered to ${partyOf(t.destination)}, and its pupils' data will be deleted from S2S.`,
+          "To send it again, upload it again.",
+        ],
+        button: "Yes, remove this file",
+        destructive: true,
+        cancel: `/sent/${id}`,
+      });
+    }
+    await remove(ctx, p, id);
     return reply.redirect("/sent?done=removed", 303);
   });
+}
+
+const pupilsIn = (n: number | null) => (n === 1 ? "1 pupil" : `${n ?? 0} pupils`);
+const partyOf = (x: { laestab: string; name?: string | null }) => partyName(x.laestab, x.name);
+
+/** Schools a pass-on may mean: the one with that number, else those whose name or town match. */
+async function passOnChoices(ctx: HubContext, to: string) {
+  if (/^\d{7}$/.test(to)) {
+    const one = await findEstablishment(ctx.db, to);
+    return one ? [one] : [];
+  }
+  return (await searchEstablishments(ctx.db, to, 21)).filter(
+    (e) => e.status === "open" && !e.independent,
+  );
 }
 
 /** GOV.UK pagination for a list of `pages` pages at `base?page=N`; none for a single page. */
