@@ -124,8 +124,18 @@ export class HubClient {
     return (await this.json<{ transfers: HubTransfer[] }>("GET", "/api/v1/sent")).transfers;
   }
 
-  async inbox(): Promise<HubTransfer[]> {
-    return (await this.json<{ transfers: HubTransfer[] }>("GET", "/api/v1/inbox")).transfers;
+  /** Every file in the inbox of these statuses (by default, waiting and downloaded), all pages. */
+  async inbox(statuses: readonly string[] = ["available", "downloaded"]): Promise<HubTransfer[]> {
+    const all: HubTransfer[] = [];
+    for (let page = 1; ; page++) {
+      const q = `status=${statuses.join(",")}&page=${page}&pageSize=500`;
+      const got = await this.json<{ transfers: HubTransfer[]; more?: boolean }>(
+        "GET",
+        `/api/v1/inbox?${q}`,
+      );
+      all.push(...got.transfers);
+      if (!got.more) return all;
+    }
   }
 
   accept(id: string): Promise<HubTransfer> {

@@ -160,6 +160,46 @@ for (const { target, skip } of DATABASES) {
       });
     });
 
+    it("the inbox holds what awaits the school, a page at a time; downloaded files on request", async () => {
+      const ids: string[] = [];
+      for (const seq of [31, 32, 33]) {
+        const { xml } = ctfFor("8231234", "9382001", 1, seq);
+        const { id } = await json(await upload(brookfield, `8231234_CTF_9382001_0${seq}.XML`, xml));
+        await checked(brookfield, id);
+        ids.push(id);
+      }
+      const taken = ids[0] as string;
+      expect(
+        (await t.api(meadow, `/api/v1/transfers/${taken}/accept`, { method: "POST" })).status,
+      ).toBe(200);
+      const of = async (q: string) => json(await t.api(meadow, `/api/v1/inbox${q}`));
+      const waiting = await of("");
+      const waitingIds = waiting.transfers.map((x: { id: string }) => x.id);
+      expect(waitingIds).toEqual(expect.arrayContaining(ids.slice(1)));
+      expect(waitingIds).not.toContain(taken);
+      expect(waiting.transfers.every((x: { status: string }) => x.status === "available")).toBe(
+        true,
+      );
+      const both = await of("?status=available,downloaded");
+      expect(both.transfers.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(ids));
+      expect((await of("?status=downloaded")).transfers.map((x: { id: string }) => x.id)).toContain(
+        taken,
+      );
+      // Pages, oldest first, without a file twice or one left out.
+      const pages = [];
+      for (let page = 1; ; page++) {
+        const got = await of(`?status=available,downloaded&pageSize=2&page=${page}`);
+        expect(got.total).toBe(both.transfers.length);
+        expect(got.transfers.length).toBeLessThanOrEqual(2);
+        pages.push(...got.transfers.map((x: { id: string }) => x.id));
+        if (!got.more) break;
+      }
+      expect(pages).toEqual(both.transfers.map((x: { id: string }) => x.id));
+      const wrong = await t.api(meadow, "/api/v1/inbox?status=rejected");
+      expect(wrong.status).toBe(400);
+      expect((await json(wrong)).error.message).toContain('"rejected" is neither');
+    });
+
     it("lists a large file's pupils a page at a time, each page audited", async () => {
       const { doc, xml } = ctfFor("8231234", "9382001", 230, 77);
       const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_077.XML", xml));
@@ -696,6 +736,10 @@ for (const { target, skip } of DATABASES) {
       expect(await json(r)).toEqual({ error: { code: "not-found", message: "Not found." } });
       const docs = await t.api(undefined, "/api/docs/json");
       const spec = await json(docs);
+      expect(spec.info.title).toBe("S2S school to school API");
+      expect(await (await t.api(undefined, "/api/docs/static/index.html")).text()).toContain(
+        "<title>S2S school to school API</title>",
+      );
       for (const path of [
         "/api/v1/transfers",
         "/api/v1/transfers/{id}/pupils",

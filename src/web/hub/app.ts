@@ -92,7 +92,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     openapi: {
       openapi: "3.1.0",
       info: {
-        title: "S2S hub API",
+        title: "S2S school to school API",
         version: "1",
         description:
           "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
@@ -113,7 +113,10 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
       return doc as never;
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    theme: { title: "S2S school to school API" },
+  });
   // Pages, static files and health checks are not the API: keep them out of its document.
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };

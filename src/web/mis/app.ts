@@ -87,7 +87,7 @@ export async function buildMisApp(
     openapi: {
       openapi: "3.1.0",
       info: {
-        title: "S2S school side API",
+        title: "S2S school API",
         version: "1",
         description:
           "The school's pupil register. Authenticate with `Authorization: Bearer TOKEN` " +
@@ -99,7 +99,7 @@ export async function buildMisApp(
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await app.register(swaggerUi, { routePrefix: "/api/docs", theme: { title: "S2S school API" } });
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
   });

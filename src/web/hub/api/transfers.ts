@@ -227,13 +227,49 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
       schema: {
         tags,
         summary: "Files awaiting my organisation, oldest first",
+        description:
+          "By default the files waiting to be downloaded (`available`). `status=downloaded`, or " +
+          "`status=available,downloaded`, lists those too while the hub keeps them. A page holds " +
+          "`pageSize` files (100 unless given, at most 500); `more` says whether another follows.",
+        querystring: Type.Object({
+          status: Type.Optional(
+            Type.String({ description: "available, downloaded, or both comma-separated" }),
+          ),
+          page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+        }),
         response: {
-          200: ok(Type.Object({ transfers: Type.Array(Transfer) }), "Files, with their status"),
-          ...errors(401),
+          200: ok(
+            Type.Object({
+              transfers: Type.Array(Transfer),
+              page: Type.Integer(),
+              more: Type.Boolean(),
+              total: Type.Integer({ description: "files of these statuses, on every page" }),
+            }),
+            "Files, with their status",
+          ),
+          ...errors(400, 401),
         },
       },
     },
-    async (request) => ({ transfers: await listInbox(ctx, principalOf(request)) }),
+    async (request) => {
+      const { status = "available", page = 1, pageSize = 100 } = request.query;
+      const wanted = new Set(status.split(",").map((x) => x.trim()));
+      for (const w of wanted)
+        if (w !== "available" && w !== "downloaded")
+          throw invalid(
+            `The inbox holds files "available" (waiting to be downloaded) or "downloaded"; "${w}" is neither.`,
+            "status",
+          );
+      const all = (await listInbox(ctx, principalOf(request))).filter((t) => wanted.has(t.status));
+      const from = (page - 1) * pageSize;
+      return {
+        transfers: all.slice(from, from + pageSize),
+        page,
+        more: all.length > from + pageSize,
+        total: all.length,
+      };
+    },
   );
 
   app.get(
