@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { detach, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Db, StoredFinding, TransferPupilsTable, Tx } from "../db/hub-schema.js";
-import { fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
+import { type FileRef, fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
@@ -182,15 +182,31 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     if (failed && row.sender_email) {
       await enqueueMail(
         trx,
-        uploadFailedMessage([row.sender_email], row.file_name, errors, ctx.config.publicUrl),
+        uploadFailedMessage(
+          [row.sender_email],
+          {
+            id: row.id,
+            name: row.file_name,
+            deletedOn: new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000),
+          },
+          errors,
+          ctx.config.publicUrl,
+        ),
         now,
         row.id,
       );
       mailQueued();
     } else if (status === "available") {
-      await tellDestination(ctx, trx, row, row.source_name ?? undefined, report.pupilCount, now, {
-        email: row.dest_email,
-      });
+      await tellDestination(
+        ctx,
+        trx,
+        row,
+        row.source_name ?? undefined,
+        report.pupilCount,
+        now,
+        { id: row.id, name: row.file_name, deletedOn: expires },
+        { email: row.dest_email },
+      );
       mailQueued();
     }
     await audit(trx, null, {
@@ -210,10 +226,16 @@ export async function tellDestination(
   sourceName: string | undefined,
   pupilCount: number,
   now: Date,
+  file: FileRef,
   known?: { email: string | null },
 ): Promise<void> {
   // A school's own directory address, when the caller already has it, saves a lookup.
   const to = known?.email ? [known.email] : await notificationAddresses(trx, t.dest_laestab);
   const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
-  await enqueueMail(trx, fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl), now);
+  await enqueueMail(
+    trx,
+    fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl, file),
+    now,
+    file.id,
+  );
 }

@@ -211,6 +211,7 @@ export async function passOnTarget(ctx: HubContext, p: Principal, id: string, to
 export async function redirect(ctx: HubContext, p: Principal, id: string, to: string) {
   const { row, school } = await passOnTarget(ctx, p, id, to);
   const now = ctx.clock();
+  const expires = new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000);
   const source = await findEstablishment(ctx.db, row.source_laestab);
   await inTransaction(ctx, async ({ trx, mailQueued }) => {
     await transition(
@@ -221,7 +222,7 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
         dest_laestab: school.laestab,
         dest_kind: "school",
         status: "available",
-        expires_at: new Date(now.getTime() + ctx.config.retention.undownloadedDays * 86_400_000),
+        expires_at: expires,
       },
       "pass on",
     );
@@ -232,6 +233,7 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
       source?.name,
       row.pupil_count,
       now,
+      { id: row.id, name: row.file_name, deletedOn: expires },
     );
     mailQueued();
     await audit(trx, p, {

@@ -85,7 +85,11 @@ async function warnBatch(ctx: HubContext, now: Date): Promise<number> {
       if (!to) continue;
       await enqueueMail(
         trx,
-        expiryWarningMessage([to], t.file_name, t.expires_at as Date, ctx.config.publicUrl),
+        expiryWarningMessage(
+          [to],
+          { id: t.id, name: t.file_name, deletedOn: t.expires_at },
+          ctx.config.publicUrl,
+        ),
         now,
       );
       mailQueued();
@@ -115,7 +119,16 @@ async function expireBatch(ctx: HubContext, now: Date): Promise<number> {
       if (t.store_key) keys.push(t.store_key);
       const to = emails.get(t.sender_user_id);
       if (to) {
-        await enqueueMail(trx, expiredMessage([to], t.file_name, ctx.config.publicUrl), now);
+        await enqueueMail(
+          trx,
+          expiredMessage(
+            [to],
+            { id: t.id, name: t.file_name, deletedOn: now },
+            ctx.config.publicUrl,
+          ),
+          now,
+          t.id,
+        );
         mailQueued();
       }
       await audit(trx, null, { action: "expire", target: `transfer:${t.id}` });

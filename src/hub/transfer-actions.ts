@@ -24,6 +24,7 @@ import {
   isSender,
   oversees,
 } from "./policies/transfers.js";
+import { refuseNamedPupils } from "./reason-names.js";
 import { getTransfer, visible } from "./transfer-reads.js";
 import { type TransferRow, viewWith } from "./transfer-view.js";
 
@@ -122,13 +123,21 @@ export async function checkAction(
   return viewWith(row, false);
 }
 
-export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {
-  const row = await visible(ctx, p, id);
-  if (!canReject(p, row)) throw transferStateError(p, row, "reject");
+/** A reason the rejection would take: its length, and no pupil of the file named in it. */
+export async function checkRejectReason(ctx: HubContext, id: string, reason: string) {
   const text = reason.trim();
   if (text.length < 3 || text.length > 1000)
     throw invalid("Give a reason of 3 to 1000 characters.", "reason");
+  await refuseNamedPupils(ctx.db, id, text);
+}
+
+export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {
+  const row = await visible(ctx, p, id);
+  if (!canReject(p, row)) throw transferStateError(p, row, "reject");
+  await checkRejectReason(ctx, row.id, reason);
+  const text = reason.trim();
   const now = ctx.clock();
+  const rejectedUntil = new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000);
   await inTransaction(ctx, async (change) => {
     const { trx } = change;
     await transition(
@@ -139,7 +148,7 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
         status: "rejected",
         rejected_at: now,
         reject_reason: text,
-        expires_at: new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000),
+        expires_at: rejectedUntil,
       },
       "reject",
     );
@@ -153,7 +162,13 @@ export async function reject(ctx: HubContext, p: Principal, id: string, reason: 
       const school = { laestab: row.dest_laestab, name: row.dest_name ?? row.dest_laestab };
       await enqueueMail(
         trx,
-        rejectedMessage([sender.email], row.file_name, school, text, ctx.config.publicUrl),
+        rejectedMessage(
+          [sender.email],
+          { id: row.id, name: row.file_name, deletedOn: rejectedUntil },
+          school,
+          text,
+          ctx.config.publicUrl,
+        ),
         now,
         row.id,
       );

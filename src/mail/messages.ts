@@ -12,17 +12,48 @@ export interface School {
   name: string;
 }
 
+/** The file a message is about: named, linked, and when it will be deleted. */
+export interface FileRef {
+  id: string;
+  name: string;
+  /** When S2S deletes it; null while it is kept with no date (a lost pupil's file). */
+  deletedOn: Date | null;
+}
+
+const DAY = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "Europe/London",
+});
+
+/** The file's own page (signing in first if need be), and when it goes. */
+function fileLines(file: FileRef, url: string, side: "received" | "sent", gone = false): string {
+  const deleted = gone
+    ? "Its contents have been deleted; its page shows what happened."
+    : file.deletedOn
+      ? `S2S will delete it on ${DAY.format(file.deletedOn)}.`
+      : "S2S keeps it until it is dealt with.";
+  return `\n\nThe file: ${file.name}\nOpen it: ${url}/${side}/${file.id} (you will be asked to sign in first if you are not)\n${deleted}`;
+}
+
 const signOff = (url: string) =>
   `\nSign in to S2S: ${url}\n\nThis message was sent by S2S, the school-to-school transfer service.\n`;
 
-export function fileAwaitsMessage(to: string[], from: School, count: number, url: string): Message {
+export function fileAwaitsMessage(
+  to: string[],
+  from: School,
+  count: number,
+  url: string,
+  file: FileRef,
+): Message {
   return {
     to,
     subject: "S2S: a Common Transfer File is waiting for you",
     body:
       `${from.name} (${from.laestab}) has sent your school a Common Transfer File holding ` +
-      `${count} pupil record${count === 1 ? "" : "s"}.\n\nSign in to see who is in it, then accept ` +
-      `and download it, or reject it with a reason.\n${signOff(url)}`,
+      `${count} pupil record${count === 1 ? "" : "s"}.${fileLines(file, url, "received")}\n\n` +
+      `See who is in it, then accept and download it, or reject it with a reason.\n${signOff(url)}`,
   };
 }
 
@@ -35,10 +66,11 @@ export function describeFinding(f: StoredFinding): string {
 
 export function uploadFailedMessage(
   to: string[],
-  fileName: string,
+  file: FileRef,
   errors: StoredFinding[],
   url: string,
 ): Message {
+  const fileName = file.name;
   const shown = errors.slice(0, 30).map(describeFinding).join("\n");
   const more = errors.length > 30 ? `\n... and ${errors.length - 30} more.` : "";
   return {
@@ -46,51 +78,50 @@ export function uploadFailedMessage(
     subject: `S2S: ${fileName} could not be accepted`,
     body:
       `The file ${fileName} you uploaded has errors, so it has not been sent:\n\n${shown}${more}\n\n` +
-      `Correct them in your MIS, export the file again and upload it. The hub shows every error in full.\n${signOff(url)}`,
+      `Correct them in your MIS, export the file again and upload it. The file's page shows every error in full.${fileLines(file, url, "sent")}\n${signOff(url)}`,
   };
 }
 
 export function rejectedMessage(
   to: string[],
-  fileName: string,
+  file: FileRef,
   by: School,
   reason: string,
   url: string,
 ): Message {
   return {
     to,
-    subject: `S2S: ${fileName} was rejected`,
+    subject: `S2S: ${file.name} was rejected`,
     // The reason is the receiver's own words, quoted as theirs: S2S neither wrote nor checked it.
     body:
-      `${by.name} (${by.laestab}) rejected the file ${fileName} you sent. Someone at ` +
+      `${by.name} (${by.laestab}) rejected the file ${file.name} you sent. Someone at ` +
       `${by.name} gave this reason, in their own words (not checked by S2S):\n\n` +
       `${reason
         .split(/\r?\n/)
         .map((line) => `> ${line}`)
-        .join("\n")}\n\nIf it is unclear, contact the school directly.\n${signOff(url)}`,
+        .join(
+          "\n",
+        )}\n\nIf it is unclear, contact the school directly.${fileLines(file, url, "sent")}\n${signOff(url)}`,
   };
 }
 
-export function expiryWarningMessage(
-  to: string[],
-  fileName: string,
-  expires: Date,
-  url: string,
-): Message {
+export function expiryWarningMessage(to: string[], file: FileRef, url: string): Message {
   return {
     to,
-    subject: `S2S: ${fileName} has not been downloaded`,
+    subject: `S2S: ${file.name} has not been downloaded`,
     body:
-      `The file ${fileName} you sent has not been downloaded by its destination. It will be deleted on ` +
-      `${expires.toISOString().slice(0, 10)} unless they download it. You may want to contact the school.\n${signOff(url)}`,
+      `The file ${file.name} you sent has not been downloaded by its destination. It will be deleted ` +
+      `unless they download it first. You may want to contact the school.${fileLines(file, url, "sent")}\n${signOff(url)}`,
   };
 }
 
-export function expiredMessage(to: string[], fileName: string, url: string): Message {
+export function expiredMessage(to: string[], file: FileRef, url: string): Message {
   return {
     to,
-    subject: `S2S: ${fileName} expired without being downloaded`,
-    body: `The file ${fileName} you sent was never downloaded and has now been deleted. Send it again if the pupil still needs it.\n${signOff(url)}`,
+    subject: `S2S: ${file.name} expired without being downloaded`,
+    body:
+      `The file ${file.name} you sent was never downloaded and has now been deleted. Send it again if the pupil still needs it.` +
+      `${fileLines(file, url, "sent", true)}\n${signOff(url)}`,
   };
 }
 

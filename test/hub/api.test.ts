@@ -136,6 +136,10 @@ for (const { target, skip } of DATABASES) {
         return m.length > 0 ? m : undefined;
       });
       expect(mail[0]?.subject).toBe("S2S: a Common Transfer File is waiting for you");
+      expect(mail[0]?.text).toContain(`Open it: ${t.url}/received/${id}`);
+      expect(mail[0]?.text).toContain("The file: 8231234_CTF_9382001_001.XML");
+      // 60 days from the check (the test's clock), in words.
+      expect(mail[0]?.text).toContain("S2S will delete it on 1 January 2027.");
       expect(mail[0]?.text).toContain("Brookfield Primary School (8231234)");
       for (const p of doc.pupils) {
         expect(mail[0]?.text).not.toContain(p.surname as string);
@@ -228,7 +232,7 @@ for (const { target, skip } of DATABASES) {
     });
 
     it("rejects with a reason, and the sender is told why", async () => {
-      const { xml } = ctfFor("8231234", "9382001", 2, 3);
+      const { doc, xml } = ctfFor("8231234", "9382001", 2, 3);
       const { id } = await json(await upload(brookfield, "8231234_CTF_9382001_003.XML", xml));
       await checked(brookfield, id);
       const tooShort = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
@@ -237,6 +241,19 @@ for (const { target, skip } of DATABASES) {
         body: JSON.stringify({ reason: "" }),
       });
       expect(tooShort.status).toBe(400);
+      // A pupil's name from the file must not travel by e-mail: the receiver is asked to take it out.
+      const surname = doc.pupils[1]?.surname as string;
+      const named = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: `We have no pupil called ${surname.toLowerCase()}.` }),
+      });
+      expect(named.status).toBe(400);
+      expect((await json(named)).error).toMatchObject({
+        field: "reason",
+        message: expect.stringContaining(`Your reason contains "${surname}"`),
+      });
+      expect((await json(await t.api(meadow, `/api/v1/transfers/${id}`))).status).toBe("available");
       const r = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -258,6 +275,10 @@ for (const { target, skip } of DATABASES) {
       expect(mail[0]?.text).toContain("in their own words (not checked by S2S)");
       expect(mail[0]?.text).toContain("> This pupil never joined us");
       expect(mail[0]?.text).toContain("Meadow Lane Primary School (9382001)");
+      // Straight to the file's page, named, with when it goes.
+      expect(mail[0]?.text).toContain(`Open it: ${t.url}/sent/${id}`);
+      expect(mail[0]?.text).toContain("The file: 8231234_CTF_9382001_003.XML");
+      expect(mail[0]?.text).toMatch(/S2S will delete it on \d{1,2} [A-Z][a-z]+ \d{4}\./);
     });
 
     it("fails a file with errors and tells the sender what and where", async () => {

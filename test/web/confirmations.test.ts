@@ -25,9 +25,9 @@ describe("confirmation before sending or destroying", () => {
 
   async function send(to: string, seq: number, pupils = 2) {
     const name = `8231234_CTF_${to}_${String(seq).padStart(3, "0")}.XML`;
-    const xml = writeCtf(generateCtf({ from: "8231234", to, pupils, seed: 40 + seq }));
-    const sent = await sendAndCheck(t, await t.token("brookfield"), name, xml);
-    return { id: sent.id as string, name };
+    const doc = generateCtf({ from: "8231234", to, pupils, seed: 40 + seq });
+    const sent = await sendAndCheck(t, await t.token("brookfield"), name, writeCtf(doc));
+    return { id: sent.id as string, name, doc };
   }
   async function status(id: string) {
     return (await json(await t.api(await t.token("brookfield"), `/api/v1/transfers/${id}`))).status;
@@ -58,6 +58,14 @@ describe("confirmation before sending or destroying", () => {
 
   it("rejects only once confirmed, saying who is e-mailed the reason", async () => {
     const f = await send("9382001", 1);
+    // A pupil's name from the file is caught before anything is asked or sent.
+    const forename = f.doc.pupils[0]?.forename as string;
+    const named = await twice("meadowlane", `/received/${f.id}/reject`, {
+      reason: `${forename} is not ours`,
+    });
+    expect(named.status).toBe(400);
+    expect(named.page).toContain(`Your reason contains "${forename}"`);
+    expect(named.page).not.toContain("Reject this file?");
     const step = await twice("meadowlane", `/received/${f.id}/reject`, { reason: "Not our pupil" });
     expect(step.status).toBe(200);
     expect(step.page).toContain("Reject this file?");

@@ -15,7 +15,14 @@ import {
   canReject,
   canRemove,
 } from "../../../hub/policies/transfers.js";
-import { accept, checkAction, content, reject, remove } from "../../../hub/transfer-actions.js";
+import {
+  accept,
+  checkAction,
+  checkRejectReason,
+  content,
+  reject,
+  remove,
+} from "../../../hub/transfer-actions.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
@@ -120,11 +127,8 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       });
     if (!confirmed(request)) {
       const t = await checkAction(ctx, p, id, "reject");
-      if (reason.trim().length < 3 || reason.trim().length > 1000)
-        return filePage(reply.status(400), p, id, {
-          errors: [fieldError("reason", "Give a reason of 3 to 1000 characters")],
-          reason,
-        });
+      const fit = await tryForm("reason", () => checkRejectReason(ctx, id, reason));
+      if (!fit.ok) return filePage(reply.status(400), p, id, { errors: [fit.error], reason });
       return askToConfirm(request, reply, {
         title: "Reject this file?",
         caption: t.fileName,
