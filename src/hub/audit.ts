@@ -11,6 +11,7 @@ export type AuditAction =
   | "upload"
   | "transfer.checked"
   | "pupils.view"
+  | "accept"
   | "download"
   | "preview"
   | "reject"

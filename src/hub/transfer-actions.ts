@@ -77,6 +77,7 @@ export async function accept(ctx: HubContext, p: Principal, id: string) {
         },
         "accept",
       );
+      await audit(change.trx, p, { action: "accept", target: `transfer:${row.id}` });
       changedInbox(change, row);
     });
   }

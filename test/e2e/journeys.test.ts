@@ -164,6 +164,27 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     expect(download.suggestedFilename()).toBe(first.name);
     const bytes = await readFile((await download.path()) as string, "utf8");
     expect(bytes).toBe(first.xml);
+    // The page says it was downloaded, by whom and when, and what to do next.
+    await page.getByText("You accepted this file and its download has started").waitFor();
+    const main = (await page.locator("main").textContent()) ?? "";
+    expect(main).toContain("Downloaded by meadowlane (Meadow Lane Primary School (9382001)) on");
+    expect(main).toContain("What to do next: import the file into your MIS");
+    await look(page, "received-file-downloaded");
+    // The sender sees the file's whole story, with times, naming the other school.
+    const sender = await signedIn("brookfield");
+    await sender.goto(`${t.url}/sent`);
+    await sender.getByRole("link", { name: first.name }).click();
+    const story = sender.getByRole("table", { name: "What has happened to this file" });
+    for (const line of [
+      "Sent by brookfield (Brookfield Primary School (8231234))",
+      "Checked: no errors",
+      "Looked at by Meadow Lane Primary School (9382001)",
+      "Downloaded by Meadow Lane Primary School (9382001)",
+    ])
+      expect(await story.textContent(), line).toContain(line);
+    // The receiving school's staff are not named to the sender.
+    expect(await story.textContent()).not.toContain("meadowlane");
+    await look(sender, "sent-file-history");
     // Downloaded files stay available to download again while held.
     await page.goto(`${t.url}/received`);
     await page.getByText("Downloaded, still held").waitFor();

@@ -146,6 +146,33 @@ for (const { target, skip } of DATABASES) {
         expect(mail[0]?.subject).not.toContain(p.surname as string);
       }
 
+      // The file's story, each side seeing the other as a school, not as its staff.
+      await t.hub.deliverMail();
+      const story = async (token: string) =>
+        (await json(await t.api(token, `/api/v1/transfers/${id}/history`))).events as {
+          kind: string;
+          text: string;
+        }[];
+      const told = await story(brookfield);
+      expect(told.map((e) => e.kind)).toEqual(
+        expect.arrayContaining([
+          "upload",
+          "transfer.checked",
+          "mail",
+          "look",
+          "accept",
+          "download",
+        ]),
+      );
+      expect(told.find((e) => e.kind === "download")?.text).toBe(
+        "Downloaded by Meadow Lane Primary School (9382001)",
+      );
+      expect(JSON.stringify(told)).not.toContain("meadowlane");
+      expect((await story(meadow)).find((e) => e.kind === "accept")?.text).toBe(
+        "Accepted by meadowlane (Meadow Lane Primary School (9382001))",
+      );
+      expect((await t.api(hillcrest, `/api/v1/transfers/${id}/history`)).status).toBe(404);
+
       const audit = await json(await t.api(admin, "/api/v1/admin/audit?limit=50"));
       const actions = audit.events
         .filter((e: { target: string }) => e.target === `transfer:${id}`)

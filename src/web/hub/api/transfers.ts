@@ -5,6 +5,7 @@ import { Type } from "typebox";
 import { invalid } from "../../../errors.js";
 import type { HubContext } from "../../../hub/context.js";
 import { accept, content, reject, remove } from "../../../hub/transfer-actions.js";
+import { transferHistory } from "../../../hub/transfer-history.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
 import { nextSequence, tooLarge, upload } from "../../../hub/upload.js";
 import { principalOf } from "../principal.js";
@@ -110,6 +111,41 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
       },
     },
     async (request) => getTransfer(ctx, principalOf(request), request.params.id),
+  );
+
+  app.get(
+    "/api/v1/transfers/:id/history",
+    {
+      schema: {
+        tags,
+        summary: "What has happened to the file, oldest first",
+        description:
+          "Sent, checked, e-mailed, looked at, accepted, downloaded, rejected, passed on, expired, " +
+          "removed, deleted, each with its time. Users are named only to their own organisation.",
+        params: IdParams,
+        response: {
+          200: ok(
+            Type.Object({
+              events: Type.Array(
+                Type.Object({
+                  at: Type.String({ format: "date-time" }),
+                  kind: Type.String({
+                    description:
+                      "upload, transfer.checked, accept, download, reject, redirect, expire, remove, purge, look, mail, mail.waiting...",
+                  }),
+                  text: Type.String(),
+                }),
+              ),
+            }),
+            "The file's history",
+          ),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request) => ({
+      events: await transferHistory(ctx, principalOf(request), request.params.id),
+    }),
   );
 
   app.get(

@@ -23,6 +23,7 @@ import {
   reject,
   remove,
 } from "../../../hub/transfer-actions.js";
+import { transferHistory } from "../../../hub/transfer-history.js";
 import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
@@ -74,12 +75,20 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     reply: FastifyReply,
     p: Principal,
     id: string,
-    extra: { errors?: FieldError[]; reason?: string; to?: string; page?: number } = {},
+    extra: {
+      errors?: FieldError[];
+      reason?: string;
+      to?: string;
+      page?: number;
+      notice?: { success: boolean; text: string };
+      refreshTo?: string;
+    } = {},
   ) {
     const transfer = await getTransfer(ctx, p, id);
-    const [listed, earlier] = await Promise.all([
+    const [listed, earlier, history] = await Promise.all([
       listPupils(ctx, p, id, extra.page ?? 1),
       earlierDownloads(ctx, p, id),
+      transferHistory(ctx, p, id),
     ]);
     return reply.page("received-file", {
       title: "A file sent to you",
@@ -88,6 +97,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       pupils: listed.pupils,
       pupilPages: pagination(`/received/${id}`, listed.page, listed.pages),
       earlier,
+      history,
       actions: actionsFor(p, transfer),
       ...extra,
     });
@@ -95,15 +105,27 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/received/:id", async (request, reply) => {
     const page = Number(queryParam(request, "page") ?? 1);
-    return filePage(reply, principalOf(request), param(request, "id"), {
+    const id = param(request, "id");
+    // Just accepted: the page says so and its download starts (a refresh, so no script needed).
+    const accepted = queryParam(request, "done") === "downloaded";
+    return filePage(reply, principalOf(request), id, {
       page: Number.isInteger(page) && page > 0 ? page : 1,
+      ...(accepted
+        ? {
+            notice: {
+              success: true,
+              text: "You accepted this file and its download has started. If it has not, use Download this file again below.",
+            },
+            refreshTo: `/received/${id}/download`,
+          }
+        : {}),
     });
   });
 
   app.post("/received/:id/accept", async (request, reply) => {
     const id = param(request, "id");
     await accept(ctx, principalOf(request), id);
-    return reply.redirect(`/received/${id}/download`, 303);
+    return reply.redirect(`/received/${id}?done=downloaded`, 303);
   });
 
   app.get("/received/:id/download", async (request, reply) => {
@@ -235,6 +257,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       title: "A file you sent",
       backLink: "/sent",
       t,
+      history: await transferHistory(ctx, p, t.id),
       actions: actionsFor(p, t),
     });
   });
