@@ -159,6 +159,8 @@ export class CtfChecker {
 
   pupil(p: Pupil, position: number, loc: Locations): void {
     const ref: PupilRef = p.upn ? { position, upn: p.upn } : { position };
+    const name = [p.surname, p.forename].filter(Boolean).join(" ");
+    if (name) ref.name = name;
     const at = (obj: object | undefined, key?: string) => loc.of(obj, key) ?? loc.of(p);
     const add = (code: FindingCode, message: string, pos: SourcePos | undefined) =>
       this.add(code, message, pos, ref);

@@ -72,6 +72,8 @@ export interface PupilRef {
   /** 1-based position of the pupil in the file. */
   position: number;
   upn?: string;
+  /** "Surname Forename", as the file gives them, so that a person can tell who is meant. */
+  name?: string;
 }
 
 export interface Finding {
@@ -105,6 +107,7 @@ export function finding(code: FindingCode, message: string, where: Where = {}): 
   if (where.pupil !== undefined) {
     f.pupil = { position: where.pupil.position };
     if (where.pupil.upn !== undefined) f.pupil.upn = detach(where.pupil.upn);
+    if (where.pupil.name !== undefined) f.pupil.name = detach(where.pupil.name);
   }
   return f;
 }

@@ -11,6 +11,10 @@ import { documentSchema, type Field, ROOT_ELEMENT, type Schema, type TextField }
 import { firstInvalidUtf8 } from "./utf8.js";
 import { CURRENT_VERSION, writesSex } from "./version.js";
 
+/** A document that is not a CTF, named for what it is, with what to do instead. */
+const NOT_A_CTF = (what: string) =>
+  `the file is ${what}, not a CTF, whatever its name says: export the CTF from your MIS again and send the .XML file it makes`;
+
 export interface ReaderLimits {
   /** Largest file in bytes. */
   maxBytes?: number;
@@ -245,8 +249,18 @@ export class CtfReader {
       this.fatal("file.encoding", "the file is UTF-16; CTFs must be UTF-8");
     }
     if (a === 0x50 && b === 0x4b && c === 0x03 && d === 0x04) {
+      // Word and Excel files are ZIP archives too, named by the parts they hold.
+      const head = new TextDecoder("latin1").decode(bytes.subarray(0, 64 * 1024));
+      if (head.includes("word/")) this.fatal("file.binary", NOT_A_CTF("a Word document (.docx)"));
+      if (head.includes("xl/")) this.fatal("file.binary", NOT_A_CTF("an Excel workbook (.xlsx)"));
+      if (head.includes("[Content_Types].xml"))
+        this.fatal("file.binary", NOT_A_CTF("an Office document (Word, Excel or PowerPoint)"));
       this.fatal("file.binary", "the file is a ZIP archive; extract the .XML file from it first");
     }
+    if (a === 0xd0 && b === 0xcf && c === 0x11 && d === 0xe0)
+      this.fatal("file.binary", NOT_A_CTF("an older Word or Excel document (.doc or .xls)"));
+    if (a === 0x25 && b === 0x50 && c === 0x44 && d === 0x46)
+      this.fatal("file.binary", NOT_A_CTF("a PDF document"));
     if (a === 0x1f && b === 0x8b)
       this.fatal("file.binary", "the file is compressed (gzip); decompress it first");
     if (bytes.subarray(0, 1024).includes(0)) {
@@ -313,8 +327,12 @@ export class CtfReader {
   // A pupil's UPN may come after a fault inside it, so its findings wait for the pupil to close.
   private flushPupilFindings(): void {
     const upn = this.currentPupil?.upn;
+    const name = [this.currentPupil?.surname, this.currentPupil?.forename]
+      .filter(Boolean)
+      .join(" ");
     for (const f of this.pupilFindings) {
       if (upn && f.pupil) f.pupil.upn = detach(upn);
+      if (name && f.pupil) f.pupil.name = detach(name);
       this.handlers.finding(f);
     }
     this.pupilFindings = [];

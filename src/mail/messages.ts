@@ -3,7 +3,7 @@
  * servers we do not control. Findings are described by their catalogue summary and position,
  * not by the message, which may quote a value from the file.
  */
-import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
+import { findingInWords } from "../ctf/finding-words.js";
 import type { StoredFinding } from "../db/hub-schema.js";
 import type { Message } from "./outbox.js";
 
@@ -57,11 +57,27 @@ export function fileAwaitsMessage(
   };
 }
 
+/** Codes whose message never quotes the file's content: the page's words can go by mail. */
+const SAFE_MESSAGES = new Set([
+  "file.empty",
+  "file.unreadable",
+  "file.binary",
+  "file.encoding",
+  "file.too-large",
+  "xml.truncated",
+  "xml.doctype",
+]);
+
+/**
+ * A finding as the file's page words it, without the pupil's name or UPN and without any value
+ * quoted from the file: the pupil by position, and the catalogue's words for what is wrong.
+ */
 export function describeFinding(f: StoredFinding): string {
-  const summary = FINDING_CODES[f.code as FindingCode]?.[1] ?? f.code;
-  const where = f.line === null ? "" : `line ${f.line}, column ${f.column ?? 1}: `;
-  const pupil = f.pupil ? ` (pupil ${f.pupil.position} in the file)` : "";
-  return `- ${where}${summary}${pupil} [${f.code}]`;
+  return `- ${findingInWords({
+    ...f,
+    message: SAFE_MESSAGES.has(f.code) ? f.message : "",
+    pupil: f.pupil ? { position: f.pupil.position } : null,
+  })}`;
 }
 
 export function uploadFailedMessage(

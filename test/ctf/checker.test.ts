@@ -104,7 +104,7 @@ describe("warnings that leave a file usable", () => {
     expect(r.findings).toEqual([
       expect.objectContaining({
         code: "pupil.upn.duplicate",
-        pupil: { position: 2, upn: "H801200001001" },
+        pupil: { position: 2, upn: "H801200001001", name: "Smith Ann" },
         message: expect.stringContaining("pupil 1"),
       }),
     ]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCtf } from "../../src/ctf/read.js";
 import { ctfXml, pupilXml, syntheticXml } from "../helpers/ctf.js";
 import { TODAY } from "../helpers/fixtures.js";
+import { olderOfficeDocument, wordDocument } from "../helpers/office.js";
 
 const only = async (input: Parameters<typeof parseCtf>[0], options = {}) => {
   const r = await parseCtf(input, { now: TODAY, ...options });
@@ -140,6 +141,19 @@ describe("hostile and broken input: a clear error, never a crash or a hang", () 
     expect(await only(gz)).toMatchObject({
       code: "file.binary",
       message: expect.stringContaining("gzip"),
+    });
+    // A Word document saved with a .xml name is called what it is.
+    expect(await only(wordDocument("Pupil transfer notes"))).toMatchObject({
+      code: "file.binary",
+      message: expect.stringContaining("the file is a Word document (.docx), not a CTF"),
+    });
+    expect(await only(olderOfficeDocument())).toMatchObject({
+      code: "file.binary",
+      message: expect.stringContaining("an older Word or Excel document"),
+    });
+    expect(await only(Buffer.from("%PDF-1.7\n%\xe2\xe3\n1 0 obj"))).toMatchObject({
+      code: "file.binary",
+      message: expect.stringContaining("a PDF document"),
     });
     const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
     expect((await only(random))?.code).toMatch(/^file\.(binary|encoding)$/);

@@ -75,7 +75,7 @@ describe("reading what real files do", () => {
     expect(r.findings).toContainEqual(
       expect.objectContaining({
         code: "value.spaces",
-        pupil: { position: 1, upn: "H801200001001" },
+        pupil: { position: 1, upn: "H801200001001", name: "Smith Ann" },
       }),
     );
   });
@@ -199,7 +199,7 @@ describe("reading what real files do", () => {
         code: "pupil.upn.invalid",
         line: lineOf(xml, "<UPN>"),
         column: 3,
-        pupil: { position: 1, upn: "Z801200001001" },
+        pupil: { position: 1, upn: "Z801200001001", name: "A B" },
       }),
     ]);
   });

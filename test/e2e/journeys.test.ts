@@ -141,7 +141,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await expect
       .poll(() => outcome.textContent(), { timeout: 15_000 })
       .toContain("This file was not sent");
-    expect(await outcome.textContent()).toContain(`Line ${at + 1}`);
+    expect(await outcome.textContent()).toContain(`line ${at + 1}`);
+    // The pupil by name, then what is wrong, then where.
+    const who = broken.doc.pupils[0];
+    expect(await outcome.textContent()).toContain(
+      `Pupil 1, ${who?.surname} ${who?.forename} (UPN ${who?.upn}): `,
+    );
     const refused = page.locator(".app-outcome", { hasText: "export.xml" });
     // Three files went to 9382001 already (001, 002 and the broken 003): the next is 004.
     expect(await refused.textContent()).toContain("8231234_CTF_9382001_004.XML");

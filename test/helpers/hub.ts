@@ -156,7 +156,7 @@ export function uploadCtf(
   t: TestHub,
   token: string | undefined,
   fileName: string,
-  xml: string,
+  xml: string | Uint8Array,
   options: { as?: "multipart" | "raw"; headers?: Record<string, string> } = {},
 ): Promise<Response> {
   const headers = options.headers ?? {};

@@ -16,6 +16,7 @@ import {
   untilChecked,
   uploadCtf,
 } from "../helpers/hub.js";
+import { wordDocument } from "../helpers/office.js";
 import { PageClient } from "../helpers/pages.js";
 
 const NOW = new Date("2026-11-02T09:00:00Z");
@@ -68,8 +69,12 @@ for (const { target, skip } of DATABASES) {
     }, 120_000);
     afterAll(() => t?.stop());
 
-    const upload = (token: string, fileName: string, xml: string, as?: "multipart" | "raw") =>
-      uploadCtf(t, token, fileName, xml, as ? { as } : {});
+    const upload = (
+      token: string,
+      fileName: string,
+      xml: string | Uint8Array,
+      as?: "multipart" | "raw",
+    ) => uploadCtf(t, token, fileName, xml, as ? { as } : {});
     const checked = (token: string, id: string) => untilChecked(t, token, id);
 
     it("carries a file from one school to another, exactly, and tells both", async () => {
@@ -326,7 +331,7 @@ for (const { target, skip } of DATABASES) {
           code: "pupil.surname.missing",
           line,
           column,
-          pupil: { position: 2, upn: "H801200001001" },
+          pupil: { position: 2, upn: "H801200001001", name: "Ann" },
         }),
       );
       // The destination never sees a failed file.
@@ -337,9 +342,31 @@ for (const { target, skip } of DATABASES) {
           .filter((x) => x.subject?.includes("could not be accepted"));
         return m.length > 0 ? m : undefined;
       });
+      // The page's words, by position: no pupil's name or UPN goes by e-mail.
       expect(mail[0]?.text).toContain(
-        `line ${line}, column ${column}: A pupil has no surname. (pupil 2 in the file) [pupil.surname.missing]`,
+        `- Pupil 2: the surname is missing (line ${line}, column ${column}; pupil.surname.missing)`,
       );
+      expect(mail[0]?.text).not.toContain("H801200001001");
+      expect(mail[0]?.text).not.toContain("Ann");
+    });
+
+    it("calls a Word document sent as a CTF what it is, on the page and in the e-mail alike", async () => {
+      const { id } = await json(
+        await upload(brookfield, "8231234_CTF_9382001_005.XML", wordDocument("Transfer notes")),
+      );
+      const view = await checked(brookfield, id);
+      expect(view.status).toBe("failed");
+      const words = "The file is a Word document (.docx), not a CTF, whatever its name says";
+      const page = new PageClient(t.url);
+      await page.signIn("brookfield", "demo-password-only");
+      const html = await (await page.request(`/sent/${id}`)).text();
+      expect(html).toContain(words);
+      const mail = await eventually("the failure e-mail", async () =>
+        t.smtp
+          .to("brookfield@users.invalid")
+          .find((x) => x.subject === "S2S: 8231234_CTF_9382001_005.XML could not be accepted"),
+      );
+      expect(mail.text).toContain(words);
     });
 
     it("refuses a DfE service's file as an upload: its sender is not the uploader", async () => {

@@ -13,6 +13,8 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import nunjucks from "nunjucks";
 import { partyName } from "../../ctf/filename.js";
+import { findingInWords } from "../../ctf/finding-words.js";
+import type { FindingJson } from "../../ctf/findings.js";
 import { formToken } from "./csrf.js";
 
 export interface NavItem {
@@ -66,6 +68,7 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
   );
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
+  env.addFilter("inWords", (f: FindingJson) => findingInWords(f));
   env.addFilter("party", (p: { laestab: string; name?: string | null } | null | undefined) =>
     p ? partyName(p.laestab, p.name) : "",
   );

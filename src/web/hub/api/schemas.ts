@@ -33,7 +33,13 @@ export const Finding = Type.Object({
   line: NullableInteger(),
   column: NullableInteger(),
   pupil: Type.Union([
-    Type.Object({ position: Type.Integer(), upn: Type.Optional(Type.String()) }),
+    Type.Object({
+      position: Type.Integer(),
+      upn: Type.Optional(Type.String()),
+      name: Type.Optional(
+        Type.String({ description: "surname and forename, as the file gives them" }),
+      ),
+    }),
     Type.Null(),
   ]),
 });

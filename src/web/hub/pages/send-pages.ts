@@ -178,9 +178,10 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
     const ids = idsOf(request.query);
     const refused = decodeRefused(request.cookies[REFUSED_COOKIE]);
     if (refused.length > 0) reply.clearCookie(REFUSED_COOKIE, { path: "/send/results" });
+    const files = await outcomes(ctx, p, ids);
     return reply.page("send-results", {
-      title: "Files sent",
-      files: await outcomes(ctx, p, ids),
+      title: resultsTitle(files, refused.length),
+      files,
       refused,
       checkAgain: resultsPath(ids),
     });
@@ -192,4 +193,15 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
     const t = await getTransfer(ctx, p, param(request, "id"));
     return reply.fragment("outcome", { t });
   });
+}
+
+/** What the results say at the top: "Files sent" only when every file was. */
+function resultsTitle(files: { status: string }[], refused: number): string {
+  const sent = files.filter((f) => ["available", "lost", "outside"].includes(f.status)).length;
+  const failed = refused + files.filter((f) => f.status === "failed").length;
+  if (failed > 0 && sent === 0 && failed === files.length + refused)
+    return failed === 1 ? "Your file was not sent" : "Your files were not sent";
+  if (failed > 0) return "Some of your files were not sent";
+  if (sent === files.length) return files.length === 1 ? "File sent" : "Files sent";
+  return "Checking your files";
 }
