@@ -24,6 +24,10 @@ export interface LostPupilQuery {
   dobFrom?: string;
   dobTo?: string;
   upn?: string;
+  /** The sending school's LAESTAB, or an LA's 3-digit code for any of its schools. */
+  from?: string;
+  /** Only the Lost Pupils database ("lost") or only the out-of-sector register ("outside"). */
+  register?: string;
   /** Which page of 20 ranked results, from 1. */
   page?: number;
 }
@@ -50,6 +54,18 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   const surname = q.surname?.trim().toLowerCase() ?? "";
   const forename = q.forename?.trim().toLowerCase() ?? "";
   const upn = q.upn?.trim().toUpperCase() ?? "";
+  const from = q.from?.trim() ?? "";
+  if (from && !/^\d{3}(\d{4})?$/.test(from))
+    throw invalid(
+      "The sending school is its 7-digit LA and establishment number, or an LA's 3-digit code.",
+      "from",
+    );
+  const register = q.register?.trim() ?? "";
+  if (register && register !== "lost" && register !== "outside")
+    throw invalid(
+      'The register is "lost" (the Lost Pupils database) or "outside" (out of sector).',
+      "register",
+    );
   requireEnoughToIdentify(surname, upn, q);
   const page = Math.max(1, Math.min(50, Math.floor(q.page ?? 1)));
   await withinSearchLimit(ctx, p);
@@ -64,13 +80,19 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
       "e.name as sourceName",
       "t.created_at as receivedAt",
       "tp.upn",
+      "tp.former_upn as formerUpn",
       "tp.surname",
       "tp.forename",
+      "tp.former_surname as formerSurname",
+      "tp.preferred_surname as preferredSurname",
+      "tp.preferred_forename as preferredForename",
       "tp.dob",
       "tp.sex",
       "tp.nc_year as ncYear",
     ])
-    .where("t.status", "in", ["lost", "outside"]);
+    .where("t.status", "in", register ? [register as "lost" | "outside"] : ["lost", "outside"]);
+  if (from.length === 7) query = query.where("t.source_laestab", "=", from);
+  else if (from) query = query.where(sql`left(t.source_laestab, 3)`, "=", from);
   if (upn)
     query = query.where((eb) => eb.or([eb("tp.upn", "=", upn), eb("tp.former_upn", "=", upn)]));
   if (surname) {
@@ -78,8 +100,9 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
       eb.or([
         eb(sql`similarity(lower(tp.surname), ${surname})`, ">", 0.3),
         eb(sql`soundex(tp.surname)`, "=", sql`soundex(${surname})`),
-        eb(sql`lower(coalesce(tp.former_surname, ''))`, "=", surname),
-        eb(sql`lower(coalesce(tp.preferred_surname, ''))`, "=", surname),
+        eb(sql`similarity(lower(coalesce(tp.former_surname, '')), ${surname})`, ">", 0.3),
+        eb(sql`soundex(coalesce(tp.former_surname, ''))`, "=", sql`soundex(${surname})`),
+        eb(sql`similarity(lower(coalesce(tp.preferred_surname, '')), ${surname})`, ">", 0.3),
       ]),
     );
   }
@@ -88,7 +111,7 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
       eb.or([
         eb(sql`similarity(lower(tp.forename), ${forename})`, ">", 0.3),
         eb(sql`soundex(tp.forename)`, "=", sql`soundex(${forename})`),
-        eb(sql`lower(coalesce(tp.preferred_forename, ''))`, "=", forename),
+        eb(sql`similarity(lower(coalesce(tp.preferred_forename, '')), ${forename})`, ">", 0.3),
       ]),
     );
   }
@@ -110,11 +133,147 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
     action: "search",
     detail: { register: "lost-pupils", criteria, page, results: shown.length },
   });
+  const asked = { surname, forename, upn, from, q };
   return {
-    pupils: shown.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() })),
+    pupils: shown.map(
+      ({ formerUpn, formerSurname, preferredSurname, preferredForename, ...r }) => ({
+        ...r,
+        receivedAt: r.receivedAt.toISOString(),
+        why: whyItMatched(
+          { ...r, formerUpn, formerSurname, preferredSurname, preferredForename },
+          asked,
+        ),
+      }),
+    ),
     page,
     more,
   };
+}
+
+/**
+ * One register's entries from this LA's own schools, newest first, 20 to a page: what its
+ * schools sent with no known destination, to follow up. Not the whole national register: that
+ * is searched for one child at a time. Audited, and counted as a search.
+ */
+export async function browseRegister(
+  ctx: HubContext,
+  p: Principal,
+  input: { register: string; page?: number },
+) {
+  if (!canSearchRegisters(p) || !p.laCode)
+    throw forbidden("Only local authorities look at the Lost Pupils database.");
+  if (input.register !== "lost" && input.register !== "outside")
+    throw invalid(
+      'The register is "lost" (the Lost Pupils database) or "outside" (out of sector).',
+      "register",
+    );
+  const page = Math.max(1, Math.min(500, Math.floor(input.page ?? 1)));
+  await withinSearchLimit(ctx, p);
+  const rows = await ctx.db
+    .selectFrom("transfer_pupils as tp")
+    .innerJoin("transfers as t", "t.id", "tp.transfer_id")
+    .leftJoin("establishments as e", "e.laestab", "t.source_laestab")
+    .select([
+      "t.id as transferId",
+      "t.status",
+      "t.source_laestab as sourceLaestab",
+      "e.name as sourceName",
+      "t.created_at as receivedAt",
+      "tp.upn",
+      "tp.surname",
+      "tp.forename",
+      "tp.dob",
+      "tp.sex",
+      "tp.nc_year as ncYear",
+    ])
+    .where("t.status", "=", input.register)
+    .where(sql`left(t.source_laestab, 3)`, "=", p.laCode)
+    .orderBy("t.created_at", "desc")
+    .orderBy("tp.position")
+    .offset((page - 1) * SEARCH_PAGE_SIZE)
+    .limit(SEARCH_PAGE_SIZE + 1)
+    .execute();
+  const shown = rows.slice(0, SEARCH_PAGE_SIZE);
+  await audit(ctx.db, p, {
+    action: "search",
+    detail: { register: input.register, browse: true, page, results: shown.length },
+  });
+  return {
+    pupils: shown.map((r) => ({
+      ...r,
+      receivedAt: r.receivedAt.toISOString(),
+      why: [] as string[],
+    })),
+    page,
+    more: rows.length > SEARCH_PAGE_SIZE,
+  };
+}
+
+/** Why a result matched, in words: which of the criteria it meets, and by which of its names. */
+function whyItMatched(
+  r: {
+    upn: string | null;
+    formerUpn: string | null;
+    surname: string;
+    forename: string;
+    formerSurname: string | null;
+    preferredSurname: string | null;
+    preferredForename: string | null;
+    dob: string | null;
+    sex: string | null;
+    sourceLaestab: string;
+  },
+  a: { surname: string; forename: string; upn: string; from: string; q: LostPupilQuery },
+): string[] {
+  const why: string[] = [];
+  if (a.upn && r.upn === a.upn) why.push("UPN");
+  else if (a.upn && r.formerUpn === a.upn) why.push("former UPN");
+  const byName = (asked: string, names: [string, string | null][]) => {
+    if (!asked) return;
+    const [label, name] = names
+      .filter((n): n is [string, string] => Boolean(n[1]))
+      .map(([l, n]) => [l, n, trigramSimilarity(n, asked)] as const)
+      .sort((x, y) => y[2] - x[2])[0] ?? ["", null];
+    if (!name) return;
+    why.push(
+      name.toLowerCase() === asked ? `${label} "${name}"` : `${label} "${name}", like "${asked}"`,
+    );
+  };
+  byName(a.surname, [
+    ["surname", r.surname],
+    ["former surname", r.formerSurname],
+    ["preferred surname", r.preferredSurname],
+  ]);
+  byName(a.forename, [
+    ["forename", r.forename],
+    ["preferred forename", r.preferredForename],
+  ]);
+  if (a.q.dob) why.push("date of birth");
+  else if (a.q.dobFrom && a.q.dobTo) why.push("born between the dates given");
+  if (a.q.sex) why.push("sex");
+  if (a.from) why.push(a.from.length === 7 ? "sending school" : "sending school's LA");
+  return why;
+}
+
+/** pg_trgm's similarity, near enough to say which of a pupil's names a search matched. */
+function trigramSimilarity(x: string, y: string): number {
+  const grams = (s: string) => {
+    const out = new Set<string>();
+    for (const word of s
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean)) {
+      const padded = `  ${word} `;
+      for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
+    }
+    return out;
+  };
+  const a = grams(x);
+  const b = grams(y);
+  let both = 0;
+  for (const g of a) if (b.has(g)) both++;
+  const all = a.size + b.size - both;
+  return all === 0 ? 0 : both / all;
 }
 
 /**

@@ -467,13 +467,29 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await la
       .getByLabel("Surname")
       .fill(`${surname.slice(0, -1)}${surname.endsWith("e") ? "a" : "e"}`);
-    await la.getByLabel("Date of birth").fill(pupil?.dob ?? "");
+    // The date of birth in the GOV.UK date boxes, day, month and year.
+    const [year, month, day] = (pupil?.dob ?? "").split("-");
+    const dob = la.getByRole("group", { name: "Date of birth" });
+    await dob.getByLabel("Day").fill(String(Number(day)));
+    await dob.getByLabel("Month").fill(String(Number(month)));
+    await dob.getByLabel("Year").fill(year ?? "");
     await la.getByRole("button", { name: "Search" }).click();
     expect(new URL(la.url()).search).toBe("");
     const row = la.getByRole("row", { name: new RegExp(pupil?.upn ?? "?") });
     await row.waitFor();
+    // Which register, why it matched, and the sending school by name.
+    const found = (await row.textContent()) ?? "";
+    expect(found).toContain("Brookfield Primary School (8231234)");
+    expect(found).toContain("Lost Pupils database");
+    expect(found).toContain(`surname "${surname}", like`);
+    expect(found).toContain("date of birth");
     await look(la, "lost-pupils");
-    await row.getByRole("link").click();
+    // The register of what its own schools sent, newest first.
+    await la.getByRole("link", { name: /^Lost Pupils database: files from your schools/ }).click();
+    const listed = la.getByRole("row", { name: new RegExp(pupil?.upn ?? "?") });
+    await listed.waitFor();
+    await look(la, "lost-pupils-register");
+    await listed.getByRole("link").click();
     await look(la, "lost-file");
     // By town: several schools match, each named with its town and LA.
     await la.getByLabel("The pupil's new school").fill("Northam");

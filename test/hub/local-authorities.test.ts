@@ -101,6 +101,73 @@ for (const { target, skip } of DATABASES) {
       expect((await json(ours)).destination.laestab).toBe("8231235");
     });
 
+    it("searches by every criterion, says why each result matched, and browses its own schools' entries", async () => {
+      const doc = generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 91 });
+      const pupil = doc.pupils[0] as NonNullable<(typeof doc.pupils)[number]>;
+      pupil.surname = "Okafor";
+      pupil.dob = "2013-03-09";
+      pupil.basicDetails = { ...pupil.basicDetails, formerSurname: "Whitfield" };
+      const lost = await sendAndCheck(
+        t,
+        await t.token("brookfield"),
+        "8231234_CTF_XXXXXXX_091.XML",
+        writeCtf(doc),
+      );
+      expect(lost.status).toBe("lost");
+      // Another LA's school's entry, which Northshire finds by search but not by browsing.
+      await createUser(t.hub.ctx, null, {
+        username: "elsewhere-school",
+        email: "office@3041001.invalid",
+        role: "school",
+        establishment: "3041001",
+        password: "elsewhere's long passphrase",
+      });
+      const theirs = generateCtf({ from: "3041001", to: "XXXXXXX", pupils: 1, seed: 92 });
+      const other = await sendAndCheck(
+        t,
+        await t.token("elsewhere-school"),
+        "3041001_CTF_XXXXXXX_001.XML",
+        writeCtf(theirs),
+      );
+      expect(other.status).toBe("lost");
+
+      const search = async (body: Record<string, unknown>) =>
+        json(await post(la, "/api/v1/lost-pupils/search", body));
+      // By a former surname, misspelt.
+      const byFormer = await search({ surname: "Whitfeld", dob: "2013-03-09" });
+      expect(byFormer.pupils).toHaveLength(1);
+      expect(byFormer.pupils[0]).toMatchObject({
+        transferId: lost.id,
+        sourceName: "Brookfield Primary School",
+        status: "lost",
+        why: ['former surname "Whitfield", like "whitfeld"', "date of birth"],
+      });
+      // Narrowed by sending school, LA, register and sex.
+      const narrowed = { surname: "Okafor", dob: "2013-03-09" };
+      expect((await search({ ...narrowed, from: "8231234" })).pupils).toHaveLength(1);
+      expect((await search({ ...narrowed, from: "823" })).pupils[0].why).toContain(
+        "sending school's LA",
+      );
+      expect((await search({ ...narrowed, from: "3041001" })).pupils).toHaveLength(0);
+      expect((await search({ ...narrowed, register: "outside" })).pupils).toHaveLength(0);
+      expect(
+        (await search({ ...narrowed, sex: pupil.sex === "M" ? "F" : "M" })).pupils,
+      ).toHaveLength(0);
+      const wrongFrom = await post(la, "/api/v1/lost-pupils/search", { ...narrowed, from: "82" });
+      expect(wrongFrom.status).toBe(400);
+      expect((await json(wrongFrom)).error.field).toBe("from");
+
+      // Browsing: its own schools' entries, newest first; not another LA's; not for schools.
+      const browsed = await json(await t.api(la, "/api/v1/lost-pupils/register/lost"));
+      const ids = browsed.pupils.map((x: { transferId: string }) => x.transferId);
+      expect(ids).toContain(lost.id);
+      expect(ids).not.toContain(other.id);
+      expect((await t.api(la, "/api/v1/lost-pupils/register/elsewhere")).status).toBe(400);
+      expect(
+        (await t.api(await t.token("brookfield"), "/api/v1/lost-pupils/register/lost")).status,
+      ).toBe(403);
+    });
+
     it("searches name one child, come a page at a time, and are limited per user", async () => {
       // An out-of-sector file of 25 pupils of one surname, born the same day.
       const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 25, seed: 77 });

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { HubContext } from "../../../hub/context.js";
-import { redirect, searchLostPupils } from "../../../hub/lost-pupils.js";
+import { browseRegister, redirect, searchLostPupils } from "../../../hub/lost-pupils.js";
 import { principalOf } from "../principal.js";
 import { errors, IdParams, ok, PupilFields } from "./schemas.js";
 
@@ -13,13 +13,24 @@ const Criteria = Type.Object({
   dob: Type.Optional(Type.String({ description: "YYYY-MM-DD" })),
   dobFrom: Type.Optional(Type.String()),
   dobTo: Type.Optional(Type.String()),
-  upn: Type.Optional(Type.String()),
+  upn: Type.Optional(Type.String({ description: "the UPN or a former UPN" })),
+  from: Type.Optional(
+    Type.String({ description: "the sending school's LAESTAB, or an LA's 3-digit code" }),
+  ),
+  register: Type.Optional(
+    Type.String({
+      description: '"lost" (Lost Pupils database) or "outside" (out of sector); both if absent',
+    }),
+  ),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: "20 results a page" })),
 });
 
 const SEARCH_RULES =
   "A search names one child: a UPN (or former UPN), or a surname with a date of birth or with " +
-  "dobFrom and dobTo at most a year apart. Results come 20 to a page, best first (`more` says " +
+  "dobFrom and dobTo at most a year apart; sex, forename, the sending school (`from`) and the " +
+  "register narrow it. Surnames match a pupil's surname, former or preferred surname, and " +
+  "forenames a forename or preferred forename, by spelling or sound. Each result says `why` it " +
+  "matched. Results come 20 to a page, best first (`more` says " +
   "whether another page follows). Each user may search 60 times an hour (then 429, and the " +
   "service is told). Every search is audited.";
 
@@ -31,6 +42,10 @@ const Hit = Type.Object({
     description: "the sending school's name (null if it is not in the directory)",
   }),
   receivedAt: Type.String({ format: "date-time" }),
+  why: Type.Array(Type.String(), {
+    description:
+      'what matched, in words: "UPN", \'surname "Smyth", like "smith"\', "date of birth"...',
+  }),
   ...PupilFields,
 });
 const Hits = ok(
@@ -53,6 +68,29 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
       },
     },
     async (request) => searchLostPupils(ctx, principalOf(request), request.query),
+  );
+
+  app.get(
+    "/api/v1/lost-pupils/register/:register",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "One register's entries from your own schools, newest first (LAs). Audited.",
+        description:
+          "`lost` (the Lost Pupils database) or `outside` (out of sector): the files your LA's " +
+          "schools sent there, 20 to a page, newest first. Counted as a search.",
+        params: Type.Object({ register: Type.String() }),
+        querystring: Type.Object({
+          page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+        }),
+        response: { 200: Hits, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request) =>
+      browseRegister(ctx, principalOf(request), {
+        register: request.params.register,
+        page: request.query.page ?? 1,
+      }),
   );
 
   app.post(
