@@ -60,6 +60,8 @@ export interface UsersTable {
   totp_pending: string | null;
   /** The last 30-second step a code was accepted for: no code works twice. */
   totp_last_step: number | null;
+  /** When the user last saw their home page: an LA's counts say what is new since. */
+  home_seen_at: NullableTimestamp;
 }
 
 export interface RecoveryCodesTable {

@@ -133,7 +133,9 @@ export interface ExportsTable {
   saved_path: string | null;
 }
 
-export type ClosureKind = "holiday" | "half-term" | "inset" | "bank-holiday";
+import type { ClosureKind } from "../ctf/school-days.js";
+
+export type { ClosureKind };
 
 export interface ClosuresTable {
   id: Generated<string>;

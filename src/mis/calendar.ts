@@ -5,16 +5,16 @@
  * Easter, summer with the late-May half term, bank holidays, and the summer holiday from about
  * 23 July. Real dates differ by a few days from LA to LA: the school edits them.
  */
-import type { ClosureKind } from "../db/mis-schema.js";
+import {
+  type Closure,
+  englandClosures,
+  schoolDaysBetween,
+  schoolYearOf,
+} from "../ctf/school-days.js";
 import { invalid, isId, notFound } from "../errors.js";
 import type { MisContext } from "./context.js";
 
-export interface Closure {
-  firstDay: string;
-  lastDay: string;
-  kind: ClosureKind;
-  label: string;
-}
+export { type Closure, englandClosures, schoolDaysBetween, schoolYearOf };
 
 /** Today's date at the school (England's clock, not the server's), as YYYY-MM-DD. */
 export function schoolToday(ctx: Pick<MisContext, "clock">): string {
@@ -25,85 +25,6 @@ export function schoolToday(ctx: Pick<MisContext, "clock">): string {
     day: "2-digit",
   }).format(ctx.clock());
 }
-
-const DAY = 86_400_000;
-const iso = (d: Date) => d.toISOString().slice(0, 10);
-const utc = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));
-const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY);
-
-/** Easter Sunday (Gregorian), by the anonymous algorithm. */
-function easter(year: number): Date {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return utc(year, month, day);
-}
-
-/** The Monday of the week holding `d`. */
-function mondayOf(d: Date): Date {
-  return addDays(d, -((d.getUTCDay() + 6) % 7));
-}
-
-/** The last Monday of a month. */
-function lastMonday(year: number, month: number): Date {
-  return mondayOf(utc(year, month + 1, 0));
-}
-
-/** England's usual closures for the academic year starting in September of `year`. */
-export function englandClosures(year: number): Closure[] {
-  const week = (monday: Date, kind: ClosureKind, label: string): Closure => ({
-    firstDay: iso(monday),
-    lastDay: iso(addDays(monday, 4)),
-    kind,
-    label,
-  });
-  const christmas = mondayOf(utc(year, 12, 22));
-  const sunday = easter(year + 1);
-  return [
-    week(lastMonday(year, 10), "half-term", "Autumn half term"),
-    {
-      firstDay: iso(christmas),
-      lastDay: iso(addDays(christmas, 11)),
-      kind: "holiday",
-      label: "Christmas holiday",
-    },
-    week(mondayOf(utc(year + 1, 2, 16)), "half-term", "Spring half term"),
-    {
-      firstDay: iso(addDays(sunday, -6)),
-      lastDay: iso(addDays(sunday, 8)),
-      kind: "holiday",
-      label: "Easter holiday",
-    },
-    {
-      firstDay: iso(mondayOf(utc(year + 1, 5, 7))),
-      lastDay: iso(mondayOf(utc(year + 1, 5, 7))),
-      kind: "bank-holiday",
-      label: "Early May bank holiday",
-    },
-    week(lastMonday(year + 1, 5), "half-term", "Summer half term"),
-    {
-      firstDay: iso(utc(year + 1, 7, 23)),
-      lastDay: iso(utc(year + 1, 9, 2)),
-      kind: "holiday",
-      label: "Summer holiday",
-    },
-  ];
-}
-
-/** The school year a day falls in, by its September (2026 for 2026/27). */
-export const schoolYearOf = (d: Date) =>
-  d.getUTCMonth() >= 8 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
 
 /** The closures between two dates: the school's own, England's usual for years it has not set. */
 export async function closuresBetween(
@@ -134,19 +55,6 @@ export async function closuresBetween(
     })),
     ...usual,
   ];
-}
-
-/** School days after `from` up to and including `to`: weekdays the school is open. */
-export function schoolDaysBetween(from: string, to: string, closures: Closure[]): number {
-  let days = 0;
-  for (let d = addDays(new Date(`${from}T00:00:00Z`), 1); iso(d) <= to; d = addDays(d, 1)) {
-    const day = d.getUTCDay();
-    if (day === 0 || day === 6) continue;
-    const date = iso(d);
-    if (closures.some((c) => c.firstDay <= date && date <= c.lastDay)) continue;
-    days++;
-  }
-  return days;
 }
 
 export async function addClosure(ctx: MisContext, input: Closure) {

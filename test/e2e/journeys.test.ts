@@ -462,6 +462,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     const pupil = lost.doc.pupils[0];
     const surname = pupil?.surname ?? "";
     const la = await signedIn("northshire-la");
+    await la.goto(`${t.url}/`);
+    await la.getByRole("heading", { name: "Needs your attention" }).waitFor();
+    await look(la, "home-la");
+    // The tabs work: "From your schools" shows the lost file, named.
+    await la.getByRole("tab", { name: "From your schools" }).click();
+    await la.getByRole("tabpanel").getByRole("link", { name: lost.name }).waitFor();
     await la.getByRole("link", { name: "Lost pupils", exact: true }).click();
     // One letter wrong, as a name is often heard and typed.
     await la

@@ -19,6 +19,7 @@ import mailAboutAFile from "./0017_mail_about_a_file.js";
 import lockoutByNameOnly from "./0018_lockout_by_name_only.js";
 import directoryTownsAndSuccessors from "./0019_directory_towns_and_successors.js";
 import auditByTarget from "./0020_audit_by_target.js";
+import homeSeen from "./0021_home_seen.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 18, name: "lockout-by-name-only", sql: lockoutByNameOnly },
   { id: 19, name: "directory-towns-and-successors", sql: directoryTownsAndSuccessors },
   { id: 20, name: "audit-by-target", sql: auditByTarget },
+  { id: 21, name: "home-seen", sql: homeSeen },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

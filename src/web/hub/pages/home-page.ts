@@ -1,6 +1,7 @@
 /** Home: what awaits my organisation, oldest first, and what we sent; links to every task. */
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../../hub/context.js";
+import { laOverview } from "../../../hub/la-overview.js";
 import { listInbox, listSent } from "../../../hub/transfer-reads.js";
 import { principalOf, signedInAs } from "../principal.js";
 import { daysBetween } from "./forms.js";
@@ -10,6 +11,8 @@ export function homePage(app: FastifyInstance, ctx: HubContext): void {
     if (!signedInAs(request)) return reply.redirect("/sign-in", 303);
     const p = principalOf(request);
     if (p.role === "admin") return reply.page("home-admin", { title: "Home" });
+    if (p.role === "la")
+      return reply.page("home-la", { title: "Home", ...(await laOverview(ctx, p)) });
     const now = ctx.clock();
     const [inbox, sent] = await Promise.all([listInbox(ctx, p), listSent(ctx, p)]);
     const awaiting = inbox

@@ -1,0 +1,98 @@
+/**
+ * An LA's view of its schools' traffic for its home page: files to its schools and files from
+ * them, newest first, with counts of what needs its attention: new entries in the Lost Pupils
+ * database and the out-of-sector register from its schools since the user last looked, files
+ * that failed their checks or were rejected, and files waiting more than 15 school days to be
+ * downloaded. File details only: no pupil's data, so nothing here is a look at pupils.
+ */
+import { sql } from "kysely";
+import { usualSchoolDaysBetween } from "../ctf/school-days.js";
+import { forbidden } from "../errors.js";
+import type { HubContext, Principal } from "./context.js";
+import { viewWith, withNames } from "./transfer-view.js";
+
+/** The deadline for a leaver's file: 15 school days (the Education (Pupil Information) Regulations). */
+export const DUE_SCHOOL_DAYS = 15;
+const LISTED = 50;
+
+const londonDay = (d: Date) =>
+  new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/London",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(d);
+
+export async function laOverview(ctx: HubContext, p: Principal) {
+  if (p.role !== "la" || !p.laCode) throw forbidden("Only a local authority has this view.");
+  const la = p.laCode;
+  const ofLa = (column: "source_laestab" | "dest_laestab") =>
+    sql<boolean>`left(transfers.${sql.ref(column)}, 3) = ${la}`;
+  const seen = await ctx.db
+    .selectFrom("users")
+    .select("home_seen_at")
+    .where("id", "=", p.userId)
+    .executeTakeFirst();
+  const since = seen?.home_seen_at ?? new Date(0);
+  const [toSchools, fromSchools, waiting, counts] = await Promise.all([
+    withNames(ctx.db)
+      .where(ofLa("dest_laestab"))
+      .where("transfers.dest_kind", "=", "school")
+      .orderBy("transfers.created_at", "desc")
+      .limit(LISTED)
+      .execute(),
+    withNames(ctx.db)
+      .where(ofLa("source_laestab"))
+      .orderBy("transfers.created_at", "desc")
+      .limit(LISTED)
+      .execute(),
+    ctx.db
+      .selectFrom("transfers")
+      .select(["id", "checked_at", "created_at"])
+      .where(ofLa("dest_laestab"))
+      .where("status", "=", "available")
+      .execute(),
+    ctx.db
+      .selectFrom("transfers")
+      .select((eb) => [
+        eb.fn
+          .countAll<number>()
+          .filterWhere("status", "in", ["lost", "outside"])
+          .filterWhere("created_at", ">", since)
+          .as("newInRegisters"),
+        // Those still held: once deleted, there is nothing left to follow up.
+        eb.fn
+          .countAll<number>()
+          .filterWhere("status", "=", "failed")
+          .filterWhere("purged_at", "is", null)
+          .as("failed"),
+        eb.fn
+          .countAll<number>()
+          .filterWhere("status", "=", "rejected")
+          .filterWhere("purged_at", "is", null)
+          .as("rejected"),
+      ])
+      .where(ofLa("source_laestab"))
+      .executeTakeFirstOrThrow(),
+  ]);
+  const today = londonDay(ctx.clock());
+  const overdue = waiting.filter(
+    (t) => usualSchoolDaysBetween(londonDay(t.checked_at ?? t.created_at), today) > DUE_SCHOOL_DAYS,
+  ).length;
+  await ctx.db
+    .updateTable("users")
+    .set({ home_seen_at: ctx.clock() })
+    .where("id", "=", p.userId)
+    .execute();
+  return {
+    toSchools: toSchools.map((r) => viewWith(r, false)),
+    fromSchools: fromSchools.map((r) => viewWith(r, false)),
+    counts: {
+      newInRegisters: Number(counts.newInRegisters),
+      failed: Number(counts.failed),
+      rejected: Number(counts.rejected),
+      waitingOverDue: overdue,
+    },
+    since: seen?.home_seen_at?.toISOString() ?? null,
+  };
+}
