@@ -12,6 +12,8 @@ export type AuditAction =
   | "transfer.checked"
   | "pupils.view"
   | "accept"
+  | "correction.resolve"
+  | "mail.read"
   | "download"
   | "preview"
   | "reject"

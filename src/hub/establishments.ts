@@ -111,7 +111,7 @@ export async function findEstablishment(db: Db, laestab: string) {
   return withSuccessor(db).where("e.laestab", "=", laestab).executeTakeFirst();
 }
 
-/** By LAESTAB, URN, or part of the name or the town, case aside. */
+/** By LAESTAB, URN, LA code (all of its establishments), or part of the name or the town, case aside. */
 export async function searchEstablishments(db: Db, q: string, limit = 50) {
   const term = q.trim();
   let query = withSuccessor(db).orderBy("e.name").limit(limit);
@@ -121,6 +121,7 @@ export async function searchEstablishments(db: Db, q: string, limit = 50) {
       eb.or([
         eb("e.laestab", "=", term),
         eb("e.urn", "=", term),
+        eb("e.la_code", "=", term),
         eb(sql`lower(e.name)`, "like", like),
         eb(sql`lower(e.town)`, "like", like),
       ]),

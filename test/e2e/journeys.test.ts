@@ -367,10 +367,16 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
       ["/admin/establishments/8231234", "admin-establishment"],
       ["/admin/audit", "admin-audit"],
       ["/admin/outbox", "admin-outbox"],
+      ["/admin/establishments?q=823", "admin-establishments-of-la"],
     ] as const) {
       await admin.goto(`${t.url}${path}`);
       await look(admin, name);
     }
+    // A message opens from the mail list.
+    await admin.goto(`${t.url}/admin/outbox`);
+    await admin.locator("tbody tr a").first().click();
+    await admin.getByRole("heading", { name: "The message" }).waitFor();
+    await look(admin, "admin-mail");
     expect(await admin.getByText("There is a problem").count()).toBe(0);
 
     // The audit log, filtered to downloads: the receiver's download is there, by its user.

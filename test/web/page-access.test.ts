@@ -73,6 +73,8 @@ const PAGE_ROUTES: {
   { path: "/admin/audit", method: "GET", kind: "admin" },
   { path: "/admin/audit", method: "POST", kind: "admin" },
   { path: "/admin/outbox", method: "GET", kind: "admin" },
+  { path: "/admin/outbox/:id", method: "GET", kind: "admin" },
+  { path: "/admin/corrections/:id/done", method: "POST", kind: "admin" },
   { path: "/accessibility", method: "GET", kind: "open" },
   { path: "/privacy", method: "GET", kind: "open" },
   { path: "/cookies", method: "GET", kind: "open" },

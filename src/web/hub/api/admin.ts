@@ -6,7 +6,7 @@ import type { EstablishmentsTable } from "../../../db/hub-schema.js";
 import { notFound } from "../../../errors.js";
 import { readAudit } from "../../../hub/audit.js";
 import type { HubContext } from "../../../hub/context.js";
-import { listCorrections } from "../../../hub/corrections.js";
+import { listCorrections, resolveCorrection } from "../../../hub/corrections.js";
 import {
   findEstablishment,
   importGias,
@@ -197,6 +197,22 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
       },
     },
     async (request) => ({ corrections: await listCorrections(ctx, adminOf(request)) }),
+  );
+
+  app.post(
+    "/api/v1/admin/corrections/:id/done",
+    {
+      schema: {
+        tags,
+        summary: "Mark a reported correction done",
+        params: IdParams,
+        response: { 204: NoContent, ...errors(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await resolveCorrection(ctx, adminOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(

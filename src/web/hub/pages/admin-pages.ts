@@ -7,14 +7,14 @@ import type { FastifyInstance } from "fastify";
 import { notFound } from "../../../errors.js";
 import { readAudit } from "../../../hub/audit.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
-import { listCorrections } from "../../../hub/corrections.js";
+import { listCorrections, resolveCorrection } from "../../../hub/corrections.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
 import { requestNoticeEmail } from "../../../hub/notice-email.js";
 import { signedInAs } from "../../../hub/signed-in-as.js";
 import { revokeToken, tokenToRevoke } from "../../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../hub/users.js";
-import { recentMail } from "../../../mail/recent.js";
+import { mailMessage, recentMail } from "../../../mail/recent.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { adminOf } from "../principal.js";
 import { type Form, formOf, param, queryParam, tryForm } from "./forms.js";
@@ -46,7 +46,10 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/admin/establishments", async (request, reply) => {
     adminOf(request);
     const q = (queryParam(request, "q") ?? "").slice(0, 100);
-    const results = q.trim() ? await searchEstablishments(ctx.db, q) : [];
+    // An LA's 3-digit code lists all of its establishments.
+    const results = q.trim()
+      ? await searchEstablishments(ctx.db, q, /^\d{3}$/.test(q.trim()) ? 2000 : 50)
+      : [];
     return reply.page("admin-establishments", {
       title: "Establishments",
       q,
@@ -70,6 +73,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       asked:
         "We have e-mailed the new address to confirm it. Notices go there once it does; the school's current address has been told.",
       cleared: "E-mail address cleared: notices now go to each of the school's users.",
+      resolved: "Correction marked done.",
     };
     return reply.page("admin-establishment", {
       title: "Establishment",
@@ -246,6 +250,27 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.post("/admin/audit", async (request, reply) => {
     return reply.page("admin-audit", await auditPage(adminOf(request), formOf(request)));
+  });
+
+  app.post("/admin/corrections/:id/done", async (request, reply) => {
+    const p = adminOf(request);
+    await resolveCorrection(ctx, p, param(request, "id"));
+    const laestab = formOf(request).laestab ?? "";
+    return reply.redirect(
+      /^\d{7}$/.test(laestab)
+        ? `/admin/establishments/${laestab}?saved=resolved`
+        : "/?done=resolved",
+      303,
+    );
+  });
+
+  app.get("/admin/outbox/:id", async (request, reply) => {
+    const actor = adminOf(request);
+    return reply.page("admin-mail", {
+      title: "A message",
+      backLink: "/admin/outbox",
+      m: await mailMessage(ctx.db, actor, param(request, "id")),
+    });
   });
 
   app.get("/admin/outbox", async (request, reply) => {

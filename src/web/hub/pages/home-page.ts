@@ -1,16 +1,25 @@
 /** Home: what awaits my organisation, oldest first, and what we sent; links to every task. */
 import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../../hub/context.js";
+import { adminOverview } from "../../../hub/corrections.js";
 import { laOverview } from "../../../hub/la-overview.js";
 import { listInbox, listSent } from "../../../hub/transfer-reads.js";
 import { principalOf, signedInAs } from "../principal.js";
-import { daysBetween } from "./forms.js";
+import { daysBetween, queryParam } from "./forms.js";
 
 export function homePage(app: FastifyInstance, ctx: HubContext): void {
   app.get("/", async (request, reply) => {
     if (!signedInAs(request)) return reply.redirect("/sign-in", 303);
     const p = principalOf(request);
-    if (p.role === "admin") return reply.page("home-admin", { title: "Home" });
+    if (p.role === "admin")
+      return reply.page("home-admin", {
+        title: "Home",
+        ...(await adminOverview(ctx, p)),
+        notice:
+          queryParam(request, "done") === "resolved"
+            ? { success: true, text: "Correction marked done." }
+            : undefined,
+      });
     if (p.role === "la")
       return reply.page("home-la", { title: "Home", ...(await laOverview(ctx, p)) });
     const now = ctx.clock();

@@ -1,0 +1,96 @@
+/**
+ * The administrators' home says what waits for them (corrections, locked sign-ins, mail the
+ * server has not taken); a correction can be marked done; a message can be opened, saying why
+ * it has not gone, with the secret of a sign-in link hidden; an LA's establishments list by its
+ * code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { PageClient } from "../helpers/pages.js";
+
+const PASSWORD = "demo-password-only";
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, " ");
+
+describe("administration at a glance", () => {
+  let t: TestHub;
+  let admin: PageClient;
+
+  beforeAll(async () => {
+    t = await startTestHub("pglite");
+    admin = new PageClient(t.url);
+    await admin.signIn("admin", PASSWORD, () => t.code("admin"));
+  }, 90_000);
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("counts corrections, locked sign-ins and failing mail, and marks a correction done", async () => {
+    const reported = await t.api(await t.token("brookfield"), "/api/v1/my-school/corrections", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "Our head teacher's e-mail changed" }),
+    });
+    expect(reported.status).toBe(201);
+    const { id } = await json(reported);
+    for (let i = 0; i < 5; i++) {
+      const stranger = new PageClient(t.url);
+      await stranger.signIn("hillcrest-nobody", "not the password").catch(() => undefined);
+    }
+    t.smtp.refusing = true;
+    const linked = await t.hub.ctx.db
+      .selectFrom("users")
+      .select("id")
+      .where("username", "=", "meadowlane")
+      .executeTakeFirstOrThrow();
+    const _csrf = await admin.token();
+    expect((await admin.post(`/admin/users/${linked.id}/reset-password`, { _csrf })).status).toBe(
+      303,
+    );
+    await t.hub.deliverMail();
+
+    const home = text(await (await admin.request("/")).text());
+    expect(home).toContain("1 correction to the directory reported by schools");
+    expect(home).toContain("1 sign-in name locked after failed sign-ins");
+    expect(home).toMatch(/[1-9]\d* messages? the mail server has not taken yet/);
+    expect(home).toContain("Brookfield Primary School (8231234)");
+
+    const done = await admin.post(`/admin/corrections/${id}/done`, { _csrf });
+    expect(done.status).toBe(303);
+    expect(text(await (await admin.request("/")).text())).toContain(
+      "0 corrections to the directory",
+    );
+    const listed = await json(await t.api(await t.token("admin"), "/api/v1/admin/corrections"));
+    expect(listed.corrections.find((c: { id: string }) => c.id === id).resolvedAt).not.toBeNull();
+
+    // The failing message opens, says why, and hides the link's secret.
+    const outbox = await (await admin.request("/admin/outbox")).text();
+    const m = /href="\/admin\/outbox\/([0-9a-f-]{36})">S2S: your sign-in link</.exec(outbox);
+    expect(m?.[1]).toBeDefined();
+    const page = text(await (await admin.request(`/admin/outbox/${m?.[1]}`)).text());
+    expect(page).toContain("Not sent yet: the mail server refused it");
+    expect(page).toContain("try again later");
+    expect(page).toContain("/sign-in/link/[hidden: only its recipient may use it]");
+    // The message held does carry the link; only the page hides it.
+    const held = await t.hub.ctx.db
+      .selectFrom("mail_outbox")
+      .select("body")
+      .where("id", "=", m?.[1] as string)
+      .executeTakeFirstOrThrow();
+    expect(held.body).toMatch(/\/sign-in\/link\/[A-Za-z0-9_-]{20,}/);
+    expect(page).not.toMatch(/\/sign-in\/link\/[A-Za-z0-9_-]{20,}/);
+    t.smtp.refusing = false;
+  });
+
+  it("lists an LA's establishments by its code", async () => {
+    const page = text(await (await admin.request("/admin/establishments?q=823")).text());
+    expect(page).toContain("Brookfield Primary School");
+    expect(page).toContain("Hillcrest Academy");
+    expect(page).not.toContain("Meadow Lane Primary School");
+  });
+});
