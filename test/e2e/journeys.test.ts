@@ -267,7 +267,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await admin.getByRole("button", { name: "Create a user" }).click();
     await admin.getByLabel("Username").fill("office.manager");
     await admin.getByLabel("E-mail address").fill("office.manager@staff.invalid");
+    // Only the chosen role's field shows.
+    await admin.getByLabel("Local authority staff").check();
+    expect(await admin.getByLabel("LAESTAB of their school").isVisible()).toBe(false);
+    expect(await admin.getByLabel("LA code").isVisible()).toBe(true);
     await admin.getByLabel("School staff").check();
+    expect(await admin.getByLabel("LA code").isVisible()).toBe(false);
     await admin.getByLabel("LAESTAB of their school").fill("8231234");
     await look(admin, "admin-user-new");
     await admin.getByRole("button", { name: "Create user" }).click();

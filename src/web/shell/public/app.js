@@ -30,4 +30,17 @@ function watch() {
 }
 
 for (const el of document.querySelectorAll(".app-no-js-only")) el.hidden = true;
+
+// A form field needed by one choice of role only shows while that role is chosen (without a
+// script, every field shows, each saying which role it is for).
+const roleFields = [...document.querySelectorAll("[data-app-for-role]")];
+if (roleFields.length > 0) {
+  const show = () => {
+    const role = document.querySelector('input[name="role"]:checked')?.value;
+    for (const el of roleFields) el.hidden = el.dataset.appForRole !== role;
+  };
+  for (const radio of document.querySelectorAll('input[name="role"]'))
+    radio.addEventListener("change", show);
+  show();
+}
 watch();
