@@ -76,7 +76,11 @@ export interface AuditQuery {
   action?: string;
   from?: Date;
   to?: Date;
+  /** Only this user's events, by id. */
+  userId?: string;
   limit?: number;
+  /** Events to skip, newest first: for a page after the first. */
+  offset?: number;
 }
 
 /**
@@ -97,7 +101,9 @@ export async function readAudit(db: Db, actor: Principal | null, q: AuditQuery) 
     .selectFrom("audit_events")
     .selectAll()
     .orderBy("id", "desc")
-    .limit(Math.min(q.limit ?? 100, 1000));
+    .limit(Math.min(q.limit ?? 100, 1000))
+    .offset(Math.max(0, Math.min(q.offset ?? 0, 100_000)));
+  if (q.userId) query = query.where("user_id", "=", q.userId);
   if (q.username) query = query.where("username", "=", q.username);
   if (q.organisation) query = query.where("organisation", "=", q.organisation);
   if (q.action) query = query.where("action", "=", q.action);

@@ -391,10 +391,21 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     const rows = admin.locator("tbody tr");
     expect(await rows.count()).toBeGreaterThan(0);
     for (const text of await rows.allTextContents()) {
-      expect(text).toContain("download");
+      // In words, naming the file and the school rather than their ids.
+      expect(text).toContain("Downloaded a file: 8231234_CTF_9382001_");
       expect(text).toContain("meadowlane");
+      expect(text).toContain("Meadow Lane Primary School (9382001)");
     }
-    expect(new URL(admin.url()).search).toBe("");
+    // The view can be bookmarked: the filter is in the address, and a user by number only.
+    expect(new URL(admin.url()).searchParams.get("action")).toBe("download");
+    await admin.getByLabel("Username").fill("meadowlane");
+    await admin.getByRole("button", { name: "Filter" }).click();
+    const address = new URL(admin.url());
+    expect(address.searchParams.get("user")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(address.search).not.toContain("meadowlane");
+    await admin.goto(address.toString());
+    expect(await rows.count()).toBeGreaterThan(0);
+    await look(admin, "admin-audit-filtered");
   });
 
   it("school details and the account page pass, and a wrong password says so", async () => {

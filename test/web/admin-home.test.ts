@@ -5,7 +5,9 @@
  * code.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
+import { json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
@@ -85,6 +87,27 @@ describe("administration at a glance", () => {
     expect(held.body).toMatch(/\/sign-in\/link\/[A-Za-z0-9_-]{20,}/);
     expect(page).not.toMatch(/\/sign-in\/link\/[A-Za-z0-9_-]{20,}/);
     t.smtp.refusing = false;
+  });
+
+  it("reads the audit log in words, a run of looks told once, a page at a time", async () => {
+    const doc = generateCtf({ from: "8231234", to: "9382001", pupils: 1, seed: 8 });
+    const sent = await sendAndCheck(
+      t,
+      await t.token("brookfield"),
+      "8231234_CTF_9382001_008.XML",
+      writeCtf(doc),
+    );
+    const meadow = await t.token("meadowlane");
+    for (let i = 0; i < 3; i++)
+      expect((await t.api(meadow, `/api/v1/transfers/${sent.id}`)).status).toBe(200);
+    const page = text(await (await admin.request("/admin/audit?action=transfer.view")).text());
+    expect(page).toContain("Looked at a file (3 times): 8231234_CTF_9382001_008.XML");
+    expect(page).toContain("Meadow Lane Primary School (9382001)");
+    expect(page).not.toContain(sent.id);
+    // Pages: 50 events each, the next one linked while more remain.
+    for (let i = 0; i < 60; i++) await t.api(meadow, `/api/v1/transfers/${sent.id}/pupils`);
+    const first = await (await admin.request("/admin/audit?action=pupils.view")).text();
+    expect(first).toContain('href="/admin/audit?action=pupils.view&amp;page=2"');
   });
 
   it("lists an LA's establishments by its code", async () => {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { notFound } from "../../../errors.js";
-import { readAudit } from "../../../hub/audit.js";
+import { auditView } from "../../../hub/audit-view.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
 import { listCorrections, resolveCorrection } from "../../../hub/corrections.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
@@ -17,7 +17,7 @@ import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../h
 import { mailMessage, recentMail } from "../../../mail/recent.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { adminOf } from "../principal.js";
-import { type Form, formOf, param, queryParam, tryForm } from "./forms.js";
+import { dateFromBoxes, type Form, formOf, param, queryParam, tryForm } from "./forms.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
 const ROLES = ["school", "la", "admin"] as const;
@@ -217,39 +217,78 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.redirect(user ? `/admin/users/${user.id}?done=revoked` : "/admin/users", 303);
   });
 
-  // The filter is posted, not put in the address: a username is personal data.
-  const auditPage = async (actor: Principal, form: Form) => {
-    const filter = {
-      username: form.username?.trim() || undefined,
-      organisation: form.organisation?.trim() || undefined,
-      action: form.action?.trim() || undefined,
-      from: form.from?.trim() || undefined,
-      to: form.to?.trim() || undefined,
-    };
-    const from = dayStart(filter.from);
-    const to = dayStart(filter.to, 1);
-    const events = await readAudit(ctx.db, actor, {
-      ...(filter.username ? { username: filter.username } : {}),
-      ...(filter.organisation ? { organisation: filter.organisation } : {}),
-      ...(filter.action ? { action: filter.action } : {}),
-      ...(from ? { from } : {}),
-      ...(to ? { to } : {}),
-      limit: 200,
-    });
-    return {
+  // The filter is in the address, so that a view can be bookmarked, but never a name: a user is
+  // chosen by name in the posted form and kept in the address by id.
+  const FILTERS = ["organisation", "action", "from", "to", "user"] as const;
+  app.get("/admin/audit", async (request, reply) => {
+    const actor = adminOf(request);
+    const f = Object.fromEntries(
+      FILTERS.map((k) => [k, queryParam(request, k)?.trim().slice(0, 100) || undefined]),
+    ) as Record<(typeof FILTERS)[number], string | undefined>;
+    const page = Math.max(1, Math.min(2000, Number(queryParam(request, "page")) || 1));
+    const user =
+      f.user && isUuid(f.user)
+        ? await getUser(ctx, actor, f.user).catch(() => undefined)
+        : undefined;
+    const from = dayStart(f.from);
+    const to = dayStart(f.to, 1);
+    // A user asked for who is not there: nothing of anyone else's instead.
+    const unknownUser = f.user !== undefined && !user;
+    const view = unknownUser
+      ? { events: [], page: 1, more: false }
+      : await auditView(
+          ctx.db,
+          actor,
+          {
+            ...(f.organisation ? { organisation: f.organisation } : {}),
+            ...(f.action ? { action: f.action } : {}),
+            ...(user ? { userId: user.id } : {}),
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+          },
+          page,
+        );
+    const query = (n: number) =>
+      `/admin/audit?${new URLSearchParams(
+        Object.entries({ ...f, page: n > 1 ? String(n) : undefined }).filter(
+          (e): e is [string, string] => e[1] !== undefined,
+        ),
+      )}`;
+    return reply.page("admin-audit", {
       title: "Audit log",
       columnClass: "govuk-grid-column-full",
-      filter,
-      events: events.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })),
-    };
-  };
-
-  app.get("/admin/audit", async (request, reply) => {
-    return reply.page("admin-audit", await auditPage(adminOf(request), {}));
+      filter: {
+        ...f,
+        username: user?.username ?? "",
+        ...boxesOf("from", f.from),
+        ...boxesOf("to", f.to),
+      },
+      ...view,
+      errors: unknownUser ? [{ text: "No user has that username", href: "#username" }] : [],
+      previous: page > 1 ? query(page - 1) : undefined,
+      next: view.more ? query(page + 1) : undefined,
+    });
   });
 
   app.post("/admin/audit", async (request, reply) => {
-    return reply.page("admin-audit", await auditPage(adminOf(request), formOf(request)));
+    const actor = adminOf(request);
+    const form = formOf(request);
+    const username = form.username?.trim();
+    const user = username
+      ? (await listUsers(ctx, actor)).find(
+          (u) => u.username.toLowerCase() === username.toLowerCase(),
+        )
+      : undefined;
+    const q = new URLSearchParams();
+    for (const k of ["organisation", "action"] as const)
+      if (form[k]?.trim()) q.set(k, (form[k] ?? "").trim());
+    for (const k of ["from", "to"] as const) {
+      const d = dateFromBoxes(form, k);
+      if (d) q.set(k, d);
+    }
+    if (user) q.set("user", user.id);
+    else if (username) q.set("user", "none");
+    return reply.redirect(`/admin/audit${q.size ? `?${q}` : ""}`, 303);
   });
 
   app.post("/admin/corrections/:id/done", async (request, reply) => {
@@ -282,4 +321,18 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       toFiles: !ctx.config.smtpUrl,
     });
   });
+}
+
+const isUuid = (v: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+
+/** A date as the three boxes of a GOV.UK date input show it. */
+function boxesOf(name: string, iso: string | undefined): Record<string, string> {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso ?? "");
+  if (!m) return {};
+  return {
+    [`${name}-day`]: String(Number(m[3])),
+    [`${name}-month`]: String(Number(m[2])),
+    [`${name}-year`]: m[1] as string,
+  };
 }

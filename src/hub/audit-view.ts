@@ -1,0 +1,173 @@
+/**
+ * The audit log as an administrator reads it on a page: files, users and establishments named
+ * rather than given by id, each event's details in words, and a run of looks at one file by one
+ * user told once with how many. The API gives the raw log; this is only its presentation.
+ */
+import { partyName } from "../ctf/filename.js";
+import type { Db } from "../db/hub-schema.js";
+import { type AuditQuery, readAudit } from "./audit.js";
+import type { Principal } from "./principal.js";
+
+export const AUDIT_PAGE = 50;
+
+const LOOKS = new Set(["transfer.view", "pupils.view"]);
+
+const ACTIONS: Record<string, string> = {
+  "sign-in": "Signed in",
+  "sign-in.failed": "Sign-in refused",
+  "sign-out": "Signed out",
+  upload: "Sent a file",
+  "transfer.checked": "File checked",
+  "transfer.view": "Looked at a file",
+  "pupils.view": "Looked at the pupils in a file",
+  accept: "Accepted a file",
+  download: "Downloaded a file",
+  preview: "Read a waiting file (MIS import)",
+  reject: "Rejected a file",
+  remove: "Removed a file",
+  redirect: "Passed a file on",
+  expire: "File expired",
+  purge: "File's contents deleted",
+  search: "Searched the registers",
+  "search.limit-reached": "Reached the search limit",
+  "audit.read": "Read the audit log",
+  "mail.read": "Opened a message",
+  "token.create": "Made an API token",
+  "token.revoke": "Revoked an API token",
+  "user.create": "Made a user",
+  "user.disable": "Disabled or enabled a user",
+  "user.password-change": "Changed a password",
+  "correction.report": "Reported a correction",
+  "correction.resolve": "Marked a correction done",
+};
+
+/** One event's details in words: each fact by name, pupil data never (the log holds none). */
+function detailInWords(action: string, detail: Record<string, unknown>): string {
+  const d = { ...detail };
+  delete d.worker;
+  if (action === "search") {
+    const criteria = Object.keys((d.criteria as Record<string, unknown>) ?? {});
+    const where =
+      d.register === "outside"
+        ? "the out of sector register"
+        : d.register === "lost"
+          ? "the Lost Pupils database"
+          : "both registers";
+    return d.browse
+      ? `looked at ${where}, page ${d.page ?? 1}: ${d.results ?? 0} shown`
+      : `by ${criteria.join(", ") || "nothing"}: ${d.results ?? 0} found, page ${d.page ?? 1}`;
+  }
+  if (action === "transfer.checked")
+    return `${d.status}: ${d.errors ?? 0} errors, ${d.warnings ?? 0} warnings`;
+  if (action === "redirect") return `from ${partyName(String(d.from))} to ${String(d.to)}`;
+  if (action === "audit.read")
+    return Array.isArray(d.filter) && d.filter.length ? `filtered by ${d.filter.join(", ")}` : "";
+  return Object.entries(d)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join("; ");
+}
+
+export async function auditView(db: Db, actor: Principal, q: AuditQuery, page: number) {
+  const rows = await readAudit(db, actor, {
+    ...q,
+    limit: AUDIT_PAGE + 1,
+    offset: (page - 1) * AUDIT_PAGE,
+  });
+  const shown = rows.slice(0, AUDIT_PAGE);
+  const ids = (kind: string) => [
+    ...new Set(
+      shown.flatMap((e) =>
+        e.target?.startsWith(`${kind}:`) ? [e.target.slice(kind.length + 1)] : [],
+      ),
+    ),
+  ];
+  const orgs = [...new Set(shown.map((e) => e.organisation ?? ""))];
+  const orgSchools = orgs.filter((o) => /^\d{7}$/.test(o));
+  const orgLas = orgs.filter((o) => /^LA \d{3}$/.test(o)).map((o) => o.slice(3));
+  const [files, users, schools, las] = await Promise.all([
+    ids("transfer").length === 0
+      ? []
+      : db
+          .selectFrom("transfers")
+          .select(["id", "file_name"])
+          .where("id", "in", ids("transfer"))
+          .execute(),
+    ids("user").length === 0
+      ? []
+      : db.selectFrom("users").select(["id", "username"]).where("id", "in", ids("user")).execute(),
+    ids("establishment").length + orgSchools.length === 0
+      ? []
+      : db
+          .selectFrom("establishments")
+          .select(["laestab", "name"])
+          .where("laestab", "in", [...ids("establishment"), ...orgSchools])
+          .execute(),
+    orgLas.length === 0
+      ? []
+      : db
+          .selectFrom("local_authorities")
+          .select(["code", "name"])
+          .where("code", "in", orgLas)
+          .execute(),
+  ]);
+  const fileName = new Map(files.map((f) => [f.id, f.file_name]));
+  const userName = new Map(users.map((u) => [u.id, u.username]));
+  const schoolName = new Map(schools.map((s) => [s.laestab, s.name]));
+  const laName = new Map(las.map((l) => [`LA ${l.code}`, `${l.name} (LA ${l.code})`]));
+  const orgName = (o: string | null) =>
+    !o
+      ? ""
+      : o === "admin"
+        ? "administrators"
+        : /^\d{7}$/.test(o)
+          ? partyName(o, schoolName.get(o))
+          : (laName.get(o) ?? o);
+  const named = (target: string | null) => {
+    if (!target) return { text: "", href: undefined as string | undefined };
+    const [kind, id = ""] = target.split(/:(.*)/s);
+    if (kind === "transfer") return { text: fileName.get(id) ?? "a file", href: undefined };
+    if (kind === "user")
+      return { text: `user ${userName.get(id) ?? "(gone)"}`, href: `/admin/users/${id}` };
+    if (kind === "establishment")
+      return { text: partyName(id, schoolName.get(id)), href: `/admin/establishments/${id}` };
+    if (kind === "token") return { text: "an API token", href: undefined };
+    if (kind === "mail") return { text: "a message", href: `/admin/outbox/${id}` };
+    return { text: target, href: undefined };
+  };
+  const events: {
+    at: string;
+    who: string;
+    organisation: string;
+    action: string;
+    what: { text: string; href: string | undefined };
+    ip: string;
+    details: string;
+    times: number;
+  }[] = [];
+  for (const e of shown) {
+    const last = events.at(-1);
+    // Looks at one file by one user, one after another: one line.
+    if (
+      last &&
+      LOOKS.has(e.action) &&
+      last.action === (ACTIONS[e.action] ?? e.action) &&
+      last.who === (e.username ?? "S2S") &&
+      last.what.text === named(e.target).text
+    ) {
+      last.times++;
+      continue;
+    }
+    events.push({
+      at: e.at.toISOString(),
+      who: e.username ?? "S2S",
+      organisation: orgName(e.organisation),
+      action: ACTIONS[e.action] ?? e.action,
+      what: named(e.target),
+      ip: e.ip ?? "",
+      details: detailInWords(e.action, (e.detail ?? {}) as Record<string, unknown>),
+      times: 1,
+    });
+  }
+  return { events, page, more: rows.length > AUDIT_PAGE };
+}
