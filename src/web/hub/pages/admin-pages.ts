@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { notFound } from "../../../errors.js";
 import { auditView } from "../../../hub/audit-view.js";
-import type { HubContext, Principal } from "../../../hub/context.js";
+import type { HubContext } from "../../../hub/context.js";
 import { listCorrections, resolveCorrection } from "../../../hub/corrections.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
 import { requestNoticeEmail } from "../../../hub/notice-email.js";
