@@ -191,8 +191,28 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     expect(await story.textContent()).not.toContain("meadowlane");
     await look(sender, "sent-file-history");
     // Downloaded files stay available to download again while held.
+    // The list filters by status, kept in the address so the view can be bookmarked.
     await page.goto(`${t.url}/received`);
-    await page.getByText("Downloaded, still held").waitFor();
+    await page.getByLabel("Status").selectOption("downloaded");
+    await page.getByRole("button", { name: "Show files" }).click();
+    expect(new URL(page.url()).searchParams.get("status")).toBe("downloaded");
+    const held = page.getByRole("row", { name: new RegExp(first.name) });
+    expect(await held.textContent()).toContain("Downloaded");
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    await look(page, "received-downloaded");
+    // On a phone (375 px wide) the lists fit without scrolling sideways.
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const path of ["/received", "/sent", "/"]) {
+      await page.goto(`${t.url}${path}`);
+      const wide = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+            .document.documentElement.scrollWidth,
+      );
+      expect(wide, path).toBeLessThanOrEqual(375);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${t.url}/received?status=downloaded`);
     await page.getByRole("link", { name: first.name }).click();
     await page.getByRole("link", { name: "Download this file again" }).waitFor();
   });

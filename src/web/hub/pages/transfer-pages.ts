@@ -29,6 +29,7 @@ import type { TransferView } from "../../../hub/transfer-view.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { formatDate } from "../../shell/views.js";
 import { principalOf } from "../principal.js";
+import { listPage, listQuery } from "./file-list.js";
 import { type FieldError, fieldError, formOf, param, queryParam, tryForm } from "./forms.js";
 
 const NOTICES: Record<string, string> = {
@@ -63,10 +64,11 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/received", async (request, reply) => {
     const p = principalOf(request);
     const files = await listInbox(ctx, p);
+    const q = listQuery(request, "from", ["available", "downloaded"], "oldest");
     return reply.page("received", {
       title: "Received files",
-      waiting: files.filter((t) => t.status !== "downloaded"),
-      downloaded: files.filter((t) => t.status === "downloaded"),
+      waiting: files.filter((t) => t.status === "available").length,
+      ...listPage(files, q, "source", "/received", "from"),
       notice: noticeFrom(request.query),
     });
   });
@@ -243,9 +245,10 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/sent", async (request, reply) => {
     const p = principalOf(request);
+    const q = listQuery(request, "to", SENT_STATUSES, "newest");
     return reply.page("sent", {
       title: "Sent files",
-      files: await listSent(ctx, p),
+      ...listPage(await listSent(ctx, p), q, "destination", "/sent", "to"),
       notice: noticeFrom(request.query),
     });
   });
@@ -283,6 +286,18 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.redirect("/sent?done=removed", 303);
   });
 }
+
+const SENT_STATUSES = [
+  "checking",
+  "failed",
+  "available",
+  "lost",
+  "outside",
+  "downloaded",
+  "rejected",
+  "removed",
+  "expired",
+];
 
 const pupilsIn = (n: number | null) => (n === 1 ? "1 pupil" : `${n ?? 0} pupils`);
 const partyOf = (x: { laestab: string; name?: string | null }) => partyName(x.laestab, x.name);
