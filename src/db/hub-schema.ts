@@ -62,6 +62,8 @@ export interface UsersTable {
   totp_last_step: number | null;
   /** When the user last saw their home page: an LA's counts say what is new since. */
   home_seen_at: NullableTimestamp;
+  /** An LA user e-mailed when a file from one of its schools goes to a register. */
+  notify_register: Generated<boolean>;
 }
 
 export interface RecoveryCodesTable {

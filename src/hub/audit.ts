@@ -14,6 +14,7 @@ export type AuditAction =
   | "accept"
   | "correction.resolve"
   | "mail.read"
+  | "notices.register"
   | "download"
   | "preview"
   | "reject"

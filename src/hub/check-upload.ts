@@ -9,6 +9,7 @@ import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext } from "./context.js";
 import { notificationAddresses } from "./establishments.js";
+import { tellLaOfRegisterFile } from "./register-notices.js";
 import { type TransferRow, withNames } from "./transfer-view.js";
 
 const MAX_STORED_FINDINGS = 500;
@@ -196,6 +197,8 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
         row.id,
       );
       mailQueued();
+    } else if (status === "lost" || status === "outside") {
+      if (await tellLaOfRegisterFile(ctx, trx, row, status, now)) mailQueued();
     } else if (status === "available") {
       await tellDestination(
         ctx,

@@ -2,14 +2,18 @@
 import type { Db } from "../db/hub-schema.js";
 import type { Principal } from "./principal.js";
 
-export async function signedInAs(db: Db, p: Principal): Promise<string> {
+/** The school or LA a user acts for, by name with its number after it. */
+export async function organisationName(
+  db: Db,
+  p: Pick<Principal, "role" | "establishment" | "laCode">,
+): Promise<string> {
   if (p.role === "school" && p.establishment) {
     const school = await db
       .selectFrom("establishments")
       .select("name")
       .where("laestab", "=", p.establishment)
       .executeTakeFirst();
-    return `${p.username}, ${school ? `${school.name} (${p.establishment})` : p.establishment}`;
+    return school ? `${school.name} (${p.establishment})` : p.establishment;
   }
   if (p.role === "la" && p.laCode) {
     const la = await db
@@ -17,7 +21,14 @@ export async function signedInAs(db: Db, p: Principal): Promise<string> {
       .select("name")
       .where("code", "=", p.laCode)
       .executeTakeFirst();
-    return `${p.username}, ${la ? `${la.name} (LA ${p.laCode})` : `LA ${p.laCode}`}`;
+    return la ? `${la.name} (LA ${p.laCode})` : `LA ${p.laCode}`;
   }
-  return `${p.username}, administrator`;
+  return "administrator";
+}
+
+export async function signedInAs(
+  db: Db,
+  p: Pick<Principal, "username" | "role" | "establishment" | "laCode">,
+): Promise<string> {
+  return `${p.username}, ${await organisationName(db, p)}`;
 }

@@ -57,6 +57,24 @@ export function fileAwaitsMessage(
   };
 }
 
+/** To an LA user who asked: a file from one of its schools went to a register. */
+export function registerFileMessage(
+  to: string[],
+  from: School,
+  file: FileRef,
+  register: "lost" | "outside",
+  url: string,
+): Message {
+  const where = register === "lost" ? "the Lost Pupils database" : "the out of sector register";
+  return {
+    to,
+    subject: `S2S: a file from one of your schools is in ${where}`,
+    body:
+      `${from.name} (${from.laestab}) sent a Common Transfer File to ${where}: ${register === "lost" ? "the pupil's new school was not known" : "the pupil left the maintained sector"}.` +
+      `${fileLines(file, url, "received")}\n\nYou asked to be told of these on your account page; change that there.\n${signOff(url)}`,
+  };
+}
+
 /** Codes whose message never quotes the file's content: the page's words can go by mail. */
 const SAFE_MESSAGES = new Set([
   "file.empty",

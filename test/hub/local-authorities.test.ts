@@ -168,6 +168,55 @@ for (const { target, skip } of DATABASES) {
       ).toBe(403);
     });
 
+    it("e-mails an LA user who asked when a file from one of its schools goes to a register", async () => {
+      const school = await t.token("brookfield");
+      const asked = await t.api(la, "/api/v1/me/notices", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ registerFiles: true }),
+      });
+      expect(await json(asked)).toEqual({ registerFiles: true });
+      const refused = await t.api(school, "/api/v1/me/notices", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ registerFiles: true }),
+      });
+      expect(refused.status).toBe(403);
+      const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 2, seed: 95 });
+      const sent = await sendAndCheck(t, school, "8231234_CTF_MMMMMMM_095.XML", writeCtf(doc));
+      expect(sent.status).toBe("outside");
+      await t.hub.deliverMail();
+      const told = t.smtp
+        .to("northshire-la@users.invalid")
+        .filter(
+          (m) =>
+            m.subject === "S2S: a file from one of your schools is in the out of sector register",
+        );
+      expect(told).toHaveLength(1);
+      expect(told[0]?.text).toContain("Brookfield Primary School (8231234)");
+      expect(told[0]?.text).toContain(`${t.url}/received/${sent.id}`);
+      for (const p of doc.pupils) {
+        expect(told[0]?.text).not.toContain(p.surname as string);
+        expect(told[0]?.text).not.toContain(p.upn as string);
+      }
+      // Turned off, no more.
+      await t.api(la, "/api/v1/me/notices", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ registerFiles: false }),
+      });
+      const again = generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 96 });
+      expect(
+        (await sendAndCheck(t, school, "8231234_CTF_XXXXXXX_096.XML", writeCtf(again))).status,
+      ).toBe("lost");
+      await t.hub.deliverMail();
+      expect(
+        t.smtp
+          .to("northshire-la@users.invalid")
+          .filter((m) => /is in the Lost Pupils database/.test(m.subject ?? "")),
+      ).toHaveLength(0);
+    });
+
     it("searches name one child, come a page at a time, and are limited per user", async () => {
       // An out-of-sector file of 25 pupils of one surname, born the same day.
       const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 25, seed: 77 });

@@ -81,6 +81,18 @@ describe("an LA's home", () => {
       /8231234_CTF_XXXXXXX_001\.XML Brookfield Primary School \(8231234\) Lost Pupils database/,
     );
 
+    // The account page offers register e-mails, and names the LA.
+    const account = text(await (await la.request("/account")).text());
+    expect(account).toContain("Northshire (LA 823)");
+    expect(account).toContain(
+      "E-mail me when a file from one of our schools goes to the Lost Pupils database",
+    );
+    const _csrf = await la.token();
+    const saved = await la.post("/account/notices", { _csrf, registerFiles: "yes" });
+    expect(saved.headers.get("location")).toBe("/account?done=notices-on");
+    const on = await (await la.request("/account?done=notices-on")).text();
+    expect(on).toMatch(/name="registerFiles" type="checkbox" value="yes" checked/);
+
     // Seen: nothing is new on the next visit.
     const again = text(await (await la.request("/")).text());
     expect(again).toContain("0 new files from your schools in the Lost Pupils database");

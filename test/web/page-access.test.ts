@@ -36,6 +36,7 @@ const PAGE_ROUTES: {
   { path: "/confirm-email/:token", method: "POST", kind: "open" },
   { path: "/account", method: "GET", kind: "any" },
   { path: "/account/password", method: "POST", kind: "any" },
+  { path: "/account/notices", method: "POST", kind: "any" },
   { path: "/account/second-factor", method: "GET", kind: "any" },
   { path: "/account/second-factor", method: "POST", kind: "any" },
   { path: "/account/recovery-codes", method: "POST", kind: "any" },
@@ -246,15 +247,15 @@ describe("page access, role by route", () => {
 
   it("counts the days a file has waited on the receiver's home page", async () => {
     const before = await (await as.school.request("/")).text();
-    expect(before).toMatch(/<td class="govuk-table__cell">0<\/td>/);
+    expect(before).toMatch(/<td class="govuk-table__cell" data-label="Days waiting">0<\/td>/);
     t.advanceDays(3);
     // Three days on, the session has expired: sign in again.
     expect((await as.school.request("/")).status).toBe(303);
     const again = new PageClient(t.url);
     await again.signIn("meadowlane", PASSWORD);
     const after = await (await again.request("/")).text();
-    expect(after).toMatch(/<td class="govuk-table__cell">3<\/td>/);
-    expect(after).not.toMatch(/<td class="govuk-table__cell">0<\/td>/);
+    expect(after).toMatch(/<td class="govuk-table__cell" data-label="Days waiting">3<\/td>/);
+    expect(after).not.toMatch(/<td class="govuk-table__cell" data-label="Days waiting">0<\/td>/);
   });
   // Last: it spends this address's sign-ins for the minute.
   it("limits sign-in attempts from one address, across the page and the API, and says so", async () => {

@@ -20,6 +20,7 @@ import lockoutByNameOnly from "./0018_lockout_by_name_only.js";
 import directoryTownsAndSuccessors from "./0019_directory_towns_and_successors.js";
 import auditByTarget from "./0020_audit_by_target.js";
 import homeSeen from "./0021_home_seen.js";
+import registerNotices from "./0022_register_notices.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 19, name: "directory-towns-and-successors", sql: directoryTownsAndSuccessors },
   { id: 20, name: "audit-by-target", sql: auditByTarget },
   { id: 21, name: "home-seen", sql: homeSeen },
+  { id: 22, name: "register-notices", sql: registerNotices },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { HubContext, Principal } from "../../../hub/context.js";
+import { setRegisterNotices } from "../../../hub/register-notices.js";
 import { signIn, signOut } from "../../../hub/sign-in.js";
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from "../../shell/auth.js";
 import { principalOf, signedInAs } from "../principal.js";
@@ -84,6 +85,34 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     async (request) => {
       const p = principalOf(request);
       return meOf(p);
+    },
+  );
+
+  app.put(
+    "/api/v1/me/notices",
+    {
+      schema: {
+        tags: ["session"],
+        summary:
+          "Choose to be e-mailed when a file from one of your schools goes to a register (LAs)",
+        body: Type.Object({
+          registerFiles: Type.Boolean({
+            description:
+              "e-mail me when a file from one of our schools goes to the Lost Pupils database or the out of sector register",
+          }),
+        }),
+        response: {
+          200: ok(
+            Type.Object({ registerFiles: Type.Boolean() }),
+            "What you will be e-mailed about",
+          ),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      await setRegisterNotices(ctx, principalOf(request), request.body.registerFiles);
+      return { registerFiles: request.body.registerFiles };
     },
   );
 }

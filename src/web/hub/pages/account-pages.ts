@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "../../../errors.js";
 import { inTransaction } from "../../../hub/change.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
+import { registerNoticesOn, setRegisterNotices } from "../../../hub/register-notices.js";
 import {
   beginEnrolment,
   confirmEnrolment,
@@ -11,6 +12,7 @@ import {
   secondFactorStatus,
 } from "../../../hub/second-factor.js";
 import { createSession } from "../../../hub/sessions.js";
+import { organisationName } from "../../../hub/signed-in-as.js";
 import { createToken, revokeToken, tokensOf, tokenToRevoke } from "../../../hub/tokens.js";
 import { changePassword } from "../../../hub/users.js";
 import { setSessionCookie } from "../../shell/auth.js";
@@ -26,13 +28,25 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
       "Your password has been changed and your other sessions have ended. Your API tokens still work: check the list below.",
     "second-factor": "Your second factor is set up.",
     revoked: "The token has been revoked.",
+    "notices-on":
+      "You will be e-mailed when a file from one of your schools goes to the Lost Pupils database or the out of sector register.",
+    "notices-off": "You will no longer be e-mailed about register files.",
   };
 
   const accountPage = async (p: Principal) => ({
     title: "Your account",
     me: p,
+    organisation: await organisationName(ctx.db, p),
+    registerNotices: p.role === "la" ? await registerNoticesOn(ctx, p) : false,
     factor: await secondFactorStatus(ctx, p),
     tokens: await tokensOf(ctx, p.userId),
+  });
+
+  app.post("/account/notices", async (request, reply) => {
+    const p = principalOf(request);
+    const on = formOf(request).registerFiles === "yes";
+    await setRegisterNotices(ctx, p, on);
+    return reply.redirect(`/account?done=notices-${on ? "on" : "off"}`, 303);
   });
 
   app.get("/account", async (request, reply) => {

@@ -170,7 +170,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       return askToConfirm(request, reply, {
         title: `Disable ${user.username}?`,
         lines: [
-          `${await signedInAs(ctx.db, { ...user, userId: user.id })} (${user.email}) will be signed out now and will not be able to sign in. Their API tokens will stop working, so any program using one (a folder agent, an MIS) will be refused.`,
+          `${await signedInAs(ctx.db, user)} (${user.email}) will be signed out now and will not be able to sign in. Their API tokens will stop working, so any program using one (a folder agent, an MIS) will be refused.`,
           "Nothing they sent or received is deleted. You can enable them again.",
         ],
         fields: { disabled: "true" },
