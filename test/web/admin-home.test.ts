@@ -110,10 +110,25 @@ describe("administration at a glance", () => {
     expect(first).toContain('href="/admin/audit?action=pupils.view&amp;page=2"');
   });
 
+  it("filters users and mail from the address", async () => {
+    const las = text(await (await admin.request("/admin/users?role=la")).text());
+    expect(las).toContain("northshire-la");
+    expect(las).not.toContain("brookfield@");
+    expect(las).toMatch(/1 user\b/);
+    const failing = text(await (await admin.request("/admin/outbox?state=failing")).text());
+    expect(failing).toContain("S2S: your sign-in link");
+    const sent = text(await (await admin.request("/admin/outbox?state=sent")).text());
+    expect(sent).not.toContain("Failing");
+  });
+
   it("lists an LA's establishments by its code", async () => {
     const page = text(await (await admin.request("/admin/establishments?q=823")).text());
     expect(page).toContain("Brookfield Primary School");
     expect(page).toContain("Hillcrest Academy");
     expect(page).not.toContain("Meadow Lane Primary School");
+    const closed = text(
+      await (await admin.request("/admin/establishments?q=823&status=closed")).text(),
+    );
+    expect(closed).not.toContain("Brookfield Primary School");
   });
 });

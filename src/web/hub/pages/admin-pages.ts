@@ -17,6 +17,7 @@ import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../h
 import { mailMessage, recentMail } from "../../../mail/recent.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { adminOf } from "../principal.js";
+import { pageParam, paginate } from "./file-list.js";
 import { dateFromBoxes, type Form, formOf, param, queryParam, tryForm } from "./forms.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
@@ -47,13 +48,23 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     adminOf(request);
     const q = (queryParam(request, "q") ?? "").slice(0, 100);
     // An LA's 3-digit code lists all of its establishments.
-    const results = q.trim()
-      ? await searchEstablishments(ctx.db, q, /^\d{3}$/.test(q.trim()) ? 2000 : 50)
+    const status = queryParam(request, "status");
+    const open = status === "open" || status === "closed" ? status : undefined;
+    const found = q.trim()
+      ? await searchEstablishments(ctx.db, q, /^\d{3}$/.test(q.trim()) ? 2000 : 500)
       : [];
+    const matching = found.filter((e) => !open || e.status === open);
+    const shown = paginate(matching, pageParam(request), "/admin/establishments", {
+      q,
+      status: open,
+    });
     return reply.page("admin-establishments", {
       title: "Establishments",
       q,
-      results,
+      status: open,
+      results: shown.items,
+      total: matching.length,
+      pagination: shown.pagination,
       searched: q.trim() !== "",
     });
   });
@@ -110,7 +121,40 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/admin/users", async (request, reply) => {
     const p = adminOf(request);
-    return reply.page("admin-users", { title: "Users", users: await listUsers(ctx, p) });
+    const f = {
+      role: ROLES.find((r) => r === queryParam(request, "role")),
+      state: ["active", "disabled", "locked"].find((x) => x === queryParam(request, "state")),
+      organisation: (queryParam(request, "organisation") ?? "").trim().slice(0, 20) || undefined,
+      sort: ["newest", "oldest"].find((x) => x === queryParam(request, "sort")) ?? "name",
+    };
+    const stateOf = (u: { disabled: boolean; lockedUntil: string | null }) =>
+      u.disabled ? "disabled" : u.lockedUntil ? "locked" : "active";
+    const users = (await listUsers(ctx, p))
+      .filter((u) => !f.role || u.role === f.role)
+      .filter((u) => !f.state || stateOf(u) === f.state)
+      .filter(
+        (u) =>
+          !f.organisation ||
+          u.establishment === f.organisation ||
+          u.laCode === f.organisation ||
+          u.establishment?.startsWith(f.organisation),
+      )
+      .sort((a, b) =>
+        f.sort === "name"
+          ? a.username.localeCompare(b.username)
+          : (a.createdAt < b.createdAt ? -1 : 1) * (f.sort === "newest" ? -1 : 1),
+      );
+    const shown = paginate(users, pageParam(request), "/admin/users", {
+      ...f,
+      sort: f.sort === "name" ? undefined : f.sort,
+    });
+    return reply.page("admin-users", {
+      title: "Users",
+      users: shown.items,
+      total: users.length,
+      filter: f,
+      pagination: shown.pagination,
+    });
   });
 
   app.get("/admin/users/new", async (request, reply) => {
@@ -314,10 +358,20 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/admin/outbox", async (request, reply) => {
     const actor = adminOf(request);
+    const state = ["sent", "waiting", "failing"].find((x) => x === queryParam(request, "state"));
+    const stateOf = (m: { sentAt: string | null; attempts: number }) =>
+      m.sentAt ? "sent" : m.attempts > 0 ? "failing" : "waiting";
+    const mail = (await recentMail(ctx.db, actor, 500)).filter(
+      (m) => !state || stateOf(m) === state,
+    );
+    const shown = paginate(mail, pageParam(request), "/admin/outbox", { state });
     return reply.page("admin-outbox", {
       title: "Mail",
       columnClass: "govuk-grid-column-full",
-      mail: await recentMail(ctx.db, actor, 100),
+      mail: shown.items,
+      total: mail.length,
+      state,
+      pagination: shown.pagination,
       toFiles: !ctx.config.smtpUrl,
     });
   });

@@ -52,23 +52,44 @@ export function listPage(
       (a, b) =>
         (when(a) < when(b) ? -1 : when(a) > when(b) ? 1 : 0) * (q.order === "newest" ? -1 : 1),
     );
-  const pages = Math.max(1, Math.ceil(chosen.length / LIST_PAGE));
-  const page = Math.min(q.page, pages);
-  const href = (n: number) => {
-    const params = new URLSearchParams();
-    if (q.status) params.set("status", q.status);
-    if (q.party) params.set(partyParam, q.party);
-    params.set("sort", q.order);
-    if (n > 1) params.set("page", String(n));
-    return `${path}?${params}`;
-  };
+  const shown = paginate(chosen, q.page, path, {
+    status: q.status,
+    [partyParam]: q.party,
+    sort: q.order,
+  });
   return {
-    files: chosen.slice((page - 1) * LIST_PAGE, page * LIST_PAGE),
+    files: shown.items,
     total: chosen.length,
     parties: [...parties]
       .sort((a, b) => a[1].localeCompare(b[1]))
       .map(([value, text]) => ({ value, text })),
     query: q,
+    pagination: shown.pagination,
+  };
+}
+
+/**
+ * One page of a list, LIST_PAGE long, and GOV.UK pagination whose links keep the list's filter
+ * (given as address parameters; those undefined are left out).
+ */
+export function paginate<T>(
+  all: T[],
+  wanted: number,
+  path: string,
+  filter: Record<string, string | undefined>,
+) {
+  const pages = Math.max(1, Math.ceil(all.length / LIST_PAGE));
+  const page = Math.min(Math.max(1, wanted), pages);
+  const href = (n: number) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
+    if (n > 1) params.set("page", String(n));
+    const query = params.toString();
+    return query ? `${path}?${query}` : path;
+  };
+  return {
+    items: all.slice((page - 1) * LIST_PAGE, page * LIST_PAGE),
+    page,
     pagination:
       pages > 1
         ? {
@@ -80,4 +101,10 @@ export function listPage(
           }
         : undefined,
   };
+}
+
+/** A page number from the address: 1 unless a whole number above it is given. */
+export function pageParam(request: FastifyRequest): number {
+  const page = Number(queryParam(request, "page") ?? 1);
+  return Number.isInteger(page) && page > 0 ? page : 1;
 }
