@@ -276,6 +276,12 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await visit("/users", "users-after");
     expect(await page.textContent("tr:has-text('office-new')")).toContain("Active");
     expect(await page.$("button[aria-label='Disable office']")).toBeNull();
+    // Disabling asks first, naming what will happen; cancelling leaves the user active.
+    await page.click("button[aria-label='Disable office-new']");
+    expect(await page.textContent("h1")).toContain("Disable office-new?");
+    await check("user-disable-confirm");
+    await page.click("a:has-text('Cancel')");
+    expect(await page.textContent("tr:has-text('office-new')")).toContain("Active");
 
     await visit("/account", "account");
     await page.click("button:has-text('Make a token')");
@@ -287,6 +293,14 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(api.status).toBe(200);
     await visit("/account", "account-token");
     await page.click("button:has-text('Revoke')");
+    // Asked first, naming what stops working; the token works until confirmed.
+    expect(await page.textContent("h1")).toContain("Revoke this token?");
+    await check("token-revoke-confirm");
+    const still = await fetch(`${mis.url}/api/v1/pupils`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(still.status).toBe(200);
+    await page.click("button:has-text('Yes, revoke this token')");
     expect(await page.textContent(".govuk-notification-banner")).toContain("Token revoked.");
     const after = await fetch(`${mis.url}/api/v1/pupils`, {
       headers: { authorization: `Bearer ${token}` },

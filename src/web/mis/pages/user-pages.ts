@@ -5,6 +5,8 @@ import type { MisContext } from "../../../mis/context.js";
 import { createMisToken, listMisTokens, revokeMisToken } from "../../../mis/tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../../mis/users.js";
 import { formOf, queryParam, tryForm } from "../../hub/pages/forms.js";
+import { askToConfirm, confirmed } from "../../shell/confirm.js";
+import { formatDate } from "../../shell/views.js";
 import { pageManager, pageUser } from "./register-pages.js";
 
 const DONE: Record<string, string> = {
@@ -63,6 +65,21 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
     app.post<{ Params: { id: string } }>(`/users/:id/${action}`, async (request, reply) => {
       const p = pageUser(request, reply);
       if (!p) return reply;
+      if (disabled && !confirmed(request)) {
+        // Only a manager gets this far: listing users is theirs alone.
+        const user = (await listMisUsers(ctx, p)).find((u) => u.id === request.params.id);
+        if (!user) throw new AppError("not-found");
+        return askToConfirm(request, reply, {
+          title: `Disable ${user.username}?`,
+          lines: [
+            `${user.username} will be signed out now and will not be able to sign in. Their API tokens will stop working, so a program using one (an MIS connection, a script) will be refused.`,
+            "Nothing they did is undone, and you can enable them again.",
+          ],
+          button: `Yes, disable ${user.username}`,
+          destructive: true,
+          cancel: "/users",
+        });
+      }
       const r = await tryForm("user", () =>
         setMisUserDisabled(ctx, p, request.params.id, disabled),
       );
@@ -98,6 +115,20 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
   app.post<{ Params: { id: string } }>("/account/tokens/:id/revoke", async (request, reply) => {
     const p = pageUser(request, reply);
     if (!p) return reply;
+    if (!confirmed(request)) {
+      const token = (await listMisTokens(ctx, p)).find((t) => t.id === request.params.id);
+      if (!token) throw new AppError("not-found");
+      return askToConfirm(request, reply, {
+        title: "Revoke this token?",
+        lines: [
+          `Your API token made on ${formatDate(token.createdAt)}, ${token.lastUsedAt ? `last used on ${formatDate(token.lastUsedAt)}` : "never used"}, will stop working now.`,
+          "Any program using it will be refused until it is given a new token. This cannot be undone.",
+        ],
+        button: "Yes, revoke this token",
+        destructive: true,
+        cancel: "/account",
+      });
+    }
     await revokeMisToken(ctx, p, request.params.id);
     return reply.redirect("/account?done=revoked", 303);
   });
