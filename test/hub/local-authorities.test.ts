@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
+import { readCtf } from "../../src/ctf/read.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createUser } from "../../src/hub/users.js";
 import { DATABASES } from "../helpers/db.js";
@@ -14,6 +15,7 @@ import {
   sendAndCheck,
   startTestHub,
   type TestHub,
+  untilChecked,
   uploadCtf,
 } from "../helpers/hub.js";
 
@@ -215,6 +217,62 @@ for (const { target, skip } of DATABASES) {
           .to("northshire-la@users.invalid")
           .filter((m) => /is in the Lost Pupils database/.test(m.subject ?? "")),
       ).toHaveLength(0);
+    });
+
+    it("passes one pupil of an out-of-sector file on, keeping the rest in the register", async () => {
+      const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 3, seed: 97 });
+      const sent = await sendAndCheck(
+        t,
+        await t.token("brookfield"),
+        "8231234_CTF_MMMMMMM_097.XML",
+        writeCtf(doc),
+      );
+      expect(sent.status).toBe("outside");
+      const [first, second, third] = doc.pupils;
+      const passed = await post(la, `/api/v1/transfers/${sent.id}/redirect`, {
+        to: "8231235",
+        pupil: 2,
+      });
+      expect(passed.status).toBe(200);
+      const one = await json(passed);
+      expect(one).toMatchObject({ destination: { laestab: "8231235" } });
+      expect(one.id).not.toBe(sent.id);
+      // The new file: checked and waiting for the school, holding that pupil alone.
+      await createUser(t.hub.ctx, null, {
+        username: "hillcrest-office",
+        email: "office@8231235.invalid",
+        role: "school",
+        establishment: "8231235",
+        password: "hillcrest's long passphrase",
+      });
+      const hillcrest = await t.token("hillcrest-office");
+      const checked = await untilChecked(t, hillcrest, one.id);
+      expect(checked).toMatchObject({
+        status: "available",
+        pupilCount: 1,
+        source: { laestab: "8231234" },
+      });
+      expect((await post(hillcrest, `/api/v1/transfers/${one.id}/accept`)).status).toBe(200);
+      const bytes = await (await t.api(hillcrest, `/api/v1/transfers/${one.id}/content`)).text();
+      const read = await readCtf(new TextEncoder().encode(bytes), {});
+      expect(read.document?.pupils.map((x) => x.upn)).toEqual([second?.upn]);
+      expect(read.document?.header.destSchool).toMatchObject({ lea: "823", estab: "1235" });
+      // The register keeps the other two, renumbered, and its file holds only them.
+      const left = await json(await t.api(la, `/api/v1/transfers/${sent.id}/pupils`));
+      expect(
+        left.pupils.map((x: { position: number; upn: string }) => [x.position, x.upn]),
+      ).toEqual([
+        [1, first?.upn],
+        [2, third?.upn],
+      ]);
+      expect((await json(await t.api(la, `/api/v1/transfers/${sent.id}`))).pupilCount).toBe(2);
+      // A single pupil's file goes whole; a position past the end is refused.
+      const beyond = await post(la, `/api/v1/transfers/${sent.id}/redirect`, {
+        to: "8231235",
+        pupil: 3,
+      });
+      expect(beyond.status).toBe(400);
+      expect((await json(beyond)).error.message).toContain("from 1 to 2");
     });
 
     it("searches name one child, come a page at a time, and are limited per user", async () => {

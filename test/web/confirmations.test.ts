@@ -128,6 +128,26 @@ describe("confirmation before sending or destroying", () => {
     expect(await status(f.id)).toBe("available");
   });
 
+  it("passes one pupil of an out-of-sector file on once confirmed, the rest staying", async () => {
+    const f = await send("MMMMMMM", 6, 2);
+    expect(await status(f.id)).toBe("outside");
+    const page = await (await as["northshire-la"]?.request(`/received/${f.id}`))?.text();
+    expect(page).toContain("Only pupil 2: ");
+    const step = await twice("northshire-la", `/received/${f.id}/pass-on`, {
+      to: "8231235",
+      pupil: "2",
+    });
+    expect(step.page).toContain("Pass this pupil on?");
+    expect(step.page).toContain(`will be sent a new file holding pupil 2 of ${f.name} alone`);
+    expect(step.page).toContain("The other 1 pupil stay in the out of sector register");
+    const done = await step.confirm();
+    expect(done.headers.get("location")).toBe(`/received/${f.id}?done=passed-one`);
+    const after = await json(
+      await t.api(await t.token("northshire-la"), `/api/v1/transfers/${f.id}`),
+    );
+    expect(after).toMatchObject({ status: "outside", pupilCount: 1 });
+  });
+
   it("offers a choice when several schools match, and says when nothing does", async () => {
     const f = await send("XXXXXXX", 5, 1);
     const several = await twice("northshire-la", `/received/${f.id}/pass-on`, { to: "Northam" });

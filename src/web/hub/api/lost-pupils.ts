@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { HubContext } from "../../../hub/context.js";
 import { browseRegister, redirect, searchLostPupils } from "../../../hub/lost-pupils.js";
+import { passOnPupil } from "../../../hub/pass-on-pupil.js";
 import { principalOf } from "../principal.js";
 import { errors, IdParams, ok, PupilFields } from "./schemas.js";
 
@@ -114,12 +115,24 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
         tags: ["lost pupils"],
         summary: "Pass a lost or out-of-sector file on to the school the pupil joined (LAs)",
         params: IdParams,
-        body: Type.Object({ to: Type.String({ description: "the school's LAESTAB" }) }),
+        description:
+          "With `pupil`, only that pupil (by position) of a multi-pupil file: the hub writes a " +
+          "one-pupil CTF for them, sends it to the school as a new file from the original sender " +
+          "(its `id` is answered), and keeps the rest of the file in the register.",
+        body: Type.Object({
+          to: Type.String({ description: "the school's LAESTAB" }),
+          pupil: Type.Optional(
+            Type.Integer({ minimum: 1, description: "one pupil's position in the file" }),
+          ),
+        }),
         response: {
           200: ok(
             Type.Object({
               id: Type.String({ format: "uuid" }),
-              status: Type.String(),
+              status: Type.String({
+                description:
+                  "available (the whole file), or checking (a one-pupil file, checked next)",
+              }),
               destination: Type.Object({ laestab: Type.String(), name: Type.String() }),
             }),
             "Passed on; the school is e-mailed",
@@ -128,6 +141,12 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
         },
       },
     },
-    async (request) => redirect(ctx, principalOf(request), request.params.id, request.body.to),
+    async (request) => {
+      const p = principalOf(request);
+      const { to, pupil } = request.body;
+      if (pupil === undefined) return redirect(ctx, p, request.params.id, to);
+      const one = await passOnPupil(ctx, p, request.params.id, pupil, to);
+      return { id: one.id, status: "checking", destination: one.destination };
+    },
   );
 }

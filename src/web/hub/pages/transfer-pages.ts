@@ -8,6 +8,7 @@ import type { HubContext, Principal } from "../../../hub/context.js";
 import { earlierDownloads } from "../../../hub/earlier-downloads.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
 import { passOnTarget, redirect } from "../../../hub/lost-pupils.js";
+import { passOnPupil } from "../../../hub/pass-on-pupil.js";
 import {
   canAccept,
   canDownload,
@@ -110,6 +111,13 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     const id = param(request, "id");
     // Just accepted: the page says so and its download starts (a refresh, so no script needed).
     const accepted = queryParam(request, "done") === "downloaded";
+    if (queryParam(request, "done") === "passed-one")
+      return filePage(reply, principalOf(request), id, {
+        notice: {
+          success: true,
+          text: "Pupil passed on: the school has a file of its own for them and has been e-mailed. The rest stay here.",
+        },
+      });
     return filePage(reply, principalOf(request), id, {
       page: Number.isInteger(page) && page > 0 ? page : 1,
       ...(accepted
@@ -176,6 +184,8 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     const p = principalOf(request);
     const id = param(request, "id");
     const to = (formOf(request).to ?? "").trim();
+    // One pupil of a multi-pupil file, by position; none: the whole file.
+    const pupil = Number(formOf(request).pupil ?? "") || undefined;
     if (!to)
       return filePage(reply.status(400), p, id, {
         errors: [fieldError("to", "Enter the new school's name, town or number")],
@@ -201,10 +211,24 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
           schools: found.slice(0, 20),
           more: found.length > 20,
           ownLa: p.laCode,
+          pupil,
         });
       const target = await tryForm("to", () => passOnTarget(ctx, p, id, found[0]?.laestab ?? ""));
       if (!target.ok) return filePage(reply.status(400), p, id, { errors: [target.error], to });
       const { row, school } = target.value;
+      const place = `${school.name} (${school.laestab}), ${school.town ? `${school.town}, ` : ""}in ${school.la_name} (LA ${school.la_code})`;
+      if (pupil)
+        return askToConfirm(request, reply, {
+          title: "Pass this pupil on?",
+          caption: row.file_name,
+          lines: [
+            `${place}, will be sent a new file holding pupil ${pupil} of ${row.file_name} alone, and e-mailed that it is waiting.`,
+            `The other ${pupilsIn((row.pupil_count ?? 1) - 1)} stay in the ${row.status === "lost" ? "Lost Pupils database" : "out of sector register"}.`,
+          ],
+          fields: { to: school.laestab, pupil: String(pupil) },
+          button: "Yes, pass this pupil on",
+          cancel: `/received/${id}`,
+        });
       return askToConfirm(request, reply, {
         title: "Pass this file on?",
         caption: row.file_name,
@@ -216,6 +240,11 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
         button: "Yes, pass this file on",
         cancel: `/received/${id}`,
       });
+    }
+    if (pupil) {
+      const one = await tryForm("pupil", () => passOnPupil(ctx, p, id, pupil, to));
+      if (!one.ok) return filePage(reply.status(400), p, id, { errors: [one.error], to });
+      return reply.redirect(`/received/${id}?done=passed-one`, 303);
     }
     const done = await tryForm("to", () => redirect(ctx, p, id, to));
     if (!done.ok) return filePage(reply.status(400), p, id, { errors: [done.error], to });

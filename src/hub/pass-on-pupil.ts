@@ -1,0 +1,135 @@
+/**
+ * An LA passes one pupil of a multi-pupil register file (an out-of-sector file of a whole class,
+ * say) on to the school that pupil joined: the hub writes a one-pupil CTF for them with the ctf
+ * library, sends it to the school as a file from the original sender (checked and notified like
+ * any other), and keeps the rest of the file in the register, rewritten without them, so that
+ * no pupil is passed on twice.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { formatCtfFileName } from "../ctf/filename.js";
+import type { CtfDocument } from "../ctf/model.js";
+import { readCtf } from "../ctf/read.js";
+import { writeCtf } from "../ctf/writer.js";
+import { AppError, invalid } from "../errors.js";
+import { deleteLetGo, readAll } from "../store/blob-store.js";
+import { audit } from "./audit.js";
+import { inTransaction } from "./change.js";
+import type { HubContext, Principal } from "./context.js";
+import { passOnTarget } from "./lost-pupils.js";
+
+export async function passOnPupil(
+  ctx: HubContext,
+  p: Principal,
+  id: string,
+  position: number,
+  to: string,
+) {
+  const { row, school } = await passOnTarget(ctx, p, id, to);
+  const count = row.pupil_count ?? 0;
+  if (count <= 1) throw invalid("This file holds one pupil: pass the whole file on.", "position");
+  if (!Number.isInteger(position) || position < 1 || position > count)
+    throw invalid(`Choose a pupil of this file, from 1 to ${count}.`, "position");
+  if (!row.store_key) throw invalid("This file's contents have been deleted.", "position");
+  const read = await readCtf(await readAll(await ctx.store.get(row.store_key)), {
+    fileName: row.file_name,
+  });
+  const doc = read.document as CtfDocument;
+  const pupil = doc.pupils[position - 1];
+  if (!pupil) throw invalid(`There is no pupil ${position} in this file.`, "position");
+  const one = writeCtf({
+    header: {
+      ...doc.header,
+      destSchool: {
+        lea: school.laestab.slice(0, 3),
+        estab: school.laestab.slice(3),
+        schoolName: school.name,
+      },
+    },
+    pupils: [pupil],
+  });
+  const rest = writeCtf({
+    header: doc.header,
+    pupils: doc.pupils.filter((_, i) => i !== position - 1),
+  });
+  const [oneKey, restKey] = [randomUUID(), randomUUID()];
+  const oneBytes = Buffer.from(one, "utf8");
+  const restBytes = Buffer.from(rest, "utf8");
+  await ctx.store.put(oneKey, oneBytes);
+  await ctx.store.put(restKey, restBytes);
+  const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+  try {
+    const created = await inTransaction(ctx, async ({ trx, jobsQueued }) => {
+      const last = await trx
+        .selectFrom("transfers")
+        .select(sql<number>`max(sequence)`.as("n"))
+        .where("source_laestab", "=", row.source_laestab)
+        .where("dest_laestab", "=", school.laestab)
+        .executeTakeFirst();
+      const n = Number(last?.n ?? 0);
+      const sequence = n >= 999 ? 1 : n + 1;
+      const inserted = await trx
+        .insertInto("transfers")
+        .values({
+          file_name: formatCtfFileName(row.source_laestab, school.laestab, sequence),
+          source_laestab: row.source_laestab,
+          dest_laestab: school.laestab,
+          dest_kind: "school",
+          sequence,
+          status: "checking",
+          sender_user_id: row.sender_user_id,
+          size_bytes: oneBytes.length,
+          sha256: sha(oneBytes),
+          store_key: oneKey,
+          created_at: ctx.clock(),
+        })
+        .returning(["id", "file_name"])
+        .executeTakeFirstOrThrow();
+      // The register keeps the others, renumbered as the rewritten file holds them; only if
+      // nobody changed the file since it was read (another pass on, a removal).
+      const kept = await trx
+        .updateTable("transfers")
+        .set({
+          store_key: restKey,
+          size_bytes: restBytes.length,
+          sha256: sha(restBytes),
+          pupil_count: count - 1,
+        })
+        .where("id", "=", row.id)
+        .where("store_key", "=", row.store_key)
+        .where("status", "=", row.status)
+        .executeTakeFirst();
+      if (Number(kept.numUpdatedRows) !== 1)
+        throw new AppError(
+          "transfer.state",
+          "This file changed while you were passing a pupil on (someone else passed one on, or it was removed). Open it again and try again.",
+        );
+      await trx
+        .deleteFrom("transfer_pupils")
+        .where("transfer_id", "=", row.id)
+        .where("position", "=", position)
+        .execute();
+      // Two steps, as each row's new position must be free when it is written.
+      await sql`update transfer_pupils set position = -position
+        where transfer_id = ${row.id} and position > ${position}`.execute(trx);
+      await sql`update transfer_pupils set position = -position - 1
+        where transfer_id = ${row.id} and position < 0`.execute(trx);
+      await ctx.jobs.checkUpload(trx, inserted.id, oneBytes.length);
+      jobsQueued();
+      const detail = { pupil: position, from: row.id, to: school.laestab, file: inserted.id };
+      await audit(trx, p, { action: "redirect", target: `transfer:${inserted.id}`, detail });
+      await audit(trx, p, { action: "redirect", target: `transfer:${row.id}`, detail });
+      return inserted;
+    });
+    if (row.store_key) await deleteLetGo(ctx.store, [row.store_key]);
+    return {
+      id: created.id,
+      fileName: created.file_name,
+      destination: { laestab: school.laestab, name: school.name },
+      remaining: count - 1,
+    };
+  } catch (e) {
+    await deleteLetGo(ctx.store, [oneKey, restKey]);
+    throw e;
+  }
+}
