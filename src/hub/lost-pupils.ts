@@ -69,26 +69,12 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   requireEnoughToIdentify(surname, upn, q);
   const page = Math.max(1, Math.min(50, Math.floor(q.page ?? 1)));
   await withinSearchLimit(ctx, p);
-  let query = ctx.db
-    .selectFrom("transfer_pupils as tp")
-    .innerJoin("transfers as t", "t.id", "tp.transfer_id")
-    .leftJoin("establishments as e", "e.laestab", "t.source_laestab")
+  let query = registerEntries(ctx)
     .select([
-      "t.id as transferId",
-      "t.status",
-      "t.source_laestab as sourceLaestab",
-      "e.name as sourceName",
-      "t.created_at as receivedAt",
-      "tp.upn",
       "tp.former_upn as formerUpn",
-      "tp.surname",
-      "tp.forename",
       "tp.former_surname as formerSurname",
       "tp.preferred_surname as preferredSurname",
       "tp.preferred_forename as preferredForename",
-      "tp.dob",
-      "tp.sex",
-      "tp.nc_year as ncYear",
     ])
     .where("t.status", "in", register ? [register as "lost" | "outside"] : ["lost", "outside"]);
   if (from.length === 7) query = query.where("t.source_laestab", "=", from);
@@ -150,6 +136,27 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   };
 }
 
+/** A register's pupils as a result lists them: the pupil, their file and its sending school. */
+function registerEntries(ctx: HubContext) {
+  return ctx.db
+    .selectFrom("transfer_pupils as tp")
+    .innerJoin("transfers as t", "t.id", "tp.transfer_id")
+    .leftJoin("establishments as e", "e.laestab", "t.source_laestab")
+    .select([
+      "t.id as transferId",
+      "t.status",
+      "t.source_laestab as sourceLaestab",
+      "e.name as sourceName",
+      "t.created_at as receivedAt",
+      "tp.upn",
+      "tp.surname",
+      "tp.forename",
+      "tp.dob",
+      "tp.sex",
+      "tp.nc_year as ncYear",
+    ]);
+}
+
 /**
  * One register's entries from this LA's own schools, newest first, 20 to a page: what its
  * schools sent with no known destination, to follow up. Not the whole national register: that
@@ -169,23 +176,7 @@ export async function browseRegister(
     );
   const page = Math.max(1, Math.min(500, Math.floor(input.page ?? 1)));
   await withinSearchLimit(ctx, p);
-  const rows = await ctx.db
-    .selectFrom("transfer_pupils as tp")
-    .innerJoin("transfers as t", "t.id", "tp.transfer_id")
-    .leftJoin("establishments as e", "e.laestab", "t.source_laestab")
-    .select([
-      "t.id as transferId",
-      "t.status",
-      "t.source_laestab as sourceLaestab",
-      "e.name as sourceName",
-      "t.created_at as receivedAt",
-      "tp.upn",
-      "tp.surname",
-      "tp.forename",
-      "tp.dob",
-      "tp.sex",
-      "tp.nc_year as ncYear",
-    ])
+  const rows = await registerEntries(ctx)
     .where("t.status", "=", input.register)
     .where(sql`left(t.source_laestab, 3)`, "=", p.laCode)
     .orderBy("t.created_at", "desc")
