@@ -72,7 +72,7 @@ describe("s2s ctf validate", () => {
       message: expect.stringContaining("J933207636549"),
       line: 24,
       column: 1,
-      pupil: { position: 1, upn: "J933207636549" },
+      pupil: { position: 1, upn: "J933207636549", name: "Jagger Mick" },
     });
   });
 });
