@@ -7,6 +7,30 @@
  * which knows no school's calendar, counts with the usual ones.
  */
 
+/** A leaver's CTF is due at the new school within 15 school days (the Education (Pupil
+ * Information) (England) Regulations 2005). */
+export const DUE_SCHOOL_DAYS = 15;
+
+const ENGLAND_DAY = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/London",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/** The day a moment falls on in England (not on the server's clock), as YYYY-MM-DD. */
+export const englandDay = (d: Date): string => ENGLAND_DAY.format(d);
+
+const DAY_IN_WORDS = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "Europe/London",
+});
+
+/** That day in words, as pages and e-mails give dates: "1 January 2027". */
+export const englandDayInWords = (d: Date): string => DAY_IN_WORDS.format(d);
+
 export type ClosureKind = "holiday" | "half-term" | "inset" | "bank-holiday";
 
 export interface Closure {
@@ -108,14 +132,26 @@ export function schoolDaysBetween(from: string, to: string, closures: Closure[])
   return days;
 }
 
-/** School days after `from` up to `to`, with England's usual closures for the years between. */
-export function usualSchoolDaysBetween(from: string, to: string): number {
+/**
+ * England's usual closures for every school year from `from` to `to`, but those of the years in
+ * `given` (a school that set its own dates for them).
+ */
+export function usualClosuresBetween(
+  from: string,
+  to: string,
+  given: ReadonlySet<number> = new Set(),
+): Closure[] {
   const closures: Closure[] = [];
   for (
     let y = schoolYearOf(new Date(`${from}T00:00:00Z`));
     y <= schoolYearOf(new Date(`${to}T00:00:00Z`));
     y++
   )
-    closures.push(...englandClosures(y));
-  return schoolDaysBetween(from, to, closures);
+    if (!given.has(y)) closures.push(...englandClosures(y));
+  return closures;
+}
+
+/** School days after `from` up to `to`, with England's usual closures for the years between. */
+export function usualSchoolDaysBetween(from: string, to: string): number {
+  return schoolDaysBetween(from, to, usualClosuresBetween(from, to));
 }

@@ -6,22 +6,12 @@
  * downloaded. File details only: no pupil's data, so nothing here is a look at pupils.
  */
 import { sql } from "kysely";
-import { usualSchoolDaysBetween } from "../ctf/school-days.js";
+import { DUE_SCHOOL_DAYS, englandDay, usualSchoolDaysBetween } from "../ctf/school-days.js";
 import { forbidden } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { viewWith, withNames } from "./transfer-view.js";
 
-/** The deadline for a leaver's file: 15 school days (the Education (Pupil Information) Regulations). */
-export const DUE_SCHOOL_DAYS = 15;
 const LISTED = 50;
-
-const londonDay = (d: Date) =>
-  new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Europe/London",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(d);
 
 export async function laOverview(ctx: HubContext, p: Principal) {
   if (p.role !== "la" || !p.laCode) throw forbidden("Only a local authority has this view.");
@@ -75,9 +65,10 @@ export async function laOverview(ctx: HubContext, p: Principal) {
       .where(ofLa("source_laestab"))
       .executeTakeFirstOrThrow(),
   ]);
-  const today = londonDay(ctx.clock());
+  const today = englandDay(ctx.clock());
   const overdue = waiting.filter(
-    (t) => usualSchoolDaysBetween(londonDay(t.checked_at ?? t.created_at), today) > DUE_SCHOOL_DAYS,
+    (t) =>
+      usualSchoolDaysBetween(englandDay(t.checked_at ?? t.created_at), today) > DUE_SCHOOL_DAYS,
   ).length;
   await ctx.db
     .updateTable("users")

@@ -4,6 +4,7 @@
  * not by the message, which may quote a value from the file.
  */
 import { findingInWords } from "../ctf/finding-words.js";
+import { englandDayInWords } from "../ctf/school-days.js";
 import type { StoredFinding } from "../db/hub-schema.js";
 import type { Message } from "./outbox.js";
 
@@ -20,19 +21,12 @@ export interface FileRef {
   deletedOn: Date | null;
 }
 
-const DAY = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-  timeZone: "Europe/London",
-});
-
 /** The file's own page (signing in first if need be), and when it goes. */
 function fileLines(file: FileRef, url: string, side: "received" | "sent", gone = false): string {
   const deleted = gone
     ? "Its contents have been deleted; its page shows what happened."
     : file.deletedOn
-      ? `S2S will delete it on ${DAY.format(file.deletedOn)}.`
+      ? `S2S will delete it on ${englandDayInWords(file.deletedOn)}.`
       : "S2S keeps it until it is dealt with.";
   return `\n\nThe file: ${file.name}\nOpen it: ${url}/${side}/${file.id} (you will be asked to sign in first if you are not)\n${deleted}`;
 }

@@ -8,8 +8,10 @@
 import {
   type Closure,
   englandClosures,
+  englandDay,
   schoolDaysBetween,
   schoolYearOf,
+  usualClosuresBetween,
 } from "../ctf/school-days.js";
 import { invalid, isId, notFound } from "../errors.js";
 import type { MisContext } from "./context.js";
@@ -18,12 +20,7 @@ export { type Closure, englandClosures, schoolDaysBetween, schoolYearOf };
 
 /** Today's date at the school (England's clock, not the server's), as YYYY-MM-DD. */
 export function schoolToday(ctx: Pick<MisContext, "clock">): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Europe/London",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(ctx.clock());
+  return englandDay(ctx.clock());
 }
 
 /** The closures between two dates: the school's own, England's usual for years it has not set. */
@@ -39,13 +36,7 @@ export async function closuresBetween(
     .where("first_day", "<=", to)
     .execute();
   const given = new Set(own.map((c) => schoolYearOf(new Date(`${c.first_day}T00:00:00Z`))));
-  const usual: Closure[] = [];
-  for (
-    let y = schoolYearOf(new Date(`${from}T00:00:00Z`));
-    y <= schoolYearOf(new Date(`${to}T00:00:00Z`));
-    y++
-  )
-    if (!given.has(y)) usual.push(...englandClosures(y));
+  const usual = usualClosuresBetween(from, to, given);
   return [
     ...own.map((c) => ({
       firstDay: c.first_day,

@@ -5,10 +5,10 @@
  * the out-of-sector register, which is all a school can do for those).
  */
 
+import { DUE_SCHOOL_DAYS } from "../ctf/school-days.js";
 import { closuresBetween, schoolDaysBetween, schoolToday } from "./calendar.js";
 import type { MisContext } from "./context.js";
 
-export const DUE_SCHOOL_DAYS = 15;
 const DELIVERED = ["downloaded", "lost", "outside"];
 
 export async function overdueLeavers(ctx: MisContext) {
