@@ -15,6 +15,7 @@ import nunjucks from "nunjucks";
 import { partyName } from "../../ctf/filename.js";
 import { findingInWords } from "../../ctf/finding-words.js";
 import type { FindingJson } from "../../ctf/findings.js";
+import { englandDayInWords } from "../../ctf/school-days.js";
 import { formToken } from "./csrf.js";
 
 export interface NavItem {
@@ -38,10 +39,6 @@ export interface ShellOptions {
 }
 
 declare module "fastify" {
-  interface FastifyRequest {
-    /** For a page: who is signed in, in words, as every page says. */
-    signedInAs?: string;
-  }
   interface FastifyReply {
     /** Renders a page from views/pages with the common data every page needs. */
     page(template: string, data?: Record<string, unknown>): FastifyReply;
@@ -88,17 +85,27 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
     maxAge: "1h",
   });
 
-  const { whoIs } = shell;
-  if (whoIs) {
-    app.decorateRequest("signedInAs", undefined);
-    app.addHook("preHandler", async (request) => {
-      if (request.principal === undefined || /^\/(api|static)\//.test(request.url)) return;
-      request.signedInAs = await whoIs(request.principal);
-    });
-  }
-
+  // Who is signed in is looked up only for a page about to be rendered, not for every request
+  // (a form post that redirects, a fragment polled every second): the page is sent once it is
+  // known, which its handler awaits by returning the reply.
   app.decorateReply("page", function page(this: FastifyReply, template, data = {}) {
-    const request = this.request as FastifyRequest;
+    const { principal } = this.request;
+    if (!shell.whoIs || principal === undefined) return render(this, template, data, undefined);
+    shell.whoIs(principal).then(
+      (who) => render(this, template, data, who),
+      // Without the name rather than not at all: the page may be the one saying what went wrong.
+      () => render(this, template, data, undefined),
+    );
+    return this;
+  });
+
+  function render(
+    reply: FastifyReply,
+    template: string,
+    data: Record<string, unknown>,
+    signedInAs: string | undefined,
+  ): FastifyReply {
+    const request = reply.request as FastifyRequest;
     const nonce = randomBytes(16).toString("base64");
     const errors = (data.errors ?? []) as { text: string; href?: string }[];
     const fieldErrors = Object.fromEntries(
@@ -111,13 +118,14 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
       fieldErrors,
       serviceName: shell.serviceName,
       principal: request.principal,
-      signedInAs: request.signedInAs,
-      csrf: formToken(request, this),
+      signedInAs,
+      csrf: formToken(request, reply),
       helpdesk: shell.helpdesk,
       cspNonce: nonce,
       nav: marked(shell.navigation(request.principal), request.url.split("?")[0] ?? "/"),
     });
-    return this.type("text/html; charset=utf-8")
+    return reply
+      .type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
       .header(
         "content-security-policy",
@@ -134,7 +142,7 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
         ].join("; "),
       )
       .send(html);
-  });
+  }
 
   app.decorateReply("fragment", function fragment(this: FastifyReply, template, data = {}) {
     const html = env.render(`fragments/${template}.njk`, data);
@@ -151,12 +159,6 @@ function marked(items: NavItem[], path: string) {
   }));
 }
 
-const DAY = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-  timeZone: "Europe/London",
-});
 const DAY_TIME = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
   month: "long",
@@ -175,7 +177,7 @@ function toDate(v: string | Date | null | undefined): Date | undefined {
 
 export function formatDate(v: string | Date | null | undefined): string {
   const d = toDate(v);
-  return d ? DAY.format(d) : "";
+  return d ? englandDayInWords(d) : "";
 }
 
 function formatDateTime(v: string | Date | null | undefined): string {
