@@ -6,6 +6,7 @@
 import { partyName } from "../ctf/filename.js";
 import type { Db } from "../db/hub-schema.js";
 import { type AuditQuery, readAudit } from "./audit.js";
+import { organisationNames } from "./organisation-names.js";
 import type { Principal } from "./principal.js";
 
 export const AUDIT_PAGE = 50;
@@ -82,10 +83,7 @@ export async function auditView(db: Db, actor: Principal, q: AuditQuery, page: n
       ),
     ),
   ];
-  const orgs = [...new Set(shown.map((e) => e.organisation ?? ""))];
-  const orgSchools = orgs.filter((o) => /^\d{7}$/.test(o));
-  const orgLas = orgs.filter((o) => /^LA \d{3}$/.test(o)).map((o) => o.slice(3));
-  const [files, users, schools, las] = await Promise.all([
+  const [files, users, names] = await Promise.all([
     ids("transfer").length === 0
       ? []
       : db
@@ -96,33 +94,16 @@ export async function auditView(db: Db, actor: Principal, q: AuditQuery, page: n
     ids("user").length === 0
       ? []
       : db.selectFrom("users").select(["id", "username"]).where("id", "in", ids("user")).execute(),
-    ids("establishment").length + orgSchools.length === 0
-      ? []
-      : db
-          .selectFrom("establishments")
-          .select(["laestab", "name"])
-          .where("laestab", "in", [...ids("establishment"), ...orgSchools])
-          .execute(),
-    orgLas.length === 0
-      ? []
-      : db
-          .selectFrom("local_authorities")
-          .select(["code", "name"])
-          .where("code", "in", orgLas)
-          .execute(),
+    organisationNames(
+      db,
+      shown.map((e) => e.organisation),
+      ids("establishment"),
+    ),
   ]);
   const fileName = new Map(files.map((f) => [f.id, f.file_name]));
   const userName = new Map(users.map((u) => [u.id, u.username]));
-  const schoolName = new Map(schools.map((s) => [s.laestab, s.name]));
-  const laName = new Map(las.map((l) => [`LA ${l.code}`, `${l.name} (LA ${l.code})`]));
   const orgName = (o: string | null) =>
-    !o
-      ? ""
-      : o === "admin"
-        ? "administrators"
-        : /^\d{7}$/.test(o)
-          ? partyName(o, schoolName.get(o))
-          : (laName.get(o) ?? o);
+    !o ? "" : o === "admin" ? "administrators" : (names.get(o) ?? o);
   const named = (target: string | null) => {
     if (!target) return { text: "", href: undefined as string | undefined };
     const [kind, id = ""] = target.split(/:(.*)/s);
@@ -130,7 +111,7 @@ export async function auditView(db: Db, actor: Principal, q: AuditQuery, page: n
     if (kind === "user")
       return { text: `user ${userName.get(id) ?? "(gone)"}`, href: `/admin/users/${id}` };
     if (kind === "establishment")
-      return { text: partyName(id, schoolName.get(id)), href: `/admin/establishments/${id}` };
+      return { text: names.get(id) ?? partyName(id), href: `/admin/establishments/${id}` };
     if (kind === "token") return { text: "an API token", href: undefined };
     if (kind === "mail") return { text: "a message", href: `/admin/outbox/${id}` };
     return { text: target, href: undefined };

@@ -5,8 +5,8 @@
  * a user is named only to their own organisation; to everyone else, an action is their
  * school's or LA's. Repeated looks by one organisation are told once, with how many.
  */
-import { partyName } from "../ctf/filename.js";
 import type { HubContext, Principal } from "./context.js";
+import { organisationNames } from "./organisation-names.js";
 import { organisationOf } from "./principal.js";
 import { visible } from "./transfer-reads.js";
 
@@ -46,13 +46,14 @@ export async function transferHistory(
       .execute(),
   ]);
   const names = await organisationNames(
-    ctx,
+    ctx.db,
     events.map((e) => e.organisation),
     events.flatMap((e) => {
       const to = (e.detail as { to?: unknown } | null)?.to;
       return typeof to === "string" ? [to] : [];
     }),
   );
+  names.set("admin", "the S2S administrators");
   const mine = organisationOf(p);
   const who = (e: { username: string | null; organisation: string | null }) => {
     if (!e.organisation) return "S2S";
@@ -129,41 +130,4 @@ export async function transferHistory(
       text: times ? `${text} (${times} times)` : text,
     }))
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-}
-
-/** Names for the audit log's organisations ("8231234", "LA 823", "admin") and for schools. */
-async function organisationNames(
-  ctx: HubContext,
-  organisations: (string | null)[],
-  schools: string[],
-): Promise<Map<string, string>> {
-  const codes = new Set<string>(schools);
-  const las = new Set<string>();
-  for (const o of organisations) {
-    if (!o || o === "admin") continue;
-    if (o.startsWith("LA ")) las.add(o.slice(3));
-    else codes.add(o);
-  }
-  const [estabs, authorities] = await Promise.all([
-    codes.size === 0
-      ? []
-      : ctx.db
-          .selectFrom("establishments")
-          .select(["laestab", "name"])
-          .where("laestab", "in", [...codes])
-          .execute(),
-    las.size === 0
-      ? []
-      : ctx.db
-          .selectFrom("local_authorities")
-          .select(["code", "name"])
-          .where("code", "in", [...las])
-          .execute(),
-  ]);
-  const names = new Map<string, string>([["admin", "the S2S administrators"]]);
-  for (const code of codes) names.set(code, partyName(code));
-  for (const e of estabs) names.set(e.laestab, partyName(e.laestab, e.name));
-  for (const la of las) names.set(`LA ${la}`, `LA ${la}`);
-  for (const a of authorities) names.set(`LA ${a.code}`, `${a.name} (LA ${a.code})`);
-  return names;
 }

@@ -10,9 +10,9 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { HubContext } from "../../hub/context.js";
+import { signedInAs } from "../../hub/organisation-names.js";
 import type { Principal } from "../../hub/principal.js";
 import { principalFromSession } from "../../hub/sessions.js";
-import { signedInAs } from "../../hub/signed-in-as.js";
 import { principalFromToken } from "../../hub/tokens.js";
 import { registerAuth } from "../shell/auth.js";
 import { createShell } from "../shell/shell.js";
@@ -25,6 +25,8 @@ import { transferRoutes } from "./api/transfers.js";
 import { registerIdempotency } from "./idempotency.js";
 import { registerPages } from "./pages/index.js";
 import { hubNavigation } from "./pages/navigation.js";
+
+const SERVICE_NAME = "S2S school to school";
 
 type OpenApiDocument = {
   paths?: Record<string, Record<string, { requestBody?: unknown }>>;
@@ -65,7 +67,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     trustProxy: ctx.config.trustProxy,
     formKey: options.formKey,
     secureCookies: ctx.config.publicUrl.startsWith("https:"),
-    serviceName: "S2S school to school",
+    serviceName: SERVICE_NAME,
     helpdesk: ctx.config.helpdesk,
     navigation: hubNavigation,
     whoIs: (principal) => signedInAs(ctx.db, principal as Principal),
@@ -92,7 +94,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     openapi: {
       openapi: "3.1.0",
       info: {
-        title: "S2S school to school API",
+        title: `${SERVICE_NAME} API`,
         version: "1",
         description:
           "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
@@ -115,7 +117,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   });
   await app.register(swaggerUi, {
     routePrefix: "/api/docs",
-    theme: { title: "S2S school to school API" },
+    theme: { title: `${SERVICE_NAME} API` },
   });
   // Pages, static files and health checks are not the API: keep them out of its document.
   app.addHook("onRoute", (route) => {

@@ -31,6 +31,8 @@ import { registerPages } from "./pages/register-pages.js";
 import { misSessionPages } from "./pages/session-pages.js";
 import { userPages } from "./pages/user-pages.js";
 
+const SERVICE_NAME = "S2S school";
+
 export interface MisAppOptions {
   logger?: boolean | object;
   formKey: Buffer;
@@ -45,7 +47,7 @@ export async function buildMisApp(
     trustProxy: ctx.config.trustProxy,
     formKey: options.formKey,
     secureCookies: ctx.config.publicUrl.startsWith("https:"),
-    serviceName: "S2S school",
+    serviceName: SERVICE_NAME,
     whoIs: async (principal) => {
       const school = await getSchool(ctx).catch(() => undefined);
       const who = (principal as MisPrincipal).username;
@@ -87,7 +89,7 @@ export async function buildMisApp(
     openapi: {
       openapi: "3.1.0",
       info: {
-        title: "S2S school API",
+        title: `${SERVICE_NAME} API`,
         version: "1",
         description:
           "The school's pupil register. Authenticate with `Authorization: Bearer TOKEN` " +
@@ -99,7 +101,10 @@ export async function buildMisApp(
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs", theme: { title: "S2S school API" } });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    theme: { title: `${SERVICE_NAME} API` },
+  });
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
   });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "../../../errors.js";
 import { inTransaction } from "../../../hub/change.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
+import { organisationName } from "../../../hub/organisation-names.js";
 import { registerNoticesOn, setRegisterNotices } from "../../../hub/register-notices.js";
 import {
   beginEnrolment,
@@ -12,7 +13,6 @@ import {
   secondFactorStatus,
 } from "../../../hub/second-factor.js";
 import { createSession } from "../../../hub/sessions.js";
-import { organisationName } from "../../../hub/signed-in-as.js";
 import { createToken, revokeToken, tokensOf, tokenToRevoke } from "../../../hub/tokens.js";
 import { changePassword } from "../../../hub/users.js";
 import { setSessionCookie } from "../../shell/auth.js";

@@ -4,13 +4,13 @@
  * once, on the page that made them, and never again.
  */
 import type { FastifyInstance } from "fastify";
-import { notFound } from "../../../errors.js";
+import { isId, notFound } from "../../../errors.js";
 import { auditView } from "../../../hub/audit-view.js";
 import type { HubContext } from "../../../hub/context.js";
 import { listCorrections, resolveCorrection } from "../../../hub/corrections.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
 import { requestNoticeEmail } from "../../../hub/notice-email.js";
-import { signedInAs } from "../../../hub/signed-in-as.js";
+import { signedInAs } from "../../../hub/organisation-names.js";
 import { revokeToken, tokenToRevoke } from "../../../hub/tokens.js";
 import { getUser, listTokens, listUsers } from "../../../hub/user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../hub/users.js";
@@ -18,7 +18,7 @@ import { mailMessage, recentMail } from "../../../mail/recent.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { adminOf } from "../principal.js";
 import { pageParam, paginate } from "./file-list.js";
-import { dateFromBoxes, type Form, formOf, param, queryParam, tryForm } from "./forms.js";
+import { boxesOf, dateFromBoxes, type Form, formOf, param, queryParam, tryForm } from "./forms.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
 const ROLES = ["school", "la", "admin"] as const;
@@ -269,11 +269,9 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const f = Object.fromEntries(
       FILTERS.map((k) => [k, queryParam(request, k)?.trim().slice(0, 100) || undefined]),
     ) as Record<(typeof FILTERS)[number], string | undefined>;
-    const page = Math.max(1, Math.min(2000, Number(queryParam(request, "page")) || 1));
+    const page = Math.min(2000, pageParam(request));
     const user =
-      f.user && isUuid(f.user)
-        ? await getUser(ctx, actor, f.user).catch(() => undefined)
-        : undefined;
+      f.user && isId(f.user) ? await getUser(ctx, actor, f.user).catch(() => undefined) : undefined;
     const from = dayStart(f.from);
     const to = dayStart(f.to, 1);
     // A user asked for who is not there: nothing of anyone else's instead.
@@ -375,18 +373,4 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       toFiles: !ctx.config.smtpUrl,
     });
   });
-}
-
-const isUuid = (v: string) =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-
-/** A date as the three boxes of a GOV.UK date input show it. */
-function boxesOf(name: string, iso: string | undefined): Record<string, string> {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso ?? "");
-  if (!m) return {};
-  return {
-    [`${name}-day`]: String(Number(m[3])),
-    [`${name}-month`]: String(Number(m[2])),
-    [`${name}-year`]: m[1] as string,
-  };
 }
