@@ -121,16 +121,18 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
-export type TransferStatus =
-  | "checking"
-  | "failed"
-  | "available"
-  | "lost"
-  | "outside"
-  | "downloaded"
-  | "rejected"
-  | "removed"
-  | "expired";
+export const TRANSFER_STATUSES = [
+  "checking",
+  "failed",
+  "available",
+  "lost",
+  "outside",
+  "downloaded",
+  "rejected",
+  "removed",
+  "expired",
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 
 export type { FindingJson as StoredFinding } from "../ctf/findings.js";
 

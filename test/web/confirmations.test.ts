@@ -140,6 +140,13 @@ describe("confirmation before sending or destroying", () => {
     expect(step.page).toContain("Pass this pupil on?");
     expect(step.page).toContain(`will be sent a new file holding pupil 2 of ${f.name} alone`);
     expect(step.page).toContain("The other 1 pupil stay in the out of sector register");
+    // A pupil that is no number is refused at its field, not taken for the whole file.
+    const garbled = await twice("northshire-la", `/received/${f.id}/pass-on`, {
+      to: "8231235",
+      pupil: "two",
+    });
+    expect(garbled.status).toBe(400);
+    expect(garbled.page).toContain("Choose all the pupils, or one of them");
     const done = await step.confirm();
     expect(done.headers.get("location")).toBe(`/received/${f.id}?done=passed-one`);
     const after = await json(

@@ -26,12 +26,11 @@ export function listQuery(
   const status = queryParam(request, "status");
   const party = queryParam(request, partyParam);
   const sort = queryParam(request, "sort");
-  const page = Number(queryParam(request, "page") ?? 1);
   return {
     status: status && statuses.includes(status) ? status : undefined,
     party: party && /^[0-9A-Z]{7}$/.test(party) ? party : undefined,
     order: sort === "newest" || sort === "oldest" ? sort : order,
-    page: Number.isInteger(page) && page > 0 ? page : 1,
+    page: pageParam(request),
   };
 }
 
@@ -90,16 +89,19 @@ export function paginate<T>(
   return {
     items: all.slice((page - 1) * LIST_PAGE, page * LIST_PAGE),
     page,
-    pagination:
-      pages > 1
-        ? {
-            ...(page > 1 ? { previous: { href: href(page - 1) } } : {}),
-            ...(page < pages ? { next: { href: href(page + 1) } } : {}),
-            items: Array.from({ length: pages }, (_, i) => i + 1)
-              .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
-              .map((n) => ({ number: n, href: href(n), current: n === page })),
-          }
-        : undefined,
+    pagination: paginationOf(page, pages, href),
+  };
+}
+
+/** GOV.UK pagination for page `page` of `pages`, each at `href(n)`; none for a single page. */
+export function paginationOf(page: number, pages: number, href: (n: number) => string) {
+  if (pages <= 1) return undefined;
+  return {
+    ...(page > 1 ? { previous: { href: href(page - 1) } } : {}),
+    ...(page < pages ? { next: { href: href(page + 1) } } : {}),
+    items: Array.from({ length: pages }, (_, i) => i + 1)
+      .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
+      .map((n) => ({ number: n, href: href(n), current: n === page })),
   };
 }
 

@@ -79,6 +79,16 @@ export function dateFromBoxes(form: Record<string, string | undefined>, name: st
   return `${y}-${(m ?? "").padStart(2, "0")}-${(d ?? "").padStart(2, "0")}`;
 }
 
+/** The other way: a YYYY-MM-DD date as the three boxes show it (empty boxes for anything else). */
+export function boxesOf(name: string, date: string | null | undefined): Record<string, string> {
+  const [, year = "", month = "", day = ""] = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? "") ?? [];
+  return {
+    [`${name}-day`]: day.replace(/^0/, ""),
+    [`${name}-month`]: month.replace(/^0/, ""),
+    [`${name}-year`]: year,
+  };
+}
+
 /** A sign-in form as both apps' pages post it: its fields, where to go after, and what is missing. */
 export function signInForm(request: FastifyRequest) {
   const form = formOf(request);

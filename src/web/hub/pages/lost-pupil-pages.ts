@@ -10,6 +10,7 @@ import type { HubContext } from "../../../hub/context.js";
 import { browseRegister, type LostPupilQuery, searchLostPupils } from "../../../hub/lost-pupils.js";
 import { canSearchRegisters } from "../../../hub/policies/registers.js";
 import { principalOf } from "../principal.js";
+import { pageParam } from "./file-list.js";
 import {
   dateFromBoxes,
   type FieldError,
@@ -56,11 +57,7 @@ export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
       throw forbidden("Only local authorities search the Lost Pupils database.");
     const register = queryParam(request, "register");
     if (register === "lost" || register === "outside") {
-      const page = Number(queryParam(request, "page") ?? 1);
-      const found = await browseRegister(ctx, p, {
-        register,
-        page: Number.isInteger(page) && page > 0 ? page : 1,
-      });
+      const found = await browseRegister(ctx, p, { register, page: pageParam(request) });
       return reply.page("lost-pupils", {
         title: TITLE,
         browsing: register,

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { partyName } from "../../../ctf/filename.js";
+import { TRANSFER_STATUSES } from "../../../db/hub-schema.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
 import { earlierDownloads } from "../../../hub/earlier-downloads.js";
 import { findEstablishment, searchEstablishments } from "../../../hub/establishments.js";
@@ -30,12 +31,20 @@ import type { TransferView } from "../../../hub/transfer-view.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { formatDate } from "../../shell/views.js";
 import { principalOf } from "../principal.js";
-import { listPage, listQuery } from "./file-list.js";
+import { listPage, listQuery, pageParam, paginationOf } from "./file-list.js";
 import { type FieldError, fieldError, formOf, param, queryParam, tryForm } from "./forms.js";
 
 const NOTICES: Record<string, string> = {
   rejected: "File rejected. We have e-mailed the sending school your reason.",
   removed: "File removed. Its pupils' data has been deleted from S2S.",
+};
+
+/** What a file's own page says after an action that comes back to it. */
+const FILE_NOTICES: Record<string, string> = {
+  downloaded:
+    "You accepted this file and its download has started. If it has not, use Download this file again below.",
+  "passed-one":
+    "Pupil passed on: the school has a file of its own for them and has been e-mailed. The rest stay here.",
 };
 
 function noticeFrom(query: unknown) {
@@ -98,7 +107,9 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       backLink: "/received",
       t: transfer,
       pupils: listed.pupils,
-      pupilPages: pagination(`/received/${id}`, listed.page, listed.pages),
+      pupilPages: paginationOf(listed.page, listed.pages, (n) =>
+        n === 1 ? `/received/${id}` : `/received/${id}?page=${n}`,
+      ),
       earlier,
       history,
       actions: actionsFor(p, transfer),
@@ -107,28 +118,14 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   }
 
   app.get("/received/:id", async (request, reply) => {
-    const page = Number(queryParam(request, "page") ?? 1);
     const id = param(request, "id");
-    // Just accepted: the page says so and its download starts (a refresh, so no script needed).
-    const accepted = queryParam(request, "done") === "downloaded";
-    if (queryParam(request, "done") === "passed-one")
-      return filePage(reply, principalOf(request), id, {
-        notice: {
-          success: true,
-          text: "Pupil passed on: the school has a file of its own for them and has been e-mailed. The rest stay here.",
-        },
-      });
+    const done = queryParam(request, "done") ?? "";
+    const notice = FILE_NOTICES[done];
     return filePage(reply, principalOf(request), id, {
-      page: Number.isInteger(page) && page > 0 ? page : 1,
-      ...(accepted
-        ? {
-            notice: {
-              success: true,
-              text: "You accepted this file and its download has started. If it has not, use Download this file again below.",
-            },
-            refreshTo: `/received/${id}/download`,
-          }
-        : {}),
+      page: pageParam(request),
+      ...(notice ? { notice: { success: true, text: notice } } : {}),
+      // Just accepted: its download starts (a refresh, so no script is needed).
+      ...(done === "downloaded" ? { refreshTo: `/received/${id}/download` } : {}),
     });
   });
 
@@ -185,7 +182,13 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     const id = param(request, "id");
     const to = (formOf(request).to ?? "").trim();
     // One pupil of a multi-pupil file, by position; none: the whole file.
-    const pupil = Number(formOf(request).pupil ?? "") || undefined;
+    const chosen = formOf(request).pupil?.trim();
+    const pupil = chosen ? Number(chosen) : undefined;
+    if (pupil !== undefined && !(Number.isInteger(pupil) && pupil > 0))
+      return filePage(reply.status(400), p, id, {
+        errors: [fieldError("pupil", "Choose all the pupils, or one of them")],
+        to,
+      });
     if (!to)
       return filePage(reply.status(400), p, id, {
         errors: [fieldError("to", "Enter the new school's name, town or number")],
@@ -217,13 +220,14 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       if (!target.ok) return filePage(reply.status(400), p, id, { errors: [target.error], to });
       const { row, school } = target.value;
       const place = `${school.name} (${school.laestab}), ${school.town ? `${school.town}, ` : ""}in ${school.la_name} (LA ${school.la_code})`;
+      const register = row.status === "lost" ? "Lost Pupils database" : "out of sector register";
       if (pupil)
         return askToConfirm(request, reply, {
           title: "Pass this pupil on?",
           caption: row.file_name,
           lines: [
             `${place}, will be sent a new file holding pupil ${pupil} of ${row.file_name} alone, and e-mailed that it is waiting.`,
-            `The other ${pupilsIn((row.pupil_count ?? 1) - 1)} stay in the ${row.status === "lost" ? "Lost Pupils database" : "out of sector register"}.`,
+            `The other ${pupilsIn((row.pupil_count ?? 1) - 1)} stay in the ${register}.`,
           ],
           fields: { to: school.laestab, pupil: String(pupil) },
           button: "Yes, pass this pupil on",
@@ -233,8 +237,8 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
         title: "Pass this file on?",
         caption: row.file_name,
         lines: [
-          `${school.name} (${school.laestab}), ${school.town ? `${school.town}, ` : ""}in ${school.la_name} (LA ${school.la_code}), will be sent ${row.file_name}, holding ${pupilsIn(row.pupil_count)}, and e-mailed that it is waiting.`,
-          `The file leaves the ${row.status === "lost" ? "Lost Pupils database" : "out of sector register"}: other local authorities will no longer find it there.`,
+          `${place}, will be sent ${row.file_name}, holding ${pupilsIn(row.pupil_count)}, and e-mailed that it is waiting.`,
+          `The file leaves the ${register}: other local authorities will no longer find it there.`,
         ],
         fields: { to: school.laestab },
         button: "Yes, pass this file on",
@@ -274,7 +278,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/sent", async (request, reply) => {
     const p = principalOf(request);
-    const q = listQuery(request, "to", SENT_STATUSES, "newest");
+    const q = listQuery(request, "to", TRANSFER_STATUSES, "newest");
     return reply.page("sent", {
       title: "Sent files",
       ...listPage(await listSent(ctx, p), q, "destination", "/sent", "to"),
@@ -316,18 +320,6 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
   });
 }
 
-const SENT_STATUSES = [
-  "checking",
-  "failed",
-  "available",
-  "lost",
-  "outside",
-  "downloaded",
-  "rejected",
-  "removed",
-  "expired",
-];
-
 const pupilsIn = (n: number | null) => (n === 1 ? "1 pupil" : `${n ?? 0} pupils`);
 const partyOf = (x: { laestab: string; name?: string | null }) => partyName(x.laestab, x.name);
 
@@ -340,17 +332,4 @@ async function passOnChoices(ctx: HubContext, to: string) {
   return (await searchEstablishments(ctx.db, to, 21)).filter(
     (e) => e.status === "open" && !e.independent,
   );
-}
-
-/** GOV.UK pagination for a list of `pages` pages at `base?page=N`; none for a single page. */
-function pagination(base: string, page: number, pages: number) {
-  if (pages <= 1) return undefined;
-  const href = (n: number) => (n === 1 ? base : `${base}?page=${n}`);
-  return {
-    ...(page > 1 ? { previous: { href: href(page - 1) } } : {}),
-    ...(page < pages ? { next: { href: href(page + 1) } } : {}),
-    items: Array.from({ length: pages }, (_, i) => i + 1)
-      .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
-      .map((n) => ({ number: n, href: href(n), current: n === page })),
-  };
 }

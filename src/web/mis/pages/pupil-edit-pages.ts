@@ -3,18 +3,8 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { MisContext, MisPrincipal } from "../../../mis/context.js";
 import { type CoreDetails, NC_YEARS, updatePupil } from "../../../mis/pupil-edits.js";
 import { getPupil, PUPIL_STATUSES } from "../../../mis/pupils.js";
-import { dateFromBoxes, formOf, param, tryForm } from "../../hub/pages/forms.js";
+import { boxesOf, dateFromBoxes, formOf, param, tryForm } from "../../hub/pages/forms.js";
 import { pageUser } from "./register-pages.js";
-
-/** A stored YYYY-MM-DD as the date input's three boxes. */
-function boxesOf(name: string, date: string | null): Record<string, string> {
-  const [year = "", month = "", day = ""] = (date ?? "").split("-");
-  return {
-    [`${name}-day`]: day.replace(/^0/, ""),
-    [`${name}-month`]: month.replace(/^0/, ""),
-    [`${name}-year`]: year,
-  };
-}
 
 const text = (v: string | undefined) => (v?.trim() ? v.trim() : null);
 
