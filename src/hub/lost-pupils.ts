@@ -60,12 +60,7 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
       "The sending school is its 7-digit LA and establishment number, or an LA's 3-digit code.",
       "from",
     );
-  const register = q.register?.trim() ?? "";
-  if (register && register !== "lost" && register !== "outside")
-    throw invalid(
-      'The register is "lost" (the Lost Pupils database) or "outside" (out of sector).',
-      "register",
-    );
+  const register = q.register?.trim() ? registerOf(q.register.trim()) : undefined;
   requireEnoughToIdentify(surname, upn, q);
   const page = Math.max(1, Math.min(50, Math.floor(q.page ?? 1)));
   await withinSearchLimit(ctx, p);
@@ -76,7 +71,7 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
       "tp.preferred_surname as preferredSurname",
       "tp.preferred_forename as preferredForename",
     ])
-    .where("t.status", "in", register ? [register as "lost" | "outside"] : ["lost", "outside"]);
+    .where("t.status", "in", register ? [register] : ["lost", "outside"]);
   if (from.length === 7) query = query.where("t.source_laestab", "=", from);
   else if (from) query = query.where(sql`left(t.source_laestab, 3)`, "=", from);
   if (upn)
@@ -136,6 +131,15 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   };
 }
 
+/** Which register is meant: the Lost Pupils database or the out-of-sector register. */
+function registerOf(v: string): "lost" | "outside" {
+  if (v === "lost" || v === "outside") return v;
+  throw invalid(
+    'The register is "lost" (the Lost Pupils database) or "outside" (out of sector).',
+    "register",
+  );
+}
+
 /** A register's pupils as a result lists them: the pupil, their file and its sending school. */
 function registerEntries(ctx: HubContext) {
   return ctx.db
@@ -169,15 +173,11 @@ export async function browseRegister(
 ) {
   if (!canSearchRegisters(p) || !p.laCode)
     throw forbidden("Only local authorities look at the Lost Pupils database.");
-  if (input.register !== "lost" && input.register !== "outside")
-    throw invalid(
-      'The register is "lost" (the Lost Pupils database) or "outside" (out of sector).',
-      "register",
-    );
+  const register = registerOf(input.register);
   const page = Math.max(1, Math.min(500, Math.floor(input.page ?? 1)));
   await withinSearchLimit(ctx, p);
   const rows = await registerEntries(ctx)
-    .where("t.status", "=", input.register)
+    .where("t.status", "=", register)
     .where(sql`left(t.source_laestab, 3)`, "=", p.laCode)
     .orderBy("t.created_at", "desc")
     .orderBy("tp.position")
@@ -187,7 +187,7 @@ export async function browseRegister(
   const shown = rows.slice(0, SEARCH_PAGE_SIZE);
   await audit(ctx.db, p, {
     action: "search",
-    detail: { register: input.register, browse: true, page, results: shown.length },
+    detail: { register, browse: true, page, results: shown.length },
   });
   return {
     pupils: shown.map((r) => ({

@@ -5,7 +5,7 @@
  * any other), and keeps the rest of the file in the register, rewritten without them, so that
  * no pupil is passed on twice.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { formatCtfFileName } from "../ctf/filename.js";
 import type { CtfDocument } from "../ctf/model.js";
@@ -16,7 +16,9 @@ import { deleteLetGo, readAll } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
+import { sha256 } from "./credentials.js";
 import { passOnTarget } from "./lost-pupils.js";
+import { sequenceAfterLast } from "./upload.js";
 
 export async function passOnPupil(
   ctx: HubContext,
@@ -27,16 +29,16 @@ export async function passOnPupil(
 ) {
   const { row, school } = await passOnTarget(ctx, p, id, to);
   const count = row.pupil_count ?? 0;
-  if (count <= 1) throw invalid("This file holds one pupil: pass the whole file on.", "position");
+  if (count <= 1) throw invalid("This file holds one pupil: pass the whole file on.", "pupil");
   if (!Number.isInteger(position) || position < 1 || position > count)
-    throw invalid(`Choose a pupil of this file, from 1 to ${count}.`, "position");
-  if (!row.store_key) throw invalid("This file's contents have been deleted.", "position");
+    throw invalid(`Choose a pupil of this file, from 1 to ${count}.`, "pupil");
+  if (!row.store_key) throw invalid("This file's contents have been deleted.", "pupil");
   const read = await readCtf(await readAll(await ctx.store.get(row.store_key)), {
     fileName: row.file_name,
   });
   const doc = read.document as CtfDocument;
   const pupil = doc.pupils[position - 1];
-  if (!pupil) throw invalid(`There is no pupil ${position} in this file.`, "position");
+  if (!pupil) throw invalid(`There is no pupil ${position} in this file.`, "pupil");
   const one = writeCtf({
     header: {
       ...doc.header,
@@ -57,17 +59,9 @@ export async function passOnPupil(
   const restBytes = Buffer.from(rest, "utf8");
   await ctx.store.put(oneKey, oneBytes);
   await ctx.store.put(restKey, restBytes);
-  const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
   try {
     const created = await inTransaction(ctx, async ({ trx, jobsQueued }) => {
-      const last = await trx
-        .selectFrom("transfers")
-        .select(sql<number>`max(sequence)`.as("n"))
-        .where("source_laestab", "=", row.source_laestab)
-        .where("dest_laestab", "=", school.laestab)
-        .executeTakeFirst();
-      const n = Number(last?.n ?? 0);
-      const sequence = n >= 999 ? 1 : n + 1;
+      const sequence = await sequenceAfterLast(trx, row.source_laestab, school.laestab);
       const inserted = await trx
         .insertInto("transfers")
         .values({
@@ -79,7 +73,7 @@ export async function passOnPupil(
           status: "checking",
           sender_user_id: row.sender_user_id,
           size_bytes: oneBytes.length,
-          sha256: sha(oneBytes),
+          sha256: sha256(oneBytes),
           store_key: oneKey,
           created_at: ctx.clock(),
         })
@@ -92,7 +86,7 @@ export async function passOnPupil(
         .set({
           store_key: restKey,
           size_bytes: restBytes.length,
-          sha256: sha(restBytes),
+          sha256: sha256(restBytes),
           pupil_count: count - 1,
         })
         .where("id", "=", row.id)

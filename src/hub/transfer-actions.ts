@@ -118,10 +118,15 @@ export async function checkAction(
   id: string,
   what: "reject" | "remove",
 ) {
+  return viewWith(await actionable(ctx, p, id, what), false);
+}
+
+/** The file, if `p` may reject or remove it now; else the refusal in words. */
+async function actionable(ctx: HubContext, p: Principal, id: string, what: "reject" | "remove") {
   const row = await visible(ctx, p, id);
   if (!(what === "reject" ? canReject(p, row) : canRemove(p, row)))
     throw transferStateError(p, row, what);
-  return viewWith(row, false);
+  return row;
 }
 
 /** A reason the rejection would take: its length, and no pupil of the file named in it. */
@@ -133,8 +138,7 @@ export async function checkRejectReason(ctx: HubContext, id: string, reason: str
 }
 
 export async function reject(ctx: HubContext, p: Principal, id: string, reason: string) {
-  const row = await visible(ctx, p, id);
-  if (!canReject(p, row)) throw transferStateError(p, row, "reject");
+  const row = await actionable(ctx, p, id, "reject");
   await checkRejectReason(ctx, row.id, reason);
   const text = reason.trim();
   const now = ctx.clock();
@@ -220,8 +224,7 @@ function withoutPupilData(f: StoredFinding): StoredFinding {
 }
 
 export async function remove(ctx: HubContext, p: Principal, id: string) {
-  const row = await visible(ctx, p, id);
-  if (!canRemove(p, row)) throw transferStateError(p, row, "remove");
+  const row = await actionable(ctx, p, id, "remove");
   await inTransaction(ctx, async (change) => {
     await transition(
       change.trx,

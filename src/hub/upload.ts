@@ -2,6 +2,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
+import type { Db, Tx } from "../db/hub-schema.js";
 import { AppError, forbidden } from "../errors.js";
 import { type ByteSource, chunksOf, deleteLetGo } from "../store/blob-store.js";
 import { audit } from "./audit.js";
@@ -166,13 +167,22 @@ export async function nextSequence(
   destination: string,
 ) {
   if (!canSendFrom(p, source)) throw forbidden();
-  const last = await ctx.db
+  const sequence = await sequenceAfterLast(ctx.db, source, destination);
+  return { sequence, fileName: formatCtfFileName(source, destination, sequence) };
+}
+
+/** The sequence number after the last one sent from `source` to `destination` (999 wraps to 1). */
+export async function sequenceAfterLast(
+  db: Db | Tx,
+  source: string,
+  destination: string,
+): Promise<number> {
+  const last = await db
     .selectFrom("transfers")
     .select(sql<number>`max(sequence)`.as("n"))
     .where("source_laestab", "=", source)
     .where("dest_laestab", "=", destination)
     .executeTakeFirst();
   const n = Number(last?.n ?? 0);
-  const sequence = n >= 999 ? 1 : n + 1;
-  return { sequence, fileName: formatCtfFileName(source, destination, sequence) };
+  return n >= 999 ? 1 : n + 1;
 }

@@ -120,49 +120,14 @@ export async function createImport(
  * (a register of thousands read row by row costs more in the driver than in the database).
  */
 async function registerEntries(ctx: MisContext): Promise<RegisterEntry[]> {
-  const { rows } = await sql<{ entries: EntryTuple[] }>`
-    select coalesce(json_agg(json_build_array(id, upn, former_upn, surname, forename,
-      preferred_surname, preferred_forename, former_surname, dob, sex)), '[]') as entries
+  const { rows } = await sql<{ entries: RegisterEntry[] }>`
+    select coalesce(json_agg(json_build_object('id', id, 'upn', upn, 'formerUpn', former_upn,
+      'surname', surname, 'forename', forename, 'preferredSurname', preferred_surname,
+      'preferredForename', preferred_forename, 'formerSurname', former_surname, 'dob', dob,
+      'sex', sex)), '[]') as entries
     from pupils`.execute(ctx.db);
-  return (rows[0]?.entries ?? []).map(
-    ([
-      id,
-      upn,
-      formerUpn,
-      surname,
-      forename,
-      preferredSurname,
-      preferredForename,
-      formerSurname,
-      dob,
-      sex,
-    ]) => ({
-      id,
-      upn,
-      formerUpn,
-      surname,
-      forename,
-      preferredSurname,
-      preferredForename,
-      formerSurname,
-      dob,
-      sex,
-    }),
-  );
+  return rows[0]?.entries ?? [];
 }
-
-type EntryTuple = [
-  string,
-  string | null,
-  string | null,
-  string,
-  string,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-];
 
 /** An import without its file and pupils (large); those are read where they are needed. */
 async function loadImport(ctx: MisContext | { db: MisTx }, id: string, lock = false) {

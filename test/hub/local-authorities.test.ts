@@ -172,17 +172,14 @@ for (const { target, skip } of DATABASES) {
 
     it("e-mails an LA user who asked when a file from one of its schools goes to a register", async () => {
       const school = await t.token("brookfield");
-      const asked = await t.api(la, "/api/v1/me/notices", {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ registerFiles: true }),
-      });
-      expect(await json(asked)).toEqual({ registerFiles: true });
-      const refused = await t.api(school, "/api/v1/me/notices", {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ registerFiles: true }),
-      });
+      const notices = (token: string, registerFiles: boolean) =>
+        t.api(token, "/api/v1/me/notices", {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ registerFiles }),
+        });
+      expect(await json(await notices(la, true))).toEqual({ registerFiles: true });
+      const refused = await notices(school, true);
       expect(refused.status).toBe(403);
       const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 2, seed: 95 });
       const sent = await sendAndCheck(t, school, "8231234_CTF_MMMMMMM_095.XML", writeCtf(doc));
@@ -202,11 +199,7 @@ for (const { target, skip } of DATABASES) {
         expect(told[0]?.text).not.toContain(p.upn as string);
       }
       // Turned off, no more.
-      await t.api(la, "/api/v1/me/notices", {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ registerFiles: false }),
-      });
+      expect((await notices(la, false)).status).toBe(200);
       const again = generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 96 });
       expect(
         (await sendAndCheck(t, school, "8231234_CTF_XXXXXXX_096.XML", writeCtf(again))).status,
