@@ -120,18 +120,23 @@ export class HubClient {
     return this.json("GET", `/api/v1/transfers/${encodeURIComponent(id)}`);
   }
 
-  async sent(): Promise<HubTransfer[]> {
-    return (await this.json<{ transfers: HubTransfer[] }>("GET", "/api/v1/sent")).transfers;
+  /** Every file this organisation sent, newest first, all pages. */
+  sent(): Promise<HubTransfer[]> {
+    return this.everyPage("/api/v1/sent?");
   }
 
   /** Every file in the inbox of these statuses (by default, waiting and downloaded), all pages. */
-  async inbox(statuses: readonly string[] = ["available", "downloaded"]): Promise<HubTransfer[]> {
+  inbox(statuses: readonly string[] = ["available", "downloaded"]): Promise<HubTransfer[]> {
+    return this.everyPage(`/api/v1/inbox?status=${statuses.join(",")}&`);
+  }
+
+  /** A paged list read to its end; `query` ends where the page parameters can follow. */
+  private async everyPage(query: string): Promise<HubTransfer[]> {
     const all: HubTransfer[] = [];
     for (let page = 1; ; page++) {
-      const q = `status=${statuses.join(",")}&page=${page}&pageSize=500`;
       const got = await this.json<{ transfers: HubTransfer[]; more?: boolean }>(
         "GET",
-        `/api/v1/inbox?${q}`,
+        `${query}page=${page}&pageSize=500`,
       );
       all.push(...got.transfers);
       if (!got.more) return all;

@@ -9,9 +9,13 @@ import { sql } from "kysely";
 import { DUE_SCHOOL_DAYS, englandDay, usualSchoolDaysBetween } from "../ctf/school-days.js";
 import { forbidden } from "../errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { viewWith, withNames } from "./transfer-view.js";
+import { fileList } from "./transfer-list.js";
+import type { TransferView } from "./transfer-view.js";
 
-const LISTED = 50;
+const LISTED = 10;
+
+// The home page shows file details only; the file's page is where pupils are looked at (audited).
+const detailsOnly = (t: TransferView): TransferView => ({ ...t, errors: [], warnings: [] });
 
 export async function laOverview(ctx: HubContext, p: Principal) {
   if (p.role !== "la" || !p.laCode) throw forbidden("Only a local authority has this view.");
@@ -24,18 +28,10 @@ export async function laOverview(ctx: HubContext, p: Principal) {
     .where("id", "=", p.userId)
     .executeTakeFirst();
   const since = seen?.home_seen_at ?? new Date(0);
+  const newest = { order: "newest", page: 1, pageSize: LISTED } as const;
   const [toSchools, fromSchools, waiting, counts] = await Promise.all([
-    withNames(ctx.db)
-      .where(ofLa("dest_laestab"))
-      .where("transfers.dest_kind", "=", "school")
-      .orderBy("transfers.created_at", "desc")
-      .limit(LISTED)
-      .execute(),
-    withNames(ctx.db)
-      .where(ofLa("source_laestab"))
-      .orderBy("transfers.created_at", "desc")
-      .limit(LISTED)
-      .execute(),
+    fileList(ctx, p, "to-schools", newest),
+    fileList(ctx, p, "sent", newest),
     ctx.db
       .selectFrom("transfers")
       .select(["id", "checked_at", "created_at"])
@@ -76,8 +72,8 @@ export async function laOverview(ctx: HubContext, p: Principal) {
     .where("id", "=", p.userId)
     .execute();
   return {
-    toSchools: toSchools.map((r) => viewWith(r, false)),
-    fromSchools: fromSchools.map((r) => viewWith(r, false)),
+    toSchools: { files: toSchools.files.map(detailsOnly), total: toSchools.total },
+    fromSchools: { files: fromSchools.files.map(detailsOnly), total: fromSchools.total },
     counts: {
       newInRegisters: Number(counts.newInRegisters),
       failed: Number(counts.failed),

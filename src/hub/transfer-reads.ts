@@ -1,15 +1,8 @@
-/** Reading transfers: one file, an inbox, what was sent, who is in a file. */
-import { sql } from "kysely";
+/** Reading transfers: one file, an inbox, who is in a file (what was sent: transfer-list.ts). */
 import { forbidden, notFound, requireId } from "../errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import {
-  canReadPupils,
-  canSeeTransfer,
-  isReceiver,
-  isSender,
-  oversees,
-} from "./policies/transfers.js";
+import { canReadPupils, canSeeTransfer, isReceiver } from "./policies/transfers.js";
 import { type InboxEntry, type NamedRow, viewWith, withNames } from "./transfer-view.js";
 
 /** Loads a transfer the principal may see; one they may not see does not exist for them. */
@@ -54,18 +47,6 @@ export async function listInbox(ctx: HubContext, p: Principal) {
   return entries
     .filter((e) => isReceiver(p, e.row))
     .map((e) => (canReadPupils(p, e.row) ? e.view : viewOf(p, e.row)));
-}
-
-export async function listSent(ctx: HubContext, p: Principal) {
-  let q = withNames(ctx.db).orderBy("transfers.created_at", "desc").limit(500);
-  if (p.role === "school" && p.establishment)
-    q = q.where("transfers.source_laestab", "=", p.establishment);
-  else if (p.role === "la" && p.laCode)
-    q = q.where(sql`left(transfers.source_laestab, 3)`, "=", p.laCode);
-  else return [];
-  const rows = await q.execute();
-  // An LA's list holds what it sent itself and what its schools sent (it oversees them).
-  return rows.filter((r) => isSender(p, r) || oversees(p, r)).map((r) => viewOf(p, r));
 }
 
 export const PUPILS_PAGE_SIZE = 100;

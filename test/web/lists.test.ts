@@ -52,6 +52,56 @@ describe("lists of files", () => {
     expect(waiting).toContain('href="/sent?status=available&amp;sort=oldest"');
   });
 
+  it("gives an LA every file to and from its schools, paged and filtered by school", async () => {
+    const la = new PageClient(t.url);
+    await la.signIn("northshire-la", PASSWORD, () => t.code("northshire-la"));
+    const home = await (await la.request("/")).text();
+    expect(home).toContain("See all 27 files (the 10 newest are shown here)");
+    expect(home).toContain("See all 1 file</a>");
+
+    // To its schools: only the file to Hillcrest (823); the 26 to Meadow Lane (938) are another LA's.
+    const to = await (await la.request("/to-schools")).text();
+    expect(fileNames(to)).toEqual(["8231234_CTF_8231235_027.XML"]);
+    expect(to).toContain("Brookfield Primary School (8231234)");
+    expect(fileNames(await (await la.request("/to-schools?school=8231235")).text())).toHaveLength(
+      1,
+    );
+    expect(fileNames(await (await la.request("/to-schools?from=9382001")).text())).toEqual([]);
+
+    // From its schools: all 27, a page at a time, filtered by the sending school.
+    const sent = await (await la.request("/sent?from=8231234&sort=oldest&page=2")).text();
+    expect(fileNames(sent)).toEqual(["8231234_CTF_9382001_026.XML", "8231234_CTF_8231235_027.XML"]);
+    expect(sent).toContain('href="/sent?from=8231234&amp;sort=oldest"');
+    expect(fileNames(await (await la.request("/sent?from=8231235")).text())).toEqual([]);
+
+    // Schools have no such list.
+    expect((await brookfield.request("/to-schools")).status).toBe(403);
+  });
+
+  it("pages the API's sent files", async () => {
+    const token = await t.token("brookfield");
+    const get = async (query: string) =>
+      (await fetch(`${t.url}/api/v1/sent?${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).then((r) => r.json())) as {
+        transfers: { fileName: string }[];
+        more: boolean;
+        total: number;
+      };
+    const third = await get("pageSize=10&page=3");
+    expect(third.transfers).toHaveLength(7);
+    expect(third).toMatchObject({ more: false, total: 27 });
+    expect((await get("pageSize=10&page=1")).more).toBe(true);
+    expect((await get("pageSize=10&page=4")).transfers).toEqual([]);
+    const oldest = await get("sort=oldest&to=9382001&pageSize=1");
+    expect(oldest.transfers.map((x) => x.fileName)).toEqual(["8231234_CTF_9382001_001.XML"]);
+    expect(oldest.total).toBe(26);
+    const bad = await fetch(`${t.url}/api/v1/sent?status=lost-in-post`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it("filters the received list by sender and status", async () => {
     const meadow = new PageClient(t.url);
     await meadow.signIn("meadowlane", PASSWORD);

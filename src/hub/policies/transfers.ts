@@ -51,7 +51,15 @@ export function oversees(p: Principal, t: TransferFacts): boolean {
 }
 
 /** Receivers see a file only once it has passed its checks. */
-const RECEIVABLE = new Set(["available", "lost", "outside", "downloaded", "rejected", "expired"]);
+export const RECEIVABLE_STATUSES = [
+  "available",
+  "lost",
+  "outside",
+  "downloaded",
+  "rejected",
+  "expired",
+] as const;
+const RECEIVABLE = new Set<string>(RECEIVABLE_STATUSES);
 
 export function canSeeTransfer(p: Principal, t: TransferFacts): boolean {
   if (p.role === "admin") return true;

@@ -2,11 +2,13 @@ import type { MultipartFile } from "@fastify/multipart";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
+import { TRANSFER_STATUSES } from "../../../db/hub-schema.js";
 import { invalid } from "../../../errors.js";
 import type { HubContext } from "../../../hub/context.js";
 import { accept, content, reject, remove } from "../../../hub/transfer-actions.js";
 import { transferHistory } from "../../../hub/transfer-history.js";
-import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
+import { fileList } from "../../../hub/transfer-list.js";
+import { getTransfer, listInbox, listPupils } from "../../../hub/transfer-reads.js";
 import { nextSequence, tooLarge, upload } from "../../../hub/upload.js";
 import { principalOf } from "../principal.js";
 import { errors, IdParams, NoContent, ok, Pupil, Transfer } from "./schemas.js";
@@ -314,12 +316,49 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
       schema: {
         tags,
         summary: "Files my organisation sent, with status",
+        description:
+          "Newest first. A local authority's list holds what it sent and what its schools sent.",
+        querystring: Type.Object({
+          status: Type.Optional(Type.Union(TRANSFER_STATUSES.map((x) => Type.Literal(x)))),
+          to: Type.Optional(
+            Type.String({
+              pattern: "^[0-9A-Z]{7}$",
+              description: "only files sent to this number",
+            }),
+          ),
+          sort: Type.Optional(Type.Union([Type.Literal("newest"), Type.Literal("oldest")])),
+          page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+        }),
         response: {
-          200: ok(Type.Object({ transfers: Type.Array(Transfer) }), "Files, with their status"),
-          ...errors(401),
+          200: ok(
+            Type.Object({
+              transfers: Type.Array(Transfer),
+              page: Type.Integer(),
+              more: Type.Boolean(),
+              total: Type.Integer({ description: "files matching, on every page" }),
+            }),
+            "Files, with their status",
+          ),
+          ...errors(400, 401),
         },
       },
     },
-    async (request) => ({ transfers: await listSent(ctx, principalOf(request)) }),
+    async (request) => {
+      const { status, to, sort = "newest", page = 1, pageSize = 100 } = request.query;
+      const got = await fileList(ctx, principalOf(request), "sent", {
+        status,
+        party: to,
+        order: sort,
+        page,
+        pageSize,
+      });
+      return {
+        transfers: got.files,
+        page: got.page,
+        more: got.page < got.pages,
+        total: got.total,
+      };
+    },
   );
 }

@@ -13,6 +13,8 @@ export const LIST_PAGE = 25;
 export interface ListQuery {
   status: string | undefined;
   party: string | undefined;
+  /** The sending school, where a list can be filtered by it too (an LA's lists). */
+  from?: string | undefined;
   order: "newest" | "oldest";
   page: number;
 }
@@ -24,11 +26,11 @@ export function listQuery(
   order: "newest" | "oldest",
 ): ListQuery {
   const status = queryParam(request, "status");
-  const party = queryParam(request, partyParam);
   const sort = queryParam(request, "sort");
   return {
     status: status && statuses.includes(status) ? status : undefined,
-    party: party && /^[0-9A-Z]{7}$/.test(party) ? party : undefined,
+    party: laestabParam(request, partyParam),
+    from: partyParam === "from" ? undefined : laestabParam(request, "from"),
     order: sort === "newest" || sort === "oldest" ? sort : order,
     page: pageParam(request),
   };
@@ -67,6 +69,49 @@ export function listPage(
   };
 }
 
+/** A page of a list read by the database (hub/transfer-list.ts), shown as listPage shows one. */
+export function fileListPage(
+  got: {
+    files: TransferView[];
+    total: number;
+    page: number;
+    pages: number;
+    parties: { laestab: string; name: string | null }[];
+    senders: { laestab: string; name: string | null }[];
+  },
+  q: ListQuery,
+  path: string,
+  partyParam: string,
+) {
+  const href = hrefWith(path, {
+    status: q.status,
+    from: q.from,
+    [partyParam]: q.party,
+    sort: q.order,
+  });
+  const options = (xs: { laestab: string; name: string | null }[]) =>
+    xs.map((x) => ({ value: x.laestab, text: partyName(x.laestab, x.name) }));
+  return {
+    files: got.files,
+    total: got.total,
+    parties: options(got.parties),
+    senders: options(got.senders),
+    query: q,
+    pagination: paginationOf(got.page, got.pages, href),
+  };
+}
+
+/** The address of page n of a list with this filter (parameters undefined are left out). */
+function hrefWith(path: string, filter: Record<string, string | undefined>) {
+  return (n: number) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
+    if (n > 1) params.set("page", String(n));
+    const query = params.toString();
+    return query ? `${path}?${query}` : path;
+  };
+}
+
 /**
  * One page of a list, LIST_PAGE long, and GOV.UK pagination whose links keep the list's filter
  * (given as address parameters; those undefined are left out).
@@ -79,13 +124,7 @@ export function paginate<T>(
 ) {
   const pages = Math.max(1, Math.ceil(all.length / LIST_PAGE));
   const page = Math.min(Math.max(1, wanted), pages);
-  const href = (n: number) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
-    if (n > 1) params.set("page", String(n));
-    const query = params.toString();
-    return query ? `${path}?${query}` : path;
-  };
+  const href = hrefWith(path, filter);
   return {
     items: all.slice((page - 1) * LIST_PAGE, page * LIST_PAGE),
     page,
@@ -109,4 +148,10 @@ export function paginationOf(page: number, pages: number, href: (n: number) => s
 export function pageParam(request: FastifyRequest): number {
   const page = Number(queryParam(request, "page") ?? 1);
   return Number.isInteger(page) && page > 0 ? page : 1;
+}
+
+/** A school's or LA's number from the address; anything else is no filter. */
+function laestabParam(request: FastifyRequest, name: string): string | undefined {
+  const value = queryParam(request, name);
+  return value && /^[0-9A-Z]{7}$/.test(value) ? value : undefined;
 }

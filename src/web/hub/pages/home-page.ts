@@ -3,7 +3,8 @@ import type { FastifyInstance } from "fastify";
 import type { HubContext } from "../../../hub/context.js";
 import { adminOverview } from "../../../hub/corrections.js";
 import { laOverview } from "../../../hub/la-overview.js";
-import { listInbox, listSent } from "../../../hub/transfer-reads.js";
+import { fileList } from "../../../hub/transfer-list.js";
+import { listInbox } from "../../../hub/transfer-reads.js";
 import { principalOf, signedInAs } from "../principal.js";
 import { daysBetween, queryParam } from "./forms.js";
 
@@ -23,15 +24,18 @@ export function homePage(app: FastifyInstance, ctx: HubContext): void {
     if (p.role === "la")
       return reply.page("home-la", { title: "Home", ...(await laOverview(ctx, p)) });
     const now = ctx.clock();
-    const [inbox, sent] = await Promise.all([listInbox(ctx, p), listSent(ctx, p)]);
+    const [inbox, sent] = await Promise.all([
+      listInbox(ctx, p),
+      fileList(ctx, p, "sent", { order: "newest", page: 1, pageSize: 10 }),
+    ]);
     const awaiting = inbox
       .filter((t) => t.status === "available")
       .map((t) => ({ ...t, daysWaiting: daysBetween(t.checkedAt ?? t.createdAt, now) }));
     return reply.page("home", {
       title: "Home",
       awaiting,
-      sent: sent.slice(0, 10),
-      sentCount: sent.length,
+      sent: sent.files,
+      sentCount: sent.total,
     });
   });
 }

@@ -10,6 +10,7 @@ import { registerAboutPages } from "../../shell/about-pages.js";
 import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
 import { homePage } from "./home-page.js";
+import { laPages } from "./la-pages.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";
 import { noticeEmailPages } from "./notice-email-pages.js";
 import { schoolPages } from "./school-pages.js";
@@ -27,6 +28,7 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     transferPages(pages, ctx);
     schoolPages(pages, ctx);
     lostPupilPages(pages, ctx);
+    laPages(pages, ctx);
     adminPages(pages, ctx);
     noticeEmailPages(pages, ctx);
     registerAboutPages(pages, { retention: ctx.config.retention });

@@ -26,12 +26,20 @@ import {
   remove,
 } from "../../../hub/transfer-actions.js";
 import { transferHistory } from "../../../hub/transfer-history.js";
-import { getTransfer, listInbox, listPupils, listSent } from "../../../hub/transfer-reads.js";
+import { fileList } from "../../../hub/transfer-list.js";
+import { getTransfer, listInbox, listPupils } from "../../../hub/transfer-reads.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { formatDate } from "../../shell/views.js";
 import { principalOf } from "../principal.js";
-import { listPage, listQuery, pageParam, paginationOf } from "./file-list.js";
+import {
+  fileListPage,
+  LIST_PAGE,
+  listPage,
+  listQuery,
+  pageParam,
+  paginationOf,
+} from "./file-list.js";
 import { type FieldError, fieldError, formOf, param, queryParam, tryForm } from "./forms.js";
 
 const NOTICES: Record<string, string> = {
@@ -281,7 +289,13 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     const q = listQuery(request, "to", TRANSFER_STATUSES, "newest");
     return reply.page("sent", {
       title: "Sent files",
-      ...listPage(await listSent(ctx, p), q, "destination", "/sent", "to"),
+      isLa: p.role === "la",
+      ...fileListPage(
+        await fileList(ctx, p, "sent", { ...q, pageSize: LIST_PAGE, clamp: true }),
+        q,
+        "/sent",
+        "to",
+      ),
       notice: noticeFrom(request.query),
     });
   });
