@@ -15,6 +15,10 @@ export const ERRORS = {
     401,
     "This account must set up a second factor first: sign in once on the website to do it.",
   ],
+  "auth.password-change-required": [
+    403,
+    "Sign in on the website once and choose your own password: the one you were given is for the first sign-in only.",
+  ],
   "auth.locked": [423, "This account is locked after too many failed sign-ins. Try again later."],
   "auth.disabled": [403, "This account is disabled. Ask your service administrator."],
   forbidden: [403, "You do not have permission to do that."],

@@ -196,6 +196,8 @@ async function firstRunSetup(ctx: HubContext, demo: boolean): Promise<FirstRun> 
     email: "admin@s2s.invalid",
     role: "admin",
     password,
+    // Shown in the server's output: the administrator replaces it at their first sign-in.
+    changeAtSignIn: true,
   });
   return { admin: { username: "admin", password } };
 }

@@ -87,7 +87,9 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
         io.out(
           `\nFirst run: administrator "${running.firstRun.admin.username}", password ${running.firstRun.admin.password}\n`,
         );
-        io.out("This password is shown once. Sign in and change it.\n");
+        io.out(
+          "This password is shown once and opens the first sign-in only: you will then choose your own.\n",
+        );
       }
       if (running.firstRun.demo) {
         io.out("\nDemo sign-ins (demo data only):\n");
@@ -131,7 +133,9 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .command("users")
     .description("user accounts")
     .command("create")
-    .description("create a user; prints a generated password unless --password-stdin")
+    .description(
+      "create a user; prints a generated password unless --password-stdin; the user replaces it at first sign-in",
+    )
     .requiredOption("--username <u>", "username")
     .requiredOption("--role <role>", "school, la or admin")
     .requiredOption("--email <e>", "e-mail address")
@@ -143,9 +147,15 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
       "provision the second factor with this authenticator key (base32), for accounts that " +
         "cannot set one up at first sign-in",
     )
+    .option(
+      "--no-change-at-sign-in",
+      "let the user keep this password (by default they must choose their own at first sign-in, " +
+        "since you have seen it)",
+    )
     .option("--data <dir>", "data folder")
     .action(
       async (opts: {
+        changeAtSignIn?: boolean;
         username: string;
         role: string;
         email: string;
@@ -167,12 +177,15 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
             ...(opts.la ? { laCode: opts.la } : {}),
             ...(password !== undefined ? { password } : {}),
             ...(opts.totpSecret ? { totpSecret: opts.totpSecret } : {}),
+            changeAtSignIn: opts.changeAtSignIn !== false,
           }),
         );
         io.out(
           `created ${user.role} user ${user.username}${opts.totpSecret ? " with a second factor" : ""}\n`,
         );
         if (password === undefined) io.out(`password: ${used}\n`);
+        if (opts.changeAtSignIn !== false)
+          io.out("They choose their own password when they first sign in.\n");
       },
     );
 

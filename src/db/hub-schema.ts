@@ -64,6 +64,8 @@ export interface UsersTable {
   home_seen_at: NullableTimestamp;
   /** An LA user e-mailed when a file from one of its schools goes to a register. */
   notify_register: Generated<boolean>;
+  /** Set by the operator's CLI: the password must be replaced at first sign-in. */
+  must_change_password: Generated<boolean>;
 }
 
 export interface RecoveryCodesTable {

@@ -17,6 +17,7 @@ export const principalColumns = [
   "users.role",
   "users.establishment",
   "users.la_code",
+  "users.must_change_password",
 ] as const;
 
 export type UserRow = {
@@ -25,6 +26,7 @@ export type UserRow = {
   role: Role;
   establishment: string | null;
   la_code: string | null;
+  must_change_password?: boolean;
 };
 
 export function principalOf(u: UserRow, ip?: string): Principal {
@@ -35,6 +37,7 @@ export function principalOf(u: UserRow, ip?: string): Principal {
     establishment: u.establishment,
     laCode: u.la_code,
   };
+  if (u.must_change_password) p.mustChangePassword = true;
   if (ip !== undefined) p.ip = ip;
   return p;
 }

@@ -8,6 +8,8 @@ export interface Principal {
   role: Role;
   establishment: string | null;
   laCode: string | null;
+  /** Signed in with a password the operator set: nothing else until the user chooses their own. */
+  mustChangePassword?: true;
   ip?: string;
 }
 

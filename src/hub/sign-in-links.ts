@@ -105,6 +105,7 @@ export async function useSignInLink(
       .updateTable("users")
       .set({
         password_hash: passwordHash,
+        must_change_password: false,
         ...(holder.reset_second_factor
           ? { totp_secret: null, totp_pending: null, totp_last_step: null }
           : {}),

@@ -136,6 +136,8 @@ export async function signIn(
     if (!code?.trim()) throw new AppError("auth.code-required", undefined, { field: "code" });
     await checkCode(ctx, checked, code);
   }
+  // The operator's password opens only the page to choose one's own: no API session with it.
+  if (checked.user.must_change_password) throw new AppError("auth.password-change-required");
   return { principal: checked.principal, session: await completeSignIn(ctx, checked) };
 }
 

@@ -29,6 +29,8 @@ export interface NewUser {
   password?: string;
   /** An authenticator key (base32) provisioned by the operator: the second factor is set up. */
   totpSecret?: string;
+  /** The operator's password is for the first sign-in only: the user must then choose their own. */
+  changeAtSignIn?: boolean;
 }
 
 export interface CreatedUser {
@@ -130,6 +132,7 @@ export async function createUser(
         establishment: input.role === "school" ? (input.establishment ?? null) : null,
         la_code: input.role === "la" ? (input.laCode ?? null) : null,
         password_hash: passwordHash,
+        must_change_password: actor === null && input.changeAtSignIn === true,
       })
       .returning(["id", "username", "role", "establishment", "la_code", "email"])
       .executeTakeFirstOrThrow();
@@ -223,7 +226,7 @@ async function setPassword(
   await inTransaction(ctx, async ({ trx, notice }) => {
     const r = await trx
       .updateTable("users")
-      .set({ password_hash: passwordHash })
+      .set({ password_hash: passwordHash, must_change_password: false })
       .where("id", "=", userId)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new AppError("not-found");

@@ -553,6 +553,20 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await look(la, "pass-on-confirm");
     await la.getByRole("button", { name: "Yes, pass this file on" }).click();
     await la.getByText("File passed on.").waitFor();
+    // Every file to its schools, filtered by the school it went to, the filter kept in the address.
+    await la.getByRole("link", { name: "To your schools", exact: true }).click();
+    await la.getByLabel("To", { exact: true }).selectOption("8231235");
+    await la.getByRole("button", { name: "Show files" }).click();
+    expect(new URL(la.url()).search).toContain("school=8231235");
+    const passed = la.getByRole("row", { name: new RegExp(lost.name) });
+    expect(await passed.textContent()).toContain("Hillcrest Academy (8231235)");
+    await look(la, "to-schools");
+    // What its schools sent, with the school each came from.
+    await la.getByRole("link", { name: "Sent files", exact: true }).click();
+    await la.getByLabel("From", { exact: true }).selectOption("8231234");
+    await la.getByRole("button", { name: "Show files" }).click();
+    await la.getByRole("row", { name: new RegExp(lost.name) }).waitFor();
+    await look(la, "sent-la");
 
     await school.goto(`${t.url}/sent`);
     const sent = school.getByRole("row", { name: new RegExp(lost.name) });
@@ -590,13 +604,14 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
       .toContain("Waiting to be downloaded");
   });
 
-  it("an LA officer sets up a second factor at first sign-in, then signs in with a recovery code", async () => {
+  it("an LA officer sets up a second factor at first sign-in, replaces the operator's password, then signs in with a recovery code", async () => {
     await createUser(t.hub.ctx, null, {
       username: "new-la-officer",
       email: "officer@la.invalid",
       role: "la",
       laCode: "823",
       password: "a proper long passphrase",
+      changeAtSignIn: true,
     });
     const context = await browser.newContext();
     contexts.push(context);
@@ -619,13 +634,21 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     const codes = await page.locator("#recovery-codes code").allTextContents();
     expect(codes).toHaveLength(10);
     await page.getByRole("link", { name: "Continue" }).click();
+    // The operator's password opens this first sign-in only: the officer chooses their own.
+    await page.waitForURL(`${t.url}/account/new-password`);
+    await look(page, "new password");
+    await page.getByLabel("The password you signed in with").fill("a proper long passphrase");
+    await page.getByLabel("New password", { exact: true }).fill("only the officer knows this");
+    await page.getByLabel("New password again").fill("only the officer knows this");
+    await page.getByRole("button", { name: "Change password" }).click();
     await page.waitForURL(`${t.url}/`);
+    await page.getByRole("heading", { name: "Needs your attention" }).waitFor();
     await page.getByRole("button", { name: "Sign out" }).click();
     // Phone lost: a recovery code signs in, once.
     for (const expected of ["signed in", "refused"]) {
       await page.goto(`${t.url}/sign-in`);
       await page.getByLabel("Username").fill("new-la-officer");
-      await page.getByLabel("Password", { exact: true }).fill("a proper long passphrase");
+      await page.getByLabel("Password", { exact: true }).fill("only the officer knows this");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.waitForURL(`${t.url}/sign-in/code`);
       await page.getByLabel("Security code").fill(codes[0] ?? "");

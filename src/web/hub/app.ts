@@ -25,6 +25,7 @@ import { transferRoutes } from "./api/transfers.js";
 import { registerIdempotency } from "./idempotency.js";
 import { registerPages } from "./pages/index.js";
 import { hubNavigation } from "./pages/navigation.js";
+import { registerPasswordGate } from "./password-gate.js";
 
 const SERVICE_NAME = "S2S school to school";
 
@@ -86,6 +87,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
       openApi: ["POST /api/v1/session", "DELETE /api/v1/session"],
     },
   );
+  registerPasswordGate(app);
   // One byte over the limit reaches the upload, which then says the file is too large.
   await app.register(multipart, {
     limits: { fileSize: ctx.config.maxUploadBytes + 1, files: 1 },

@@ -21,6 +21,7 @@ import directoryTownsAndSuccessors from "./0019_directory_towns_and_successors.j
 import auditByTarget from "./0020_audit_by_target.js";
 import homeSeen from "./0021_home_seen.js";
 import registerNotices from "./0022_register_notices.js";
+import passwordToChange from "./0023_password_to_change.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 20, name: "audit-by-target", sql: auditByTarget },
   { id: 21, name: "home-seen", sql: homeSeen },
   { id: 22, name: "register-notices", sql: registerNotices },
+  { id: 23, name: "password-to-change", sql: passwordToChange },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

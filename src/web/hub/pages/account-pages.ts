@@ -1,5 +1,5 @@
 /** The user's own account: password, second factor, recovery codes and API tokens. */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../../errors.js";
 import { inTransaction } from "../../../hub/change.js";
 import type { HubContext, Principal } from "../../../hub/context.js";
@@ -17,6 +17,7 @@ import { createToken, revokeToken, tokensOf, tokenToRevoke } from "../../../hub/
 import { changePassword } from "../../../hub/users.js";
 import { setSessionCookie } from "../../shell/auth.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
+import { NEW_PASSWORD_PAGE } from "../password-gate.js";
 import { principalOf } from "../principal.js";
 import { type FieldError, fieldError, formOf, param, queryParam } from "./forms.js";
 import { keyView } from "./key-view.js";
@@ -89,8 +90,8 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.redirect("/account?done=revoked#tokens", 303);
   });
 
-  app.post("/account/password", async (request, reply) => {
-    const p = principalOf(request);
+  /** Changes the signed-in user's password from the form; the errors against their fields. */
+  async function passwordChanged(request: FastifyRequest, reply: FastifyReply, p: Principal) {
     const form = formOf(request);
     const errors: FieldError[] = [];
     if (!form.current) errors.push(fieldError("current", "Enter your current password"));
@@ -98,18 +99,38 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
       errors.push(fieldError("password", "Enter a new password of at least 12 characters"));
     else if (form.password !== form.confirm)
       errors.push(fieldError("confirm", "The new passwords do not match"));
-    if (errors.length === 0) {
-      try {
-        await changePassword(ctx, p, form.current ?? "", form.password ?? "");
-        // Changing the password ends every session, this one too: start a fresh one.
-        setSessionCookie(reply, await createSession(ctx, ctx.db, p));
-        return reply.redirect("/account?done=changed", 303);
-      } catch (e) {
-        if (!(e instanceof AppError) || e.status >= 500) throw e;
-        errors.push(fieldError(e.field ?? "password", e.message));
-      }
+    if (errors.length > 0) return errors;
+    try {
+      await changePassword(ctx, p, form.current ?? "", form.password ?? "");
+      // Changing the password ends every session, this one too: start a fresh one.
+      setSessionCookie(reply, await createSession(ctx, ctx.db, p));
+      return [];
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500) throw e;
+      return [fieldError(e.field ?? "password", e.message)];
     }
+  }
+
+  app.post("/account/password", async (request, reply) => {
+    const p = principalOf(request);
+    const errors = await passwordChanged(request, reply, p);
+    if (errors.length === 0) return reply.redirect("/account?done=changed", 303);
     return reply.status(400).page("account", { ...(await accountPage(p)), errors });
+  });
+
+  // The first sign-in with a password the operator set: the gate (password-gate.ts) leads here.
+  app.get(NEW_PASSWORD_PAGE, async (request, reply) => {
+    const p = principalOf(request);
+    if (!p.mustChangePassword) return reply.redirect("/account", 303);
+    return reply.page("new-password", { title: "Choose your own password" });
+  });
+
+  app.post(NEW_PASSWORD_PAGE, async (request, reply) => {
+    const p = principalOf(request);
+    if (!p.mustChangePassword) return reply.redirect("/account", 303);
+    const errors = await passwordChanged(request, reply, p);
+    if (errors.length === 0) return reply.redirect("/", 303);
+    return reply.status(400).page("new-password", { title: "Choose your own password", errors });
   });
 
   app.get("/account/second-factor", async (request, reply) => {

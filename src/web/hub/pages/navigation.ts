@@ -4,12 +4,14 @@ import type { NavItem } from "../../shell/views.js";
 
 export function hubNavigation(principal: unknown): NavItem[] {
   const p = principal as Principal | undefined;
-  if (!p) return [];
+  // Nothing to go to until a user signed in with the operator's password chooses their own.
+  if (!p || p.mustChangePassword) return [];
   const items: [string, string][] = [["/", "Home"]];
   if (p.role !== "admin")
     items.push(["/send", "Send files"], ["/received", "Received files"], ["/sent", "Sent files"]);
   if (p.role === "school") items.push(["/school", "School details"]);
-  if (p.role === "la") items.push(["/lost-pupils", "Lost pupils"]);
+  if (p.role === "la")
+    items.push(["/to-schools", "To your schools"], ["/lost-pupils", "Lost pupils"]);
   if (p.role === "admin")
     items.push(
       ["/admin/establishments", "Establishments"],
