@@ -1,6 +1,6 @@
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
 import { sql } from "kysely";
-import { detach, findingJson } from "../ctf/findings.js";
+import { detach, type Finding, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Db, StoredFinding, TransferPupilsTable, Tx } from "../db/hub-schema.js";
 import { type FileRef, fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
@@ -12,7 +12,15 @@ import { notificationAddresses } from "./establishments.js";
 import { tellLaOfRegisterFile } from "./register-notices.js";
 import { type TransferRow, withNames } from "./transfer-view.js";
 
-const MAX_STORED_FINDINGS = 500;
+export const MAX_STORED_FINDINGS = 500;
+
+/** A check's findings as a transfer keeps them: errors and warnings apart. */
+export function storedFindings(findings: readonly Finding[]) {
+  return {
+    errors: findings.filter((f) => f.severity === "error").map(findingJson),
+    warnings: findings.filter((f) => f.severity === "warning").map(findingJson),
+  };
+}
 const PUPIL_BATCH = 500;
 
 /**
@@ -139,8 +147,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       return pupils.length >= PUPIL_BATCH ? flush() : undefined;
     },
   });
-  const errors = report.findings.filter((f) => f.severity === "error").map(findingJson);
-  const warnings = report.findings.filter((f) => f.severity === "warning").map(findingJson);
+  const { errors, warnings } = storedFindings(report.findings);
   if (errors.length === 0) errors.push(...(await destinationErrors(ctx, row)));
   const failed = errors.length > 0;
   const now = ctx.clock();

@@ -9,12 +9,13 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { formatCtfFileName } from "../ctf/filename.js";
 import type { CtfDocument } from "../ctf/model.js";
-import { readCtf } from "../ctf/read.js";
+import { parseCtf, readCtf } from "../ctf/read.js";
 import { writeCtf } from "../ctf/writer.js";
 import { AppError, invalid } from "../errors.js";
 import { deleteLetGo, readAll } from "../store/blob-store.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
+import { MAX_STORED_FINDINGS, storedFindings } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { sha256 } from "./credentials.js";
 import { passOnTarget } from "./lost-pupils.js";
@@ -57,6 +58,9 @@ export async function passOnPupil(
   const [oneKey, restKey] = [randomUUID(), randomUUID()];
   const oneBytes = Buffer.from(one, "utf8");
   const restBytes = Buffer.from(rest, "utf8");
+  // The register's copy is checked again: its findings name the others' new places and lines.
+  const restChecked = await parseCtf(restBytes, { fileName: row.file_name, now: ctx.clock() });
+  const { errors, warnings } = storedFindings(restChecked.findings);
   await ctx.store.put(oneKey, oneBytes);
   await ctx.store.put(restKey, restBytes);
   try {
@@ -88,6 +92,8 @@ export async function passOnPupil(
           size_bytes: restBytes.length,
           sha256: sha256(restBytes),
           pupil_count: count - 1,
+          errors: JSON.stringify(errors.slice(0, MAX_STORED_FINDINGS)),
+          warnings: JSON.stringify(warnings.slice(0, MAX_STORED_FINDINGS)),
         })
         .where("id", "=", row.id)
         .where("store_key", "=", row.store_key)

@@ -214,6 +214,11 @@ for (const { target, skip } of DATABASES) {
 
     it("passes one pupil of an out-of-sector file on, keeping the rest in the register", async () => {
       const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 3, seed: 97 });
+      // Names in capitals: a warning on the pupil passed on and one on the pupil after them.
+      for (const i of [1, 2]) {
+        const pupil = doc.pupils[i];
+        if (pupil) pupil.surname = pupil.surname.toUpperCase();
+      }
       const sent = await sendAndCheck(
         t,
         await t.token("brookfield"),
@@ -258,7 +263,17 @@ for (const { target, skip } of DATABASES) {
         [1, first?.upn],
         [2, third?.upn],
       ]);
-      expect((await json(await t.api(la, `/api/v1/transfers/${sent.id}`))).pupilCount).toBe(2);
+      const register = await json(await t.api(la, `/api/v1/transfers/${sent.id}`));
+      expect(register.pupilCount).toBe(2);
+      // Its findings were checked again: the passed pupil's have gone with them, and the third
+      // pupil's warning names them where the register's file now holds them.
+      const capitals = (fs: { code: string; pupil: { position: number; upn: string } }[]) =>
+        fs.filter((f) => f.code === "pupil.name.capitals").map((f) => f.pupil);
+      expect(capitals(sent.warnings)).toMatchObject([
+        { position: 2, upn: second?.upn },
+        { position: 3, upn: third?.upn },
+      ]);
+      expect(capitals(register.warnings)).toMatchObject([{ position: 2, upn: third?.upn }]);
       // A single pupil's file goes whole; a position past the end is refused.
       const beyond = await post(la, `/api/v1/transfers/${sent.id}/redirect`, {
         to: "8231235",
