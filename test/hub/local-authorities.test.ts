@@ -217,7 +217,7 @@ for (const { target, skip } of DATABASES) {
       // Names in capitals: a warning on the pupil passed on and one on the pupil after them.
       for (const i of [1, 2]) {
         const pupil = doc.pupils[i];
-        if (pupil) pupil.surname = pupil.surname.toUpperCase();
+        if (pupil?.surname) pupil.surname = pupil.surname.toUpperCase();
       }
       const sent = await sendAndCheck(
         t,
