@@ -108,6 +108,14 @@ describe("lists of files", () => {
     const all = await (await meadow.request("/received?sort=oldest")).text();
     expect(fileNames(all)[0]).toBe("8231234_CTF_9382001_001.XML");
     expect(all).toContain("26 files, oldest first");
+    // Home shows the ten oldest waiting, counts them all, and links to the rest.
+    const home = await (await meadow.request("/")).text();
+    expect(home).toContain("26</strong> files are waiting, oldest first (the 10 oldest are below)");
+    expect(fileNames(home)).toHaveLength(10);
+    expect(fileNames(home)[0]).toBe("8231234_CTF_9382001_001.XML");
+    expect(home).toContain(
+      'href="/received?status=available&amp;sort=oldest">See all 26 files waiting',
+    );
     expect(fileNames(await (await meadow.request("/received?status=downloaded")).text())).toEqual(
       [],
     );

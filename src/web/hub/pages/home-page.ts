@@ -8,6 +8,8 @@ import { listInbox } from "../../../hub/transfer-reads.js";
 import { principalOf, signedInAs } from "../principal.js";
 import { daysBetween, queryParam } from "./forms.js";
 
+const HOME_LISTED = 10;
+
 export function homePage(app: FastifyInstance, ctx: HubContext): void {
   app.get("/", async (request, reply) => {
     if (!signedInAs(request)) return reply.redirect("/sign-in", 303);
@@ -26,14 +28,16 @@ export function homePage(app: FastifyInstance, ctx: HubContext): void {
     const now = ctx.clock();
     const [inbox, sent] = await Promise.all([
       listInbox(ctx, p),
-      fileList(ctx, p, "sent", { order: "newest", page: 1, pageSize: 10 }),
+      fileList(ctx, p, "sent", { order: "newest", page: 1, pageSize: HOME_LISTED }),
     ]);
     const awaiting = inbox
       .filter((t) => t.status === "available")
       .map((t) => ({ ...t, daysWaiting: daysBetween(t.checkedAt ?? t.createdAt, now) }));
     return reply.page("home", {
       title: "Home",
-      awaiting,
+      // The oldest first, as they are the most urgent; the received list has them all.
+      awaiting: awaiting.slice(0, HOME_LISTED),
+      awaitingCount: awaiting.length,
       sent: sent.files,
       sentCount: sent.total,
     });
