@@ -29,7 +29,7 @@ import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
 import { columnsOf } from "./pupils.js";
 import { getSchool } from "./school.js";
-import { diffOf, type StateDiff, stateDigest } from "./state-diff.js";
+import { alike, diffOf, type StateDiff, stateDigest } from "./state-diff.js";
 
 export { listIncoming };
 
@@ -58,6 +58,9 @@ export async function createImport(
       `${file.fileName} was imported on ${before.at.slice(0, 10)} by ${before.by}. To import it again, say so.`,
       { detail: { importedAt: before.at, importedBy: before.by } },
     );
+  // Asked for before the file is read: a database server answers while the file is parsed.
+  const register = registerEntries(ctx);
+  register.catch(() => {}); // awaited below, unless the file is refused first
   const read = await readCtf(file.bytes, { fileName: file.fileName, now: ctx.clock() });
   if (!read.document || !read.valid) {
     const errors = read.findings
@@ -74,7 +77,7 @@ export async function createImport(
   const to = `${dest?.lea ?? ""}${dest?.estab ?? ""}`;
   if (/^\d{7}$/.test(to) && to !== school.laestab)
     throw invalid(`${file.fileName} is for ${to}, not this school (${school.laestab}).`, "file");
-  const index = new RegisterIndex(await registerEntries(ctx));
+  const index = new RegisterIndex(await register);
   const proposals: Proposal[] = read.document.pupils.map((p, i) => ({
     position: i + 1,
     upn: p.upn ?? null,
@@ -215,7 +218,7 @@ export async function previewImport(
     .executeTakeFirst();
   if (!reg) throw invalid("That pupil is not in the register.", "pupil");
   await misAudit(ctx.db, actor, "pupil.view", `pupil:${reg.id}`, { import: id });
-  const { rows } = mergePupil(reg.record, one.pupil, take);
+  const { rows } = heldMerge(ctx, id, input.position, reg.id, reg.record, one.pupil, take);
   return { position: input.position, pupil: reg.id, action: "merge" as const, areas: byArea(rows) };
 }
 
@@ -250,9 +253,31 @@ export async function previewAll(ctx: MisContext, actor: MisPrincipal, id: strin
     const record = target ? byId.get(target) : undefined;
     if (!target || !record)
       return { position: p.position, pupil: null, action: "new" as const, areas: [] };
-    const { rows } = mergePupil(record, pupils[p.position - 1] as Pupil, new Set());
+    const file = pupils[p.position - 1] as Pupil;
+    const { rows } = heldMerge(ctx, id, p.position, target, record, file, new Set());
     return { position: p.position, pupil: target, action: "merge" as const, areas: byArea(rows) };
   });
+}
+
+/**
+ * mergePupil, remembered for the import (import-files.ts): the commit reuses what a preview
+ * worked out while the register pupil is as it was then.
+ */
+function heldMerge(
+  ctx: MisContext,
+  id: string,
+  position: number,
+  pupilId: string,
+  register: Pupil,
+  file: Pupil,
+  take: ReadonlySet<string>,
+) {
+  const key = `${position}|${pupilId}|${[...take].sort().join(",")}`;
+  const held = ctx.importFiles.merge(id, key);
+  if (held && alike(held.register, register)) return held.result;
+  const result = mergePupil(register, file, take);
+  ctx.importFiles.keepMerge(id, key, { register, result });
+  return result;
 }
 
 function byArea(rows: MergeRow[]) {
@@ -367,7 +392,8 @@ export async function commitImport(
     const held = new Map(heldRows.map((r) => [r.id, r]));
     const added: { id: string; state: PupilState }[] = [];
     const merged: { id: string; state: PupilState }[] = [];
-    const changes: ChangeRow[] = [];
+    // What each change keeps for undo, worked out once the rows are on their way (below).
+    const toKeep: (() => ChangeRow)[] = [];
     for (const d of decisions) {
       const who = `Pupil ${d.position}`;
       checkEnrolment(d, who);
@@ -390,7 +416,9 @@ export async function commitImport(
         };
         const pupilId = randomUUID();
         added.push({ id: pupilId, state });
-        changes.push(changeRow(id, d.position, pupilId, "new", { digest: stateDigest(state) }));
+        toKeep.push(() =>
+          changeRow(id, d.position, pupilId, "new", { digest: stateDigest(state) }),
+        );
         counts.added++;
         continue;
       }
@@ -402,7 +430,7 @@ export async function commitImport(
         regGroup: row.reg_group,
         admissionDate: row.admission_date,
       };
-      let { record } = mergePupil(row.record, file, takeOf(d.take));
+      let { record } = heldMerge(ctx, id, d.position, row.id, row.record, file, takeOf(d.take));
       if (ncYear && !record.basicDetails?.ncYearActual) record = withYear(record, ncYear);
       // What the school keyed in stays: the enrolment fills only what is blank.
       const after: PupilState = {
@@ -412,26 +440,20 @@ export async function commitImport(
         admissionDate: row.admission_date ?? admission,
       };
       merged.push({ id: row.id, state: after });
-      changes.push(changeRow(id, d.position, row.id, "merge", { diff: diffOf(before, after) }));
+      toKeep.push(() =>
+        changeRow(id, d.position, row.id, "merge", { diff: diffOf(before, after) }),
+      );
       counts.merged++;
     }
-    for (let i = 0; i < added.length; i += BATCH)
-      await trx
-        .insertInto("pupils")
-        .values(
-          added.slice(i, i + BATCH).map(({ id: pupilId, state }) => ({
-            id: pupilId,
-            ...columnsOf(state.record),
-            status: state.status,
-            reg_group: state.regGroup,
-            admission_date: state.admissionDate,
-            record: JSON.stringify(state.record),
-            updated_at: now,
-          })),
-        )
-        .execute();
-    for (let i = 0; i < merged.length; i += BATCH)
-      await writeStates(trx, merged.slice(i, i + BATCH), now);
+    // The rows are written while the digests and diffs are worked out: a database server takes
+    // them in meanwhile (PGlite, in this thread, simply runs them first).
+    const written = (async () => {
+      await insertStates(trx, added, now);
+      await writeStates(trx, merged, now);
+    })();
+    written.catch(() => {}); // awaited below
+    const changes = toKeep.map((keep) => keep());
+    await written;
     for (let i = 0; i < changes.length; i += BATCH)
       await trx
         .insertInto("import_changes")
@@ -480,30 +502,58 @@ export async function writeState(trx: MisTx, id: string, s: PupilState, now: Dat
     .execute();
 }
 
-/** Several pupils' rows in one statement: a merge of a hundred pupils is one round trip. */
+/**
+ * Rows as one JSON parameter that the database takes apart: a few hundred pupils' rows are one
+ * value to send and parse, not thousands of parameters.
+ */
+function asRows(rows: { id: string; state: PupilState }[]): string {
+  return JSON.stringify(
+    rows.map(({ id, state }) => ({
+      id,
+      ...columnsOf(state.record),
+      status: state.status,
+      reg_group: state.regGroup,
+      admission_date: state.admissionDate,
+      record: state.record,
+    })),
+  );
+}
+
+const ROW_TYPES = sql`(id uuid, upn text, surname text, forename text, dob date, sex text,
+  nc_year text, status text, reg_group text, admission_date date, record jsonb)`;
+
+/** New pupils' rows in one statement. */
+async function insertStates(
+  trx: MisTx,
+  rows: { id: string; state: PupilState }[],
+  now: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into pupils (id, upn, surname, forename, dob, sex, nc_year, status, reg_group,
+      admission_date, record, updated_at)
+    select v.id, v.upn, v.surname, v.forename, v.dob, v.sex, v.nc_year, v.status, v.reg_group,
+      v.admission_date, v.record, ${now}
+    from jsonb_to_recordset(${asRows(rows)}::jsonb) as v${ROW_TYPES}`.execute(trx);
+}
+
+/** Merged pupils' rows in one statement: a merge of a hundred pupils is one round trip. */
 async function writeStates(
   trx: MisTx,
   rows: { id: string; state: PupilState }[],
   now: Date,
 ): Promise<void> {
   if (rows.length === 0) return;
-  const values = rows.map(({ id, state }) => {
-    const c = columnsOf(state.record);
-    return sql`(${id}::uuid, ${c.upn}, ${c.surname}, ${c.forename}, ${c.dob}::date, ${c.sex},
-      ${c.nc_year}, ${JSON.stringify(state.record)}::jsonb, ${state.status}, ${state.regGroup},
-      ${state.admissionDate}::date)`;
-  });
   await sql`
     update pupils set upn = v.upn, surname = v.surname, forename = v.forename, dob = v.dob,
       sex = v.sex, nc_year = v.nc_year, record = v.record, status = v.status,
       reg_group = v.reg_group, admission_date = v.admission_date, updated_at = ${now}
-    from (values ${sql.join(values)})
-      as v(id, upn, surname, forename, dob, sex, nc_year, record, status, reg_group, admission_date)
+    from jsonb_to_recordset(${asRows(rows)}::jsonb) as v${ROW_TYPES}
     where pupils.id = v.id`.execute(trx);
 }
 
-/** Rows a statement: a pupil's record is large, and a statement's parameters are few. */
-const BATCH = 100;
+/** Change rows a statement: a statement's parameters are few. */
+const BATCH = 500;
 
 type ChangeRow = {
   import_id: string;

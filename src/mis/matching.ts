@@ -31,18 +31,27 @@ const MAX_CANDIDATES = 5;
 
 /** "Zoë O'Brien-Smith" and "zoe obriensmith" are one name. */
 export function normaliseName(name: string | null | undefined): string {
-  return (name ?? "")
+  const s = name ?? "";
+  // Most names are plain ASCII, where decomposing and Unicode classes change nothing: a register
+  // of thousands is indexed by several names each.
+  if (PLAIN.test(s)) return s.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return s
     .normalize("NFKD")
     .replace(/\p{M}/gu, "")
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]/gu, "");
 }
 
+const PLAIN = /^[ -~]*$/;
+
 interface Names {
   surname: string;
   forename: string;
   otherSurnames: string[];
   otherForenames: string[];
+  /** The surname and the others, and likewise forenames: made once, compared many times. */
+  allSurnames: string[];
+  allForenames: string[];
 }
 
 function namesOf(e: {
@@ -52,11 +61,17 @@ function namesOf(e: {
   preferredForename?: string | null;
   formerSurname?: string | null;
 }): Names {
+  const surname = normaliseName(e.surname);
+  const forename = normaliseName(e.forename);
+  const otherSurnames = [e.preferredSurname, e.formerSurname].map(normaliseName).filter(Boolean);
+  const otherForenames = [e.preferredForename].map(normaliseName).filter(Boolean);
   return {
-    surname: normaliseName(e.surname),
-    forename: normaliseName(e.forename),
-    otherSurnames: [e.preferredSurname, e.formerSurname].map(normaliseName).filter(Boolean),
-    otherForenames: [e.preferredForename].map(normaliseName).filter(Boolean),
+    surname,
+    forename,
+    otherSurnames,
+    otherForenames,
+    allSurnames: [surname, ...otherSurnames].filter(Boolean),
+    allForenames: [forename, ...otherForenames].filter(Boolean),
   };
 }
 
@@ -108,13 +123,16 @@ export class RegisterIndex {
 
     const out: Candidate[] = [];
     for (const e of seen) {
-      const scored = score(file, p, e, this.names.get(e) as Names);
+      const names = this.names.get(e) as Names;
       const sure = certain.get(e);
+      // Most of those looked at share only a surname or a birthday: scored, not explained.
+      if (!sure && score(file, p, e, names) < CANDIDATE_SCORE) continue;
+      const told = { why: [] as string[], doubts: [] as string[] };
+      const total = score(file, p, e, names, told);
       if (sure) {
         // Certain, but what disagrees is said, so that a wrong UPN shows itself.
-        out.push({ pupil: e.id, score: 100, certain: true, why: [sure, ...scored.doubts] });
-      } else if (scored.score >= CANDIDATE_SCORE)
-        out.push({ pupil: e.id, score: scored.score, certain: false, why: scored.why });
+        out.push({ pupil: e.id, score: 100, certain: true, why: [sure, ...told.doubts] });
+      } else out.push({ pupil: e.id, score: total, certain: false, why: told.why });
     }
     out.sort((a, b) => Number(b.certain) - Number(a.certain) || b.score - a.score);
     return out.slice(0, MAX_CANDIDATES);
@@ -165,15 +183,17 @@ function nearly(a: string, b: string): boolean {
   );
 }
 
+/** The score out of 99; with `told`, the reasons for it and what disagrees, in words. */
 function score(
   file: Names,
   p: Pupil,
   e: RegisterEntry,
   reg: Names,
-): { score: number; why: string[]; doubts: string[] } {
+  told?: { why: string[]; doubts: string[] },
+): number {
   let total = 0;
-  const why: string[] = [];
-  const doubts: string[] = [];
+  const why = told?.why;
+  const doubts = told?.doubts;
   const swapped =
     file.surname !== "" &&
     file.surname === reg.forename &&
@@ -181,56 +201,54 @@ function score(
     file.surname !== file.forename;
   if (swapped) {
     total += 55;
-    why.push("surname and forename swapped");
+    why?.push("surname and forename swapped");
   } else {
     if (file.surname !== "" && file.surname === reg.surname) {
       total += 35;
-      why.push("same surname");
-    } else if (
-      [file.surname, ...file.otherSurnames].some(
-        (s) => s !== "" && (s === reg.surname || reg.otherSurnames.includes(s)),
-      )
-    ) {
+      why?.push("same surname");
+    } else if (file.allSurnames.some((s) => s === reg.surname || reg.otherSurnames.includes(s))) {
       total += 30;
-      why.push("surname matches a preferred or former surname");
+      why?.push("surname matches a preferred or former surname");
     } else if (nearly(file.surname, reg.surname)) {
       total += 20;
-      why.push("surname nearly the same");
-    } else doubts.push("surname differs");
+      why?.push("surname nearly the same");
+    } else doubts?.push("surname differs");
     if (file.forename !== "" && file.forename === reg.forename) {
       total += 25;
-      why.push("same forename");
+      why?.push("same forename");
     } else if (
-      [file.forename, ...file.otherForenames].some(
-        (f) => f !== "" && (f === reg.forename || reg.otherForenames.includes(f)),
-      )
+      file.allForenames.some((f) => f === reg.forename || reg.otherForenames.includes(f))
     ) {
       total += 20;
-      why.push("forename matches a preferred forename");
+      why?.push("forename matches a preferred forename");
     } else if (nearly(file.forename, reg.forename)) {
       total += 15;
-      why.push("forename nearly the same");
-    } else doubts.push("forename differs");
+      why?.push("forename nearly the same");
+    } else doubts?.push("forename differs");
   }
   const dob = p.dob ?? null;
   if (dob && dob === e.dob) {
     total += 30;
-    why.push("same date of birth");
+    why?.push("same date of birth");
   } else if (dob && e.dob) {
-    const [y, m, d] = dob.split("-");
-    if (`${y}-${d}-${m}` === e.dob) {
+    if (swappedDate(dob) === e.dob) {
       total += 15;
-      why.push("date of birth with day and month swapped");
-    } else doubts.push("date of birth differs");
+      why?.push("date of birth with day and month swapped");
+    } else doubts?.push("date of birth differs");
   }
   if (p.sex && e.sex) {
     if (p.sex === e.sex) {
       total += 10;
-      why.push("same sex");
+      why?.push("same sex");
     } else {
       total -= 10;
-      doubts.push("sex differs");
+      doubts?.push("sex differs");
     }
   }
-  return { score: Math.max(0, Math.min(99, total)), why, doubts };
+  return Math.max(0, Math.min(99, total));
+}
+
+/** YYYY-DD-MM for YYYY-MM-DD: a day and month typed the wrong way round. */
+function swappedDate(dob: string): string {
+  return `${dob.slice(0, 4)}-${dob.slice(8, 10)}-${dob.slice(5, 7)}`;
 }

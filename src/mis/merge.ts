@@ -14,7 +14,7 @@ import type {
   XmlNode,
 } from "../ctf/model.js";
 import { normaliseName } from "./matching.js";
-import { canonicalJson } from "./state-diff.js";
+import { alike } from "./state-diff.js";
 
 export type MergeResult = "same" | "register" | "file" | "added" | "removed";
 
@@ -74,7 +74,7 @@ export function withoutReadOrder<T>(v: T): T {
 }
 
 /** Alike whatever order each side keeps its keys in (the register's come back from jsonb). */
-const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+const same = alike;
 
 export function mergePupil(
   register: Pupil,

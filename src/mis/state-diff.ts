@@ -13,23 +13,37 @@ import type { PupilState } from "../db/mis-schema.js";
  * every pupil it adds.
  */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v))
-    return `[${v.map((x) => (x === undefined || typeof x === "function" ? "null" : canonicalJson(x))).join(",")}]`;
-  if (
-    v !== null &&
-    typeof v === "object" &&
-    typeof (v as { toJSON?: unknown }).toJSON !== "function"
-  ) {
-    const o = v as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const k of orderedKeys(o)) {
-      const x = o[k];
-      if (x !== undefined && typeof x !== "function")
-        parts.push(`${JSON.stringify(k)}:${canonicalJson(x)}`);
-    }
-    return `{${parts.join(",")}}`;
-  }
-  return JSON.stringify(v);
+  if (v === undefined || typeof v === "function") return JSON.stringify(v);
+  // One string grown as the value is walked: no array of parts per object, no joins.
+  let out = "";
+  const put = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      out += "[";
+      for (let i = 0; i < x.length; i++) {
+        if (i > 0) out += ",";
+        const item = x[i];
+        if (written(item)) put(item);
+        else out += "null";
+      }
+      out += "]";
+    } else if (x !== null && typeof x === "object" && !hasToJson(x)) {
+      const o = x as Record<string, unknown>;
+      out += "{";
+      let first = true;
+      for (const k of orderedKeys(o)) {
+        const field = o[k];
+        if (!written(field)) continue;
+        if (!first) out += ",";
+        first = false;
+        out += JSON.stringify(k);
+        out += ":";
+        put(field);
+      }
+      out += "}";
+    } else out += JSON.stringify(x);
+  };
+  put(v);
+  return out;
 }
 
 /**
@@ -47,6 +61,39 @@ function orderedKeys(o: object): string[] {
 }
 
 const isIndex = (k: string) => /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+
+/**
+ * Whether two values have the same canonical JSON, found without writing either out: a merge
+ * compares every history row of a pupil, and most are alike.
+ */
+export function alike(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null)
+    return asJson(a) === asJson(b);
+  if (hasToJson(a) || hasToJson(b)) return canonicalJson(a) === canonicalJson(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!alike(inArray(a[i]), inArray(b[i]))) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let fields = 0;
+  for (const k of Object.keys(x)) {
+    const v = x[k];
+    if (!written(v)) continue;
+    fields++;
+    if (!Object.hasOwn(y, k) || !alike(v, y[k])) return false;
+  }
+  for (const k of Object.keys(y)) if (written(y[k])) fields--;
+  return fields === 0;
+}
+
+const written = (v: unknown) => v !== undefined && typeof v !== "function";
+const inArray = (v: unknown) => (written(v) ? v : null);
+const hasToJson = (v: object) => typeof (v as { toJSON?: unknown }).toJSON === "function";
+/** A scalar as JSON writes it (NaN as null, say); what JSON leaves out, as undefined. */
+const asJson = (v: unknown) => (written(v) ? JSON.stringify(v) : undefined);
 
 /** A row as one hash: what an import wrote, to tell at undo whether anyone changed it since. */
 export function stateDigest(state: PupilState): string {
@@ -78,12 +125,26 @@ function build(flat: Map<string, string>): PupilState {
 export type StateDiff = Record<string, [string | null, string | null]>;
 
 export function diffOf(before: PupilState, after: PupilState): StateDiff {
-  const b = leaves(before);
-  const a = leaves(after);
+  const b = leafValues(before);
+  const a = leafValues(after);
   const diff: StateDiff = {};
-  for (const path of new Set([...b.keys(), ...a.keys()]))
-    if (b.get(path) !== a.get(path)) diff[path] = [b.get(path) ?? null, a.get(path) ?? null];
+  // Only the leaves that differ are written out: a merge changes a few of a record's hundreds.
+  const text = (v: unknown) => (v === undefined ? null : canonicalJson(v));
+  for (const path of new Set([...b.keys(), ...a.keys()])) {
+    const was = b.get(path);
+    const now = a.get(path);
+    if (was === undefined || now === undefined || !alike(was, now))
+      diff[path] = [text(was), text(now)];
+  }
   return diff;
+}
+
+/** Each leaf's value by its path, as `leaves` finds them, not yet written out. */
+function leafValues(v: unknown, path = "", out = new Map<string, unknown>()) {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) leafValues(x, `${path}/${k}`, out);
+  } else if (v !== undefined) out.set(path, v);
+  return out;
 }
 
 /**

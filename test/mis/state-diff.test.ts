@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, stateDigest } from "../../src/mis/state-diff.js";
+import { alike, canonicalJson, diffOf, stateDigest } from "../../src/mis/state-diff.js";
 
 /** The same value with its objects' keys in reverse order, as jsonb might give them back. */
 function reversed(v: unknown): unknown {
@@ -22,6 +22,63 @@ describe("canonical JSON, on which an import's undo decides what changed", () =>
         expect(canonicalJson(reversed(v))).toBe(text);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("calls two values alike exactly when their canonical JSON is the same", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        expect(alike(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+        expect(alike(a, reversed(a))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    // Near misses: one value changed deep inside, a field only one side has, undefined fields.
+    const pupil = {
+      surname: "Smith",
+      phones: [{ number: "01234", type: "H" }],
+      sen: { needs: [] },
+    };
+    expect(alike(pupil, { ...pupil, phones: [{ number: "01234", type: "M" }] })).toBe(false);
+    expect(alike(pupil, { ...pupil, email: "x@example.org" })).toBe(false);
+    expect(alike(pupil, { ...pupil, email: undefined })).toBe(true);
+    expect(alike([undefined, 1], [null, 1])).toBe(true);
+    expect(alike({ a: 1 }, [1])).toBe(false);
+  });
+
+  it("finds what a change did, leaf by leaf, as canonical text of each side", () => {
+    const leaves = (v: unknown, path = "", out = new Map<string, string>()) => {
+      if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+        for (const [k, x] of Object.entries(v)) if (x !== undefined) leaves(x, `${path}/${k}`, out);
+      } else if (v !== undefined) out.set(path, canonicalJson(v));
+      return out;
+    };
+    // As the diff was first written: every leaf of both sides out as text, then compared.
+    const reference = (before: unknown, after: unknown) => {
+      const b = leaves(before);
+      const a = leaves(after);
+      const diff: Record<string, [string | null, string | null]> = {};
+      for (const path of new Set([...b.keys(), ...a.keys()]))
+        if (b.get(path) !== a.get(path)) diff[path] = [b.get(path) ?? null, a.get(path) ?? null];
+      return diff;
+    };
+    const state = fc.record({
+      // Field names as a record has them (a path joins them with "/", so none holds one).
+      record: fc.object({
+        key: fc.constantFrom("surname", "forename", "phones", "basicDetails", "number", "type"),
+        values: [fc.boolean(), fc.integer(), fc.string(), fc.constant(null)],
+        withObjectString: false,
+        maxDepth: 3,
+      }),
+      status: fc.constantFrom("onroll", "intake"),
+      regGroup: fc.option(fc.string(), { nil: null }),
+    });
+    fc.assert(
+      fc.property(state, state, (before, after) => {
+        expect(diffOf(before as never, after as never)).toEqual(reference(before, after));
+        expect(diffOf(before as never, reversed(before) as never)).toEqual({});
+      }),
+      { numRuns: 1000 },
     );
   });
 
