@@ -227,6 +227,13 @@ for (const { target, skip } of DATABASES) {
     let before: Awaited<ReturnType<typeof register>>;
 
     it("commits: every area arrives, and the hand-keyed pupil keeps every value the school keyed", async () => {
+      // Keyed after the preview was shown: the commit merges into the pupil as they are now.
+      const edited = await meadow.api(
+        `/api/v1/pupils/${handKeyed}`,
+        { preferredSurname: "Zedson" },
+        "PATCH",
+      );
+      expect(edited.status).toBe(200);
       before = await register(meadow);
       const r = await meadow.api(`/api/v1/imports/${importId}/commit`, {
         admissionDate: "2026-12-01",
@@ -260,6 +267,7 @@ for (const { target, skip } of DATABASES) {
       const merged = rows.find((x) => x.id === handKeyed);
       const fileA = filePupils[0] as Pupil;
       expect(merged?.record.basicDetails?.preferredForename).toBe("Zed");
+      expect(merged?.record.basicDetails?.preferredSurname).toBe("Zedson");
       expect(merged).toMatchObject({ reg_group: "5M", admission_date: "2026-11-30" });
       expect(merged?.record.contacts).toEqual(withoutReadOrder(fileA.contacts));
       expect(merged?.record.attendance).toEqual(withoutReadOrder(fileA.attendance));
