@@ -6,6 +6,7 @@ import schoolCalendar from "./0004_school_calendar.js";
 import exchangeFolder from "./0005_exchange_folder.js";
 import signInAttempts from "./0006_sign_in_attempts.js";
 import imports from "./0007_imports.js";
+import recordsUncompressed from "./0008_records_uncompressed.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 5, name: "exchange-folder", sql: exchangeFolder },
   { id: 6, name: "sign-in-attempts", sql: signInAttempts },
   { id: 7, name: "imports", sql: imports },
+  { id: 8, name: "records-uncompressed", sql: recordsUncompressed },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {
