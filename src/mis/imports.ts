@@ -29,7 +29,7 @@ import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
 import { columnsOf } from "./pupils.js";
 import { getSchool } from "./school.js";
-import { alike, diffOf, type StateDiff, stateDigest } from "./state-diff.js";
+import { alike, canonicalJson, diffOf, type StateDiff, stateDigestWith } from "./state-diff.js";
 
 export { listIncoming };
 
@@ -59,8 +59,9 @@ export async function createImport(
       { detail: { importedAt: before.at, importedBy: before.by } },
     );
   // Asked for before the file is read: a database server answers while the file is parsed.
-  const register = registerEntries(ctx);
-  register.catch(() => {}); // awaited below, unless the file is refused first
+  const [thisSchool, register] = [getSchool(ctx), registerEntries(ctx)];
+  // Awaited below, unless the file is refused first.
+  for (const asked of [thisSchool, register]) asked.catch(() => {});
   const read = await readCtf(file.bytes, { fileName: file.fileName, now: ctx.clock() });
   if (!read.document || !read.valid) {
     const errors = read.findings
@@ -72,7 +73,7 @@ export async function createImport(
       "file",
     );
   }
-  const school = await getSchool(ctx);
+  const school = await thisSchool;
   const dest = read.document.header.destSchool;
   const to = `${dest?.lea ?? ""}${dest?.estab ?? ""}`;
   if (/^\d{7}$/.test(to) && to !== school.laestab)
@@ -390,7 +391,7 @@ export async function commitImport(
             .forUpdate()
             .execute();
     const held = new Map(heldRows.map((r) => [r.id, r]));
-    const added: { id: string; state: PupilState }[] = [];
+    const added: StateRow[] = [];
     const merged: { id: string; state: PupilState }[] = [];
     // What each change keeps for undo, worked out once the rows are on their way (below).
     const toKeep: (() => ChangeRow)[] = [];
@@ -415,9 +416,13 @@ export async function commitImport(
           admissionDate: admission,
         };
         const pupilId = randomUUID();
-        added.push({ id: pupilId, state });
+        // Written out once: the text the database stores and the digest undo compares with.
+        const recordJson = canonicalJson(state.record);
+        added.push({ id: pupilId, state, recordJson });
         toKeep.push(() =>
-          changeRow(id, d.position, pupilId, "new", { digest: stateDigest(state) }),
+          changeRow(id, d.position, pupilId, "new", {
+            digest: stateDigestWith(state, recordJson),
+          }),
         );
         counts.added++;
         continue;
@@ -506,28 +511,32 @@ export async function writeState(trx: MisTx, id: string, s: PupilState, now: Dat
  * Rows as one JSON parameter that the database takes apart: a few hundred pupils' rows are one
  * value to send and parse, not thousands of parameters.
  */
-function asRows(rows: { id: string; state: PupilState }[]): string {
-  return JSON.stringify(
-    rows.map(({ id, state }) => ({
+function asRows(rows: StateRow[]): string {
+  const texts = rows.map(({ id, state, recordJson }) => {
+    const columns = JSON.stringify({
       id,
       ...columnsOf(state.record),
       status: state.status,
       reg_group: state.regGroup,
       admission_date: state.admissionDate,
-      record: state.record,
-    })),
-  );
+    });
+    return `${columns.slice(0, -1)},"record":${recordJson ?? JSON.stringify(state.record)}}`;
+  });
+  return `[${texts.join(",")}]`;
+}
+
+/** A pupil's row to write; with its record's JSON when that has been written out already. */
+interface StateRow {
+  id: string;
+  state: PupilState;
+  recordJson?: string;
 }
 
 const ROW_TYPES = sql`(id uuid, upn text, surname text, forename text, dob date, sex text,
   nc_year text, status text, reg_group text, admission_date date, record jsonb)`;
 
 /** New pupils' rows in one statement. */
-async function insertStates(
-  trx: MisTx,
-  rows: { id: string; state: PupilState }[],
-  now: Date,
-): Promise<void> {
+async function insertStates(trx: MisTx, rows: StateRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     insert into pupils (id, upn, surname, forename, dob, sex, nc_year, status, reg_group,
@@ -538,11 +547,7 @@ async function insertStates(
 }
 
 /** Merged pupils' rows in one statement: a merge of a hundred pupils is one round trip. */
-async function writeStates(
-  trx: MisTx,
-  rows: { id: string; state: PupilState }[],
-  now: Date,
-): Promise<void> {
+async function writeStates(trx: MisTx, rows: StateRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     update pupils set upn = v.upn, surname = v.surname, forename = v.forename, dob = v.dob,

@@ -100,6 +100,22 @@ export function stateDigest(state: PupilState): string {
   return createHash("sha256").update(canonicalJson(state)).digest("hex");
 }
 
+/**
+ * The same digest from the record's canonical JSON already written (an import writes it once, for
+ * the database and for the digest). The state's own fields are in canonical order here.
+ */
+export function stateDigestWith(state: PupilState, recordJson: string): string {
+  const field = (name: string, v: unknown) =>
+    v === undefined ? [] : [`${JSON.stringify(name)}:${canonicalJson(v)}`];
+  const text = [
+    ...field("admissionDate", state.admissionDate),
+    `"record":${recordJson}`,
+    ...field("regGroup", state.regGroup),
+    ...field("status", state.status),
+  ].join(",");
+  return createHash("sha256").update(`{${text}}`).digest("hex");
+}
+
 function leaves(v: unknown, path = "", out = new Map<string, string>()): Map<string, string> {
   if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v)) if (x !== undefined) leaves(x, `${path}/${k}`, out);
