@@ -80,8 +80,10 @@ export interface AuditQuery {
   /** Only this user's events, by id. */
   userId?: string;
   limit?: number;
-  /** Events to skip, newest first: for a page after the first. */
+  /** Events to skip, in the order asked for: for a page after the first. */
   offset?: number;
+  /** Newest first unless "oldest". */
+  order?: "newest" | "oldest";
 }
 
 /**
@@ -95,13 +97,13 @@ export async function readAudit(db: Db, actor: Principal | null, q: AuditQuery) 
   await audit(db, actor, {
     action: "audit.read",
     detail: {
-      filter: Object.keys(q).filter((k) => q[k as keyof AuditQuery] !== undefined),
+      filter: Object.keys(q).filter((k) => q[k as keyof AuditQuery] !== undefined && k !== "order"),
     },
   });
   let query = db
     .selectFrom("audit_events")
     .selectAll()
-    .orderBy("id", "desc")
+    .orderBy("id", q.order === "oldest" ? "asc" : "desc")
     .limit(Math.min(q.limit ?? 100, 1000))
     .offset(Math.max(0, Math.min(q.offset ?? 0, 100_000)));
   if (q.userId) query = query.where("user_id", "=", q.userId);

@@ -108,6 +108,23 @@ describe("administration at a glance", () => {
     for (let i = 0; i < 60; i++) await t.api(meadow, `/api/v1/transfers/${sent.id}/pupils`);
     const first = await (await admin.request("/admin/audit?action=pupils.view")).text();
     expect(first).toContain('href="/admin/audit?action=pupils.view&amp;page=2"');
+    // Oldest first: the log begins with the demo's users being made; newest first, they are
+    // pages away. The order stays in the address and in the page links.
+    const oldest = text(await (await admin.request("/admin/audit?sort=oldest")).text());
+    expect(oldest).toContain("Oldest first, 50 to a page");
+    expect(oldest).toContain("Made a user");
+    const newest = text(await (await admin.request("/admin/audit")).text());
+    expect(newest).not.toContain("Made a user");
+    expect(await (await admin.request("/admin/audit?sort=oldest")).text()).toContain(
+      'href="/admin/audit?sort=oldest&amp;page=2"',
+    );
+    const _csrf = await admin.token();
+    const filtered = await admin.post("/admin/audit", {
+      _csrf,
+      action: "download",
+      sort: "oldest",
+    });
+    expect(filtered.headers.get("location")).toBe("/admin/audit?action=download&sort=oldest");
   });
 
   it("filters users and mail from the address", async () => {
@@ -119,6 +136,14 @@ describe("administration at a glance", () => {
     expect(failing).toContain("S2S: your sign-in link");
     const sent = text(await (await admin.request("/admin/outbox?state=sent")).text());
     expect(sent).not.toContain("Failing");
+    // Mail oldest first, the state kept in the links either way.
+    const all = await (await admin.request("/admin/outbox")).text();
+    const queued = (html: string) =>
+      [...html.matchAll(/href="\/admin\/outbox\/([0-9a-f-]{36})"/g)].map((m) => m[1]);
+    const oldestMail = await (await admin.request("/admin/outbox?sort=oldest")).text();
+    expect(queued(oldestMail)).toEqual([...queued(all)].reverse());
+    expect(oldestMail).toContain("oldest first");
+    expect(oldestMail).toContain('href="/admin/outbox?state=failing&amp;sort=oldest"');
   });
 
   it("lists an LA's establishments by its code", async () => {

@@ -17,7 +17,7 @@ import { createUser, type NewUser, sendResetLink, setDisabled } from "../../../h
 import { mailMessage, recentMail } from "../../../mail/recent.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { adminOf } from "../principal.js";
-import { pageParam, paginate } from "./file-list.js";
+import { addressOf, pageParam, paginate } from "./file-list.js";
 import { boxesOf, dateFromBoxes, type Form, formOf, param, queryParam, tryForm } from "./forms.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
@@ -263,7 +263,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   // The filter is in the address, so that a view can be bookmarked, but never a name: a user is
   // chosen by name in the posted form and kept in the address by id.
-  const FILTERS = ["organisation", "action", "from", "to", "user"] as const;
+  const FILTERS = ["organisation", "action", "from", "to", "user", "sort"] as const;
   app.get("/admin/audit", async (request, reply) => {
     const actor = adminOf(request);
     const f = Object.fromEntries(
@@ -287,15 +287,12 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
             ...(user ? { userId: user.id } : {}),
             ...(from ? { from } : {}),
             ...(to ? { to } : {}),
+            ...(f.sort === "oldest" ? { order: "oldest" as const } : {}),
           },
           page,
         );
     const query = (n: number) =>
-      `/admin/audit?${new URLSearchParams(
-        Object.entries({ ...f, page: n > 1 ? String(n) : undefined }).filter(
-          (e): e is [string, string] => e[1] !== undefined,
-        ),
-      )}`;
+      addressOf("/admin/audit", { ...f, page: n > 1 ? String(n) : undefined });
     return reply.page("admin-audit", {
       title: "Audit log",
       columnClass: "govuk-grid-column-full",
@@ -324,6 +321,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const q = new URLSearchParams();
     for (const k of ["organisation", "action"] as const)
       if (form[k]?.trim()) q.set(k, (form[k] ?? "").trim());
+    if (form.sort === "oldest") q.set("sort", "oldest");
     for (const k of ["from", "to"] as const) {
       const d = dateFromBoxes(form, k);
       if (d) q.set(k, d);
@@ -359,16 +357,31 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const state = ["sent", "waiting", "failing"].find((x) => x === queryParam(request, "state"));
     const stateOf = (m: { sentAt: string | null; attempts: number }) =>
       m.sentAt ? "sent" : m.attempts > 0 ? "failing" : "waiting";
+    const sort = queryParam(request, "sort") === "oldest" ? "oldest" : undefined;
     const mail = (await recentMail(ctx.db, actor, 500)).filter(
       (m) => !state || stateOf(m) === state,
     );
-    const shown = paginate(mail, pageParam(request), "/admin/outbox", { state });
+    if (sort) mail.reverse();
+    const shown = paginate(mail, pageParam(request), "/admin/outbox", { state, sort });
     return reply.page("admin-outbox", {
       title: "Mail",
       columnClass: "govuk-grid-column-full",
       mail: shown.items,
       total: mail.length,
-      state,
+      sort,
+      stateLinks: [
+        ["", "all"],
+        ["failing", "failing"],
+        ["waiting", "waiting"],
+        ["sent", "sent"],
+      ].map(([value, text]) => ({
+        text,
+        current: (state ?? "") === value,
+        href: addressOf("/admin/outbox", { state: value, sort }),
+      })),
+      orderLink: sort
+        ? { text: "Newest first", href: addressOf("/admin/outbox", { state }) }
+        : { text: "Oldest first", href: addressOf("/admin/outbox", { state, sort: "oldest" }) },
       pagination: shown.pagination,
       toFiles: !ctx.config.smtpUrl,
     });

@@ -103,13 +103,15 @@ export function fileListPage(
 
 /** The address of page n of a list with this filter (parameters undefined are left out). */
 function hrefWith(path: string, filter: Record<string, string | undefined>) {
-  return (n: number) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
-    if (n > 1) params.set("page", String(n));
-    const query = params.toString();
-    return query ? `${path}?${query}` : path;
-  };
+  return (n: number) => addressOf(path, n > 1 ? { ...filter, page: String(n) } : filter);
+}
+
+/** A list's address with this filter; parameters empty or undefined are left out. */
+export function addressOf(path: string, filter: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
 }
 
 /**
