@@ -24,6 +24,8 @@ export interface FileListFilter {
   pageSize: number;
   /** A page past the end gives the last (a page's address); otherwise it is empty (the API). */
   clamp?: boolean;
+  /** The schools at either end of any file of the list, for a page's filter. */
+  withParties?: boolean;
 }
 
 function scoped(ctx: HubContext, p: Principal, scope: FileListScope) {
@@ -59,22 +61,24 @@ export async function fileList(
   if (f.from) chosen = chosen.where("transfers.source_laestab", "=", f.from);
   const when = sql`coalesce(transfers.checked_at, transfers.created_at)`;
   const direction = f.order === "newest" ? "desc" : "asc";
+  const ends = (end: "source" | "dest") =>
+    f.withParties
+      ? base
+          .clearSelect()
+          .select([
+            `transfers.${end}_laestab as laestab`,
+            `${end === "source" ? "src" : "dst"}.name as name`,
+          ])
+          .distinct()
+          .execute()
+      : [];
   const [counted, parties, senders] = await Promise.all([
     chosen
       .clearSelect()
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow(),
-    base
-      .clearSelect()
-      .select(["transfers.dest_laestab as laestab", "dst.name as name"])
-      .distinct()
-      .execute(),
-
-    base
-      .clearSelect()
-      .select(["transfers.source_laestab as laestab", "src.name as name"])
-      .distinct()
-      .execute(),
+    ends("dest"),
+    ends("source"),
   ]);
   const total = Number(counted.n);
   const pages = Math.max(1, Math.ceil(total / f.pageSize));

@@ -77,36 +77,19 @@ describe("a password to change at first sign-in", () => {
     expect(tokens.map((x) => x.label)).not.toContain("sneaky");
 
     // Wrong current password, passwords that differ, the same password again: each said where.
-    const wrong = await office.post("/account/new-password", {
-      _csrf,
-      current: "not-the-given-one",
-      password: CHOSEN,
-      confirm: CHOSEN,
-    });
-    expect(wrong.status).toBe(400);
-    expect(await wrong.text()).toContain("Your current password is wrong");
-    const differ = await office.post("/account/new-password", {
-      _csrf,
-      current: GIVEN,
-      password: CHOSEN,
-      confirm: `${CHOSEN}!`,
-    });
-    expect(differ.status).toBe(400);
-    expect(await differ.text()).toContain("The new passwords do not match");
-    const same = await office.post("/account/new-password", {
-      _csrf,
-      current: GIVEN,
-      password: GIVEN,
-      confirm: GIVEN,
-    });
-    expect(await same.text()).toContain("Choose a password different");
+    const choose = (current: string, password: string, confirm = password) =>
+      office.post("/account/new-password", { _csrf, current, password, confirm });
+    for (const [current, password, confirm, said] of [
+      ["not-the-given-one", CHOSEN, CHOSEN, "Your current password is wrong"],
+      [GIVEN, CHOSEN, `${CHOSEN}!`, "The new passwords do not match"],
+      [GIVEN, GIVEN, GIVEN, "Choose a password different"],
+    ] as const) {
+      const refused = await choose(current, password, confirm);
+      expect(refused.status, said).toBe(400);
+      expect(await refused.text()).toContain(said);
+    }
 
-    const done = await office.post("/account/new-password", {
-      _csrf,
-      current: GIVEN,
-      password: CHOSEN,
-      confirm: CHOSEN,
-    });
+    const done = await choose(GIVEN, CHOSEN);
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toBe("/");
     const home = await office.request("/");

@@ -10,7 +10,12 @@ export function laPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/to-schools", async (request, reply) => {
     const p = principalOf(request);
     const q = listQuery(request, "school", RECEIVABLE_STATUSES, "newest");
-    const got = await fileList(ctx, p, "to-schools", { ...q, pageSize: LIST_PAGE, clamp: true });
+    const got = await fileList(ctx, p, "to-schools", {
+      ...q,
+      pageSize: LIST_PAGE,
+      clamp: true,
+      withParties: true,
+    });
     return reply.page("to-schools", {
       title: "Files sent to your schools",
       ...fileListPage(got, q, "/to-schools", "school"),

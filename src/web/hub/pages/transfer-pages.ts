@@ -291,7 +291,12 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
       title: "Sent files",
       isLa: p.role === "la",
       ...fileListPage(
-        await fileList(ctx, p, "sent", { ...q, pageSize: LIST_PAGE, clamp: true }),
+        await fileList(ctx, p, "sent", {
+          ...q,
+          pageSize: LIST_PAGE,
+          clamp: true,
+          withParties: true,
+        }),
         q,
         "/sent",
         "to",
