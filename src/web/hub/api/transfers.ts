@@ -317,7 +317,7 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
         tags,
         summary: "Files my organisation sent, with status",
         description:
-          "Newest first. A local authority's list holds what it sent and what its schools sent.",
+          "Newest first (sort=oldest for the other way), a page at a time. A local authority's list holds what it sent and what its schools sent.",
         querystring: Type.Object({
           status: Type.Optional(Type.Union(TRANSFER_STATUSES.map((x) => Type.Literal(x)))),
           to: Type.Optional(
