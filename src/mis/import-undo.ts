@@ -7,7 +7,7 @@ import type { PupilState } from "../db/mis-schema.js";
 import { AppError, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
-import { writeState } from "./imports.js";
+import { type StateRow, writeStates } from "./imports.js";
 import { stateDigest, undoDiff } from "./state-diff.js";
 
 export interface UndoNote {
@@ -41,7 +41,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
       .execute();
     const notes: UndoNote[] = [];
     let removed = 0;
-    let restored = 0;
+    const restored: StateRow[] = [];
     for (const c of changes) {
       const row = await trx
         .selectFrom("pupils")
@@ -81,8 +81,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
         continue;
       }
       const { state, kept } = undoDiff(c.diff ?? {}, now);
-      await writeState(trx, c.pupil_id, state, ctx.clock());
-      restored++;
+      restored.push({ id: c.pupil_id, state });
       if (kept.length > 0)
         notes.push({
           position: c.position,
@@ -90,6 +89,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
           note: `changed by hand since the import, so left as they are: ${kept.join(", ")}`,
         });
     }
+    await writeStates(trx, restored, ctx.clock());
     await trx
       .updateTable("imports")
       .set({
@@ -100,11 +100,8 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
       })
       .where("id", "=", id)
       .execute();
-    await misAudit(trx, actor, "import.undo", `import:${id}`, {
-      removed,
-      restored,
-      notes: notes.length,
-    });
-    return { id, status: "undone" as const, removed, restored, notes };
+    const counts = { removed, restored: restored.length };
+    await misAudit(trx, actor, "import.undo", `import:${id}`, { ...counts, notes: notes.length });
+    return { id, status: "undone" as const, ...counts, notes };
   });
 }

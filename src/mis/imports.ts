@@ -492,21 +492,6 @@ function withYear(p: Pupil, ncYear: string): Pupil {
   return { ...p, basicDetails: { ...(p.basicDetails ?? {}), ncYearActual: ncYear } };
 }
 
-export async function writeState(trx: MisTx, id: string, s: PupilState, now: Date) {
-  await trx
-    .updateTable("pupils")
-    .set({
-      ...columnsOf(s.record),
-      record: JSON.stringify(s.record),
-      status: s.status,
-      reg_group: s.regGroup,
-      admission_date: s.admissionDate,
-      updated_at: now,
-    })
-    .where("id", "=", id)
-    .execute();
-}
-
 /**
  * Rows as one JSON parameter that the database takes apart: a few hundred pupils' rows are one
  * value to send and parse, not thousands of parameters.
@@ -526,7 +511,7 @@ function asRows(rows: StateRow[]): string {
 }
 
 /** A pupil's row to write; with its record's JSON when that has been written out already. */
-interface StateRow {
+export interface StateRow {
   id: string;
   state: PupilState;
   recordJson?: string;
@@ -546,8 +531,8 @@ async function insertStates(trx: MisTx, rows: StateRow[], now: Date): Promise<vo
     from jsonb_to_recordset(${asRows(rows)}::jsonb) as v${ROW_TYPES}`.execute(trx);
 }
 
-/** Merged pupils' rows in one statement: a merge of a hundred pupils is one round trip. */
-async function writeStates(trx: MisTx, rows: StateRow[], now: Date): Promise<void> {
+/** Pupils' rows rewritten in one statement: a merge (or its undo) of a hundred pupils is one round trip. */
+export async function writeStates(trx: MisTx, rows: StateRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     update pupils set upn = v.upn, surname = v.surname, forename = v.forename, dob = v.dob,

@@ -116,11 +116,9 @@ export function stateDigestWith(state: PupilState, recordJson: string): string {
   return createHash("sha256").update(`{${text}}`).digest("hex");
 }
 
-function leaves(v: unknown, path = "", out = new Map<string, string>()): Map<string, string> {
-  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) leaves(x, `${path}/${k}`, out);
-  } else if (v !== undefined) out.set(path, canonicalJson(v));
-  return out;
+/** Each leaf's value by its path, written out as canonical JSON. */
+function leaves(v: unknown): Map<string, string> {
+  return new Map([...leafValues(v)].map(([path, x]) => [path, canonicalJson(x)]));
 }
 
 function build(flat: Map<string, string>): PupilState {
@@ -155,7 +153,7 @@ export function diffOf(before: PupilState, after: PupilState): StateDiff {
   return diff;
 }
 
-/** Each leaf's value by its path, as `leaves` finds them, not yet written out. */
+/** Each leaf's value by its path (a list is one leaf), not yet written out. */
 function leafValues(v: unknown, path = "", out = new Map<string, unknown>()) {
   if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v)) if (x !== undefined) leafValues(x, `${path}/${k}`, out);
