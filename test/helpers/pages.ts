@@ -80,3 +80,13 @@ export function routesOf(tree: string): [string, string[]][] {
   }
   return out;
 }
+
+/** What a page says, as its reader sees it: tags dropped, entities read, spaces folded. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+}

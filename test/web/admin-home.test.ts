@@ -8,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
-import { PageClient } from "../helpers/pages.js";
+import { PageClient, pageText } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
-const text = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/\s+/g, " ");
-
 describe("administration at a glance", () => {
   let t: TestHub;
   let admin: PageClient;
@@ -56,7 +49,7 @@ describe("administration at a glance", () => {
     );
     await t.hub.deliverMail();
 
-    const home = text(await (await admin.request("/")).text());
+    const home = pageText(await (await admin.request("/")).text());
     expect(home).toContain("1 correction to the directory reported by schools");
     expect(home).toContain("1 sign-in name locked after failed sign-ins");
     expect(home).toMatch(/[1-9]\d* messages? the mail server has not taken yet/);
@@ -64,7 +57,7 @@ describe("administration at a glance", () => {
 
     const done = await admin.post(`/admin/corrections/${id}/done`, { _csrf });
     expect(done.status).toBe(303);
-    expect(text(await (await admin.request("/")).text())).toContain(
+    expect(pageText(await (await admin.request("/")).text())).toContain(
       "0 corrections to the directory",
     );
     const listed = await json(await t.api(await t.token("admin"), "/api/v1/admin/corrections"));
@@ -74,7 +67,7 @@ describe("administration at a glance", () => {
     const outbox = await (await admin.request("/admin/outbox")).text();
     const m = /href="\/admin\/outbox\/([0-9a-f-]{36})">S2S: your sign-in link</.exec(outbox);
     expect(m?.[1]).toBeDefined();
-    const page = text(await (await admin.request(`/admin/outbox/${m?.[1]}`)).text());
+    const page = pageText(await (await admin.request(`/admin/outbox/${m?.[1]}`)).text());
     expect(page).toContain("Not sent yet: the mail server refused it");
     expect(page).toContain("try again later");
     expect(page).toContain("/sign-in/link/[hidden: only its recipient may use it]");
@@ -100,7 +93,7 @@ describe("administration at a glance", () => {
     const meadow = await t.token("meadowlane");
     for (let i = 0; i < 3; i++)
       expect((await t.api(meadow, `/api/v1/transfers/${sent.id}`)).status).toBe(200);
-    const page = text(await (await admin.request("/admin/audit?action=transfer.view")).text());
+    const page = pageText(await (await admin.request("/admin/audit?action=transfer.view")).text());
     expect(page).toContain("Looked at a file (3 times): 8231234_CTF_9382001_008.XML");
     expect(page).toContain("Meadow Lane Primary School (9382001)");
     expect(page).not.toContain(sent.id);
@@ -110,10 +103,10 @@ describe("administration at a glance", () => {
     expect(first).toContain('href="/admin/audit?action=pupils.view&amp;page=2"');
     // Oldest first: the log begins with the demo's users being made; newest first, they are
     // pages away. The order stays in the address and in the page links.
-    const oldest = text(await (await admin.request("/admin/audit?sort=oldest")).text());
+    const oldest = pageText(await (await admin.request("/admin/audit?sort=oldest")).text());
     expect(oldest).toContain("Oldest first, 50 to a page");
     expect(oldest).toContain("Made a user");
-    const newest = text(await (await admin.request("/admin/audit")).text());
+    const newest = pageText(await (await admin.request("/admin/audit")).text());
     expect(newest).not.toContain("Made a user");
     expect(await (await admin.request("/admin/audit?sort=oldest")).text()).toContain(
       'href="/admin/audit?sort=oldest&amp;page=2"',
@@ -128,13 +121,13 @@ describe("administration at a glance", () => {
   });
 
   it("filters users and mail from the address", async () => {
-    const las = text(await (await admin.request("/admin/users?role=la")).text());
+    const las = pageText(await (await admin.request("/admin/users?role=la")).text());
     expect(las).toContain("northshire-la");
     expect(las).not.toContain("brookfield@");
     expect(las).toMatch(/1 user\b/);
-    const failing = text(await (await admin.request("/admin/outbox?state=failing")).text());
+    const failing = pageText(await (await admin.request("/admin/outbox?state=failing")).text());
     expect(failing).toContain("S2S: your sign-in link");
-    const sent = text(await (await admin.request("/admin/outbox?state=sent")).text());
+    const sent = pageText(await (await admin.request("/admin/outbox?state=sent")).text());
     expect(sent).not.toContain("Failing");
     // Mail oldest first, the state kept in the links either way.
     const all = await (await admin.request("/admin/outbox")).text();
@@ -147,11 +140,11 @@ describe("administration at a glance", () => {
   });
 
   it("lists an LA's establishments by its code", async () => {
-    const page = text(await (await admin.request("/admin/establishments?q=823")).text());
+    const page = pageText(await (await admin.request("/admin/establishments?q=823")).text());
     expect(page).toContain("Brookfield Primary School");
     expect(page).toContain("Hillcrest Academy");
     expect(page).not.toContain("Meadow Lane Primary School");
-    const closed = text(
+    const closed = pageText(
       await (await admin.request("/admin/establishments?q=823&status=closed")).text(),
     );
     expect(closed).not.toContain("Brookfield Primary School");

@@ -8,16 +8,10 @@ import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createToken } from "../../src/hub/tokens.js";
 import { json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
-import { PageClient } from "../helpers/pages.js";
+import { PageClient, pageText } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
-const text = async (r: Response) =>
-  (await r.text())
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
+const text = async (r: Response) => pageText(await r.text());
 
 describe("confirmation before sending or destroying", () => {
   let t: TestHub;

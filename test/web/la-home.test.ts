@@ -8,15 +8,9 @@ import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
-import { PageClient } from "../helpers/pages.js";
+import { PageClient, pageText } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
-const text = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#39;/g, "'")
-    .replace(/\s+/g, " ");
-
 describe("an LA's home", () => {
   let t: TestHub;
   let la: PageClient;
@@ -38,7 +32,7 @@ describe("an LA's home", () => {
   }
 
   it("counts what needs attention, and lists its schools' traffic by name", async () => {
-    const first = text(await (await la.request("/")).text());
+    const first = pageText(await (await la.request("/")).text());
     expect(first).toContain("0 new files from your schools in the Lost Pupils database");
     t.now.value = new Date(t.now.value.getTime() + 60_000);
 
@@ -64,7 +58,7 @@ describe("an LA's home", () => {
     t.advanceDays(28); // four weeks in November: more than 15 school days
     la = new PageClient(t.url); // a new day's sign-in
     await la.signIn("northshire-la", PASSWORD, () => t.code("northshire-la"));
-    const home = text(await (await la.request("/")).text());
+    const home = pageText(await (await la.request("/")).text());
     expect(home).toContain(
       "1 new file from your schools in the Lost Pupils database or the out of sector register since you last looked",
     );
@@ -82,7 +76,7 @@ describe("an LA's home", () => {
     );
 
     // The account page offers register e-mails, and names the LA.
-    const account = text(await (await la.request("/account")).text());
+    const account = pageText(await (await la.request("/account")).text());
     expect(account).toContain("Northshire (LA 823)");
     expect(account).toContain(
       "E-mail me when a file from one of our schools goes to the Lost Pupils database",
@@ -94,7 +88,7 @@ describe("an LA's home", () => {
     expect(on).toMatch(/name="registerFiles" type="checkbox" value="yes" checked/);
 
     // Seen: nothing is new on the next visit.
-    const again = text(await (await la.request("/")).text());
+    const again = pageText(await (await la.request("/")).text());
     expect(again).toContain("0 new files from your schools in the Lost Pupils database");
   });
 });

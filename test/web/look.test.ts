@@ -1,18 +1,8 @@
-/**
- * The service is not GOV.UK's: it uses GOV.UK Frontend's components without the crown, the
- * royal arms, the Open Government Licence, Crown copyright or the GDS Transport font; it has a
- * phase banner, its own accessibility, privacy and cookies pages, and says who is signed in.
- */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { misConfigFromEnv } from "../../src/mis/config.js";
-import { initSchool } from "../../src/mis/school.js";
-import { createMisUser } from "../../src/mis/users.js";
-import { type RunningMis, startMis } from "../../src/mis-service.js";
+import type { RunningMis } from "../../src/mis-service.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient } from "../helpers/pages.js";
+import { STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";
 
 const PASSWORD = "demo-password-only";
 const GOVUK_ONLY = [
@@ -36,21 +26,7 @@ describe("the look of the hub and the school side", () => {
     t = await startTestHub("pglite", {
       retention: { undownloadedDays: 45, warnDaysBefore: 7, afterDoneDays: 9 },
     });
-    const dataDir = await mkdtemp(join(tmpdir(), "s2s-look-"));
-    mis = await startMis(
-      misConfigFromEnv(
-        { S2S_MASTER_KEY_FILE: join(dataDir, "..", `s2s-look-${process.pid}.key`) },
-        { dataDir, port: 0 },
-      ),
-      {},
-    );
-    await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
-    await createMisUser(mis.ctx, null, {
-      username: "office",
-      email: "office@example.org",
-      role: "staff",
-      password: "correct horse battery staple",
-    });
+    mis = await startStaffedSchool("look");
   }, 90_000);
 
   afterAll(async () => {
@@ -130,7 +106,7 @@ describe("the look of the hub and the school side", () => {
       }
     }
     const office = new PageClient(mis.url);
-    await office.signIn("office", "correct horse battery staple");
+    await office.signIn("office", STAFF_PASSWORD);
     const html = await (await office.request("/pupils")).text();
     expect(html).toContain(
       "Signed in as <strong>office, Brookfield Primary School (8231234)</strong>",

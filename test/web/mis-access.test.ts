@@ -4,16 +4,11 @@
  * 401; staff are refused every manager's route; a form without its token is refused.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { misConfigFromEnv } from "../../src/mis/config.js";
-import { initSchool } from "../../src/mis/school.js";
 import { createMisToken } from "../../src/mis/tokens.js";
-import { createMisUser } from "../../src/mis/users.js";
-import { type RunningMis, startMis } from "../../src/mis-service.js";
+import type { RunningMis } from "../../src/mis-service.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
+import { STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";
 
 type Kind = "open" | "user" | "manager";
 const R = (method: string, path: string, kind: Kind) => ({ method, path, kind });
@@ -96,8 +91,6 @@ const ROUTES = [
   R("POST", "/api/v1/users/:id/enable", "manager"),
 ];
 
-const KEY_FILE = join(tmpdir(), `s2s-mis-access-${process.pid}.key`);
-
 describe("who reaches the school side's routes", () => {
   let mis: RunningMis;
   let staffToken: string;
@@ -106,21 +99,10 @@ describe("who reaches the school side's routes", () => {
   const id = randomUUID();
 
   beforeAll(async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-access-"));
-    mis = await startMis(
-      misConfigFromEnv({ S2S_MASTER_KEY_FILE: KEY_FILE }, { dataDir, port: 0 }),
-      {},
-    );
-    await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
-    await createMisUser(mis.ctx, null, {
-      username: "office",
-      email: "office@example.org",
-      role: "staff",
-      password: "correct horse battery staple",
-    });
+    mis = await startStaffedSchool("mis-access");
     staffToken = await createMisToken(mis.ctx, null, "office");
     staff = new PageClient(mis.url);
-    await staff.signIn("office", "correct horse battery staple");
+    await staff.signIn("office", STAFF_PASSWORD);
   }, 60_000);
 
   afterAll(async () => {

@@ -5,6 +5,8 @@
  */
 import type { FastifyRequest } from "fastify";
 import { partyName } from "../../../ctf/filename.js";
+import type { HubContext, Principal } from "../../../hub/context.js";
+import { type FileListScope, fileList } from "../../../hub/transfer-list.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
 import { queryParam } from "./forms.js";
 
@@ -69,20 +71,24 @@ export function listPage(
   };
 }
 
-/** A page of a list read by the database (hub/transfer-list.ts), shown as listPage shows one. */
-export function fileListPage(
-  got: {
-    files: TransferView[];
-    total: number;
-    page: number;
-    pages: number;
-    parties: { laestab: string; name: string | null }[];
-    senders: { laestab: string; name: string | null }[];
-  },
+/**
+ * A page of a list the database reads (hub/transfer-list.ts), with the schools for its filter,
+ * shown as listPage shows one.
+ */
+export async function fileListPage(
+  ctx: HubContext,
+  p: Principal,
+  scope: FileListScope,
   q: ListQuery,
   path: string,
   partyParam: string,
 ) {
+  const got = await fileList(ctx, p, scope, {
+    ...q,
+    pageSize: LIST_PAGE,
+    clamp: true,
+    withParties: true,
+  });
   const href = hrefWith(path, {
     status: q.status,
     from: q.from,

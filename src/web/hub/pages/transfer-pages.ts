@@ -26,20 +26,12 @@ import {
   remove,
 } from "../../../hub/transfer-actions.js";
 import { transferHistory } from "../../../hub/transfer-history.js";
-import { fileList } from "../../../hub/transfer-list.js";
 import { getTransfer, listInbox, listPupils } from "../../../hub/transfer-reads.js";
 import type { TransferView } from "../../../hub/transfer-view.js";
 import { askToConfirm, confirmed } from "../../shell/confirm.js";
 import { formatDate } from "../../shell/views.js";
 import { principalOf } from "../principal.js";
-import {
-  fileListPage,
-  LIST_PAGE,
-  listPage,
-  listQuery,
-  pageParam,
-  paginationOf,
-} from "./file-list.js";
+import { fileListPage, listPage, listQuery, pageParam, paginationOf } from "./file-list.js";
 import { type FieldError, fieldError, formOf, param, queryParam, tryForm } from "./forms.js";
 
 const NOTICES: Record<string, string> = {
@@ -290,17 +282,7 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.page("sent", {
       title: "Sent files",
       isLa: p.role === "la",
-      ...fileListPage(
-        await fileList(ctx, p, "sent", {
-          ...q,
-          pageSize: LIST_PAGE,
-          clamp: true,
-          withParties: true,
-        }),
-        q,
-        "/sent",
-        "to",
-      ),
+      ...(await fileListPage(ctx, p, "sent", q, "/sent", "to")),
       notice: noticeFrom(request.query),
     });
   });
