@@ -65,6 +65,38 @@ for (const { target, skip } of DATABASES) {
       expect(r.rows[0]).toEqual({ n: 1, d: "2020-01-02", t: expect.any(Date), j: { a: 1 } });
     });
 
+    it("takes bytes as bytes and gives them back, every byte value, on either database", async () => {
+      const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 256);
+      const r = await sql<{ b: Uint8Array; n: number; first: number; last: number }>`
+        select ${bytes}::bytea as b, length(${bytes}::bytea) as n,
+          get_byte(${bytes}::bytea, 0) as first, get_byte(${bytes}::bytea, 69999) as last`.execute(
+        database.db,
+      );
+      const row = r.rows[0];
+      // The database saw the bytes (not their text), and the caller gets a Buffer back.
+      expect({ n: Number(row?.n), first: row?.first, last: row?.last }).toEqual({
+        n: 70_000,
+        first: 0,
+        last: (69_999 * 7919) % 256,
+      });
+      expect(Buffer.isBuffer(row?.b)).toBe(true);
+      expect(Buffer.compare(row?.b as Buffer, Buffer.from(bytes))).toBe(0);
+    });
+
+    it("keeps long JSON text intact, any characters, as json and as jsonb", async () => {
+      // Long enough for PGlite to take it as bytes rather than text (database.ts).
+      const value = {
+        names: Array.from({ length: 400 }, (_, i) => `Ó Briain-Łukasz 😀 ${i} "quoted" \\ \n`),
+        nested: { z: [1, 2.5, null, true], a: "ß" },
+      };
+      const text = JSON.stringify(value);
+      expect(text.length).toBeGreaterThan(4096);
+      const r = await sql<{ j: unknown; b: unknown; same: boolean }>`
+        select ${text}::json as j, ${text}::jsonb as b,
+          ${text}::jsonb = ${JSON.stringify({ ...value })}::jsonb as same`.execute(database.db);
+      expect(r.rows[0]).toEqual({ j: value, b: value, same: true });
+    });
+
     it("keeps a transaction's work from others until it commits", async () => {
       await database.db
         .insertInto("local_authorities")
