@@ -31,6 +31,19 @@ describe("canonical JSON, on which an import's undo decides what changed", () =>
     );
   });
 
+  it("writes the text that digests already kept were made from, to the character", () => {
+    // Integer keys first in numeric order, then the rest sorted; a "__proto__" key is a key.
+    const stored = JSON.parse(
+      '{"surname":"Ó Briain","10":"x","2":[{"z":1,"a":null}],"__proto__":{"b":2,"a":1},"a":[]}',
+    );
+    expect(
+      canonicalJson({ ...stored, gone: undefined, when: new Date(0), list: [undefined] }),
+    ).toBe(
+      '{"2":[{"a":null,"z":1}],"10":"x","__proto__":{"a":1,"b":2},"a":[],"list":[null],' +
+        '"surname":"Ó Briain","when":"1970-01-01T00:00:00.000Z"}',
+    );
+  });
+
   it("calls two values alike exactly when their canonical JSON is the same", () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
