@@ -155,7 +155,10 @@ export interface ImportsTable {
   transfer_id: string | null;
   from_laestab: string | null;
   from_name: string | null;
-  file_pupils: JSONColumnType<Pupil[], string, string>;
+  /** The file as it came, compressed (stored-file.ts); null for imports made before it was kept. */
+  file: Uint8Array | null;
+  /** The file's pupils as read, for imports made before the file was kept; null since. */
+  file_pupils: JSONColumnType<Pupil[] | null, string | null, string | null>;
   proposals: JSONColumnType<unknown[], string, string>;
   status: ImportStatus;
   added: Generated<number>;

@@ -209,6 +209,28 @@ for (const { target, skip } of DATABASES) {
         result: "register",
       });
       expect(field("details", "surname")).toMatchObject({ result: "same" });
+      // A process that did not make the import (or this one after a restart) reads the file kept
+      // with it, and shows the same.
+      meadow.mis.ctx.importFiles.drop(importId);
+      const again = await meadow.api(`/api/v1/imports/${importId}/preview?position=1`);
+      expect(await json(again)).toEqual(preview);
+      // An import made before the file was kept (migration 9) has the file's pupils as JSON.
+      const kept = await meadow.mis.ctx.db
+        .selectFrom("imports")
+        .select("file")
+        .where("id", "=", importId)
+        .executeTakeFirstOrThrow();
+      const asBefore = (file: Uint8Array | null, pupils: string | null) =>
+        meadow.mis.ctx.db
+          .updateTable("imports")
+          .set({ file, file_pupils: pupils })
+          .where("id", "=", importId)
+          .execute();
+      await asBefore(null, JSON.stringify(filePupils));
+      meadow.mis.ctx.importFiles.drop(importId);
+      const older = await meadow.api(`/api/v1/imports/${importId}/preview?position=1`);
+      expect(await json(older)).toEqual(preview);
+      await asBefore(kept.file, null);
       const contacts = preview.areas.find((a: { area: string }) => a.area === "contacts");
       expect(contacts.fields.every((f: { result: string }) => f.result === "added")).toBe(true);
       expect(contacts.fields).toHaveLength((filePupils[0] as Pupil).contacts?.length ?? 0);
@@ -235,6 +257,8 @@ for (const { target, skip } of DATABASES) {
       );
       expect(edited.status).toBe(200);
       before = await register(meadow);
+      // Committed from the file kept with the import, as after a restart.
+      meadow.mis.ctx.importFiles.drop(importId);
       const r = await meadow.api(`/api/v1/imports/${importId}/commit`, {
         admissionDate: "2026-12-01",
         ncYear: "5",

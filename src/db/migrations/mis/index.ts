@@ -7,6 +7,7 @@ import exchangeFolder from "./0005_exchange_folder.js";
 import signInAttempts from "./0006_sign_in_attempts.js";
 import imports from "./0007_imports.js";
 import recordsUncompressed from "./0008_records_uncompressed.js";
+import importFile from "./0009_import_file.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 6, name: "sign-in-attempts", sql: signInAttempts },
   { id: 7, name: "imports", sql: imports },
   { id: 8, name: "records-uncompressed", sql: recordsUncompressed },
+  { id: 9, name: "import-file", sql: importFile },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {
