@@ -3,9 +3,9 @@
  * (proposal, preview, commit): the file's parsed pupils, so that each step does not read the
  * whole file back from the database, and each merge a preview worked out, so that the commit
  * does not work it out again. A file's pupils never change once its import is created, so a held
- * copy is never stale; a merge is reused only while the register pupil it was worked out from
- * is still alike. An import not held (another process, a restart) is read from the database.
- * Callers must not change what they are given.
+ * copy is never stale; a merge is reused only while the register pupil's row is the version it
+ * was worked out from, or its record is still alike. An import not held (another process, a
+ * restart) is read from the database. Callers must not change what they are given.
  */
 import type { Pupil } from "../ctf/model.js";
 import type { MergeRow } from "./merge.js";
@@ -14,8 +14,9 @@ import type { MergeRow } from "./merge.js";
 const HELD = 4;
 
 export interface HeldMerge {
-  /** The register pupil's record it was worked out from. */
+  /** The register pupil's record it was worked out from, and that row's version. */
   register: Pupil;
+  version: string;
   result: { record: Pupil; rows: MergeRow[] };
 }
 

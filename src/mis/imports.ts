@@ -239,12 +239,12 @@ export async function previewImport(
   if (!isId(target)) throw invalid("Choose a pupil of the register to merge into.", "pupil");
   const reg = await ctx.db
     .selectFrom("pupils")
-    .select(["id", "record"])
+    .select(["id", "record", ROW_VERSION])
     .where("id", "=", target)
     .executeTakeFirst();
   if (!reg) throw invalid("That pupil is not in the register.", "pupil");
   await misAudit(ctx.db, actor, "pupil.view", `pupil:${reg.id}`, { import: id });
-  const { rows } = heldMerge(ctx, id, input.position, reg.id, reg.record, file, take);
+  const { rows } = heldMerge(ctx, id, input.position, reg, file, take);
   return { position: input.position, pupil: reg.id, action: "merge" as const, areas: byArea(rows) };
 }
 
@@ -268,22 +268,37 @@ export async function previewAll(ctx: MisContext, actor: MisPrincipal, id: strin
       ? []
       : await ctx.db
           .selectFrom("pupils")
-          .select(["id", "record"])
+          .select(["id", "record", ROW_VERSION])
           .where("id", "in", targets)
           .execute();
-  const byId = new Map(regs.map((r) => [r.id, r.record]));
+  const byId = new Map(regs.map((r) => [r.id, r]));
   if (regs.length > 0)
     await misAudit(ctx.db, actor, "pupil.view", `import:${id}`, { pupils: regs.map((r) => r.id) });
   return proposals.map((p) => {
     const target = p.matches[0]?.pupil;
-    const record = target ? byId.get(target) : undefined;
-    if (!target || !record)
+    const reg = target ? byId.get(target) : undefined;
+    if (!target || !reg)
       return { position: p.position, pupil: null, action: "new" as const, areas: [] };
     const file = pupils[p.position - 1] as Pupil;
-    const { rows } = heldMerge(ctx, id, p.position, target, record, file, new Set());
+    const { rows } = heldMerge(ctx, id, p.position, reg, file, new Set());
     return { position: p.position, pupil: target, action: "merge" as const, areas: byArea(rows) };
   });
 }
+
+/**
+ * The version of a pupil's row: the transaction that last wrote it (PostgreSQL's xmin), which
+ * changes with every write. A merge held from a preview is reused while the row is that version.
+ */
+const ROW_VERSION = sql<string>`xmin::text`.as("version");
+
+interface RegisterRow {
+  id: string;
+  record: Pupil;
+  version: string;
+}
+
+const mergeKey = (position: number, pupilId: string, take: ReadonlySet<string>) =>
+  `${position}|${pupilId}|${[...take].sort().join(",")}`;
 
 /**
  * mergePupil, remembered for the import (import-files.ts): the commit reuses what a preview
@@ -293,17 +308,76 @@ function heldMerge(
   ctx: MisContext,
   id: string,
   position: number,
-  pupilId: string,
-  register: Pupil,
+  register: RegisterRow,
   file: Pupil,
   take: ReadonlySet<string>,
 ) {
-  const key = `${position}|${pupilId}|${[...take].sort().join(",")}`;
+  const key = mergeKey(position, register.id, take);
   const held = ctx.importFiles.merge(id, key);
-  if (held && alike(held.register, register)) return held.result;
-  const result = mergePupil(register, file, take);
-  ctx.importFiles.keepMerge(id, key, { register, result });
+  if (held && (held.version === register.version || alike(held.register, register.record)))
+    return held.result;
+  const result = mergePupil(register.record, file, take);
+  ctx.importFiles.keepMerge(id, key, {
+    register: register.record,
+    version: register.version,
+    result,
+  });
   return result;
+}
+
+/**
+ * The register pupils an import merges into, locked, each with its record unless a merge held
+ * from a preview was worked out from this very version of the row (then the held copy is it):
+ * re-reading a hundred records only to find them unchanged cost more than the rest of the lock.
+ */
+async function lockTargets(
+  trx: MisTx,
+  ctx: MisContext,
+  id: string,
+  decisions: Decision[],
+): Promise<Map<string, LockedRow>> {
+  const merges = decisions.filter((d) => d.action === "merge");
+  const targets = merges.flatMap((d) => (d.pupil ? [d.pupil] : []));
+  if (!targets.every(isId)) throw invalid("Choose the register pupils to merge into.", "decisions");
+  if (targets.length === 0) return new Map();
+  // The row each pupil's held merges were worked out from; none where they disagree.
+  const heldRows = new Map<string, { version: string; record: Pupil } | null>();
+  for (const d of merges) {
+    const held =
+      d.pupil && ctx.importFiles.merge(id, mergeKey(d.position, d.pupil, takeOf(d.take)));
+    if (!d.pupil || !held) continue;
+    const known = heldRows.get(d.pupil);
+    heldRows.set(
+      d.pupil,
+      known === undefined || known?.version === held.version
+        ? { version: held.version, record: held.register }
+        : null,
+    );
+  }
+  const versions = Object.fromEntries([...heldRows].map(([pupil, h]) => [pupil, h?.version]));
+  const rows = await trx
+    .selectFrom("pupils")
+    .select([
+      "id",
+      "status",
+      "reg_group",
+      "admission_date",
+      ROW_VERSION,
+      sql<Pupil | null>`case when xmin::text = ${JSON.stringify(versions)}::jsonb ->> id::text
+        then null else record end`.as("record"),
+    ])
+    .where("id", "in", targets)
+    .forUpdate()
+    .execute();
+  return new Map(
+    rows.map((r) => [r.id, { ...r, record: r.record ?? (heldRows.get(r.id)?.record as Pupil) }]),
+  );
+}
+
+interface LockedRow extends RegisterRow {
+  status: PupilStatus;
+  reg_group: string | null;
+  admission_date: string | null;
 }
 
 function byArea(rows: MergeRow[]) {
@@ -403,19 +477,7 @@ export async function commitImport(
     const now = ctx.clock();
     // Every pupil to merge, locked at once; new pupils and the change log written a batch at a
     // time: an import of hundreds of pupils is a few statements, not hundreds.
-    const targets = decisions.flatMap((d) => (d.action === "merge" && d.pupil ? [d.pupil] : []));
-    if (!targets.every(isId))
-      throw invalid("Choose the register pupils to merge into.", "decisions");
-    const heldRows =
-      targets.length === 0
-        ? []
-        : await trx
-            .selectFrom("pupils")
-            .select(["id", "record", "status", "reg_group", "admission_date"])
-            .where("id", "in", targets)
-            .forUpdate()
-            .execute();
-    const held = new Map(heldRows.map((r) => [r.id, r]));
+    const held = await lockTargets(trx, ctx, id, decisions);
     const added: StateRow[] = [];
     const merged: { id: string; state: PupilState }[] = [];
     // What each change keeps for undo, worked out once the rows are on their way (below).
@@ -460,7 +522,7 @@ export async function commitImport(
         regGroup: row.reg_group,
         admissionDate: row.admission_date,
       };
-      let { record } = heldMerge(ctx, id, d.position, row.id, row.record, file, takeOf(d.take));
+      let { record } = heldMerge(ctx, id, d.position, row, file, takeOf(d.take));
       if (ncYear && !record.basicDetails?.ncYearActual) record = withYear(record, ncYear);
       // What the school keyed in stays: the enrolment fills only what is blank.
       const after: PupilState = {
