@@ -8,6 +8,7 @@ import signInAttempts from "./0006_sign_in_attempts.js";
 import imports from "./0007_imports.js";
 import recordsUncompressed from "./0008_records_uncompressed.js";
 import importFile from "./0009_import_file.js";
+import recordsInRow from "./0010_records_in_row.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 7, name: "imports", sql: imports },
   { id: 8, name: "records-uncompressed", sql: recordsUncompressed },
   { id: 9, name: "import-file", sql: importFile },
+  { id: 10, name: "records-in-row", sql: recordsInRow },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {
