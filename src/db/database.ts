@@ -58,6 +58,7 @@ const DATE = 1082;
 const BYTEA = 17;
 const JSON_OID = 114;
 const JSONB = 3802;
+const INT8 = 20;
 
 /**
  * A JSON parameter for PGlite. PGlite measures a text parameter a character at a time in
@@ -67,7 +68,11 @@ const JSONB = 3802;
 function jsonParam(binaryPrefix: number[]) {
   const encoder = new TextEncoder();
   return (v: unknown): string => {
-    const text = typeof v === "string" ? v : JSON.stringify(v);
+    // As PGlite's own: a value not yet text is written out, its bigints as numbers' text.
+    const text =
+      typeof v === "string"
+        ? v
+        : JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
     if (text.length < 4096) return text;
     const bytes = new Uint8Array(binaryPrefix.length + text.length * 3);
     bytes.set(binaryPrefix);
@@ -76,7 +81,6 @@ function jsonParam(binaryPrefix: number[]) {
     return bytes.subarray(0, binaryPrefix.length + written) as unknown as string;
   };
 }
-const INT8 = 20;
 
 /** Runs a statement inside a Kysely transaction, for pg-boss calls that must share it. */
 // biome-ignore lint/suspicious/noExplicitAny: any app's transaction
