@@ -15,6 +15,23 @@ import { errors, IdParams, NoContent, ok, Pupil, Transfer } from "./schemas.js";
 
 const tags = ["transfers"];
 
+/** A page of a list of files, as the inbox and the sent list are read: the same bounds for both. */
+const PAGE_QUERY = {
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+};
+
+const transferPage = (total: string) =>
+  ok(
+    Type.Object({
+      transfers: Type.Array(Transfer),
+      page: Type.Integer(),
+      more: Type.Boolean(),
+      total: Type.Integer({ description: total }),
+    }),
+    "Files, with their status",
+  );
+
 /**
  * The uploaded file, as a stream: a multipart field "file", or the raw XML body with ?filename=.
  * Nothing is buffered here; the domain counts, hashes and encrypts it on its way to the store.
@@ -273,19 +290,10 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
           status: Type.Optional(
             Type.String({ description: "available, downloaded, or both comma-separated" }),
           ),
-          page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          ...PAGE_QUERY,
         }),
         response: {
-          200: ok(
-            Type.Object({
-              transfers: Type.Array(Transfer),
-              page: Type.Integer(),
-              more: Type.Boolean(),
-              total: Type.Integer({ description: "files of these statuses, on every page" }),
-            }),
-            "Files, with their status",
-          ),
+          200: transferPage("files of these statuses, on every page"),
           ...errors(400, 401),
         },
       },
@@ -327,19 +335,10 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
             }),
           ),
           sort: Type.Optional(Type.Union([Type.Literal("newest"), Type.Literal("oldest")])),
-          page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          ...PAGE_QUERY,
         }),
         response: {
-          200: ok(
-            Type.Object({
-              transfers: Type.Array(Transfer),
-              page: Type.Integer(),
-              more: Type.Boolean(),
-              total: Type.Integer({ description: "files matching, on every page" }),
-            }),
-            "Files, with their status",
-          ),
+          200: transferPage("files matching, on every page"),
           ...errors(400, 401),
         },
       },
