@@ -199,10 +199,12 @@ async function filePupils(
   return read.document.pupils;
 }
 
+/** What a user may take from the file: an area, or a single field. */
+const TAKEABLE: ReadonlySet<string> = new Set([...AREAS, ...FIELDS]);
+
 function takeOf(take: readonly string[] | undefined): Set<string> {
-  const known = new Set<string>([...AREAS, ...FIELDS]);
   for (const t of take ?? [])
-    if (!known.has(t))
+    if (!TAKEABLE.has(t))
       throw invalid(
         `"${t}" is not an area or field: take one of ${[...AREAS, ...FIELDS].join(", ")}.`,
         "take",
