@@ -3,7 +3,7 @@
  * file of any size is checked in one pass. Messages name the element and say what to fix.
  */
 
-import { checkCode, codeSetOf } from "./code-sets.js";
+import { CODE_SETS, checkCode, codeSetOf } from "./code-sets.js";
 import {
   baseName,
   destinationKind,
@@ -27,7 +27,8 @@ export interface CheckOptions {
 const SEX = new Set(["M", "F"]);
 const BOOLEAN = new Set(["true", "false", "1", "0"]);
 const QUALIFIER = new Set(["full", "partial"]);
-const NC_YEARS: Record<string, number> = { N1: -2, N2: -1, R: 0 };
+/** Each NC year that follows from age, by its distance from Reception; M and X do not. */
+const NC_YEARS: Record<string, number> = { E1: -4, E2: -3, N1: -2, N2: -1, R: 0 };
 for (let y = 1; y <= 14; y++) NC_YEARS[String(y)] = y;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -51,7 +52,7 @@ export function expectedNcYear(dob: Date, academicYear: number): number {
 }
 
 function ncYearName(n: number): string {
-  return n === 0 ? "R" : n < 0 ? `N${n + 3}` : String(n);
+  return n === 0 ? "R" : n < -2 ? `E${n + 5}` : n < 0 ? `N${n + 3}` : String(n);
 }
 
 function laestabOf(school: SchoolRef | undefined): string | undefined {
@@ -257,7 +258,9 @@ export class CtfChecker {
       if (verdict.ok) return;
       const why = verdict.retired
         ? `is no longer used (${verdict.retired})`
-        : "is not a known code";
+        : verdict.misplaced
+          ? `does not belong here: ${verdict.misplaced}`
+          : `is not a known ${set.name} code`;
       const near =
         verdict.nearest.length > 0 ? `; nearest known: ${verdict.nearest.join(", ")}` : "";
       add("code.unknown", `${item} "${value}" ${why}${near}`, at(obj, key));
@@ -303,6 +306,7 @@ export class CtfChecker {
     const bd = p.basicDetails;
     if (bd) {
       if (bd.ethnicity) check(bd, "ethnicity", "Ethnicity", bd.ethnicity);
+      if (bd.ethnicitySource) check(bd, "ethnicitySource", "EthnicitySource", bd.ethnicitySource);
       if (bd.enrolStatus) check(bd, "enrolStatus", "EnrolStatus", bd.enrolStatus);
       if (bd.serviceChild) check(bd, "serviceChild", "ServiceChild", bd.serviceChild);
       for (const l of bd.languages ?? []) {
@@ -327,6 +331,7 @@ export class CtfChecker {
       if (ks.stage) check(ks, "stage", "Stage", ks.stage);
       for (const a of ks.assessments ?? []) {
         if (a.method) check(a, "method", "Method", a.method);
+        if (a.component) check(a, "component", "Component", a.component);
         if (a.resultStatus) check(a, "resultStatus", "ResultStatus", a.resultStatus);
         if (a.resultQualifier) check(a, "resultQualifier", "ResultQualifier", a.resultQualifier);
         if (a.locale) check(a, "locale", "Locale", a.locale);
@@ -425,12 +430,13 @@ export class CtfChecker {
     pos: SourcePos | undefined,
     add: (code: FindingCode, message: string, pos: SourcePos | undefined) => void,
   ): void {
-    if (value === "X") return;
-    const actual = NC_YEARS[value];
-    if (actual === undefined) {
-      add("code.unknown", `NCyearActual "${value}" is not N1, N2, R, 1 to 14 or X`, pos);
+    const verdict = checkCode(CODE_SETS.ncYear, value);
+    if (!verdict.ok) {
+      add("code.unknown", `NCyearActual "${value}" is not E1, E2, N1, N2, R, 1 to 14, M or X`, pos);
       return;
     }
+    const actual = NC_YEARS[value];
+    if (actual === undefined) return;
     if (dob === undefined || this.academicYear === undefined) return;
     const expected = expectedNcYear(dob, this.academicYear);
     if (expected !== actual) {

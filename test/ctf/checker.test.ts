@@ -131,6 +131,40 @@ describe("warnings that leave a file usable", () => {
     expect(sexU.findings.map((f) => f.code)).toEqual(["code.unknown"]);
   });
 
+  it("knows the CBDS codes real files carry, and warns on codes no source has", async () => {
+    const messages = async (inner: string) =>
+      (await check(ctfXml(pupilXml(inner)))).findings.map((f) => f.message);
+    // In CBDS or added since: none of these is a fault.
+    expect(
+      await messages(
+        `<BasicDetails><NCyearActual>M</NCyearActual><Ethnicity>WNIR</Ethnicity><EthnicitySource>T</EthnicitySource><Languages>${["T", "S", "C", "U", "V", "W"].map((t) => `<Type><LanguageType>${t}</LanguageType><Language>PNJM</Language></Type>`).join("")}</Languages><Disabilities><Disability>AUT</Disability><Disability>HEAR</Disability></Disabilities><EnrolStatus>P</EnrolStatus></BasicDetails><SENhistory><SENneeds><SENneed><SENtype>DS</SENtype></SENneed></SENneeds></SENhistory><Phones><Phone><TelephoneType>A</TelephoneType><PhoneNo>1</PhoneNo></Phone><Phone><TelephoneType>D</TelephoneType><PhoneNo>2</PhoneNo></Phone></Phones><Contacts>${["HTC", "RLG", "TCH", "STP"].map((r) => `<Contact><Surname>Jones</Surname><Relationship>${r}</Relationship></Contact>`).join("")}</Contacts><SchoolHistory><School><LEA>823</LEA><Estab>1234</Estab><LeavingReason>ST</LeavingReason></School><School><LEA>823</LEA><Estab>1235</Estab><LeavingReason>PM</LeavingReason></School></SchoolHistory>`,
+      ),
+    ).toEqual([]);
+    for (const [year, dob] of [
+      ["E1", "2025-11-02"],
+      ["E2", "2024-11-02"],
+    ]) {
+      // A child in an early years setting in 2026/27: E1 is aged 0 on 31 August, E2 aged 1.
+      const pupil = pupilXml(
+        `<BasicDetails><NCyearActual>${year}</NCyearActual></BasicDetails>`,
+      ).replace("2015-10-02", dob as string);
+      expect((await check(ctfXml(pupil))).findings.map((f) => f.message)).toEqual([]);
+    }
+    // Codes no source has: a grandmother and a head teacher as once guessed, a source of
+    // ethnicity, the MTC as a stage (it is a component of KS2), a leaving reason.
+    expect(
+      await messages(
+        `<BasicDetails><Ethnicity>WBRI</Ethnicity><EthnicitySource>X</EthnicitySource></BasicDetails><Contacts><Contact><Surname>Jones</Surname><Relationship>GRM</Relationship></Contact><Contact><Surname>Jones</Surname><Relationship>HTR</Relationship></Contact></Contacts><StageAssessments><KeyStage><Stage>MTC</Stage></KeyStage></StageAssessments><SchoolHistory><School><LEA>823</LEA><Estab>1234</Estab><LeavingReason>PX</LeavingReason></School></SchoolHistory>`,
+      ),
+    ).toEqual([
+      expect.stringMatching(/^EthnicitySource "X" is not a known ethnicity source code/),
+      'Relationship "GRM" is not a known relationship code',
+      'Relationship "HTR" is not a known relationship code; nearest known: HTC',
+      'LeavingReason "PX" is not a known leaving reason code; nearest known: PE, PF, PI',
+      'Stage "MTC" does not belong here: the multiplication tables check is a Component of Stage KS2',
+    ]);
+  });
+
   it("impossible and future dates", async () => {
     expect(
       await warned(

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import nunjucks from "nunjucks";
+import { meaningOf } from "../../ctf/code-sets.js";
 import { partyName } from "../../ctf/filename.js";
 import { findingInWords } from "../../ctf/finding-words.js";
 import type { FindingJson } from "../../ctf/findings.js";
@@ -66,6 +67,12 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
   env.addFilter("inWords", (f: FindingJson) => findingInWords(f));
+  // A CTF code with what it means ("End of phase transfer - Maintained school (PM)"), or as it is.
+  env.addFilter("meaning", (code: string | null | undefined, item: string) => {
+    if (!code) return "";
+    const meaning = meaningOf(item, code);
+    return meaning === undefined ? code : `${meaning} (${code})`;
+  });
   env.addFilter("party", (p: { laestab: string; name?: string | null } | null | undefined) =>
     p ? partyName(p.laestab, p.name) : "",
   );
