@@ -4,23 +4,19 @@
  * Pupils database) or MMMMMMM (out of sector: independent school, abroad).
  */
 import { parseDate } from "../ctf/checker.js";
+import { CODE_SETS } from "../ctf/code-sets.js";
 import { LOST_PUPILS, OUT_OF_SECTOR } from "../ctf/filename.js";
 import { invalid, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 
 /**
- * The reasons a school records. The codes are those real SIMS files carry in
- * SchoolHistory/LeavingReason; their meanings are ours to confirm against the CBDS release
- * (CTF-NOTES.md), which this project could not reach.
+ * The reasons a school records for a new leaver: CBDS's current codes (D00206), with their
+ * meanings. Its historic codes (ST, still in real SIMS files) are read and shown, never written.
  */
-export const LEAVING_REASONS: readonly { code: string; description: string }[] = [
-  { code: "ST", description: "Standard transfer at the end of a phase" },
-  { code: "IM", description: "In-year move to another school" },
-  { code: "PM", description: "Permanent exclusion" },
-  { code: "LC", description: "Left the country" },
-  { code: "OR", description: "Other reason" },
-];
+export const LEAVING_REASONS: readonly { code: string; description: string }[] = Object.entries(
+  CODE_SETS.leavingReason.codes,
+).map(([code, description]) => ({ code, description }));
 
 export interface LeavingDetails {
   date: string;
@@ -78,11 +74,15 @@ export async function setLeavingFor(
         .join("; ")}. Nothing was saved.`,
       "date",
     );
-  if (!LEAVING_REASONS.some((r) => r.code === input.reason))
+  if (!LEAVING_REASONS.some((r) => r.code === input.reason)) {
+    const historic = CODE_SETS.leavingReason.historic[input.reason];
     throw invalid(
-      `Choose a leaving reason: ${LEAVING_REASONS.map((r) => r.code).join(", ")}.`,
+      historic
+        ? `${input.reason} (${historic}) is no longer used for new records: choose one of ${LEAVING_REASONS.map((r) => r.code).join(", ")}.`
+        : `Choose a leaving reason: ${LEAVING_REASONS.map((r) => r.code).join(", ")}.`,
       "reason",
     );
+  }
   const destination = (input.destination ?? "").trim().toUpperCase();
   if (destination !== LOST_PUPILS && destination !== OUT_OF_SECTOR) {
     const associated = await ctx.db

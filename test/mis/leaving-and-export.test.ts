@@ -160,6 +160,51 @@ for (const { target, skip } of DATABASES) {
       ]);
     });
 
+    it("offers the CBDS leaving reasons with their meanings: PM is a move at the end of a phase, PE an exclusion", async () => {
+      const reasons: { code: string; description: string }[] = (
+        await json(await api("/api/v1/leaving-reasons"))
+      ).reasons;
+      const meaning = new Map(reasons.map((r) => [r.code, r.description]));
+      expect(meaning.get("PM")).toBe("End of phase transfer - Maintained school");
+      expect(meaning.get("PE")).toBe("Permanent Exclusion");
+      expect(meaning.get("IM")).toBe("In year transfer - Maintained school");
+      // Every current code of D00206, and none of its historic ones, for a new record.
+      expect(reasons.map((r) => r.code).sort()).toEqual(
+        [
+          "PM",
+          "PI",
+          "PF",
+          "IM",
+          "II",
+          "IF",
+          "NH",
+          "NT",
+          "NE",
+          "NU",
+          "EL",
+          "PE",
+          "LC",
+          "DD",
+          "OR",
+          "MI",
+          "UK",
+        ].sort(),
+      );
+      const [a] = pupils;
+      const historic = await api(`/api/v1/pupils/${a?.id}/leaving`, {
+        date: "2026-10-20",
+        reason: "ST",
+        destination: "9382001",
+      });
+      expect(historic.status).toBe(400);
+      expect((await json(historic)).error).toMatchObject({
+        field: "reason",
+        message: expect.stringContaining(
+          "ST (School Transfer (Mid-Year)) is no longer used for new records",
+        ),
+      });
+    });
+
     it("records leaving details, refusing a date before admission and a destination not associated", async () => {
       const reasons = (await json(await api("/api/v1/leaving-reasons"))).reasons;
       expect(reasons.length).toBeGreaterThan(2);
