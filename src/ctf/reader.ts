@@ -542,7 +542,7 @@ export class CtfReader {
       top.last = field.index;
       return;
     }
-    obj.readOrder = standardOrder(obj, top.schema as Schema<unknown>);
+    obj.readOrder = standardOrder(obj, top.schema as Schema<unknown>, this.sexTag);
     obj.readOrder.push(name);
   }
 
@@ -685,15 +685,20 @@ export class CtfReader {
   }
 }
 
-/** The children an object read so far stands for, in the standard order, then its extras. */
-function standardOrder(obj: Extensible, schema: Schema<unknown>): string[] {
+/**
+ * The children an object read so far stands for, in the standard order, then its extras. They
+ * came in the standard order under standard names, the sex under the name the file's version
+ * gives it (`sexTag`): so that is the name written back.
+ */
+function standardOrder(obj: Extensible, schema: Schema<unknown>, sexTag: string): string[] {
   const names: string[] = [];
   const values = obj as Record<string, unknown>;
   for (const field of schema.fields) {
     const v = values[field.key];
     if (v === undefined) continue;
     const count = field.kind === "object" && field.many ? (v as unknown[]).length : 1;
-    for (let i = 0; i < count; i++) names.push(field.tag);
+    const tag = field.kind === "text" && field.before25 !== undefined ? sexTag : field.tag;
+    for (let i = 0; i < count; i++) names.push(tag);
   }
   for (const node of obj.extra ?? []) names.push(node.name);
   return names;

@@ -243,8 +243,8 @@ const contact = schema<M.Contact>("Contact", {
   surname: text("Surname"),
   forename: text("Forename"),
   middleNames: text("MiddleNames"),
-  // CTF.md records the Gender-to-Sex change for pupils only; contacts keep Gender but accept Sex.
-  sex: text("Gender", "Sex"),
+  // Sex from 25.0, Gender before, like the pupil's (CTF-NOTES.md says why).
+  sex: sex(),
   relationship: text("Relationship"),
   responsibility: text("Responsibility"),
   address: one("Address", address),

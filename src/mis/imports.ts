@@ -452,7 +452,7 @@ function checkEnrolment(e: { admissionDate?: string; ncYear?: string }, who: str
   if (e.admissionDate !== undefined && !DATE.test(e.admissionDate))
     throw invalid(`${who}: the admission date is not a real date (YYYY-MM-DD).`, "admissionDate");
   if (e.ncYear !== undefined && e.ncYear !== "" && !NC_YEARS.includes(e.ncYear))
-    throw invalid(`${who}: the NC year is N1, N2, R, 1 to 14, or X.`, "ncYear");
+    throw invalid(`${who}: the NC year is E1, E2, N1, N2, R, 1 to 14, M or X.`, "ncYear");
 }
 
 /** Commits the import as decided: all of it, or (on any failure) none of it. */

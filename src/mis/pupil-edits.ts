@@ -29,11 +29,15 @@ export interface CoreDetails {
   status?: string;
 }
 
-export const NC_YEARS = [
+/** The NC years of CBDS (D00020, with E1 and E2 since), youngest first; M is a mixed class. */
+export const NC_YEARS: readonly string[] = [
+  "E1",
+  "E2",
   "N1",
   "N2",
   "R",
   ...Array.from({ length: 14 }, (_, i) => String(i + 1)),
+  "M",
   "X",
 ];
 
@@ -50,7 +54,7 @@ function check(d: CoreDetails, creating: boolean): void {
   if ((creating || d.sex !== undefined) && d.sex !== "M" && d.sex !== "F")
     throw invalid("Sex is M or F, as the CTF records it.", "sex");
   if (d.ncYear && !NC_YEARS.includes(d.ncYear))
-    throw invalid("The NC year is N1, N2, R, 1 to 14, or X.", "ncYear");
+    throw invalid("The NC year is E1, E2, N1, N2, R, 1 to 14, M or X.", "ncYear");
   if (d.admissionDate && parseDate(d.admissionDate) === undefined)
     throw invalid(
       "Enter the admission date as a real date (YYYY-MM-DD in the API).",

@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
+import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { simsFixtures } from "../helpers/fixtures.js";
 import { elementSequence } from "../helpers/leaves.js";
 
@@ -185,6 +186,39 @@ describe("s2s ctf convert", () => {
     expect(again.code).toBe(1);
     expect(again.err).toContain("already exists (nothing was overwritten)");
     expect(await readFile(out, "utf8")).toBe(written);
+  });
+
+  it("round-trips through another version exactly: pupils' and contacts' Gender and Sex both follow the version", async () => {
+    const dir = await tmp();
+    for (const file of simsFixtures()) {
+      const up = join(dir, `${basename(file)}.25.xml`);
+      const back = join(dir, `${basename(file)}.19.xml`);
+      expect((await s2s("ctf", "convert", file, "--version", "25.0", "--out", up)).code).toBe(0);
+      const at25 = await readFile(up, "utf8");
+      // SIMS's contacts have a Gender, at 19.0; at 25.0 every one is a Sex.
+      expect(at25).not.toContain("<Gender>");
+      expect((await s2s("ctf", "convert", up, "--version", "19.0", "--out", back)).code).toBe(0);
+      expect(elementSequence(await readFile(back, "utf8"))).toEqual(
+        elementSequence(await readFile(file, "utf8")),
+      );
+    }
+    // A file made at 25.0, its contact's sex as a Sex, goes to 19.0 and back as it was.
+    const made = join(dir, "8231234_CTF_9382001_001.XML");
+    const original = ctfXml(
+      pupilXml(
+        "<Contacts><Contact><Order>1</Order><Surname>Smith</Surname><Forename>Jo</Forename><Sex>F</Sex><Relationship>PAM</Relationship></Contact></Contacts>",
+      ),
+      { dest: "9382001" },
+    );
+    await writeFile(made, original);
+    const old = await s2s("ctf", "convert", made, "--version", "19.0");
+    expect(old.code).toBe(0);
+    expect(old.out).not.toContain("<Sex>");
+    expect(old.out.match(/<Gender>/g)).toHaveLength(2);
+    const at19 = join(dir, "at19.xml");
+    await writeFile(at19, old.out);
+    const again = await s2s("ctf", "convert", at19, "--version", "25.0");
+    expect(elementSequence(again.out)).toEqual(elementSequence(original));
   });
 
   it("writes nothing for a file with errors, and needs a folder for several files", async () => {

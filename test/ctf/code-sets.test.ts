@@ -10,6 +10,7 @@ import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { CODE_SETS, type CodeSet, type CodeSetName, meaningOf } from "../../src/ctf/code-sets.js";
 import { readCtf } from "../../src/ctf/read.js";
+import { NC_YEARS } from "../../src/mis/pupil-edits.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { SHARED, SIMS_FIXTURES, TODAY } from "../helpers/fixtures.js";
 
@@ -177,6 +178,10 @@ describe("the code sets agree with ../shared/codesets", () => {
         expect(Object.hasOwn(set.codes, code), `${name} ${code} is held`).toBe(true);
       }
     }
+  });
+
+  it("offers the school side's users every NC year of the set, and nothing else", () => {
+    expect([...NC_YEARS].sort()).toEqual(Object.keys(CODE_SETS.ncYear.codes).sort());
   });
 
   it("warns about the language codes CBDS replaced, naming the code to write instead", async () => {

@@ -66,6 +66,16 @@ describe("files as other producers write them", () => {
     });
   });
 
+  it("writes an older file's <Gender> back as <Gender> when an unknown element follows it", async () => {
+    const xml = file(
+      `<Pupil>${core("Smith", "Ann", "Gender")}<Twin>true</Twin><BasicDetails><Ethnicity>WBRI</Ethnicity></BasicDetails><Contacts><Contact><Surname>Smith</Surname><Gender>F</Gender><Pet>cat</Pet><Relationship>PAM</Relationship></Contact></Contacts></Pupil>`,
+      { version: "19.0" },
+    );
+    const written = writeCtf(documentOf(await read(xml)), { version: "19.0" });
+    expect(written).not.toContain("<Sex>");
+    expect(elementSequence(written)).toEqual(elementSequence(xml));
+  });
+
   it("reads AttendSessions as a container and checks its start date", async () => {
     const xml = file(
       `<Pupil>${core()}<Attendance><YearData><Year>2025</Year><SessionsPossible>20</SessionsPossible><AttendSessions><AttendanceStartDate>2025-09-31</AttendanceStartDate><AttendanceMarks>/\\/\\ I/\\/LMM/\\</AttendanceMarks></AttendSessions></YearData></Attendance></Pupil>`,
