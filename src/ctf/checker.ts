@@ -293,8 +293,9 @@ export class CtfChecker {
           );
       }
     }
+    // SIMS writes XXXXXX for a school whose URN it does not know, as senders do in DestSchool.
     for (const s of [...(p.schoolHistory ?? []), ...(p.attendance ?? [])])
-      if (s.urn && !URN.test(s.urn))
+      if (s.urn && s.urn !== "XXXXXX" && !URN.test(s.urn))
         add("format.invalid", `URN "${s.urn}" is not 6 digits`, at(s, "urn"));
   }
 

@@ -55,6 +55,13 @@ describe("real CTFs made by SIMS (CTF 19)", () => {
     expect(good.findings.some((f) => f.code === "pupil.upn.invalid")).toBe(false);
   });
 
+  it("takes SIMS's XXXXXX for a previous school's unknown URN, as a header's", async () => {
+    const file = files.find((f) => basename(f) === "y7_2_students.xml") as string;
+    expect(readFileSync(file, "utf8")).toContain("<URN>XXXXXX</URN>");
+    const r = await readCtf(readFileSync(file), { now: TODAY });
+    expect(r.findings.filter((f) => f.code === "format.invalid")).toEqual([]);
+  });
+
   it("keeps the padded house names SIMS writes byte for byte, as BS7666 data", async () => {
     const file = files.find((f) => basename(f) === "y7_2_students.xml") as string;
     const r = await readCtf(readFileSync(file), { now: TODAY });
