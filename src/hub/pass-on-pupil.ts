@@ -43,10 +43,11 @@ export async function passOnPupil(
   const one = writeCtf({
     header: {
       ...doc.header,
+      // DestSchool holds LEA, Estab and URN: a school's name is SourceSchool's alone.
       destSchool: {
         lea: school.laestab.slice(0, 3),
         estab: school.laestab.slice(3),
-        schoolName: school.name,
+        ...(school.urn ? { urn: school.urn } : {}),
       },
     },
     pupils: [pupil],

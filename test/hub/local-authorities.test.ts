@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { readCtf } from "../../src/ctf/read.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { findEstablishment } from "../../src/hub/establishments.js";
 import { createUser } from "../../src/hub/users.js";
 import { DATABASES } from "../helpers/db.js";
 import {
@@ -254,7 +255,14 @@ for (const { target, skip } of DATABASES) {
       const bytes = await (await t.api(hillcrest, `/api/v1/transfers/${one.id}/content`)).text();
       const read = await readCtf(new TextEncoder().encode(bytes), {});
       expect(read.document?.pupils.map((x) => x.upn)).toEqual([second?.upn]);
-      expect(read.document?.header.destSchool).toMatchObject({ lea: "823", estab: "1235" });
+      // DestSchool holds LEA, Estab and URN (the directory's) only: a name is not among them.
+      const hillcrestUrn = (await findEstablishment(t.hub.ctx.db, "8231235"))?.urn;
+      expect(hillcrestUrn).toMatch(/^\d{6}$/);
+      expect(read.document?.header.destSchool).toEqual({
+        lea: "823",
+        estab: "1235",
+        urn: hillcrestUrn,
+      });
       // The register keeps the other two, renumbered, and its file holds only them.
       const left = await json(await t.api(la, `/api/v1/transfers/${sent.id}/pupils`));
       expect(
