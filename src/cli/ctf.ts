@@ -105,7 +105,10 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
       (v) => positiveInt(v, "--seed"),
       1,
     )
-    .option("--version <v>", "CTF version to write", "25.0")
+    .option(
+      "--version <v>",
+      "CTF version to write (default: the academic year's, 26.0 for 2026/27)",
+    )
     .option(
       "--academic-year <y>",
       "academic year the file is made in, e.g. 2025 for 2025/26",
@@ -122,7 +125,7 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
         to: opts.to,
         pupils: opts.pupils,
         seed: opts.seed,
-        version: opts.version,
+        ...(opts.version === undefined ? {} : { version: opts.version }),
         ...(opts.schoolName === undefined ? {} : { schoolName: opts.schoolName }),
         ...(opts.academicYear === undefined ? {} : { academicYear: opts.academicYear }),
       };
@@ -133,7 +136,7 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
         throw new CliError((e as Error).message);
       }
       if (opts.out === undefined) {
-        const writer = new CtfWriter((s) => io.out(s), header, { version: opts.version });
+        const writer = new CtfWriter((s) => io.out(s), header, { version: header.version });
         for (const p of generatePupils(options, header)) writer.pupil(p);
         writer.end();
         return;
@@ -147,7 +150,7 @@ export function ctfCommands(program: Command, io: CliIo, setExit: (code: number)
           stream.write(s);
         },
         header,
-        { version: opts.version },
+        { version: header.version },
       );
       for (const p of generatePupils(options, header)) {
         writer.pupil(p);

@@ -23,7 +23,7 @@ import type {
   SchoolRef,
 } from "./model.js";
 import { makeUpn } from "./upn.js";
-import { academicYearOf, CURRENT_VERSION } from "./version.js";
+import { academicYearOf, versionForYear } from "./version.js";
 
 export interface GenerateOptions {
   /** Sending school's LAESTAB (or an LA's 926LLLL). */
@@ -89,7 +89,7 @@ export function generateHeader(options: GenerateOptions): Header {
   const pick = <T>(items: readonly T[]): T => faker.helpers.arrayElement(items);
   return {
     documentName: "Common Transfer File",
-    version: options.version ?? CURRENT_VERSION,
+    version: options.version ?? versionForYear(ay),
     dateTime: `${iso(now)}T09:00:00`,
     documentQualifier: "full",
     supplierId: "S2S",

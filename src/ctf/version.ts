@@ -13,6 +13,15 @@ export function versionNumber(version: string): number | undefined {
   return Number(version);
 }
 
+/**
+ * The version a file made in an academic year is written at (26.0 for 2026/27): the number has
+ * followed the year since 20.0 (2020/21). A year this code does not know yet gets the newest
+ * version it knows, as no file may claim a version its writer cannot write.
+ */
+export function versionForYear(academicYear: number): string {
+  return `${Math.min(Math.max(academicYear - 2000, 20), NEWEST_VERSION)}.0`;
+}
+
 /** From 25.0 the pupil's sex is written as <Sex>, before it as <Gender>. */
 export function writesSex(version: string): boolean {
   return (versionNumber(version) ?? 0) >= 25;

@@ -8,7 +8,10 @@ import { type Field, headerSchema, pupilSchema, ROOT_ELEMENT, type Schema } from
 import { CURRENT_VERSION, OLDEST_VERSION, versionNumber, writesSex } from "./version.js";
 
 export interface WriteOptions {
-  /** The CTF version to write; 25.0 unless asked (19.0 writes <Gender> for <Sex>). */
+  /**
+   * The CTF version to write (19.0 writes <Gender> for <Sex>); unless asked, the header's own,
+   * else 25.0.
+   */
   version?: string;
   /** The root element's attributes, as a file read had them. */
   attributes?: Record<string, string>;
@@ -206,7 +209,7 @@ export class CtfWriter {
     header: Header,
     options: WriteOptions = {},
   ) {
-    const version = options.version ?? CURRENT_VERSION;
+    const version = options.version ?? header.version ?? CURRENT_VERSION;
     const v = versionNumber(version);
     if (v === undefined || v < OLDEST_VERSION)
       throw new RangeError(`cannot write CTF version "${version}"`);

@@ -24,6 +24,8 @@ export interface SchoolTable {
   one: Generated<boolean>;
   laestab: string;
   name: string;
+  /** From the hub's directory, or given at set-up; null until known. */
+  urn: Generated<string | null>;
   hub_url: string | null;
   hub_token_sealed: string | null;
   /** Where exports kept back from the hub are written (an absolute path on this machine). */

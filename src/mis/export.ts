@@ -9,14 +9,14 @@ import { HubError, HubUnreachableError } from "../client/hub-client.js";
 import { formatCtfFileName, LOST_PUPILS, nextSequence } from "../ctf/filename.js";
 import type { CtfDocument, Pupil, SchoolHistoryEntry } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
-import { academicYearOf, CURRENT_VERSION } from "../ctf/version.js";
+import { academicYearOf, versionForYear } from "../ctf/version.js";
 import { writeCtf } from "../ctf/writer.js";
 import { AppError, invalid, isId } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { exchangeFolder, writeToFolder } from "./exchange-folder.js";
 import { hubClientFor } from "./hub-connection.js";
-import { getSchool } from "./school.js";
+import { getSchool, schoolUrn } from "./school.js";
 
 interface LeaverRow {
   id: string;
@@ -69,8 +69,9 @@ export async function createExports(
       field: "pupils",
     });
 
-  const school = await getSchool(ctx);
+  const found = await getSchool(ctx);
   const hub = await hubClientFor(ctx);
+  const school = { ...found, urn: await schoolUrn(ctx, found, hub) };
   const groups = new Map<string, LeaverRow[]>();
   for (const r of rows) {
     const dest = r.leaving_destination as string;
@@ -138,9 +139,16 @@ async function nextFileName(
   return formatCtfFileName(from, to, sequence);
 }
 
+/** This school as its exports name it. */
+interface Sender {
+  laestab: string;
+  name: string;
+  urn: string | undefined;
+}
+
 async function buildCtf(
   ctx: MisContext,
-  school: { laestab: string; name: string },
+  school: Sender,
   destination: string,
   group: LeaverRow[],
 ): Promise<string> {
@@ -150,18 +158,21 @@ async function buildCtf(
     .select(["urn"])
     .where("laestab", "=", destination)
     .executeTakeFirst();
+  const academicYear = academicYearOf(now);
+  const version = versionForYear(academicYear);
   const doc: CtfDocument = {
     header: {
       documentName: "Common Transfer File",
-      version: CURRENT_VERSION,
+      version,
       dateTime: now.toISOString().slice(0, 19),
       documentQualifier: "full",
       supplierId: "S2S",
       sourceSchool: {
         lea: school.laestab.slice(0, 3),
         estab: school.laestab.slice(3),
+        ...(school.urn ? { urn: school.urn } : {}),
         schoolName: school.name,
-        academicYear: String(academicYearOf(now)),
+        academicYear: String(academicYear),
       },
       destSchool: {
         lea: destination.slice(0, 3),
@@ -171,7 +182,7 @@ async function buildCtf(
     },
     pupils: group.map((r) => withLeaving(r, school)),
   };
-  const xml = writeCtf(doc);
+  const xml = writeCtf(doc, { version });
   const fileName = formatCtfFileName(school.laestab, destination, 1);
   const check = await readCtf(xml, { fileName, now });
   if (!check.valid) {
@@ -193,7 +204,7 @@ async function buildCtf(
 }
 
 /** The pupil's record with this school's own history entry closed by the leaving details. */
-function withLeaving(r: LeaverRow, school: { laestab: string; name: string }): Pupil {
+function withLeaving(r: LeaverRow, school: Sender): Pupil {
   const p: Pupil = structuredClone(r.record);
   const lea = school.laestab.slice(0, 3);
   const estab = school.laestab.slice(3);
@@ -203,11 +214,14 @@ function withLeaving(r: LeaverRow, school: { laestab: string; name: string }): P
     here = {
       lea,
       estab,
+      ...(school.urn ? { urn: school.urn } : {}),
       schoolName: school.name,
       ...(r.admission_date ? { entryDate: r.admission_date } : {}),
     };
     history.unshift(here);
   }
+  // The stay is at this school: its URN is ours, whatever an earlier record said.
+  if (school.urn) here.urn = school.urn;
   here.leavingDate = r.leaving_date as string;
   here.leavingReason = r.leaving_reason as string;
   p.schoolHistory = history;

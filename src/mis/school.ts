@@ -1,4 +1,5 @@
 /** The one school a school side serves: set up once, by the operator. */
+import type { HubClient } from "../client/hub-client.js";
 import { AppError, invalid } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext } from "./context.js";
@@ -46,12 +47,31 @@ export async function initSchool(ctx: MisContext, input: SchoolSetUp): Promise<v
 export async function getSchool(ctx: MisContext) {
   const row = await ctx.db
     .selectFrom("school")
-    .select(["laestab", "name", "hub_url"])
+    .select(["laestab", "name", "urn", "hub_url"])
     .executeTakeFirst();
   if (!row)
     throw new AppError(
       "not-found",
       "This school side is not set up: run s2s mis init --data DIR --laestab LLLEEEE --name NAME.",
     );
-  return { laestab: row.laestab, name: row.name, hubUrl: row.hub_url };
+  return { laestab: row.laestab, name: row.name, urn: row.urn, hubUrl: row.hub_url };
+}
+
+/**
+ * The school's URN, for the CTFs it writes: kept once known, else looked up in the hub's
+ * directory (and kept). Undefined while the hub cannot say: a file without it is still a CTF.
+ */
+export async function schoolUrn(
+  ctx: MisContext,
+  school: { laestab: string; urn: string | null },
+  hub: HubClient | undefined,
+): Promise<string | undefined> {
+  if (school.urn) return school.urn;
+  if (!hub) return undefined;
+  const mine = await hub.mySchool().catch(() => undefined);
+  // A token of another school would give that school's URN.
+  const urn = mine?.laestab === school.laestab ? mine.urn : undefined;
+  if (!urn || !/^\d{6}$/.test(urn)) return undefined;
+  await ctx.db.updateTable("school").set({ urn }).where("laestab", "=", school.laestab).execute();
+  return urn;
 }

@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { readCtf } from "../../src/ctf/read.js";
+import { findEstablishment, upsertEstablishment } from "../../src/hub/establishments.js";
 import { misConfigFromEnv } from "../../src/mis/config.js";
 import { createDemoRegister } from "../../src/mis/demo.js";
 import { initSchool } from "../../src/mis/school.js";
@@ -330,6 +331,20 @@ for (const { target, skip } of DATABASES) {
       await t.api(meadow, `/api/v1/transfers/${id}/accept`, { method: "POST" });
       expect(await (await t.api(meadow, `/api/v1/transfers/${id}/content`)).text()).toBe(file);
       expect(file).toContain("<LeavingReason>IM</LeavingReason>");
+      // Made on 1 December 2026: the academic year 2026/27's version, and this school's URN
+      // (from the hub's directory) in the header and in the stay at this school it closes.
+      const ownUrn = (await findEstablishment(t.hub.ctx.db, "8231234"))?.urn as string;
+      expect(ownUrn).toMatch(/^\d{6}$/);
+      const header = (await readCtf(file, {})).document?.header;
+      expect(header).toMatchObject({
+        version: "26.0",
+        sourceSchool: { lea: "823", estab: "1234", urn: ownUrn, academicYear: "2026" },
+      });
+      const stays = (await readCtf(file, {})).document?.pupils.map((p) =>
+        p.schoolHistory?.find((h) => h.lea === "823" && h.estab === "1234"),
+      );
+      for (const stay of stays ?? [])
+        expect(stay).toMatchObject({ urn: ownUrn, leavingDate: "2026-10-20", leavingReason: "IM" });
       // Hilltop's file is waiting for it; the unknown destination's is in the Lost Pupils database.
       const hilltop = await t.hub.ctx.db
         .selectFrom("transfers")

@@ -9,6 +9,7 @@ import imports from "./0007_imports.js";
 import recordsUncompressed from "./0008_records_uncompressed.js";
 import importFile from "./0009_import_file.js";
 import recordsInRow from "./0010_records_in_row.js";
+import schoolUrn from "./0011_school_urn.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 8, name: "records-uncompressed", sql: recordsUncompressed },
   { id: 9, name: "import-file", sql: importFile },
   { id: 10, name: "records-in-row", sql: recordsInRow },
+  { id: 11, name: "school-urn", sql: schoolUrn },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {
