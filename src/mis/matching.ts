@@ -4,6 +4,7 @@
  * Names compare without case, accents, hyphens, apostrophes or spaces, and in either order.
  */
 import type { Pupil } from "../ctf/model.js";
+import { checkUpn } from "../ctf/upn.js";
 
 export interface RegisterEntry {
   id: string;
@@ -84,8 +85,10 @@ export class RegisterIndex {
 
   constructor(entries: RegisterEntry[]) {
     for (const e of entries) {
-      if (e.upn) push(this.byUpn, e.upn.toUpperCase(), e);
-      if (e.formerUpn) push(this.byFormerUpn, e.formerUpn.toUpperCase(), e);
+      const upn = identity(e.upn);
+      const formerUpn = identity(e.formerUpn);
+      if (upn) push(this.byUpn, upn, e);
+      if (formerUpn) push(this.byFormerUpn, formerUpn, e);
       const n = namesOf(e);
       this.names.set(e, n);
       for (const k of registerKeys(e.dob, n)) {
@@ -98,8 +101,8 @@ export class RegisterIndex {
 
   /** The register's pupils this file pupil may be, best first. */
   match(p: Pupil): Candidate[] {
-    const upn = p.upn?.toUpperCase();
-    const formerUpn = p.basicDetails?.formerUpn?.toUpperCase();
+    const upn = identity(p.upn);
+    const formerUpn = identity(p.basicDetails?.formerUpn);
     const certain = new Map<RegisterEntry, string>();
     if (upn) for (const e of this.byUpn.get(upn) ?? []) certain.set(e, "same UPN");
     if (upn)
@@ -137,6 +140,17 @@ export class RegisterIndex {
     out.sort((a, b) => Number(b.certain) - Number(a.certain) || b.score - a.score);
     return out.slice(0, MAX_CANDIDATES);
   }
+}
+
+/**
+ * A UPN as an identity: only one that passes its check. One that fails (a typing slip, or a
+ * placeholder such as X) is kept in the record as the file gave it, but two children carrying
+ * the same malformed value are not thereby the same child.
+ */
+export function identity(upn: string | null | undefined): string | undefined {
+  if (!upn) return undefined;
+  const check = checkUpn(upn);
+  return check.valid ? check.upn : undefined;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -41,11 +41,15 @@ export const NC_YEARS: readonly string[] = [
   "X",
 ];
 
-function check(d: CoreDetails, creating: boolean): void {
+/**
+ * What a person keys in is checked. A UPN that fails its check is refused when typed, but one a
+ * file gave (kept, shown as not valid) may stay as it is while other details are edited.
+ */
+function check(d: CoreDetails, creating: boolean, currentUpn?: string | null): void {
   for (const key of ["surname", "forename"] as const)
     if ((creating || d[key] !== undefined) && !d[key]?.trim())
       throw invalid(`The ${key} is needed.`, key);
-  if (d.upn) {
+  if (d.upn && d.upn.trim().toUpperCase() !== currentUpn?.toUpperCase()) {
     const u = checkUpn(d.upn);
     if (!u.valid) throw invalid(`UPN ${d.upn} is not valid: check it was keyed correctly.`, "upn");
   }
@@ -137,7 +141,12 @@ export async function updatePupil(
   d: CoreDetails,
 ) {
   if (!isId(id)) throw notFound();
-  check(d, false);
+  const current = await ctx.db
+    .selectFrom("pupils")
+    .select("upn")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  check(d, false, current?.upn);
   await ctx.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom("pupils")

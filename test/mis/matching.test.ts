@@ -25,15 +25,15 @@ const entry = (id: string, e: Partial<RegisterEntry>): RegisterEntry => ({
 const register = new RegisterIndex([
   entry("zoe", { surname: "O'Brien-Smith", forename: "Zoë", dob: "2016-03-04", sex: "F" }),
   entry("upn", {
-    upn: "A823123401001",
+    upn: "N823123401001",
     surname: "Khan",
     forename: "Amir",
     dob: "2015-01-02",
     sex: "M",
   }),
   entry("former", {
-    upn: "B823123401002",
-    formerUpn: "C823123401003",
+    upn: "C823123401002",
+    formerUpn: "R823123401003",
     surname: "Lee",
     forename: "Mia",
   }),
@@ -83,17 +83,35 @@ describe("matching a file's pupils to the register", () => {
     ]);
   });
 
+  it("never takes a UPN that fails its check as an identity, on either side", () => {
+    const index = new RegisterIndex([
+      entry("x", { upn: "X", surname: "Ames", forename: "Ben", dob: "2015-01-02" }),
+      entry("a", { upn: "A123456789", surname: "Cole", forename: "Dee", dob: "2016-02-03" }),
+      entry("typo", { upn: "Z801200001001", surname: "Eyre", forename: "Fay", dob: "2014-03-04" }),
+      entry("old", { formerUpn: "X", surname: "Gill", forename: "Hal", dob: "2013-04-05" }),
+    ]);
+    // Other children who carry the same malformed values: nobody is certain, nobody resembles.
+    for (const upn of ["X", "A123456789", "Z801200001001"])
+      expect(index.match({ upn, surname: "Ince", forename: "Jo", dob: "2012-05-06" })).toEqual([]);
+    expect(
+      index.match({ basicDetails: { formerUpn: "X" }, surname: "Ince", forename: "Jo" }),
+    ).toEqual([]);
+    // The same child still matches, by names and date of birth, for a person to confirm.
+    const same = index.match({ upn: "X", surname: "Ames", forename: "Ben", dob: "2015-01-02" });
+    expect(same).toMatchObject([{ pupil: "x", certain: false }]);
+  });
+
   it("is certain on a UPN or a former UPN, and says what disagrees", () => {
-    expect(match({ upn: "A823123401001", surname: "Khan", forename: "Amir" })[0]).toMatchObject({
+    expect(match({ upn: "N823123401001", surname: "Khan", forename: "Amir" })[0]).toMatchObject({
       pupil: "upn",
       certain: true,
       score: 100,
     });
-    expect(match({ upn: "C823123401003", surname: "Lee", forename: "Mia" })[0]?.why[0]).toBe(
+    expect(match({ upn: "R823123401003", surname: "Lee", forename: "Mia" })[0]?.why[0]).toBe(
       "the file's UPN is this pupil's former UPN",
     );
     const wrong = match({
-      upn: "A823123401001",
+      upn: "N823123401001",
       surname: "Jones",
       forename: "Amir",
       dob: "2015-01-02",
