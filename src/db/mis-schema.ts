@@ -88,6 +88,8 @@ export interface PupilsTable {
   leaving_reason: string | null;
   leaving_destination: string | null;
   record: JSONColumnType<Pupil, string, string>;
+  /** Areas of the record no file has ever given (it came from partial CTFs); null: none. */
+  never_given: JSONColumnType<string[] | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   /** Computed by the database from the record, for matching. */
@@ -133,6 +135,8 @@ export interface ExportsTable {
   checked_at: NullableTimestamp;
   /** Where the file was written in the data exchange folder, if it was. */
   saved_path: string | null;
+  /** Went as a partial CTF: some of its pupils' records lack areas no file ever gave. */
+  partial: Generated<boolean>;
 }
 
 import type { ClosureKind } from "../ctf/school-days.js";
@@ -162,6 +166,8 @@ export interface ImportsTable {
   /** The file's pupils as read, for imports made before the file was kept; null since. */
   file_pupils: JSONColumnType<Pupil[] | null, string | null, string | null>;
   proposals: JSONColumnType<unknown[], string, string>;
+  /** The file said it was partial (DocumentQualifier): what it lacks may exist elsewhere. */
+  partial: Generated<boolean>;
   status: ImportStatus;
   added: Generated<number>;
   merged: Generated<number>;
@@ -191,12 +197,27 @@ export interface ImportChangesTable {
   after_digest: string | null;
 }
 
-/** A pupil's row as an import and its undo see it: the record and the school's enrolment. */
+/** A leaver's details, as recorded. */
+export interface Leaving {
+  date: string | null;
+  reason: string | null;
+  destination: string | null;
+}
+
+/**
+ * A pupil's row as an import and its undo see it: the record and the school's enrolment. The
+ * optional parts are absent, not null, when there is nothing to say, so that digests kept before
+ * they existed still match.
+ */
 export interface PupilState {
   record: Pupil;
   status: PupilStatus;
   regGroup: string | null;
   admissionDate: string | null;
+  /** Where any leaving detail is recorded. */
+  leaving?: Leaving;
+  /** Areas no file has ever given this pupil (partial CTFs only). */
+  neverGiven?: string[];
 }
 
 export interface MisDB {

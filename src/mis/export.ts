@@ -16,6 +16,7 @@ import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { exchangeFolder, writeToFolder } from "./exchange-folder.js";
 import { hubClientFor } from "./hub-connection.js";
+import { partialDescriptor } from "./record-gaps.js";
 import { getSchool, schoolUrn } from "./school.js";
 
 interface LeaverRow {
@@ -27,6 +28,7 @@ interface LeaverRow {
   leaving_date: string | null;
   leaving_reason: string | null;
   leaving_destination: string | null;
+  never_given: string[] | null;
   record: Pupil;
 }
 
@@ -50,6 +52,7 @@ export async function createExports(
       "leaving_date",
       "leaving_reason",
       "leaving_destination",
+      "never_given",
       "record",
     ])
     .where("id", "in", ids)
@@ -93,6 +96,7 @@ export async function createExports(
         destination,
         pupil_ids: group.map((g) => g.id),
         xml,
+        partial: group.some(isPartial),
         status: input.send ? "waiting" : "saved",
         // Claimed by this request from the start, so the retry timer leaves it to us.
         ...(input.send ? { sending_since: claim } : {}),
@@ -160,12 +164,16 @@ async function buildCtf(
     .executeTakeFirst();
   const academicYear = academicYearOf(now);
   const version = versionForYear(academicYear);
+  // A record that lacks areas no file ever gave goes as partial, saying which and whose, so the
+  // next school does not take a missing area for an empty one.
+  const partial = group.some(isPartial);
   const doc: CtfDocument = {
     header: {
       documentName: "Common Transfer File",
       version,
       dateTime: now.toISOString().slice(0, 19),
-      documentQualifier: "full",
+      documentQualifier: partial ? "partial" : "full",
+      ...(partial ? { dataDescriptor: partialDescriptor(group.map((g) => g.never_given)) } : {}),
       supplierId: "S2S",
       sourceSchool: {
         lea: school.laestab.slice(0, 3),
@@ -203,13 +211,22 @@ async function buildCtf(
   return xml;
 }
 
-/** The pupil's record with this school's own history entry closed by the leaving details. */
+const isPartial = (r: LeaverRow) => (r.never_given?.length ?? 0) > 0;
+
+/**
+ * The pupil's record with this school's own stay closed by the leaving details: the stay that
+ * began on the pupil's admission (a pupil who came back has an earlier, ended one too), or, with
+ * no admission date known, the one still open.
+ */
 function withLeaving(r: LeaverRow, school: Sender): Pupil {
   const p: Pupil = structuredClone(r.record);
   const lea = school.laestab.slice(0, 3);
   const estab = school.laestab.slice(3);
   const history: SchoolHistoryEntry[] = p.schoolHistory ?? [];
-  let here = history.find((h) => h.lea === lea && h.estab === estab && !h.leavingDate);
+  const ours = history.filter((h) => h.lea === lea && h.estab === estab);
+  let here = r.admission_date
+    ? ours.find((h) => h.entryDate === r.admission_date)
+    : ours.find((h) => !h.leavingDate);
   if (!here) {
     here = {
       lea,
@@ -416,6 +433,7 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
       "exports.created_at",
       "exports.sent_at",
       "exports.saved_path",
+      "exports.partial",
     ])
     .orderBy("exports.created_at", "desc");
   if (ids) query = query.where("exports.id", "in", ids);
@@ -438,6 +456,7 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
     createdAt: r.created_at.toISOString(),
     sentAt: r.sent_at?.toISOString() ?? null,
     savedTo: r.saved_path,
+    partial: r.partial,
   }));
 }
 

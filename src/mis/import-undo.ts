@@ -3,11 +3,10 @@
  * to what they were, field for field. Where someone has changed a pupil by hand since, what
  * they changed stays, and the undo says so: only what is still as the import left it goes back.
  */
-import type { PupilState } from "../db/mis-schema.js";
 import { AppError, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
-import { type StateRow, writeStates } from "./imports.js";
+import { STATE_COLUMNS, type StateRow, stateOf, writeStates } from "./imports.js";
 import { stateDigest, undoDiff } from "./state-diff.js";
 
 export interface UndoNote {
@@ -45,7 +44,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
     for (const c of changes) {
       const row = await trx
         .selectFrom("pupils")
-        .select(["id", "record", "status", "reg_group", "admission_date"])
+        .select(["id", "record", ...STATE_COLUMNS])
         .where("id", "=", c.pupil_id)
         .forUpdate()
         .executeTakeFirst();
@@ -53,12 +52,7 @@ export async function undoImport(ctx: MisContext, actor: MisPrincipal, id: strin
         notes.push({ position: c.position, pupil: c.pupil_id, note: "no longer in the register" });
         continue;
       }
-      const now: PupilState = {
-        record: row.record,
-        status: row.status,
-        regGroup: row.reg_group,
-        admissionDate: row.admission_date,
-      };
+      const now = stateOf(row);
       if (c.action === "new") {
         const exported = await trx
           .selectFrom("exports")

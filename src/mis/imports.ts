@@ -28,6 +28,7 @@ import { type Candidate, type RegisterEntry, RegisterIndex } from "./matching.js
 import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
 import { columnsOf } from "./pupils.js";
+import { neverGivenAfter } from "./record-gaps.js";
 import { getSchool } from "./school.js";
 import { alike, canonicalJson, diffOf, type StateDiff, stateDigestWith } from "./state-diff.js";
 import { packFile, unpackFile } from "./stored-file.js";
@@ -106,6 +107,7 @@ export async function createImport(
       from_name: src?.schoolName ?? null,
       file: await packed,
       proposals: JSON.stringify(proposals),
+      partial: read.document.header.documentQualifier?.toLowerCase() === "partial",
       status: "proposed",
       created_by: actor.userId,
     })
@@ -163,6 +165,7 @@ async function loadImport(ctx: MisContext | { db: MisTx }, id: string, lock = fa
       "from_laestab",
       "from_name",
       "proposals",
+      "partial",
       "status",
     ])
     .where("id", "=", id);
@@ -361,9 +364,7 @@ async function lockTargets(
     .selectFrom("pupils")
     .select([
       "id",
-      "status",
-      "reg_group",
-      "admission_date",
+      ...STATE_COLUMNS,
       ROW_VERSION,
       sql<Pupil | null>`case when xmin::text = ${JSON.stringify(versions)}::jsonb ->> id::text
         then null else record end`.as("record"),
@@ -376,10 +377,46 @@ async function lockTargets(
   );
 }
 
-interface LockedRow extends RegisterRow {
+type LockedRow = RegisterRow & Omit<StateColumns, "record">;
+
+/** The columns of a pupil's row that make its state (PupilState). */
+export const STATE_COLUMNS = [
+  "status",
+  "reg_group",
+  "admission_date",
+  "leaving_date",
+  "leaving_reason",
+  "leaving_destination",
+  "never_given",
+] as const;
+
+export interface StateColumns {
+  record: Pupil;
   status: PupilStatus;
   reg_group: string | null;
   admission_date: string | null;
+  leaving_date: string | null;
+  leaving_reason: string | null;
+  leaving_destination: string | null;
+  never_given: string[] | null;
+}
+
+/** A row's state, its optional parts left out where there is nothing to say. */
+export function stateOf(row: StateColumns): PupilState {
+  const state: PupilState = {
+    record: row.record,
+    status: row.status,
+    regGroup: row.reg_group,
+    admissionDate: row.admission_date,
+  };
+  if (row.leaving_date !== null || row.leaving_reason !== null || row.leaving_destination !== null)
+    state.leaving = {
+      date: row.leaving_date,
+      reason: row.leaving_reason,
+      destination: row.leaving_destination,
+    };
+  if (row.never_given !== null && row.never_given.length > 0) state.neverGiven = row.never_given;
+  return state;
 }
 
 function byArea(rows: MergeRow[]) {
@@ -504,6 +541,8 @@ export async function commitImport(
           regGroup: regGroup ?? null,
           admissionDate: admission,
         };
+        const gaps = neverGivenAfter(undefined, file, imp.partial);
+        if (gaps) state.neverGiven = gaps;
         const pupilId = randomUUID();
         // Written out once: the text the database stores and the digest undo compares with.
         const recordJson = canonicalJson(state.record);
@@ -518,21 +557,25 @@ export async function commitImport(
       }
       const row = d.pupil ? held.get(d.pupil) : undefined;
       if (!row) throw invalid(`${who}: that register pupil is not there any more.`, "decisions");
-      const before: PupilState = {
-        record: row.record,
-        status: row.status,
-        regGroup: row.reg_group,
-        admissionDate: row.admission_date,
-      };
+      const before = stateOf(row);
       let { record } = heldMerge(ctx, id, d.position, row, file, takeOf(d.take));
-      if (ncYear && !record.basicDetails?.ncYearActual) record = withYear(record, ncYear);
-      // What the school keyed in stays: the enrolment fills only what is blank.
-      const after: PupilState = {
-        record,
-        status: row.status === "applicant" || row.status === "left" ? status : row.status,
-        regGroup: row.reg_group ?? regGroup ?? null,
-        admissionDate: row.admission_date ?? admission,
-      };
+      // A pupil who left and comes back starts a new stay: their enrolment is this admission's,
+      // and their leaving details (of the stay that ended) go. Otherwise what the school keyed
+      // in stays: the enrolment fills only what is blank.
+      const returning = row.status === "left";
+      if (ncYear && (returning || !record.basicDetails?.ncYearActual))
+        record = withYear(record, ncYear);
+      const after: PupilState = returning
+        ? { record, status, regGroup: regGroup ?? null, admissionDate: admission }
+        : {
+            record,
+            status: row.status === "applicant" ? status : row.status,
+            regGroup: row.reg_group ?? regGroup ?? null,
+            admissionDate: row.admission_date ?? admission,
+            ...(before.leaving ? { leaving: before.leaving } : {}),
+          };
+      const gaps = neverGivenAfter(row.never_given, file, imp.partial);
+      if (gaps) after.neverGiven = gaps;
       merged.push({ id: row.id, state: after });
       toKeep.push(() => changeRow(d.position, row.id, "merge", { diff: diffOf(before, after) }));
       counts.merged++;
@@ -587,6 +630,10 @@ function asRows(rows: StateRow[]): string {
       status: state.status,
       reg_group: state.regGroup,
       admission_date: state.admissionDate,
+      leaving_date: state.leaving?.date ?? null,
+      leaving_reason: state.leaving?.reason ?? null,
+      leaving_destination: state.leaving?.destination ?? null,
+      never_given: state.neverGiven ?? null,
     });
     return `${columns.slice(0, -1)},"record":${recordJson ?? JSON.stringify(state.record)}}`;
   });
@@ -601,16 +648,19 @@ export interface StateRow {
 }
 
 const ROW_TYPES = sql`(id uuid, upn text, surname text, forename text, dob date, sex text,
-  nc_year text, status text, reg_group text, admission_date date, record jsonb)`;
+  nc_year text, status text, reg_group text, admission_date date, leaving_date date,
+  leaving_reason text, leaving_destination text, never_given jsonb, record jsonb)`;
 
 /** New pupils' rows in one statement. */
 async function insertStates(trx: MisTx, rows: StateRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     insert into pupils (id, upn, surname, forename, dob, sex, nc_year, status, reg_group,
-      admission_date, record, updated_at)
+      admission_date, leaving_date, leaving_reason, leaving_destination, never_given, record,
+      updated_at)
     select v.id, v.upn, v.surname, v.forename, v.dob, v.sex, v.nc_year, v.status, v.reg_group,
-      v.admission_date, v.record, ${now}
+      v.admission_date, v.leaving_date, v.leaving_reason, v.leaving_destination, v.never_given,
+      v.record, ${now}
     from jsonb_to_recordset(${asRows(rows)}::jsonb) as v${ROW_TYPES}`.execute(trx);
 }
 
@@ -620,7 +670,9 @@ export async function writeStates(trx: MisTx, rows: StateRow[], now: Date): Prom
   await sql`
     update pupils set upn = v.upn, surname = v.surname, forename = v.forename, dob = v.dob,
       sex = v.sex, nc_year = v.nc_year, record = v.record, status = v.status,
-      reg_group = v.reg_group, admission_date = v.admission_date, updated_at = ${now}
+      reg_group = v.reg_group, admission_date = v.admission_date, leaving_date = v.leaving_date,
+      leaving_reason = v.leaving_reason, leaving_destination = v.leaving_destination,
+      never_given = v.never_given, updated_at = ${now}
     from jsonb_to_recordset(${asRows(rows)}::jsonb) as v${ROW_TYPES}
     where pupils.id = v.id`.execute(trx);
 }

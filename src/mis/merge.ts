@@ -179,6 +179,12 @@ export function mergePupil(
     (h) => `${h.lea}|${h.estab}|${h.entryDate}`,
     (h) =>
       `${h.schoolName ?? `${h.lea ?? ""}${h.estab ?? ""}`} from ${h.entryDate ?? "?"}${h.leavingDate ? ` to ${h.leavingDate}` : ""}`,
+    // A stay the register holds as open that the file shows ended (a pupil who left and came
+    // back): the end is a fact the register lacked, not a value the school keyed.
+    (held, file) =>
+      !held.leavingDate && file.leavingDate
+        ? { ...file, ...withoutBlanks(held), leavingDate: file.leavingDate }
+        : undefined,
   );
   const sen = { ...(reg.senHistory ?? {}) };
   sen.provisions = list(
@@ -222,6 +228,7 @@ export function mergePupil(
     f: T[] | undefined,
     key: (v: T) => string,
     show: (v: T) => string,
+    complete?: (held: T, file: T) => T | undefined,
   ): T[] | undefined {
     const mine = r ?? [];
     const theirs = f ?? [];
@@ -241,10 +248,15 @@ export function mergePupil(
       const k = key(v);
       inFile.add(k);
       const held = byKey.get(k);
+      const completed = held === undefined ? undefined : complete?.(held, v);
       if (held === undefined) {
         merged.push(v);
         byKey.set(k, v);
         rows.push({ area, field: show(v), register: null, file: show(v), result: "added" });
+      } else if (completed !== undefined) {
+        merged[merged.indexOf(held)] = completed;
+        byKey.set(k, completed);
+        rows.push({ area, field: show(held), register: show(held), file: show(v), result: "file" });
       } else
         rows.push({
           area,
@@ -338,6 +350,11 @@ export function mergePupil(
         });
     return merged.length > 0 ? merged : undefined;
   }
+}
+
+/** An object's defined fields only. */
+function withoutBlanks<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** An object without its empty fields, or undefined when nothing is left. */

@@ -5,6 +5,7 @@
  */
 import { sql } from "kysely";
 import type { Pupil } from "../ctf/model.js";
+import { checkUpn } from "../ctf/upn.js";
 import type { MisDb, MisTx, PupilStatus } from "../db/mis-schema.js";
 import { invalid, isId, notFound } from "../errors.js";
 import { misAudit } from "./audit.js";
@@ -120,6 +121,7 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
     pupils: rows.map((r) => ({
       id: r.id,
       upn: r.upn,
+      upnValid: upnValid(r.upn),
       surname: r.surname,
       forename: r.forename,
       dob: r.dob,
@@ -132,6 +134,11 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
     page,
     pageSize: PAGE,
   };
+}
+
+/** Whether a UPN passes its check (null: none): one that fails is shown as not valid. */
+function upnValid(upn: string | null | undefined): boolean | null {
+  return upn ? checkUpn(upn).valid : null;
 }
 
 /** How many pupils have a status: a count, not a search of names, so nothing to audit. */
@@ -164,6 +171,7 @@ interface Row {
   leaving_date: string | null;
   leaving_reason: string | null;
   leaving_destination: string | null;
+  never_given: string[] | null;
 }
 
 /** How a pupil's record is shown: the CTF's areas by name, without the reader's bookkeeping. */
@@ -173,6 +181,7 @@ function pupilView(id: string, row: Row, p: Pupil) {
   return {
     id,
     upn: p.upn ?? null,
+    upnValid: upnValid(p.upn),
     surname: p.surname ?? "",
     forename: p.forename ?? "",
     dob: p.dob ?? null,
@@ -189,6 +198,8 @@ function pupilView(id: string, row: Row, p: Pupil) {
             reason: row.leaving_reason,
             destination: row.leaving_destination,
           },
+    // Areas no file has given (the pupil came from partial CTFs): their export says partial.
+    neverGiven: row.never_given ?? [],
     uln: p.uln ?? null,
     uci: p.uci ?? null,
     formerUpn: bd.formerUpn ?? null,

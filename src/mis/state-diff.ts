@@ -102,6 +102,8 @@ export function stateDigestWith(state: PupilState, recordJson: string): string {
     v === undefined ? [] : [`${JSON.stringify(name)}:${canonicalJson(v)}`];
   const text = [
     ...field("admissionDate", state.admissionDate),
+    ...field("leaving", state.leaving),
+    ...field("neverGiven", state.neverGiven),
     `"record":${recordJson}`,
     ...field("regGroup", state.regGroup),
     ...field("status", state.status),

@@ -17,6 +17,7 @@ import { partyName } from "../../ctf/filename.js";
 import { findingInWords } from "../../ctf/finding-words.js";
 import type { FindingJson } from "../../ctf/findings.js";
 import { englandDayInWords } from "../../ctf/school-days.js";
+import { checkUpn } from "../../ctf/upn.js";
 import { formToken } from "./csrf.js";
 
 export interface NavItem {
@@ -67,6 +68,10 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
   env.addFilter("date", (v: string | Date | null | undefined) => formatDate(v));
   env.addFilter("datetime", (v: string | Date | null | undefined) => formatDateTime(v));
   env.addFilter("inWords", (f: FindingJson) => findingInWords(f));
+  // A UPN that fails its check is shown, and said to be not valid.
+  env.addFilter("upn", (upn: string | null | undefined) =>
+    upn ? `${upn}${checkUpn(upn).valid ? "" : " (not valid)"}` : "",
+  );
   // A CTF code with what it means ("End of phase transfer - Maintained school (PM)"), or as it is.
   env.addFilter("meaning", (code: string | null | undefined, item: string) => {
     if (!code) return "";

@@ -10,6 +10,7 @@ import recordsUncompressed from "./0008_records_uncompressed.js";
 import importFile from "./0009_import_file.js";
 import recordsInRow from "./0010_records_in_row.js";
 import schoolUrn from "./0011_school_urn.js";
+import recordGaps from "./0012_record_gaps.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 9, name: "import-file", sql: importFile },
   { id: 10, name: "records-in-row", sql: recordsInRow },
   { id: 11, name: "school-urn", sql: schoolUrn },
+  { id: 12, name: "record-gaps", sql: recordGaps },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

@@ -51,6 +51,10 @@ const Export = Type.Object({
   createdAt: Type.String({ format: "date-time" }),
   sentAt: NullableString({ format: "date-time" }),
   savedTo: NullableString({ description: "where it was written in the data exchange folder" }),
+  partial: Type.Boolean({
+    description:
+      "sent as a partial CTF: a pupil's record lacks areas no file ever gave (its DataDescriptor says which)",
+  }),
 });
 
 /** Associated schools, leaving details and exports: the leaving half of a transfer. */

@@ -12,6 +12,10 @@ const tags = ["pupils"];
 const Listed = Type.Object({
   id: Type.String({ format: "uuid" }),
   upn: NullableString(),
+  upnValid: Type.Union([Type.Boolean(), Type.Null()], {
+    description:
+      "whether the UPN passes its check letter (null: no UPN); one that fails is kept as the file gave it but never used to recognise the pupil",
+  }),
   surname: Type.String(),
   forename: Type.String(),
   dob: NullableString({ description: "YYYY-MM-DD" }),
@@ -25,6 +29,10 @@ const PupilRecord = Type.Object(
   {
     ...Listed.properties,
     admissionDate: NullableString(),
+    neverGiven: Type.Array(Type.String(), {
+      description:
+        "areas of the record no file has ever given (it came from partial CTFs: contacts, address, ...); its export is marked partial while any remain",
+    }),
     leaving: Type.Unsafe<unknown>({
       type: ["object", "null"],
       additionalProperties: true,

@@ -11,6 +11,7 @@ import { intakeCounts } from "../../../mis/intake.js";
 import { LEAVING_REASONS, setLeaving, setLeavingFor } from "../../../mis/leaving.js";
 import { overdueLeavers } from "../../../mis/overdue.js";
 import { countPupils, getPupil, listPupils } from "../../../mis/pupils.js";
+import { areasInWords } from "../../../mis/record-gaps.js";
 import { getSchool } from "../../../mis/school.js";
 import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../hub/pages/forms.js";
 
@@ -147,6 +148,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     return reply.page("pupil", {
       title: `${pupil.surname}, ${pupil.forename}`,
       pupil,
+      gaps: areasInWords(pupil.neverGiven),
       reasons: LEAVING_REASONS,
       schools,
       backLink: "/pupils",
