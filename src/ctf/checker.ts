@@ -99,11 +99,19 @@ export class CtfChecker {
     this.version = h.version === undefined ? undefined : versionNumber(h.version);
     const at = (obj: object | undefined, key?: string) => loc.of(obj, key) ?? loc.of(h);
     this.checkVersion(h, at(h, "version"));
-    if (h.documentQualifier !== undefined && !QUALIFIER.has(h.documentQualifier)) {
+    // CBDS (D00117) writes FULL and PARTIAL; files write them in lower case.
+    if (h.documentQualifier !== undefined && !QUALIFIER.has(h.documentQualifier.toLowerCase())) {
       this.add(
         "code.unknown",
         `DocumentQualifier "${h.documentQualifier}" is neither full nor partial`,
         at(h, "documentQualifier"),
+      );
+    }
+    if (h.dataQualifier !== undefined && !checkCode(CODE_SETS.partialType, h.dataQualifier).ok) {
+      this.add(
+        "code.unknown",
+        `DataQualifier "${h.dataQualifier}" is not a type of partial CTF (FSP, KS1, KS2, KS3, ULN, FSM, PHO)`,
+        at(h, "dataQualifier"),
       );
     }
     if (h.dateTime !== undefined) {

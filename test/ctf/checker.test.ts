@@ -165,6 +165,21 @@ describe("warnings that leave a file usable", () => {
     ]);
   });
 
+  it("a header's qualifiers: full or partial in any case, and a type of partial CTF", async () => {
+    const header = (qualifiers: string) =>
+      ctfXml(pupilXml()).replace("<DocumentQualifier>full</DocumentQualifier>", qualifiers);
+    expect(
+      await codes(
+        header("<DocumentQualifier>PARTIAL</DocumentQualifier><DataQualifier>KS2</DataQualifier>"),
+      ),
+    ).toEqual([]);
+    expect(
+      await codes(
+        header("<DocumentQualifier>some</DocumentQualifier><DataQualifier>K-2</DataQualifier>"),
+      ),
+    ).toEqual(["code.unknown", "code.unknown"]);
+  });
+
   it("impossible and future dates", async () => {
     expect(
       await warned(
