@@ -31,17 +31,36 @@ const QUALIFIER = new Set(["full", "partial"]);
 const NC_YEARS: Record<string, number> = { E1: -4, E2: -3, N1: -2, N2: -1, R: 0 };
 for (let y = 1; y <= 14; y++) NC_YEARS[String(y)] = y;
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 /** The date a YYYY-MM-DD string names, or undefined if it is malformed or impossible. */
 export function parseDate(value: string): Date | undefined {
-  const m = DATE.exec(value);
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
-    return undefined;
-  return date;
+  return isDate(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+}
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether a YYYY-MM-DD string is a real date, read digit by digit: a file has several dates a
+ * pupil, and a pattern and a Date object for each cost more than the rest of checking them.
+ */
+export function isDate(v: string): boolean {
+  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return false;
+  let y = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return false;
+    y = y * 10 + c;
+  }
+  const m1 = v.charCodeAt(5) - 48;
+  const m2 = v.charCodeAt(6) - 48;
+  const d1 = v.charCodeAt(8) - 48;
+  const d2 = v.charCodeAt(9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
+  const month = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  // Years before 100 were never real dates here (a Date reads them as 19xx).
+  if (y < 100 || month < 1 || month > 12 || day < 1) return false;
+  if (month === 2 && day === 29) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return day <= (DAYS[month - 1] as number);
 }
 
 /** The NC year a pupil born on `dob` is in during the academic year starting in `academicYear`. */
@@ -464,7 +483,7 @@ export class CtfChecker {
     add: (code: FindingCode, message: string, pos: SourcePos | undefined) => void,
   ): void {
     const check = (obj: object, key: string, value: string | undefined, label: string) => {
-      if (value && parseDate(value) === undefined) {
+      if (value && !isDate(value)) {
         add("date.invalid", `${label} "${value}" is not a real date as YYYY-MM-DD`, at(obj, key));
       }
     };

@@ -574,6 +574,8 @@ export function meaningOf(item: string, code: string): string | undefined {
   return undefined;
 }
 
+const OK = { ok: true } as const;
+
 export type CodeVerdict =
   | { ok: true }
   | { ok: false; retired?: string; misplaced?: string; nearest: string[] };
@@ -584,8 +586,8 @@ export type CodeVerdict =
  * close to it.
  */
 export function checkCode(set: CodeSet, value: string, version?: number): CodeVerdict {
-  if (Object.hasOwn(set.codes, value)) return { ok: true };
-  if (set.historic && Object.hasOwn(set.historic, value)) return { ok: true };
+  if (Object.hasOwn(set.codes, value)) return OK;
+  if (set.historic && Object.hasOwn(set.historic, value)) return OK;
   const retired = set.retired && Object.hasOwn(set.retired, value) ? set.retired[value] : undefined;
   if (retired !== undefined) {
     if (retired.from !== undefined && (version === undefined || version < retired.from))

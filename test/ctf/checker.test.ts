@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { expectedNcYear, parseDate } from "../../src/ctf/checker.js";
+import { expectedNcYear, isDate, parseDate } from "../../src/ctf/checker.js";
 import { FINDING_CODES } from "../../src/ctf/findings.js";
 import { parseCtf } from "../../src/ctf/read.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
@@ -178,6 +179,43 @@ describe("warnings that leave a file usable", () => {
         header("<DocumentQualifier>some</DocumentQualifier><DataQualifier>K-2</DataQualifier>"),
       ),
     ).toEqual(["code.unknown", "code.unknown"]);
+  });
+
+  it("reads a date digit by digit as a Date object reads it (property test)", () => {
+    // The reference: the calendar's own answer.
+    const real = (v: string) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+      if (!m) return false;
+      const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      const date = new Date(Date.UTC(y, mo - 1, d));
+      return (
+        date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+      );
+    };
+    const pad = (n: number, w: number) => String(n).padStart(w, "0");
+    const dates = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+      )
+      .map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`);
+    fc.assert(
+      fc.property(fc.oneof(dates, fc.string({ maxLength: 12 })), (v) => {
+        expect(isDate(v)).toBe(real(v));
+        expect(parseDate(v)?.getTime()).toBe(real(v) ? Date.parse(`${v}T00:00:00Z`) : undefined);
+      }),
+      { numRuns: 20_000, seed: 23 },
+    );
+    for (const [v, ok] of [
+      ["2024-02-29", true],
+      ["2023-02-29", false],
+      ["1900-02-29", false],
+      ["2000-02-29", true],
+      ["2012-02-30", false],
+      ["2026-04-31", false],
+    ] as const)
+      expect(isDate(v), v).toBe(ok);
   });
 
   it("impossible and future dates", async () => {
