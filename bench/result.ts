@@ -9,3 +9,11 @@ export interface BenchResult {
   /** The goal in words, for the human report. */
   goal?: string;
 }
+
+/** A benchmark that could not measure: its name and why, reported and counted as a failure. */
+export interface BenchFailure {
+  name: string;
+  error: string;
+}
+
+export type BenchOutcome = BenchResult | BenchFailure;

@@ -6,9 +6,9 @@ import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
 import { uploadMemory } from "./hub/upload-memory.js";
 import { importBench } from "./mis/import-bench.js";
-import type { BenchResult } from "./result.js";
+import type { BenchOutcome } from "./result.js";
 
-const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchResult[]>> = {
+const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchOutcome[]>> = {
   "ctf.read_check": readCheck,
   hub: hubBench,
   "hub.upload_memory": uploadMemory,
@@ -31,6 +31,13 @@ for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) {
   if (run === undefined) continue;
   log(`== ${name}`);
   for (const r of await run(log)) {
+    if ("error" in r) {
+      // Reported, and the run's exit code says so; the other benchmarks still run.
+      process.exitCode = 1;
+      if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(`${r.name}: FAILED: ${r.error}\n`);
+      continue;
+    }
     if (json) {
       const { goal: _goal, ...line } = r;
       process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -9,34 +9,62 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateHeader, generatePupils } from "../../src/ctf/generator.js";
+import type { Pupil } from "../../src/ctf/model.js";
 import { CtfWriter } from "../../src/ctf/writer.js";
 import type { BenchResult } from "../result.js";
 import { runWorker } from "../worker.js";
 
 const ROUNDS = 5;
 
+/**
+ * A generated CTF of about `bytes`; `fuller` gives each pupil a year of attendance marks, session
+ * by session, for each year of their attendance (a CTF of real size holds fewer, fuller pupils
+ * than the generator's). Returns how many pupils it holds.
+ */
 export async function writeCtfOfSize(
   path: string,
   bytes: number,
   seed: number,
   to = "8235678",
-): Promise<void> {
+  fuller = false,
+): Promise<number> {
   const options = { from: "8231234", to, pupils: Number.MAX_SAFE_INTEGER, seed };
   const header = generateHeader({ ...options, pupils: 1 });
   const out = createWriteStream(path);
   let written = 0;
+  let pupils = 0;
   const writer = new CtfWriter((s) => {
     written += Buffer.byteLength(s);
     out.write(s);
   }, header);
   for (const pupil of generatePupils(options, header)) {
     if (written >= bytes) break;
+    if (fuller) withYearsOfMarks(pupil);
     writer.pupil(pupil);
+    pupils++;
     if (out.writableNeedDrain) await once(out, "drain");
   }
   writer.end();
   out.end();
   await once(out, "finish");
+  return pupils;
+}
+
+/**
+ * A year of attendance, session by session (two a day, 190 days, present mostly, as a register
+ * marks them), for every school year the pupil has had since Reception.
+ */
+function withYearsOfMarks(pupil: Pupil): void {
+  const marks = Array.from({ length: 190 }, (_, day) =>
+    day % 37 === 5 ? "I\\" : day % 53 === 9 ? "MM" : "/\\",
+  ).join("");
+  const latest = pupil.attendance?.[0];
+  if (!latest?.year) return;
+  const years = Number(pupil.basicDetails?.ncYearActual ?? 0) + 1;
+  pupil.attendance = Array.from({ length: years }, (_, i) => {
+    const year = String(Number(latest.year) - i);
+    return { ...latest, year, attendSessions: { startDate: `${year}-09-04`, marks } };
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
