@@ -41,13 +41,11 @@ export interface ScanHandlers {
   declaration(encoding: string | undefined): void;
 }
 
-const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
 const EQUALS = 0x3d;
-const AMP = 0x26;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const DISALLOWED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
@@ -56,8 +54,8 @@ const ASTRAL = /[\uD800-\uDFFF]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const UNUSUAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const NAME_START_WIDE =
-  /[\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
-const NAME_WIDE = /[\u00B7\u0300-\u036F\u203F\u2040]/;
+  /[\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+const NAME_WIDE = /\u00B7|[\u0300-\u036F]|[\u203F\u2040]/;
 
 /** What an XML declaration holds: its version, then an encoding and "standalone" if any. */
 const DECLARATION =
