@@ -7,47 +7,38 @@
  * that it is partial and what it lacks.
  */
 import type { Pupil } from "../ctf/model.js";
+import { AREAS, type Area } from "./merge.js";
 
-/** The areas a record can lack, as the school side names them. */
-export const RECORD_AREAS = [
-  "basicDetails",
-  "address",
-  "phones",
-  "contacts",
-  "languages",
-  "lookedAfter",
-  "sen",
-  "fsm",
-  "attendance",
-  "assessments",
-  "schoolHistory",
-] as const;
-export type RecordArea = (typeof RECORD_AREAS)[number];
+/** The areas a record can lack: the merge's, but for the supplier's own elements. */
+export const RECORD_AREAS: readonly Area[] = AREAS.filter((a) => a !== "other");
 
-const WORDS: Record<RecordArea, string> = {
-  basicDetails: "basic details",
+const WORDS: Record<Area, string> = {
+  details: "basic details",
   address: "address",
   phones: "phone numbers",
   contacts: "contacts",
   languages: "languages",
+  disabilities: "disabilities",
   lookedAfter: "looked-after status",
   sen: "SEN history",
   fsm: "free school meals",
   attendance: "attendance",
   assessments: "assessments",
   schoolHistory: "school history",
+  other: "other elements",
 };
 
 /** The areas a file's pupil carries. */
-export function areasIn(p: Pupil): Set<RecordArea> {
+export function areasIn(p: Pupil): Set<Area> {
   const bd = p.basicDetails;
-  const given = new Set<RecordArea>();
-  const has = (area: RecordArea, v: unknown) => {
+  const given = new Set<Area>();
+  const has = (area: Area, v: unknown) => {
     if (Array.isArray(v) ? v.length > 0 : v !== undefined) given.add(area);
   };
-  if (bd && Object.keys(bd).some((k) => k !== "languages" && k !== "readOrder"))
-    given.add("basicDetails");
+  const detail = (k: string) => k !== "languages" && k !== "disabilities" && k !== "readOrder";
+  if (bd && Object.keys(bd).some(detail)) given.add("details");
   has("languages", bd?.languages);
+  has("disabilities", bd?.disabilities);
   has("address", p.address);
   has("phones", p.phones);
   has("contacts", p.contacts);
@@ -74,13 +65,13 @@ export function neverGivenAfter(
   const lacking = before === undefined ? RECORD_AREAS : before;
   if (lacking === null) return undefined;
   const given = areasIn(file);
-  const left = lacking.filter((a) => !given.has(a as RecordArea));
+  const left = lacking.filter((a) => !given.has(a as Area));
   return left.length > 0 ? left : undefined;
 }
 
 /** The areas in words: "contacts, address and phone numbers". */
 export function areasInWords(areas: readonly string[]): string {
-  const words = areas.map((a) => WORDS[a as RecordArea] ?? a);
+  const words = areas.map((a) => WORDS[a as Area] ?? a);
   return words.length <= 1
     ? (words[0] ?? "")
     : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
