@@ -1,5 +1,6 @@
 /** The checking job: read the stored file, record findings, index pupils, route, tell people. */
 import { sql } from "kysely";
+import { isDate } from "../ctf/checker.js";
 import { detach, type Finding, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Db, StoredFinding, TransferPupilsTable, Tx } from "../db/hub-schema.js";
@@ -140,7 +141,9 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
         preferred_surname: text(bd?.preferredSurname),
         preferred_forename: text(bd?.preferredForename),
         former_surname: text(bd?.formerSurname),
-        dob: pupil.dob && /^\d{4}-\d{2}-\d{2}$/.test(pupil.dob) ? pupil.dob : null,
+        // Only a real date: 2012-02-30 has a date's shape, and the database refuses it, which
+        // failed the whole check (the checker reports it, as an error on the pupil's line).
+        dob: pupil.dob && isDate(pupil.dob) ? pupil.dob : null,
         sex: text(pupil.sex),
         nc_year: text(bd?.ncYearActual),
       });
@@ -178,12 +181,21 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       .where("status", "=", "checking")
       .returning("id")
       .executeTakeFirst();
-    // Removed by its sender while it was read (or checked by another worker): nothing to tell,
-    // and no pupils to keep.
-    if (!changed || failed) {
-      await clearPupils(trx, row.id);
-      if (!changed) return;
-    } else if (pupils.length > 0) {
+    // Checked by another run (this one's lease lapsed and it was started again): that run's
+    // pupils stand, and there is nothing to tell. Removed by its sender while it was read, or
+    // failed: no pupils to keep.
+    if (!changed) {
+      const current = await trx
+        .selectFrom("transfers")
+        .select("status")
+        .where("id", "=", row.id)
+        .executeTakeFirst();
+      if (current === undefined || current.status === "removed" || current.status === "failed")
+        await clearPupils(trx, row.id);
+      return;
+    }
+    if (failed) await clearPupils(trx, row.id);
+    else if (pupils.length > 0) {
       // The last batch commits with the status, so a small file costs one transaction.
       await insertPupils(trx, pupils);
     }
