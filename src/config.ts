@@ -40,6 +40,11 @@ export interface HubConfig {
   uploadsInFlight: number;
   /** Most bytes one user may upload in an hour. */
   uploadBytesPerHour: number;
+  /**
+   * How often a check that fails is tried again, the first wait (doubling each time), before the
+   * file is failed and its sender told.
+   */
+  checkRetries: { limit: number; delaySeconds: number };
   sessionHours: number;
   helpdesk: { phone: string; email: string; web: string };
 }
@@ -122,6 +127,7 @@ export function configFromEnv(
     maxPupilsPerFile: integer(env, "S2S_MAX_PUPILS_PER_FILE", 10_000, 1, 1_000_000),
     uploadsInFlight: integer(env, "S2S_UPLOADS_IN_FLIGHT", 50, 1, 100_000),
     uploadBytesPerHour: integer(env, "S2S_UPLOAD_BYTES_PER_HOUR", 2 * 1024 ** 3, 1024, 2 ** 42),
+    checkRetries: { limit: 5, delaySeconds: 5 },
     sessionHours: 12,
     helpdesk: helpdeskFrom(env),
   };

@@ -111,6 +111,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     const { boss, stop: stopBoss } = await startBoss(database, log, {
       supervise: role !== "web",
       schedule: role !== "web" && options.schedules !== false,
+      checkRetries: config.checkRetries,
     });
     parts.add("job queue", stopBoss);
     const jobs = jobQueueOn(boss);

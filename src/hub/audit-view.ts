@@ -19,6 +19,7 @@ const ACTIONS: Record<string, string> = {
   "sign-out": "Signed out",
   upload: "Sent a file",
   "transfer.checked": "File checked",
+  "transfer.check-gave-up": "File could not be checked",
   "transfer.view": "Looked at a file",
   "pupils.view": "Looked at the pupils in a file",
   accept: "Accepted a file",

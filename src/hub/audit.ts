@@ -10,6 +10,7 @@ export type AuditAction =
   | "sign-out"
   | "upload"
   | "transfer.checked"
+  | "transfer.check-gave-up"
   | "pupils.view"
   | "accept"
   | "correction.resolve"

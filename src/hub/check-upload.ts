@@ -4,7 +4,12 @@ import { isDate } from "../ctf/checker.js";
 import { detach, type Finding, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
 import type { Db, StoredFinding, TransferPupilsTable, Tx } from "../db/hub-schema.js";
-import { type FileRef, fileAwaitsMessage, uploadFailedMessage } from "../mail/messages.js";
+import {
+  type FileRef,
+  fileAwaitsMessage,
+  uncheckedMessage,
+  uploadFailedMessage,
+} from "../mail/messages.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { audit } from "./audit.js";
 import { inTransaction } from "./change.js";
@@ -236,6 +241,62 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       target: `transfer:${row.id}`,
       // Which process checked it: with several workers, each upload is checked exactly once.
       detail: { status, errors: errors.length, warnings: warnings.length, worker: process.pid },
+    });
+  });
+}
+
+/** What a sender is told of a file S2S could not check, however often it tried. */
+export const CHECK_GAVE_UP =
+  "S2S could not check this file; send it again, or contact the help desk.";
+
+/**
+ * The check of `transferId` failed every try (its job is a dead letter): the file is failed with
+ * a plain message, its sender is told, and it is audited, so that no file stays checking for
+ * ever with nobody told.
+ */
+export async function checkGaveUp(ctx: HubContext, transferId: string): Promise<void> {
+  const now = ctx.clock();
+  await inTransaction(ctx, async ({ trx, mailQueued }) => {
+    const row = await trx
+      .updateTable("transfers")
+      .set({
+        status: "failed",
+        checked_at: now,
+        errors: JSON.stringify([hubError("check.failed", CHECK_GAVE_UP)]),
+      })
+      .where("id", "=", transferId)
+      .where("status", "=", "checking")
+      .returning(["id", "file_name", "sender_user_id"])
+      .executeTakeFirst();
+    // Removed meanwhile, or checked after all: nothing to do.
+    if (!row) return;
+    await clearPupils(trx, row.id);
+    const sender = row.sender_user_id
+      ? await trx
+          .selectFrom("users")
+          .select("email")
+          .where("id", "=", row.sender_user_id)
+          .executeTakeFirst()
+      : undefined;
+    if (sender?.email) {
+      const deletedOn = new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000);
+      await enqueueMail(
+        trx,
+        uncheckedMessage(
+          [sender.email],
+          { id: row.id, name: row.file_name, deletedOn },
+          ctx.config.helpdesk,
+          ctx.config.publicUrl,
+        ),
+        now,
+        row.id,
+      );
+      mailQueued();
+    }
+    await audit(trx, null, {
+      action: "transfer.check-gave-up",
+      target: `transfer:${row.id}`,
+      detail: { worker: process.pid },
     });
   });
 }

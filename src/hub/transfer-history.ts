@@ -73,6 +73,9 @@ export async function transferHistory(
       case "transfer.checked":
         text = CHECKED[String(detail.status)] ?? "Checked";
         break;
+      case "transfer.check-gave-up":
+        text = "S2S could not check it";
+        break;
       case "transfer.view":
       case "pupils.view": {
         // Your own looks are not news to you; others', one after another, are one line.

@@ -4,11 +4,13 @@
  */
 import PgBoss from "pg-boss";
 import { type Database, runnerFor } from "../db/database.js";
-import { checkUpload } from "../hub/check-upload.js";
+import { checkGaveUp, checkUpload } from "../hub/check-upload.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { runRetention } from "../hub/retention.js";
 
 export const CHECK_UPLOAD = "check-upload";
+/** Checks that failed every try: their files are failed and their senders told. */
+export const CHECK_GAVE_UP = "check-upload-gave-up";
 // An arbitrary key that names "starting pg-boss" among advisory locks.
 const BOSS_START_LOCK = 5_252_003;
 /** Expiry warnings, expiry, purging and the orphan sweep, on a schedule shared by all workers. */
@@ -45,7 +47,11 @@ export interface Logger {
 export async function startBoss(
   database: Pick<Database<unknown>, "executeSql" | "exclusively">,
   log: Logger,
-  options: { supervise: boolean; schedule: boolean },
+  options: {
+    supervise: boolean;
+    schedule: boolean;
+    checkRetries: { limit: number; delaySeconds: number };
+  },
 ): Promise<{ boss: PgBoss; stop(): Promise<void> }> {
   let stopped = false;
   const boss = new PgBoss({
@@ -64,12 +70,19 @@ export async function startBoss(
   // processes starting on one empty database would collide (or deadlock), so they take turns.
   await database.exclusively(BOSS_START_LOCK, async () => {
     await boss.start();
-    await boss.createQueue(CHECK_UPLOAD, {
+    await boss.createQueue(CHECK_GAVE_UP, { name: CHECK_GAVE_UP, retryLimit: 10 });
+    const check = {
       name: CHECK_UPLOAD,
-      retryLimit: 5,
-      retryDelay: 5,
+      retryLimit: options.checkRetries.limit,
+      retryDelay: options.checkRetries.delaySeconds,
       retryBackoff: true,
-    });
+      // A check out of tries is a state someone sees (the file failed, its sender told), not a
+      // silence: pg-boss hands it to the dead-letter queue.
+      deadLetter: CHECK_GAVE_UP,
+    };
+    await boss.createQueue(CHECK_UPLOAD, check);
+    // A queue made before by an earlier version keeps its options until told.
+    await boss.updateQueue(CHECK_UPLOAD, check);
     // One retention run at a time across every worker: a tick finding one running waits.
     await boss.createQueue(RETENTION, { name: RETENTION, policy: "singleton", retryLimit: 2 });
     if (options.schedule)
@@ -135,6 +148,20 @@ export async function startCheckWorkers(
     );
     ids.push(self);
   }
+  await boss.work<{ id: string }>(
+    CHECK_GAVE_UP,
+    { pollingIntervalSeconds: 2, batchSize: 1 },
+    async ([job]) => {
+      if (!job) return;
+      log.error({ transfer: job.data.id }, "an upload's check failed every try: failing the file");
+      try {
+        await checkGaveUp(ctx, job.data.id);
+      } catch (err) {
+        log.error({ err: (err as Error).message, transfer: job.data.id }, "failing a file failed");
+        throw err;
+      }
+    },
+  );
   return () => {
     for (const id of ids) boss.notifyWorker(id);
   };

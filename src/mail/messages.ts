@@ -110,6 +110,23 @@ export function uploadFailedMessage(
   };
 }
 
+/** A file S2S tried to check and could not, however often it tried: the sender sends it again. */
+export function uncheckedMessage(
+  to: string[],
+  file: FileRef,
+  helpdesk: { phone: string; email: string },
+  url: string,
+): Message {
+  return {
+    to,
+    subject: `S2S: ${file.name} could not be checked`,
+    body:
+      `S2S could not check the file ${file.name} you uploaded, so it has not been sent. The fault ` +
+      `was S2S's, not the file's. Send it again, or contact the help desk (${helpdesk.phone}, ` +
+      `${helpdesk.email}).${fileLines(file, url, "sent")}\n${signOff(url)}`,
+  };
+}
+
 export function rejectedMessage(
   to: string[],
   file: FileRef,

@@ -1,15 +1,16 @@
 /**
  * The checking job's faults that lost work without a word (issue 24): a date the database
- * cannot take left a file checking for ever, and a check run a second time (its lease lapsed)
- * wiped the pupils the first run had indexed for a file already delivered.
+ * cannot take left a file checking for ever; a check that fails every try left its file
+ * checking with nobody told; a check run a second time (its lease lapsed) wiped the pupils the
+ * first run had indexed for a file already delivered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
-import { checkUpload } from "../../src/hub/check-upload.js";
+import { CHECK_GAVE_UP, checkUpload } from "../../src/hub/check-upload.js";
 import { DATABASES } from "../helpers/db.js";
 import { lineOf } from "../helpers/fixtures.js";
-import { sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
+import { eventually, json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`the checking job's faults, on ${target.name}`, () => {
@@ -17,7 +18,8 @@ for (const { target, skip } of DATABASES) {
     let token = "";
 
     beforeAll(async () => {
-      t = await startTestHub(target.name);
+      // A check out of tries gives up after one retry a second later, not five over minutes.
+      t = await startTestHub(target.name, { checkRetries: { limit: 1, delaySeconds: 1 } });
       token = await t.token("brookfield");
     }, 90_000);
 
@@ -51,6 +53,63 @@ for (const { target, skip } of DATABASES) {
       );
       expect(await pupilsIndexed(checked.id)).toBe(0);
     });
+
+    it("fails a file whose check fails every try, with a plain message, and tells its sender", async () => {
+      const brookfield = await t.hub.ctx.db
+        .selectFrom("users")
+        .select(["id", "email"])
+        .where("username", "=", "brookfield")
+        .executeTakeFirstOrThrow();
+      // A file whose stored copy cannot be read: every try of its check throws.
+      const id = await t.hub.ctx.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto("transfers")
+          .values({
+            file_name: "8231234_CTF_9382001_242.XML",
+            source_laestab: "8231234",
+            dest_laestab: "9382001",
+            dest_kind: "school",
+            sequence: 242,
+            status: "checking",
+            sender_user_id: brookfield.id,
+            size_bytes: 100,
+            sha256: "0".repeat(64),
+            store_key: "a-key-with-nothing-behind-it",
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await t.hub.ctx.jobs.checkUpload(trx, row.id, 100);
+        return row.id;
+      });
+      t.hub.ctx.jobs.wake();
+      const failed = await eventually(
+        "the file failed",
+        async () => {
+          const v = await json(await t.api(token, `/api/v1/transfers/${id}`));
+          return v.status === "checking" ? undefined : v;
+        },
+        30_000,
+      );
+      expect(failed).toMatchObject({
+        status: "failed",
+        errors: [expect.objectContaining({ code: "check.failed", message: CHECK_GAVE_UP })],
+      });
+      const mail = await eventually("mail to the sender", async () => {
+        const m = t.smtp
+          .to(brookfield.email)
+          .find((x) => x.subject?.includes("could not be checked"));
+        return m;
+      });
+      expect(mail.subject).toBe("S2S: 8231234_CTF_9382001_242.XML could not be checked");
+      expect(mail.text).toContain("Send it again, or contact the help desk");
+      const audited = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("action", "=", "transfer.check-gave-up")
+        .where("target", "=", `transfer:${id}`)
+        .execute();
+      expect(audited).toHaveLength(1);
+    }, 60_000);
 
     it("keeps a delivered file's pupil index when a second run of its check finds nothing to do", async () => {
       const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 3, seed: 2403 }));
