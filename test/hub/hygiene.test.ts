@@ -82,6 +82,45 @@ for (const { target, skip } of DATABASES) {
       expect(results.map((r) => r.status).sort()).toEqual([202, 409, 409]);
     });
 
+    it("lets a retry take an Idempotency-Key whose first request never answered (its process died)", async () => {
+      const brookfield = await t.hub.ctx.db
+        .selectFrom("users")
+        .select("id")
+        .where("username", "=", "brookfield")
+        .executeTakeFirstOrThrow();
+      const claim = (key: string, minutesAgo: number) =>
+        t.hub.ctx.db
+          .insertInto("idempotency_keys")
+          .values({
+            user_id: brookfield.id,
+            key,
+            request: "POST /api/v1/transfers",
+            created_at: new Date(t.now.value.getTime() - minutesAgo * 60_000),
+          })
+          .execute();
+      const [freshKey, staleKey] = [`fresh-${seed}`, `stale-${seed}`];
+      // Claimed a minute ago and not answered: still in progress, for all the hub knows.
+      await claim(freshKey, 1);
+      const fresh = await uploadCtf(t, school, "8231234_CTF_9382001_310.XML", xml(), {
+        headers: { "idempotency-key": freshKey },
+      });
+      expect(fresh.status).toBe(409);
+      expect((await json(fresh)).error.code).toBe("idempotency.in-progress");
+      // Claimed ten minutes ago with no answer: the request died with its process; a retry acts.
+      await claim(staleKey, 10);
+      const retried = await uploadCtf(t, school, "8231234_CTF_9382001_311.XML", xml(), {
+        headers: { "idempotency-key": staleKey },
+      });
+      expect(retried.status).toBe(202);
+      const kept = await t.hub.ctx.db
+        .selectFrom("idempotency_keys")
+        .select("status")
+        .where("user_id", "=", brookfield.id)
+        .where("key", "=", staleKey)
+        .executeTakeFirstOrThrow();
+      expect(kept.status).toBe(202);
+    });
+
     it("answers a retried request with the same Idempotency-Key with the first answer", async () => {
       const body = xml();
       const headers = { "idempotency-key": `retry-${seed}` };

@@ -3,7 +3,7 @@
  * the same key (after a time-out, say) gets the first answer again instead of acting twice.
  * Keys belong to the user who sent them; the first request with a key claims it in the database,
  * so two at once cannot both act; retention deletes answers after a day. A server error frees the
- * key for a retry. An upload's fingerprint is its method and path (its body is a stream not yet
+ * key for a retry, and so does a claim left with no answer past its lease (the hub died). An upload's fingerprint is its method and path (its body is a stream not yet
  * read), so a retry with another file under the same key gets the first file's answer.
  */
 import { createHash } from "node:crypto";
@@ -13,6 +13,12 @@ import type { HubContext } from "../../hub/context.js";
 import { signedInAs } from "./principal.js";
 
 const IDEMPOTENCY_HEADER = "idempotency-key";
+/**
+ * How long a claimed key waits for its request's answer before a retry may take it: longer than
+ * any request runs (a 200 MB upload on a slow line), short enough that a client whose request
+ * died with the hub is not told "in progress" for a day.
+ */
+const CLAIM_LEASE_MS = 5 * 60_000;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -49,7 +55,19 @@ export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void
       .onConflict((oc) => oc.columns(["user_id", "key"]).doNothing())
       .returning("key")
       .executeTakeFirst();
-    if (claimed) {
+    // A claim with no answer after its lease is a request whose process died: a retry takes it.
+    const retaken =
+      claimed ??
+      (await ctx.db
+        .updateTable("idempotency_keys")
+        .set({ request: asked, created_at: ctx.clock() })
+        .where("user_id", "=", userId)
+        .where("key", "=", key)
+        .where("status", "is", null)
+        .where("created_at", "<", new Date(ctx.clock().getTime() - CLAIM_LEASE_MS))
+        .returning("key")
+        .executeTakeFirst());
+    if (retaken) {
       request.idempotencyKey = key;
       return;
     }
