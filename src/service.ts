@@ -8,6 +8,7 @@ import type PgBoss from "pg-boss";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import type { DB, HubDatabase } from "./db/hub-schema.js";
+import { LOCK_KEYS } from "./db/lock-keys.js";
 import { migrate } from "./db/migrate.js";
 import { HUB_MIGRATIONS } from "./db/migrations/hub/index.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
@@ -65,9 +66,6 @@ export interface RunningHub {
   deliverMail(): Promise<{ sent: number; failed: number }>;
   stop(): Promise<void>;
 }
-
-// An arbitrary key that names "first-run set-up" among advisory locks.
-const FIRST_RUN_LOCK = 5_252_002;
 
 const quietLog: Logger = { error: () => {}, info: () => {} };
 
@@ -155,7 +153,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       await startRetentionWorker(boss, ctx, log);
     }
     // Several processes starting on one empty database: one sets it up, the others then find it.
-    const firstRun = await database.exclusively(FIRST_RUN_LOCK, () =>
+    const firstRun = await database.exclusively(LOCK_KEYS.firstRun, () =>
       firstRunSetup(ctx, options.demo === true),
     );
     let app: FastifyInstance | undefined;

@@ -8,10 +8,9 @@
 import { createHash } from "node:crypto";
 import { type Selectable, sql } from "kysely";
 import type { AuditEventsTable, Db } from "../db/hub-schema.js";
+import { LOCK_KEYS } from "../db/lock-keys.js";
 
 const GENESIS = "0".repeat(64);
-// An arbitrary key naming "sealing the audit log" among advisory locks.
-const SEAL_LOCK = 5_252_003;
 const BATCH = 500;
 
 /** An entry's contents: everything but its seal. */
@@ -52,7 +51,7 @@ export async function sealAudit(db: Db): Promise<number> {
   for (;;) {
     const n = await db.transaction().execute(async (trx) => {
       // One sealer at a time, across every process.
-      await sql`select pg_advisory_xact_lock(${SEAL_LOCK})`.execute(trx);
+      await sql`select pg_advisory_xact_lock(${LOCK_KEYS.auditSeal})`.execute(trx);
       const last = await trx
         .selectFrom("audit_events")
         .select(["chain_seq", "hash"])

@@ -4,6 +4,7 @@
  */
 import PgBoss from "pg-boss";
 import { type Database, runnerFor } from "../db/database.js";
+import { LOCK_KEYS } from "../db/lock-keys.js";
 import { checkGaveUp, checkUpload } from "../hub/check-upload.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { runRetention } from "../hub/retention.js";
@@ -11,8 +12,6 @@ import { runRetention } from "../hub/retention.js";
 export const CHECK_UPLOAD = "check-upload";
 /** Checks that failed every try: their files are failed and their senders told. */
 export const CHECK_GAVE_UP = "check-upload-gave-up";
-// An arbitrary key that names "starting pg-boss" among advisory locks.
-const BOSS_START_LOCK = 5_252_003;
 /** Expiry warnings, expiry, purging and the orphan sweep, on a schedule shared by all workers. */
 export const RETENTION = "retention";
 const RETENTION_CRON = "*/10 * * * *";
@@ -68,7 +67,7 @@ export async function startBoss(
   boss.on("error", (err) => log.error({ err }, "job queue error"));
   // pg-boss creates its schema and each queue's tables without a lock of its own: several
   // processes starting on one empty database would collide (or deadlock), so they take turns.
-  await database.exclusively(BOSS_START_LOCK, async () => {
+  await database.exclusively(LOCK_KEYS.jobQueueStart, async () => {
     await boss.start();
     await boss.createQueue(CHECK_GAVE_UP, { name: CHECK_GAVE_UP, retryLimit: 10 });
     const check = {

@@ -64,40 +64,47 @@ export interface DeliveryDeps {
   now: () => Date;
 }
 
-/** How long a claimed message is hidden from other workers while it is being sent. */
-const LEASE_MS = 5 * 60 * 1000;
+/**
+ * How long a claimed message is hidden from other workers while it is being sent. The SMTP
+ * transport gives up well within it (transport.ts), and each message is claimed just before it
+ * is sent, so no lease lapses while its message is still being handed over.
+ */
+export const LEASE_MS = 5 * 60 * 1000;
 
 /**
- * Sends what is due. A batch is claimed in one statement (a lease hides it from other workers,
- * and `sending_since` records that a send began) and sent outside any transaction, so a slow mail
- * server never holds the database. A worker that dies mid-send lets the lease lapse and the
- * message goes again, never lost; as every attempt carries the message's own Message-ID, the
- * receiving system recognises a repeat of one the dead worker did hand over.
+ * Sends what is due, a message at a time. Each is claimed in one statement (a lease hides it
+ * from other workers, and `sending_since` records that a send began) just before it is sent,
+ * outside any transaction, so a slow mail server never holds the database, and messages waiting
+ * behind a slow one are not held by a lease that could lapse first and send them twice. A worker
+ * that dies mid-send lets the lease lapse and the message goes again, never lost; as every
+ * attempt carries the message's own Message-ID, the receiving system recognises a repeat of one
+ * the dead worker did hand over.
  */
 export async function deliverDueMail(
   deps: DeliveryDeps,
-  limit = 20,
+  limit = 100,
 ): Promise<{ sent: number; failed: number }> {
-  const now = deps.now();
-  const claimed = await deps.db
-    .updateTable("mail_outbox")
-    .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS), sending_since: now })
-    .where("id", "in", (eb) =>
-      eb
-        .selectFrom("mail_outbox")
-        .select("id")
-        .where("sent_at", "is", null)
-        .where("next_attempt_at", "<=", now)
-        .orderBy("next_attempt_at")
-        .limit(limit)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .returningAll()
-    .execute();
   let sent = 0;
   let failed = 0;
-  for (const due of claimed) {
+  for (let i = 0; i < limit; i++) {
+    const now = deps.now();
+    const due = await deps.db
+      .updateTable("mail_outbox")
+      .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS), sending_since: now })
+      .where("id", "=", (eb) =>
+        eb
+          .selectFrom("mail_outbox")
+          .select("id")
+          .where("sent_at", "is", null)
+          .where("next_attempt_at", "<=", now)
+          .orderBy("next_attempt_at")
+          .limit(1)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (!due) break;
     try {
       await deps.transport.send({
         from: deps.from,
@@ -133,12 +140,6 @@ export async function deliverDueMail(
         .execute();
       failed++;
     }
-  }
-  // A full batch may have left more behind it.
-  if (claimed.length === limit) {
-    const more = await deliverDueMail(deps, limit);
-    sent += more.sent;
-    failed += more.failed;
   }
   return { sent, failed };
 }

@@ -21,8 +21,19 @@ export interface MailTransport {
   close(): void;
 }
 
+/**
+ * nodemailer's own time-outs (two minutes to connect, ten for a quiet socket) could outlast a
+ * message's lease in the outbox, and a second worker would send it again: these add up to well
+ * under it (outbox.ts's LEASE_MS, five minutes).
+ */
+export const SMTP_TIMEOUTS = {
+  connectionTimeout: 30_000,
+  greetingTimeout: 30_000,
+  socketTimeout: 60_000,
+};
+
 export function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+  const transporter = nodemailer.createTransport({ url, ...SMTP_TIMEOUTS });
   return {
     async send(mail) {
       await transporter.sendMail(mail);

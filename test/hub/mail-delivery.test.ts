@@ -4,8 +4,8 @@
  * after the server took it (here: it throws; in life: it dies), the second copy can be dropped.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliverDueMail, enqueueMail } from "../../src/mail/outbox.js";
-import { smtpTransport } from "../../src/mail/transport.js";
+import { deliverDueMail, enqueueMail, LEASE_MS } from "../../src/mail/outbox.js";
+import { SMTP_TIMEOUTS, smtpTransport } from "../../src/mail/transport.js";
 import { DATABASES } from "../helpers/db.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 
@@ -19,6 +19,38 @@ for (const { target, skip } of DATABASES) {
 
     afterAll(async () => {
       await t?.stop();
+    });
+
+    it("sends each message once when a slow mail server makes a batch outlast its lease", async () => {
+      const db = t.hub.ctx.db;
+      // Due a day from the hub's now, so that its own worker leaves them to this test.
+      let now = new Date(t.now.value.getTime() + 86_400_000);
+      const to = "slow-server@users.invalid";
+      for (let i = 1; i <= 6; i++)
+        await enqueueMail(db, { to: [to], subject: `S2S: slow ${i}`, body: "Hello." }, now);
+      const smtp = smtpTransport(t.config.smtpUrl ?? "");
+      const deps = { db, from: "S2S <no-reply@s2s.example>", now: () => now };
+      let second: Promise<unknown> | undefined;
+      let handed = 0;
+      // A server that takes two minutes a message (the time is the test's clock); a second
+      // worker starts after three, when a lease taken at the start has lapsed.
+      const slow = {
+        async send(mail: Parameters<typeof smtp.send>[0]) {
+          await smtp.send(mail);
+          now = new Date(now.getTime() + 2 * 60_000);
+          if (++handed === 3) second = deliverDueMail({ ...deps, transport: smtp });
+        },
+        close: () => {},
+      };
+      await deliverDueMail({ ...deps, transport: slow });
+      await second;
+      smtp.close();
+      const ids = t.smtp.to(to).map((m) => m.messageId);
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+      // And no send can outlast its message's lease: the SMTP client gives up well within it.
+      const { connectionTimeout, greetingTimeout, socketTimeout } = SMTP_TIMEOUTS;
+      expect(connectionTimeout + greetingTimeout + socketTimeout).toBeLessThan(LEASE_MS / 2);
     });
 
     it("records a send before it starts, and repeats it with the same Message-ID", async () => {

@@ -1,3 +1,4 @@
+import { LOCK_KEYS } from "../../lock-keys.js";
 import type { Migration, MigrationSet } from "../../migrate.js";
 import directory from "./0001_directory.js";
 import accounts from "./0002_accounts.js";
@@ -52,6 +53,6 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const HUB_MIGRATIONS: MigrationSet = {
   table: "s2s_migrations",
-  lockKey: 5_252_001,
+  lockKey: LOCK_KEYS.hubMigrations,
   migrations: MIGRATIONS,
 };

@@ -1,3 +1,4 @@
+import { LOCK_KEYS } from "../../lock-keys.js";
 import type { Migration, MigrationSet } from "../../migrate.js";
 import schoolAndAccounts from "./0001_school_and_accounts.js";
 import pupils from "./0002_pupils.js";
@@ -30,6 +31,6 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const MIS_MIGRATIONS: MigrationSet = {
   table: "s2s_mis_migrations",
-  lockKey: 5_252_101,
+  lockKey: LOCK_KEYS.misMigrations,
   migrations: MIGRATIONS,
 };
