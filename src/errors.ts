@@ -95,3 +95,23 @@ export function requireId(id: string): string {
 }
 
 export const isId = (id: string): boolean => UUID.test(id);
+
+/**
+ * An error as a log may keep it: its name, its code (a system's or the database's) and where it
+ * was thrown, never its message. A message can quote what it failed on (a date of birth, a name,
+ * an address from a file or a form), and a stack begins with the message, so only its frames
+ * are kept.
+ */
+export function loggableError(err: unknown): { name: string; code?: string; at?: string[] } {
+  if (!(err instanceof Error)) return { name: typeof err };
+  const code = (err as { code?: unknown }).code;
+  const at = (err.stack ?? "")
+    .split("\n")
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => line.trim());
+  return {
+    name: err.name,
+    ...(typeof code === "string" || typeof code === "number" ? { code: String(code) } : {}),
+    ...(at.length > 0 ? { at } : {}),
+  };
+}

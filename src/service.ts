@@ -11,6 +11,7 @@ import type { DB, HubDatabase } from "./db/hub-schema.js";
 import { LOCK_KEYS } from "./db/lock-keys.js";
 import { migrate } from "./db/migrate.js";
 import { HUB_MIGRATIONS } from "./db/migrations/hub/index.js";
+import { loggableError } from "./errors.js";
 import { CHANGES_CHANNEL, createCaches } from "./hub/caches.js";
 import type { HubContext } from "./hub/context.js";
 import { createDemoData, type DemoSignIn } from "./hub/demo.js";
@@ -141,7 +142,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       mailQueued: runsWorker
         ? () =>
             void deliverMail().catch((err) =>
-              log.error({ err: String(err) }, "mail delivery failed"),
+              log.error({ err: loggableError(err) }, "mail delivery failed"),
             )
         : undefined,
     };

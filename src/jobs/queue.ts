@@ -5,6 +5,7 @@
 import PgBoss from "pg-boss";
 import { type Database, runnerFor } from "../db/database.js";
 import { LOCK_KEYS } from "../db/lock-keys.js";
+import { loggableError } from "../errors.js";
 import { checkGaveUp, checkUpload } from "../hub/check-upload.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { runRetention } from "../hub/retention.js";
@@ -64,7 +65,7 @@ export async function startBoss(
     // pg-boss sends each cron tick's job once, whichever of many processes sees the tick first.
     schedule: options.schedule,
   });
-  boss.on("error", (err) => log.error({ err }, "job queue error"));
+  boss.on("error", (err) => log.error({ err: loggableError(err) }, "job queue error"));
   // pg-boss creates its schema and each queue's tables without a lock of its own: several
   // processes starting on one empty database would collide (or deadlock), so they take turns.
   await database.exclusively(LOCK_KEYS.jobQueueStart, async () => {
@@ -134,7 +135,7 @@ export async function startCheckWorkers(
         } catch (err) {
           // Logged by id only: the file's content never reaches a log.
           log.error(
-            { err: (err as Error).message, transfer: job.data.id },
+            { err: loggableError(err), transfer: job.data.id },
             "checking an upload failed",
           );
           throw err;
@@ -156,7 +157,7 @@ export async function startCheckWorkers(
       try {
         await checkGaveUp(ctx, job.data.id);
       } catch (err) {
-        log.error({ err: (err as Error).message, transfer: job.data.id }, "failing a file failed");
+        log.error({ err: loggableError(err), transfer: job.data.id }, "failing a file failed");
         throw err;
       }
     },
@@ -177,7 +178,7 @@ export async function startRetentionWorker(
       const report = await runRetention(ctx);
       log.info({ ...report }, "retention run");
     } catch (err) {
-      log.error({ err: (err as Error).message }, "retention failed");
+      log.error({ err: loggableError(err) }, "retention failed");
       throw err;
     }
   });

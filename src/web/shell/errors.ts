@@ -5,7 +5,7 @@
  * 500 without details.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, ERRORS, type ErrorCode } from "../../errors.js";
+import { AppError, ERRORS, type ErrorCode, loggableError } from "../../errors.js";
 
 export function errorBody(code: string, message: string, err?: AppError) {
   const error: { code: string; message: string; field?: string; detail?: Record<string, string> } =
@@ -79,8 +79,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return answer(request, reply, fe.statusCode, "invalid", "The request is not valid.");
     }
-    // Only the error's name and stack go to the log: a message may quote input.
-    request.log.error({ err: { name: err.name, stack: err.stack } }, "unexpected error");
+    // Not the message, nor the stack's first line (the message again): either may quote input.
+    request.log.error({ err: loggableError(err) }, "unexpected error");
     return catalogued(request, reply, "internal");
   });
   app.setNotFoundHandler((request, reply) => catalogued(request, reply, "not-found"));

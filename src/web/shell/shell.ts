@@ -14,6 +14,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import { loggableError } from "../../errors.js";
 import { registerForgeryGuard } from "./csrf.js";
 import { registerErrorHandling } from "./errors.js";
 import { registerViews, type ShellOptions } from "./views.js";
@@ -44,7 +45,7 @@ class OneLineRequestLog extends LogController {
 
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
     const line = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    if (error) reply.log.error({ ...line, err: error }, "request failed");
+    if (error) reply.log.error({ ...line, err: loggableError(error) }, "request failed");
     else reply.log.info(line, "request");
   }
 }
@@ -58,6 +59,18 @@ export async function createShell(config: ShellConfig): Promise<FastifyInstance>
         : {
             ...(typeof logger === "object" ? logger : {}),
             serializers: {
+              // Whatever logs an error (Fastify itself too) writes no message of it.
+              err: (err: Error) => {
+                // Already made safe by the code that logged it (loggableError): as it is.
+                if (!(err instanceof Error)) return err;
+                const safe = loggableError(err);
+                return {
+                  type: safe.name,
+                  message: "(not logged: it may quote input)",
+                  stack: (safe.at ?? []).join("\n"),
+                  ...(safe.code ? { code: safe.code } : {}),
+                };
+              },
               req: (req: { method: string; url: string; ip?: string }) => ({
                 method: req.method,
                 // A sign-in link carries its secret in the path: never write one down.
