@@ -377,8 +377,8 @@ export class XmlScanner {
   }
 
   private reference(name: string, at: number): string {
-    const known = PREDEFINED[name];
-    if (known !== undefined) return known;
+    // Its own names only: &constructor; is no entity, whatever an object inherits.
+    if (Object.hasOwn(PREDEFINED, name)) return PREDEFINED[name] as string;
     const m = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(name);
     if (!m) throw this.fault(`undefined entity &${name};`, at);
     const code = m[1] !== undefined ? Number.parseInt(m[1], 16) : Number(m[2]);
@@ -401,7 +401,7 @@ export class XmlScanner {
     const gt = s.indexOf(">", lt + 2);
     if (gt < 0 || gt >= n) throw MORE;
     let k = lt + 2;
-    if (expected !== undefined && s.startsWith(expected, k)) k += expected.length;
+    if (expected !== undefined && sameAt(s, k, expected)) k += expected.length;
     else k = gt + 1;
     while (k < gt && isSpace(s.charCodeAt(k))) k++;
     if (k !== gt || expected === undefined) {

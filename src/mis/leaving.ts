@@ -75,7 +75,8 @@ export async function setLeavingFor(
       "date",
     );
   if (!LEAVING_REASONS.some((r) => r.code === input.reason)) {
-    const historic = CODE_SETS.leavingReason.historic[input.reason];
+    const { historic: old } = CODE_SETS.leavingReason;
+    const historic = Object.hasOwn(old, input.reason) ? old[input.reason] : undefined;
     throw invalid(
       historic
         ? `${input.reason} (${historic}) is no longer used for new records: choose one of ${LEAVING_REASONS.map((r) => r.code).join(", ")}.`

@@ -193,6 +193,9 @@ describe("the CTF reader's XML scanner", () => {
     expect(fault("<a>\r\n😀😀</b>")).toEqual([2, 3]);
     expect(fault("<a>\r\r<b x='1' x='2'/></a>")).toEqual([3, 10]);
     expect(fault("<a>\n  &nope;</a>")).toEqual([2, 3]);
+    // Only the five entities XML defines, not what a JavaScript object inherits.
+    for (const inherited of ["constructor", "toString", "__proto__"])
+      expect(fault(`<a>x&${inherited};</a>`), inherited).toEqual([1, 5]);
     // Half a surrogate pair is no character (saxes lets one through; decoded UTF-8 never has one).
     expect(fault("<a b='x\uD800y'/>")).toEqual([1, 8]);
     expect(fault("<a>\uDC00</a>")).toEqual([1, 4]);

@@ -204,6 +204,14 @@ for (const { target, skip } of DATABASES) {
           "ST (School Transfer (Mid-Year)) is no longer used for new records",
         ),
       });
+      // A word any JavaScript object answers to is no code either.
+      const inherited = await api(`/api/v1/pupils/${a?.id}/leaving`, {
+        date: "2026-10-20",
+        reason: "constructor",
+        destination: "9382001",
+      });
+      expect(inherited.status).toBe(400);
+      expect((await json(inherited)).error.message).toMatch(/^Choose a leaving reason: PM, /);
     });
 
     it("records leaving details, refusing a date before admission and a destination not associated", async () => {
