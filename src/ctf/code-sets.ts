@@ -198,10 +198,6 @@ const NC_YEARS: Readonly<Record<string, string>> = {
   X: "National Curriculum not followed - available only for Special Schools where pupils are not following a particular NC Year",
 };
 
-const OLD_LANGUAGE_CODES: Readonly<Record<string, RetiredCode>> = Object.fromEntries(
-  Object.entries(OLD_LANGUAGES).map(([code, { name, now }]) => [code, { name, now }]),
-);
-
 export const CODE_SETS = {
   ethnicity: {
     name: "ethnicity",
@@ -230,7 +226,7 @@ export const CODE_SETS = {
     source: "CBDS D00011 (2014; the main codes agree with a 2022 list), and its old-to-new table",
     items: ["Language"],
     codes: LANGUAGES,
-    retired: OLD_LANGUAGE_CODES,
+    retired: OLD_LANGUAGES,
     complete: true,
     shape: /^[A-Z]{3,4}$/,
   },

@@ -88,10 +88,7 @@ const pupilsField = documentSchema.byTag.get("CTFpupilData");
 const SCHEMA_NAMES: readonly string[] = (() => {
   const names = new Set<string>([ROOT_ELEMENT]);
   const walk = (schema: Schema<unknown>) => {
-    for (const name of schema.byTag.keys()) {
-      if (names.has(name)) continue;
-      names.add(name);
-    }
+    for (const name of schema.byTag.keys()) names.add(name);
     for (const f of schema.fields) {
       if (f.kind === "textList" || f.kind === "objectList") names.add(f.item);
       if ((f.kind === "object" || f.kind === "objectList") && f.schema !== schema) walk(f.schema);
@@ -219,11 +216,9 @@ export class CtfReader {
       const part =
         typeof chunk === "string" ? chunk.slice(i, i + SLICE) : chunk.subarray(i, i + SLICE);
       try {
-        if (typeof part === "string") {
-          this.count(part.length);
-          this.feed(part);
-        } else {
-          this.count(part.length);
+        this.count(part.length);
+        if (typeof part === "string") this.feed(part);
+        else {
           if (!this.sniffed) this.sniff(part);
           this.feed(this.decodeToTag(part));
         }
@@ -290,8 +285,9 @@ export class CtfReader {
     const at = firstInvalidUtf8(bytes);
     if (this.ended && cutShort(bytes, at))
       return this.fatal("file.encoding", "the file ends in the middle of a UTF-8 character");
-    const before = new TextDecoder().decode(bytes.subarray(0, at));
-    const newlines = before.split("\n").length - 1;
+    // A line ends at a "\n" byte: UTF-8 has no other byte 0x0a.
+    let newlines = 0;
+    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) newlines++;
     const line = this.scanner.lastLine + newlines;
     return this.fatal(
       "file.encoding",
