@@ -2,7 +2,12 @@
 // copies them beside the compiled code that loads them.
 import { cpSync, rmSync } from "node:fs";
 
-for (const dir of ["shell/views", "shell/public", "hub/views", "mis/views"]) {
-  rmSync(`dist/web/${dir}`, { recursive: true, force: true });
-  cpSync(`src/web/${dir}`, `dist/web/${dir}`, { recursive: true });
+for (const dir of [
+  "platform/web/views",
+  "platform/web/public",
+  "hub/web/views",
+  "school/web/views",
+]) {
+  rmSync(`dist/${dir}`, { recursive: true, force: true });
+  cpSync(`src/${dir}`, `dist/${dir}`, { recursive: true });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OpenedParts } from "../src/opened-parts.js";
+import { OpenedParts } from "../src/platform/opened-parts.js";
 
 describe("closing what a composition root opened", () => {
   it("closes in reverse order, each part once, and the rest even when one fails", async () => {

@@ -1,8 +1,8 @@
 /** `s2s demo`: the hub and two schools' school sides on demo data, as `npm start` runs them. */
 import type { Command } from "commander";
 import { pino } from "pino";
-import { DatabaseLockedError } from "../db/database.js";
-import { startDemoChain } from "../demo-chain.js";
+import { DatabaseLockedError } from "../platform/db/database.js";
+import { startDemoChain } from "./demo-chain.js";
 import { CliError, type CliIo } from "./io.js";
 import { printSignIns } from "./startup.js";
 

@@ -1,10 +1,10 @@
 /** What every command that opens an app's data shares: its settings, and what stops it. */
-import { ConfigError } from "../config.js";
-import { DatabaseLockedError } from "../db/database.js";
-import { NewerDatabaseError } from "../db/migrate.js";
-import { AppError } from "../errors.js";
+import { ConfigError } from "../hub/config.js";
 import type { DemoSignIn } from "../hub/demo.js";
-import { MasterKeyMissingError } from "../store/master-key.js";
+import { DatabaseLockedError } from "../platform/db/database.js";
+import { NewerDatabaseError } from "../platform/db/migrate.js";
+import { AppError } from "../platform/errors.js";
+import { MasterKeyMissingError } from "../platform/store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
 
 /** An app's settings from the environment, with `--data` and `--port` over them. */

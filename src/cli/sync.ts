@@ -7,8 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { SyncSettings } from "../sync/agent.js";
-import { runAgent, syncStatus } from "../sync/service.js";
+import type { SyncSettings } from "../agent/agent.js";
+import { runAgent, syncStatus } from "../agent/service.js";
 import { CliError, type CliIo } from "./io.js";
 
 interface SyncOptions {

@@ -9,8 +9,8 @@
  * timed out, not an address) as `HubUnreachableError`, which a caller may retry later.
  */
 import type { Static } from "typebox";
-import type { Establishment, Transfer } from "../web/hub/api/schemas.js";
-import type { Me } from "../web/hub/api/session.js";
+import type { Establishment, Transfer } from "../contract/hub-api.js";
+import type { Me } from "../hub/web/api/session.js";
 
 export type HubTransfer = Static<typeof Transfer>;
 export type HubEstablishment = Static<typeof Establishment>;

@@ -7,8 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { type Selectable, sql } from "kysely";
-import type { AuditEventsTable, Db } from "../db/hub-schema.js";
-import { LOCK_KEYS } from "../db/lock-keys.js";
+import { LOCK_KEYS } from "../platform/db/lock-keys.js";
+import type { AuditEventsTable, Db } from "./schema.js";
 
 const GENESIS = "0".repeat(64);
 const BATCH = 500;

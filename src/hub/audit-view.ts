@@ -4,10 +4,10 @@
  * user told once with how many. The API gives the raw log; this is only its presentation.
  */
 import { partyName } from "../ctf/filename.js";
-import type { Db } from "../db/hub-schema.js";
 import { type AuditQuery, readAudit } from "./audit.js";
 import { organisationNames } from "./organisation-names.js";
 import type { Principal } from "./principal.js";
+import type { Db } from "./schema.js";
 
 export const AUDIT_PAGE = 50;
 

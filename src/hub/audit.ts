@@ -1,8 +1,9 @@
 /** The append-only audit trail: who did what, when, from where. Nothing here updates or deletes. */
-import type { Db, Tx } from "../db/hub-schema.js";
-import { forbidden } from "../errors.js";
+
+import { forbidden } from "../platform/errors.js";
 import { canReadAudit } from "./policies/service.js";
 import { organisationOf, type Principal } from "./principal.js";
+import type { Db, Tx } from "./schema.js";
 
 export type AuditAction =
   | "sign-in"

@@ -3,19 +3,19 @@ import { sql } from "kysely";
 import { isDate } from "../ctf/checker.js";
 import { detach, type Finding, findingJson } from "../ctf/findings.js";
 import { parseCtf } from "../ctf/read.js";
-import type { Db, StoredFinding, TransferPupilsTable, Tx } from "../db/hub-schema.js";
+import { inTransaction } from "../platform/change.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
+import { audit } from "./audit.js";
+import type { HubContext } from "./context.js";
+import { notificationAddresses } from "./establishments.js";
 import {
   type FileRef,
   fileAwaitsMessage,
   uncheckedMessage,
   uploadFailedMessage,
-} from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
-import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
-import type { HubContext } from "./context.js";
-import { notificationAddresses } from "./establishments.js";
+} from "./messages.js";
 import { tellLaOfRegisterFile } from "./register-notices.js";
+import type { Db, StoredFinding, TransferPupilsTable, Tx } from "./schema.js";
 import { type TransferRow, withNames } from "./transfer-view.js";
 
 export const MAX_STORED_FINDINGS = 500;

@@ -1,8 +1,8 @@
-import type { HubConfig } from "../config.js";
-import type { Db, Tx } from "../db/hub-schema.js";
-import type { BlobStore } from "../store/blob-store.js";
-import type { SecretBox } from "../store/secret-box.js";
+import type { BlobStore } from "../platform/store/blob-store.js";
+import type { SecretBox } from "../platform/store/secret-box.js";
 import type { HubCaches } from "./caches.js";
+import type { HubConfig } from "./config.js";
+import type { Db, Tx } from "./schema.js";
 
 export type { Principal } from "./principal.js";
 

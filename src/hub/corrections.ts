@@ -1,6 +1,6 @@
 /** Corrections schools report to their directory record, as administrators read them. */
 
-import { AppError, notFound, requireId } from "../errors.js";
+import { AppError, notFound, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { canReadCorrections } from "./policies/service.js";

@@ -3,10 +3,10 @@
  * opens no account), and the per-process cache of whom a credential belongs to.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Role } from "../db/hub-schema.js";
 import type { CachedPrincipal } from "./caches.js";
 import type { HubContext } from "./context.js";
 import type { Principal } from "./principal.js";
+import type { Role } from "./schema.js";
 
 export const sha256 = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
 export const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;

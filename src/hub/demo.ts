@@ -3,9 +3,9 @@
  * names and addresses are invented; the passwords are printed at start and are for demos only.
  */
 
+import { newTotpSecret } from "../platform/accounts/totp.js";
 import type { HubContext } from "./context.js";
 import { upsertEstablishment } from "./establishments.js";
-import { newTotpSecret } from "./totp.js";
 import { createUser } from "./users.js";
 
 const LAS = [

@@ -3,7 +3,7 @@
  * second import would create a duplicate record, or overwrite edits made since.
  */
 import { sql } from "kysely";
-import { forbidden } from "../errors.js";
+import { forbidden } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { canReadPupils, isReceiver } from "./policies/transfers.js";
 import { visible } from "./transfer-reads.js";

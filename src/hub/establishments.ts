@@ -4,12 +4,12 @@
  */
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
-import type { Db, Tx } from "../db/hub-schema.js";
-import { AppError, invalid } from "../errors.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError, invalid } from "../platform/errors.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { canEditDirectory, canReportCorrection } from "./policies/service.js";
+import type { Db, Tx } from "./schema.js";
 
 export interface EstablishmentInput {
   laestab: string;

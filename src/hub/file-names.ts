@@ -5,7 +5,7 @@
  */
 import { isSourceLaestab, normaliseLaestab } from "../ctf/filename.js";
 import { parseCtf } from "../ctf/read.js";
-import { AppError } from "../errors.js";
+import { AppError } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { nextSequence } from "./upload.js";
 

@@ -4,11 +4,12 @@
  * the database (second-factor keys) is sealed again. Each step looks first whether it is already
  * done, so a rotation that stopped part-way is finished by running it again with the same keys.
  */
-import type { Db } from "../db/hub-schema.js";
-import type { BlobStore } from "../store/blob-store.js";
-import { rewrapFileKey } from "../store/encrypted-store.js";
-import { type SecretBox, secretBox } from "../store/secret-box.js";
+
+import type { BlobStore } from "../platform/store/blob-store.js";
+import { rewrapFileKey } from "../platform/store/encrypted-store.js";
+import { type SecretBox, secretBox } from "../platform/store/secret-box.js";
 import { audit } from "./audit.js";
+import type { Db } from "./schema.js";
 
 /** The purpose the hub's sealed secrets are derived for (see secret-box.ts). */
 export const HUB_SECRETS = "hub accounts";

@@ -7,7 +7,7 @@
  */
 import { sql } from "kysely";
 import { DUE_SCHOOL_DAYS, englandDay, usualSchoolDaysBetween } from "../ctf/school-days.js";
-import { forbidden } from "../errors.js";
+import { forbidden } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { fileList } from "./transfer-list.js";
 import type { TransferView } from "./transfer-view.js";

@@ -4,14 +4,14 @@
  * passed on to that school. Names are matched loosely (spelling, sound), dates exactly.
  */
 import { sql } from "kysely";
-import { AppError, forbidden, invalid, notFound, requireId } from "../errors.js";
-import { searchLimitMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError, forbidden, invalid, notFound, requireId } from "../platform/errors.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import { tellDestination } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { administratorAddresses, findEstablishment } from "./establishments.js";
+import { searchLimitMessage } from "./messages.js";
 import { canSearchRegisters } from "./policies/registers.js";
 import { canRedirect, canRedirectTo } from "./policies/transfers.js";
 import { transition } from "./transfer-actions.js";

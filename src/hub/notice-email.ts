@@ -5,15 +5,16 @@
  * redirect a school's notices. Clearing it (notices then go to each of the school's users) takes
  * effect at once, and is told too.
  */
-import { AppError, invalid } from "../errors.js";
-import { confirmNoticeEmailMessage, noticeEmailChangingMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
-import { EMAIL } from "./account-names.js";
+
+import { EMAIL } from "../platform/accounts/account-names.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError, invalid } from "../platform/errors.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { newSecret, sha256 } from "./credentials.js";
 import { findEstablishment, notificationAddresses } from "./establishments.js";
+import { confirmNoticeEmailMessage, noticeEmailChangingMessage } from "./messages.js";
 import { canEditDirectory } from "./policies/service.js";
 
 const DAYS = 7;

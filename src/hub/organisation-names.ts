@@ -3,8 +3,8 @@
  * it, an LA as "Name (LA 823)". From the audit log's form ("8231234", "LA 823") or a user's.
  */
 import { partyName } from "../ctf/filename.js";
-import type { Db } from "../db/hub-schema.js";
 import type { Principal } from "./principal.js";
+import type { Db } from "./schema.js";
 
 /**
  * Names for organisations as the audit log records them ("8231234", "LA 823"; "admin" and empty

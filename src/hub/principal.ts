@@ -1,5 +1,5 @@
 /** Who is asking, as every policy and the audit log see it. Imports nothing of the hub. */
-import type { Role } from "../db/hub-schema.js";
+import type { Role } from "./schema.js";
 
 /** A signed-in user or an API token's owner. */
 export interface Principal {

@@ -4,8 +4,9 @@
  * e-mail. Words are compared whole, case and accents aside, so "Hall" is found in "hall," but
  * not in "hallway".
  */
-import type { Db, Tx } from "../db/hub-schema.js";
-import { invalid } from "../errors.js";
+
+import { invalid } from "../platform/errors.js";
+import type { Db, Tx } from "./schema.js";
 
 const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 

@@ -3,12 +3,13 @@
  * Pupils database or the out-of-sector register, and the mail itself: the school and the file,
  * never a pupil.
  */
-import type { Tx } from "../db/hub-schema.js";
-import { forbidden } from "../errors.js";
-import { registerFileMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
+
+import { forbidden } from "../platform/errors.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
+import { registerFileMessage } from "./messages.js";
+import type { Tx } from "./schema.js";
 
 export async function setRegisterNotices(ctx: HubContext, p: Principal, on: boolean) {
   if (p.role !== "la") throw forbidden("Only local authority staff are told of register files.");

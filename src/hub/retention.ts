@@ -8,15 +8,16 @@
  * match once it commits), and the change, the mail and the audit entry commit together. So no file is warned about, expired or
  * purged twice, whoever runs it.
  */
-import type { Tx } from "../db/hub-schema.js";
-import { expiredMessage, expiryWarningMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
-import { deleteLetGo } from "../store/blob-store.js";
+
+import { forgetOldAttempts } from "../platform/accounts/sign-in-attempts.js";
+import { inTransaction } from "../platform/change.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
+import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import { sealAudit } from "./audit-chain.js";
-import { inTransaction } from "./change.js";
 import type { HubContext } from "./context.js";
-import { forgetOldAttempts } from "./sign-in-attempts.js";
+import { expiredMessage, expiryWarningMessage } from "./messages.js";
+import type { Tx } from "./schema.js";
 import { purge } from "./transfer-actions.js";
 
 export interface RetentionReport {

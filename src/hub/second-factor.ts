@@ -5,13 +5,19 @@
  * recovery codes are kept only hashed.
  */
 import { randomInt } from "node:crypto";
-import type { Db, Tx } from "../db/hub-schema.js";
-import { AppError, invalid } from "../errors.js";
+import {
+  base32Decode,
+  matchCode,
+  newTotpSecret,
+  otpauthUri,
+  stepAt,
+} from "../platform/accounts/totp.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError, invalid } from "../platform/errors.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { sha256 } from "./credentials.js";
-import { base32Decode, matchCode, newTotpSecret, otpauthUri, stepAt } from "./totp.js";
+import type { Db, Tx } from "./schema.js";
 
 const RECOVERY_CODES = 10;
 const ISSUER = "S2S";

@@ -1,7 +1,8 @@
 /** Web sessions: a random secret in a cookie, stored only hashed, ending after a set time. */
-import type { Db, Tx } from "../db/hub-schema.js";
+
 import type { HubContext, Principal } from "./context.js";
 import { cached, newSecret, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
+import type { Db, Tx } from "./schema.js";
 
 export async function createSession(ctx: HubContext, db: Db | Tx, p: Principal): Promise<string> {
   const token = newSecret("");

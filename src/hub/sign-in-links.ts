@@ -4,16 +4,17 @@
  * choose a password; a reset may also clear a lost phone's second factor, to be set up again.
  * Only its hash is stored, and a newer link voids older ones.
  */
-import type { Tx } from "../db/hub-schema.js";
-import { AppError } from "../errors.js";
-import { signInLinkMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
+
+import { checkNewPassword, hashPassword } from "../platform/accounts/passwords.js";
+import { clearAttempts } from "../platform/accounts/sign-in-attempts.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError } from "../platform/errors.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { newSecret, sha256 } from "./credentials.js";
-import { checkNewPassword, hashPassword } from "./passwords.js";
-import { clearAttempts } from "./sign-in-attempts.js";
+import { signInLinkMessage } from "./messages.js";
+import type { Tx } from "./schema.js";
 
 const HOURS = 24;
 

@@ -2,16 +2,22 @@
  * Signing in and out, one way for the API and the pages alike. A password is checked, the
  * account locked after repeated failures, and a session made; nothing says which part was wrong.
  */
-import type { Db, Tx } from "../db/hub-schema.js";
-import { AppError } from "../errors.js";
+
+import { passwordMatches } from "../platform/accounts/passwords.js";
+import {
+  type Attempt,
+  attemptFailed,
+  attemptSucceeded,
+  claimAttempt,
+} from "../platform/accounts/sign-in-attempts.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError } from "../platform/errors.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { principalOf, sha256 } from "./credentials.js";
-import { passwordMatches } from "./passwords.js";
+import type { Db, Tx } from "./schema.js";
 import { secondFactorRequired, spendCode } from "./second-factor.js";
 import { createSession } from "./sessions.js";
-import { type Attempt, attemptFailed, attemptSucceeded, claimAttempt } from "./sign-in-attempts.js";
 import { userByName } from "./users.js";
 
 type UserRecord = NonNullable<Awaited<ReturnType<typeof userByName>>>;

@@ -1,7 +1,8 @@
 /** API tokens: shown once when made, stored only hashed, revoked by their owner or an admin. */
-import { AppError, invalid, requireId } from "../errors.js";
+
+import { inTransaction } from "../platform/change.js";
+import { AppError, invalid, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { cached, newSecret, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
 import { canCreateToken, canRevokeToken } from "./policies/accounts.js";

@@ -6,14 +6,13 @@
 import { Readable } from "node:stream";
 import type { Updateable } from "kysely";
 import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
-import type { StoredFinding, TransferStatus, TransfersTable, Tx } from "../db/hub-schema.js";
-import { AppError, forbidden, invalid } from "../errors.js";
-import { rejectedMessage } from "../mail/messages.js";
-import { enqueueMail, forgetMailAbout } from "../mail/outbox.js";
-import { deleteLetGo } from "../store/blob-store.js";
+import { type Change, inTransaction } from "../platform/change.js";
+import { AppError, forbidden, invalid } from "../platform/errors.js";
+import { enqueueMail, forgetMailAbout } from "../platform/mail/outbox.js";
+import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
-import { type Change, inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
+import { rejectedMessage } from "./messages.js";
 import {
   canAccept,
   canDownload,
@@ -25,6 +24,7 @@ import {
   oversees,
 } from "./policies/transfers.js";
 import { refuseNamedPupils } from "./reason-names.js";
+import type { StoredFinding, TransferStatus, TransfersTable, Tx } from "./schema.js";
 import { getTransfer, visible } from "./transfer-reads.js";
 import { type TransferRow, viewWith } from "./transfer-view.js";
 

@@ -5,7 +5,7 @@
  * Only file details, and each row is still put to the policies.
  */
 import { type SqlBool, sql } from "kysely";
-import { forbidden } from "../errors.js";
+import { forbidden } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { canSeeTransfer, RECEIVABLE_STATUSES } from "./policies/transfers.js";
 import { viewOf } from "./transfer-reads.js";

@@ -1,5 +1,5 @@
 /** Reading transfers: one file, an inbox, who is in a file (what was sent: transfer-list.ts). */
-import { forbidden, notFound, requireId } from "../errors.js";
+import { forbidden, notFound, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { canReadPupils, canSeeTransfer, isReceiver } from "./policies/transfers.js";

@@ -3,7 +3,7 @@
  * Imports nothing that holds state, so the caches can hold views without a cycle.
  */
 import type { Selectable } from "kysely";
-import type { Db, StoredFinding, TransfersTable } from "../db/hub-schema.js";
+import type { Db, StoredFinding, TransfersTable } from "./schema.js";
 
 export type TransferRow = Selectable<TransfersTable>;
 export type NamedRow = TransferRow & { source_name: string | null; dest_name: string | null };

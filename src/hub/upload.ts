@@ -2,13 +2,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
-import type { Db, Tx } from "../db/hub-schema.js";
-import { AppError, forbidden } from "../errors.js";
-import { type ByteSource, chunksOf, deleteLetGo } from "../store/blob-store.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError, forbidden } from "../platform/errors.js";
+import { type ByteSource, chunksOf, deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
 import type { HubContext, Principal } from "./context.js";
 import { canSendFrom } from "./policies/transfers.js";
+import type { Db, Tx } from "./schema.js";
 
 export interface UploadInput {
   fileName: string;

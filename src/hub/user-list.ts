@@ -1,6 +1,6 @@
 /** What administrators see of users and their API tokens: never a hash. */
 import { sql } from "kysely";
-import { AppError, requireId } from "../errors.js";
+import { AppError, requireId } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
 import { canManageUsers } from "./policies/accounts.js";
 import { tokensOf } from "./tokens.js";

@@ -1,22 +1,28 @@
 /** Users and their passwords (argon2id). Every change commits with its audit entry. */
-import type { Db, Role, Tx } from "../db/hub-schema.js";
-import { AppError, invalid, requireId } from "../errors.js";
-import { accountCreatedMessage } from "../mail/messages.js";
-import { enqueueMail } from "../mail/outbox.js";
-import { checkEmail, checkedUsername } from "./account-names.js";
-import { audit } from "./audit.js";
-import { inTransaction } from "./change.js";
-import type { HubContext, Principal } from "./context.js";
-import { administratorAddresses, notificationAddresses } from "./establishments.js";
-import { checkNewPassword, hashPassword, passwordMatches, randomPassword } from "./passwords.js";
-import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
-import { provisionSecondFactor } from "./second-factor.js";
+
+import { checkEmail, checkedUsername } from "../platform/accounts/account-names.js";
+import {
+  checkNewPassword,
+  hashPassword,
+  passwordMatches,
+  randomPassword,
+} from "../platform/accounts/passwords.js";
 import {
   attemptFailed,
   attemptSucceeded,
   claimAttempt,
   clearAttempts,
-} from "./sign-in-attempts.js";
+} from "../platform/accounts/sign-in-attempts.js";
+import { inTransaction } from "../platform/change.js";
+import { AppError, invalid, requireId } from "../platform/errors.js";
+import { enqueueMail } from "../platform/mail/outbox.js";
+import { audit } from "./audit.js";
+import type { HubContext, Principal } from "./context.js";
+import { administratorAddresses, notificationAddresses } from "./establishments.js";
+import { accountCreatedMessage } from "./messages.js";
+import { canDisable, canManageUsers, canResetPassword } from "./policies/accounts.js";
+import type { Db, Role, Tx } from "./schema.js";
+import { provisionSecondFactor } from "./second-factor.js";
 import { issueSignInLink } from "./sign-in-links.js";
 
 export interface NewUser {

@@ -10,7 +10,7 @@ import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { CODE_SETS, type CodeSet, type CodeSetName, meaningOf } from "../../src/ctf/code-sets.js";
 import { readCtf } from "../../src/ctf/read.js";
-import { NC_YEARS } from "../../src/mis/pupil-edits.js";
+import { NC_YEARS } from "../../src/school/pupil-edits.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { SHARED, SIMS_FIXTURES, TODAY } from "../helpers/fixtures.js";
 

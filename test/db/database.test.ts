@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatabaseLockedError, openDatabase } from "../../src/db/database.js";
-import type { DB, HubDatabase } from "../../src/db/hub-schema.js";
-import { migrate, NewerDatabaseError } from "../../src/db/migrate.js";
-import { HUB_MIGRATIONS, MIGRATIONS } from "../../src/db/migrations/hub/index.js";
+import { HUB_MIGRATIONS, MIGRATIONS } from "../../src/hub/migrations/index.js";
+import type { DB, HubDatabase } from "../../src/hub/schema.js";
+import { DatabaseLockedError, openDatabase } from "../../src/platform/db/database.js";
+import { migrate, NewerDatabaseError } from "../../src/platform/db/migrate.js";
 import { DATABASES, freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
 
 for (const { target, skip } of DATABASES) {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LOCK_KEYS } from "../../src/db/lock-keys.js";
+import { LOCK_KEYS } from "../../src/platform/db/lock-keys.js";
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

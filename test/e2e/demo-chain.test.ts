@@ -6,7 +6,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startDemoChain } from "../../src/demo-chain.js";
+import { startDemoChain } from "../../src/cli/demo-chain.js";
 import { eventually } from "../helpers/hub.js";
 
 describe("the demo chain", () => {

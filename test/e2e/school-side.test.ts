@@ -12,11 +12,11 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../../src/hub/demo.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
-import { misConfigFromEnv } from "../../src/mis/config.js";
-import { createDemoRegister } from "../../src/mis/demo.js";
-import { initSchool } from "../../src/mis/school.js";
-import { createMisUser } from "../../src/mis/users.js";
-import { type RunningMis, startMis } from "../../src/mis-service.js";
+import { misConfigFromEnv } from "../../src/school/config.js";
+import { createDemoRegister } from "../../src/school/demo.js";
+import { initSchool } from "../../src/school/school.js";
+import { type RunningMis, startMis } from "../../src/school/service.js";
+import { createMisUser } from "../../src/school/users.js";
 import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase } from "../../src/db/database.js";
-import type { DB, HubDatabase } from "../../src/db/hub-schema.js";
-import { migrate } from "../../src/db/migrate.js";
-import { HUB_MIGRATIONS } from "../../src/db/migrations/hub/index.js";
+import { HUB_MIGRATIONS } from "../../src/hub/migrations/index.js";
+import type { DB, HubDatabase } from "../../src/hub/schema.js";
+import { openDatabase } from "../../src/platform/db/database.js";
+import { migrate } from "../../src/platform/db/migrate.js";
 
 /** PostgreSQL for the tests, when the machine has one; CI always sets it. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;

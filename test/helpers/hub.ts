@@ -1,11 +1,11 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { configFromEnv, type HubConfig } from "../../src/config.js";
+import { configFromEnv, type HubConfig } from "../../src/hub/config.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { type RunningHub, startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
-import { codeAt, stepAt } from "../../src/hub/totp.js";
-import { type RunningHub, startHub } from "../../src/service.js";
+import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { freshPostgresUrl } from "./db.js";
 import { TestSmtp } from "./smtp.js";
 

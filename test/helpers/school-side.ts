@@ -5,10 +5,10 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { misConfigFromEnv } from "../../src/mis/config.js";
-import { initSchool } from "../../src/mis/school.js";
-import { createMisUser } from "../../src/mis/users.js";
-import { type RunningMis, startMis } from "../../src/mis-service.js";
+import { misConfigFromEnv } from "../../src/school/config.js";
+import { initSchool } from "../../src/school/school.js";
+import { type RunningMis, startMis } from "../../src/school/service.js";
+import { createMisUser } from "../../src/school/users.js";
 
 export const STAFF_PASSWORD = "correct horse battery staple";
 

@@ -4,8 +4,8 @@
  * the audit log they read.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors.js";
 import { createToken } from "../../src/hub/tokens.js";
+import { AppError } from "../../src/platform/errors.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient } from "../helpers/pages.js";

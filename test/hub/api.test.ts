@@ -4,7 +4,7 @@ import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { createToken } from "../../src/hub/tokens.js";
 import { createUser } from "../../src/hub/users.js";
-import { readAll } from "../../src/store/blob-store.js";
+import { readAll } from "../../src/platform/store/blob-store.js";
 import { ctfXml, pupilXml } from "../helpers/ctf.js";
 import { DATABASES } from "../helpers/db.js";
 import {

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { configFromEnv } from "../../src/config.js";
-import { openDatabase } from "../../src/db/database.js";
-import type { DB, Db } from "../../src/db/hub-schema.js";
 import { sealAudit, verifyAudit } from "../../src/hub/audit-chain.js";
+import { configFromEnv } from "../../src/hub/config.js";
+import type { DB, Db } from "../../src/hub/schema.js";
+import { startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
-import { startHub } from "../../src/service.js";
+import { openDatabase } from "../../src/platform/db/database.js";
 import { DATABASES } from "../helpers/db.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 

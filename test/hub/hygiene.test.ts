@@ -3,9 +3,9 @@
  * request, addresses a client makes up, settings that do not parse.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, configFromEnv } from "../../src/config.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { ConfigError, configFromEnv } from "../../src/hub/config.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub, untilChecked, uploadCtf } from "../helpers/hub.js";
 

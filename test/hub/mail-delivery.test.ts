@@ -4,8 +4,8 @@
  * after the server took it (here: it throws; in life: it dies), the second copy can be dropped.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliverDueMail, enqueueMail, LEASE_MS } from "../../src/mail/outbox.js";
-import { SMTP_TIMEOUTS, smtpTransport } from "../../src/mail/transport.js";
+import { deliverDueMail, enqueueMail, LEASE_MS } from "../../src/platform/mail/outbox.js";
+import { SMTP_TIMEOUTS, smtpTransport } from "../../src/platform/mail/transport.js";
 import { DATABASES } from "../helpers/db.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 

@@ -1,7 +1,7 @@
 /** A load balancer asks /readyz whether this process can serve: its database and store answer. */
 import { rename, rm, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { filesDir } from "../../src/config.js";
+import { filesDir } from "../../src/hub/config.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
 

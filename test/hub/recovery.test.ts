@@ -6,13 +6,13 @@ import { mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv, filesDir, type HubConfig } from "../../src/config.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { configFromEnv, filesDir, type HubConfig } from "../../src/hub/config.js";
 import { runRetention, sweepOrphans } from "../../src/hub/retention.js";
+import { type RunningHub, startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
-import { CHECK_UPLOAD } from "../../src/jobs/queue.js";
-import { type RunningHub, startHub } from "../../src/service.js";
+import { CHECK_UPLOAD } from "../../src/platform/jobs/queue.js";
 import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
 import { eventually, json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 

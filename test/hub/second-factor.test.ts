@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setSchoolSecondFactor } from "../../src/hub/second-factor.js";
-import { codeAt } from "../../src/hub/totp.js";
 import { createUser } from "../../src/hub/users.js";
+import { codeAt } from "../../src/platform/accounts/totp.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient } from "../helpers/pages.js";

@@ -3,9 +3,9 @@
  * takes, weak passwords, a wrong current password, and `next=` pointing elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors.js";
 import { signIn } from "../../src/hub/sign-in.js";
 import { changePassword, createUser } from "../../src/hub/users.js";
+import { AppError } from "../../src/platform/errors.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient } from "../helpers/pages.js";

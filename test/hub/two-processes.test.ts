@@ -3,11 +3,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv } from "../../src/config.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { configFromEnv } from "../../src/hub/config.js";
+import { type RunningHub, startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
-import { type RunningHub, startHub } from "../../src/service.js";
 import { freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
 import { eventually } from "../helpers/hub.js";
 

@@ -5,7 +5,11 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type BlobStore, readAll, StoredFileMissingError } from "../../src/store/blob-store.js";
+import {
+  type BlobStore,
+  readAll,
+  StoredFileMissingError,
+} from "../../src/platform/store/blob-store.js";
 
 async function* pieces(bytes: Buffer, size: number): AsyncIterable<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -3,14 +3,14 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readAll } from "../../src/store/blob-store.js";
+import { readAll } from "../../src/platform/store/blob-store.js";
 import {
   EncryptedStore,
   rewrapFileKey,
   StoredFileDamagedError,
-} from "../../src/store/encrypted-store.js";
-import { FolderBlobStore } from "../../src/store/folder-store.js";
-import { loadMasterKey, MasterKeyMissingError } from "../../src/store/master-key.js";
+} from "../../src/platform/store/encrypted-store.js";
+import { FolderBlobStore } from "../../src/platform/store/folder-store.js";
+import { loadMasterKey, MasterKeyMissingError } from "../../src/platform/store/master-key.js";
 import { blobStoreContract } from "./blob-store-contract.js";
 
 const folder = async () => {

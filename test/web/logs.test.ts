@@ -5,8 +5,8 @@
  */
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { loggableError } from "../../src/errors.js";
-import { createShell } from "../../src/web/shell/shell.js";
+import { loggableError } from "../../src/platform/errors.js";
+import { createShell } from "../../src/platform/web/shell.js";
 
 const QUOTED = "could not store DOB 2012-02-30 for Jane Smith of 1 High Street";
 
@@ -39,7 +39,7 @@ describe("what a log keeps of an error", () => {
       serviceName: "S2S test",
       helpdesk: { phone: "0300 000 0000", email: "help@s2s.invalid", web: "https://s2s.invalid" },
       navigation: () => [],
-      viewsDir: new URL("../../src/web/hub/views", import.meta.url).pathname,
+      viewsDir: new URL("../../src/hub/web/views", import.meta.url).pathname,
     });
     app.get("/api/v1/boom", async () => {
       throw Object.assign(new Error(QUOTED), { code: "22008" });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningMis } from "../../src/mis-service.js";
+import type { RunningMis } from "../../src/school/service.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient } from "../helpers/pages.js";
 import { STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMisToken } from "../../src/mis/tokens.js";
-import type { RunningMis } from "../../src/mis-service.js";
+import type { RunningMis } from "../../src/school/service.js";
+import { createMisToken } from "../../src/school/tokens.js";
 import { PageClient, routesOf } from "../helpers/pages.js";
 import { STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";
 

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pupil } from "../../src/ctf/model.js";
-import { addPupil } from "../../src/mis/pupils.js";
-import type { RunningMis } from "../../src/mis-service.js";
+import { addPupil } from "../../src/school/pupils.js";
+import type { RunningMis } from "../../src/school/service.js";
 import { PageClient, pageText } from "../helpers/pages.js";
 import { STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";
 

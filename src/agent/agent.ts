@@ -1,0 +1,291 @@
+/**
+ * The data exchange folder agent. Each run sends every complete CTF this school's MIS has put in
+ * the folder (once, however often it is interrupted), moves it to `sent/` with the hub's verdict
+ * beside it or to `failed/` with the errors in words, and saves every file waiting for the
+ * school on the hub into the inbox folder, whole or not at all, never over another file.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { HubTransfer } from "../client/hub-client.js";
+import { HubClient, HubError, HubUnreachableError } from "../client/hub-client.js";
+import { parseCtfFileName } from "../ctf/filename.js";
+import { sha256 } from "../hub/credentials.js";
+import { numbered, writeWhole } from "../platform/store/folder-file.js";
+import { logLine, readState, type SyncState, writeState } from "./state.js";
+
+export interface SyncSettings {
+  hub: string;
+  token: string;
+  folder: string;
+  /** Where received files go; the folder itself by default. */
+  inbox: string;
+  /** A file is complete when its size and time have not changed for this long. */
+  settleMs: number;
+  /** How long a run waits for the hub to check a file it sent. */
+  verdictWaitMs: number;
+  clock: () => Date;
+}
+
+export interface RunReport {
+  sent: string[];
+  failed: string[];
+  received: string[];
+  waiting: string[];
+}
+
+/** The hub refuses the token: nothing more can be done until someone makes a new one. */
+export class TokenRefused extends Error {
+  constructor(
+    message = "the hub refuses the token: it is wrong, revoked or expired. Make a new one on the hub's Your account page",
+  ) {
+    super(message);
+  }
+}
+
+/** A test aid: the agent kills itself at a named step (S2S_SYNC_KILL_AT), to prove recovery. */
+function step(name: string): void {
+  if (process.env.S2S_SYNC_KILL_AT === name) process.kill(process.pid, "SIGKILL");
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runOnce(s: SyncSettings): Promise<RunReport> {
+  const hub = new HubClient({ url: s.hub, token: s.token });
+  const me = await hub.me().catch(rethrow);
+  if (!me.establishment)
+    throw new TokenRefused(
+      `the token is ${me.username}'s, who is not a school's user: make one as a user of the school`,
+    );
+  const state = await readState(s.folder);
+  state.school = me.establishment;
+  const report: RunReport = { sent: [], failed: [], received: [], waiting: [] };
+  try {
+    await send(s, hub, me.establishment, state, report);
+    await receive(s, hub, state, report);
+    state.lastError = null;
+  } catch (e) {
+    state.lastError = { at: s.clock().toISOString(), message: (e as Error).message };
+    throw e;
+  } finally {
+    state.lastRun = {
+      at: s.clock().toISOString(),
+      sent: report.sent.length,
+      failed: report.failed.length,
+      received: report.received.length,
+    };
+    await writeState(s.folder, state);
+  }
+  return report;
+}
+
+function rethrow(e: unknown): never {
+  if (e instanceof HubError && e.status === 401) throw new TokenRefused();
+  throw e;
+}
+
+/** This school's CTFs in the folder: by name (any case), files only, none hidden or partial. */
+export async function candidates(folder: string, laestab: string): Promise<string[]> {
+  const names = await readdir(folder);
+  return names.filter((n) => {
+    if (n.startsWith(".")) return false;
+    const parsed = parseCtfFileName(n);
+    return parsed.ok && parsed.name.source === laestab;
+  });
+}
+
+/** Complete: not changed for the settle time, seen twice that far apart. */
+async function complete(path: string, settleMs: number, now: () => Date): Promise<boolean> {
+  const first = await stat(path).catch(() => undefined);
+  if (!first?.isFile()) return false;
+  const age = now().getTime() - first.mtimeMs;
+  if (age < settleMs) await sleep(settleMs - age);
+  const second = await stat(path).catch(() => undefined);
+  return second !== undefined && second.size === first.size && second.mtimeMs === first.mtimeMs;
+}
+
+async function send(
+  s: SyncSettings,
+  hub: HubClient,
+  laestab: string,
+  state: SyncState,
+  report: RunReport,
+): Promise<void> {
+  const here = new Set(await candidates(s.folder, laestab));
+  // Sends a crash interrupted after the file moved: done; only the note of it was left.
+  for (const name of Object.keys(state.sending))
+    if (!here.has(name)) {
+      delete state.sending[name];
+      await writeState(s.folder, state);
+    }
+  for (const name of [...here].sort()) {
+    const path = join(s.folder, name);
+    if (!state.sending[name] && !(await complete(path, s.settleMs, s.clock))) {
+      await logLine(s.folder, `waiting  ${name}: still being written`, s.clock());
+      report.waiting.push(name);
+      continue;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(path));
+    } catch (e) {
+      // Held open by the MIS (Windows): tried again next run.
+      await logLine(
+        s.folder,
+        `waiting  ${name}: cannot be read yet (${(e as Error).message})`,
+        s.clock(),
+      );
+      report.waiting.push(name);
+      continue;
+    }
+    const digest = sha256(bytes);
+    let entry = state.sending[name];
+    if (!entry || entry.sha256 !== digest) {
+      entry = { sha256: digest, key: randomUUID(), since: s.clock().toISOString() };
+      state.sending[name] = entry;
+      await writeState(s.folder, state);
+    }
+    step("before-upload");
+    if (!entry.transferId) {
+      try {
+        entry.transferId = (await hub.upload(name, bytes, entry.key)).id;
+      } catch (e) {
+        if (e instanceof HubError && e.code === "upload.duplicate" && e.detail?.transferId)
+          entry.transferId = e.detail.transferId;
+        else if (e instanceof HubError && e.status === 401) throw new TokenRefused();
+        else if (e instanceof HubError && e.status < 500 && e.code !== "idempotency.in-progress") {
+          await settle(s, state, name, "failed", `The hub refused it: ${e.message}`);
+          report.failed.push(name);
+          continue;
+        } else throw e;
+      }
+      await writeState(s.folder, state);
+    }
+    step("after-upload");
+    const verdict = await checked(hub, entry.transferId, s.verdictWaitMs);
+    if (!verdict) {
+      await logLine(s.folder, `sent     ${name}: the hub is still checking it`, s.clock());
+      report.waiting.push(name);
+      continue;
+    }
+    if (verdict.status === "failed") {
+      await settle(s, state, name, "failed", failure(verdict));
+      report.failed.push(name);
+    } else {
+      await settle(s, state, name, "sent", success(verdict));
+      report.sent.push(name);
+    }
+  }
+}
+
+/** The transfer once the hub has checked it, or undefined when it is still checking. */
+async function checked(hub: HubClient, id: string, waitMs: number) {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const t = await hub.transfer(id).catch(rethrow);
+    if (t.status !== "checking") return t;
+    if (Date.now() >= until) return undefined;
+    await sleep(500);
+  }
+}
+
+function success(t: HubTransfer): string {
+  const to =
+    t.destination.kind === "lost"
+      ? "the Lost Pupils database"
+      : t.destination.kind === "outside"
+        ? "the out-of-sector register"
+        : `${t.destination.name ?? "the school"} (${t.destination.laestab})`;
+  const warnings = t.warnings.map((w) => `  warning: ${findingLine(w)}`);
+  return [
+    `Sent to ${to}: ${t.pupilCount} pupil(s), checked, ${t.status === "available" ? "waiting for the school to collect it" : t.status}.`,
+    `Transfer ${t.id}, sent ${t.createdAt}.`,
+    ...warnings,
+  ].join("\n");
+}
+
+function failure(t: HubTransfer): string {
+  return [
+    `The hub checked ${t.fileName} and found errors, so it was not sent. Correct them in the MIS, export the file again and put it in the folder:`,
+    ...t.errors.map((f) => `  ${findingLine(f)}`),
+  ].join("\n");
+}
+
+function findingLine(f: HubTransfer["errors"][number]): string {
+  const where = [
+    f.line ? `line ${f.line}` : undefined,
+    f.pupil ? `pupil ${f.pupil.position}${f.pupil.upn ? ` (UPN ${f.pupil.upn})` : ""}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return `${where ? `${where}: ` : ""}${f.message}`;
+}
+
+/** The file to `sent/` or `failed/` with its note beside it, then forgotten. */
+async function settle(
+  s: SyncSettings,
+  state: SyncState,
+  name: string,
+  to: "sent" | "failed",
+  note: string,
+): Promise<void> {
+  const dir = join(s.folder, to);
+  await mkdir(dir, { recursive: true });
+  const target = await freeName(dir, name);
+  await writeFile(join(dir, `${target}.txt`), `${note}\n`);
+  step("before-move");
+  await rename(join(s.folder, name), join(dir, target));
+  step("after-move");
+  delete state.sending[name];
+  await writeState(s.folder, state);
+  await logLine(s.folder, `${to.padEnd(8)} ${name}: ${note.split("\n")[0]}`, s.clock());
+}
+
+/** `name`, or `name` with -2, -3 ... before its extension, whichever is free in `dir`. */
+async function freeName(dir: string, name: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = numbered(name, n);
+    if (!(await stat(join(dir, candidate)).catch(() => undefined))) return candidate;
+  }
+}
+
+async function receive(
+  s: SyncSettings,
+  hub: HubClient,
+  state: SyncState,
+  report: RunReport,
+): Promise<void> {
+  await mkdir(s.inbox, { recursive: true });
+  const inbox = await hub.inbox().catch(rethrow);
+  for (const t of inbox) {
+    const mine = state.received[t.id];
+    // Waiting for the school; or accepted by this agent and not yet saved (a crash between).
+    if (!(t.status === "available" || (t.status === "downloaded" && mine && !mine.savedAs)))
+      continue;
+    if (!mine) {
+      state.received[t.id] = { fileName: t.fileName, at: s.clock().toISOString() };
+      await writeState(s.folder, state);
+    }
+    step("before-accept");
+    await hub.accept(t.id).catch(rethrow);
+    step("after-accept");
+    const bytes = await hub.content(t.id).catch(rethrow);
+    // Whole or not at all, never over another file: the same bytes already there count as saved.
+    const savedAs = await writeWhole(s.inbox, t.fileName, bytes, "next");
+    step("after-save");
+    (state.received[t.id] as { savedAs?: string }).savedAs = savedAs;
+    await writeState(s.folder, state);
+    const note =
+      savedAs === t.fileName
+        ? ""
+        : ` (a file called ${t.fileName} was already there, so this one is ${savedAs})`;
+    await logLine(
+      s.folder,
+      `received ${t.fileName} from ${t.source.name ?? t.source.laestab}: ${t.pupilCount} pupil(s)${note}`,
+      s.clock(),
+    );
+    report.received.push(savedAs);
+  }
+}
+
+export { HubUnreachableError };

@@ -1,0 +1,88 @@
+/**
+ * The agent's memory, kept in the folder it serves (`.s2s-sync/`): what it is sending and has
+ * sent, what it has received, and how its last run went. Written whole to a new file and renamed
+ * over the old, so a crash at any moment leaves the last complete state; every step of sending
+ * is written down before it is taken, so a run after a crash finishes it instead of repeating it.
+ */
+import { constants } from "node:fs";
+import { mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { processAlive } from "../platform/process-alive.js";
+
+export interface Sending {
+  sha256: string;
+  /** The Idempotency-Key: the same upload, however often it is tried, is one file on the hub. */
+  key: string;
+  transferId?: string;
+  since: string;
+}
+
+export interface SyncState {
+  sending: Record<string, Sending>;
+  /** Transfers accepted on the hub, by id: where each was saved (absent until it is). */
+  received: Record<string, { fileName: string; savedAs?: string; at: string }>;
+  lastRun?: { at: string; sent: number; failed: number; received: number };
+  /** The school the token belongs to, as the hub said at the last run. */
+  school?: string;
+  lastError?: { at: string; message: string } | null;
+}
+
+export const stateDir = (folder: string) => join(folder, ".s2s-sync");
+const statePath = (folder: string) => join(stateDir(folder), "state.json");
+
+export async function readState(folder: string): Promise<SyncState> {
+  const text = await readFile(statePath(folder), "utf8").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  if (text === undefined) return { sending: {}, received: {} };
+  return JSON.parse(text) as SyncState;
+}
+
+export async function writeState(folder: string, state: SyncState): Promise<void> {
+  await mkdir(stateDir(folder), { recursive: true });
+  const temporary = `${statePath(folder)}.${process.pid}.new`;
+  const file = await open(temporary, "w");
+  try {
+    await file.writeFile(JSON.stringify(state, null, 1));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, statePath(folder));
+}
+
+/** Another agent's hold on the folder, by its process id; refused while that process lives. */
+export class FolderTaken extends Error {
+  constructor(readonly pid: number) {
+    super(
+      `another s2s sync (process ${pid}) is already working on this folder; run one agent per folder`,
+    );
+  }
+}
+
+/** Takes the folder for this process; a hold left by a process that has died is taken over. */
+export async function lockFolder(folder: string): Promise<() => Promise<void>> {
+  await mkdir(stateDir(folder), { recursive: true });
+  const path = join(stateDir(folder), "agent.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+      await file.writeFile(String(process.pid));
+      await file.close();
+      return () => unlink(path).catch(() => {});
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(await readFile(path, "utf8").catch(() => ""));
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) throw new FolderTaken(pid);
+      await unlink(path).catch(() => {});
+    }
+  }
+  throw new Error("could not take the folder's lock");
+}
+
+/** The office's log: one line a file, in words, appended. */
+export async function logLine(folder: string, line: string, now: Date): Promise<void> {
+  const stamp = now.toISOString().replace("T", " ").slice(0, 19);
+  await writeFile(join(folder, "s2s-sync.log"), `${stamp}  ${line}\n`, { flag: "a" });
+}

@@ -1,0 +1,250 @@
+/** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
+import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
+import type { Database } from "../platform/db/database.js";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
+
+export interface EstablishmentsTable {
+  laestab: string;
+  urn: string | null;
+  name: string;
+  la_code: string;
+  la_name: string;
+  type: Generated<string>;
+  status: Generated<"open" | "closed">;
+  independent: Generated<boolean>;
+  email: string | null;
+  updated_at: Timestamp;
+  town: string | null;
+  /** The URN of the school that took this one over, from GIAS's links extract. */
+  successor_urn: string | null;
+  /** The school requires a second factor of all its users. */
+  second_factor_required: Generated<boolean>;
+}
+
+export interface LocalAuthoritiesTable {
+  code: string;
+  name: string;
+  email: string | null;
+}
+
+export interface CorrectionsTable {
+  id: Generated<string>;
+  laestab: string;
+  user_id: string;
+  text: string;
+  created_at: Timestamp;
+  resolved_at: NullableTimestamp;
+}
+
+export type Role = "school" | "la" | "admin";
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  email: string;
+  role: Role;
+  establishment: string | null;
+  la_code: string | null;
+  password_hash: string;
+  disabled: Generated<boolean>;
+  created_at: Timestamp;
+  /** The authenticator key, sealed (SecretBox); null until set up. */
+  totp_secret: string | null;
+  /** A key being set up, sealed, until its first code confirms it. */
+  totp_pending: string | null;
+  /** The last 30-second step a code was accepted for: no code works twice. */
+  totp_last_step: number | null;
+  /** When the user last saw their home page: an LA's counts say what is new since. */
+  home_seen_at: NullableTimestamp;
+  /** An LA user e-mailed when a file from one of its schools goes to a register. */
+  notify_register: Generated<boolean>;
+  /** Set by the operator's CLI: the password must be replaced at first sign-in. */
+  must_change_password: Generated<boolean>;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+}
+
+export interface SignInLinksTable {
+  token_hash: string;
+  user_id: string;
+  purpose: "welcome" | "reset";
+  reset_second_factor: Generated<boolean>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface NoticeEmailChangesTable {
+  token_hash: string;
+  laestab: string;
+  email: string;
+  requested_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  voided_at: NullableTimestamp;
+}
+
+export interface SignInAttemptsTable {
+  /** The name as typed, lower-cased: known or not. */
+  username: string;
+  failures: Generated<number>;
+  locked_until: NullableTimestamp;
+  last_attempt_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  label: Generated<string>;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  /** Null: until revoked. */
+  expires_at: NullableTimestamp;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export const TRANSFER_STATUSES = [
+  "checking",
+  "failed",
+  "available",
+  "lost",
+  "outside",
+  "downloaded",
+  "rejected",
+  "removed",
+  "expired",
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+export type { FindingJson as StoredFinding } from "../ctf/findings.js";
+
+import type { FindingJson as StoredFinding } from "../ctf/findings.js";
+
+export interface TransfersTable {
+  id: Generated<string>;
+  file_name: string;
+  source_laestab: string;
+  dest_laestab: string;
+  dest_kind: "school" | "la" | "lost" | "outside";
+  sequence: number;
+  status: TransferStatus;
+  sender_user_id: string;
+  size_bytes: number;
+  sha256: string;
+  store_key: string | null;
+  ctf_version: string | null;
+  pupil_count: Generated<number>;
+  errors: JSONColumnType<StoredFinding[], string | undefined, string>;
+  warnings: JSONColumnType<StoredFinding[], string | undefined, string>;
+  created_at: Timestamp;
+  checked_at: NullableTimestamp;
+  downloaded_at: NullableTimestamp;
+  downloaded_by: string | null;
+  rejected_at: NullableTimestamp;
+  reject_reason: string | null;
+  removed_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  expiry_warned_at: NullableTimestamp;
+  purged_at: NullableTimestamp;
+  sent_before_duplicate_rule: Generated<boolean>;
+}
+
+export interface TransferPupilsTable {
+  transfer_id: string;
+  position: number;
+  upn: string | null;
+  former_upn: string | null;
+  surname: string;
+  forename: string;
+  preferred_surname: string | null;
+  preferred_forename: string | null;
+  former_surname: string | null;
+  dob: string | null;
+  sex: string | null;
+  nc_year: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  user_id: string | null;
+  username: string | null;
+  organisation: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  detail: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Its place in the chain, once sealed (audit-chain.ts). */
+  chain_seq: number | null;
+  /** The hash of the entry before it in the chain. */
+  prev_hash: string | null;
+  /** SHA-256 of this entry's contents, place and prev_hash. */
+  hash: string | null;
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>;
+  recipients: string[];
+  subject: string;
+  body: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+  /** Set when a send begins, cleared when it ends either way: still set = outcome unknown. */
+  sending_since: NullableTimestamp;
+  /** The file the message is about; its body is emptied once the file is gone and it is sent. */
+  transfer_id: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request: string;
+  status: number | null;
+  body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+
+export interface DB {
+  establishments: EstablishmentsTable;
+  local_authorities: LocalAuthoritiesTable;
+  corrections: CorrectionsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  transfers: TransfersTable;
+  transfer_pupils: TransferPupilsTable;
+  audit_events: AuditEventsTable;
+  mail_outbox: MailOutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
+  sign_in_attempts: SignInAttemptsTable;
+  recovery_codes: RecoveryCodesTable;
+  sign_in_links: SignInLinksTable;
+  notice_email_changes: NoticeEmailChangesTable;
+}
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+export type HubDatabase = Database<DB>;

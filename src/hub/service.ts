@@ -1,0 +1,203 @@
+/**
+ * The composition root: opens the database, store, job queue and mail, and starts the web and
+ * worker roles this process is asked to run. Everything else receives what it needs from here.
+ */
+import { createHmac } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type PgBoss from "pg-boss";
+import { randomPassword } from "../platform/accounts/passwords.js";
+import { openDatabase } from "../platform/db/database.js";
+import { LOCK_KEYS } from "../platform/db/lock-keys.js";
+import { migrate } from "../platform/db/migrate.js";
+import { loggableError } from "../platform/errors.js";
+import {
+  jobQueueOn,
+  type Logger,
+  startBoss,
+  startCheckWorkers,
+  startRetentionWorker,
+} from "../platform/jobs/queue.js";
+import { deliverDueMail } from "../platform/mail/outbox.js";
+import { fileTransport, smtpTransport } from "../platform/mail/transport.js";
+import { OpenedParts } from "../platform/opened-parts.js";
+import { EncryptedStore } from "../platform/store/encrypted-store.js";
+import { FolderBlobStore } from "../platform/store/folder-store.js";
+import { loadMasterKey } from "../platform/store/master-key.js";
+import { secretBox } from "../platform/store/secret-box.js";
+import { CHANGES_CHANNEL, createCaches } from "./caches.js";
+import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
+import type { HubContext } from "./context.js";
+import { createDemoData, type DemoSignIn } from "./demo.js";
+import { HUB_SECRETS } from "./key-rotation.js";
+import { HUB_MIGRATIONS } from "./migrations/index.js";
+import type { DB, HubDatabase } from "./schema.js";
+import { createUser } from "./users.js";
+import { buildApp } from "./web/app.js";
+
+export type Role = "web" | "worker" | "all";
+
+export interface StartOptions {
+  role?: Role;
+  demo?: boolean;
+  clock?: () => Date;
+  logger?: boolean | object;
+  log?: Logger;
+  /** How often the worker looks for due mail, in ms. */
+  mailPollMs?: number;
+  /**
+   * Whether this process keeps the schedules (retention every ten minutes); tests that move a
+   * clock by hand turn it off and run retention themselves.
+   */
+  schedules?: boolean;
+}
+
+export interface FirstRun {
+  demo?: DemoSignIn[];
+  admin?: { username: string; password: string };
+}
+
+export interface RunningHub {
+  ctx: HubContext;
+  database: HubDatabase;
+  boss: PgBoss;
+  app?: FastifyInstance;
+  url?: string;
+  firstRun: FirstRun;
+  /** Delivers due mail now (tests and the CLI use it; the worker calls it on a timer). */
+  deliverMail(): Promise<{ sent: number; failed: number }>;
+  stop(): Promise<void>;
+}
+
+const quietLog: Logger = { error: () => {}, info: () => {} };
+
+/** Opens the database (migrated), the store and the form key; `parts` will close them. */
+export async function openContextParts(
+  config: HubConfig,
+  parts: OpenedParts,
+  options: { demo?: boolean } = {},
+) {
+  // The key first: a process without one stops before it touches the database.
+  const masterKey = loadMasterKey({
+    fromEnv: config.masterKey,
+    keyFile: config.masterKeyFile,
+    dataDir: config.dataDir,
+    demo: options.demo === true,
+  });
+  const database = await openDatabase<DB>(
+    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDir(config) },
+  );
+  parts.add("database", () => database.close());
+  await migrate(database.db, HUB_MIGRATIONS);
+  const blobs = new FolderBlobStore(filesDir(config));
+  const store = new EncryptedStore(blobs, masterKey);
+  // Form tokens are signed with a key of their own, derived so that every web process agrees.
+  const formKey = createHmac("sha256", masterKey).update("s2s page form tokens").digest();
+  const secrets = secretBox(masterKey, HUB_SECRETS);
+  return { database, blobs, store, secrets, formKey, masterKey };
+}
+
+export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
+  const role = options.role ?? "all";
+  const log = options.log ?? quietLog;
+  const parts = new OpenedParts();
+  try {
+    const { database, blobs, store, secrets, formKey } = await openContextParts(config, parts, {
+      demo: options.demo === true,
+    });
+    // Mail before the job queue, so that jobs finishing while the queue stops can still send.
+    const mail = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
+    parts.add("mail", () => mail.close());
+    const { boss, stop: stopBoss } = await startBoss(database, log, {
+      supervise: role !== "web",
+      schedule: role !== "web" && options.schedules !== false,
+      checkRetries: config.checkRetries,
+    });
+    parts.add("job queue", stopBoss);
+    const jobs = jobQueueOn(boss);
+    const clock = options.clock ?? (() => new Date());
+    let delivering: Promise<{ sent: number; failed: number }> | undefined;
+    const deliverMail = async () => {
+      // One delivery run at a time in this process; claims keep other processes apart.
+      while (delivering) await delivering;
+      delivering = deliverDueMail({
+        db: database.db,
+        transport: mail,
+        from: config.mailFrom,
+        now: clock,
+      });
+      try {
+        return await delivering;
+      } finally {
+        delivering = undefined;
+      }
+    };
+    const runsWorker = role !== "web";
+    const ctx: HubContext = {
+      db: database.db,
+      store,
+      secrets,
+      jobs,
+      config,
+      clock,
+      mailQueued: runsWorker
+        ? () =>
+            void deliverMail().catch((err) =>
+              log.error({ err: loggableError(err) }, "mail delivery failed"),
+            )
+        : undefined,
+    };
+    if (runsWorker) {
+      jobs.onWake(await startCheckWorkers(boss, ctx, log));
+      await blobs.sweepTemporary(new Date(clock().getTime() - 3600_000));
+      const poll = setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000);
+      parts.add("mail poll", () => clearInterval(poll));
+      await startRetentionWorker(boss, ctx, log);
+    }
+    // Several processes starting on one empty database: one sets it up, the others then find it.
+    const firstRun = await database.exclusively(LOCK_KEYS.firstRun, () =>
+      firstRunSetup(ctx, options.demo === true),
+    );
+    let app: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (role !== "worker") {
+      const caches = createCaches();
+      const listening = await database.listen(CHANGES_CHANNEL, caches);
+      parts.add("change notices", () => listening.close());
+      ctx.caches = caches;
+      const web = await buildApp(ctx, { logger: options.logger ?? false, formKey });
+      parts.add("web server", () => web.close());
+      url = await web.listen({ port: config.port, host: config.host });
+      app = web;
+    }
+    return {
+      ctx,
+      database,
+      boss,
+      ...(app ? { app } : {}),
+      ...(url ? { url } : {}),
+      firstRun,
+      deliverMail,
+      stop: () => parts.closeAll(),
+    };
+  } catch (e) {
+    await parts.closeAll().catch(() => {});
+    throw e;
+  }
+}
+
+/** On a first run: demo data when asked, else one administrator with a password shown once. */
+async function firstRunSetup(ctx: HubContext, demo: boolean): Promise<FirstRun> {
+  const anyone = await ctx.db.selectFrom("users").select("id").limit(1).executeTakeFirst();
+  if (anyone) return {};
+  if (demo) return { demo: await createDemoData(ctx) };
+  const password = randomPassword();
+  await createUser(ctx, null, {
+    username: "admin",
+    email: "admin@s2s.invalid",
+    role: "admin",
+    password,
+    // Shown in the server's output: the administrator replaces it at their first sign-in.
+    changeAtSignIn: true,
+  });
+  return { admin: { username: "admin", password } };
+}

@@ -1,0 +1,122 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { errors, NoContent, NullableString, ok } from "../../../contract/hub-api.js";
+import {
+  clearSessionCookie,
+  sessionTokenOf,
+  setSessionCookie,
+} from "../../../platform/web/auth.js";
+import type { HubContext, Principal } from "../../context.js";
+import { setRegisterNotices } from "../../register-notices.js";
+import { signIn, signOut } from "../../sign-in.js";
+import { principalOf, signedInAs } from "../principal.js";
+
+export const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.String(),
+  establishment: NullableString(),
+  laCode: NullableString(),
+});
+
+const meOf = (p: Principal) => ({
+  id: p.userId,
+  username: p.username,
+  role: p.role,
+  establishment: p.establishment,
+  laCode: p.laCode,
+});
+
+export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
+    "/api/v1/session",
+    {
+      onRequest: fastify.signInLimit,
+      schema: {
+        tags: ["session"],
+        summary: "Sign in; sets the session cookie",
+        description:
+          "Accounts with a second factor also send `code` (the authenticator's 6 digits, or a " +
+          "recovery code); without it the answer is 401 `auth.code-required`, with a wrong one " +
+          "401 `auth.code`. An account that must set one up first answers 401 " +
+          "`auth.enrolment-required`: sign in once on the website.",
+        body: Type.Object({
+          username: Type.String(),
+          password: Type.String(),
+          code: Type.Optional(Type.String({ description: "second-factor or recovery code" })),
+        }),
+        response: {
+          200: ok(Me, "Signed in; the session cookie is set"),
+          ...errors(400, 401, 403, 423, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { principal, session } = await signIn(
+        ctx,
+        body.username,
+        body.password,
+        request.ip,
+        body.code,
+      );
+      setSessionCookie(reply, session);
+      return meOf(principal);
+    },
+  );
+
+  app.delete(
+    "/api/v1/session",
+    { schema: { tags: ["session"], summary: "Sign out", response: { 204: NoContent } } },
+    async (request, reply) => {
+      await signOut(ctx, sessionTokenOf(request), signedInAs(request));
+      clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/v1/me",
+    {
+      schema: {
+        tags: ["session"],
+        summary: "Who am I",
+        response: { 200: ok(Me, "The signed-in user"), ...errors(401) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return meOf(p);
+    },
+  );
+
+  app.put(
+    "/api/v1/me/notices",
+    {
+      schema: {
+        tags: ["session"],
+        summary:
+          "Choose to be e-mailed when a file from one of your schools goes to a register (LAs)",
+        body: Type.Object({
+          registerFiles: Type.Boolean({
+            description:
+              "e-mail me when a file from one of our schools goes to the Lost Pupils database or the out of sector register",
+          }),
+        }),
+        response: {
+          200: ok(
+            Type.Object({ registerFiles: Type.Boolean() }),
+            "What you will be e-mailed about",
+          ),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      await setRegisterNotices(ctx, principalOf(request), request.body.registerFiles);
+      return { registerFiles: request.body.registerFiles };
+    },
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * The hub's HTTP face: the JSON API under /api/v1 and its OpenAPI document at /api/docs. Route
+ * handlers only translate HTTP to the domain functions in ../hub and back.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import multipart from "@fastify/multipart";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { ErrorReply } from "../../contract/hub-api.js";
+import { registerAuth } from "../../platform/web/auth.js";
+import { createShell } from "../../platform/web/shell.js";
+import type { HubContext } from "../context.js";
+import { signedInAs } from "../organisation-names.js";
+import type { Principal } from "../principal.js";
+import { principalFromSession } from "../sessions.js";
+import { principalFromToken } from "../tokens.js";
+import { adminRoutes, directoryRoutes } from "./api/admin.js";
+import { lostPupilRoutes } from "./api/lost-pupils.js";
+import { sessionRoutes } from "./api/session.js";
+import { tokenRoutes } from "./api/tokens.js";
+import { transferRoutes } from "./api/transfers.js";
+import { registerIdempotency } from "./idempotency.js";
+import { registerPages } from "./pages/index.js";
+import { hubNavigation } from "./pages/navigation.js";
+import { registerPasswordGate } from "./password-gate.js";
+
+const SERVICE_NAME = "S2S school to school";
+
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, { requestBody?: unknown }>>;
+};
+
+const UPLOAD_BODY = {
+  required: true,
+  content: {
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        required: ["file"],
+        properties: {
+          file: {
+            type: "string",
+            format: "binary",
+            description: "the CTF, named SSSSSSS_CTF_DDDDDDD_NNN.XML",
+          },
+        },
+      },
+    },
+    "application/xml": {
+      schema: { type: "string", description: "the CTF's XML; name it with ?filename=" },
+    },
+  },
+};
+
+export interface AppOptions {
+  /** Pino logger options, or false for none (tests). */
+  logger?: boolean | object;
+  /** Signs page form tokens; every web process of one hub must have the same. */
+  formKey: Buffer;
+}
+
+export async function buildApp(ctx: HubContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = await createShell({
+    logger: options.logger ?? false,
+    trustProxy: ctx.config.trustProxy,
+    formKey: options.formKey,
+    secureCookies: ctx.config.publicUrl.startsWith("https:"),
+    serviceName: SERVICE_NAME,
+    helpdesk: ctx.config.helpdesk,
+    navigation: hubNavigation,
+    whoIs: (principal) => signedInAs(ctx.db, principal as Principal),
+    viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
+  });
+  registerAuth(
+    app,
+    {
+      name: "s2s_session",
+      hours: ctx.config.sessionHours,
+    },
+    {
+      fromToken: (token, ip) => principalFromToken(ctx, token, ip),
+      fromSession: (token, ip) => principalFromSession(ctx, token, ip),
+      // Signing in, and signing out with a session that has already ended.
+      openApi: ["POST /api/v1/session", "DELETE /api/v1/session"],
+    },
+  );
+  registerPasswordGate(app);
+  // One byte over the limit reaches the upload, which then says the file is too large.
+  await app.register(multipart, {
+    limits: { fileSize: ctx.config.maxUploadBytes + 1, files: 1 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: `${SERVICE_NAME} API`,
+        version: "1",
+        description:
+          "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
+          "(tokens each user makes on their account page) or the session cookie from POST /api/v1/session (a " +
+          "request riding the cookie must carry this site's `Origin`, as browsers do). " +
+          "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
+          "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
+          '`{"error": {"code", "message", "field"?, "detail"?}}` with a stable code.',
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    // The upload's body is read as a stream, not validated as a schema: describe it here.
+    transformObject: (documents) => {
+      const doc = (documents as { openapiObject: OpenApiDocument }).openapiObject;
+      const upload = doc.paths?.["/api/v1/transfers"]?.post;
+      if (upload) upload.requestBody = UPLOAD_BODY;
+      return doc as never;
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    theme: { title: `${SERVICE_NAME} API` },
+  });
+  // Pages, static files and health checks are not the API: keep them out of its document.
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
+  });
+  app.addSchema(ErrorReply);
+  app.addContentTypeParser(
+    "text/csv",
+    { parseAs: "buffer", bodyLimit: 200 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  registerIdempotency(app, ctx);
+  await registerPages(app, ctx);
+  sessionRoutes(app, ctx);
+  tokenRoutes(app, ctx);
+  transferRoutes(app, ctx);
+  directoryRoutes(app, ctx);
+  lostPupilRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  // For a load balancer: this process can serve only if its database and its store answer.
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const checks = await Promise.allSettled([
+      withTimeout(sql`select 1`.execute(ctx.db), 2000),
+      withTimeout(ctx.store.ready(), 2000),
+    ]);
+    const [database, store] = checks.map((c) => (c.status === "fulfilled" ? "ok" : "unreachable"));
+    const ready = database === "ok" && store === "ok";
+    return reply.status(ready ? 200 : 503).send({ ready, database, store });
+  });
+  return app;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}

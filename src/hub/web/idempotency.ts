@@ -1,0 +1,110 @@
+/**
+ * `Idempotency-Key` on the API's POST and DELETE routes: a client that retries a request with
+ * the same key (after a time-out, say) gets the first answer again instead of acting twice.
+ * Keys belong to the user who sent them; the first request with a key claims it in the database,
+ * so two at once cannot both act; retention deletes answers after a day. A server error frees the
+ * key for a retry, and so does a claim left with no answer past its lease (the hub died). An upload's fingerprint is its method and path (its body is a stream not yet
+ * read), so a retry with another file under the same key gets the first file's answer.
+ */
+import { createHash } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../../platform/errors.js";
+import type { HubContext } from "../context.js";
+import { signedInAs } from "./principal.js";
+
+const IDEMPOTENCY_HEADER = "idempotency-key";
+/**
+ * How long a claimed key waits for its request's answer before a retry may take it: longer than
+ * any request runs (a 200 MB upload on a slow line), short enough that a client whose request
+ * died with the hub is not told "in progress" for a day.
+ */
+const CLAIM_LEASE_MS = 5 * 60_000;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    idempotencyKey: string | undefined;
+  }
+}
+
+function fingerprint(request: FastifyRequest): string {
+  // A JSON body is part of the request's identity; a raw upload's body is a stream still to be
+  // read (and cannot be serialised), so only its method and path are.
+  const json =
+    request.body !== null &&
+    typeof request.body === "object" &&
+    (Array.isArray(request.body) || Object.getPrototypeOf(request.body) === Object.prototype);
+  const body = json ? createHash("sha256").update(JSON.stringify(request.body)).digest("hex") : "";
+  return `${request.method} ${request.url} ${body}`.trim();
+}
+
+export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void {
+  app.decorateRequest("idempotencyKey", undefined);
+  app.addHook("preHandler", async (request, reply) => {
+    const key = request.headers[IDEMPOTENCY_HEADER];
+    const principal = signedInAs(request);
+    if (typeof key !== "string" || !principal) return;
+    if (request.method !== "POST" && request.method !== "DELETE") return;
+    if (!request.url.startsWith("/api/v1/") || request.url.startsWith("/api/v1/session")) return;
+    if (key.length < 1 || key.length > 255)
+      throw new AppError("invalid", "An Idempotency-Key is 1 to 255 characters.");
+    const userId = principal.userId;
+    const asked = fingerprint(request);
+    const claimed = await ctx.db
+      .insertInto("idempotency_keys")
+      .values({ user_id: userId, key, request: asked, created_at: ctx.clock() })
+      .onConflict((oc) => oc.columns(["user_id", "key"]).doNothing())
+      .returning("key")
+      .executeTakeFirst();
+    // A claim with no answer after its lease is a request whose process died: a retry takes it.
+    const retaken =
+      claimed ??
+      (await ctx.db
+        .updateTable("idempotency_keys")
+        .set({ request: asked, created_at: ctx.clock() })
+        .where("user_id", "=", userId)
+        .where("key", "=", key)
+        .where("status", "is", null)
+        .where("created_at", "<", new Date(ctx.clock().getTime() - CLAIM_LEASE_MS))
+        .returning("key")
+        .executeTakeFirst());
+    if (retaken) {
+      request.idempotencyKey = key;
+      return;
+    }
+    const earlier = await ctx.db
+      .selectFrom("idempotency_keys")
+      .select(["request", "status", "body"])
+      .where("user_id", "=", userId)
+      .where("key", "=", key)
+      .executeTakeFirst();
+    if (!earlier) throw new AppError("idempotency.in-progress");
+    if (earlier.request !== asked) throw new AppError("idempotency.mismatch");
+    if (earlier.status === null) throw new AppError("idempotency.in-progress");
+    reply.header("idempotent-replayed", "true").status(earlier.status);
+    return earlier.body === null ? reply.send() : reply.send(earlier.body);
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    const userId = signedInAs(request)?.userId;
+    if (key === undefined || userId === undefined) return payload;
+    request.idempotencyKey = undefined;
+    if (reply.statusCode >= 500) {
+      await ctx.db
+        .deleteFrom("idempotency_keys")
+        .where("user_id", "=", userId)
+        .where("key", "=", key)
+        .execute();
+      return payload;
+    }
+    // Every API answer is JSON (or empty); that text is what is replayed.
+    const body = typeof payload === "string" && payload !== "" ? payload : null;
+    await ctx.db
+      .updateTable("idempotency_keys")
+      .set({ status: reply.statusCode, body })
+      .where("user_id", "=", userId)
+      .where("key", "=", key)
+      .execute();
+    return payload;
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The web pages. Handlers translate a form or a URL into one domain call and a page; the shell
+ * checks every form post's token before any handler runs (the upload form, being multipart,
+ * checks its own as its first field).
+ */
+import formbody from "@fastify/formbody";
+import type { FastifyInstance } from "fastify";
+import { registerAboutPages } from "../../../platform/web/about-pages.js";
+import type { HubContext } from "../../context.js";
+import { accountPages } from "./account-pages.js";
+import { adminPages } from "./admin-pages.js";
+import { homePage } from "./home-page.js";
+import { laPages } from "./la-pages.js";
+import { lostPupilPages } from "./lost-pupil-pages.js";
+import { noticeEmailPages } from "./notice-email-pages.js";
+import { schoolPages } from "./school-pages.js";
+import { sendPages } from "./send-pages.js";
+import { sessionPages } from "./session-pages.js";
+import { transferPages } from "./transfer-pages.js";
+
+export async function registerPages(app: FastifyInstance, ctx: HubContext): Promise<void> {
+  await app.register(async (pages) => {
+    await pages.register(formbody, { bodyLimit: 64 * 1024 });
+    sessionPages(pages, ctx);
+    accountPages(pages, ctx);
+    homePage(pages, ctx);
+    sendPages(pages, ctx);
+    transferPages(pages, ctx);
+    schoolPages(pages, ctx);
+    lostPupilPages(pages, ctx);
+    laPages(pages, ctx);
+    adminPages(pages, ctx);
+    noticeEmailPages(pages, ctx);
+    registerAboutPages(pages, { retention: ctx.config.retention });
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * The school side's configuration, read once at start-up like the hub's (../config.ts), from
+ * its own variables so that one machine may run both.
+ */
+import { join, resolve } from "node:path";
+import { helpdeskFrom, integer, keyAndProxiesFrom, url } from "../hub/config.js";
+
+export interface MisConfig {
+  dataDir: string;
+  /** PostgreSQL (MIS_DATABASE_URL); PGlite in the data folder when absent. */
+  databaseUrl?: string;
+  port: number;
+  host: string;
+  masterKey?: string;
+  masterKeyFile?: string;
+  publicUrl: string;
+  trustProxy?: string[];
+  sessionHours: number;
+  helpdesk: { phone: string; email: string; web: string };
+}
+
+export function misConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<MisConfig> = {},
+): MisConfig {
+  const dataDir = resolve(overrides.dataDir ?? env.S2S_MIS_DATA_DIR ?? "./mis-data");
+  const port = overrides.port ?? integer(env, "MIS_PORT", 3100, 0, 65535);
+  const base: MisConfig = {
+    dataDir,
+    port,
+    host: env.HOST?.trim() || "127.0.0.1",
+    publicUrl: url(env, "MIS_PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`,
+    sessionHours: 12,
+    helpdesk: helpdeskFrom(env),
+  };
+  const databaseUrl = url(env, "MIS_DATABASE_URL", ["postgres:", "postgresql:"]);
+  if (databaseUrl) base.databaseUrl = databaseUrl;
+  return { ...base, ...keyAndProxiesFrom(env), ...overrides };
+}
+
+export const misPgliteDir = (config: MisConfig) => join(config.dataDir, "pglite");

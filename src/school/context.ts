@@ -1,0 +1,24 @@
+/** What the school side's operations touch; its HTTP, its CLI and its jobs each build one. */
+
+import type { SecretBox } from "../platform/store/secret-box.js";
+import type { MisConfig } from "./config.js";
+import type { ImportFiles } from "./import-files.js";
+import type { MisDb } from "./schema.js";
+
+export interface MisContext {
+  db: MisDb;
+  config: MisConfig;
+  clock: () => Date;
+  /** Seals the hub token kept in the database. */
+  secrets: SecretBox;
+  /** Imports' parsed files, held between their steps by this process. */
+  importFiles: ImportFiles;
+}
+
+/** A signed-in user of the school side, or an API token's owner. */
+export interface MisPrincipal {
+  userId: string;
+  username: string;
+  role: "manager" | "staff";
+  ip?: string;
+}

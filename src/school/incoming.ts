@@ -1,0 +1,165 @@
+/**
+ * What this school can import: files waiting for it on the hub, CTFs for it in its data
+ * exchange folder, and a file a user uploads. Each is known again by its SHA-256, so a file
+ * imported before says when and by whom.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { HubError, HubUnreachableError } from "../client/hub-client.js";
+import { parseCtfFileName } from "../ctf/filename.js";
+import { readCtf } from "../ctf/read.js";
+import { sha256 } from "../hub/credentials.js";
+import { AppError, invalid } from "../platform/errors.js";
+import type { MisContext } from "./context.js";
+import { exchangeFolder } from "./exchange-folder.js";
+import { hubClientFor } from "./hub-connection.js";
+import { getSchool } from "./school.js";
+
+/** Larger than any real CTF; a folder file beyond it is not read into memory. */
+const MAX_BYTES = 50 * 1024 * 1024;
+
+export type ImportSource =
+  | { transfer: string }
+  | { file: string }
+  | { upload: { fileName: string; bytes: Uint8Array } };
+
+export interface LoadedFile {
+  source: "hub" | "folder" | "upload";
+  transferId: string | null;
+  fileName: string;
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+/** When and by whom a file of this hash was imported, if it was (and not undone). */
+export async function importedBefore(ctx: MisContext, digest: string) {
+  const row = await ctx.db
+    .selectFrom("imports")
+    .leftJoin("users", "users.id", "imports.committed_by")
+    .select(["imports.committed_at", "users.username"])
+    .where("imports.sha256", "=", digest)
+    .where("imports.status", "=", "committed")
+    .orderBy("imports.committed_at", "desc")
+    .executeTakeFirst();
+  return row?.committed_at
+    ? { at: row.committed_at.toISOString(), by: row.username ?? "the operator" }
+    : null;
+}
+
+/** The files this school may import, newest first: the hub's, then the folder's. */
+export async function listIncoming(ctx: MisContext) {
+  const school = await getSchool(ctx);
+  const files: {
+    source: "hub" | "folder";
+    transferId?: string;
+    fileName: string;
+    from: { laestab: string; name: string | null };
+    pupils: number;
+    receivedAt: string;
+    importedBefore: { at: string; by: string } | null;
+  }[] = [];
+  const problems: string[] = [];
+  const hub = await hubClientFor(ctx);
+  if (hub) {
+    try {
+      for (const t of await hub.inbox()) {
+        if (t.status !== "available" && t.status !== "downloaded") continue;
+        files.push({
+          source: "hub",
+          transferId: t.id,
+          fileName: t.fileName,
+          from: { laestab: t.source.laestab, name: t.source.name },
+          pupils: t.pupilCount,
+          receivedAt: t.createdAt,
+          importedBefore: await importedBefore(ctx, t.sha256),
+        });
+      }
+    } catch (e) {
+      problems.push(`The hub could not be asked for files waiting: ${(e as Error).message}.`);
+    }
+  }
+  const folder = await exchangeFolder(ctx);
+  if (folder) {
+    const names = await readdir(folder).catch(() => {
+      problems.push(`The data exchange folder ${folder} could not be read.`);
+      return [] as string[];
+    });
+    for (const name of names) {
+      const parsed = parseCtfFileName(name);
+      if (!parsed.ok || parsed.name.destination !== school.laestab) continue;
+      const loaded = await fromFolder(folder, name).catch(() => undefined);
+      if (!loaded) continue;
+      const read = await readCtf(loaded.bytes, { fileName: name });
+      const src = read.header?.sourceSchool;
+      files.push({
+        source: "folder",
+        fileName: name,
+        from: {
+          laestab: src ? `${src.lea ?? ""}${src.estab ?? ""}` : parsed.name.source,
+          name: src?.schoolName ?? null,
+        },
+        pupils: read.pupilCount,
+        receivedAt: (await stat(join(folder, name))).mtime.toISOString(),
+        importedBefore: await importedBefore(ctx, loaded.sha256),
+      });
+    }
+  }
+  files.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+  return { files, problems };
+}
+
+async function fromFolder(folder: string, name: string): Promise<LoadedFile> {
+  const path = join(folder, name);
+  const info = await stat(path);
+  if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
+  if (info.size > MAX_BYTES) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
+  const bytes = new Uint8Array(await readFile(path));
+  return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256(bytes) };
+}
+
+/** The file an import is made from, whichever of the three it is. */
+export async function loadSource(ctx: MisContext, source: ImportSource): Promise<LoadedFile> {
+  if ("upload" in source) {
+    const { fileName, bytes } = source.upload;
+    if (bytes.length === 0) throw invalid("The file is empty.", "file");
+    return { source: "upload", transferId: null, fileName, bytes, sha256: sha256(bytes) };
+  }
+  if ("file" in source) {
+    const folder = await exchangeFolder(ctx);
+    if (!folder)
+      throw invalid("No data exchange folder is set: a manager sets it in settings.", "file");
+    // A name in the folder, never a path: nothing outside the folder is read.
+    if (!/^[^/\\]+$/.test(source.file) || source.file.startsWith("."))
+      throw invalid("Give the name of a file in the data exchange folder.", "file");
+    return fromFolder(folder, source.file).catch((e) => {
+      if (e instanceof AppError) throw e;
+      throw invalid(`There is no file ${source.file} in the data exchange folder.`, "file");
+    });
+  }
+  const hub = await hubClientFor(ctx);
+  if (!hub) throw invalid("This school side is not connected to the hub.", "transfer");
+  try {
+    const t = await hub.transfer(source.transfer);
+    const bytes = await hub.preview(t.id);
+    return {
+      source: "hub",
+      transferId: t.id,
+      fileName: t.fileName,
+      bytes,
+      sha256: sha256(bytes),
+    };
+  } catch (e) {
+    throw fromHub(e);
+  }
+}
+
+/** A hub client's failure as this side's error: unreachable, or what the hub said. */
+export function fromHub(e: unknown): unknown {
+  if (e instanceof HubUnreachableError) return new AppError("hub.unreachable", e.message);
+  if (e instanceof HubError)
+    return new AppError(
+      e.status === 404 ? "not-found" : "hub.refused",
+      `The hub says: ${e.message}`,
+    );
+  return e;
+}

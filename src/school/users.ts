@@ -1,0 +1,116 @@
+/**
+ * The school side's users: a manager sets up the school and its users; staff keep the register.
+ * Made by the operator at the server's command line, or by a manager on the Users page.
+ */
+
+import { checkEmail, checkedUsername } from "../platform/accounts/account-names.js";
+import { checkNewPassword, hashPassword, randomPassword } from "../platform/accounts/passwords.js";
+import { clearAttempts } from "../platform/accounts/sign-in-attempts.js";
+import { AppError, invalid, isId } from "../platform/errors.js";
+import { misAudit } from "./audit.js";
+import type { MisContext, MisPrincipal } from "./context.js";
+import type { MisRole } from "./schema.js";
+
+export interface NewMisUser {
+  username: string;
+  email: string;
+  role: MisRole;
+  /** Chosen by the user; a random one is made and returned when absent. */
+  password?: string;
+}
+
+export async function createMisUser(
+  ctx: MisContext,
+  actor: MisPrincipal | null,
+  input: NewMisUser,
+): Promise<{ id: string; password?: string }> {
+  if (actor !== null && actor.role !== "manager") throw new AppError("forbidden");
+  const username = checkedUsername(input.username);
+  checkEmail(input.email);
+  if (input.role !== "manager" && input.role !== "staff")
+    throw invalid("A user is a manager or staff.", "role");
+  const made = input.password === undefined ? randomPassword() : undefined;
+  const password = input.password ?? (made as string);
+  checkNewPassword(password, username);
+  const taken = await ctx.db
+    .selectFrom("users")
+    .select("id")
+    .where("username", "=", username)
+    .executeTakeFirst();
+  if (taken) throw new AppError("conflict", `There is already a user ${username}.`);
+  const row = await ctx.db
+    .insertInto("users")
+    .values({
+      username,
+      email: input.email.trim(),
+      role: input.role,
+      password_hash: await hashPassword(password),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await misAudit(ctx.db, actor, "user.create", `user:${row.id}`, { username, role: input.role });
+  return made === undefined ? { id: row.id } : { id: row.id, password: made };
+}
+
+function requireManager(actor: MisPrincipal): void {
+  if (actor.role !== "manager") throw new AppError("forbidden");
+}
+
+/** Every user, with whether their name is locked by wrong passwords now. */
+export async function listMisUsers(ctx: MisContext, actor: MisPrincipal) {
+  requireManager(actor);
+  const now = ctx.clock();
+  const rows = await ctx.db
+    .selectFrom("users")
+    .leftJoin("sign_in_attempts as a", "a.username", "users.username")
+    .select([
+      "users.id",
+      "users.username",
+      "users.email",
+      "users.role",
+      "users.disabled",
+      "users.created_at",
+      "a.locked_until",
+    ])
+    .orderBy("users.username")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    role: r.role,
+    disabled: r.disabled,
+    lockedUntil: r.locked_until && r.locked_until > now ? r.locked_until.toISOString() : null,
+    createdAt: r.created_at.toISOString(),
+  }));
+}
+
+/**
+ * Disables a user (their sessions end; their tokens stop working) or enables them again, which
+ * also lifts a lockout. A manager cannot disable themselves, so a school always keeps one.
+ */
+export async function setMisUserDisabled(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  id: string,
+  disabled: boolean,
+): Promise<void> {
+  requireManager(actor);
+  if (!isId(id)) throw new AppError("not-found");
+  if (disabled && id === actor.userId)
+    throw invalid("You cannot disable yourself: ask another manager.", "user");
+  await ctx.db.transaction().execute(async (trx) => {
+    const user = await trx
+      .updateTable("users")
+      .set({ disabled })
+      .where("id", "=", id)
+      .returning("username")
+      .executeTakeFirst();
+    if (!user) throw new AppError("not-found");
+    if (disabled) await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    else await clearAttempts(trx, user.username);
+    await misAudit(trx, actor, disabled ? "user.disable" : "user.enable", `user:${id}`, {
+      username: user.username,
+    });
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * The school side's HTTP face, on the same web shell as the hub: GOV.UK pages, the JSON API under
+ * /api/v1 and its OpenAPI document at /api/docs. Handlers only translate HTTP to ../../mis.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { ErrorReply } from "../../contract/hub-api.js";
+import { registerAboutPages } from "../../platform/web/about-pages.js";
+import { registerAuth } from "../../platform/web/auth.js";
+import { createShell } from "../../platform/web/shell.js";
+import type { MisContext, MisPrincipal } from "../context.js";
+import { getSchool } from "../school.js";
+import { misPrincipalFromSession } from "../sessions.js";
+import { misPrincipalFromToken } from "../tokens.js";
+import { importRoutes } from "./api/imports.js";
+import { leaverRoutes } from "./api/leavers.js";
+import { pupilRoutes } from "./api/pupils.js";
+import { settingsRoutes } from "./api/settings.js";
+import { userRoutes } from "./api/users.js";
+import { calendarPages } from "./pages/calendar-pages.js";
+import { importPages } from "./pages/import-pages.js";
+import { leaverPages } from "./pages/leaver-pages.js";
+import { pupilEditPages } from "./pages/pupil-edit-pages.js";
+import { registerPages } from "./pages/register-pages.js";
+import { misSessionPages } from "./pages/session-pages.js";
+import { userPages } from "./pages/user-pages.js";
+
+const SERVICE_NAME = "S2S school";
+
+export interface MisAppOptions {
+  logger?: boolean | object;
+  formKey: Buffer;
+}
+
+export async function buildMisApp(
+  ctx: MisContext,
+  options: MisAppOptions,
+): Promise<FastifyInstance> {
+  const app = await createShell({
+    logger: options.logger ?? false,
+    trustProxy: ctx.config.trustProxy,
+    formKey: options.formKey,
+    secureCookies: ctx.config.publicUrl.startsWith("https:"),
+    serviceName: SERVICE_NAME,
+    whoIs: async (principal) => {
+      const school = await getSchool(ctx).catch(() => undefined);
+      const who = (principal as MisPrincipal).username;
+      return school ? `${who}, ${school.name} (${school.laestab})` : who;
+    },
+    helpdesk: ctx.config.helpdesk,
+    navigation: (principal) =>
+      principal
+        ? [
+            { href: "/", text: "Home" },
+            { href: "/pupils", text: "Pupils" },
+            { href: "/exports", text: "Leavers and exports" },
+            { href: "/imports", text: "Import" },
+            { href: "/associated-schools", text: "Associated schools" },
+            { href: "/overdue", text: "Overdue" },
+            ...((principal as MisPrincipal).role === "manager"
+              ? [
+                  { href: "/users", text: "Users" },
+                  { href: "/calendar", text: "Calendar" },
+                  { href: "/settings", text: "Settings" },
+                ]
+              : []),
+            { href: "/account", text: "Your account" },
+          ]
+        : [],
+    viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
+  });
+  registerAuth(
+    app,
+    { name: "s2s_mis_session", hours: ctx.config.sessionHours },
+    {
+      fromToken: (token, ip) => misPrincipalFromToken(ctx, token, ip),
+      fromSession: (token, ip) => misPrincipalFromSession(ctx, token, ip),
+    },
+  );
+  // An uploaded CTF to import: one file, larger than any real CTF.
+  await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1 } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: `${SERVICE_NAME} API`,
+        version: "1",
+        description:
+          "The school's pupil register. Authenticate with `Authorization: Bearer TOKEN` " +
+          "(`s2s mis tokens create --username U`). Errors are " +
+          '`{"error": {"code", "message", "field"?}}` with a stable code. Every read of a ' +
+          "pupil's record is audited.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    theme: { title: `${SERVICE_NAME} API` },
+  });
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
+  });
+  app.addSchema(ErrorReply);
+  pupilRoutes(app, ctx);
+  leaverRoutes(app, ctx);
+  settingsRoutes(app, ctx);
+  userRoutes(app, ctx);
+  importRoutes(app, ctx);
+  await app.register(async (pages) => {
+    await pages.register(formbody, { bodyLimit: 64 * 1024 });
+    misSessionPages(pages, ctx);
+    registerPages(pages, ctx);
+    pupilEditPages(pages, ctx);
+    leaverPages(pages, ctx);
+    userPages(pages, ctx);
+    importPages(pages, ctx);
+    calendarPages(pages, ctx);
+    registerAboutPages(pages, {});
+  });
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const ok = await sql`select 1`.execute(ctx.db).then(
+      () => true,
+      () => false,
+    );
+    return reply.status(ok ? 200 : 503).send({ ready: ok, database: ok ? "ok" : "unreachable" });
+  });
+  return app;
+}

@@ -1,0 +1,202 @@
+/** Associated schools, exports (choose leavers, send), overdue leavers and the hub settings. */
+import type { FastifyInstance } from "fastify";
+import { fieldError, formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
+import {
+  addAssociatedSchool,
+  directoryEntry,
+  listAssociatedSchools,
+  searchDirectory,
+} from "../../associated-schools.js";
+import type { MisContext } from "../../context.js";
+import { exchangeFolder, setExchangeFolder } from "../../exchange-folder.js";
+import { createExports, listExports, refreshFromHub, sendSavedExport } from "../../export.js";
+import { checkHubConnection } from "../../hub-connection.js";
+import { overdueLeavers } from "../../overdue.js";
+import { getSchool, initSchool } from "../../school.js";
+import { pageManager, pageUser } from "./register-pages.js";
+
+export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
+  app.get("/associated-schools", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const q = queryParam(request, "q")?.trim() ?? "";
+    const found = q === "" ? undefined : await tryForm("q", () => searchDirectory(ctx, q));
+    return reply.page("associated-schools", {
+      title: "Associated schools",
+      schools: await listAssociatedSchools(ctx),
+      q,
+      results: found?.ok ? found.value : undefined,
+      errors: found && !found.ok ? [found.error] : [],
+      done: queryParam(request, "done") === "added",
+    });
+  });
+
+  // A school found in the directory, shown in full before it is added, with its code and flag.
+  app.get("/associated-schools/add", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const r = await tryForm("laestab", () =>
+      directoryEntry(ctx, queryParam(request, "laestab") ?? ""),
+    );
+    if (!r.ok)
+      return reply.status(400).page("associated-schools", {
+        title: "Associated schools",
+        schools: await listAssociatedSchools(ctx),
+        q: "",
+        errors: [r.error],
+      });
+    return reply.page("associated-school-add", { title: `Add ${r.value.name}`, school: r.value });
+  });
+
+  app.post("/associated-schools", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const laestab = form.laestab ?? "";
+    const r = await tryForm("laestab", () =>
+      addAssociatedSchool(ctx, p, {
+        laestab,
+        code: form.code ?? "",
+        feeder: form.feeder === "yes",
+      }),
+    );
+    if (r.ok) return reply.redirect("/associated-schools?done=added", 303);
+    // A wrong code is put right on the same page; anything about the school goes back to the list.
+    if (r.error.href === "#code") {
+      const school = await directoryEntry(ctx, laestab);
+      return reply.status(400).page("associated-school-add", {
+        title: `Add ${school.name}`,
+        school,
+        values: form,
+        errors: [r.error],
+      });
+    }
+    return reply.status(400).page("associated-schools", {
+      title: "Associated schools",
+      schools: await listAssociatedSchools(ctx),
+      q: "",
+      errors: [r.error],
+    });
+  });
+
+  async function exportsPage(
+    reply: import("fastify").FastifyReply,
+    extra: Record<string, unknown>,
+  ) {
+    await refreshFromHub(ctx).catch(() => {});
+    const exports = await listExports(ctx);
+    const exported = new Set(exports.flatMap((e) => e.pupils));
+    const leavers = await ctx.db
+      .selectFrom("pupils")
+      .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])
+      .where("leaving_date", "is not", null)
+      .orderBy("leaving_date", "desc")
+      .limit(200)
+      .execute();
+    return reply.page("exports", {
+      title: "Leavers and exports",
+      leavers: leavers.filter((l) => !exported.has(l.id)),
+      exports,
+      exchangeFolder: await exchangeFolder(ctx),
+      columnClass: "govuk-grid-column-full",
+      ...extra,
+    });
+  }
+
+  app.get("/exports", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const done = queryParam(request, "done");
+    const notices: Record<string, string> = {
+      sent: "Files exported and sent to the hub.",
+      saved: "Files exported and kept back, not sent.",
+      resent: "File sent to the hub.",
+    };
+    const text = done ? notices[done] : undefined;
+    return exportsPage(reply, text ? { notice: { success: true, text } } : {});
+  });
+
+  app.post("/exports", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const chosen = ([] as unknown[])
+      .concat(body.pupil ?? [])
+      .filter((v): v is string => typeof v === "string");
+    if (chosen.length === 0)
+      return exportsPage(reply.status(400), {
+        errors: [fieldError("pupil", "Choose the leavers to export")],
+      });
+    const send = body.action !== "save";
+    const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send }));
+    if (!r.ok) return exportsPage(reply.status(400), { errors: [r.error] });
+    return reply.redirect(`/exports?done=${send ? "sent" : "saved"}`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>("/exports/:id/send", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const r = await tryForm("pupil", () => sendSavedExport(ctx, p, request.params.id));
+    if (!r.ok) return exportsPage(reply.status(409), { errors: [r.error] });
+    return reply.redirect("/exports?done=resent", 303);
+  });
+
+  app.get("/overdue", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    return reply.page("overdue", { title: "Overdue leavers", pupils: await overdueLeavers(ctx) });
+  });
+
+  app.get("/settings", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    const test = queryParam(request, "test") === "1" ? await checkHubConnection(ctx) : undefined;
+    return reply.page("settings", {
+      title: "Settings",
+      school: await getSchool(ctx),
+      test,
+      exchangeFolder: await exchangeFolder(ctx),
+      saved: queryParam(request, "saved") === "folder",
+    });
+  });
+
+  app.post("/settings/exchange-folder", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const r = await tryForm("exchangeFolder", () =>
+      setExchangeFolder(ctx, p, form.exchangeFolder ?? ""),
+    );
+    if (!r.ok)
+      return reply.status(400).page("settings", {
+        title: "Settings",
+        school: await getSchool(ctx),
+        exchangeFolder: form.exchangeFolder,
+        errors: [r.error],
+      });
+    return reply.redirect("/settings?saved=folder", 303);
+  });
+
+  app.post("/settings", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    const form = formOf(request);
+    const school = await getSchool(ctx);
+    const r = await tryForm("hubUrl", () =>
+      initSchool(ctx, {
+        laestab: school.laestab,
+        name: school.name,
+        hubUrl: form.hubUrl?.trim() ?? "",
+        hubToken: form.hubToken?.trim() ?? "",
+      }),
+    );
+    if (!r.ok)
+      return reply.status(400).page("settings", {
+        title: "Settings",
+        school,
+        exchangeFolder: await exchangeFolder(ctx),
+        errors: [r.error],
+      });
+    return reply.redirect("/settings?test=1", 303);
+  });
+}
