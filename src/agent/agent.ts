@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { HubTransfer } from "../client/hub-client.js";
 import { HubClient, HubError, HubUnreachableError } from "../client/hub-client.js";
 import { parseCtfFileName } from "../ctf/filename.js";
-import { sha256 } from "../hub/credentials.js";
+import { sha256 } from "../platform/accounts/secrets.js";
 import { numbered, writeWhole } from "../platform/store/folder-file.js";
 import { logLine, readState, type SyncState, writeState } from "./state.js";
 

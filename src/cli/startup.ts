@@ -1,6 +1,7 @@
 /** What every command that opens an app's data shares: its settings, and what stops it. */
-import { ConfigError } from "../hub/config.js";
+
 import type { DemoSignIn } from "../hub/demo.js";
+import { ConfigError } from "../platform/config.js";
 import { DatabaseLockedError } from "../platform/db/database.js";
 import { NewerDatabaseError } from "../platform/db/migrate.js";
 import { AppError } from "../platform/errors.js";

@@ -9,8 +9,7 @@
  * timed out, not an address) as `HubUnreachableError`, which a caller may retry later.
  */
 import type { Static } from "typebox";
-import type { Establishment, Transfer } from "../contract/hub-api.js";
-import type { Me } from "../hub/web/api/session.js";
+import type { Establishment, Me, Transfer } from "../contract/hub-api.js";
 
 export type HubTransfer = Static<typeof Transfer>;
 export type HubEstablishment = Static<typeof Establishment>;

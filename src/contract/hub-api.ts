@@ -1,31 +1,18 @@
-/** Shapes shared by the API's routes, for validation and the OpenAPI document. */
-import { type TSchema, Type } from "typebox";
-
-export const ErrorReply = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: "stable; see the error catalogue" }),
-      message: Type.String({ description: "safe to show the user" }),
-      field: Type.Optional(Type.String({ description: "the body property it is about" })),
-      detail: Type.Optional(
-        Type.Record(Type.String(), Type.String(), {
-          description: "facts a program may act on, e.g. transferId of a file sent already",
-        }),
-      ),
-    }),
-  },
-  { $id: "ErrorReply" },
-);
-
 /**
- * A string (or integer) or null as one JSON Schema type list (OpenAPI 3.1). A union of two schemas
- * makes the response serializer validate every value, date formats included, to pick a branch.
+ * The hub's API as types (TypeBox): its routes validate and document with these, and the typed
+ * client (client/hub-client.ts) reads its answers by them.
  */
-const nullable = (type: "string" | "integer", options: Record<string, unknown> = {}) =>
-  Type.Unsafe<string | number | null>({ type: [type, "null"], ...options });
-export const NullableString = (options: Record<string, unknown> = {}) =>
-  Type.Unsafe<string | null>(nullable("string", options));
-const NullableInteger = () => Type.Unsafe<number | null>(nullable("integer"));
+import { Type } from "typebox";
+import { NullableInteger, NullableString } from "../platform/web/schemas.js";
+
+export {
+  ErrorReply,
+  errors,
+  IdParams,
+  NoContent,
+  NullableString,
+  ok,
+} from "../platform/web/schemas.js";
 
 export const Finding = Type.Object({
   code: Type.String(),
@@ -88,10 +75,6 @@ export const PupilFields = {
 
 export const Pupil = Type.Object({ position: Type.Integer(), ...PupilFields });
 
-export const IdParams = Type.Object({ id: Type.String() });
-
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorReply]));
-
 export const Establishment = Type.Object({
   laestab: Type.String(),
   urn: NullableString(),
@@ -153,10 +136,11 @@ export const AuditEvent = Type.Object({
   detail: Type.Record(Type.String(), Type.Unknown()),
 });
 
-export const NoContent = Type.Null({ description: "Done; no content" });
-
-/** A success response with what it is in words: the API document's reader sees this line. */
-export const ok = <T extends TSchema>(schema: T, description: string): T => ({
-  ...schema,
-  description,
+/** Who is signed in (`GET /api/v1/session`). */
+export const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.String(),
+  establishment: NullableString(),
+  laCode: NullableString(),
 });

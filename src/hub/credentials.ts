@@ -1,15 +1,13 @@
 /**
- * What sessions and API tokens share: secrets stored only as SHA-256 (a copy of the database
- * opens no account), and the per-process cache of whom a credential belongs to.
+ * What sessions and API tokens share: whom a credential belongs to, and the per-process cache
+ * of it. Their secrets are stored only hashed (platform/accounts/secrets.ts).
  */
-import { createHash, randomBytes } from "node:crypto";
 import type { CachedPrincipal } from "./caches.js";
 import type { HubContext } from "./context.js";
 import type { Principal } from "./principal.js";
 import type { Role } from "./schema.js";
 
-export const sha256 = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
-export const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
+export { newSecret, sha256 } from "../platform/accounts/secrets.js";
 
 export const principalColumns = [
   "users.id",

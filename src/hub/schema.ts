@@ -1,13 +1,11 @@
 /** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
 import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
+import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
+import type { NullableTimestamp, Timestamp } from "../platform/db/columns.js";
 import type { Database } from "../platform/db/database.js";
+import type { MailOutboxTable } from "../platform/mail/outbox.js";
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type NullableTimestamp = ColumnType<
-  Date | null,
-  Date | string | null | undefined,
-  Date | string | null
->;
+export type { MailOutboxTable, SignInAttemptsTable };
 
 export interface EstablishmentsTable {
   laestab: string;
@@ -94,14 +92,6 @@ export interface NoticeEmailChangesTable {
   expires_at: Timestamp;
   confirmed_at: NullableTimestamp;
   voided_at: NullableTimestamp;
-}
-
-export interface SignInAttemptsTable {
-  /** The name as typed, lower-cased: known or not. */
-  username: string;
-  failures: Generated<number>;
-  locked_until: NullableTimestamp;
-  last_attempt_at: Timestamp;
 }
 
 export interface ApiTokensTable {
@@ -200,22 +190,6 @@ export interface AuditEventsTable {
   prev_hash: string | null;
   /** SHA-256 of this entry's contents, place and prev_hash. */
   hash: string | null;
-}
-
-export interface MailOutboxTable {
-  id: Generated<string>;
-  recipients: string[];
-  subject: string;
-  body: string;
-  created_at: Timestamp;
-  attempts: Generated<number>;
-  next_attempt_at: Timestamp;
-  sent_at: NullableTimestamp;
-  last_error: string | null;
-  /** Set when a send begins, cleared when it ends either way: still set = outcome unknown. */
-  sending_since: NullableTimestamp;
-  /** The file the message is about; its body is emptied once the file is gone and it is sent. */
-  transfer_id: string | null;
 }
 
 export interface IdempotencyKeysTable {

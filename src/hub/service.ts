@@ -10,13 +10,7 @@ import { openDatabase } from "../platform/db/database.js";
 import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { migrate } from "../platform/db/migrate.js";
 import { loggableError } from "../platform/errors.js";
-import {
-  jobQueueOn,
-  type Logger,
-  startBoss,
-  startCheckWorkers,
-  startRetentionWorker,
-} from "../platform/jobs/queue.js";
+import { type Logger, startBoss, startWorkers } from "../platform/jobs/queue.js";
 import { deliverDueMail } from "../platform/mail/outbox.js";
 import { fileTransport, smtpTransport } from "../platform/mail/transport.js";
 import { OpenedParts } from "../platform/opened-parts.js";
@@ -28,6 +22,7 @@ import { CHANGES_CHANNEL, createCaches } from "./caches.js";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
 import type { HubContext } from "./context.js";
 import { createDemoData, type DemoSignIn } from "./demo.js";
+import { hubJobKinds, jobQueueOn } from "./jobs.js";
 import { HUB_SECRETS } from "./key-rotation.js";
 import { HUB_MIGRATIONS } from "./migrations/index.js";
 import type { DB, HubDatabase } from "./schema.js";
@@ -107,10 +102,11 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     // Mail before the job queue, so that jobs finishing while the queue stops can still send.
     const mail = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(outboxDir(config));
     parts.add("mail", () => mail.close());
+    const kinds = hubJobKinds(config);
     const { boss, stop: stopBoss } = await startBoss(database, log, {
       supervise: role !== "web",
       schedule: role !== "web" && options.schedules !== false,
-      checkRetries: config.checkRetries,
+      kinds,
     });
     parts.add("job queue", stopBoss);
     const jobs = jobQueueOn(boss);
@@ -147,11 +143,10 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
         : undefined,
     };
     if (runsWorker) {
-      jobs.onWake(await startCheckWorkers(boss, ctx, log));
+      jobs.onWake(await startWorkers(boss, ctx, log, kinds));
       await blobs.sweepTemporary(new Date(clock().getTime() - 3600_000));
       const poll = setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000);
       parts.add("mail poll", () => clearInterval(poll));
-      await startRetentionWorker(boss, ctx, log);
     }
     // Several processes starting on one empty database: one sets it up, the others then find it.
     const firstRun = await database.exclusively(LOCK_KEYS.firstRun, () =>

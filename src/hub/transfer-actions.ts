@@ -24,7 +24,7 @@ import {
   oversees,
 } from "./policies/transfers.js";
 import { refuseNamedPupils } from "./reason-names.js";
-import type { StoredFinding, TransferStatus, TransfersTable, Tx } from "./schema.js";
+import type { DB, StoredFinding, TransferStatus, TransfersTable, Tx } from "./schema.js";
 import { getTransfer, visible } from "./transfer-reads.js";
 import { type TransferRow, viewWith } from "./transfer-view.js";
 
@@ -241,7 +241,7 @@ export async function remove(ctx: HubContext, p: Principal, id: string) {
   if (row.store_key) await deleteLetGo(ctx.store, [row.store_key]);
 }
 
-function changedInbox(change: Change, row: TransferRow): void {
+function changedInbox(change: Change<DB>, row: TransferRow): void {
   change.notice(`inbox:${row.dest_laestab}`);
 }
 

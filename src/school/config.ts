@@ -1,9 +1,9 @@
 /**
- * The school side's configuration, read once at start-up like the hub's (../config.ts), from
+ * The school side's configuration, read once at start-up like the hub's (../hub/config.ts), from
  * its own variables so that one machine may run both.
  */
 import { join, resolve } from "node:path";
-import { helpdeskFrom, integer, keyAndProxiesFrom, url } from "../hub/config.js";
+import { helpdeskFrom, integer, keyAndProxiesFrom, url } from "../platform/config.js";
 
 export interface MisConfig {
   dataDir: string;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { HubError, HubUnreachableError } from "../client/hub-client.js";
 import { parseCtfFileName } from "../ctf/filename.js";
 import { readCtf } from "../ctf/read.js";
-import { sha256 } from "../hub/credentials.js";
+import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, invalid } from "../platform/errors.js";
 import type { MisContext } from "./context.js";
 import { exchangeFolder } from "./exchange-folder.js";

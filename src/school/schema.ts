@@ -8,7 +8,7 @@ import type {
   Transaction,
 } from "kysely";
 import type { Pupil } from "../ctf/model.js";
-import type { SignInAttemptsTable } from "../hub/schema.js";
+import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
 import type { Database } from "../platform/db/database.js";
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

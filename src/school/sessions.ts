@@ -1,7 +1,7 @@
 /** Signing in to the school side's pages: a password, then a session stored only hashed. */
 
-import { newSecret, sha256 } from "../hub/credentials.js";
 import { passwordMatches } from "../platform/accounts/passwords.js";
+import { newSecret, sha256 } from "../platform/accounts/secrets.js";
 import {
   type Attempt,
   attemptFailed,

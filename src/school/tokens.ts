@@ -1,6 +1,6 @@
 /** API tokens for the school side: shown once when made, stored only as SHA-256. */
 
-import { newSecret, sha256 } from "../hub/credentials.js";
+import { newSecret, sha256 } from "../platform/accounts/secrets.js";
 import { AppError, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
-import { ConfigError, configFromEnv } from "../../src/hub/config.js";
+import { configFromEnv } from "../../src/hub/config.js";
+import { ConfigError } from "../../src/platform/config.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub, untilChecked, uploadCtf } from "../helpers/hub.js";
 

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { configFromEnv, filesDir, type HubConfig } from "../../src/hub/config.js";
+import { CHECK_UPLOAD } from "../../src/hub/jobs.js";
 import { runRetention, sweepOrphans } from "../../src/hub/retention.js";
 import { type RunningHub, startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
-import { CHECK_UPLOAD } from "../../src/platform/jobs/queue.js";
 import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
 import { eventually, json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 

@@ -23,6 +23,7 @@ import auditByTarget from "./0020_audit_by_target.js";
 import homeSeen from "./0021_home_seen.js";
 import registerNotices from "./0022_register_notices.js";
 import passwordToChange from "./0023_password_to_change.js";
+import mailForgottenWhenSent from "./0024_mail_forgotten_when_sent.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -49,6 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 21, name: "home-seen", sql: homeSeen },
   { id: 22, name: "register-notices", sql: registerNotices },
   { id: 23, name: "password-to-change", sql: passwordToChange },
+  { id: 24, name: "mail-forgotten-when-sent", sql: mailForgottenWhenSent },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

@@ -4,9 +4,18 @@
  * the first five are checked, the rest are refused unchecked and lock the name. Names are
  * counted whether or not an account has them, so an unknown name locks as a real one does.
  */
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { SignInAttemptsTable } from "../../hub/schema.js";
+import { type Generated, type Kysely, sql, type Transaction } from "kysely";
+import type { NullableTimestamp, Timestamp } from "../db/columns.js";
 import { AppError } from "../errors.js";
+
+/** Every app that signs people in has this table (its migrations make it). */
+export interface SignInAttemptsTable {
+  /** The name as typed, lower-cased: known or not. */
+  username: string;
+  failures: Generated<number>;
+  locked_until: NullableTimestamp;
+  last_attempt_at: Timestamp;
+}
 
 /** A database with the attempts table: the hub's and a school side's both have one. */
 type HasAttempts = { sign_in_attempts: SignInAttemptsTable };

@@ -2,9 +2,33 @@
  * Mail is written to the outbox table in the same transaction as the change it reports, then
  * delivered by `deliverDueMail`, retried with back-off until the server takes it.
  */
-import { sql } from "kysely";
-import type { Db, Tx } from "../../hub/schema.js";
+import { type Generated, type Kysely, sql, type Transaction } from "kysely";
+import type { NullableTimestamp, Timestamp } from "../db/columns.js";
 import type { MailTransport } from "./transport.js";
+
+/** An app that sends mail has this table (its migrations make it). */
+export interface MailOutboxTable {
+  id: Generated<string>;
+  recipients: string[];
+  subject: string;
+  body: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+  /** Set when a send begins, cleared when it ends either way: still set = outcome unknown. */
+  sending_since: NullableTimestamp;
+  /** What the message is about (the hub: a file); its body is emptied once that is forgotten. */
+  transfer_id: string | null;
+  /** Set when what it is about was forgotten before it went: sending it empties its body. */
+  forget_when_sent: Generated<boolean>;
+}
+
+type HasOutbox = { mail_outbox: MailOutboxTable };
+type Db = Kysely<HasOutbox>;
+// Kysely's types are invariant in the schema: each caller's database is narrowed to this table.
+const narrow = <S extends HasOutbox>(db: Kysely<S> | Transaction<S>) => db as unknown as Db;
 
 export interface Message {
   to: string[];
@@ -20,15 +44,15 @@ export const BODY_REMOVED =
  * Queues a message. `aboutTransfer` names the file a message quotes (check results, a reason):
  * when the file is removed or purged, the message's body is deleted too, once it has been sent.
  */
-export async function enqueueMail(
-  trx: Db | Tx,
+export async function enqueueMail<S extends HasOutbox>(
+  db: Kysely<S> | Transaction<S>,
   message: Message,
   now: Date,
   aboutTransfer?: string,
 ): Promise<void> {
   const to = [...new Set(message.to.map((t) => t.trim()).filter((t) => t !== ""))];
   if (to.length === 0) return;
-  await trx
+  await narrow(db)
     .insertInto("mail_outbox")
     .values({
       recipients: to,
@@ -42,13 +66,23 @@ export async function enqueueMail(
 }
 
 /** Empties what was sent about these files; what is still to send goes first, then empties. */
-export async function forgetMailAbout(trx: Tx, transferIds: string[]): Promise<void> {
+export async function forgetMailAbout<S extends HasOutbox>(
+  trx: Transaction<S>,
+  transferIds: string[],
+): Promise<void> {
   if (transferIds.length === 0) return;
-  await trx
+  const db = narrow(trx);
+  await db
     .updateTable("mail_outbox")
     .set({ body: BODY_REMOVED })
     .where("transfer_id", "in", transferIds)
     .where("sent_at", "is not", null)
+    .execute();
+  await db
+    .updateTable("mail_outbox")
+    .set({ forget_when_sent: true })
+    .where("transfer_id", "in", transferIds)
+    .where("sent_at", "is", null)
     .execute();
 }
 
@@ -57,8 +91,8 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
 }
 
-export interface DeliveryDeps {
-  db: Db;
+export interface DeliveryDeps<S extends HasOutbox = HasOutbox> {
+  db: Kysely<S>;
   transport: MailTransport;
   from: string;
   now: () => Date;
@@ -80,15 +114,16 @@ export const LEASE_MS = 5 * 60 * 1000;
  * attempt carries the message's own Message-ID, the receiving system recognises a repeat of one
  * the dead worker did hand over.
  */
-export async function deliverDueMail(
-  deps: DeliveryDeps,
+export async function deliverDueMail<S extends HasOutbox>(
+  deps: DeliveryDeps<S>,
   limit = 100,
 ): Promise<{ sent: number; failed: number }> {
+  const db = narrow(deps.db);
   let sent = 0;
   let failed = 0;
   for (let i = 0; i < limit; i++) {
     const now = deps.now();
-    const due = await deps.db
+    const due = await db
       .updateTable("mail_outbox")
       .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS), sending_since: now })
       .where("id", "=", (eb) =>
@@ -113,22 +148,22 @@ export async function deliverDueMail(
         text: due.body,
         messageId: messageIdOf(due.id, deps.from),
       });
-      await deps.db
+      await db
         .updateTable("mail_outbox")
         .set({
           sent_at: deps.now(),
           attempts: sql`attempts + 1`,
           last_error: null,
           sending_since: null,
-          // Its file removed while it waited to go: now it has gone, it keeps nothing of it.
-          body: sql`case when exists (select 1 from transfers t where t.id = mail_outbox.transfer_id and t.purged_at is not null) then ${BODY_REMOVED} else body end`,
+          // What it was about forgotten while it waited to go: now it has gone, it keeps nothing.
+          body: sql`case when forget_when_sent then ${BODY_REMOVED} else body end`,
         })
         .where("id", "=", due.id)
         .execute();
       sent++;
     } catch (e) {
       const attempts = due.attempts + 1;
-      await deps.db
+      await db
         .updateTable("mail_outbox")
         .set({
           attempts,

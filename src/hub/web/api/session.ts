@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { errors, NoContent, NullableString, ok } from "../../../contract/hub-api.js";
+import { errors, Me, NoContent, ok } from "../../../contract/hub-api.js";
 import {
   clearSessionCookie,
   sessionTokenOf,
@@ -11,14 +11,6 @@ import type { HubContext, Principal } from "../../context.js";
 import { setRegisterNotices } from "../../register-notices.js";
 import { signIn, signOut } from "../../sign-in.js";
 import { principalOf, signedInAs } from "../principal.js";
-
-export const Me = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  role: Type.String(),
-  establishment: NullableString(),
-  laCode: NullableString(),
-});
 
 const meOf = (p: Principal) => ({
   id: p.userId,

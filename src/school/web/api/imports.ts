@@ -2,8 +2,8 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { errors, IdParams, NullableString, ok } from "../../../contract/hub-api.js";
 import { invalid } from "../../../platform/errors.js";
+import { errors, IdParams, NullableString, ok } from "../../../platform/web/schemas.js";
 import type { MisContext } from "../../context.js";
 import { undoImport } from "../../import-undo.js";
 import {

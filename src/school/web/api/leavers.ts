@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { errors, IdParams, NullableString, ok } from "../../../contract/hub-api.js";
 import { notFound } from "../../../platform/errors.js";
+import { errors, IdParams, NullableString, ok } from "../../../platform/web/schemas.js";
 import {
   addAssociatedSchool,
   listAssociatedSchools,

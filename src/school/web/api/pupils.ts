@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { errors, IdParams, NullableString, ok } from "../../../contract/hub-api.js";
+import { errors, IdParams, NullableString, ok } from "../../../platform/web/schemas.js";
 import type { MisContext } from "../../context.js";
 import { createPupil, updatePupil } from "../../pupil-edits.js";
 import { getPupil, listPupils } from "../../pupils.js";

@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { errors, NullableString, ok } from "../../../contract/hub-api.js";
+import { errors, NullableString, ok } from "../../../platform/web/schemas.js";
 import type { MisContext } from "../../context.js";
 import { exchangeFolder, setExchangeFolder } from "../../exchange-folder.js";
 import { getSchool } from "../../school.js";

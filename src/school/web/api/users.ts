@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { errors, IdParams, NoContent, NullableString, ok } from "../../../contract/hub-api.js";
+import { errors, IdParams, NoContent, NullableString, ok } from "../../../platform/web/schemas.js";
 import type { MisContext } from "../../context.js";
 import { createMisToken, listMisTokens, revokeMisToken } from "../../tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../users.js";

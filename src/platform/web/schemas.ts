@@ -1,0 +1,43 @@
+/**
+ * Shapes every app's API uses, for validation and the OpenAPI document: the one error reply, a
+ * nullable value, an id in the path, "no content" and a described success.
+ */
+import { type TSchema, Type } from "typebox";
+
+export const ErrorReply = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: "stable; see the error catalogue" }),
+      message: Type.String({ description: "safe to show the user" }),
+      field: Type.Optional(Type.String({ description: "the body property it is about" })),
+      detail: Type.Optional(
+        Type.Record(Type.String(), Type.String(), {
+          description: "facts a program may act on, e.g. transferId of a file sent already",
+        }),
+      ),
+    }),
+  },
+  { $id: "ErrorReply" },
+);
+
+/**
+ * A string (or integer) or null as one JSON Schema type list (OpenAPI 3.1). A union of two schemas
+ * makes the response serializer validate every value, date formats included, to pick a branch.
+ */
+const nullable = (type: "string" | "integer", options: Record<string, unknown> = {}) =>
+  Type.Unsafe<string | number | null>({ type: [type, "null"], ...options });
+export const NullableString = (options: Record<string, unknown> = {}) =>
+  Type.Unsafe<string | null>(nullable("string", options));
+export const NullableInteger = () => Type.Unsafe<number | null>(nullable("integer"));
+
+export const IdParams = Type.Object({ id: Type.String() });
+
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorReply]));
+
+export const NoContent = Type.Null({ description: "Done; no content" });
+
+/** A success response with what it is in words: the API document's reader sees this line. */
+export const ok = <T extends TSchema>(schema: T, description: string): T => ({
+  ...schema,
+  description,
+});
