@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HubTransfer } from "../client/hub-client.js";
-import { HubClient, HubError, HubUnreachableError } from "../client/hub-client.js";
+import { HubClient, HubError, HubUnreachableError, isRetryable } from "../client/hub-client.js";
 import { parseCtfFileName } from "../ctf/filename.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { numbered, writeWhole } from "../platform/store/folder-file.js";
@@ -153,7 +153,13 @@ async function send(
         if (e instanceof HubError && e.code === "upload.duplicate" && e.detail?.transferId)
           entry.transferId = e.detail.transferId;
         else if (e instanceof HubError && e.status === 401) throw new TokenRefused();
-        else if (e instanceof HubError && e.status < 500 && e.code !== "idempotency.in-progress") {
+        else if (e instanceof HubUnreachableError) throw e;
+        else if (isRetryable(e)) {
+          // The hub's passing trouble: this file waits for a later run, and the others go on.
+          await logLine(s.folder, `waiting  ${name}: ${(e as Error).message}`, s.clock());
+          report.waiting.push(name);
+          continue;
+        } else if (e instanceof HubError) {
           await settle(s, state, name, "failed", `The hub refused it: ${e.message}`);
           report.failed.push(name);
           continue;
@@ -182,7 +188,11 @@ async function send(
 async function checked(hub: HubClient, id: string, waitMs: number) {
   const until = Date.now() + waitMs;
   for (;;) {
-    const t = await hub.transfer(id).catch(rethrow);
+    const t = await hub.transfer(id).catch((e) => {
+      if (isRetryable(e) && !(e instanceof HubUnreachableError)) return undefined;
+      return rethrow(e);
+    });
+    if (!t) return undefined;
     if (t.status !== "checking") return t;
     if (Date.now() >= until) return undefined;
     await sleep(500);
@@ -267,9 +277,17 @@ async function receive(
       await writeState(s.folder, state);
     }
     step("before-accept");
-    await hub.accept(t.id).catch(rethrow);
-    step("after-accept");
-    const bytes = await hub.content(t.id).catch(rethrow);
+    let bytes: Uint8Array;
+    try {
+      await hub.accept(t.id);
+      step("after-accept");
+      bytes = await hub.content(t.id);
+    } catch (e) {
+      if (!isRetryable(e) || e instanceof HubUnreachableError) rethrow(e);
+      // Accepting twice is harmless: the next run takes this file up where this one stopped.
+      await logLine(s.folder, `waiting  ${t.fileName}: ${(e as Error).message}`, s.clock());
+      continue;
+    }
     // Whole or not at all, never over another file: the same bytes already there count as saved.
     const savedAs = await writeWhole(s.inbox, t.fileName, bytes, "next");
     step("after-save");

@@ -4,7 +4,7 @@
  * stays away; a refused token stops the agent, since nothing will work until a person acts.
  */
 import { stat } from "node:fs/promises";
-import { HubUnreachableError } from "../client/hub-client.js";
+import { HubUnreachableError, isRetryable } from "../client/hub-client.js";
 import { candidates, type RunReport, runOnce, type SyncSettings, TokenRefused } from "./agent.js";
 import { FolderTaken, lockFolder, logLine, readState } from "./state.js";
 
@@ -64,9 +64,13 @@ export async function runAgent(s: SyncSettings, o: AgentOptions): Promise<number
           o.say(e.message);
           return EXIT.tokenRefused;
         }
-        if (e instanceof HubUnreachableError) {
+        if (isRetryable(e)) {
           if (away === 0) {
-            const line = `the hub cannot be reached (${e.message}); files wait here and go when it answers`;
+            const why =
+              e instanceof HubUnreachableError
+                ? `the hub cannot be reached (${e.message})`
+                : `the hub cannot take files just now (${(e as Error).message})`;
+            const line = `${why}; files wait here and go when it answers`;
             await logLine(s.folder, line, s.clock()).catch(() => {});
             o.say(line);
           }

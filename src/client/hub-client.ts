@@ -39,6 +39,24 @@ export class HubUnreachableError extends Error {
   }
 }
 
+/**
+ * Whether a failed call is worth making again later, unchanged: no answer, the hub's own failure
+ * or overload, the same request still being answered, an account locked for a while, or a user
+ * who must first choose a password (a person fixes that, then the same call works). Everything
+ * else is the hub's considered refusal of this request, and repeating it changes nothing.
+ */
+export function isRetryable(e: unknown): boolean {
+  if (e instanceof HubUnreachableError) return true;
+  if (!(e instanceof HubError)) return false;
+  return (
+    e.status >= 500 ||
+    e.status === 429 ||
+    e.code === "idempotency.in-progress" ||
+    e.code === "auth.locked" ||
+    e.code === "auth.password-change-required"
+  );
+}
+
 export interface HubClientOptions {
   /** The hub's address, e.g. https://s2s.example.gov.uk */
   url: string;

@@ -10,10 +10,12 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAgent } from "../../src/agent/service.js";
 import { runCli } from "../../src/cli/program.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { DATABASES } from "../helpers/db.js";
+import { startGateway } from "../helpers/gateway.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const MAIN = join(import.meta.dirname, "../../src/cli/main.ts");
@@ -293,6 +295,122 @@ for (const { target, skip } of DATABASES) {
       expect(await transfersNamed(name)).toHaveLength(1);
       const me = await json(await t.api(brookfield, "/api/v1/me"));
       expect(me.establishment).toBe("8231234");
+    });
+    it("waits out the hub's passing trouble file by file, and sends each once it passes", async () => {
+      const gateway = await startGateway(t.url);
+      try {
+        const out = await folder();
+        const files = [await drop(out), await drop(out), await drop(out)];
+        for (const [status, code] of [
+          [503, "internal"],
+          [429, "rate-limited"],
+          [409, "idempotency.in-progress"],
+        ] as const)
+          gateway.refuse({ method: "POST", path: "/api/v1/transfers?", status, code, times: 1 });
+        const via = (...more: string[]) =>
+          s2s(
+            "sync",
+            "--hub",
+            gateway.url,
+            "--token",
+            brookfield,
+            "--folder",
+            out,
+            "--once",
+            "--settle",
+            "1",
+            ...more,
+          );
+        const first = await via();
+        expect(first.code).toBe(0);
+        expect(first.out).toContain("0 sent, 0 failed, 0 received, 3 waiting");
+        expect(gateway.refused()).toBe(3);
+        // Not one file given up on: each waits in the folder, and the log says why.
+        expect((await readdir(out)).sort()).toEqual(
+          expect.arrayContaining(files.map((f) => f.name)),
+        );
+        expect(await readdir(out)).not.toContain("failed");
+        const log = await readFile(join(out, "s2s-sync.log"), "utf8");
+        expect(log).toContain("answered 429 (rate-limited)");
+        const second = await via();
+        expect(second.code).toBe(0);
+        expect(second.out).toContain("3 sent, 0 failed");
+        for (const f of files) expect(await transfersNamed(f.name)).toHaveLength(1);
+      } finally {
+        await gateway.close();
+      }
+    });
+
+    it("waits while its user must choose a password, then sends", async () => {
+      const out = await folder();
+      const { name } = await drop(out);
+      const mustChange = (value: boolean) =>
+        t.hub.ctx.db
+          .updateTable("users")
+          .set({ must_change_password: value })
+          .where("username", "=", "brookfield")
+          .execute();
+      await mustChange(true);
+      t.hub.ctx.caches?.notice("principals");
+      try {
+        const waiting = await agent(brookfield, out);
+        expect(waiting.code).toBe(4);
+        expect(waiting.out).toContain("choose your own password");
+        expect(await readdir(out)).toContain(name);
+        expect(await readdir(out)).not.toContain("failed");
+      } finally {
+        await mustChange(false);
+        t.hub.ctx.caches?.notice("principals");
+      }
+      expect((await agent(brookfield, out)).code).toBe(0);
+      expect(await transfersNamed(name)).toHaveLength(1);
+    });
+
+    it("keeps running through a hub restart, and sends the file once the hub is back", async () => {
+      const gateway = await startGateway(t.url);
+      const out = await folder();
+      const { name } = await drop(out);
+      const said: string[] = [];
+      let stop = () => {};
+      const stopped = new Promise<void>((r) => {
+        stop = r;
+      });
+      try {
+        await gateway.down();
+        // Back, but still starting: the hub's own 503s before it serves.
+        gateway.refuse({
+          method: "GET",
+          path: "/api/v1/me",
+          status: 503,
+          code: "internal",
+          times: 2,
+        });
+        const running = runAgent(
+          {
+            hub: gateway.url,
+            token: brookfield,
+            folder: out,
+            inbox: out,
+            settleMs: 1000,
+            verdictWaitMs: 10_000,
+            clock: () => new Date(),
+          },
+          { once: false, intervalSeconds: 0.05, say: (l) => said.push(l), stopped },
+        );
+        await new Promise((r) => setTimeout(r, 300));
+        await gateway.up();
+        const deadline = Date.now() + 20_000;
+        while ((await transfersNamed(name)).length === 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        stop();
+        expect(await running).toBe(0);
+        expect(await transfersNamed(name)).toHaveLength(1);
+        expect(said.join("\n")).toContain("the hub cannot be reached");
+        expect(said.join("\n")).toContain("the hub answers again");
+      } finally {
+        stop();
+        await gateway.close();
+      }
     });
   });
 }
