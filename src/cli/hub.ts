@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { sealAudit, verifyAudit } from "../hub/audit-chain.js";
 import { configFromEnv, type HubConfig } from "../hub/config.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
@@ -10,12 +9,14 @@ import { openContextParts, type Role, startHub } from "../hub/service.js";
 import { createToken } from "../hub/tokens.js";
 import { createUser } from "../hub/users.js";
 import { DatabaseLockedError } from "../platform/db/database.js";
+import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { NewerDatabaseError } from "../platform/db/migrate.js";
 import { OpenedParts } from "../platform/opened-parts.js";
 import type { BlobStore } from "../platform/store/blob-store.js";
 import { loadMasterKey, MasterKeyMissingError } from "../platform/store/master-key.js";
+import { AUDIT_VERIFY_HELP, sealAndVerify, verdictInWords } from "./audit-verify.js";
 import { CliError, type CliIo } from "./io.js";
-import { plainly, printSignIns, settingsFrom } from "./startup.js";
+import { plainly, printSignIns, settingsFrom, stderrLog } from "./startup.js";
 import { readStdin } from "./stdin.js";
 
 // Admin commands change the directory and accounts only; they never queue background work.
@@ -69,7 +70,7 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
             // Buffered: a write to stdout per request cost more than most requests.
             stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
           },
-          log: { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} },
+          log: stderrLog(io),
         });
       } catch (e) {
         if (
@@ -193,30 +194,13 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .command("audit")
     .description("the audit log")
     .command("verify")
-    .description(
-      "seal new entries into the audit log's hash chain, then check the whole chain; exit 0 " +
-        "intact, 1 broken (naming the first entry that does not hold)",
-    )
+    .description(AUDIT_VERIFY_HELP)
     .option("--data <dir>", "data folder")
     .action(async (opts: { data?: string }) => {
-      const verdict = await withContext(opts, async (ctx) => {
-        const sealed = await sealAudit(ctx.db);
-        return { sealed, ...(await verifyAudit(ctx.db)) };
-      });
-      if (verdict.intact) {
-        io.out(
-          `audit log intact: ${verdict.entries} entries in the chain (${verdict.sealed} sealed just now)\n`,
-        );
-        return;
-      }
-      const { seq, id, why } = verdict.broken;
-      io.out(
-        `audit log BROKEN at entry ${seq} of the chain${id === null ? "" : ` (id ${id})`}: ${why}. ` +
-          (verdict.entries === 1
-            ? "The entry before it holds.\n"
-            : `The ${verdict.entries} entries before it hold.\n`),
-      );
-      setExit(1);
+      const verdict = await withContext(opts, (ctx) => sealAndVerify(ctx.db, LOCK_KEYS.auditSeal));
+      const { ok, text } = verdictInWords(verdict);
+      io.out(text);
+      if (!ok) setExit(1);
     });
 
   admin

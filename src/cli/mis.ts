@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
+import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { OpenedParts } from "../platform/opened-parts.js";
 import { type MisConfig, misConfigFromEnv } from "../school/config.js";
 import type { MisContext } from "../school/context.js";
@@ -11,8 +12,9 @@ import { initSchool } from "../school/school.js";
 import { openMisContext, startMis } from "../school/service.js";
 import { createMisToken } from "../school/tokens.js";
 import { createMisUser } from "../school/users.js";
+import { AUDIT_VERIFY_HELP, sealAndVerify, verdictInWords } from "./audit-verify.js";
 import { CliError, type CliIo } from "./io.js";
-import { plainly, settingsFrom } from "./startup.js";
+import { plainly, settingsFrom, stderrLog } from "./startup.js";
 import { readStdin } from "./stdin.js";
 
 const configFrom = (opts: { data?: string; port?: number }): MisConfig =>
@@ -34,9 +36,10 @@ async function withMis<T>(
   }
 }
 
-export function misCommands(program: Command, io: CliIo): void {
+export function misCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const mis = program
     .command("mis")
+    .alias("school")
     .description("the school side: a school's pupil register, leaving and export");
 
   mis
@@ -109,6 +112,19 @@ export function misCommands(program: Command, io: CliIo): void {
     );
 
   mis
+    .command("audit")
+    .description("the school side's audit log")
+    .command("verify")
+    .description(AUDIT_VERIFY_HELP)
+    .requiredOption("--data <dir>", "data folder")
+    .action(async (opts: { data: string }) => {
+      const verdict = await withMis(opts, (ctx) => sealAndVerify(ctx.db, LOCK_KEYS.misAuditSeal));
+      const { ok, text } = verdictInWords(verdict);
+      io.out(text);
+      if (!ok) setExit(1);
+    });
+
+  mis
     .command("tokens")
     .description("API tokens")
     .command("create")
@@ -142,6 +158,7 @@ export function misCommands(program: Command, io: CliIo): void {
       const config = configFrom(opts);
       const running = await startMis(config, {
         demo: opts.demo === true,
+        log: stderrLog(io),
         logger: {
           level: process.env.S2S_LOG_LEVEL ?? "info",
           stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),

@@ -21,7 +21,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   ctfCommands(program, io, setExit);
   upnCommands(program, io, setExit);
   hubCommands(program, io, setExit);
-  misCommands(program, io);
+  misCommands(program, io, setExit);
   syncCommands(program, io, setExit);
   demoCommand(program, io);
   try {

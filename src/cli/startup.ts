@@ -5,6 +5,7 @@ import { ConfigError } from "../platform/config.js";
 import { DatabaseLockedError } from "../platform/db/database.js";
 import { NewerDatabaseError } from "../platform/db/migrate.js";
 import { AppError } from "../platform/errors.js";
+import type { Logger } from "../platform/jobs/queue.js";
 import { MasterKeyMissingError } from "../platform/store/master-key.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -53,4 +54,9 @@ export function printSignIns(io: CliIo, signIns: DemoSignIn[]): void {
           ? `  ${"".padEnd(14)} second factor: add key ${d.totpSecret} to an authenticator app\n`
           : ""),
     );
+}
+
+/** Background work's failures, one line each on standard error: ids and codes, no pupil data. */
+export function stderrLog(io: CliIo): Logger {
+  return { error: (o, m) => io.err(`${m ?? ""} ${JSON.stringify(o)}\n`), info: () => {} };
 }

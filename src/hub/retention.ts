@@ -10,11 +10,12 @@
  */
 
 import { forgetOldAttempts } from "../platform/accounts/sign-in-attempts.js";
+import { sealAudit } from "../platform/audit/chain.js";
 import { inTransaction } from "../platform/change.js";
+import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { enqueueMail } from "../platform/mail/outbox.js";
 import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
-import { sealAudit } from "./audit-chain.js";
 import type { HubContext } from "./context.js";
 import { expiredMessage, expiryWarningMessage } from "./messages.js";
 import type { Tx } from "./schema.js";
@@ -48,7 +49,7 @@ export async function runRetention(ctx: HubContext): Promise<RetentionReport> {
     .execute();
   await forgetOldAttempts(ctx.db, now);
   // Last, so that this tick's own entries are sealed too.
-  await sealAudit(ctx.db);
+  await sealAudit(ctx.db, LOCK_KEYS.auditSeal);
   await ctx.db
     .deleteFrom("sign_in_links")
     .where("expires_at", "<", new Date(now.getTime() - 86_400_000))

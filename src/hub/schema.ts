@@ -1,11 +1,12 @@
 /** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
 import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
+import type { AuditEventsTable } from "../platform/audit/chain.js";
 import type { NullableTimestamp, Timestamp } from "../platform/db/columns.js";
 import type { Database } from "../platform/db/database.js";
 import type { MailOutboxTable } from "../platform/mail/outbox.js";
 
-export type { MailOutboxTable, SignInAttemptsTable };
+export type { AuditEventsTable, MailOutboxTable, SignInAttemptsTable };
 
 export interface EstablishmentsTable {
   laestab: string;
@@ -172,24 +173,6 @@ export interface TransferPupilsTable {
   dob: string | null;
   sex: string | null;
   nc_year: string | null;
-}
-
-export interface AuditEventsTable {
-  id: Generated<number>;
-  at: Timestamp;
-  user_id: string | null;
-  username: string | null;
-  organisation: string | null;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  detail: JSONColumnType<Record<string, unknown>, string | undefined, string>;
-  /** Its place in the chain, once sealed (audit-chain.ts). */
-  chain_seq: number | null;
-  /** The hash of the entry before it in the chain. */
-  prev_hash: string | null;
-  /** SHA-256 of this entry's contents, place and prev_hash. */
-  hash: string | null;
 }
 
 export interface IdempotencyKeysTable {

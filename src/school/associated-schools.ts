@@ -68,15 +68,17 @@ export async function addAssociatedSchool(
     code: code === "" ? null : code,
     feeder: input.feeder === true,
   };
-  const inserted = await ctx.db
-    .insertInto("associated_schools")
-    .values(values)
-    .onConflict((oc) => oc.column("laestab").doNothing())
-    .returning("laestab")
-    .executeTakeFirst();
-  if (!inserted)
-    throw new AppError("conflict", `${found.name} (${laestab}) is already associated.`);
-  await misAudit(ctx.db, actor, "associated-school.add", `school:${laestab}`);
+  await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("associated_schools")
+      .values(values)
+      .onConflict((oc) => oc.column("laestab").doNothing())
+      .returning("laestab")
+      .executeTakeFirst();
+    if (!inserted)
+      throw new AppError("conflict", `${found.name} (${laestab}) is already associated.`);
+    await misAudit(trx, actor, "associated-school.add", `school:${laestab}`);
+  });
   return associatedJson(values);
 }
 

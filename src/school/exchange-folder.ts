@@ -27,8 +27,10 @@ export async function setExchangeFolder(
     });
   }
   const value = path === "" ? null : path;
-  await ctx.db.updateTable("school").set({ exchange_folder: value }).execute();
-  await misAudit(ctx.db, actor, "settings.exchange-folder", "school", { folder: value });
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable("school").set({ exchange_folder: value }).execute();
+    await misAudit(trx, actor, "settings.exchange-folder", "school", { folder: value });
+  });
   return value;
 }
 

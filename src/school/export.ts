@@ -5,7 +5,7 @@
  * cannot be reached it waits, says so, and goes with the next retry.
  */
 
-import { HubError, HubUnreachableError } from "../client/hub-client.js";
+import { HubError, isRetryable } from "../client/hub-client.js";
 import { formatCtfFileName, LOST_PUPILS, nextSequence } from "../ctf/filename.js";
 import type { CtfDocument, Pupil, SchoolHistoryEntry } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
@@ -89,24 +89,27 @@ export async function createExports(
     const destination = group[0]?.leaving_destination as string;
     const fileName = await nextFileName(ctx, hub, school.laestab, destination);
     const xml = await buildCtf(ctx, school, destination, group);
-    const row = await ctx.db
-      .insertInto("exports")
-      .values({
-        file_name: fileName,
-        destination,
-        pupil_ids: group.map((g) => g.id),
-        xml,
-        partial: group.some(isPartial),
-        status: input.send ? "waiting" : "saved",
-        // Claimed by this request from the start, so the retry timer leaves it to us.
-        ...(input.send ? { sending_since: claim } : {}),
-        created_by: actor.userId,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await misAudit(ctx.db, actor, "export.create", `export:${row.id}`, {
-      fileName,
-      pupils: group.length,
+    const row = await ctx.db.transaction().execute(async (trx) => {
+      const made = await trx
+        .insertInto("exports")
+        .values({
+          file_name: fileName,
+          destination,
+          pupil_ids: group.map((g) => g.id),
+          xml,
+          partial: group.some(isPartial),
+          status: input.send ? "waiting" : "saved",
+          // Claimed by this request from the start, so the retry job leaves it to us.
+          ...(input.send ? { sending_since: claim } : {}),
+          created_by: actor.userId,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await misAudit(trx, actor, "export.create", `export:${made.id}`, {
+        fileName,
+        pupils: group.length,
+      });
+      return made;
     });
     if (folder) await saveToFolder(ctx, row.id, folder, fileName, xml);
     made.push(row.id);
@@ -292,25 +295,25 @@ export async function sendWaiting(
     if (!claimed) continue;
     try {
       const r = await hub.upload(e.file_name, e.xml, e.id);
-      await ctx.db
-        .updateTable("exports")
-        .set({
-          status: "sent",
-          transfer_id: r.id,
-          hub_status: r.status,
-          sent_at: ctx.clock(),
-          last_error: null,
-          sending_since: null,
-        })
-        .where("id", "=", e.id)
-        .execute();
-      await misAudit(ctx.db, null, "export.send", `export:${e.id}`, { transfer: r.id });
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable("exports")
+          .set({
+            status: "sent",
+            transfer_id: r.id,
+            hub_status: r.status,
+            sent_at: ctx.clock(),
+            last_error: null,
+            sending_since: null,
+          })
+          .where("id", "=", e.id)
+          .execute();
+        await misAudit(trx, null, "export.send", `export:${e.id}`, { transfer: r.id });
+      });
       sent++;
     } catch (err) {
       // No answer, the hub's own failure, or the same send still in progress there: try later.
-      const later =
-        err instanceof HubUnreachableError ||
-        (err instanceof HubError && (err.status >= 500 || err.code === "idempotency.in-progress"));
+      const later = isRetryable(err);
       if (!later && !(err instanceof HubError)) throw err;
       await ctx.db
         .updateTable("exports")
@@ -352,13 +355,17 @@ async function saveToFolder(
 export async function sendSavedExport(ctx: MisContext, actor: MisPrincipal, id: string) {
   if (!isId(id)) throw new AppError("not-found");
   const claim = ctx.clock();
-  const row = await ctx.db
-    .updateTable("exports")
-    .set({ status: "waiting", sending_since: claim, last_error: null })
-    .where("id", "=", id)
-    .where("status", "=", "saved")
-    .returning("id")
-    .executeTakeFirst();
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable("exports")
+      .set({ status: "waiting", sending_since: claim, last_error: null })
+      .where("id", "=", id)
+      .where("status", "=", "saved")
+      .returning("id")
+      .executeTakeFirst();
+    if (claimed) await misAudit(trx, actor, "export.send-saved", `export:${id}`);
+    return claimed;
+  });
   if (!row) {
     const found = await ctx.db
       .selectFrom("exports")
@@ -368,7 +375,6 @@ export async function sendSavedExport(ctx: MisContext, actor: MisPrincipal, id: 
     if (!found) throw new AppError("not-found");
     throw new AppError("conflict", "That file was not kept back: it is sent, or on its way.");
   }
-  await misAudit(ctx.db, actor, "export.send-saved", `export:${id}`);
   await sendWaiting(ctx, [id], claim);
   const [listed] = await listExports(ctx, [id]);
   return listed;

@@ -3,8 +3,9 @@
  * certain; names only ever propose), a field-by-field preview of each merge, and a commit that
  * adds, merges or skips each pupil as the user decided, keeping what each merge changed (and a
  * digest of each pupil added) so that the whole import can be undone. A file from the hub is
- * accepted there in the same step as the commit: an import left unfinished leaves the file
- * waiting.
+ * accepted there once the commit is made (hub-accepts.ts: an outbox row written with the commit,
+ * sent after it and tried again until the hub answers); an import left unfinished leaves the
+ * file waiting.
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
@@ -14,15 +15,10 @@ import { AppError, invalid, isId, notFound } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import { schoolToday } from "./calendar.js";
 import type { MisContext, MisPrincipal } from "./context.js";
+import { acceptStates, queueAccept, sendDueAccepts } from "./hub-accepts.js";
 import { hubClientFor } from "./hub-connection.js";
 import type { ImportFiles } from "./import-files.js";
-import {
-  fromHub,
-  type ImportSource,
-  importedBefore,
-  listIncoming,
-  loadSource,
-} from "./incoming.js";
+import { type ImportSource, importedBefore, listIncoming, loadSource } from "./incoming.js";
 import { type Candidate, type RegisterEntry, RegisterIndex } from "./matching.js";
 import { AREAS, FIELDS, type MergeRow, mergePupil } from "./merge.js";
 import { NC_YEARS } from "./pupil-edits.js";
@@ -96,28 +92,32 @@ export async function createImport(
     matches: index.match(p),
   }));
   const src = read.document.header.sourceSchool;
-  const row = await ctx.db
-    .insertInto("imports")
-    .values({
-      file_name: file.fileName,
-      sha256: file.sha256,
-      source: file.source,
-      transfer_id: file.transferId,
-      from_laestab: src ? `${src.lea ?? ""}${src.estab ?? ""}` : null,
-      from_name: src?.schoolName ?? null,
-      file: await packed,
-      proposals: JSON.stringify(proposals),
-      partial: read.document.header.documentQualifier?.toLowerCase() === "partial",
-      status: "proposed",
-      created_by: actor.userId,
-    })
-    .returning(["id", "from_laestab", "from_name"])
-    .executeTakeFirstOrThrow();
-  ctx.importFiles.set(row.id, read.document.pupils);
-  await misAudit(ctx.db, actor, "import.create", `import:${row.id}`, {
-    fileName: file.fileName,
-    pupils: proposals.length,
+  const values = {
+    file_name: file.fileName,
+    sha256: file.sha256,
+    source: file.source,
+    transfer_id: file.transferId,
+    from_laestab: src ? `${src.lea ?? ""}${src.estab ?? ""}` : null,
+    from_name: src?.schoolName ?? null,
+    file: await packed,
+    proposals: JSON.stringify(proposals),
+    partial: read.document.header.documentQualifier?.toLowerCase() === "partial",
+    status: "proposed" as const,
+    created_by: actor.userId,
+  };
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const made = await trx
+      .insertInto("imports")
+      .values(values)
+      .returning(["id", "from_laestab", "from_name"])
+      .executeTakeFirstOrThrow();
+    await misAudit(trx, actor, "import.create", `import:${made.id}`, {
+      fileName: file.fileName,
+      pupils: proposals.length,
+    });
+    return made;
   });
+  ctx.importFiles.set(row.id, read.document.pupils);
   return {
     id: row.id,
     fileName: file.fileName,
@@ -505,6 +505,7 @@ export async function commitImport(
   const today = schoolToday(ctx);
   // Asked before the transaction: on PGlite's one connection a query beside it would wait.
   const hub = await hubClientFor(ctx);
+  let transferId: string | null = null;
   const summary = await ctx.db.transaction().execute(async (trx) => {
     const imp = await loadImport({ db: trx }, id, true);
     if (imp.status !== "proposed")
@@ -601,17 +602,31 @@ export async function commitImport(
       .where("id", "=", id)
       .execute();
     await misAudit(trx, actor, "import.commit", `import:${id}`, counts);
-    // Last, so that a refusal there undoes everything above: accepted only if imported.
+    // Accepted at the hub only if imported: the accept commits with the import, as a row to
+    // send, and no call to the hub is made while the transaction holds the database.
     if (imp.transfer_id) {
       if (!hub) throw invalid("This school side is not connected to the hub.", "transfer");
-      await hub.accept(imp.transfer_id).catch((e) => {
-        throw fromHub(e);
-      });
+      await queueAccept(trx, id, imp.transfer_id, now);
+      transferId = imp.transfer_id;
     }
     return counts;
   });
   ctx.importFiles.drop(id);
-  return { id, status: "committed" as const, ...summary };
+  // Tried at once; if the hub does not answer now, the send-accepts job tries again.
+  const hubAccept = transferId === null ? null : await sendDueAccepts(ctx, id);
+  return {
+    id,
+    status: "committed" as const,
+    ...summary,
+    hubAccept:
+      hubAccept === null
+        ? null
+        : hubAccept.accepted > 0
+          ? "accepted"
+          : hubAccept.refused > 0
+            ? "refused"
+            : "waiting",
+  };
 }
 
 function withYear(p: Pupil, ncYear: string): Pupil {
@@ -747,6 +762,10 @@ export async function listImports(ctx: MisContext, only?: string) {
   // One import's entry, for its own page.
   if (only !== undefined) query = query.where("imports.id", "=", only);
   const rows = await query.execute();
+  const accepts = await acceptStates(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => ({
     id: r.id,
     fileName: r.file_name,
@@ -764,6 +783,7 @@ export async function listImports(ctx: MisContext, only?: string) {
     undoneAt: r.undone_at?.toISOString() ?? null,
     undoneBy: r.undone_by,
     undoNotes: r.undo_notes ?? [],
+    hubAccept: accepts.get(r.id) ?? null,
   }));
 }
 

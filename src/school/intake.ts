@@ -9,18 +9,21 @@ import type { MisContext } from "./context.js";
 
 export async function enrolDue(ctx: MisContext): Promise<string[]> {
   const today = schoolToday(ctx);
-  const enrolled = await ctx.db
-    .updateTable("pupils")
-    .set({ status: "onroll", updated_at: ctx.clock() })
-    .where("status", "=", "intake")
-    .where("admission_date", "<=", today)
-    .returning(["id", "admission_date"])
-    .execute();
-  for (const p of enrolled)
-    await misAudit(ctx.db, null, "pupil.enrol", `pupil:${p.id}`, {
-      admissionDate: p.admission_date,
-    });
-  return enrolled.map((p) => p.id);
+  // Each pupil's enrolment and its audit entry commit together, or neither does.
+  return ctx.db.transaction().execute(async (trx) => {
+    const enrolled = await trx
+      .updateTable("pupils")
+      .set({ status: "onroll", updated_at: ctx.clock() })
+      .where("status", "=", "intake")
+      .where("admission_date", "<=", today)
+      .returning(["id", "admission_date"])
+      .execute();
+    for (const p of enrolled)
+      await misAudit(trx, null, "pupil.enrol", `pupil:${p.id}`, {
+        admissionDate: p.admission_date,
+      });
+    return enrolled.map((p) => p.id);
+  });
 }
 
 /** For the home page: pupils waiting to join, and those who joined today. */

@@ -120,17 +120,20 @@ function coreOf(
 export async function createPupil(ctx: MisContext, actor: MisPrincipal, d: CoreDetails) {
   check(d, true);
   const record = applied({}, d);
-  const id = await addPupil(
-    ctx.db,
-    record,
-    {
-      status: (d.status as PupilStatus | undefined) ?? "onroll",
-      ...(d.regGroup ? { regGroup: d.regGroup } : {}),
-      ...(d.admissionDate ? { admissionDate: d.admissionDate } : {}),
-    },
-    ctx.clock(),
-  );
-  await misAudit(ctx.db, actor, "pupil.create", `pupil:${id}`, { fields: changed(d) });
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const made = await addPupil(
+      trx,
+      record,
+      {
+        status: (d.status as PupilStatus | undefined) ?? "onroll",
+        ...(d.regGroup ? { regGroup: d.regGroup } : {}),
+        ...(d.admissionDate ? { admissionDate: d.admissionDate } : {}),
+      },
+      ctx.clock(),
+    );
+    await misAudit(trx, actor, "pupil.create", `pupil:${made}`, { fields: changed(d) });
+    return made;
+  });
   return getPupil(ctx, actor, id);
 }
 

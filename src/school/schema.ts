@@ -9,6 +9,7 @@ import type {
 } from "kysely";
 import type { Pupil } from "../ctf/model.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
+import type { AuditEventsTable } from "../platform/audit/chain.js";
 import type { Database } from "../platform/db/database.js";
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -61,17 +62,20 @@ export interface MisSessionsTable {
   expires_at: Timestamp;
 }
 
-export interface MisAuditTable {
-  id: Generated<string>;
-  at: Generated<Date>;
-  user_id: string | null;
-  username: string | null;
-  action: string;
-  target: string | null;
-  detail: JSONColumnType<Record<string, unknown>, string, string>;
-}
-
 export type PupilStatus = "applicant" | "intake" | "onroll" | "left";
+
+/** An import's accept at the hub, sent after the import commits (hub-accepts.ts). */
+export interface HubAcceptsTable {
+  import_id: string;
+  transfer_id: string;
+  created_at: Generated<Date>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  /** The hub's refusal, in its words: not tried again. */
+  refused: string | null;
+  last_error: string | null;
+}
 
 export interface PupilsTable {
   id: Generated<string>;
@@ -230,7 +234,8 @@ export interface MisDB {
   users: MisUsersTable;
   api_tokens: MisApiTokensTable;
   sessions: MisSessionsTable;
-  audit_events: MisAuditTable;
+  audit_events: AuditEventsTable;
+  hub_accepts: HubAcceptsTable;
   pupils: PupilsTable;
   sign_in_attempts: SignInAttemptsTable;
 }

@@ -1,22 +1,21 @@
 /**
- * The school side's composition root: opens its database (migrated) and keys, and serves its web
- * app. Everything else receives what it needs from here.
+ * The school side's composition root: opens its database (migrated) and keys, starts its jobs
+ * and serves its web app. Everything else receives what it needs from here.
  */
 import { createHmac } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { openDatabase } from "../platform/db/database.js";
 import { migrate } from "../platform/db/migrate.js";
+import { type Logger, startBoss, startTicks, startWorkers } from "../platform/jobs/queue.js";
 import { OpenedParts } from "../platform/opened-parts.js";
 import { loadMasterKey } from "../platform/store/master-key.js";
 import { secretBox } from "../platform/store/secret-box.js";
 import { type MisConfig, misPgliteDir } from "./config.js";
 import type { MisContext } from "./context.js";
-import { refreshFromHub, sendWaiting } from "./export.js";
 import { ImportFiles } from "./import-files.js";
-import { enrolDue } from "./intake.js";
+import { HUB_CHORES, misJobKinds } from "./jobs.js";
 import { MIS_MIGRATIONS } from "./migrations/index.js";
 import type { MisDatabase, MisDB } from "./schema.js";
-import { forgetEndedSignIns } from "./sessions.js";
 import { buildMisApp } from "./web/app.js";
 
 export interface RunningMis {
@@ -61,7 +60,11 @@ export interface MisStartOptions {
   logger?: boolean | object;
   /** How often files waiting for the hub are tried again and sent ones looked up; 60 s. */
   retryMs?: number;
+  /** Where the jobs' failures are logged (standard error from the command line). */
+  log?: Logger;
 }
+
+const quietLog: Logger = { error: () => {}, info: () => {} };
 
 export async function startMis(
   config: MisConfig,
@@ -70,28 +73,19 @@ export async function startMis(
   const parts = new OpenedParts();
   try {
     const { ctx, database, formKey } = await openMisContext(config, parts, options);
-    // The chores of a running school side, each on its own so that one failing (the hub down)
-    // holds up no other: files that could not go when exported go once the hub answers, the
-    // hub's word on sent files is fetched, ended sessions and old sign-in counts are forgotten,
-    // and intake pupils whose day has come are put on roll.
-    const chores = [
-      () => sendWaiting(ctx),
-      () => refreshFromHub(ctx),
-      () => forgetEndedSignIns(ctx),
-      () => enrolDue(ctx),
-    ];
-    let running: Promise<unknown> | undefined;
-    const retry = setInterval(() => {
-      running ??= (async () => {
-        for (const chore of chores) await chore().catch(() => {});
-      })().finally(() => {
-        running = undefined;
-      });
-    }, options.retryMs ?? 60_000);
-    parts.add("retries", async () => {
-      clearInterval(retry);
-      await running;
+    const log = options.log ?? quietLog;
+    const kinds = misJobKinds();
+    const { stop: stopBoss, boss } = await startBoss(database, log, {
+      supervise: true,
+      schedule: false,
+      kinds,
     });
+    parts.add("job queue", stopBoss);
+    const wake = await startWorkers(boss, ctx, log, kinds);
+    const every = options.retryMs
+      ? Object.fromEntries(HUB_CHORES.map((name) => [name, options.retryMs as number]))
+      : {};
+    parts.add("job timers", startTicks(boss, log, kinds, wake, every));
     const app = await buildMisApp(ctx, { logger: options.logger ?? false, formKey });
     parts.add("web server", () => app.close());
     const url = await app.listen({ port: config.port, host: config.host });

@@ -19,11 +19,13 @@ export async function createMisToken(
     .executeTakeFirst();
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
   const token = newSecret("s2s_mis_");
-  await ctx.db
-    .insertInto("api_tokens")
-    .values({ user_id: user.id, token_hash: sha256(token) })
-    .execute();
-  await misAudit(ctx.db, actor, "token.create", `user:${user.id}`);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("api_tokens")
+      .values({ user_id: user.id, token_hash: sha256(token) })
+      .execute();
+    await misAudit(trx, actor, "token.create", `user:${user.id}`);
+  });
   return token;
 }
 
@@ -50,15 +52,17 @@ export async function revokeMisToken(
   id: string,
 ): Promise<void> {
   if (!isId(id)) throw new AppError("not-found");
-  let query = ctx.db
-    .updateTable("api_tokens")
-    .set({ revoked_at: ctx.clock() })
-    .where("id", "=", id)
-    .where("revoked_at", "is", null);
-  if (actor.role !== "manager") query = query.where("user_id", "=", actor.userId);
-  const done = await query.returning("user_id").executeTakeFirst();
-  if (!done) throw new AppError("not-found", "There is no such token in use.");
-  await misAudit(ctx.db, actor, "token.revoke", `user:${done.user_id}`, { token: id });
+  await ctx.db.transaction().execute(async (trx) => {
+    let query = trx
+      .updateTable("api_tokens")
+      .set({ revoked_at: ctx.clock() })
+      .where("id", "=", id)
+      .where("revoked_at", "is", null);
+    if (actor.role !== "manager") query = query.where("user_id", "=", actor.userId);
+    const done = await query.returning("user_id").executeTakeFirst();
+    if (!done) throw new AppError("not-found", "There is no such token in use.");
+    await misAudit(trx, actor, "token.revoke", `user:${done.user_id}`, { token: id });
+  });
 }
 
 export async function misPrincipalFromToken(

@@ -38,17 +38,16 @@ export async function createMisUser(
     .where("username", "=", username)
     .executeTakeFirst();
   if (taken) throw new AppError("conflict", `There is already a user ${username}.`);
-  const row = await ctx.db
-    .insertInto("users")
-    .values({
-      username,
-      email: input.email.trim(),
-      role: input.role,
-      password_hash: await hashPassword(password),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await misAudit(ctx.db, actor, "user.create", `user:${row.id}`, { username, role: input.role });
+  const password_hash = await hashPassword(password);
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const made = await trx
+      .insertInto("users")
+      .values({ username, email: input.email.trim(), role: input.role, password_hash })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await misAudit(trx, actor, "user.create", `user:${made.id}`, { username, role: input.role });
+    return made;
+  });
   return made === undefined ? { id: row.id } : { id: row.id, password: made };
 }
 

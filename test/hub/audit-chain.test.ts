@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { sealAudit, verifyAudit } from "../../src/hub/audit-chain.js";
 import { configFromEnv } from "../../src/hub/config.js";
 import type { DB, Db } from "../../src/hub/schema.js";
 import { startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
+import { sealAudit, verifyAudit } from "../../src/platform/audit/chain.js";
 import { openDatabase } from "../../src/platform/db/database.js";
+import { LOCK_KEYS } from "../../src/platform/db/lock-keys.js";
 import { DATABASES } from "../helpers/db.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 
@@ -53,14 +54,14 @@ for (const { target, skip } of DATABASES) {
     });
 
     it("seals entries into a chain that verifies, and names the first one changed", async () => {
-      expect(await sealAudit(db)).toBeGreaterThanOrEqual(3);
-      expect(await sealAudit(db)).toBe(0);
+      expect(await sealAudit(db, LOCK_KEYS.auditSeal)).toBeGreaterThanOrEqual(3);
+      expect(await sealAudit(db, LOCK_KEYS.auditSeal)).toBe(0);
       const intact = await verifyAudit(db);
       expect(intact).toMatchObject({ intact: true, unsealed: 0 });
       const total = intact.entries;
       // Later entries join the chain where it ends.
       await createToken(t.hub.ctx, null, "brookfield", { label: "later" });
-      expect(await sealAudit(db)).toBe(1);
+      expect(await sealAudit(db, LOCK_KEYS.auditSeal)).toBe(1);
       expect(await verifyAudit(db)).toMatchObject({ intact: true, entries: total + 1 });
 
       const victim = await db

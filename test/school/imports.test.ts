@@ -14,6 +14,7 @@ import { readCtf } from "../../src/ctf/read.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { createDemoRegister } from "../../src/school/demo.js";
+import { sendDueAccepts } from "../../src/school/hub-accepts.js";
 import { enrolDue } from "../../src/school/intake.js";
 import { withoutReadOrder } from "../../src/school/merge.js";
 import { initSchool } from "../../src/school/school.js";
@@ -21,6 +22,7 @@ import { type RunningMis, startMis } from "../../src/school/service.js";
 import { createMisToken } from "../../src/school/tokens.js";
 import { createMisUser } from "../../src/school/users.js";
 import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
+import { startGateway } from "../helpers/gateway.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const KEY_FILE = join(tmpdir(), `s2s-mis-imports-${process.pid}.key`);
@@ -501,6 +503,57 @@ for (const { target, skip } of DATABASES) {
         "letter.xml is not a CTF this school can import",
       );
       await meadow.api("/api/v1/settings", { exchangeFolder: "" }, "PATCH");
+    });
+    it("commits an import while the hub is away, and tells the hub once it answers", async () => {
+      const all = (await json(await brookfield.api("/api/v1/pupils"))).pupils as { id: string }[];
+      const pupil = all.find((p) => !leavers.some((l) => l.id === p.id)) as { id: string };
+      await brookfield.api(`/api/v1/pupils/${pupil.id}/leaving`, {
+        date: "2026-11-27",
+        reason: "IM",
+        destination: "9382001",
+      });
+      const made = await json(
+        await brookfield.api("/api/v1/exports", { pupils: [pupil.id], send: true }),
+      );
+      const sent: string = made.exports[0].transferId;
+      const hubStatus = async () =>
+        (await json(await t.api(await t.token("meadowlane"), `/api/v1/transfers/${sent}`))).status;
+      await eventually("the file to be checked", async () =>
+        (await hubStatus()) === "available" ? true : undefined,
+      );
+      const gateway = await startGateway(t.url);
+      const hubAt = (url: string) =>
+        meadow.mis.ctx.db.updateTable("school").set({ hub_url: url }).execute();
+      await hubAt(gateway.url);
+      try {
+        const imp = await json(await meadow.api("/api/v1/imports", { transfer: sent }));
+        await gateway.down();
+        const r = await meadow.api(`/api/v1/imports/${imp.id}/commit`, {
+          admissionDate: "2026-12-01",
+          ncYear: "5",
+        });
+        expect(r.status).toBe(200);
+        expect(await json(r)).toMatchObject({ added: 1, hubAccept: "waiting" });
+        expect(await hubStatus()).toBe("available");
+        const listed = (await json(await meadow.api("/api/v1/imports"))).imports;
+        expect(listed.find((x: { id: string }) => x.id === imp.id)).toMatchObject({
+          status: "committed",
+          hubAccept: { status: "waiting", lastError: expect.stringContaining("cannot be reached") },
+        });
+        await gateway.up();
+        now = new Date(now.getTime() + 60 * 60_000);
+        await eventually("the hub to be told", async () => {
+          await sendDueAccepts(meadow.mis.ctx);
+          return (await hubStatus()) === "downloaded" ? true : undefined;
+        });
+        const after = (await json(await meadow.api("/api/v1/imports"))).imports;
+        expect(after.find((x: { id: string }) => x.id === imp.id)?.hubAccept).toMatchObject({
+          status: "accepted",
+        });
+      } finally {
+        await hubAt(t.url);
+        await gateway.close();
+      }
     });
   });
 }

@@ -15,4 +15,6 @@ export const LOCK_KEYS = {
   jobQueueStart: 5_252_004,
   /** The school side's migrations. */
   misMigrations: 5_252_101,
+  /** Sealing the school side's audit chain. */
+  misAuditSeal: 5_252_102,
 } as const;

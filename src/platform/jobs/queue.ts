@@ -32,6 +32,12 @@ export interface JobKind<C, D extends object = object> {
   queue?: QueueOptions;
   /** A cron (England's time): one job each tick, whichever process sees it first. */
   schedule?: string;
+  /**
+   * Milliseconds between jobs, for work finer than a cron's minute: each process sends one on a
+   * timer (startTicks), and its queue (stately unless said) keeps at most one waiting, so more
+   * processes do not mean more work.
+   */
+  every?: number;
   /** Workers in each process that works jobs (1 unless said). */
   workers?: number;
   pollSeconds?: number;
@@ -77,7 +83,11 @@ export async function startBoss(
   await database.exclusively(LOCK_KEYS.jobQueueStart, async () => {
     await boss.start();
     for (const kind of kinds) {
-      const queue = { name: kind.name, ...kind.queue };
+      const queue = {
+        name: kind.name,
+        ...(kind.every === undefined ? {} : { policy: "stately" as const }),
+        ...kind.queue,
+      };
       await boss.createQueue(kind.name, queue);
       // A queue made before by an earlier version keeps its options until told.
       await boss.updateQueue(kind.name, queue);
@@ -143,5 +153,35 @@ export async function startWorkers<C>(
   }
   return () => {
     for (const id of ids) boss.notifyWorker(id);
+  };
+}
+
+/**
+ * Sends a job of each kind that runs `every` so often: at once, then on its timer; `every`
+ * overrides a kind's own interval (a test's quicker clock). Returns what stops the timers.
+ */
+export function startTicks<C>(
+  boss: PgBoss,
+  log: Logger,
+  // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any data
+  kinds: readonly JobKind<C, any>[],
+  wake: () => void,
+  every: Record<string, number> = {},
+): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  for (const kind of kinds) {
+    const ms = every[kind.name] ?? kind.every;
+    if (ms === undefined) continue;
+    const tick = () =>
+      boss
+        .send(kind.name, {})
+        .then(wake, (err) =>
+          log.error({ job: kind.name, err: loggableError(err) }, `sending ${kind.name} failed`),
+        );
+    void tick();
+    timers.push(setInterval(tick, ms));
+  }
+  return () => {
+    for (const t of timers) clearInterval(t);
   };
 }

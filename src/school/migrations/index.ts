@@ -12,6 +12,8 @@ import importFile from "./0009_import_file.js";
 import recordsInRow from "./0010_records_in_row.js";
 import schoolUrn from "./0011_school_urn.js";
 import recordGaps from "./0012_record_gaps.js";
+import auditChain from "./0013_audit_chain.js";
+import hubAccepts from "./0014_hub_accepts.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -27,6 +29,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 10, name: "records-in-row", sql: recordsInRow },
   { id: 11, name: "school-urn", sql: schoolUrn },
   { id: 12, name: "record-gaps", sql: recordGaps },
+  { id: 13, name: "audit-chain", sql: auditChain },
+  { id: 14, name: "hub-accepts", sql: hubAccepts },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

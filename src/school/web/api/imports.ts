@@ -208,7 +208,7 @@ export function importRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       schema: {
         tags,
         summary:
-          "Commit: add, merge or skip each pupil (a UPN match merges and a pupil like no one is added unless told otherwise; a pupil resembling someone needs a decision). A file from the hub is accepted there in the same step.",
+          "Commit: add, merge or skip each pupil (a UPN match merges and a pupil like no one is added unless told otherwise; a pupil resembling someone needs a decision). A file from the hub is accepted there once the commit is made: `hubAccept` says whether the hub took it (accepted), will be told when it answers (waiting), or refused.",
         params: IdParams,
         body: Type.Object({
           admissionDate: Type.String({ description: "YYYY-MM-DD; a date to come makes intake" }),
@@ -217,7 +217,7 @@ export function importRoutes(fastify: FastifyInstance, ctx: MisContext): void {
           decisions: Type.Optional(Type.Array(Decision)),
         }),
         response: {
-          200: ok(Json("{id, status, added, merged, skipped}"), "Committed"),
+          200: ok(Json("{id, status, added, merged, skipped, hubAccept}"), "Committed"),
           ...errors(400, 401, 404, 409, 502),
         },
       },

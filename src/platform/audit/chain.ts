@@ -1,14 +1,46 @@
 /**
- * The audit log's chain. Entries are written plainly (an audited change must not wait on a lock
- * held by every other), then sealed in batches, in the order they are found committed: each gets
- * the next place, the previous entry's hash, and a hash of itself with both. Retention seals every
- * ten minutes and `s2s hub admin audit verify` seals before it checks. A trigger (migration 13)
- * refuses to change or remove any entry, so the unsealed minutes are covered too.
+ * An app's audit log as a chain, the same for every app. Entries are written plainly, in the
+ * transaction of the change they record (an audited change must not wait on a lock held by every
+ * other), then sealed in batches, in the order they are found committed: each gets the next
+ * place, the previous entry's hash, and a hash of itself with both. Each app seals on a schedule
+ * and before `audit verify` checks; a trigger in its migrations refuses to change or remove any
+ * entry, so the unsealed minutes are covered too.
  */
 import { createHash } from "node:crypto";
-import { type Selectable, sql } from "kysely";
-import { LOCK_KEYS } from "../platform/db/lock-keys.js";
-import type { AuditEventsTable, Db } from "./schema.js";
+import {
+  type Generated,
+  type JSONColumnType,
+  type Kysely,
+  type Selectable,
+  sql,
+  type Transaction,
+} from "kysely";
+import type { Timestamp } from "../db/columns.js";
+
+/** Every app's `audit_events` table (its migrations make it, with the append-only trigger). */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  user_id: string | null;
+  username: string | null;
+  /** The hub: the user's organisation; the school side: null (it is one school). */
+  organisation: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  detail: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Its place in the chain, once sealed. */
+  chain_seq: number | null;
+  /** The hash of the entry before it in the chain. */
+  prev_hash: string | null;
+  /** SHA-256 of this entry's contents, place and prev_hash. */
+  hash: string | null;
+}
+
+type HasAudit = { audit_events: AuditEventsTable };
+type Db = Kysely<HasAudit>;
+// Kysely's types are invariant in the schema: each caller's database is narrowed to this table.
+const narrow = <S extends HasAudit>(db: Kysely<S> | Transaction<S>) => db as unknown as Db;
 
 const GENESIS = "0".repeat(64);
 const BATCH = 500;
@@ -45,13 +77,17 @@ const COLUMNS = [
   "detail",
 ] as const;
 
-/** Seals every committed entry not yet in the chain; returns how many. */
-export async function sealAudit(db: Db): Promise<number> {
+/** Seals every committed entry not yet in the chain; returns how many. `lockKey` is the app's. */
+export async function sealAudit<S extends HasAudit>(
+  appDb: Kysely<S>,
+  lockKey: number,
+): Promise<number> {
+  const db = narrow(appDb);
   let sealed = 0;
   for (;;) {
     const n = await db.transaction().execute(async (trx) => {
       // One sealer at a time, across every process.
-      await sql`select pg_advisory_xact_lock(${LOCK_KEYS.auditSeal})`.execute(trx);
+      await sql`select pg_advisory_xact_lock(${lockKey})`.execute(trx);
       const last = await trx
         .selectFrom("audit_events")
         .select(["chain_seq", "hash"])
@@ -104,7 +140,8 @@ export type AuditVerdict =
     };
 
 /** Walks the chain from its start; the first entry that does not hold is named. */
-export async function verifyAudit(db: Db): Promise<AuditVerdict> {
+export async function verifyAudit<S extends HasAudit>(appDb: Kysely<S>): Promise<AuditVerdict> {
+  const db = narrow(appDb);
   let expectedSeq = 1;
   let prev = GENESIS;
   let entries = 0;
