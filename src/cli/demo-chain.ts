@@ -9,6 +9,7 @@ import { configFromEnv, type HubConfig } from "../hub/config.js";
 import { DEMO_PASSWORD, type DemoSignIn, demoSignIns } from "../hub/demo.js";
 import { type RunningHub, type StartOptions, startHub } from "../hub/service.js";
 import { createToken } from "../hub/tokens.js";
+import { newTotpSecret } from "../platform/accounts/totp.js";
 import { addAssociatedSchool } from "../school/associated-schools.js";
 import { misConfigFromEnv } from "../school/config.js";
 import type { MisPrincipal } from "../school/context.js";
@@ -30,6 +31,8 @@ export interface DemoSchool {
   url: string;
   username: string;
   password: string;
+  /** The manager's authenticator key: given at the first start only, as the hub's are. */
+  totpSecret?: string;
   /** A fresh API token for the school side, made at this start. */
   apiToken: string;
 }
@@ -102,12 +105,15 @@ async function setUpSchool(
     hubToken: token,
   });
   const username = "office";
+  // A manager signs in with a second factor: the demo's key is printed once, at the first start.
+  const totpSecret = first ? newTotpSecret() : undefined;
   if (first) {
     const { id } = await createMisUser(ctx, null, {
       username,
       email: `office@${s.laestab}.schools.invalid`,
       role: "manager",
       password: DEMO_PASSWORD,
+      ...(totpSecret ? { totpSecret } : {}),
     });
     await createDemoRegister(ctx, 60, s.seed);
     const manager: MisPrincipal = { userId: id, username, role: "manager" };
@@ -120,6 +126,7 @@ async function setUpSchool(
     url: mis.url,
     username,
     password: DEMO_PASSWORD,
+    ...(totpSecret ? { totpSecret } : {}),
     apiToken: await createMisToken(ctx, null, username),
   };
 }

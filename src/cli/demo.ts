@@ -41,6 +41,10 @@ export function demoCommand(program: Command, io: CliIo): void {
       for (const s of chain.schools) {
         io.out(`\nSchool side of ${s.name} (${s.laestab}): ${s.url}   (API: ${s.url}/api/docs)\n`);
         io.out(`  ${s.username.padEnd(14)} ${s.password}  manager\n`);
+        if (s.totpSecret)
+          io.out(
+            `  ${"".padEnd(14)} second factor: add key ${s.totpSecret} to an authenticator app\n`,
+          );
         io.out(`  API token      ${s.apiToken}\n`);
       }
       io.out("\nStop with Ctrl+C.\n");

@@ -87,6 +87,15 @@ export function misCommands(program: Command, io: CliIo, setExit: (code: number)
     .requiredOption("--role <role>", "manager or staff")
     .requiredOption("--email <e>", "their e-mail address")
     .option("--password-stdin", "read the password from standard input (else one is made)")
+    .option(
+      "--totp-secret <base32>",
+      "provision their authenticator key (managers must sign in with a second factor; without " +
+        "this they set one up at their first sign-in)",
+    )
+    .option(
+      "--no-change-at-sign-in",
+      "let them keep this password (by default they choose their own at first sign-in)",
+    )
     .action(
       async (opts: {
         data: string;
@@ -94,6 +103,8 @@ export function misCommands(program: Command, io: CliIo, setExit: (code: number)
         role: string;
         email: string;
         passwordStdin?: boolean;
+        totpSecret?: string;
+        changeAtSignIn: boolean;
       }) => {
         if (opts.role !== "manager" && opts.role !== "staff")
           throw new CliError("--role is manager or staff");
@@ -104,6 +115,8 @@ export function misCommands(program: Command, io: CliIo, setExit: (code: number)
             email: opts.email,
             role: opts.role as "manager" | "staff",
             ...(password === undefined ? {} : { password }),
+            ...(opts.totpSecret ? { totpSecret: opts.totpSecret } : {}),
+            changeAtSignIn: opts.changeAtSignIn,
           }),
         );
         io.out(`created ${opts.role} ${opts.username}\n`);

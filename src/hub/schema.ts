@@ -1,12 +1,13 @@
 /** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
 import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
+import type { RecoveryCodesTable } from "../platform/accounts/second-factor.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
 import type { AuditEventsTable } from "../platform/audit/chain.js";
 import type { NullableTimestamp, Timestamp } from "../platform/db/columns.js";
 import type { Database } from "../platform/db/database.js";
 import type { MailOutboxTable } from "../platform/mail/outbox.js";
 
-export type { AuditEventsTable, MailOutboxTable, SignInAttemptsTable };
+export type { AuditEventsTable, MailOutboxTable, RecoveryCodesTable, SignInAttemptsTable };
 
 export interface EstablishmentsTable {
   laestab: string;
@@ -65,13 +66,6 @@ export interface UsersTable {
   notify_register: Generated<boolean>;
   /** Set by the operator's CLI: the password must be replaced at first sign-in. */
   must_change_password: Generated<boolean>;
-}
-
-export interface RecoveryCodesTable {
-  id: Generated<string>;
-  user_id: string;
-  code_hash: string;
-  used_at: NullableTimestamp;
 }
 
 export interface SignInLinksTable {

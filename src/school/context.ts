@@ -21,4 +21,6 @@ export interface MisPrincipal {
   username: string;
   role: "manager" | "staff";
   ip?: string;
+  /** Signed in with a password someone else set or saw: only choosing their own is open. */
+  mustChangePassword?: boolean;
 }

@@ -8,6 +8,7 @@ import type {
   Transaction,
 } from "kysely";
 import type { Pupil } from "../ctf/model.js";
+import type { RecoveryCodesTable } from "../platform/accounts/second-factor.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
 import type { AuditEventsTable } from "../platform/audit/chain.js";
 import type { Database } from "../platform/db/database.js";
@@ -32,6 +33,8 @@ export interface SchoolTable {
   /** Where exports kept back from the hub are written (an absolute path on this machine). */
   exchange_folder: string | null;
   created_at: Generated<Date>;
+  /** Staff, too, must sign in with a second factor (managers always do). */
+  staff_second_factor: Generated<boolean>;
 }
 
 export type MisRole = "manager" | "staff";
@@ -44,6 +47,21 @@ export interface MisUsersTable {
   password_hash: string;
   disabled: Generated<boolean>;
   created_at: Generated<Date>;
+  /** The authenticator's key, sealed; null until set up (platform/accounts/second-factor.ts). */
+  totp_secret: string | null;
+  totp_pending: string | null;
+  totp_last_step: number | null;
+  /** Set by the operator's CLI or a manager's new user: replaced at first sign-in. */
+  must_change_password: Generated<boolean>;
+}
+
+/** A single-use link to set a new password, kept only hashed. */
+export interface PasswordLinksTable {
+  token_hash: string;
+  user_id: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
 }
 
 export interface MisApiTokensTable {
@@ -236,6 +254,8 @@ export interface MisDB {
   sessions: MisSessionsTable;
   audit_events: AuditEventsTable;
   hub_accepts: HubAcceptsTable;
+  recovery_codes: RecoveryCodesTable;
+  password_links: PasswordLinksTable;
   pupils: PupilsTable;
   sign_in_attempts: SignInAttemptsTable;
 }

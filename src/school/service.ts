@@ -89,6 +89,8 @@ export async function startMis(
     const app = await buildMisApp(ctx, { logger: options.logger ?? false, formKey });
     parts.add("web server", () => app.close());
     const url = await app.listen({ port: config.port, host: config.host });
+    // Port 0 (any free port): the address links are made with is known only now.
+    if (new URL(config.publicUrl).port === "0") ctx.config = { ...config, publicUrl: url };
     return { ctx, database, app, url, stop: () => parts.closeAll() };
   } catch (e) {
     await parts.closeAll().catch(() => {});

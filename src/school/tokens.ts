@@ -73,7 +73,13 @@ export async function misPrincipalFromToken(
   const row = await ctx.db
     .selectFrom("api_tokens")
     .innerJoin("users", "users.id", "api_tokens.user_id")
-    .select(["users.id", "users.username", "users.role", "api_tokens.id as token_id"])
+    .select([
+      "users.id",
+      "users.username",
+      "users.role",
+      "users.must_change_password",
+      "api_tokens.id as token_id",
+    ])
     .where("api_tokens.token_hash", "=", sha256(token))
     .where("api_tokens.revoked_at", "is", null)
     .where("users.disabled", "=", false)
@@ -97,9 +103,15 @@ export async function misPrincipalFromToken(
 
 /** A user's row as the principal policies and the audit log see. */
 export function principalOf(
-  row: { id: string; username: string; role: MisPrincipal["role"] },
+  row: {
+    id: string;
+    username: string;
+    role: MisPrincipal["role"];
+    must_change_password?: boolean;
+  },
   ip?: string,
 ): MisPrincipal {
   const p: MisPrincipal = { userId: row.id, username: row.username, role: row.role };
+  if (row.must_change_password) p.mustChangePassword = true;
   return ip === undefined ? p : { ...p, ip };
 }

@@ -5,6 +5,7 @@
 
 import { checkEmail, checkedUsername } from "../platform/accounts/account-names.js";
 import { checkNewPassword, hashPassword, randomPassword } from "../platform/accounts/passwords.js";
+import { provisionSecondFactor } from "../platform/accounts/second-factor.js";
 import { clearAttempts } from "../platform/accounts/sign-in-attempts.js";
 import { AppError, invalid, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
@@ -17,6 +18,13 @@ export interface NewMisUser {
   role: MisRole;
   /** Chosen by the user; a random one is made and returned when absent. */
   password?: string;
+  /**
+   * The password must be replaced at the first sign-in: set for a password the operator typed
+   * or was shown, or a manager was shown (the command line's --no-change-at-sign-in clears it).
+   */
+  changeAtSignIn?: boolean;
+  /** An authenticator key (base32) the operator provisions, for an account used by the API. */
+  totpSecret?: string;
 }
 
 export async function createMisUser(
@@ -42,10 +50,22 @@ export async function createMisUser(
   const row = await ctx.db.transaction().execute(async (trx) => {
     const made = await trx
       .insertInto("users")
-      .values({ username, email: input.email.trim(), role: input.role, password_hash })
+      .values({
+        username,
+        email: input.email.trim(),
+        role: input.role,
+        password_hash,
+        must_change_password: input.changeAtSignIn === true,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await misAudit(trx, actor, "user.create", `user:${made.id}`, { username, role: input.role });
+    if (input.totpSecret)
+      await provisionSecondFactor(trx, ctx.secrets, ctx.clock(), made.id, input.totpSecret);
+    await misAudit(trx, actor, "user.create", `user:${made.id}`, {
+      username,
+      role: input.role,
+      ...(input.totpSecret ? { secondFactor: true } : {}),
+    });
     return made;
   });
   return made === undefined ? { id: row.id } : { id: row.id, password: made };
@@ -69,6 +89,8 @@ export async function listMisUsers(ctx: MisContext, actor: MisPrincipal) {
       "users.role",
       "users.disabled",
       "users.created_at",
+      "users.totp_secret",
+      "users.must_change_password",
       "a.locked_until",
     ])
     .orderBy("users.username")
@@ -79,6 +101,8 @@ export async function listMisUsers(ctx: MisContext, actor: MisPrincipal) {
     email: r.email,
     role: r.role,
     disabled: r.disabled,
+    secondFactor: r.totp_secret !== null,
+    mustChangePassword: r.must_change_password,
     lockedUntil: r.locked_until && r.locked_until > now ? r.locked_until.toISOString() : null,
     createdAt: r.created_at.toISOString(),
   }));

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
 import { DEMO_PASSWORD } from "../../src/hub/demo.js";
+import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { addAssociatedSchool } from "../../src/school/associated-schools.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { createDemoRegister } from "../../src/school/demo.js";
@@ -25,6 +26,8 @@ import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../h
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const office = { userId: "", username: "office", role: "manager" as const };
+/** The manager's authenticator key (managers sign in with a second factor). */
+const KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in Chromium", () => {
   let t: TestHub;
@@ -51,6 +54,7 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
       email: "office@example.org",
       role: "manager",
       password: DEMO_PASSWORD,
+      totpSecret: KEY,
     });
     return { mis, actor: { ...office, userId: user.id } };
   }
@@ -110,6 +114,8 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
     await page.fill("#username", "office");
     await page.fill("#password", DEMO_PASSWORD);
     await page.click("button:has-text('Sign in')");
+    await page.fill("#code", codeAt(KEY, stepAt(clock())));
+    await page.click("button:has-text('Continue')");
   }, 180_000);
 
   afterAll(async () => {

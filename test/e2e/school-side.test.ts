@@ -12,6 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../../src/hub/demo.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
+import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { createDemoRegister } from "../../src/school/demo.js";
 import { initSchool } from "../../src/school/school.js";
@@ -19,6 +20,10 @@ import { type RunningMis, startMis } from "../../src/school/service.js";
 import { createMisUser } from "../../src/school/users.js";
 import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+
+/** The manager's authenticator key, provisioned as `s2s mis users create --totp-secret` does. */
+const KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const NOW = new Date("2026-12-01T10:00:00Z");
 
 describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
   let t: TestHub;
@@ -51,7 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-pages-"));
     mis = await startMis(misConfigFromEnv({}, { dataDir, port: 0 }), {
       demo: true,
-      clock: () => new Date("2026-12-01T10:00:00Z"),
+      clock: () => NOW,
     });
     await initSchool(mis.ctx, {
       laestab: "8231234",
@@ -64,6 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
       email: "office@example.org",
       role: "manager",
       password: DEMO_PASSWORD,
+      totpSecret: KEY,
     });
     await createDemoRegister(mis.ctx, 20, 9);
     browser = await launch();
@@ -76,7 +82,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await t?.stop();
   });
 
-  it("signs in, and refuses a wrong password plainly", async () => {
+  it("signs a manager in with a password and a code, refusing a wrong one of either plainly", async () => {
     await visit("/", "sign-in");
     expect(page.url()).toContain("/sign-in");
     await page.fill("#username", "office");
@@ -87,6 +93,16 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     );
     await page.fill("#password", DEMO_PASSWORD);
     await page.click("button:has-text('Sign in')");
+    // A manager holds the whole register: a code from their authenticator app comes next.
+    expect(page.url()).toContain("/sign-in/code");
+    await check("sign-in-code");
+    await page.fill("#code", "000000");
+    await page.click("button:has-text('Continue')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "The security code is wrong or has expired",
+    );
+    await page.fill("#code", codeAt(KEY, stepAt(NOW)));
+    await page.click("button:has-text('Continue')");
     await check("home");
     expect(await page.textContent("h1")).toBe("Brookfield Primary School");
     expect(await page.textContent("main")).toContain("20 pupils on roll");
@@ -391,6 +407,90 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
       .where("id", "in", chosen)
       .execute();
     expect(rows).toEqual([{ leaving_destination: "MMMMMMM" }, { leaving_destination: "MMMMMMM" }]);
+  });
+
+  it("has a new user choose their password, a link replace a lost one, and staff set up a second factor", async () => {
+    // office-new was added above; the manager saw the password it was given.
+    await visit("/users", "users-first-password");
+    const staff = await (await browser.newContext()).newPage();
+    const given = await (async () => {
+      await page.click("a:has-text('Add a user')");
+      await page.fill("#username", "office-two");
+      await page.fill("#email", "two@example.org");
+      await page.check("input[name=role][value=staff]");
+      await page.click("button:has-text('Add user')");
+      return (await page.textContent("#password")) ?? "";
+    })();
+    const signIn = async (password: string) => {
+      await staff.goto(`${mis.url}/sign-in`);
+      await staff.fill("#username", "office-two");
+      await staff.fill("#password", password);
+      await staff.click("button:has-text('Sign in')");
+    };
+    await signIn(given);
+    // Someone else has seen it: choosing one's own comes before anything else.
+    expect(staff.url()).toContain("/account/new-password");
+    violations.push({
+      page: "new-password",
+      ids: (await accessibilityViolations(staff)).map((v) => v.id),
+    });
+    await staff.goto(`${mis.url}/pupils`);
+    expect(staff.url()).toContain("/account/new-password");
+    await staff.fill("#current", given);
+    await staff.fill("#password", "a kettle of orange kites");
+    await staff.fill("#confirm", "a kettle of orange kites");
+    await staff.click("button:has-text('Change password')");
+    expect(await staff.textContent("h1")).toBe("Brookfield Primary School");
+
+    // Forgotten: a manager makes a link, and never sees the new password.
+    await visit("/users", "users-link");
+    await page.click("button[aria-label='Make a password link for office-two']");
+    await check("password-link-confirm");
+    await page.click("button:has-text('Yes, make the link')");
+    await check("password-link-made");
+    const link = (await page.textContent("#password-link")) ?? "";
+    expect(link).toContain("/sign-in/link/");
+    await staff.context().clearCookies();
+    await signIn("a kettle of orange kites");
+    expect(await staff.textContent(".govuk-error-summary")).toContain(
+      "The username or password is wrong",
+    );
+    await staff.goto(link);
+    violations.push({
+      page: "password-link",
+      ids: (await accessibilityViolations(staff)).map((v) => v.id),
+    });
+    await staff.fill("#password", "seven lanterns under snow");
+    await staff.fill("#confirm", "seven lanterns under snow");
+    await staff.click("button:has-text('Save and continue')");
+    expect(await staff.textContent("h1")).toBe("Brookfield Primary School");
+    await staff.goto(link);
+    expect(await staff.textContent("h1")).toContain("This link has expired");
+
+    // The manager requires a second factor of staff: at their next sign-in they set one up.
+    await visit("/settings", "settings-second-factor");
+    await page.check("input[name=staff][value=yes]");
+    await page.click("form[action='/settings/second-factor'] button");
+    expect(await page.textContent("[role=status]")).toContain("Second factor setting saved");
+    await staff.context().clearCookies();
+    await signIn("seven lanterns under snow");
+    expect(staff.url()).toContain("/sign-in/set-up");
+    violations.push({
+      page: "second-factor-set-up",
+      ids: (await accessibilityViolations(staff)).map((v) => v.id),
+    });
+    const key = ((await staff.textContent("#totp-key")) ?? "").replace(/\s/g, "");
+    await staff.fill("#code", codeAt(key, stepAt(NOW)));
+    await staff.click("button:has-text('Confirm')");
+    expect(await staff.textContent("h1, .govuk-panel__title")).toContain("Your recovery codes");
+    violations.push({
+      page: "recovery-codes",
+      ids: (await accessibilityViolations(staff)).map((v) => v.id),
+    });
+    expect(await staff.$$("#recovery-codes li")).toHaveLength(10);
+    await staff.click("a:has-text('Continue')");
+    expect(await staff.textContent("h1")).toBe("Brookfield Primary School");
+    await staff.close();
   });
 
   it("has no accessibility failures on any page it visited", () => {

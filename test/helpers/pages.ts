@@ -32,7 +32,9 @@ export class PageClient {
   async token(): Promise<string> {
     // Signed in, the sign-in page sends you home; any page's forms carry the same token.
     let r = await this.request("/sign-in");
-    if (r.status === 303) r = await this.request("/");
+    // Home, or (with a password someone else set) the page to choose one's own.
+    for (let hops = 0; r.status === 303 && hops < 3; hops++)
+      r = await this.request(r.headers.get("location") ?? "/");
     const html = await r.text();
     const m = /name="_csrf" value="([^"]+)"/.exec(html);
     if (!m?.[1]) throw new Error("no form token on the sign-in page");

@@ -7,6 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { initSchool } from "../../src/school/school.js";
 import { type RunningMis, startMis } from "../../src/school/service.js";
@@ -18,6 +19,11 @@ import { PageClient } from "../helpers/pages.js";
 
 const KEY_FILE = join(tmpdir(), `s2s-mis-users-${process.pid}.key`);
 const PASSWORD = "correct horse battery staple";
+/** The managers' authenticator keys, provisioned as `--totp-secret` does. */
+const KEYS: Record<string, string> = {
+  head: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+  deputy: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+};
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`the school side's users on ${target.name}`, () => {
@@ -26,6 +32,26 @@ for (const { target, skip } of DATABASES) {
     let manager: string;
     let managerId: string;
     let now = new Date("2026-12-01T10:00:00Z");
+
+    /** A code from the user's authenticator: each a step later, as a code works once. */
+    const code = (username: string) => {
+      now = new Date(now.getTime() + 30_000);
+      return codeAt(KEYS[username] as string, stepAt(now));
+    };
+
+    /** Signs in with a password someone else gave, and chooses their own at once. */
+    async function firstSignIn(username: string, given: string): Promise<PageClient> {
+      const page = new PageClient(mis.url);
+      await page.signIn(username, given);
+      const chosen = await page.post("/account/new-password", {
+        _csrf: await page.token(),
+        current: given,
+        password: "sunlit kettle over seven hills",
+        confirm: "sunlit kettle over seven hills",
+      });
+      expect(chosen.status, await chosen.clone().text()).toBe(303);
+      return page;
+    }
 
     const api = (path: string, token: string, body?: unknown, method?: string) =>
       fetch(`${mis.url}${path}`, {
@@ -53,6 +79,7 @@ for (const { target, skip } of DATABASES) {
           email: "head@example.org",
           role: "manager",
           password: PASSWORD,
+          totpSecret: KEYS.head,
         })
       ).id;
       manager = await createMisToken(mis.ctx, null, "head");
@@ -72,8 +99,7 @@ for (const { target, skip } of DATABASES) {
       expect(added.status).toBe(201);
       const { id, password } = await json(added);
       expect(password).toMatch(/^\S{12,}$/);
-      const staffPage = new PageClient(mis.url);
-      await staffPage.signIn("office2", password);
+      const staffPage = await firstSignIn("office2", password);
       const staff = await createMisToken(mis.ctx, null, "office2");
       for (const [path, body, method] of [
         ["/api/v1/users", undefined, "GET"],
@@ -147,6 +173,12 @@ for (const { target, skip } of DATABASES) {
         }),
       );
       await page.signIn("office3", password);
+      await page.post("/account/new-password", {
+        _csrf: await page.token(),
+        current: password,
+        password: "sunlit kettle over seven hills",
+        confirm: "sunlit kettle over seven hills",
+      });
       const staff = await createMisToken(mis.ctx, null, "office3");
       const office3 = (await json(await api("/api/v1/users", manager))).users.find(
         (u: { username: string }) => u.username === "office3",
@@ -159,6 +191,140 @@ for (const { target, skip } of DATABASES) {
       expect(office2.disabled).toBe(false);
       expect((await api(`/api/v1/users/${office3.id}/enable`, manager, {})).status).toBe(204);
       expect((await api("/api/v1/pupils", staff)).status).toBe(200);
+    });
+
+    const session = (body: Record<string, string>) =>
+      fetch(`${mis.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+
+    it("asks a manager for a second factor: code-required, a wrong code counted, then signed in", async () => {
+      const bare = await session({ username: "head", password: PASSWORD });
+      expect(bare.status).toBe(401);
+      expect((await json(bare)).error.code).toBe("auth.code-required");
+      const wrong = await session({ username: "head", password: PASSWORD, code: "123456" });
+      expect(wrong.status).toBe(401);
+      expect((await json(wrong)).error.code).toBe("auth.code");
+      const right = await session({ username: "head", password: PASSWORD, code: code("head") });
+      expect(right.status).toBe(200);
+      expect(await json(right)).toMatchObject({ username: "head", role: "manager" });
+      expect(right.headers.get("set-cookie")).toMatch(/s2s_mis_session=/);
+      // A code works once.
+      const again = await session({
+        username: "head",
+        password: PASSWORD,
+        code: codeAt(KEYS.head as string, stepAt(now)),
+      });
+      expect((await json(again)).error.code).toBe("auth.code");
+      const counted = await mis.ctx.db
+        .selectFrom("sign_in_attempts")
+        .select("failures")
+        .where("username", "=", "head")
+        .executeTakeFirstOrThrow();
+      expect(counted.failures).toBe(1);
+      // A right sign-in starts the count again.
+      const next = await session({ username: "head", password: PASSWORD, code: code("head") });
+      expect(next.status).toBe(200);
+      // Staff need one only when the school says so; without one they set it up on the website.
+      await createMisUser(mis.ctx, null, {
+        username: "office6",
+        email: "o6@example.org",
+        role: "staff",
+        password: PASSWORD,
+      });
+      expect((await session({ username: "office6", password: PASSWORD })).status).toBe(200);
+      const on = await api("/api/v1/settings", manager, { staffSecondFactor: true }, "PATCH");
+      expect(await json(on)).toMatchObject({ staffSecondFactor: true });
+      const enrol = await session({ username: "office6", password: PASSWORD });
+      expect(enrol.status).toBe(401);
+      expect((await json(enrol)).error.code).toBe("auth.enrolment-required");
+      await api("/api/v1/settings", manager, { staffSecondFactor: false }, "PATCH");
+    });
+
+    it("keeps a name locked however many guesses come at once", async () => {
+      await createMisUser(mis.ctx, null, {
+        username: "office7",
+        email: "o7@example.org",
+        role: "staff",
+        password: PASSWORD,
+      });
+      const guesses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          session({ username: "office7", password: `guess number ${i}` }),
+        ),
+      );
+      const codes = await Promise.all(guesses.map(async (g) => (await json(g)).error.code));
+      expect(codes.filter((c) => c === "auth.failed").length).toBeLessThanOrEqual(5);
+      expect(codes.every((c) => c === "auth.failed" || c === "auth.locked")).toBe(true);
+      const right = await session({ username: "office7", password: PASSWORD });
+      expect(right.status).toBe(423);
+    });
+
+    it("has a user whose password someone else set choose their own before anything else", async () => {
+      const made = await json(
+        await api("/api/v1/users", manager, {
+          username: "office8",
+          email: "o8@example.org",
+          role: "staff",
+        }),
+      );
+      const refused = await session({ username: "office8", password: made.password });
+      expect(refused.status).toBe(403);
+      expect((await json(refused)).error.code).toBe("auth.password-change-required");
+      const token = await createMisToken(mis.ctx, null, "office8");
+      const gated = await api("/api/v1/pupils", token);
+      expect(gated.status).toBe(403);
+      expect((await json(gated)).error.code).toBe("auth.password-change-required");
+      const page = new PageClient(mis.url);
+      await page.signIn("office8", made.password);
+      const home = await page.request("/pupils");
+      expect(home.headers.get("location")).toBe("/account/new-password");
+      await page.post("/account/new-password", {
+        _csrf: await page.token(),
+        current: made.password,
+        password: "sunlit kettle over seven hills",
+        confirm: "sunlit kettle over seven hills",
+      });
+      expect((await page.request("/pupils")).status).toBe(200);
+      expect((await api("/api/v1/pupils", token)).status).toBe(200);
+    });
+
+    it("lets a manager reset a password by a link used once, never seeing the password", async () => {
+      await createMisUser(mis.ctx, null, {
+        username: "office9",
+        email: "o9@example.org",
+        role: "staff",
+        password: PASSWORD,
+      });
+      const id = (await json(await api("/api/v1/users", manager))).users.find(
+        (u: { username: string }) => u.username === "office9",
+      ).id;
+      const staffOnly = await createMisToken(mis.ctx, null, "office9");
+      expect((await api(`/api/v1/users/${id}/password-link`, staffOnly, {})).status).toBe(403);
+      const made = await api(`/api/v1/users/${id}/password-link`, manager, {});
+      expect(made.status).toBe(201);
+      const { link } = await json(made);
+      expect(link).toMatch(new RegExp(`^${mis.url}/sign-in/link/s2s_mis_link_`));
+      // The old password stops at once.
+      expect(
+        (await json(await session({ username: "office9", password: PASSWORD }))).error.code,
+      ).toBe("auth.failed");
+      const page = new PageClient(mis.url);
+      const path = new URL(link).pathname;
+      const form = {
+        _csrf: await page.token(),
+        password: "a quiet harbour at dawn",
+        confirm: "a quiet harbour at dawn",
+      };
+      const used = await page.post(path, form);
+      expect(used.status).toBe(303);
+      expect(
+        (await session({ username: "office9", password: "a quiet harbour at dawn" })).status,
+      ).toBe(200);
+      const twice = await new PageClient(mis.url).request(path);
+      expect(twice.status).toBe(410);
     });
 
     it("locks a name after five wrong passwords, says for how long, and a manager unlocks it", async () => {
@@ -182,25 +348,29 @@ for (const { target, skip } of DATABASES) {
       const head = users.find((u: { username: string }) => u.username === "head");
       expect(head.lockedUntil).toBe(new Date(lockedAt.getTime() + 15 * 60_000).toISOString());
       // Another manager lifts it; the failures and the lock are in the audit log.
-      const { password } = await json(
-        await api("/api/v1/users", manager, {
-          username: "deputy",
-          email: "deputy@example.org",
-          role: "manager",
-        }),
-      );
+      await createMisUser(mis.ctx, null, {
+        username: "deputy",
+        email: "deputy@example.org",
+        role: "manager",
+        password: PASSWORD,
+        totpSecret: KEYS.deputy,
+      });
       const deputy = new PageClient(mis.url);
-      await deputy.signIn("deputy", password);
+      await deputy.signIn("deputy", PASSWORD, () => code("deputy"));
       const form = await deputy.token();
       const unlocked = await deputy.post(`/users/${head.id}/enable`, { _csrf: form });
       expect(unlocked.status).toBe(303);
-      await page.signIn("head", PASSWORD);
+      await page.signIn("head", PASSWORD, () => code("head"));
       const failures = await mis.ctx.db
         .selectFrom("audit_events")
         .select("detail")
         .where("action", "=", "sign-in.failed")
         .execute();
-      expect(failures.map((f) => (f.detail as { reason: string }).reason)).toEqual([
+      const heads = failures
+        .map((f) => f.detail as { reason: string; username: string })
+        .filter((d) => d.username === "head");
+      // After the wrong codes of the test above: five wrong passwords, then the lock.
+      expect(heads.map((d) => d.reason).slice(-6)).toEqual([
         "password",
         "password",
         "password",

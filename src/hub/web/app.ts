@@ -11,6 +11,7 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { ErrorReply } from "../../contract/hub-api.js";
 import { registerAuth } from "../../platform/web/auth.js";
+import { registerPasswordGate } from "../../platform/web/password-gate.js";
 import { createShell } from "../../platform/web/shell.js";
 import type { HubContext } from "../context.js";
 import { signedInAs } from "../organisation-names.js";
@@ -25,7 +26,6 @@ import { transferRoutes } from "./api/transfers.js";
 import { registerIdempotency } from "./idempotency.js";
 import { registerPages } from "./pages/index.js";
 import { hubNavigation } from "./pages/navigation.js";
-import { registerPasswordGate } from "./password-gate.js";
 
 const SERVICE_NAME = "S2S school to school";
 
@@ -87,7 +87,10 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
       openApi: ["POST /api/v1/session", "DELETE /api/v1/session"],
     },
   );
-  registerPasswordGate(app);
+  registerPasswordGate(
+    app,
+    (request) => (request.principal as Principal | undefined)?.mustChangePassword === true,
+  );
   // One byte over the limit reaches the upload, which then says the file is too large.
   await app.register(multipart, {
     limits: { fileSize: ctx.config.maxUploadBytes + 1, files: 1 },

@@ -14,6 +14,7 @@ import schoolUrn from "./0011_school_urn.js";
 import recordGaps from "./0012_record_gaps.js";
 import auditChain from "./0013_audit_chain.js";
 import hubAccepts from "./0014_hub_accepts.js";
+import secondFactorAndPasswords from "./0015_second_factor_and_passwords.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 12, name: "record-gaps", sql: recordGaps },
   { id: 13, name: "audit-chain", sql: auditChain },
   { id: 14, name: "hub-accepts", sql: hubAccepts },
+  { id: 15, name: "second-factor-and-passwords", sql: secondFactorAndPasswords },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

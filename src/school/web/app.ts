@@ -12,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { registerAboutPages } from "../../platform/web/about-pages.js";
 import { registerAuth } from "../../platform/web/auth.js";
+import { registerPasswordGate } from "../../platform/web/password-gate.js";
 import { ErrorReply } from "../../platform/web/schemas.js";
 import { createShell } from "../../platform/web/shell.js";
 import type { MisContext, MisPrincipal } from "../context.js";
@@ -21,8 +22,10 @@ import { misPrincipalFromToken } from "../tokens.js";
 import { importRoutes } from "./api/imports.js";
 import { leaverRoutes } from "./api/leavers.js";
 import { pupilRoutes } from "./api/pupils.js";
+import { sessionRoutes } from "./api/session.js";
 import { settingsRoutes } from "./api/settings.js";
 import { userRoutes } from "./api/users.js";
+import { accountPages } from "./pages/account-pages.js";
 import { calendarPages } from "./pages/calendar-pages.js";
 import { importPages } from "./pages/import-pages.js";
 import { leaverPages } from "./pages/leaver-pages.js";
@@ -81,7 +84,12 @@ export async function buildMisApp(
     {
       fromToken: (token, ip) => misPrincipalFromToken(ctx, token, ip),
       fromSession: (token, ip) => misPrincipalFromSession(ctx, token, ip),
+      openApi: ["POST /api/v1/session", "DELETE /api/v1/session"],
     },
+  );
+  registerPasswordGate(
+    app,
+    (request) => (request.principal as MisPrincipal | undefined)?.mustChangePassword === true,
   );
   // An uploaded CTF to import: one file, larger than any real CTF.
   await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1 } });
@@ -109,6 +117,7 @@ export async function buildMisApp(
     if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
   });
   app.addSchema(ErrorReply);
+  sessionRoutes(app, ctx);
   pupilRoutes(app, ctx);
   leaverRoutes(app, ctx);
   settingsRoutes(app, ctx);
@@ -121,6 +130,7 @@ export async function buildMisApp(
     pupilEditPages(pages, ctx);
     leaverPages(pages, ctx);
     userPages(pages, ctx);
+    accountPages(pages, ctx);
     importPages(pages, ctx);
     calendarPages(pages, ctx);
     registerAboutPages(pages, {});

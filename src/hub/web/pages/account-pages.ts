@@ -11,6 +11,8 @@ import {
   param,
   queryParam,
 } from "../../../platform/web/forms.js";
+import { keyView } from "../../../platform/web/key-view.js";
+import { NEW_PASSWORD_PAGE } from "../../../platform/web/password-gate.js";
 import type { HubContext, Principal } from "../../context.js";
 import { organisationName } from "../../organisation-names.js";
 import { registerNoticesOn, setRegisterNotices } from "../../register-notices.js";
@@ -24,9 +26,7 @@ import {
 import { createSession } from "../../sessions.js";
 import { createToken, revokeToken, tokensOf, tokenToRevoke } from "../../tokens.js";
 import { changePassword } from "../../users.js";
-import { NEW_PASSWORD_PAGE } from "../password-gate.js";
 import { principalOf } from "../principal.js";
-import { keyView } from "./key-view.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
 export function accountPages(app: FastifyInstance, ctx: HubContext): void {

@@ -19,6 +19,12 @@ import {
   queryParam,
   signInForm,
 } from "../../../platform/web/forms.js";
+import { keyView } from "../../../platform/web/key-view.js";
+import {
+  clearPendingSignIn,
+  pendingSignIn,
+  setPendingSignIn,
+} from "../../../platform/web/pending-sign-in.js";
 import type { HubContext } from "../../context.js";
 import { beginEnrolment, confirmEnrolment, pendingEnrolment } from "../../second-factor.js";
 import {
@@ -32,8 +38,6 @@ import {
 } from "../../sign-in.js";
 import { signInLinkHolder, useSignInLink } from "../../sign-in-links.js";
 import { signedInAs } from "../principal.js";
-import { keyView } from "./key-view.js";
-import { clearPendingSignIn, pendingSignIn, setPendingSignIn } from "./pending-sign-in.js";
 
 const withNext = (path: string, next: string) =>
   next === "/" ? path : `${path}?next=${encodeURIComponent(next)}`;

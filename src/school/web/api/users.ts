@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { errors, IdParams, NoContent, NullableString, ok } from "../../../platform/web/schemas.js";
+import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
 import type { MisContext } from "../../context.js";
 import { createMisToken, listMisTokens, revokeMisToken } from "../../tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../users.js";
@@ -14,6 +15,8 @@ const User = Type.Object({
   email: Type.String(),
   role: Type.String({ description: "manager or staff" }),
   disabled: Type.Boolean(),
+  secondFactor: Type.Boolean({ description: "signs in with an authenticator app's code" }),
+  mustChangePassword: Type.Boolean({ description: "chooses their own password at sign-in" }),
   lockedUntil: NullableString({ format: "date-time", description: "after wrong passwords" }),
   createdAt: Type.String({ format: "date-time" }),
 });
@@ -45,12 +48,39 @@ export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
   );
 
   app.post(
+    "/api/v1/users/:id/password-link",
+    {
+      preValidation: managerOnly,
+      schema: {
+        tags: ["users"],
+        summary: `A single-use link for a user to choose a new password (managers), for ${PASSWORD_LINK_HOURS / 24} days; their old password stops working and their sessions end. The manager passes it on and never sees the password.`,
+        params: IdParams,
+        response: {
+          201: ok(
+            Type.Object({ link: Type.String(), expiresAt: Type.String({ format: "date-time" }) }),
+            "The link, shown this once",
+          ),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const made = await issuePasswordLink(ctx, misPrincipalOf(request), request.params.id);
+      return reply.status(201).send({
+        link: `${ctx.config.publicUrl}/sign-in/link/${made.token}`,
+        expiresAt: made.expiresAt.toISOString(),
+      });
+    },
+  );
+
+  app.post(
     "/api/v1/users",
     {
       preValidation: managerOnly,
       schema: {
         tags: ["users"],
-        summary: "Add a user (managers); without a password one is made and returned once",
+        summary:
+          "Add a user (managers); without a password one is made and returned once. Either way the user chooses their own at their first sign-in.",
         body: Type.Object({
           username: Type.String(),
           email: Type.String(),
@@ -73,6 +103,8 @@ export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
         email: body.email,
         role: body.role as "manager" | "staff",
         ...(body.password === undefined ? {} : { password: body.password }),
+        // The manager knows it: the user replaces it at their first sign-in.
+        changeAtSignIn: true,
       });
       return reply.status(201).send(made);
     },

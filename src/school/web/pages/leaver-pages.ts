@@ -1,6 +1,7 @@
 /** Associated schools, exports (choose leavers, send), overdue leavers and the hub settings. */
 import type { FastifyInstance } from "fastify";
 import { fieldError, formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
+import { setStaffSecondFactor, staffSecondFactor } from "../../accounts.js";
 import {
   addAssociatedSchool,
   directoryEntry,
@@ -156,8 +157,16 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       school: await getSchool(ctx),
       test,
       exchangeFolder: await exchangeFolder(ctx),
-      saved: queryParam(request, "saved") === "folder",
+      staffSecondFactor: await staffSecondFactor(ctx),
+      saved: queryParam(request, "saved"),
     });
+  });
+
+  app.post("/settings/second-factor", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    await setStaffSecondFactor(ctx, p, formOf(request).staff === "yes");
+    return reply.redirect("/settings?saved=second-factor", 303);
   });
 
   app.post("/settings/exchange-folder", async (request, reply) => {
@@ -172,6 +181,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
         title: "Settings",
         school: await getSchool(ctx),
         exchangeFolder: form.exchangeFolder,
+        staffSecondFactor: await staffSecondFactor(ctx),
         errors: [r.error],
       });
     return reply.redirect("/settings?saved=folder", 303);
@@ -195,6 +205,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
         title: "Settings",
         school,
         exchangeFolder: await exchangeFolder(ctx),
+        staffSecondFactor: await staffSecondFactor(ctx),
         errors: [r.error],
       });
     return reply.redirect("/settings?test=1", 303);

@@ -1,18 +1,16 @@
-/** A manager's Users page (add, disable, enable), and each user's own API tokens. */
+/** A manager's Users page: add, disable, enable, and a password link for a user. */
 import type { FastifyInstance } from "fastify";
 import { AppError } from "../../../platform/errors.js";
 import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
 import { formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
-import { formatDate } from "../../../platform/web/views.js";
+import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
 import type { MisContext } from "../../context.js";
-import { createMisToken, listMisTokens, revokeMisToken } from "../../tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../users.js";
 import { pageManager, pageUser } from "./register-pages.js";
 
 const DONE: Record<string, string> = {
   disabled: "User disabled: their sessions have ended and their tokens no longer work.",
   enabled: "User enabled: they can sign in again.",
-  revoked: "Token revoked.",
 };
 
 export function userPages(app: FastifyInstance, ctx: MisContext): void {
@@ -44,6 +42,8 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
         username: form.username ?? "",
         email: form.email ?? "",
         role,
+        // The manager is shown it: the user replaces it at their first sign-in.
+        changeAtSignIn: true,
       });
     });
     if (!r.ok)
@@ -55,6 +55,30 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
       title: "User added",
       username: (form.username ?? "").trim(),
       password: r.value.password,
+    });
+  });
+
+  app.post<{ Params: { id: string } }>("/users/:id/password-link", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    const user = (await listMisUsers(ctx, p)).find((u) => u.id === request.params.id);
+    if (!user) throw new AppError("not-found");
+    if (!confirmed(request))
+      return askToConfirm(request, reply, {
+        title: `Make a password link for ${user.username}?`,
+        lines: [
+          `${user.username}'s password will stop working now, and they will be signed out. The link lets them choose a new one, once, within ${PASSWORD_LINK_HOURS / 24} days.`,
+          "Give them the link yourself (in person, or by their school e-mail). You never see their new password.",
+        ],
+        button: "Yes, make the link",
+        cancel: "/users",
+      });
+    const link = await issuePasswordLink(ctx, p, user.id);
+    return reply.page("password-link-made", {
+      title: "Password link made",
+      username: user.username,
+      link: `${ctx.config.publicUrl}/sign-in/link/${link.token}`,
+      expiresAt: link.expiresAt.toISOString(),
     });
   });
 
@@ -89,47 +113,4 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
           .page("users", { title: "Users", users: await listMisUsers(ctx, p), errors: [r.error] });
       return reply.redirect(`/users?done=${disabled ? "disabled" : "enabled"}`, 303);
     });
-
-  app.get("/account", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    const done = DONE[queryParam(request, "done") ?? ""];
-    return reply.page("account", {
-      title: "Your account",
-      tokens: await listMisTokens(ctx, p),
-      ...(done ? { notice: { success: true, text: done } } : {}),
-    });
-  });
-
-  app.post("/account/tokens", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    const token = await createMisToken(ctx, p, p.username);
-    return reply.page("account", {
-      title: "Your account",
-      tokens: await listMisTokens(ctx, p),
-      token,
-    });
-  });
-
-  app.post<{ Params: { id: string } }>("/account/tokens/:id/revoke", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    if (!confirmed(request)) {
-      const token = (await listMisTokens(ctx, p)).find((t) => t.id === request.params.id);
-      if (!token) throw new AppError("not-found");
-      return askToConfirm(request, reply, {
-        title: "Revoke this token?",
-        lines: [
-          `Your API token made on ${formatDate(token.createdAt)}, ${token.lastUsedAt ? `last used on ${formatDate(token.lastUsedAt)}` : "never used"}, will stop working now.`,
-          "Any program using it will be refused until it is given a new token. This cannot be undone.",
-        ],
-        button: "Yes, revoke this token",
-        destructive: true,
-        cancel: "/account",
-      });
-    }
-    await revokeMisToken(ctx, p, request.params.id);
-    return reply.redirect("/account?done=revoked", 303);
-  });
 }

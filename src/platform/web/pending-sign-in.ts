@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { cookieName } from "../../../platform/web/csrf.js";
+import { cookieName } from "./csrf.js";
 
 const PENDING = "s2s_pending";
 const MINUTES = 10;

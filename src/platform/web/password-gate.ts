@@ -1,11 +1,10 @@
 /**
- * An account signed in with a password the operator set or was shown reaches nothing but the
- * page to choose its own (and signing out, the service's about pages and its look): a page
+ * An account signed in with a password someone else set or saw reaches nothing but the page to
+ * choose its own (and signing out, the service's about pages and its look), in every app: a page
  * asked for takes the user there; the API says what to do.
  */
-import type { FastifyInstance } from "fastify";
-import { AppError } from "../../platform/errors.js";
-import { signedInAs } from "./principal.js";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../errors.js";
 
 export const NEW_PASSWORD_PAGE = "/account/new-password";
 
@@ -19,9 +18,13 @@ const OPEN = new Set([
   "/api/v1/session",
 ]);
 
-export function registerPasswordGate(app: FastifyInstance): void {
+/** `mustChange` reads the app's principal: whether its password is still someone else's. */
+export function registerPasswordGate(
+  app: FastifyInstance,
+  mustChange: (request: FastifyRequest) => boolean,
+): void {
   app.addHook("onRequest", async (request, reply) => {
-    if (!signedInAs(request)?.mustChangePassword) return;
+    if (!mustChange(request)) return;
     const route = request.routeOptions.url ?? "";
     if (OPEN.has(route) || route.startsWith("/static/")) return;
     if (request.url.startsWith("/api/")) throw new AppError("auth.password-change-required");
