@@ -1,5 +1,5 @@
 /**
- * Brings an app's schema up to date. Each app (the hub now, the school side next) has its own
+ * Brings an app's schema up to date. Each app (the hub, the school side) has its own
  * numbered migrations, its own table recording them and its own advisory lock, so two apps may
  * share a server and never wait on each other. Safe to run twice and from two processes at once:
  * the lock lets one process migrate while the other waits, then finds nothing left to do.
