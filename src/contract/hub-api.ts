@@ -144,3 +144,9 @@ export const Me = Type.Object({
   establishment: NullableString(),
   laCode: NullableString(),
 });
+
+/** A paged list's query: a page at a time, up to 500 items. */
+export const PAGE_QUERY = {
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+};

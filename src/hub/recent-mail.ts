@@ -11,15 +11,35 @@ import { canReadMail } from "./policies/service.js";
 import type { Principal } from "./principal.js";
 import type { Db } from "./schema.js";
 
-export async function recentMail(db: Db, actor: Principal | null, limit = 100) {
+export interface MailQuery {
+  /** Sent; waiting for its first try; or failing (tried, not taken yet). */
+  state?: "sent" | "waiting" | "failing";
+  sort?: "newest" | "oldest";
+  page?: number;
+  pageSize?: number;
+}
+
+/** A page of the mail matching `q`, and how many match in all: paged by the database. */
+export async function recentMail(db: Db, actor: Principal | null, q: MailQuery = {}) {
   if (!canReadMail(actor)) throw forbidden();
-  const rows = await db
-    .selectFrom("mail_outbox")
+  let query = db.selectFrom("mail_outbox");
+  if (q.state === "sent") query = query.where("sent_at", "is not", null);
+  if (q.state === "waiting") query = query.where("sent_at", "is", null).where("attempts", "=", 0);
+  if (q.state === "failing") query = query.where("sent_at", "is", null).where("attempts", ">", 0);
+  const { n } = await query
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  const pageSize = Math.min(Math.max(1, q.pageSize ?? 100), 500);
+  const page = Math.max(1, q.page ?? 1);
+  const direction = q.sort === "oldest" ? "asc" : "desc";
+  const rows = await query
     .select(["id", "recipients", "subject", "created_at", "attempts", "sent_at", "last_error"])
-    .orderBy("created_at", "desc")
-    .limit(Math.min(limit, 500))
+    .orderBy("created_at", direction)
+    .orderBy("id", direction)
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
     .execute();
-  return rows.map((m) => ({
+  const mail = rows.map((m) => ({
     id: m.id,
     to: m.recipients,
     subject: m.subject,
@@ -28,6 +48,7 @@ export async function recentMail(db: Db, actor: Principal | null, limit = 100) {
     sentAt: m.sent_at?.toISOString() ?? null,
     lastError: m.last_error,
   }));
+  return { mail, total: Number(n) };
 }
 
 const SECRET_LINK = /\/(sign-in\/link|confirm-email)\/[A-Za-z0-9_-]+/g;

@@ -9,16 +9,56 @@ function adminOnly(actor: Principal): void {
   if (!canManageUsers(actor)) throw new AppError("forbidden");
 }
 
-export async function listUsers(ctx: HubContext, actor: Principal) {
+export interface UserQuery {
+  role?: string;
+  state?: "active" | "disabled" | "locked";
+  /** A school's number (or its start) or an LA's code. */
+  organisation?: string;
+  sort?: "name" | "newest" | "oldest";
+  id?: string;
+  /** Any case. */
+  username?: string;
+  page?: number;
+  pageSize?: number;
+}
+
+/**
+ * A page of users matching `q`, and how many match in all: filtered, sorted and paged by the
+ * database, so a service of tens of thousands of users is never read whole.
+ */
+export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery = {}) {
   adminOnly(actor);
   const now = ctx.clock();
-  const users = await ctx.db
+  let query = ctx.db
     .selectFrom("users")
     .leftJoin("sign_in_attempts as a", (join) =>
       join
         .onRef("a.username", "=", sql<string>`lower(users.username)`)
         .on("a.locked_until", ">", now),
-    )
+    );
+  if (q.role) query = query.where("users.role", "=", q.role as never);
+  if (q.state === "disabled") query = query.where("users.disabled", "=", true);
+  if (q.state === "locked")
+    query = query.where("users.disabled", "=", false).where("a.locked_until", "is not", null);
+  if (q.state === "active")
+    query = query.where("users.disabled", "=", false).where("a.locked_until", "is", null);
+  const org = q.organisation;
+  if (org)
+    query = query.where((eb) =>
+      eb.or([
+        eb("users.la_code", "=", org),
+        eb("users.establishment", "like", `${org.replace(/[\\%_]/g, "")}%`),
+      ]),
+    );
+  if (q.id) query = query.where("users.id", "=", requireId(q.id));
+  if (q.username)
+    query = query.where(sql<string>`lower(users.username)`, "=", q.username.toLowerCase());
+  const { n } = await query
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  const pageSize = Math.min(Math.max(1, q.pageSize ?? 500), 500);
+  const page = Math.max(1, q.page ?? 1);
+  const rows = await query
     .select([
       "users.id",
       "users.username",
@@ -30,9 +70,15 @@ export async function listUsers(ctx: HubContext, actor: Principal) {
       "a.locked_until",
       "users.created_at",
     ])
-    .orderBy("users.username")
+    .orderBy(
+      q.sort === "newest" || q.sort === "oldest" ? "users.created_at" : "users.username",
+      q.sort === "newest" ? "desc" : "asc",
+    )
+    .orderBy("users.id")
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
     .execute();
-  return users.map((u) => ({
+  const users = rows.map((u) => ({
     id: u.id,
     username: u.username,
     email: u.email,
@@ -43,13 +89,14 @@ export async function listUsers(ctx: HubContext, actor: Principal) {
     lockedUntil: u.locked_until?.toISOString() ?? null,
     createdAt: u.created_at.toISOString(),
   }));
+  const total = Number(n);
+  return { users, total, more: page * pageSize < total };
 }
 
-export type UserView = Awaited<ReturnType<typeof listUsers>>[number];
+export type UserView = Awaited<ReturnType<typeof listUsers>>["users"][number];
 
 export async function getUser(ctx: HubContext, actor: Principal, id: string): Promise<UserView> {
-  requireId(id);
-  const user = (await listUsers(ctx, actor)).find((u) => u.id === id);
+  const [user] = (await listUsers(ctx, actor, { id })).users;
   if (!user) throw new AppError("not-found");
   return user;
 }

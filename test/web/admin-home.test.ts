@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { enqueueMail } from "../../src/platform/mail/outbox.js";
 import { json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
 import { PageClient, pageText } from "../helpers/pages.js";
 
@@ -137,6 +138,38 @@ describe("administration at a glance", () => {
     expect(queued(oldestMail)).toEqual([...queued(all)].reverse());
     expect(oldestMail).toContain("oldest first");
     expect(oldestMail).toContain('href="/admin/outbox?state=failing&amp;sort=oldest"');
+  });
+
+  it("reaches every message and user a page at a time, however many there are", async () => {
+    // More mail than the list could once hold: the oldest is on the last page, oldest first.
+    const first = new Date("2020-01-01T00:00:00Z");
+    await t.hub.ctx.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 520; i++)
+        await enqueueMail(
+          trx,
+          {
+            to: ["someone@example.org"],
+            subject: `Old message ${String(i).padStart(4, "0")}`,
+            body: ".",
+          },
+          new Date(first.getTime() + i * 60_000),
+        );
+    });
+    const oldest = pageText(await (await admin.request("/admin/outbox?sort=oldest")).text());
+    expect(oldest).toContain("Old message 0000");
+    expect(oldest).toMatch(/\b5[2-9]\d messages, oldest first/);
+    const newest = await (await admin.request("/admin/outbox")).text();
+    expect(newest).not.toContain("Old message 0000");
+    expect(newest).toContain('href="/admin/outbox?page=2"');
+    // The users' list, in the API too: a page, how many in all, and whether there are more.
+    const token = await t.token("admin");
+    const all = await json(await t.api(token, "/api/v1/admin/users?pageSize=100"));
+    expect(all.total).toBe(all.users.length);
+    const second = await json(await t.api(token, "/api/v1/admin/users?pageSize=2&page=2"));
+    expect(second.users.map((u: { username: string }) => u.username)).toEqual(
+      all.users.slice(2, 4).map((u: { username: string }) => u.username),
+    );
+    expect(second).toMatchObject({ total: all.total, more: all.total > 4 });
   });
 
   it("lists an LA's establishments by its code", async () => {

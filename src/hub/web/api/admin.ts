@@ -10,6 +10,7 @@ import {
   IdParams,
   NoContent,
   ok,
+  PAGE_QUERY,
   TokenListed,
   User,
 } from "../../../contract/hub-api.js";
@@ -171,14 +172,25 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
     {
       schema: {
         tags,
-        summary: "Every user, without password hashes",
+        summary: "The users, by name, a page at a time, without password hashes",
+        querystring: Type.Object(PAGE_QUERY),
         response: {
-          200: ok(Type.Object({ users: Type.Array(User) }), "Every user"),
-          ...errors(401, 403),
+          200: ok(
+            Type.Object({
+              users: Type.Array(User),
+              total: Type.Integer({ description: "users in all, on every page" }),
+              more: Type.Boolean({ description: "a next page has more" }),
+            }),
+            "A page of users",
+          ),
+          ...errors(400, 401, 403),
         },
       },
     },
-    async (request) => ({ users: await listUsers(ctx, adminOf(request)) }),
+    async (request) => {
+      const { page = 1, pageSize = 100 } = request.query;
+      return listUsers(ctx, adminOf(request), { page, pageSize });
+    },
   );
 
   app.get(

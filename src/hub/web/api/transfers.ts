@@ -2,7 +2,15 @@ import type { MultipartFile } from "@fastify/multipart";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { errors, IdParams, NoContent, ok, Pupil, Transfer } from "../../../contract/hub-api.js";
+import {
+  errors,
+  IdParams,
+  NoContent,
+  ok,
+  PAGE_QUERY,
+  Pupil,
+  Transfer,
+} from "../../../contract/hub-api.js";
 import { invalid } from "../../../platform/errors.js";
 import type { HubContext } from "../../context.js";
 import { TRANSFER_STATUSES } from "../../schema.js";
@@ -16,11 +24,6 @@ import { principalOf } from "../principal.js";
 const tags = ["transfers"];
 
 /** A page of a list of files, as the inbox and the sent list are read: the same bounds for both. */
-const PAGE_QUERY = {
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-};
-
 const transferPage = (total: string) =>
   ok(
     Type.Object({

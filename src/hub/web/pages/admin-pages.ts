@@ -26,7 +26,7 @@ import { revokeToken, tokenToRevoke } from "../../tokens.js";
 import { getUser, listTokens, listUsers } from "../../user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../users.js";
 import { adminOf } from "../principal.js";
-import { addressOf, pageParam, paginate } from "./file-list.js";
+import { addressOf, hrefWith, LIST_PAGE, pageParam, paginate, paginationOf } from "./file-list.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
 const ROLES = ["school", "la", "admin"] as const;
@@ -131,37 +131,26 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const p = adminOf(request);
     const f = {
       role: ROLES.find((r) => r === queryParam(request, "role")),
-      state: ["active", "disabled", "locked"].find((x) => x === queryParam(request, "state")),
+      state: (["active", "disabled", "locked"] as const).find(
+        (x) => x === queryParam(request, "state"),
+      ),
       organisation: (queryParam(request, "organisation") ?? "").trim().slice(0, 20) || undefined,
-      sort: ["newest", "oldest"].find((x) => x === queryParam(request, "sort")) ?? "name",
+      sort:
+        (["newest", "oldest"] as const).find((x) => x === queryParam(request, "sort")) ??
+        ("name" as const),
     };
-    const stateOf = (u: { disabled: boolean; lockedUntil: string | null }) =>
-      u.disabled ? "disabled" : u.lockedUntil ? "locked" : "active";
-    const users = (await listUsers(ctx, p))
-      .filter((u) => !f.role || u.role === f.role)
-      .filter((u) => !f.state || stateOf(u) === f.state)
-      .filter(
-        (u) =>
-          !f.organisation ||
-          u.establishment === f.organisation ||
-          u.laCode === f.organisation ||
-          u.establishment?.startsWith(f.organisation),
-      )
-      .sort((a, b) =>
-        f.sort === "name"
-          ? a.username.localeCompare(b.username)
-          : (a.createdAt < b.createdAt ? -1 : 1) * (f.sort === "newest" ? -1 : 1),
-      );
-    const shown = paginate(users, pageParam(request), "/admin/users", {
-      ...f,
-      sort: f.sort === "name" ? undefined : f.sort,
-    });
+    // Filtered, sorted and paged by the database: one page is read, never every user.
+    const wanted = pageParam(request);
+    let found = await listUsers(ctx, p, { ...f, page: wanted, pageSize: LIST_PAGE });
+    const pages = Math.max(1, Math.ceil(found.total / LIST_PAGE));
+    if (wanted > pages) found = await listUsers(ctx, p, { ...f, page: pages, pageSize: LIST_PAGE });
+    const href = hrefWith("/admin/users", { ...f, sort: f.sort === "name" ? undefined : f.sort });
     return reply.page("admin-users", {
       title: "Users",
-      users: shown.items,
-      total: users.length,
+      users: found.users,
+      total: found.total,
       filter: f,
-      pagination: shown.pagination,
+      pagination: paginationOf(Math.min(wanted, pages), pages, href),
     });
   });
 
@@ -321,11 +310,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     const actor = adminOf(request);
     const form = formOf(request);
     const username = form.username?.trim();
-    const user = username
-      ? (await listUsers(ctx, actor)).find(
-          (u) => u.username.toLowerCase() === username.toLowerCase(),
-        )
-      : undefined;
+    const user = username ? (await listUsers(ctx, actor, { username })).users[0] : undefined;
     const q = new URLSearchParams();
     for (const k of ["organisation", "action"] as const)
       if (form[k]?.trim()) q.set(k, (form[k] ?? "").trim());
@@ -362,20 +347,21 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
 
   app.get("/admin/outbox", async (request, reply) => {
     const actor = adminOf(request);
-    const state = ["sent", "waiting", "failing"].find((x) => x === queryParam(request, "state"));
-    const stateOf = (m: { sentAt: string | null; attempts: number }) =>
-      m.sentAt ? "sent" : m.attempts > 0 ? "failing" : "waiting";
-    const sort = queryParam(request, "sort") === "oldest" ? "oldest" : undefined;
-    const mail = (await recentMail(ctx.db, actor, 500)).filter(
-      (m) => !state || stateOf(m) === state,
+    const state = (["sent", "waiting", "failing"] as const).find(
+      (x) => x === queryParam(request, "state"),
     );
-    if (sort) mail.reverse();
-    const shown = paginate(mail, pageParam(request), "/admin/outbox", { state, sort });
+    const sort = queryParam(request, "sort") === "oldest" ? ("oldest" as const) : undefined;
+    // Filtered and paged by the database: every message is reachable, however many there are.
+    const wanted = pageParam(request);
+    let found = await recentMail(ctx.db, actor, { state, sort, page: wanted, pageSize: LIST_PAGE });
+    const pages = Math.max(1, Math.ceil(found.total / LIST_PAGE));
+    if (wanted > pages)
+      found = await recentMail(ctx.db, actor, { state, sort, page: pages, pageSize: LIST_PAGE });
     return reply.page("admin-outbox", {
       title: "Mail",
       columnClass: "govuk-grid-column-full",
-      mail: shown.items,
-      total: mail.length,
+      mail: found.mail,
+      total: found.total,
       sort,
       stateLinks: [
         ["", "all"],
@@ -390,7 +376,11 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       orderLink: sort
         ? { text: "Newest first", href: addressOf("/admin/outbox", { state }) }
         : { text: "Oldest first", href: addressOf("/admin/outbox", { state, sort: "oldest" }) },
-      pagination: shown.pagination,
+      pagination: paginationOf(
+        Math.min(wanted, pages),
+        pages,
+        hrefWith("/admin/outbox", { state, sort }),
+      ),
       toFiles: !ctx.config.smtpUrl,
     });
   });

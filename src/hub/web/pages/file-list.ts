@@ -108,7 +108,7 @@ export async function fileListPage(
 }
 
 /** The address of page n of a list with this filter (parameters undefined are left out). */
-function hrefWith(path: string, filter: Record<string, string | undefined>) {
+export function hrefWith(path: string, filter: Record<string, string | undefined>) {
   return (n: number) => addressOf(path, n > 1 ? { ...filter, page: String(n) } : filter);
 }
 
