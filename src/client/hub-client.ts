@@ -142,6 +142,23 @@ export class HubClient {
     return this.everyPage("/api/v1/sent?");
   }
 
+  /**
+   * The files this organisation sent since `since`, newest first: read a page at a time, and no
+   * further back than that. One paged list, however many files are asked about.
+   */
+  async sentSince(since: Date): Promise<HubTransfer[]> {
+    const all: HubTransfer[] = [];
+    for (let page = 1; ; page++) {
+      const got = await this.json<{ transfers: HubTransfer[]; more?: boolean }>(
+        "GET",
+        `/api/v1/sent?sort=newest&page=${page}&pageSize=500`,
+      );
+      all.push(...got.transfers);
+      const last = got.transfers.at(-1);
+      if (!got.more || !last || new Date(last.createdAt) < since) return all;
+    }
+  }
+
   /** Every file in the inbox of these statuses (by default, waiting and downloaded), all pages. */
   inbox(statuses: readonly string[] = ["available", "downloaded"]): Promise<HubTransfer[]> {
     return this.everyPage(`/api/v1/inbox?status=${statuses.join(",")}&`);

@@ -384,13 +384,16 @@ async function noteError(ctx: MisContext, id: string, message: string): Promise<
   await ctx.db.updateTable("exports").set({ last_error: message }).where("id", "=", id).execute();
 }
 
-/** Asks the hub what became of each sent file that may still change. */
+/**
+ * Asks the hub what became of each sent file that may still change: one paged list of what this
+ * school sent, back as far as the oldest such file, rather than a request for each.
+ */
 export async function refreshFromHub(ctx: MisContext): Promise<void> {
   const hub = await hubClientFor(ctx);
   if (!hub) return;
   const open = await ctx.db
     .selectFrom("exports")
-    .select(["id", "transfer_id"])
+    .select(["id", "transfer_id", "created_at"])
     .where("status", "=", "sent")
     .where((eb) =>
       eb.or([
@@ -399,9 +402,14 @@ export async function refreshFromHub(ctx: MisContext): Promise<void> {
       ]),
     )
     .execute();
-  for (const e of open) {
-    if (!e.transfer_id) continue;
-    const t = await hub.transfer(e.transfer_id).catch(() => undefined);
+  const asked = open.filter((e) => e.transfer_id !== null);
+  if (asked.length === 0) return;
+  const oldest = Math.min(...asked.map((e) => e.created_at.getTime()));
+  // An hour's slack: the hub's clock and this one's need not agree to the second.
+  const sent = await hub.sentSince(new Date(oldest - 3600_000));
+  const byId = new Map(sent.map((t) => [t.id, t]));
+  for (const e of asked) {
+    const t = byId.get(e.transfer_id as string);
     if (!t) continue;
     await ctx.db
       .updateTable("exports")

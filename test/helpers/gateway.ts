@@ -21,6 +21,8 @@ export interface Gateway {
   refuse(r: Refusal): void;
   /** How many requests it answered itself. */
   refused(): number;
+  /** Every request it was sent, as "METHOD /path?query". */
+  requests: string[];
   /** Stops answering at all (connections refused), as a hub mid-restart does. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -29,11 +31,13 @@ export interface Gateway {
 
 export async function startGateway(target: string): Promise<Gateway> {
   const refusals: Refusal[] = [];
+  const requests: string[] = [];
   let answered = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    requests.push(`${req.method} ${req.url}`);
     const r = refusals.find(
       (x) => x.times > 0 && x.method === req.method && (req.url ?? "").startsWith(x.path),
     );
@@ -84,6 +88,7 @@ export async function startGateway(target: string): Promise<Gateway> {
     url: `http://127.0.0.1:${port}`,
     refuse: (r) => refusals.push({ ...r }),
     refused: () => answered,
+    requests,
     down,
     up: () => new Promise<void>((r) => server.listen(port, "127.0.0.1", r)),
     close: () => (server.listening ? down() : Promise.resolve()),

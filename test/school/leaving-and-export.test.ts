@@ -12,11 +12,13 @@ import { readCtf } from "../../src/ctf/read.js";
 import { findEstablishment, upsertEstablishment } from "../../src/hub/establishments.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { createDemoRegister } from "../../src/school/demo.js";
+import { refreshFromHub } from "../../src/school/export.js";
 import { initSchool } from "../../src/school/school.js";
 import { type RunningMis, startMis } from "../../src/school/service.js";
 import { createMisToken } from "../../src/school/tokens.js";
 import { createMisUser } from "../../src/school/users.js";
 import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
+import { startGateway } from "../helpers/gateway.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
 const KEY_FILE = join(tmpdir(), `s2s-mis-leavers-${process.pid}.key`);
@@ -405,6 +407,46 @@ for (const { target, skip } of DATABASES) {
         status: "rejected",
         detail: { rejectReason: "This pupil never started with us" },
       });
+    });
+
+    it("follows every open file with one paged list from the hub, not a request for each", async () => {
+      const open = await mis.ctx.db
+        .selectFrom("exports")
+        .select("id")
+        .where("status", "=", "sent")
+        .where("hub_status", "in", ["checking", "available", "lost", "outside"])
+        .execute();
+      expect(open.length).toBeGreaterThanOrEqual(2);
+      await mis.ctx.db
+        .updateTable("exports")
+        .set({ hub_status: "checking" })
+        .where(
+          "id",
+          "in",
+          open.map((o) => o.id),
+        )
+        .execute();
+      const gateway = await startGateway(t.url);
+      try {
+        await connect(gateway.url);
+        await refreshFromHub(mis.ctx);
+        const asked = gateway.requests.filter((r) => r.startsWith("GET "));
+        expect(asked.filter((r) => r.startsWith("GET /api/v1/transfers/"))).toEqual([]);
+        expect(asked.filter((r) => r.startsWith("GET /api/v1/sent"))).toHaveLength(1);
+        const after = await mis.ctx.db
+          .selectFrom("exports")
+          .select("hub_status")
+          .where(
+            "id",
+            "in",
+            open.map((o) => o.id),
+          )
+          .execute();
+        expect(after.every((a) => a.hub_status !== "checking")).toBe(true);
+      } finally {
+        await connect(t.url);
+        await gateway.close();
+      }
     });
 
     it("keeps a file while the hub is down, says so, and sends it when the hub is back", async () => {
