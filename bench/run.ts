@@ -6,6 +6,7 @@ import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
 import { uploadMemory } from "./hub/upload-memory.js";
 import { importBench } from "./mis/import-bench.js";
+import { importPageBench } from "./mis/import-page-bench.js";
 import type { BenchOutcome } from "./result.js";
 
 const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchOutcome[]>> = {
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchO
   hub: hubBench,
   "hub.upload_memory": uploadMemory,
   "mis.import": importBench,
+  "mis.import_page": importPageBench,
 };
 
 const args = process.argv.slice(2);

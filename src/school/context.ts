@@ -2,6 +2,7 @@
 
 import type { SecretBox } from "../platform/store/secret-box.js";
 import type { MisConfig } from "./config.js";
+import type { FolderIndex } from "./folder-index.js";
 import type { ImportFiles } from "./import-files.js";
 import type { MisDb } from "./schema.js";
 
@@ -13,6 +14,8 @@ export interface MisContext {
   secrets: SecretBox;
   /** Imports' parsed files, held between their steps by this process. */
   importFiles: ImportFiles;
+  /** What is known of the data exchange folder's files, read again only when they change. */
+  folderIndex: FolderIndex;
 }
 
 /** A signed-in user of the school side, or an API token's owner. */

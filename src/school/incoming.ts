@@ -3,20 +3,16 @@
  * exchange folder, and a file a user uploads. Each is known again by its SHA-256, so a file
  * imported before says when and by whom.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { HubError, HubUnreachableError } from "../client/hub-client.js";
-import { parseCtfFileName } from "../ctf/filename.js";
-import { readCtf } from "../ctf/read.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, invalid } from "../platform/errors.js";
 import type { MisContext } from "./context.js";
 import { exchangeFolder } from "./exchange-folder.js";
+import { MAX_FOLDER_FILE } from "./folder-index.js";
 import { hubClientFor } from "./hub-connection.js";
 import { getSchool } from "./school.js";
-
-/** Larger than any real CTF; a folder file beyond it is not read into memory. */
-const MAX_BYTES = 50 * 1024 * 1024;
 
 export type ImportSource =
   | { transfer: string }
@@ -80,29 +76,17 @@ export async function listIncoming(ctx: MisContext) {
   }
   const folder = await exchangeFolder(ctx);
   if (folder) {
-    const names = await readdir(folder).catch(() => {
-      problems.push(`The data exchange folder ${folder} could not be read.`);
-      return [] as string[];
-    });
-    for (const name of names) {
-      const parsed = parseCtfFileName(name);
-      if (!parsed.ok || parsed.name.destination !== school.laestab) continue;
-      const loaded = await fromFolder(folder, name).catch(() => undefined);
-      if (!loaded) continue;
-      const read = await readCtf(loaded.bytes, { fileName: name });
-      const src = read.header?.sourceSchool;
+    const entries = await ctx.folderIndex.list(folder, school.laestab);
+    if (!entries) problems.push(`The data exchange folder ${folder} could not be read.`);
+    for (const e of entries ?? [])
       files.push({
         source: "folder",
-        fileName: name,
-        from: {
-          laestab: src ? `${src.lea ?? ""}${src.estab ?? ""}` : parsed.name.source,
-          name: src?.schoolName ?? null,
-        },
-        pupils: read.pupilCount,
-        receivedAt: (await stat(join(folder, name))).mtime.toISOString(),
-        importedBefore: await importedBefore(ctx, loaded.sha256),
+        fileName: e.fileName,
+        from: e.from,
+        pupils: e.pupils,
+        receivedAt: e.modifiedAt.toISOString(),
+        importedBefore: await importedBefore(ctx, e.sha256),
       });
-    }
   }
   files.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
   return { files, problems };
@@ -112,7 +96,7 @@ async function fromFolder(folder: string, name: string): Promise<LoadedFile> {
   const path = join(folder, name);
   const info = await stat(path);
   if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
-  if (info.size > MAX_BYTES) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
+  if (info.size > MAX_FOLDER_FILE) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
   const bytes = new Uint8Array(await readFile(path));
   return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256(bytes) };
 }

@@ -12,6 +12,7 @@ import { loadMasterKey } from "../platform/store/master-key.js";
 import { secretBox } from "../platform/store/secret-box.js";
 import { type MisConfig, misPgliteDir } from "./config.js";
 import type { MisContext } from "./context.js";
+import { FolderIndex } from "./folder-index.js";
 import { ImportFiles } from "./import-files.js";
 import { HUB_CHORES, misJobKinds } from "./jobs.js";
 import { MIS_MIGRATIONS } from "./migrations/index.js";
@@ -49,6 +50,7 @@ export async function openMisContext(
     clock: options.clock ?? (() => new Date()),
     secrets: secretBox(masterKey, "school side"),
     importFiles: new ImportFiles(),
+    folderIndex: new FolderIndex(),
   };
   const formKey = createHmac("sha256", masterKey).update("s2s school side form tokens").digest();
   return { ctx, database, formKey };
