@@ -46,6 +46,12 @@ export interface HubConfig {
    * file is failed and its sender told.
    */
   checkRetries: { limit: number; delaySeconds: number };
+  /**
+   * A check's lease before its size is added (jobs.ts), and how often lapsed leases are looked
+   * for: a check whose process died is taken up within about their sum. Not from the
+   * environment: tests shorten them to see recovery without waiting half a minute.
+   */
+  checkLease: { baseSeconds: number; maintenanceSeconds: number };
   sessionHours: number;
   helpdesk: { phone: string; email: string; web: string };
 }
@@ -72,6 +78,7 @@ export function configFromEnv(
     uploadsInFlight: integer(env, "S2S_UPLOADS_IN_FLIGHT", 50, 1, 100_000),
     uploadBytesPerHour: integer(env, "S2S_UPLOAD_BYTES_PER_HOUR", 2 * 1024 ** 3, 1024, 2 ** 42),
     checkRetries: { limit: 5, delaySeconds: 5 },
+    checkLease: { baseSeconds: 20, maintenanceSeconds: 10 },
     sessionHours: 12,
     helpdesk: helpdeskFrom(env),
   };

@@ -19,8 +19,8 @@ export const RETENTION = "retention";
  * file. A job outliving its lease is failed by pg-boss and run again, so the lease must never be
  * shorter than the work.
  */
-export function checkLeaseSeconds(bytes: number): number {
-  return 20 + Math.ceil((bytes / 1_048_576) * 4);
+export function checkLeaseSeconds(bytes: number, baseSeconds = 20): number {
+  return baseSeconds + Math.ceil((bytes / 1_048_576) * 4);
 }
 
 type Id = { id: string };
@@ -68,7 +68,10 @@ export function hubJobKinds(
 }
 
 /** `wake` is set once this process runs workers, so they need not wait for their next poll. */
-export function jobQueueOn(boss: PgBoss): JobQueue & { onWake(fn: () => void): void } {
+export function jobQueueOn(
+  boss: PgBoss,
+  leaseBaseSeconds = 20,
+): JobQueue & { onWake(fn: () => void): void } {
   let wake = () => {};
   return {
     async checkUpload(trx, transferId, bytes) {
@@ -78,7 +81,7 @@ export function jobQueueOn(boss: PgBoss): JobQueue & { onWake(fn: () => void): v
         CHECK_UPLOAD,
         { id: transferId },
         {
-          expireInSeconds: checkLeaseSeconds(bytes),
+          expireInSeconds: checkLeaseSeconds(bytes, leaseBaseSeconds),
         },
       );
     },

@@ -107,9 +107,10 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       supervise: role !== "web",
       schedule: role !== "web" && options.schedules !== false,
       kinds,
+      maintenanceSeconds: config.checkLease.maintenanceSeconds,
     });
     parts.add("job queue", stopBoss);
-    const jobs = jobQueueOn(boss);
+    const jobs = jobQueueOn(boss, config.checkLease.baseSeconds);
     const clock = options.clock ?? (() => new Date());
     let delivering: Promise<{ sent: number; failed: number }> | undefined;
     const deliverMail = async () => {

@@ -31,7 +31,16 @@ for (const { target, skip } of DATABASES) {
       const dataDir = await mkdtemp(join(tmpdir(), "s2s-recovery-"));
       const pg = target.name === "postgres" ? await freshPostgresUrl() : undefined;
       if (pg) cleanups.push(pg.drop);
-      return configFromEnv({}, { dataDir, port: 0, ...(pg ? { databaseUrl: pg.url } : {}) });
+      return configFromEnv(
+        {},
+        {
+          dataDir,
+          port: 0,
+          ...(pg ? { databaseUrl: pg.url } : {}),
+          // The production lease (20 s, looked for every 10 s), scaled down to see it lapse.
+          checkLease: { baseSeconds: 3, maintenanceSeconds: 1 },
+        },
+      );
     }
 
     it("a check whose process died holding it is checked by the next worker within a minute", async () => {

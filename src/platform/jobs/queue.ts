@@ -13,9 +13,9 @@ import { LOCK_KEYS } from "../db/lock-keys.js";
 import { loggableError } from "../errors.js";
 
 /**
- * How often one of the workers looks for jobs whose lease has lapsed (their process died).
- * pg-boss's two minutes, with its fifteen-minute default lease, left a crashed job for up to
- * seventeen minutes.
+ * How often one of the workers looks for jobs whose lease has lapsed (their process died), unless
+ * an app says otherwise. pg-boss's two minutes, with its fifteen-minute default lease, left a
+ * crashed job for up to seventeen minutes.
  */
 const MAINTENANCE_SECONDS = 10;
 
@@ -60,7 +60,13 @@ export async function startBoss(
   database: Pick<Database<unknown>, "executeSql" | "exclusively">,
   log: Logger,
   // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any context and data
-  options: { supervise: boolean; schedule: boolean; kinds: readonly JobKind<any, any>[] },
+  options: {
+    supervise: boolean;
+    schedule: boolean;
+    // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any context and data
+    kinds: readonly JobKind<any, any>[];
+    maintenanceSeconds?: number;
+  },
 ): Promise<{ boss: PgBoss; stop(): Promise<void> }> {
   let stopped = false;
   const boss = new PgBoss({
@@ -70,7 +76,7 @@ export async function startBoss(
     },
     schema: "pgboss",
     supervise: options.supervise,
-    maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
+    maintenanceIntervalSeconds: options.maintenanceSeconds ?? MAINTENANCE_SECONDS,
     schedule: options.schedule,
   });
   boss.on("error", (err) => log.error({ err: loggableError(err) }, "job queue error"));
