@@ -10,6 +10,8 @@ export interface HubConfig {
   dataDir: string;
   /** PostgreSQL; PGlite in the data folder when absent. */
   databaseUrl?: string;
+  /** A dump of an empty PGlite cluster to start a new database from (the tests set it). */
+  pgliteTemplate?: string;
   port: number;
   host: string;
   /** SMTP server; mail is written as .eml files under dataDir/outbox when absent. */

@@ -79,7 +79,9 @@ export async function openContextParts(
     demo: options.demo === true,
   });
   const database = await openDatabase<DB>(
-    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDir(config) },
+    config.databaseUrl
+      ? { url: config.databaseUrl }
+      : { pgliteDir: pgliteDir(config), pgliteTemplate: config.pgliteTemplate },
   );
   parts.add("database", () => database.close());
   await migrate(database.db, HUB_MIGRATIONS);

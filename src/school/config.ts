@@ -9,6 +9,8 @@ export interface MisConfig {
   dataDir: string;
   /** PostgreSQL (MIS_DATABASE_URL); PGlite in the data folder when absent. */
   databaseUrl?: string;
+  /** A dump of an empty PGlite cluster to start a new database from (the tests set it). */
+  pgliteTemplate?: string;
   port: number;
   host: string;
   masterKey?: string;

@@ -40,7 +40,9 @@ export async function openMisContext(
     demo: options.demo === true,
   });
   const database = await openDatabase<MisDB>(
-    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: misPgliteDir(config) },
+    config.databaseUrl
+      ? { url: config.databaseUrl }
+      : { pgliteDir: misPgliteDir(config), pgliteTemplate: config.pgliteTemplate },
   );
   parts.add("database", () => database.close());
   await migrate(database.db, MIS_MIGRATIONS);

@@ -18,7 +18,8 @@ import { DATABASES } from "../helpers/db.js";
 import { startGateway } from "../helpers/gateway.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
 
-const MAIN = join(import.meta.dirname, "../../src/cli/main.ts");
+/** The built command, as installed: `npm test` builds it first (pretest). */
+const BIN = join(import.meta.dirname, "../../bin/s2s.js");
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`s2s sync on ${target.name}`, () => {
@@ -85,20 +86,7 @@ for (const { target, skip } of DATABASES) {
       return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
         const child = execFile(
           process.execPath,
-          [
-            "--import",
-            "tsx",
-            MAIN,
-            "sync",
-            "--hub",
-            t.url,
-            "--folder",
-            dir,
-            "--once",
-            "--settle",
-            "1",
-            ...more,
-          ],
+          [BIN, "sync", "--hub", t.url, "--folder", dir, "--once", "--settle", "1", ...more],
           {
             env: {
               ...process.env,
@@ -249,7 +237,7 @@ for (const { target, skip } of DATABASES) {
       const out = await folder();
       const running = execFile(
         process.execPath,
-        ["--import", "tsx", MAIN, "sync", "--hub", t.url, "--folder", out, "--interval", "60"],
+        [BIN, "sync", "--hub", t.url, "--folder", out, "--interval", "60"],
         { env: { ...process.env, S2S_SYNC_TOKEN: brookfield } },
       );
       try {

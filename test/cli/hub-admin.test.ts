@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
@@ -49,7 +49,10 @@ const GIAS_LINKS = [
 const KEY_FILE = join(tmpdir(), `s2s-test-${process.pid}-master.key`);
 process.env.S2S_MASTER_KEY_FILE = KEY_FILE;
 const hubConfig = (dataDir: string) =>
-  configFromEnv({ S2S_MASTER_KEY_FILE: KEY_FILE }, { dataDir, port: 0 });
+  configFromEnv(
+    { S2S_MASTER_KEY_FILE: KEY_FILE },
+    { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") },
+  );
 
 describe("s2s hub admin", () => {
   let dir: string;
@@ -252,7 +255,10 @@ describe("s2s hub serve", () => {
   it("without --demo refuses to start until the master key is kept apart from the data", async () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-nokey-"));
     await expect(
-      startHub(configFromEnv({}, { dataDir: dir, port: 0 }), { role: "web" }),
+      startHub(
+        configFromEnv({}, { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        { role: "web" },
+      ),
     ).rejects.toThrow(/no master key: set S2S_MASTER_KEY .* or S2S_MASTER_KEY_FILE/);
   });
 
@@ -284,7 +290,10 @@ describe("s2s hub admin keys rotate", () => {
     const oldKey = join(tmpdir(), `s2s-rotate-${process.pid}-old.key`);
     const newKey = join(tmpdir(), `s2s-rotate-${process.pid}-new.key`);
     const config = (keyFile: string) =>
-      configFromEnv({ S2S_MASTER_KEY_FILE: keyFile }, { dataDir: dir, port: 0 });
+      configFromEnv(
+        { S2S_MASTER_KEY_FILE: keyFile },
+        { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") },
+      );
     const xml = writeCtf(
       generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 9, now: new Date() }),
     );

@@ -8,7 +8,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
 import { DEMO_PASSWORD } from "../../src/hub/demo.js";
@@ -47,7 +47,10 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
 
   async function schoolSide(laestab: string, name: string, hubUser: string) {
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-import-pages-"));
-    const mis = await startMis(misConfigFromEnv({}, { dataDir, port: 0 }), { demo: true, clock });
+    const mis = await startMis(
+      misConfigFromEnv({}, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      { demo: true, clock },
+    );
     await initSchool(mis.ctx, { laestab, name, hubUrl: t.url, hubToken: await t.token(hubUser) });
     const user = await createMisUser(mis.ctx, null, {
       username: "office",

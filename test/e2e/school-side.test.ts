@@ -9,7 +9,7 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEMO_PASSWORD } from "../../src/hub/demo.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
 import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
@@ -54,10 +54,13 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
       independent: false,
     });
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-pages-"));
-    mis = await startMis(misConfigFromEnv({}, { dataDir, port: 0 }), {
-      demo: true,
-      clock: () => NOW,
-    });
+    mis = await startMis(
+      misConfigFromEnv({}, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      {
+        demo: true,
+        clock: () => NOW,
+      },
+    );
     await initSchool(mis.ctx, {
       laestab: "8231234",
       name: "Brookfield Primary School",

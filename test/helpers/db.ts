@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { inject } from "vitest";
 import { HUB_MIGRATIONS } from "../../src/hub/migrations/index.js";
 import type { DB, HubDatabase } from "../../src/hub/schema.js";
 import { openDatabase } from "../../src/platform/db/database.js";
@@ -17,7 +18,7 @@ export interface DatabaseTarget {
 const pglite: DatabaseTarget = {
   name: "pglite",
   async fresh() {
-    const database = await openDatabase<DB>({});
+    const database = await openDatabase<DB>({ pgliteTemplate: inject("pgliteTemplate") });
     await migrate(database.db, HUB_MIGRATIONS);
     return { database, drop: () => database.close() };
   },

@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inject } from "vitest";
 import { configFromEnv, type HubConfig } from "../../src/hub/config.js";
 import { upsertEstablishment } from "../../src/hub/establishments.js";
 import { type RunningHub, startHub } from "../../src/hub/service.js";
@@ -49,6 +50,7 @@ export async function startTestHub(
       dataDir,
       port: 0,
       smtpUrl,
+      pgliteTemplate: inject("pgliteTemplate"),
       ...(pg ? { databaseUrl: pg.url } : {}),
       ...extra,
     },

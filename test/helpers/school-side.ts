@@ -5,6 +5,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inject } from "vitest";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { initSchool } from "../../src/school/school.js";
 import { type RunningMis, startMis } from "../../src/school/service.js";
@@ -17,7 +18,10 @@ export async function startStaffedSchool(name: string): Promise<RunningMis> {
   const dataDir = await mkdtemp(join(tmpdir(), `s2s-${name}-`));
   const keyFile = join(tmpdir(), `s2s-${name}-${process.pid}.key`);
   const mis = await startMis(
-    misConfigFromEnv({ S2S_MASTER_KEY_FILE: keyFile }, { dataDir, port: 0 }),
+    misConfigFromEnv(
+      { S2S_MASTER_KEY_FILE: keyFile },
+      { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") },
+    ),
     {},
   );
   await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });

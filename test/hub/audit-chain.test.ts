@@ -7,7 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { configFromEnv } from "../../src/hub/config.js";
 import type { DB, Db } from "../../src/hub/schema.js";
@@ -95,10 +95,13 @@ describe("s2s hub admin audit verify", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "s2s-audit-"));
-    const hub = await startHub(configFromEnv({}, { dataDir: dir, port: 0 }), {
-      role: "web",
-      demo: true,
-    });
+    const hub = await startHub(
+      configFromEnv({}, { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      {
+        role: "web",
+        demo: true,
+      },
+    );
     await createToken(hub.ctx, null, "brookfield");
     await createToken(hub.ctx, null, "meadowlane");
     await hub.stop();

@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { configFromEnv, filesDir, type HubConfig } from "../../src/hub/config.js";
@@ -36,6 +36,7 @@ for (const { target, skip } of DATABASES) {
         {
           dataDir,
           port: 0,
+          pgliteTemplate: inject("pgliteTemplate"),
           ...(pg ? { databaseUrl: pg.url } : {}),
           // The production lease (20 s, looked for every 10 s), scaled down to see it lapse.
           checkLease: { baseSeconds: 3, maintenanceSeconds: 1 },

@@ -7,7 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
@@ -46,9 +46,12 @@ for (const { target, skip } of DATABASES) {
         drop = pg.drop;
         env.MIS_DATABASE_URL = pg.url;
       }
-      mis = await startMis(misConfigFromEnv(env, { dataDir, port: 0 }), {
-        clock: () => new Date(`${today}T09:00:00Z`),
-      });
+      mis = await startMis(
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        {
+          clock: () => new Date(`${today}T09:00:00Z`),
+        },
+      );
       await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
       const made = await createMisUser(mis.ctx, null, {
         username: "head",

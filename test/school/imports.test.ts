@@ -7,7 +7,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
@@ -53,9 +53,12 @@ for (const { target, skip } of DATABASES) {
         drop = pg.drop;
         env.MIS_DATABASE_URL = pg.url;
       }
-      const mis = await startMis(misConfigFromEnv(env, { dataDir, port: 0 }), {
-        clock: () => now,
-      });
+      const mis = await startMis(
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        {
+          clock: () => now,
+        },
+      );
       await initSchool(mis.ctx, {
         laestab,
         name,

@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readCtf } from "../../src/ctf/read.js";
 import { findEstablishment, upsertEstablishment } from "../../src/hub/establishments.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
@@ -73,10 +73,13 @@ for (const { target, skip } of DATABASES) {
         env.MIS_DATABASE_URL = pg.url;
       }
       // The school side's today: 1 December 2026, a Tuesday.
-      mis = await startMis(misConfigFromEnv(env, { dataDir, port: 0 }), {
-        retryMs: 300,
-        clock: () => new Date("2026-12-01T10:00:00Z"),
-      });
+      mis = await startMis(
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        {
+          retryMs: 300,
+          clock: () => new Date("2026-12-01T10:00:00Z"),
+        },
+      );
       hubToken = await t.token("brookfield");
       await connect(t.url);
       await createMisUser(mis.ctx, null, {

@@ -7,7 +7,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
@@ -51,9 +51,13 @@ for (const { target, skip } of DATABASES) {
         env.MIS_DATABASE_URL = pg.url;
       }
       const s = { today: "2023-09-01" } as Side;
-      const { ctx } = await openMisContext(misConfigFromEnv(env, { dataDir }), parts, {
-        clock: () => new Date(`${s.today}T10:00:00Z`),
-      });
+      const { ctx } = await openMisContext(
+        misConfigFromEnv(env, { dataDir, pgliteTemplate: inject("pgliteTemplate") }),
+        parts,
+        {
+          clock: () => new Date(`${s.today}T10:00:00Z`),
+        },
+      );
       await initSchool(ctx, { laestab, name });
       const user = await createMisUser(ctx, null, {
         username: "office",

@@ -5,7 +5,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { type RunningMis, startMis } from "../../src/school/service.js";
@@ -119,7 +119,9 @@ for (const { target, skip } of DATABASES) {
       token = tokens.out.trim();
       const demo = await s2s("mis", "demo", "--data", dir, "--pupils", "120");
       expect(demo).toMatchObject({ code: 0, out: "added 120 generated pupils, on roll\n" });
-      mis = await startMis(misConfigFromEnv(env, { dataDir: dir, port: 0 }));
+      mis = await startMis(
+        misConfigFromEnv(env, { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      );
     }, 90_000);
 
     it("finds pupils by surname and forename, by UPN, by status, a page at a time", async () => {

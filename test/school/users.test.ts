@@ -6,7 +6,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { initSchool } from "../../src/school/school.js";
@@ -71,7 +71,10 @@ for (const { target, skip } of DATABASES) {
         drop = pg.drop;
         env.MIS_DATABASE_URL = pg.url;
       }
-      mis = await startMis(misConfigFromEnv(env, { dataDir, port: 0 }), { clock: () => now });
+      mis = await startMis(
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        { clock: () => now },
+      );
       await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
       managerId = (
         await createMisUser(mis.ctx, null, {

@@ -59,7 +59,6 @@ export interface JobKind<C, D extends object = object> {
 export async function startBoss(
   database: Pick<Database<unknown>, "executeSql" | "exclusively">,
   log: Logger,
-  // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any context and data
   options: {
     supervise: boolean;
     schedule: boolean;
