@@ -1,13 +1,22 @@
 /** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
 import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
 import type { RecoveryCodesTable } from "../platform/accounts/second-factor.js";
+import type { SessionsTable } from "../platform/accounts/sessions.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
+import type { SignInLinksTable } from "../platform/accounts/sign-in-links.js";
 import type { AuditEventsTable } from "../platform/audit/chain.js";
 import type { NullableTimestamp, Timestamp } from "../platform/db/columns.js";
 import type { Database } from "../platform/db/database.js";
 import type { MailOutboxTable } from "../platform/mail/outbox.js";
 
-export type { AuditEventsTable, MailOutboxTable, RecoveryCodesTable, SignInAttemptsTable };
+export type {
+  AuditEventsTable,
+  MailOutboxTable,
+  RecoveryCodesTable,
+  SessionsTable,
+  SignInAttemptsTable,
+  SignInLinksTable,
+};
 
 export interface EstablishmentsTable {
   laestab: string;
@@ -68,16 +77,6 @@ export interface UsersTable {
   must_change_password: Generated<boolean>;
 }
 
-export interface SignInLinksTable {
-  token_hash: string;
-  user_id: string;
-  purpose: "welcome" | "reset";
-  reset_second_factor: Generated<boolean>;
-  created_at: Timestamp;
-  expires_at: Timestamp;
-  used_at: NullableTimestamp;
-}
-
 export interface NoticeEmailChangesTable {
   token_hash: string;
   laestab: string;
@@ -99,13 +98,6 @@ export interface ApiTokensTable {
   revoked_at: NullableTimestamp;
   /** Null: until revoked. */
   expires_at: NullableTimestamp;
-}
-
-export interface SessionsTable {
-  token_hash: string;
-  user_id: string;
-  created_at: Timestamp;
-  expires_at: Timestamp;
 }
 
 export const TRANSFER_STATUSES = [

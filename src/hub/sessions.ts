@@ -1,20 +1,12 @@
-/** Web sessions: a random secret in a cookie, stored only hashed, ending after a set time. */
+/** The hub's web sessions (platform/accounts/sessions.ts), and whom one belongs to, cached. */
 
+import { openSession } from "../platform/accounts/sessions.js";
 import type { HubContext, Principal } from "./context.js";
-import { cached, newSecret, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
+import { cached, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
 import type { Db, Tx } from "./schema.js";
 
 export async function createSession(ctx: HubContext, db: Db | Tx, p: Principal): Promise<string> {
-  const token = newSecret("");
-  await db
-    .insertInto("sessions")
-    .values({
-      token_hash: sha256(token),
-      user_id: p.userId,
-      expires_at: new Date(ctx.clock().getTime() + ctx.config.sessionHours * 3600_000),
-    })
-    .execute();
-  return token;
+  return (await openSession(db, p.userId, ctx.clock(), ctx.config.sessionHours)).token;
 }
 
 export async function principalFromSession(

@@ -4,6 +4,7 @@
  */
 
 import { passwordMatches } from "../platform/accounts/passwords.js";
+import { endSession } from "../platform/accounts/sessions.js";
 import {
   type Attempt,
   attemptFailed,
@@ -14,7 +15,7 @@ import { inTransaction } from "../platform/change.js";
 import { AppError } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import { principalOf, sha256 } from "./credentials.js";
+import { principalOf } from "./credentials.js";
 import type { Db, Tx } from "./schema.js";
 import { secondFactorRequired, spendCode } from "./second-factor.js";
 import { createSession } from "./sessions.js";
@@ -156,7 +157,7 @@ export async function signOut(
   if (!session && !who) return;
   await inTransaction(ctx, async ({ trx, notice }) => {
     if (session) {
-      await trx.deleteFrom("sessions").where("token_hash", "=", sha256(session)).execute();
+      await endSession(trx, session);
       notice("principals");
     }
     if (who) await audit(trx, who, { action: "sign-out" });

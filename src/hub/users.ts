@@ -7,6 +7,7 @@ import {
   passwordMatches,
   randomPassword,
 } from "../platform/accounts/passwords.js";
+import { endSessionsOf } from "../platform/accounts/sessions.js";
 import {
   attemptFailed,
   attemptSucceeded,
@@ -185,7 +186,7 @@ export async function setDisabled(
       .where("id", "=", userId)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new AppError("not-found");
-    if (disabled) await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+    if (disabled) await endSessionsOf(trx, userId);
     await audit(trx, actor, {
       action: "user.disable",
       target: `user:${userId}`,
@@ -237,7 +238,7 @@ async function setPassword(
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new AppError("not-found");
     await clearAttempts(trx, username);
-    await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+    await endSessionsOf(trx, userId);
     await audit(trx, actor, { action, target: `user:${userId}` });
     notice("principals");
   });

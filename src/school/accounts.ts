@@ -6,12 +6,14 @@
 
 import { checkNewPassword, hashPassword, passwordMatches } from "../platform/accounts/passwords.js";
 import * as factors from "../platform/accounts/second-factor.js";
-import { newSecret, sha256 } from "../platform/accounts/secrets.js";
+import { newSecret } from "../platform/accounts/secrets.js";
+import { endSessionsOf } from "../platform/accounts/sessions.js";
 import {
   attemptFailed,
   claimAttempt,
   clearAttempts,
 } from "../platform/accounts/sign-in-attempts.js";
+import { issueLink, linkHolder, spendLink } from "../platform/accounts/sign-in-links.js";
 import { AppError, invalid, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
@@ -56,9 +58,7 @@ export async function changeOwnPassword(
       .set({ password_hash, must_change_password: false })
       .where("id", "=", actor.userId)
       .execute();
-    let others = trx.deleteFrom("sessions").where("user_id", "=", actor.userId);
-    if (session) others = others.where("token_hash", "<>", sha256(session));
-    await others.execute();
+    await endSessionsOf(trx, actor.userId, session);
     await clearAttempts(trx, actor.username);
     await misAudit(trx, actor, "user.password-change", `user:${actor.userId}`);
   });
@@ -75,11 +75,9 @@ export async function issuePasswordLink(
 ): Promise<{ token: string; expiresAt: Date }> {
   if (actor.role !== "manager") throw new AppError("forbidden");
   if (!isId(userId)) throw new AppError("not-found");
-  const token = newSecret("s2s_mis_link_");
-  const expiresAt = new Date(ctx.clock().getTime() + PASSWORD_LINK_HOURS * 3600_000);
   // Nobody knows this password: the account opens only by the link.
   const locked = await hashPassword(newSecret(""));
-  await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const user = await trx
       .updateTable("users")
       .set({ password_hash: locked })
@@ -88,36 +86,22 @@ export async function issuePasswordLink(
       .returning("username")
       .executeTakeFirst();
     if (!user) throw new AppError("not-found", "There is no such user in use.");
-    await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
-    await trx
-      .updateTable("password_links")
-      .set({ used_at: ctx.clock() })
-      .where("user_id", "=", userId)
-      .where("used_at", "is", null)
-      .execute();
-    await trx
-      .insertInto("password_links")
-      .values({ token_hash: sha256(token), user_id: userId, expires_at: expiresAt })
-      .execute();
+    await endSessionsOf(trx, userId);
+    const link = await issueLink(
+      trx,
+      { userId, purpose: "reset", hours: PASSWORD_LINK_HOURS },
+      ctx.clock(),
+    );
     await misAudit(trx, actor, "user.password-link", `user:${userId}`, {
       username: user.username,
     });
+    return link;
   });
-  return { token, expiresAt };
 }
 
 /** Whose link this is, while it can still be used. */
-export async function passwordLinkHolder(ctx: MisContext, token: string) {
-  return ctx.db
-    .selectFrom("password_links")
-    .innerJoin("users", "users.id", "password_links.user_id")
-    .select(["users.id", "users.username"])
-    .where("password_links.token_hash", "=", sha256(token))
-    .where("password_links.used_at", "is", null)
-    .where("password_links.expires_at", ">", ctx.clock())
-    .where("users.disabled", "=", false)
-    .executeTakeFirst();
-}
+export const passwordLinkHolder = (ctx: MisContext, token: string) =>
+  linkHolder(ctx.db, token, ctx.clock());
 
 /** Sets the password by a link, once; returns whose it was, to go on signing them in. */
 export async function usePasswordLink(
@@ -125,30 +109,18 @@ export async function usePasswordLink(
   token: string,
   password: string,
 ): Promise<string> {
+  const expired = () => new AppError("form.expired", "This link has been used or has expired.");
   const holder = await passwordLinkHolder(ctx, token);
-  if (!holder) throw new AppError("form.expired", "This link has been used or has expired.");
+  if (!holder) throw expired();
   checkNewPassword(password, holder.username);
-  const password_hash = await hashPassword(password);
+  const passwordHash = await hashPassword(password);
   await ctx.db.transaction().execute(async (trx) => {
-    const spent = await trx
-      .updateTable("password_links")
-      .set({ used_at: ctx.clock() })
-      .where("token_hash", "=", sha256(token))
-      .where("used_at", "is", null)
-      .executeTakeFirst();
-    if (spent.numUpdatedRows === 0n)
-      throw new AppError("form.expired", "This link has been used or has expired.");
-    await trx
-      .updateTable("users")
-      .set({ password_hash, must_change_password: false })
-      .where("id", "=", holder.id)
-      .execute();
-    await clearAttempts(trx, holder.username);
-    await misAudit(trx, null, "user.password-link-used", `user:${holder.id}`, {
+    if (!(await spendLink(trx, token, holder, passwordHash, ctx.clock()))) throw expired();
+    await misAudit(trx, null, "user.password-link-used", `user:${holder.userId}`, {
       username: holder.username,
     });
   });
-  return holder.id;
+  return holder.userId;
 }
 
 /** Starts setting up an authenticator (at sign-in, or from the account page). */

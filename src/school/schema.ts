@@ -9,7 +9,9 @@ import type {
 } from "kysely";
 import type { Pupil } from "../ctf/model.js";
 import type { RecoveryCodesTable } from "../platform/accounts/second-factor.js";
+import type { SessionsTable } from "../platform/accounts/sessions.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
+import type { SignInLinksTable } from "../platform/accounts/sign-in-links.js";
 import type { AuditEventsTable } from "../platform/audit/chain.js";
 import type { Database } from "../platform/db/database.js";
 
@@ -55,15 +57,6 @@ export interface MisUsersTable {
   must_change_password: Generated<boolean>;
 }
 
-/** A single-use link to set a new password, kept only hashed. */
-export interface PasswordLinksTable {
-  token_hash: string;
-  user_id: string;
-  created_at: Generated<Date>;
-  expires_at: Timestamp;
-  used_at: NullableTimestamp;
-}
-
 export interface MisApiTokensTable {
   id: Generated<string>;
   user_id: string;
@@ -71,13 +64,6 @@ export interface MisApiTokensTable {
   created_at: Generated<Date>;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
-}
-
-export interface MisSessionsTable {
-  token_hash: string;
-  user_id: string;
-  created_at: Generated<Date>;
-  expires_at: Timestamp;
 }
 
 export type PupilStatus = "applicant" | "intake" | "onroll" | "left";
@@ -251,11 +237,11 @@ export interface MisDB {
   school: SchoolTable;
   users: MisUsersTable;
   api_tokens: MisApiTokensTable;
-  sessions: MisSessionsTable;
+  sessions: SessionsTable;
   audit_events: AuditEventsTable;
   hub_accepts: HubAcceptsTable;
   recovery_codes: RecoveryCodesTable;
-  password_links: PasswordLinksTable;
+  sign_in_links: SignInLinksTable;
   pupils: PupilsTable;
   sign_in_attempts: SignInAttemptsTable;
 }

@@ -7,7 +7,8 @@
  */
 import { passwordMatches } from "../platform/accounts/passwords.js";
 import { spendCode } from "../platform/accounts/second-factor.js";
-import { newSecret, sha256 } from "../platform/accounts/secrets.js";
+import { sha256 } from "../platform/accounts/secrets.js";
+import { endSession, forgetEndedSessions, openSession } from "../platform/accounts/sessions.js";
 import {
   type Attempt,
   attemptFailed,
@@ -136,23 +137,19 @@ export async function completeMisSignIn(
   ctx: MisContext,
   checked: MisPasswordChecked,
 ): Promise<{ token: string; expiresAt: Date }> {
-  const token = newSecret("s2s_mis_session_");
-  const expiresAt = new Date(ctx.clock().getTime() + ctx.config.sessionHours * 3600_000);
-  const locked = await ctx.db.transaction().execute(async (trx) => {
+  const result = await ctx.db.transaction().execute(async (trx) => {
     const refused = await attemptSucceeded(trx, checked.attempt, ctx.clock());
     if (refused) {
       await auditFailed(trx, checked.user.username, checked.ip, "locked");
-      return refused;
+      return { refused };
     }
     await misAudit(trx, principalOf(checked.user, checked.ip), "sign-in");
-    await trx
-      .insertInto("sessions")
-      .values({ token_hash: sha256(token), user_id: checked.user.id, expires_at: expiresAt })
-      .execute();
-    return undefined;
+    return {
+      session: await openSession(trx, checked.user.id, ctx.clock(), ctx.config.sessionHours),
+    };
   });
-  if (locked) throw locked;
-  return { token, expiresAt };
+  if (result.refused) throw result.refused;
+  return result.session as { token: string; expiresAt: Date };
 }
 
 /** Signs in in one go (the API): the password, then the code when the account has one. */
@@ -193,13 +190,13 @@ export async function misPrincipalFromSession(
 }
 
 export async function misSignOut(ctx: MisContext, token: string): Promise<void> {
-  await ctx.db.deleteFrom("sessions").where("token_hash", "=", sha256(token)).execute();
+  await endSession(ctx.db, token);
 }
 
 /** Ended sessions, day-old failed sign-in counts and spent password links are forgotten. */
 export async function forgetEndedSignIns(ctx: MisContext): Promise<void> {
   const now = ctx.clock();
-  await ctx.db.deleteFrom("sessions").where("expires_at", "<=", now).execute();
-  await ctx.db.deleteFrom("password_links").where("expires_at", "<=", now).execute();
+  await forgetEndedSessions(ctx.db, now);
+  await ctx.db.deleteFrom("sign_in_links").where("expires_at", "<=", now).execute();
   await forgetOldAttempts(ctx.db, now);
 }

@@ -6,6 +6,7 @@
 import { checkEmail, checkedUsername } from "../platform/accounts/account-names.js";
 import { checkNewPassword, hashPassword, randomPassword } from "../platform/accounts/passwords.js";
 import { provisionSecondFactor } from "../platform/accounts/second-factor.js";
+import { endSessionsOf } from "../platform/accounts/sessions.js";
 import { clearAttempts } from "../platform/accounts/sign-in-attempts.js";
 import { AppError, invalid, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
@@ -130,7 +131,7 @@ export async function setMisUserDisabled(
       .returning("username")
       .executeTakeFirst();
     if (!user) throw new AppError("not-found");
-    if (disabled) await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    if (disabled) await endSessionsOf(trx, id);
     else await clearAttempts(trx, user.username);
     await misAudit(trx, actor, disabled ? "user.disable" : "user.enable", `user:${id}`, {
       username: user.username,

@@ -18,12 +18,14 @@ create table if not exists recovery_codes (
 );
 create index if not exists recovery_codes_user on recovery_codes (user_id);
 
-create table if not exists password_links (
+create table if not exists sign_in_links (
   token_hash text primary key,
   user_id uuid not null references users (id),
-  created_at timestamptz not null default now(),
+  purpose text not null,
+  reset_second_factor boolean not null default false,
+  created_at timestamptz not null,
   expires_at timestamptz not null,
   used_at timestamptz
 );
-create index if not exists password_links_user on password_links (user_id);
+create index if not exists sign_in_links_user on sign_in_links (user_id);
 `;

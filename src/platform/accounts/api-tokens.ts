@@ -1,0 +1,103 @@
+/**
+ * API tokens, the same for every app: a secret shown once when made and stored only as SHA-256,
+ * with a label, an optional expiry, when it was last used (to the nearest few minutes) and when it
+ * was revoked. Whom a token acts as, and who may make or revoke one, is each app's.
+ */
+import type { Generated, Kysely, Transaction } from "kysely";
+import type { NullableTimestamp } from "../db/columns.js";
+import { newSecret, sha256 } from "./secrets.js";
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  label: Generated<string>;
+  created_at: Generated<Date>;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  /** Null: until revoked. */
+  expires_at: NullableTimestamp;
+}
+
+type HasTokens = { api_tokens: ApiTokensTable };
+type Db = Kysely<HasTokens>;
+// Kysely's types are invariant in the schema: each caller's database is narrowed to this table.
+const narrow = <S extends HasTokens>(db: Kysely<S> | Transaction<S>) => db as unknown as Db;
+
+/**
+ * "Last used" is written at most this often: a script may call many times a second, and a write
+ * (and its commit) on every call would cost more than the call; to the nearest few minutes is
+ * all anyone needs.
+ */
+export const LAST_USED_PRECISION_MS = 5 * 60_000;
+
+/** Issues a token; the secret is returned this once. `prefix` names the app (`s2s_`). */
+export async function issueApiToken<S extends HasTokens>(
+  trx: Transaction<S>,
+  token: { userId: string; prefix: string; label?: string; expiresAt?: Date | null },
+): Promise<{ id: string; token: string }> {
+  const secret = newSecret(token.prefix);
+  const row = await narrow(trx)
+    .insertInto("api_tokens")
+    .values({
+      user_id: token.userId,
+      token_hash: sha256(secret),
+      label: (token.label ?? "").trim().slice(0, 100),
+      expires_at: token.expiresAt ?? null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { id: row.id, token: secret };
+}
+
+/** A user's tokens, newest first: never the secret. */
+export async function apiTokensOf<S extends HasTokens>(
+  appDb: Kysely<S>,
+  userId: string,
+  now: Date,
+) {
+  const rows = await narrow(appDb)
+    .selectFrom("api_tokens")
+    .select(["id", "label", "created_at", "last_used_at", "revoked_at", "expires_at"])
+    .where("user_id", "=", userId)
+    .orderBy("created_at", "desc")
+    .execute();
+  return rows.map((t) => ({
+    id: t.id,
+    label: t.label,
+    createdAt: t.created_at.toISOString(),
+    lastUsedAt: t.last_used_at?.toISOString() ?? null,
+    revokedAt: t.revoked_at?.toISOString() ?? null,
+    expiresAt: t.expires_at?.toISOString() ?? null,
+    expired: t.expires_at !== null && t.expires_at <= now,
+  }));
+}
+
+/** Revokes a token still in use (only `ownerId`'s when given); returns whose it was. */
+export async function revokeApiToken<S extends HasTokens>(
+  trx: Transaction<S>,
+  id: string,
+  now: Date,
+  ownerId?: string,
+): Promise<string | undefined> {
+  let query = narrow(trx)
+    .updateTable("api_tokens")
+    .set({ revoked_at: now })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null);
+  if (ownerId !== undefined) query = query.where("user_id", "=", ownerId);
+  const row = await query.returning("user_id").executeTakeFirst();
+  return row?.user_id;
+}
+
+/** Notes that a token was used now, if it was last noted long enough ago; says whether it did. */
+export async function touchApiToken<S extends HasTokens>(
+  appDb: Kysely<S>,
+  id: string,
+  lastUsedAt: Date | null,
+  now: Date,
+): Promise<boolean> {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < LAST_USED_PRECISION_MS) return false;
+  await narrow(appDb).updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
+  return true;
+}
