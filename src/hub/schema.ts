@@ -1,5 +1,6 @@
 /** The hub's tables as Kysely sees them; the migrations in ./migrations/hub are the truth. */
 import type { ColumnType, Generated, JSONColumnType, Kysely, Transaction } from "kysely";
+import type { ApiTokensTable } from "../platform/accounts/api-tokens.js";
 import type { RecoveryCodesTable } from "../platform/accounts/second-factor.js";
 import type { SessionsTable } from "../platform/accounts/sessions.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
@@ -10,6 +11,7 @@ import type { Database } from "../platform/db/database.js";
 import type { MailOutboxTable } from "../platform/mail/outbox.js";
 
 export type {
+  ApiTokensTable,
   AuditEventsTable,
   MailOutboxTable,
   RecoveryCodesTable,
@@ -86,18 +88,6 @@ export interface NoticeEmailChangesTable {
   expires_at: Timestamp;
   confirmed_at: NullableTimestamp;
   voided_at: NullableTimestamp;
-}
-
-export interface ApiTokensTable {
-  id: Generated<string>;
-  user_id: string;
-  token_hash: string;
-  label: Generated<string>;
-  created_at: Timestamp;
-  last_used_at: NullableTimestamp;
-  revoked_at: NullableTimestamp;
-  /** Null: until revoked. */
-  expires_at: NullableTimestamp;
 }
 
 export const TRANSFER_STATUSES = [

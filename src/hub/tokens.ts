@@ -1,14 +1,18 @@
 /** API tokens: shown once when made, stored only hashed, revoked by their owner or an admin. */
 
+import {
+  apiTokensOf,
+  issueApiToken,
+  revokeApiToken,
+  touchApiToken,
+} from "../platform/accounts/api-tokens.js";
 import { inTransaction } from "../platform/change.js";
 import { AppError, invalid, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import { cached, newSecret, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
+import { cached, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
 import { canCreateToken, canRevokeToken } from "./policies/accounts.js";
 import { userByName } from "./users.js";
-
-const LAST_USED_PRECISION_MS = 5 * 60_000;
 
 export async function principalFromToken(
   ctx: HubContext,
@@ -42,16 +46,8 @@ export async function principalFromToken(
   if (!found?.tokenId) return undefined;
   const now = ctx.clock();
   if (found.expiresAt && found.expiresAt <= now) return undefined;
-  // A script may call many times a second: a write (and its commit) on every call would cost
-  // more than the call itself, and "last used" to the nearest few minutes is all admins need.
-  if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
-    await ctx.db
-      .updateTable("api_tokens")
-      .set({ last_used_at: now })
-      .where("id", "=", found.tokenId)
-      .execute();
+  if (await touchApiToken(ctx.db, found.tokenId, found.lastUsedAt ?? null, now))
     ctx.caches?.principals.update(hash, { ...found, lastUsedAt: now });
-  }
   return withIp(found, ip);
 }
 
@@ -77,44 +73,27 @@ export async function createToken(
     throw invalid("A token expires after 1 to 3660 whole days, or never.", "expiresInDays");
   const user = await userByName(ctx.db, username);
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
-  const token = newSecret("s2s_");
-  const label = (input.label ?? "").trim().slice(0, 100);
   const expiresAt = days === undefined ? null : new Date(ctx.clock().getTime() + days * 86_400_000);
-  const id = await inTransaction(ctx, async ({ trx }) => {
-    const row = await trx
-      .insertInto("api_tokens")
-      .values({ user_id: user.id, token_hash: sha256(token), label, expires_at: expiresAt })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+  const { id, token } = await inTransaction(ctx, async ({ trx }) => {
+    const row = await issueApiToken(trx, {
+      userId: user.id,
+      prefix: "s2s_",
+      ...(input.label === undefined ? {} : { label: input.label }),
+      expiresAt,
+    });
     await audit(trx, actor, {
       action: "token.create",
       target: `token:${row.id}`,
       detail: { username, ...(days === undefined ? {} : { expiresInDays: days }) },
     });
-    return row.id;
+    return row;
   });
   return { id, token, expiresAt: expiresAt?.toISOString() ?? null };
 }
 
 /** A user's tokens as their owner or an administrator sees them: never the secret. */
-export async function tokensOf(ctx: HubContext, userId: string) {
-  const rows = await ctx.db
-    .selectFrom("api_tokens")
-    .select(["id", "label", "created_at", "last_used_at", "revoked_at", "expires_at"])
-    .where("user_id", "=", requireId(userId))
-    .orderBy("created_at", "desc")
-    .execute();
-  const now = ctx.clock();
-  return rows.map((t) => ({
-    id: t.id,
-    label: t.label,
-    createdAt: t.created_at.toISOString(),
-    lastUsedAt: t.last_used_at?.toISOString() ?? null,
-    revokedAt: t.revoked_at?.toISOString() ?? null,
-    expiresAt: t.expires_at?.toISOString() ?? null,
-    expired: t.expires_at !== null && t.expires_at <= now,
-  }));
-}
+export const tokensOf = (ctx: HubContext, userId: string) =>
+  apiTokensOf(ctx.db, requireId(userId), ctx.clock());
 
 /** The token `actor` would revoke, or the refusal: asked by the revoke and its confirmation. */
 export async function tokenToRevoke(ctx: HubContext, actor: Principal | null, tokenId: string) {
@@ -138,12 +117,7 @@ export async function tokenToRevoke(ctx: HubContext, actor: Principal | null, to
 export async function revokeToken(ctx: HubContext, actor: Principal | null, tokenId: string) {
   await tokenToRevoke(ctx, actor, tokenId);
   await inTransaction(ctx, async ({ trx, notice }) => {
-    await trx
-      .updateTable("api_tokens")
-      .set({ revoked_at: ctx.clock() })
-      .where("id", "=", tokenId)
-      .where("revoked_at", "is", null)
-      .execute();
+    await revokeApiToken(trx, tokenId, ctx.clock());
     await audit(trx, actor, { action: "token.revoke", target: `token:${tokenId}` });
     notice("principals");
   });

@@ -8,6 +8,7 @@ import type {
   Transaction,
 } from "kysely";
 import type { Pupil } from "../ctf/model.js";
+import type { ApiTokensTable } from "../platform/accounts/api-tokens.js";
 import type { RecoveryCodesTable } from "../platform/accounts/second-factor.js";
 import type { SessionsTable } from "../platform/accounts/sessions.js";
 import type { SignInAttemptsTable } from "../platform/accounts/sign-in-attempts.js";
@@ -55,15 +56,6 @@ export interface MisUsersTable {
   totp_last_step: number | null;
   /** Set by the operator's CLI or a manager's new user: replaced at first sign-in. */
   must_change_password: Generated<boolean>;
-}
-
-export interface MisApiTokensTable {
-  id: Generated<string>;
-  user_id: string;
-  token_hash: string;
-  created_at: Generated<Date>;
-  last_used_at: NullableTimestamp;
-  revoked_at: NullableTimestamp;
 }
 
 export type PupilStatus = "applicant" | "intake" | "onroll" | "left";
@@ -236,7 +228,7 @@ export interface MisDB {
   exports: ExportsTable;
   school: SchoolTable;
   users: MisUsersTable;
-  api_tokens: MisApiTokensTable;
+  api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   hub_accepts: HubAcceptsTable;

@@ -1,6 +1,12 @@
 /** API tokens for the school side: shown once when made, stored only as SHA-256. */
 
-import { newSecret, sha256 } from "../platform/accounts/secrets.js";
+import {
+  apiTokensOf,
+  issueApiToken,
+  revokeApiToken,
+  touchApiToken,
+} from "../platform/accounts/api-tokens.js";
+import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
@@ -18,32 +24,16 @@ export async function createMisToken(
     .where("disabled", "=", false)
     .executeTakeFirst();
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
-  const token = newSecret("s2s_mis_");
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto("api_tokens")
-      .values({ user_id: user.id, token_hash: sha256(token) })
-      .execute();
-    await misAudit(trx, actor, "token.create", `user:${user.id}`);
+  return ctx.db.transaction().execute(async (trx) => {
+    const made = await issueApiToken(trx, { userId: user.id, prefix: "s2s_mis_" });
+    await misAudit(trx, actor, "token.create", `user:${user.id}`, { token: made.id });
+    return made.token;
   });
-  return token;
 }
 
 /** A user's own tokens (never the secret: only when each was made and last used). */
-export async function listMisTokens(ctx: MisContext, actor: MisPrincipal) {
-  const rows = await ctx.db
-    .selectFrom("api_tokens")
-    .select(["id", "created_at", "last_used_at", "revoked_at"])
-    .where("user_id", "=", actor.userId)
-    .orderBy("created_at", "desc")
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    createdAt: r.created_at.toISOString(),
-    lastUsedAt: r.last_used_at?.toISOString() ?? null,
-    revokedAt: r.revoked_at?.toISOString() ?? null,
-  }));
-}
+export const listMisTokens = (ctx: MisContext, actor: MisPrincipal) =>
+  apiTokensOf(ctx.db, actor.userId, ctx.clock());
 
 /** Revokes one of the actor's own tokens (a manager may revoke anyone's). */
 export async function revokeMisToken(
@@ -53,15 +43,14 @@ export async function revokeMisToken(
 ): Promise<void> {
   if (!isId(id)) throw new AppError("not-found");
   await ctx.db.transaction().execute(async (trx) => {
-    let query = trx
-      .updateTable("api_tokens")
-      .set({ revoked_at: ctx.clock() })
-      .where("id", "=", id)
-      .where("revoked_at", "is", null);
-    if (actor.role !== "manager") query = query.where("user_id", "=", actor.userId);
-    const done = await query.returning("user_id").executeTakeFirst();
-    if (!done) throw new AppError("not-found", "There is no such token in use.");
-    await misAudit(trx, actor, "token.revoke", `user:${done.user_id}`, { token: id });
+    const owner = await revokeApiToken(
+      trx,
+      id,
+      ctx.clock(),
+      actor.role === "manager" ? undefined : actor.userId,
+    );
+    if (!owner) throw new AppError("not-found", "There is no such token in use.");
+    await misAudit(trx, actor, "token.revoke", `user:${owner}`, { token: id });
   });
 }
 
@@ -79,25 +68,21 @@ export async function misPrincipalFromToken(
       "users.role",
       "users.must_change_password",
       "api_tokens.id as token_id",
+      "api_tokens.last_used_at",
     ])
     .where("api_tokens.token_hash", "=", sha256(token))
     .where("api_tokens.revoked_at", "is", null)
+    .where((eb) =>
+      eb.or([
+        eb("api_tokens.expires_at", "is", null),
+        eb("api_tokens.expires_at", ">", ctx.clock()),
+      ]),
+    )
     .where("users.disabled", "=", false)
     .executeTakeFirst();
   if (!row) return undefined;
-  // When a token was last used tells its owner whether it may go; once a minute is enough.
-  const now = ctx.clock();
-  await ctx.db
-    .updateTable("api_tokens")
-    .set({ last_used_at: now })
-    .where("id", "=", row.token_id)
-    .where((eb) =>
-      eb.or([
-        eb("last_used_at", "is", null),
-        eb("last_used_at", "<", new Date(now.getTime() - 60_000)),
-      ]),
-    )
-    .execute();
+  // When a token was last used tells its owner whether it may go.
+  await touchApiToken(ctx.db, row.token_id, row.last_used_at, ctx.clock());
   return principalOf(row, ip);
 }
 

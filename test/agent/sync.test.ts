@@ -240,10 +240,16 @@ for (const { target, skip } of DATABASES) {
         [BIN, "sync", "--hub", t.url, "--folder", out, "--interval", "60"],
         { env: { ...process.env, S2S_SYNC_TOKEN: brookfield } },
       );
+      let said = "";
+      running.stdout?.on("data", (d) => (said += d));
+      running.stderr?.on("data", (d) => (said += d));
       try {
+        // The first agent holds the folder once its lock names it (a busy machine may take a while).
         const lock = join(out, ".s2s-sync", "agent.lock");
-        for (let i = 0; i < 100 && !(await readFile(lock).catch(() => undefined)); i++)
+        const holder = async () => (await readFile(lock, "utf8").catch(() => "")).trim();
+        for (let i = 0; i < 300 && (await holder()) === ""; i++)
           await new Promise((r) => setTimeout(r, 100));
+        expect(await holder(), `the first agent said: ${said}`).toBe(String(running.pid));
         const second = await agent(brookfield, out);
         expect(second.code).toBe(5);
         expect(second.out).toContain("another s2s sync");

@@ -98,6 +98,10 @@ export async function touchApiToken<S extends HasTokens>(
   now: Date,
 ): Promise<boolean> {
   if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < LAST_USED_PRECISION_MS) return false;
-  await narrow(appDb).updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
+  await narrow(appDb)
+    .updateTable("api_tokens")
+    .set({ last_used_at: now })
+    .where("id", "=", id)
+    .execute();
   return true;
 }

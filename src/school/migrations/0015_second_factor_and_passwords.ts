@@ -9,6 +9,9 @@ alter table users add column if not exists totp_pending text;
 alter table users add column if not exists totp_last_step bigint;
 alter table users add column if not exists must_change_password boolean not null default false;
 alter table school add column if not exists staff_second_factor boolean not null default false;
+-- API tokens as the hub's (one implementation, platform/accounts/api-tokens.ts).
+alter table api_tokens add column if not exists label text not null default '';
+alter table api_tokens add column if not exists expires_at timestamptz;
 
 create table if not exists recovery_codes (
   id uuid primary key default gen_random_uuid(),
