@@ -338,14 +338,14 @@ for (const { target, skip } of DATABASES) {
       const lockedAt = now;
       for (let i = 0; i < 5; i++) {
         const wrong = await attempt(`wrong password ${i}`);
-        expect(wrong.status).toBe(400);
+        expect(wrong.status).toBe(i < 4 ? 401 : 423);
         if (i < 4) expect(await wrong.text()).toContain("The username or password is wrong");
         else expect(await wrong.text()).toContain("Try again in 15 minutes");
       }
       // Locked: even the right password is refused, and the lock is on the Users page.
       now = new Date(now.getTime() + 5 * 60_000);
       const right = await attempt(PASSWORD);
-      expect(right.status).toBe(400);
+      expect(right.status).toBe(423);
       expect(await right.text()).toContain("Try again in 10 minutes");
       const users = (await json(await api("/api/v1/users", manager))).users;
       const head = users.find((u: { username: string }) => u.username === "head");
