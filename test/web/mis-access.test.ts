@@ -171,6 +171,18 @@ describe("who reaches the school side's routes", () => {
     }
   });
 
+  it("answers a load balancer's health checks, and documents only the API", async () => {
+    const ready = await anonymous().request("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, database: "ok" });
+    expect((await anonymous().request("/healthz")).status).toBe(200);
+    const doc = (await (await anonymous().request("/api/docs/json")).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths).every((p) => p.startsWith("/api/v1/"))).toBe(true);
+    expect(Object.keys(doc.paths)).toContain("/api/v1/session");
+  });
+
   it("refuses a form posted without its token", async () => {
     for (const route of ROUTES.filter((r) => !isApi(r.path) && r.method === "POST")) {
       const r = await staff.post(route.path.replace(":id", id), { anything: "x" });

@@ -4,12 +4,9 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import multipart from "@fastify/multipart";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { ErrorReply } from "../../contract/hub-api.js";
+import { registerApi } from "../../platform/web/api.js";
 import { registerAuth } from "../../platform/web/auth.js";
 import { registerPasswordGate } from "../../platform/web/password-gate.js";
 import { createShell } from "../../platform/web/shell.js";
@@ -91,44 +88,29 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     app,
     (request) => (request.principal as Principal | undefined)?.mustChangePassword === true,
   );
-  // One byte over the limit reaches the upload, which then says the file is too large.
-  await app.register(multipart, {
-    limits: { fileSize: ctx.config.maxUploadBytes + 1, files: 1 },
-  });
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: `${SERVICE_NAME} API`,
-        version: "1",
-        description:
-          "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
-          "(tokens each user makes on their account page) or the session cookie from POST /api/v1/session (a " +
-          "request riding the cookie must carry this site's `Origin`, as browsers do). " +
-          "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
-          "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
-          '`{"error": {"code", "message", "field"?, "detail"?}}` with a stable code.',
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
-    },
+  await registerApi(app, {
+    serviceName: SERVICE_NAME,
+    description:
+      "Send and receive Common Transfer Files. Authenticate with `Authorization: Bearer TOKEN` " +
+      "(tokens each user makes on their account page) or the session cookie from POST /api/v1/session (a " +
+      "request riding the cookie must carry this site's `Origin`, as browsers do). " +
+      "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
+      "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
+      '`{"error": {"code", "message", "field"?, "detail"?}}` with a stable code.',
+    // One byte over the limit reaches the upload, which then says the file is too large.
+    maxFileBytes: ctx.config.maxUploadBytes + 1,
     // The upload's body is read as a stream, not validated as a schema: describe it here.
-    transformObject: (documents) => {
-      const doc = (documents as { openapiObject: OpenApiDocument }).openapiObject;
-      const upload = doc.paths?.["/api/v1/transfers"]?.post;
+    transformDocument: (doc) => {
+      const upload = (doc as OpenApiDocument).paths?.["/api/v1/transfers"]?.post;
       if (upload) upload.requestBody = UPLOAD_BODY;
-      return doc as never;
+      return doc;
+    },
+    // For a load balancer: this process can serve only if its database and its store answer.
+    readiness: {
+      database: () => sql`select 1`.execute(ctx.db),
+      store: () => ctx.store.ready(),
     },
   });
-  await app.register(swaggerUi, {
-    routePrefix: "/api/docs",
-    theme: { title: `${SERVICE_NAME} API` },
-  });
-  // Pages, static files and health checks are not the API: keep them out of its document.
-  app.addHook("onRoute", (route) => {
-    if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
-  });
-  app.addSchema(ErrorReply);
   app.addContentTypeParser(
     "text/csv",
     { parseAs: "buffer", bodyLimit: 200 * 1024 * 1024 },
@@ -142,24 +124,5 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   directoryRoutes(app, ctx);
   lostPupilRoutes(app, ctx);
   adminRoutes(app, ctx);
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
-  // For a load balancer: this process can serve only if its database and its store answer.
-  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
-    const checks = await Promise.allSettled([
-      withTimeout(sql`select 1`.execute(ctx.db), 2000),
-      withTimeout(ctx.store.ready(), 2000),
-    ]);
-    const [database, store] = checks.map((c) => (c.status === "fulfilled" ? "ok" : "unreachable"));
-    const ready = database === "ok" && store === "ok";
-    return reply.status(ready ? 200 : 503).send({ ready, database, store });
-  });
   return app;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -5,15 +5,12 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import formbody from "@fastify/formbody";
-import multipart from "@fastify/multipart";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { registerAboutPages } from "../../platform/web/about-pages.js";
+import { registerApi } from "../../platform/web/api.js";
 import { registerAuth } from "../../platform/web/auth.js";
 import { registerPasswordGate } from "../../platform/web/password-gate.js";
-import { ErrorReply } from "../../platform/web/schemas.js";
 import { createShell } from "../../platform/web/shell.js";
 import type { MisContext, MisPrincipal } from "../context.js";
 import { getSchool } from "../school.js";
@@ -91,32 +88,17 @@ export async function buildMisApp(
     app,
     (request) => (request.principal as MisPrincipal | undefined)?.mustChangePassword === true,
   );
-  // An uploaded CTF to import: one file, larger than any real CTF.
-  await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1 } });
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: `${SERVICE_NAME} API`,
-        version: "1",
-        description:
-          "The school's pupil register. Authenticate with `Authorization: Bearer TOKEN` " +
-          "(`s2s mis tokens create --username U`). Errors are " +
-          '`{"error": {"code", "message", "field"?}}` with a stable code. Every read of a ' +
-          "pupil's record is audited.",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
-    },
+  await registerApi(app, {
+    serviceName: SERVICE_NAME,
+    description:
+      "The school's pupil register. Authenticate with `Authorization: Bearer TOKEN` " +
+      "(`s2s mis tokens create --username U`) or the session cookie from POST /api/v1/session. " +
+      'Errors are `{"error": {"code", "message", "field"?}}` with a stable code. Every read of ' +
+      "a pupil's record is audited.",
+    // An uploaded CTF to import: one file, larger than any real CTF.
+    maxFileBytes: 50 * 1024 * 1024,
+    readiness: { database: () => sql`select 1`.execute(ctx.db) },
   });
-  await app.register(swaggerUi, {
-    routePrefix: "/api/docs",
-    theme: { title: `${SERVICE_NAME} API` },
-  });
-  app.addHook("onRoute", (route) => {
-    if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
-  });
-  app.addSchema(ErrorReply);
   sessionRoutes(app, ctx);
   pupilRoutes(app, ctx);
   leaverRoutes(app, ctx);
@@ -134,14 +116,6 @@ export async function buildMisApp(
     importPages(pages, ctx);
     calendarPages(pages, ctx);
     registerAboutPages(pages, {});
-  });
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
-  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
-    const ok = await sql`select 1`.execute(ctx.db).then(
-      () => true,
-      () => false,
-    );
-    return reply.status(ok ? 200 : 503).send({ ready: ok, database: ok ? "ok" : "unreachable" });
   });
   return app;
 }
