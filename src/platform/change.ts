@@ -17,8 +17,6 @@ export interface Change<S> {
    * the change commits; this tells this process at once, so its user sees it on the next request.
    */
   notice(key: string): void;
-  /** Runs `effect` once the transaction has committed (not at all if it rolls back). */
-  afterCommit(effect: () => void): void;
 }
 
 /** What of an app's context a change needs; the hub's and the school side's both fit. */
@@ -36,7 +34,6 @@ export async function inTransaction<S, T>(
   let mail = false;
   let jobs = false;
   const notices = new Set<string>();
-  const effects: (() => void)[] = [];
   const result = await ctx.db.transaction().execute((trx) =>
     work({
       trx,
@@ -49,14 +46,10 @@ export async function inTransaction<S, T>(
       notice: (key) => {
         notices.add(key);
       },
-      afterCommit: (effect) => {
-        effects.push(effect);
-      },
     }),
   );
   for (const key of notices) ctx.caches?.notice(key);
   if (jobs) ctx.jobs?.wake();
   if (mail) ctx.mailQueued?.();
-  for (const effect of effects) effect();
   return result;
 }

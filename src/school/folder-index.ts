@@ -10,8 +10,8 @@ import { parseCtfFileName } from "../ctf/filename.js";
 import { readCtf } from "../ctf/read.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 
-/** Larger than any real CTF; a folder file beyond it is not read into memory. */
-export const MAX_FOLDER_FILE = 50 * 1024 * 1024;
+/** Larger than any real CTF: a folder file beyond it is not read, an upload beyond it refused. */
+export const MAX_CTF_BYTES = 50 * 1024 * 1024;
 
 export interface FolderEntry {
   fileName: string;
@@ -46,7 +46,7 @@ export class FolderIndex {
       if (!parsed.ok || parsed.name.destination !== laestab) continue;
       const path = join(folder, name);
       const info = await stat(path).catch(() => undefined);
-      if (!info?.isFile() || info.size > MAX_FOLDER_FILE) continue;
+      if (!info?.isFile() || info.size > MAX_CTF_BYTES) continue;
       seen.add(path);
       let entry = this.known.get(path);
       if (!entry || entry.size !== info.size || entry.mtimeMs !== info.mtimeMs) {

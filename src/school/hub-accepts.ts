@@ -5,7 +5,6 @@
  * The hub's considered refusal (the file removed there meanwhile) is noted and not repeated: the
  * pupils are in the register either way, and the import's page says what the hub said.
  */
-import { sql } from "kysely";
 import { HubError, isRetryable } from "../client/hub-client.js";
 import { backoffSeconds } from "../platform/mail/outbox.js";
 import type { MisContext } from "./context.js";
@@ -39,7 +38,8 @@ export async function sendDueAccepts(
   importId?: string,
 ): Promise<{ accepted: number; waiting: number; refused: number }> {
   const done = { accepted: 0, waiting: 0, refused: 0 };
-  const hub = await hubClientFor(ctx);
+  // Made once something is due: the job asks every minute, and mostly nothing is.
+  let connecting: ReturnType<typeof hubClientFor> | undefined;
   for (let i = 0; i < 100; i++) {
     const now = ctx.clock();
     const due = await ctx.db
@@ -69,6 +69,8 @@ export async function sendDueAccepts(
         })
         .where("import_id", "=", due.import_id)
         .execute();
+    connecting ??= hubClientFor(ctx);
+    const hub = await connecting;
     if (!hub) {
       await retry("This school side is not connected to the hub: it is told once it is.");
       done.waiting++;
@@ -121,15 +123,4 @@ export async function acceptStates(
           : { status: "waiting", lastError: r.last_error },
     ]),
   );
-}
-
-/** Accepts not yet told to the hub: for the home page and readiness. */
-export async function acceptsWaiting(ctx: MisContext): Promise<number> {
-  const row = await ctx.db
-    .selectFrom("hub_accepts")
-    .select(sql<number>`count(*)`.as("n"))
-    .where("accepted_at", "is", null)
-    .where("refused", "is", null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }

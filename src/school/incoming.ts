@@ -10,7 +10,7 @@ import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, invalid } from "../platform/errors.js";
 import type { MisContext } from "./context.js";
 import { exchangeFolder } from "./exchange-folder.js";
-import { MAX_FOLDER_FILE } from "./folder-index.js";
+import { MAX_CTF_BYTES } from "./folder-index.js";
 import { hubClientFor } from "./hub-connection.js";
 import { getSchool } from "./school.js";
 
@@ -96,7 +96,7 @@ async function fromFolder(folder: string, name: string): Promise<LoadedFile> {
   const path = join(folder, name);
   const info = await stat(path);
   if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
-  if (info.size > MAX_FOLDER_FILE) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
+  if (info.size > MAX_CTF_BYTES) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
   const bytes = new Uint8Array(await readFile(path));
   return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256(bytes) };
 }

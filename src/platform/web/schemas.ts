@@ -41,3 +41,10 @@ export const ok = <T extends TSchema>(schema: T, description: string): T => ({
   ...schema,
   description,
 });
+
+/** `POST /api/v1/session` in every app: a password, and the second factor's code when it has one. */
+export const SignInBody = Type.Object({
+  username: Type.String(),
+  password: Type.String(),
+  code: Type.Optional(Type.String({ description: "second-factor or recovery code" })),
+});

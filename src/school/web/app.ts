@@ -13,6 +13,7 @@ import { registerAuth } from "../../platform/web/auth.js";
 import { registerPasswordGate } from "../../platform/web/password-gate.js";
 import { createShell } from "../../platform/web/shell.js";
 import type { MisContext, MisPrincipal } from "../context.js";
+import { MAX_CTF_BYTES } from "../folder-index.js";
 import { getSchool } from "../school.js";
 import { misPrincipalFromSession } from "../sessions.js";
 import { misPrincipalFromToken } from "../tokens.js";
@@ -96,7 +97,7 @@ export async function buildMisApp(
       'Errors are `{"error": {"code", "message", "field"?}}` with a stable code. Every read of ' +
       "a pupil's record is audited.",
     // An uploaded CTF to import: one file, larger than any real CTF.
-    maxFileBytes: 50 * 1024 * 1024,
+    maxFileBytes: MAX_CTF_BYTES,
     readiness: { database: () => sql`select 1`.execute(ctx.db) },
   });
   sessionRoutes(app, ctx);

@@ -7,6 +7,7 @@ import {
   sessionTokenOf,
   setSessionCookie,
 } from "../../../platform/web/auth.js";
+import { SignInBody } from "../../../platform/web/schemas.js";
 import type { HubContext, Principal } from "../../context.js";
 import { setRegisterNotices } from "../../register-notices.js";
 import { signIn, signOut } from "../../sign-in.js";
@@ -34,11 +35,7 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
           "recovery code); without it the answer is 401 `auth.code-required`, with a wrong one " +
           "401 `auth.code`. An account that must set one up first answers 401 " +
           "`auth.enrolment-required`: sign in once on the website.",
-        body: Type.Object({
-          username: Type.String(),
-          password: Type.String(),
-          code: Type.Optional(Type.String({ description: "second-factor or recovery code" })),
-        }),
+        body: SignInBody,
         response: {
           200: ok(Me, "Signed in; the session cookie is set"),
           ...errors(400, 401, 403, 423, 429),

@@ -26,7 +26,7 @@ import { revokeToken, tokenToRevoke } from "../../tokens.js";
 import { getUser, listTokens, listUsers } from "../../user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../users.js";
 import { adminOf } from "../principal.js";
-import { addressOf, hrefWith, LIST_PAGE, pageParam, paginate, paginationOf } from "./file-list.js";
+import { addressOf, hrefWith, pageFromDatabase, pageParam, paginate } from "./file-list.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
 
 const ROLES = ["school", "la", "admin"] as const;
@@ -140,17 +140,17 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
         ("name" as const),
     };
     // Filtered, sorted and paged by the database: one page is read, never every user.
-    const wanted = pageParam(request);
-    let found = await listUsers(ctx, p, { ...f, page: wanted, pageSize: LIST_PAGE });
-    const pages = Math.max(1, Math.ceil(found.total / LIST_PAGE));
-    if (wanted > pages) found = await listUsers(ctx, p, { ...f, page: pages, pageSize: LIST_PAGE });
-    const href = hrefWith("/admin/users", { ...f, sort: f.sort === "name" ? undefined : f.sort });
+    const { found, pagination } = await pageFromDatabase(
+      pageParam(request),
+      (page, pageSize) => listUsers(ctx, p, { ...f, page, pageSize }),
+      hrefWith("/admin/users", { ...f, sort: f.sort === "name" ? undefined : f.sort }),
+    );
     return reply.page("admin-users", {
       title: "Users",
       users: found.users,
       total: found.total,
       filter: f,
-      pagination: paginationOf(Math.min(wanted, pages), pages, href),
+      pagination,
     });
   });
 
@@ -352,11 +352,11 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     );
     const sort = queryParam(request, "sort") === "oldest" ? ("oldest" as const) : undefined;
     // Filtered and paged by the database: every message is reachable, however many there are.
-    const wanted = pageParam(request);
-    let found = await recentMail(ctx.db, actor, { state, sort, page: wanted, pageSize: LIST_PAGE });
-    const pages = Math.max(1, Math.ceil(found.total / LIST_PAGE));
-    if (wanted > pages)
-      found = await recentMail(ctx.db, actor, { state, sort, page: pages, pageSize: LIST_PAGE });
+    const { found, pagination } = await pageFromDatabase(
+      pageParam(request),
+      (page, pageSize) => recentMail(ctx.db, actor, { state, sort, page, pageSize }),
+      hrefWith("/admin/outbox", { state, sort }),
+    );
     return reply.page("admin-outbox", {
       title: "Mail",
       columnClass: "govuk-grid-column-full",
@@ -376,11 +376,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       orderLink: sort
         ? { text: "Newest first", href: addressOf("/admin/outbox", { state }) }
         : { text: "Oldest first", href: addressOf("/admin/outbox", { state, sort: "oldest" }) },
-      pagination: paginationOf(
-        Math.min(wanted, pages),
-        pages,
-        hrefWith("/admin/outbox", { state, sort }),
-      ),
+      pagination,
       toFiles: !ctx.config.smtpUrl,
     });
   });

@@ -140,6 +140,21 @@ export function paginate<T>(
   };
 }
 
+/**
+ * A page the database reads (`read` takes a page number and a page size and says how many match
+ * in all): the page asked for, or the last one when asked past the end, with its pagination.
+ */
+export async function pageFromDatabase<T extends { total: number }>(
+  wanted: number,
+  read: (page: number, pageSize: number) => Promise<T>,
+  href: (n: number) => string,
+) {
+  let found = await read(wanted, LIST_PAGE);
+  const pages = Math.max(1, Math.ceil(found.total / LIST_PAGE));
+  if (wanted > pages) found = await read(pages, LIST_PAGE);
+  return { found, pagination: paginationOf(Math.min(wanted, pages), pages, href) };
+}
+
 /** GOV.UK pagination for page `page` of `pages`, each at `href(n)`; none for a single page. */
 export function paginationOf(page: number, pages: number, href: (n: number) => string) {
   if (pages <= 1) return undefined;

@@ -7,7 +7,7 @@ import {
   sessionTokenOf,
   setSessionCookie,
 } from "../../../platform/web/auth.js";
-import { errors, NoContent, ok } from "../../../platform/web/schemas.js";
+import { errors, NoContent, ok, SignInBody } from "../../../platform/web/schemas.js";
 import { changeOwnPassword } from "../../accounts.js";
 import type { MisContext, MisPrincipal } from "../../context.js";
 import { misSignIn, misSignOut } from "../../sessions.js";
@@ -37,11 +37,7 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: MisContext): void {
           "a wrong one 401 `auth.code` (counted as a wrong password). An account that must set " +
           "one up first answers 401 `auth.enrolment-required`, and one whose password someone " +
           "else set 403 `auth.password-change-required`: sign in once on the website.",
-        body: Type.Object({
-          username: Type.String(),
-          password: Type.String(),
-          code: Type.Optional(Type.String({ description: "second-factor or recovery code" })),
-        }),
+        body: SignInBody,
         response: {
           200: ok(Me, "Signed in; the session cookie is set"),
           ...errors(400, 401, 403, 423, 429),
