@@ -112,6 +112,26 @@ for (const { target, skip } of DATABASES) {
         "--no-change-at-sign-in",
       );
       expect(made.code).toBe(0);
+      // A key that is not base32 is refused, naming what it must be; no user is made.
+      const badKey = await s2s(
+        "mis",
+        "users",
+        "create",
+        "--data",
+        dir,
+        "--username",
+        "office9",
+        "--role",
+        "manager",
+        "--email",
+        "o9@example.org",
+        "--totp-secret",
+        "not-a-key!",
+      );
+      expect(badKey.code).toBe(1);
+      expect(badKey.err + badKey.out).toContain("A TOTP secret is base32");
+      const noToken = await s2s("mis", "tokens", "create", "--data", dir, "--username", "office9");
+      expect(noToken.code).toBe(1);
       expect(made.out).toMatch(/password: \S{12,}/);
       const tokens = await s2s("mis", "tokens", "create", "--data", dir, "--username", "office1");
       expect(tokens.code).toBe(0);

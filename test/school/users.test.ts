@@ -131,6 +131,43 @@ for (const { target, skip } of DATABASES) {
       expect(taken.status).toBe(409);
     });
 
+    it("changes one's own password only with the current one, which a wrong guess counts against", async () => {
+      await createMisUser(mis.ctx, null, {
+        username: "office10",
+        email: "o10@example.org",
+        role: "staff",
+        password: PASSWORD,
+      });
+      const token = await createMisToken(mis.ctx, null, "office10");
+      const change = (body: Record<string, string>) => api("/api/v1/me/password", token, body);
+      const wrong = await change({
+        current: "not my password",
+        password: "sunlit kettle over seven hills",
+      });
+      expect(wrong.status).toBe(400);
+      expect((await json(wrong)).error).toMatchObject({ field: "current" });
+      const counted = await mis.ctx.db
+        .selectFrom("sign_in_attempts")
+        .select("failures")
+        .where("username", "=", "office10")
+        .executeTakeFirstOrThrow();
+      expect(counted.failures).toBe(1);
+      const weak = await change({ current: PASSWORD, password: "password1234" });
+      expect(weak.status).toBe(400);
+      expect((await json(weak)).error).toMatchObject({ field: "password" });
+      expect((await session({ username: "office10", password: PASSWORD })).status).toBe(200);
+      expect(
+        (await change({ current: PASSWORD, password: "sunlit kettle over seven hills" })).status,
+      ).toBe(204);
+      expect(
+        (await json(await session({ username: "office10", password: PASSWORD }))).error.code,
+      ).toBe("auth.failed");
+      expect(
+        (await session({ username: "office10", password: "sunlit kettle over seven hills" }))
+          .status,
+      ).toBe(200);
+    });
+
     it("lets each user make, see and revoke their own tokens, and no one else's", async () => {
       await createMisUser(mis.ctx, null, {
         username: "office4",
