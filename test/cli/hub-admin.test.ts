@@ -374,6 +374,7 @@ describe("s2s hub admin keys rotate", () => {
         .selectFrom("audit_events")
         .select("detail")
         .where("action", "=", "keys.rotate")
+        .orderBy("id")
         .execute();
       expect(rotated.map((r) => r.detail)).toEqual([
         { files: 1, filesAlreadyDone: 0, secrets: 2 },

@@ -376,6 +376,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
       .selectFrom("audit_events")
       .select("detail")
       .where("action", "=", "pupil.edit")
+      .orderBy("id")
       .execute();
     const fields = (edits.at(-1)?.detail ?? {}) as { fields?: string[] };
     expect(fields.fields).toEqual(expect.arrayContaining(["surname", "preferredForename", "dob"]));

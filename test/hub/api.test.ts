@@ -259,6 +259,7 @@ for (const { target, skip } of DATABASES) {
         .select("detail")
         .where("action", "=", "pupils.view")
         .where("target", "=", `transfer:${id}`)
+        .orderBy("id")
         .execute();
       expect(looks.map((l) => (l.detail as { page: number }).page)).toEqual([1, 3, 4]);
     });

@@ -122,6 +122,7 @@ for (const { target, skip } of DATABASES) {
         .selectFrom("audit_events")
         .select("detail")
         .where("action", "=", "school.second-factor")
+        .orderBy("id")
         .execute();
       expect(audited.map((a) => (a.detail as { required: boolean }).required)).toEqual([
         true,

@@ -405,6 +405,7 @@ for (const { target, skip } of DATABASES) {
         .selectFrom("audit_events")
         .select("detail")
         .where("action", "=", "sign-in.failed")
+        .orderBy("id")
         .execute();
       const heads = failures
         .map((f) => f.detail as { reason: string; username: string })
