@@ -1,12 +1,20 @@
 /**
- * Debian's Chromium driven by playwright-core, with axe-core on every page a journey visits and a
- * screenshot of each main page under test/e2e/screenshots/ for a reviewer to look at.
+ * Debian's Chromium driven by playwright-core, with axe-core on every page a journey visits and,
+ * when S2S_SCREENSHOTS=1, a screenshot of each main page under test/e2e/screenshots/ for a
+ * reviewer to look at.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AxeBuilder } from "@axe-core/playwright";
+import type axe from "axe-core";
 import { type Browser, chromium, type Page } from "playwright-core";
+
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+const WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -47,10 +55,20 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
     "region",
     "landmark-one-main",
   ];
-  const result = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"])
-    .options({ rules: Object.fromEntries(structure.map((id) => [id, { enabled: true }])) })
-    .analyze();
+  // axe-core itself, run in the page: @axe-core/playwright's default opens a blank page per
+  // check to join frames' results, which tripled a journey's time, and these pages have no frames.
+  if (!(await page.evaluate("typeof window.axe === 'object'"))) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(
+    ([tags, byName]) => {
+      const inPage = globalThis as unknown as { axe: typeof axe; document: axe.ElementContext };
+      return inPage.axe.run(inPage.document, {
+        runOnly: { type: "tag", values: tags },
+        rules: Object.fromEntries(byName.map((id) => [id, { enabled: true }])),
+        resultTypes: ["violations"],
+      });
+    },
+    [WCAG_22_AA, structure] as const,
+  );
   return result.violations.map((v) => ({
     id: v.id,
     help: v.help,
@@ -58,7 +76,14 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
   }));
 }
 
+/**
+ * Only when asked: a hundred full-page PNGs were a tenth of the suite's time, and a clean clone's
+ * CI run keeps none of them.
+ */
+export const TAKE_SCREENSHOTS = process.env.S2S_SCREENSHOTS === "1";
+
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!TAKE_SCREENSHOTS) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
