@@ -1,12 +1,23 @@
 /** The `s2s` command line: thin shells over the modules, so scripts can rely on exit codes. */
 import { Command, CommanderError } from "commander";
-import { ctfCommands } from "./ctf.js";
-import { demoCommand } from "./demo.js";
-import { hubCommands } from "./hub.js";
 import { CliError, type CliIo } from "./io.js";
-import { misCommands } from "./mis.js";
-import { syncCommands } from "./sync.js";
-import { upnCommands } from "./upn.js";
+
+type AddCommands = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
+
+/**
+ * Each command group, loaded only when it runs: the hub and the school side bring a database,
+ * a web server and a job queue with them (a second and more to load), which `s2s sync`, run
+ * every few minutes by a scheduler, and `s2s ctf` need none of.
+ */
+const GROUPS: Record<string, () => Promise<AddCommands>> = {
+  ctf: async () => (await import("./ctf.js")).ctfCommands,
+  upn: async () => (await import("./upn.js")).upnCommands,
+  hub: async () => (await import("./hub.js")).hubCommands,
+  mis: async () => (await import("./mis.js")).misCommands,
+  school: async () => (await import("./mis.js")).misCommands,
+  sync: async () => (await import("./sync.js")).syncCommands,
+  demo: async () => (await import("./demo.js")).demoCommand,
+};
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode = 0;
@@ -18,12 +29,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError("(run with --help for usage)");
-  ctfCommands(program, io, setExit);
-  upnCommands(program, io, setExit);
-  hubCommands(program, io, setExit);
-  misCommands(program, io, setExit);
-  syncCommands(program, io, setExit);
-  demoCommand(program, io);
+  // The group named first, or every group when none is (the overall help, or a mistyped name).
+  const first = argv[0];
+  const groups = first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
+  const loaded = new Set<AddCommands>();
+  for (const name of groups) {
+    const add = await (GROUPS[name] as () => Promise<AddCommands>)();
+    if (loaded.has(add)) continue;
+    loaded.add(add);
+    add(program, io, setExit);
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
