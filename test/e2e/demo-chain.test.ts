@@ -68,5 +68,6 @@ describe("the demo chain", () => {
     } finally {
       await again.stop();
     }
-  }, 120_000);
+    // Three databases made on disk, twice, beside the other files: minutes on a busy machine.
+  }, 300_000);
 });
