@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
@@ -16,6 +17,9 @@ const BIN = join(import.meta.dirname, "../../bin/s2s.js");
 describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", () => {
   let web: RunningHub;
   let workers: ChildProcess[] = [];
+  // What the workers said, for a failure to show (and read as it comes, so that a full pipe
+  // never stalls a worker that logs).
+  let said = "";
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
@@ -36,8 +40,12 @@ describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", (
         (w) =>
           new Promise<void>((resolve, reject) => {
             let out = "";
+            w.stderr?.on("data", (d) => {
+              said = (said + String(d)).slice(-20_000);
+            });
             w.stdout?.on("data", (d) => {
               out += String(d);
+              said = (said + String(d)).slice(-20_000);
               if (out.includes("S2S hub (worker)")) resolve();
             });
             w.on("exit", (code) => reject(new Error(`worker exited ${code}: ${out}`)));
@@ -86,7 +94,20 @@ describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", (
         return rows.every((r) => r.status === "available") ? true : undefined;
       },
       60_000,
-    );
+    ).catch(async (err) => {
+      const jobs =
+        await sql`select name, state, retry_count, count(*)::int as n from pgboss.job group by 1, 2, 3`.execute(
+          web.ctx.db,
+        );
+      const statuses = await web.ctx.db
+        .selectFrom("transfers")
+        .select("status")
+        .where("id", "in", ids)
+        .execute();
+      throw new Error(
+        `${err.message}; files ${JSON.stringify(statuses.map((r) => r.status))}; jobs ${JSON.stringify(jobs.rows)}; the workers said:\n${said}`,
+      );
+    });
     const checks = await web.ctx.db
       .selectFrom("audit_events")
       .select(["target", "detail"])
