@@ -17,6 +17,7 @@ export type AuditAction =
   | "correction.resolve"
   | "mail.read"
   | "notices.register"
+  | "register.access-told"
   | "download"
   | "preview"
   | "reject"

@@ -14,6 +14,7 @@ import { administratorAddresses, findEstablishment } from "./establishments.js";
 import { searchLimitMessage } from "./messages.js";
 import { canSearchRegisters } from "./policies/registers.js";
 import { canRedirect, canRedirectTo } from "./policies/transfers.js";
+import { tellKeeper } from "./register-notices.js";
 import { transition } from "./transfer-actions.js";
 
 export interface LostPupilQuery {
@@ -385,6 +386,7 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
       now,
       { id: row.id, name: row.file_name, deletedOn: expires },
     );
+    await tellKeeper(ctx, trx, p, row, school);
     mailQueued();
     await audit(trx, p, {
       action: "redirect",

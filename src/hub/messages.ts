@@ -69,6 +69,32 @@ export function registerFileMessage(
   };
 }
 
+/**
+ * To the sending school's LA: another LA opened or passed on one of its schools' register files.
+ * A register file is the child's only trail, so its keeper hears of every other hand on it.
+ */
+export function registerAccessMessage(
+  to: string[],
+  from: School,
+  file: FileRef,
+  register: "lost" | "outside",
+  who: string,
+  what: { passedOnTo?: School },
+  url: string,
+): Message {
+  const where = register === "lost" ? "the Lost Pupils database" : "the out of sector register";
+  const done = what.passedOnTo
+    ? `passed it on to ${what.passedOnTo.name} (${what.passedOnTo.laestab}), which takes it out of ${where}.`
+    : "looked at it. You are told of the first look by each local authority each day; the file's page lists every look.";
+  return {
+    to,
+    subject: `S2S: another local authority opened a file in ${where}`,
+    body:
+      `${from.name} (${from.laestab}) sent a Common Transfer File to ${where}. ${who} ${done}` +
+      `${fileLines(file, url, "received")}\n\nIf you did not expect this, tell the S2S service desk.\n${signOff(url)}`,
+  };
+}
+
 /** Codes whose message never quotes the file's content: the page's words can go by mail. */
 const SAFE_MESSAGES = new Set([
   "file.empty",

@@ -19,6 +19,7 @@ import { MAX_STORED_FINDINGS, storedFindings } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { sha256 } from "./credentials.js";
 import { passOnTarget } from "./lost-pupils.js";
+import { tellKeeper } from "./register-notices.js";
 import { sequenceAfterLast } from "./upload.js";
 
 export async function passOnPupil(
@@ -65,7 +66,7 @@ export async function passOnPupil(
   await ctx.store.put(oneKey, oneBytes);
   await ctx.store.put(restKey, restBytes);
   try {
-    const created = await inTransaction(ctx, async ({ trx, jobsQueued }) => {
+    const created = await inTransaction(ctx, async ({ trx, jobsQueued, mailQueued }) => {
       const sequence = await sequenceAfterLast(trx, row.source_laestab, school.laestab);
       const inserted = await trx
         .insertInto("transfers")
@@ -120,6 +121,7 @@ export async function passOnPupil(
       const detail = { pupil: position, from: row.id, to: school.laestab, file: inserted.id };
       await audit(trx, p, { action: "redirect", target: `transfer:${inserted.id}`, detail });
       await audit(trx, p, { action: "redirect", target: `transfer:${row.id}`, detail });
+      if (await tellKeeper(ctx, trx, p, row, school)) mailQueued();
       return inserted;
     });
     if (row.store_key) await deleteLetGo(ctx.store, [row.store_key]);

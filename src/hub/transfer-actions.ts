@@ -19,6 +19,7 @@ import {
   canPreview,
   canReject,
   canRemove,
+  inRegister,
   isReceiver,
   isSender,
   oversees,
@@ -62,7 +63,11 @@ export async function transition(
 export async function accept(ctx: HubContext, p: Principal, id: string) {
   const row = await visible(ctx, p, id);
   if (!canAccept(p, row)) throw transferStateError(p, row, "accept");
-  if (row.status !== "downloaded") {
+  if (inRegister(row)) {
+    // Taking a register file does not close it: until its keeper removes it or an LA passes it
+    // on to the child's new school, every LA can still find the child in it.
+    await audit(ctx.db, p, { action: "accept", target: `transfer:${row.id}` });
+  } else if (row.status !== "downloaded") {
     const now = ctx.clock();
     await inTransaction(ctx, async (change) => {
       await transition(
@@ -273,6 +278,10 @@ function transferStateError(p: Principal, row: TransferRow, what: string): AppEr
   if (!involved && oversees(p, row))
     return forbidden(
       "This file is your school's to act on. A local authority can see its schools' files but not accept, reject or remove them.",
+    );
+  if (!involved && inRegister(row))
+    return forbidden(
+      "Only the local authority of the school that sent this file can accept or remove it. If the child has joined a school in your area, pass the file on to that school.",
     );
   if (!involved) return forbidden();
   return new AppError(

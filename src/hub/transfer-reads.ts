@@ -3,6 +3,7 @@ import { forbidden, notFound, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { canReadPupils, canSeeTransfer, isReceiver } from "./policies/transfers.js";
+import { tellKeeperOfLook } from "./register-notices.js";
 import { type InboxEntry, type NamedRow, viewWith, withNames } from "./transfer-view.js";
 
 /** Loads a transfer the principal may see; one they may not see does not exist for them. */
@@ -24,8 +25,10 @@ export function viewOf(p: Principal, row: NamedRow) {
 export async function getTransfer(ctx: HubContext, p: Principal, id: string) {
   const row = await visible(ctx, p, id);
   const view = viewOf(p, row);
-  if (row.status !== "checking" && canReadPupils(p, row))
+  if (row.status !== "checking" && canReadPupils(p, row)) {
     await audit(ctx.db, p, { action: "transfer.view", target: `transfer:${row.id}` });
+    await tellKeeperOfLook(ctx, p, row);
+  }
   return view;
 }
 
@@ -70,6 +73,7 @@ export async function listPupils(ctx: HubContext, p: Principal, id: string, page
     target: `transfer:${row.id}`,
     detail: { pupils: pupils.length, page: at },
   });
+  await tellKeeperOfLook(ctx, p, row);
   return {
     pupils: pupils.map((x) => ({
       position: x.position,

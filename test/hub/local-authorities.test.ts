@@ -104,6 +104,129 @@ for (const { target, skip } of DATABASES) {
       expect((await json(ours)).destination.laestab).toBe("8231235");
     });
 
+    /** An LA with no school in the file: Southvale (938), where Meadow Lane (9382001) is. */
+    async function southvale(): Promise<string> {
+      if (
+        !(await t.hub.ctx.db
+          .selectFrom("users")
+          .select("id")
+          .where("username", "=", "southvale-la")
+          .executeTakeFirst())
+      )
+        await createUser(t.hub.ctx, null, {
+          username: "southvale-la",
+          email: "southvale-la@users.invalid",
+          role: "la",
+          laCode: "938",
+          password: "southvale's long passphrase",
+        });
+      return t.token("southvale-la");
+    }
+
+    const toldOf = (subject: RegExp) =>
+      t.smtp.to("northshire-la@users.invalid").filter((m) => subject.test(m.subject ?? ""));
+
+    it("keeps a register file its sending school's LA's: another LA looks and passes it on, but cannot take it off", async () => {
+      const other = await southvale();
+      const doc = generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 97 });
+      const lost = await sendAndCheck(
+        t,
+        await t.token("brookfield"),
+        "8231234_CTF_XXXXXXX_097.XML",
+        writeCtf(doc),
+      );
+      expect(lost.status).toBe("lost");
+      const opened = /another local authority opened a file in the Lost Pupils database/;
+      const before = toldOf(opened).length;
+
+      // Another LA may look for the child in it (each look audited, the keeper told once a day)...
+      expect((await t.api(other, `/api/v1/transfers/${lost.id}`)).status).toBe(200);
+      expect((await t.api(other, `/api/v1/transfers/${lost.id}/pupils`)).status).toBe(200);
+      // ...but not take it, download it or delete it.
+      const accepted = await post(other, `/api/v1/transfers/${lost.id}/accept`);
+      expect(accepted.status).toBe(403);
+      expect((await json(accepted)).error.message).toMatch(
+        /Only the local authority of the school that sent this file can accept or remove it/,
+      );
+      expect((await t.api(other, `/api/v1/transfers/${lost.id}/content`)).status).toBe(403);
+      const deleted = await t.api(other, `/api/v1/transfers/${lost.id}`, { method: "DELETE" });
+      expect(deleted.status).toBe(403);
+      const pupil = doc.pupils[0] as NonNullable<(typeof doc.pupils)[number]>;
+      const found = async (token: string) =>
+        (
+          await json(
+            await post(token, "/api/v1/lost-pupils/search", {
+              surname: pupil.surname,
+              dob: pupil.dob,
+            }),
+          )
+        ).pupils.map((x: { transferId: string }) => x.transferId);
+      expect(await found(other)).toContain(lost.id);
+
+      await t.hub.deliverMail();
+      const told = toldOf(opened).slice(before);
+      expect(told).toHaveLength(1);
+      expect(told[0]?.text).toContain("southvale-la, ");
+      expect(told[0]?.text).toContain("Brookfield Primary School (8231234)");
+      expect(told[0]?.text).toContain(`${t.url}/received/${lost.id}`);
+      for (const p of doc.pupils) {
+        expect(told[0]?.text).not.toContain(p.surname as string);
+        expect(told[0]?.text).not.toContain(p.upn as string);
+      }
+
+      // The keeper takes it and downloads it; it stays in the register for every LA...
+      expect((await post(la, `/api/v1/transfers/${lost.id}/accept`)).status).toBe(200);
+      expect((await json(await t.api(la, `/api/v1/transfers/${lost.id}`))).status).toBe("lost");
+      const content = await t.api(la, `/api/v1/transfers/${lost.id}/content`);
+      expect(content.status).toBe(200);
+      expect(await content.text()).toContain(pupil.surname as string);
+      expect(await found(other)).toContain(lost.id);
+      // ...until it removes it, which only it (or the school) may.
+      expect((await t.api(la, `/api/v1/transfers/${lost.id}`, { method: "DELETE" })).status).toBe(
+        204,
+      );
+      expect(await found(other)).not.toContain(lost.id);
+      expect((await t.api(other, `/api/v1/transfers/${lost.id}`)).status).toBe(404);
+    });
+
+    it("tells the sending school's LA when another LA passes its register file on", async () => {
+      const other = await southvale();
+      const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 1, seed: 98 });
+      const outside = await sendAndCheck(
+        t,
+        await t.token("brookfield"),
+        "8231234_CTF_MMMMMMM_098.XML",
+        writeCtf(doc),
+      );
+      expect(outside.status).toBe("outside");
+      const passedOn = await post(other, `/api/v1/transfers/${outside.id}/redirect`, {
+        to: "9382001",
+      });
+      expect(passedOn.status).toBe(200);
+      await t.hub.deliverMail();
+      const told = toldOf(
+        /another local authority opened a file in the out of sector register/,
+      ).filter((m) => m.text?.includes(outside.id));
+      expect(told).toHaveLength(1);
+      expect(told[0]?.text).toContain("passed it on to Meadow Lane Primary School (9382001)");
+      // The sending school's own LA acting is not news to it.
+      const own = await sendAndCheck(
+        t,
+        await t.token("brookfield"),
+        "8231234_CTF_XXXXXXX_099.XML",
+        writeCtf(generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 99 })),
+      );
+      expect((await t.api(la, `/api/v1/transfers/${own.id}/pupils`)).status).toBe(200);
+      await t.hub.deliverMail();
+      expect(
+        t.smtp
+          .to("northshire-la@users.invalid")
+          .filter(
+            (m) => m.text?.includes(own.id) && /another local authority/.test(m.subject ?? ""),
+          ),
+      ).toHaveLength(0);
+    });
+
     it("searches by every criterion, says why each result matched, and browses its own schools' entries", async () => {
       const doc = generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 91 });
       const pupil = doc.pupils[0] as NonNullable<(typeof doc.pupils)[number]>;

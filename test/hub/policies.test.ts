@@ -108,29 +108,37 @@ describe("who may do what to a file", () => {
     });
   });
 
-  it("to the Lost Pupils register", () => {
-    const statuses = ["checking", "failed", "lost", "downloaded", "removed"];
-    const anyLa = {
-      see: ["lost", "downloaded"],
-      "read pupils": ["lost", "downloaded"],
-      accept: ["lost", "downloaded"],
-      download: ["downloaded"],
-      remove: ["downloaded"],
-      "pass on": ["lost"],
-    };
-    table("lost", "XXXXXXX", statuses, {
-      "sending school": {
-        see: statuses,
-        "read pupils": statuses,
-        remove: ["checking", "failed", "lost"],
-      },
-      // The sender's LA oversees its school's file, and like any LA serves the register.
-      "sender's LA": { ...anyLa, see: statuses },
-      "receiver's LA": anyLa,
-      "another LA": anyLa,
-      admin: { see: statuses },
+  // A register file is its sending school's LA's to keep: any LA may look for a child in it
+  // and pass it on to a school in its own area, but only the keeper takes or removes it (an
+  // outside finding: another LA's accept and delete took the child off every LA's search).
+  for (const [kind, register] of [
+    ["lost", "the Lost Pupils register"],
+    ["outside", "the out-of-sector register"],
+  ] as const) {
+    it(`to ${register}`, () => {
+      const waiting = kind;
+      const statuses = ["checking", "failed", waiting, "downloaded", "removed"];
+      const anotherLa = { see: [waiting], "read pupils": [waiting], "pass on": [waiting] };
+      table(kind, kind === "lost" ? "XXXXXXX" : "MMMMMMM", statuses, {
+        "sending school": {
+          see: statuses,
+          "read pupils": statuses,
+          remove: ["checking", "failed", waiting],
+        },
+        "sender's LA": {
+          see: statuses,
+          "read pupils": [waiting, "downloaded"],
+          accept: [waiting, "downloaded"],
+          download: [waiting, "downloaded"],
+          remove: [waiting, "downloaded"],
+          "pass on": [waiting],
+        },
+        "receiver's LA": anotherLa,
+        "another LA": anotherLa,
+        admin: { see: statuses },
+      });
     });
-  });
+  }
 });
 
 describe("who may manage accounts and the service's records", () => {

@@ -232,6 +232,34 @@ describe("page access, role by route", () => {
     for (const p of pupils) expect(mine).toContain(p.surname);
   });
 
+  it("leaves a register file to its sending school's LA to take or delete; another LA may look and pass it on", async () => {
+    const lost = await sendAndCheck(
+      t,
+      await t.token("brookfield"),
+      "8231234_CTF_XXXXXXX_003.XML",
+      writeCtf(generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 7 })),
+    );
+    expect(lost.status).toBe("lost");
+    const at = (path: string) => ({ path, method: "GET" as const, kind: "file" as const });
+    const post = (path: string) => ({ path, method: "POST" as const, kind: "file" as const });
+    const page = async (who: Who) => (await call(who, at(`/received/${lost.id}`), true)).text();
+
+    const theirs = await page("otherLa");
+    expect(theirs).toContain("Pass this file on");
+    expect(theirs).not.toContain("Download this file");
+    expect(theirs).not.toContain("Take this file off the register");
+    for (const route of [post(`/received/${lost.id}/accept`), post(`/received/${lost.id}/remove`)])
+      expect((await call("otherLa", route, true)).status, `otherLa ${route.path}`).toBe(403);
+    expect((await call("otherLa", at(`/received/${lost.id}/download`), true)).status).toBe(403);
+
+    const keepers = await page("la");
+    expect(keepers).toContain("Download this file");
+    expect(keepers).toContain("Take this file off the register and delete it");
+    expect((await call("la", at(`/received/${lost.id}/download`), true)).status).toBe(200);
+    // Downloaded, it is still in the register.
+    expect(await page("otherLa")).toContain("Pass this file on");
+  });
+
   it("shows what a file says as text, never as markup", async () => {
     const doc = generateCtf({ from: "8231234", to: "9382001", pupils: 1, seed: 6 });
     const evil = '<img src=x onerror="alert(1)">';

@@ -24,17 +24,30 @@ export function isSender(p: Principal, t: TransferFacts): boolean {
   return false;
 }
 
+/** A file in the Lost Pupils database or the out-of-sector register. */
+export const inRegister = (t: Pick<TransferFacts, "dest_kind">) =>
+  t.dest_kind === "lost" || t.dest_kind === "outside";
+
 /**
  * The file is this principal's to act on: addressed to their school, or for an LA, addressed to
- * the LA itself or held in the Lost Pupils and out-of-sector registers.
+ * the LA itself or, in a register, sent by one of its schools. A register file is its sending
+ * school's LA's to take: another LA may look for a child in it and pass it on to a school in its
+ * own area, but never accept or remove it, which would take the child off every LA's search.
  */
 export function isReceiver(p: Principal, t: TransferFacts): boolean {
   if (p.role === "school") return t.dest_kind === "school" && p.establishment === t.dest_laestab;
   if (p.role === "la") {
-    if (t.dest_kind === "lost" || t.dest_kind === "outside") return true;
+    if (inRegister(t)) return laOf(t.source_laestab) === p.laCode;
     return t.dest_laestab === ownLa(p);
   }
   return false;
+}
+
+const ON_REGISTER = new Set(["lost", "outside"]);
+
+/** Any LA searches the registers: it sees a file while the file waits there. */
+export function servesRegister(p: Principal, t: TransferFacts): boolean {
+  return p.role === "la" && inRegister(t) && ON_REGISTER.has(t.status);
 }
 
 /**
@@ -64,6 +77,7 @@ const RECEIVABLE = new Set<string>(RECEIVABLE_STATUSES);
 export function canSeeTransfer(p: Principal, t: TransferFacts): boolean {
   if (p.role === "admin") return true;
   if (isSender(p, t) || overseesSender(p, t)) return true;
+  if (servesRegister(p, t)) return true;
   return (isReceiver(p, t) || overseesReceiver(p, t)) && RECEIVABLE.has(t.status);
 }
 
@@ -73,7 +87,7 @@ export function canSeeTransfer(p: Principal, t: TransferFacts): boolean {
  */
 export function canReadPupils(p: Principal, t: TransferFacts): boolean {
   if (p.role === "admin") return false;
-  if (isSender(p, t)) return true;
+  if (isSender(p, t) || servesRegister(p, t)) return true;
   return (isReceiver(p, t) || oversees(p, t)) && RECEIVABLE.has(t.status) && t.status !== "expired";
 }
 
@@ -81,8 +95,10 @@ export function canAccept(p: Principal, t: TransferFacts): boolean {
   return isReceiver(p, t) && ["available", "lost", "outside", "downloaded"].includes(t.status);
 }
 
+/** Accepting a register file leaves it there (see accept), so its keeper downloads it there. */
 export function canDownload(p: Principal, t: TransferFacts): boolean {
-  return isReceiver(p, t) && t.status === "downloaded";
+  if (!isReceiver(p, t)) return false;
+  return t.status === "downloaded" || (inRegister(t) && ON_REGISTER.has(t.status));
 }
 
 /**
@@ -97,23 +113,23 @@ export function canReject(p: Principal, t: TransferFacts): boolean {
   return isReceiver(p, t) && t.status === "available";
 }
 
-/** The sender until the file is downloaded; the receiver once it has been. */
+/**
+ * The sender until the file is downloaded; the receiver once it has been; and a register file's
+ * keeper (its sending school's LA) while it waits there, which closes it.
+ */
 export function canRemove(p: Principal, t: TransferFacts): boolean {
   if (
     isSender(p, t) &&
     ["checking", "failed", "available", "lost", "outside", "rejected"].includes(t.status)
   )
     return true;
-  return isReceiver(p, t) && t.status === "downloaded";
+  if (!isReceiver(p, t)) return false;
+  return t.status === "downloaded" || (inRegister(t) && ON_REGISTER.has(t.status));
 }
 
 /** An LA passes a lost or out-of-sector file on to the school the pupil turned up at. */
 export function canRedirect(p: Principal, t: TransferFacts): boolean {
-  return (
-    p.role === "la" &&
-    (t.dest_kind === "lost" || t.dest_kind === "outside") &&
-    ["lost", "outside"].includes(t.status)
-  );
+  return servesRegister(p, t);
 }
 
 /** ...and only to a school in its own area: another LA's schools are that LA's to serve. */

@@ -202,6 +202,8 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
       schema: {
         tags,
         summary: "Accept the file, then download its content",
+        description:
+          "A Lost Pupils or out-of-sector file is its sending school's LA's alone to accept (any other LA: 403), and accepting it leaves it in the register: that LA may download its content without accepting, and removes it when the child is found.",
         params: IdParams,
         response: { 200: ok(Transfer, "Accepted: now downloaded"), ...errors(401, 403, 404, 409) },
       },
@@ -268,7 +270,8 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
     {
       schema: {
         tags,
-        summary: "Remove: the sender before download, the receiver after",
+        summary:
+          "Remove: the sender before download, the receiver after; a register file, its sending school's LA alone",
         params: IdParams,
         response: { 204: NoContent, ...errors(401, 403, 404, 409) },
       },

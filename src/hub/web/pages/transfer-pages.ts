@@ -69,7 +69,8 @@ function actionsFor(p: Principal, t: TransferView) {
     sender_user_id: "",
   };
   return {
-    accept: canAccept(p, facts) && t.status !== "downloaded",
+    // A register file is downloaded where it waits (accepting it does not take it off).
+    accept: canAccept(p, facts) && t.status === "available",
     download: canDownload(p, facts),
     reject: canReject(p, facts),
     remove: canRemove(p, facts),
