@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promi
 import { join } from "node:path";
 import type { HubTransfer } from "../client/hub-client.js";
 import { HubClient, HubError, HubUnreachableError, isRetryable } from "../client/hub-client.js";
-import { parseCtfFileName } from "../ctf/filename.js";
+import { isSafeCtfFileName, parseCtfFileName } from "../ctf/filename.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { numbered, writeWhole } from "../platform/store/folder-file.js";
 import { logLine, readState, type SyncState, writeState } from "./state.js";
@@ -269,6 +269,19 @@ async function receive(
   const inbox = await hub.inbox().catch(rethrow);
   for (const t of inbox) {
     const mine = state.received[t.id];
+    // The name becomes a path in the school's folder: only a CTF's, never one that leads out.
+    if (!isSafeCtfFileName(t.fileName)) {
+      if (!mine?.refused) {
+        state.received[t.id] = { fileName: t.fileName, at: s.clock().toISOString(), refused: true };
+        await writeState(s.folder, state);
+        await logLine(
+          s.folder,
+          `skipped  file ${t.id} from ${t.source.laestab}: the hub named it ${JSON.stringify(t.fileName)}, which is not a CTF's name, so it was left on the hub; tell the hub's help desk`,
+          s.clock(),
+        );
+      }
+      continue;
+    }
     // Waiting for the school; or accepted by this agent and not yet saved (a crash between).
     if (!(t.status === "available" || (t.status === "downloaded" && mine && !mine.savedAs)))
       continue;

@@ -19,8 +19,11 @@ export interface Sending {
 
 export interface SyncState {
   sending: Record<string, Sending>;
-  /** Transfers accepted on the hub, by id: where each was saved (absent until it is). */
-  received: Record<string, { fileName: string; savedAs?: string; at: string }>;
+  /**
+   * Transfers accepted on the hub, by id: where each was saved (absent until it is); or one
+   * left on the hub because its name was not a CTF's (`refused`), said once in the log.
+   */
+  received: Record<string, { fileName: string; savedAs?: string; at: string; refused?: boolean }>;
   lastRun?: { at: string; sent: number; failed: number; received: number };
   /** The school the token belongs to, as the hub said at the last run. */
   school?: string;

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { SyncSettings } from "../agent/agent.js";
 import { runAgent, syncStatus } from "../agent/service.js";
+import { hubAddressProblem } from "../client/hub-address.js";
 import { CliError, type CliIo } from "./io.js";
 
 interface SyncOptions {
@@ -45,7 +46,8 @@ async function settingsOf(o: SyncOptions): Promise<{ s: SyncSettings; interval: 
       : undefined);
   const folder = o.folder ?? process.env.S2S_SYNC_FOLDER ?? file.folder;
   if (!hub) throw new CliError("give the hub's address: --hub URL (or S2S_SYNC_HUB)");
-  if (!/^https?:\/\//.test(hub)) throw new CliError("the hub's address starts with https://");
+  const wrong = hubAddressProblem(hub);
+  if (wrong) throw new CliError(wrong);
   if (!token)
     throw new CliError(
       "give a token: --token-file PATH or S2S_SYNC_TOKEN (--token TOKEN only for a trial)",

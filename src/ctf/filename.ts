@@ -71,6 +71,14 @@ export function formatCtfFileName(source: string, destination: string, sequence:
   return `${source}_CTF_${dest}_${String(sequence).padStart(3, "0")}.XML`;
 }
 
+/** A CTF's name exactly as the DfE spells it, with nothing in it that could lead out of a folder. */
+const SAFE_CTF_NAME = /^\d{7}_CTF_[0-9A-Z]{7}_\d{3}\.XML$/i;
+
+/** Whether `name`, given by someone else (the hub), may be written into a folder as it is. */
+export function isSafeCtfFileName(name: string): boolean {
+  return SAFE_CTF_NAME.test(name);
+}
+
 export function parseCtfFileName(path: string): FileNameResult {
   const name = baseName(path).trim();
   const m = PATTERN.exec(name.toUpperCase());

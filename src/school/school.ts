@@ -1,4 +1,5 @@
 /** The one school a school side serves: set up once, by the operator. */
+import { hubAddressProblem } from "../client/hub-address.js";
 import type { HubClient } from "../client/hub-client.js";
 import { AppError, invalid } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
@@ -18,8 +19,9 @@ export async function initSchool(ctx: MisContext, input: SchoolSetUp): Promise<v
   if (name === "") throw invalid("The school needs a name.", "name");
   if ((input.hubUrl === undefined) !== (input.hubToken === undefined))
     throw invalid("Give the hub's address and a token for it together.", "hubUrl");
-  if (input.hubUrl !== undefined && !/^https?:\/\//.test(input.hubUrl))
-    throw invalid("The hub's address starts with https:// (or http:// for a test).", "hubUrl");
+  const wrongAddress = input.hubUrl === undefined ? undefined : hubAddressProblem(input.hubUrl);
+  if (wrongAddress)
+    throw invalid(`${wrongAddress[0]?.toUpperCase()}${wrongAddress.slice(1)}.`, "hubUrl");
   await ctx.db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom("school").select("laestab").executeTakeFirst();
     if (existing && existing.laestab !== input.laestab)

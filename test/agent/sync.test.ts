@@ -200,6 +200,85 @@ for (const { target, skip } of DATABASES) {
       );
     });
 
+    it("saves only files the hub names as a CTF, skipping and logging any other name and going on", async () => {
+      const out = await folder();
+      const parent = await folder();
+      const inbox = join(parent, "inbox");
+      await mkdir(inbox);
+      // A hub that misbehaves (or a row someone altered) can hand out any name at all.
+      const hostile = [
+        "x/../../escaped.XML",
+        "../escaped.XML",
+        "..\\escaped.XML",
+        "/tmp/escaped.XML",
+        ".hidden.XML",
+        "8231234_CTF_9382001_001.XML/../../escaped.XML",
+        "a\nb.XML",
+        "8231234_CTF_9382001_1.XML",
+      ];
+      const sent: { id: string; name: string }[] = [];
+      for (const bad of hostile) {
+        const { name } = await drop(out, 1);
+        expect((await agent(brookfield, out)).code).toBe(0);
+        const [row] = await transfersNamed(name);
+        await t.hub.ctx.db
+          .updateTable("transfers")
+          .set({ file_name: bad })
+          .where("id", "=", row?.id as string)
+          .execute();
+        sent.push({ id: row?.id as string, name: bad });
+      }
+      const good = await drop(out);
+      expect((await agent(brookfield, out)).code).toBe(0);
+
+      const run = await agent(meadow, inbox);
+      expect(run.code).toBe(0);
+      // The good file arrived; nothing was written anywhere else.
+      expect(await readFile(join(inbox, good.name), "utf8")).toBe(good.xml);
+      expect(
+        (await readdir(inbox)).filter((f) => !f.startsWith(".") && !f.endsWith(".log")),
+      ).toEqual([good.name]);
+      expect((await readdir(parent)).sort()).toEqual(["inbox"]);
+      expect(await readdir(tmpdir())).not.toContain("escaped.XML");
+      // Each bad one is left on the hub, and said once in the log.
+      const log = await readFile(join(inbox, "s2s-sync.log"), "utf8");
+      for (const { id } of sent) {
+        expect(log.split(id).length - 1, id).toBe(1);
+        const [row] = await t.hub.ctx.db
+          .selectFrom("transfers")
+          .select("status")
+          .where("id", "=", id)
+          .execute();
+        expect(row?.status).toBe("available");
+      }
+      expect(log).toContain("which is not a CTF's name, so it was left on the hub");
+      expect((await agent(meadow, inbox)).code).toBe(0);
+      expect(
+        (await readFile(join(inbox, "s2s-sync.log"), "utf8")).split(sent[0]?.id as string).length -
+          1,
+      ).toBe(1);
+    });
+
+    it("sends its token only over https, or plain http to a hub on this machine", async () => {
+      const out = await folder();
+      // Names under .invalid never resolve, so even a broken check sends nothing anywhere.
+      for (const hub of [
+        "http://hub.invalid",
+        "http://hub.invalid:3000",
+        "ftp://hub.invalid",
+        "hub.invalid",
+      ]) {
+        const r = await s2s("sync", "--hub", hub, "--token", brookfield, "--folder", out, "--once");
+        expect(r.code, hub).toBe(2);
+        expect(r.err + r.out, hub).toMatch(/https:\/\//);
+      }
+      // Loopback by name, by IPv4 and IPv6 is this machine: the agent goes on to try it.
+      for (const hub of ["http://localhost:1", "http://127.0.0.1:1", "http://[::1]:1"]) {
+        const r = await s2s("sync", "--hub", hub, "--token", brookfield, "--folder", out, "--once");
+        expect(r.code, hub).toBe(4);
+      }
+    });
+
     it("sends and saves each file exactly once when killed at any step and started again", async () => {
       for (const step of ["before-upload", "after-upload", "before-move", "after-move"]) {
         const out = await folder();

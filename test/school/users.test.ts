@@ -93,6 +93,37 @@ for (const { target, skip } of DATABASES) {
       await drop?.();
     });
 
+    it("sends the school's hub token only over https, or plain http to a hub on this machine", async () => {
+      // Names under .invalid never resolve, so even a broken check sends nothing anywhere.
+      for (const hubUrl of ["http://hub.invalid", "ftp://hub.invalid", "hub.invalid"])
+        await expect(
+          initSchool(mis.ctx, {
+            laestab: "8231234",
+            name: "Brookfield Primary School",
+            hubUrl,
+            hubToken: "t",
+          }),
+          hubUrl,
+        ).rejects.toMatchObject({
+          code: "invalid",
+          field: "hubUrl",
+          message: expect.stringMatching(/^The hub's address .*https:\/\//),
+        });
+      for (const hubUrl of [
+        "https://hub.invalid",
+        "http://127.0.0.1:1",
+        "http://localhost:1",
+        "http://[::1]:1",
+      ])
+        await initSchool(mis.ctx, {
+          laestab: "8231234",
+          name: "Brookfield Primary School",
+          hubUrl,
+          hubToken: "t",
+        });
+      await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
+    });
+
     it("lets a manager add staff, who reach none of the manager's routes", async () => {
       const added = await api("/api/v1/users", manager, {
         username: "office2",

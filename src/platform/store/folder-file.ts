@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 /** `name`, or (from 2) `name` with -2, -3 ... before its extension. */
 export function numbered(name: string, n: number): string {
@@ -25,6 +25,9 @@ export async function writeWhole(
   bytes: string | Uint8Array,
   taken: "refuse" | "next",
 ): Promise<string> {
+  // A name, never a path: whoever chose it, nothing is written outside `dir`.
+  if (name !== basename(name) || name.includes("\\") || name.startsWith(".") || name === "")
+    throw new Error(`not a plain file name: ${JSON.stringify(name)}`);
   const temporary = join(dir, `.${name}.${randomUUID()}.partial`);
   await writeFile(temporary, bytes, { flag: "wx" });
   const mine = Buffer.from(bytes);
