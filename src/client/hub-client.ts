@@ -64,6 +64,26 @@ export interface HubClientOptions {
   token: string;
   /** Milliseconds before a request counts as unanswered; 30 s by default. */
   timeoutMs?: number;
+  /**
+   * How often a request the hub answers 429 or 503 ("try again later") is made again, after the
+   * wait its Retry-After asks or, without one, 0.5, 1, 2 s...; 3 by default, 0 for none.
+   */
+  retries?: number;
+  /** The longest wait for one retry; a hub asking for longer gets its answer passed on. 30 s. */
+  maxRetryWaitMs?: number;
+}
+
+/** Answers that mean "the same request, a little later". */
+const TRY_LATER = new Set([429, 503]);
+
+/** How long Retry-After (seconds, or an HTTP date) asks for; without it, doubling from 0.5 s. */
+function retryWaitMs(header: string | null, attempt: number): number {
+  if (header !== null) {
+    if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+    const at = Date.parse(header);
+    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
+  }
+  return 500 * 2 ** attempt;
 }
 
 /** The calls the client makes: each is checked against the hub's OpenAPI document. */
@@ -210,6 +230,23 @@ export class HubClient {
     path: string,
     init: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<Response> {
+    const retries = this.options.retries ?? 3;
+    const maxWait = this.options.maxRetryWaitMs ?? 30_000;
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.send(method, path, init);
+      if (!TRY_LATER.has(r.status) || attempt >= retries) return this.answer(r);
+      const wait = retryWaitMs(r.headers.get("retry-after"), attempt);
+      if (wait > maxWait) return this.answer(r);
+      await r.body?.cancel();
+      await new Promise((done) => setTimeout(done, wait));
+    }
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: string | Uint8Array; headers?: Record<string, string> },
+  ): Promise<Response> {
     let r: Response;
     try {
       r = await fetch(`${this.base}${path}`, {
@@ -222,6 +259,11 @@ export class HubClient {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       throw new HubUnreachableError(this.base, cause ?? (e as Error).message);
     }
+    return r;
+  }
+
+  /** A good answer as it is; any other as the error it means. */
+  private async answer(r: Response): Promise<Response> {
     if (r.ok) return r;
     const body = (await r.json().catch(() => undefined)) as
       | {

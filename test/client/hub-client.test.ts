@@ -12,6 +12,7 @@ import {
 } from "../../src/client/hub-client.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
+import { startGateway } from "../helpers/gateway.js";
 import { eventually, startTestHub, type TestHub } from "../helpers/hub.js";
 
 describe("the hub client", () => {
@@ -77,6 +78,65 @@ describe("the hub client", () => {
     expect(previews.map((p) => p.action)).toEqual(["preview"]);
     await receiver.accept(id);
     expect(Buffer.from(await receiver.content(id)).toString("utf8")).toBe(xml);
+  });
+
+  it("makes a request again when the hub says to try later, waiting as long as it asks", async () => {
+    const gateway = await startGateway(t.url);
+    try {
+      const hub = new HubClient({ url: gateway.url, token: await t.token("brookfield") });
+      // Twice "too many", once "unavailable, come back in a second": the fourth try is answered.
+      gateway.refuse({
+        method: "GET",
+        path: "/api/v1/me",
+        status: 429,
+        code: "rate-limited",
+        times: 2,
+      });
+      gateway.refuse({
+        method: "GET",
+        path: "/api/v1/me",
+        status: 503,
+        code: "internal",
+        times: 1,
+        retryAfter: "1",
+      });
+      const started = Date.now();
+      expect((await hub.me()).username).toBe("brookfield");
+      expect(gateway.refused()).toBe(3);
+      // 0.5 s and 1 s of back-off, then the second the hub asked for.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2400);
+
+      // A hub asking for longer than the client waits gets its answer passed on, at once.
+      gateway.refuse({
+        method: "GET",
+        path: "/api/v1/me",
+        status: 429,
+        code: "rate-limited",
+        times: 1,
+        retryAfter: "3600",
+      });
+      const refused = await hub.me().catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(HubError);
+      expect((refused as HubError).status).toBe(429);
+      expect(gateway.refused()).toBe(4);
+      // And one that keeps saying "later" is believed after the retries run out.
+      const impatient = new HubClient({
+        url: gateway.url,
+        token: await t.token("brookfield"),
+        retries: 1,
+      });
+      gateway.refuse({
+        method: "GET",
+        path: "/api/v1/me",
+        status: 503,
+        code: "internal",
+        times: 5,
+      });
+      expect(((await impatient.me().catch((e: unknown) => e)) as HubError).status).toBe(503);
+      expect(gateway.refused()).toBe(6);
+    } finally {
+      await gateway.close();
+    }
   });
 
   it("says the token is refused as a HubError with the hub's code, and no answer as unreachable", async () => {

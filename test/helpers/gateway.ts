@@ -14,6 +14,8 @@ export interface Refusal {
   code: string;
   /** How many matching requests it answers before letting them through. */
   times: number;
+  /** A Retry-After header to send with the answer. */
+  retryAfter?: string;
 }
 
 export interface Gateway {
@@ -44,7 +46,10 @@ export async function startGateway(target: string): Promise<Gateway> {
     if (r) {
       r.times--;
       answered++;
-      res.writeHead(r.status, { "content-type": "application/json" });
+      res.writeHead(r.status, {
+        "content-type": "application/json",
+        ...(r.retryAfter === undefined ? {} : { "retry-after": r.retryAfter }),
+      });
       res.end(
         JSON.stringify({ error: { code: r.code, message: `answered ${r.status} (${r.code})` } }),
       );

@@ -2,9 +2,11 @@
  * `Idempotency-Key` on the API's POST and DELETE routes: a client that retries a request with
  * the same key (after a time-out, say) gets the first answer again instead of acting twice.
  * Keys belong to the user who sent them; the first request with a key claims it in the database,
- * so two at once cannot both act; retention deletes answers after a day. A server error frees the
- * key for a retry, and so does a claim left with no answer past its lease (the hub died). An upload's fingerprint is its method and path (its body is a stream not yet
- * read), so a retry with another file under the same key gets the first file's answer.
+ * so two at once cannot both act; retention deletes answers after a day. A "try again" answer
+ * (a server error, 429, 408) frees the key for the retry, and so does a claim left with no answer
+ * past its lease (the hub died). An upload's fingerprint is its method and path (its body is a
+ * stream not yet read), so a retry with another file under the same key gets the first file's
+ * answer.
  */
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -89,7 +91,8 @@ export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void
     const userId = signedInAs(request)?.userId;
     if (key === undefined || userId === undefined) return payload;
     request.idempotencyKey = undefined;
-    if (reply.statusCode >= 500) {
+    // "Try again later" (too many, a server error) is no answer to keep: a retry must be tried.
+    if (reply.statusCode >= 500 || reply.statusCode === 429 || reply.statusCode === 408) {
       await ctx.db
         .deleteFrom("idempotency_keys")
         .where("user_id", "=", userId)
