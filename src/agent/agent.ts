@@ -12,7 +12,7 @@ import { HubClient, HubError, HubUnreachableError, isRetryable } from "../client
 import { isSafeCtfFileName, parseCtfFileName } from "../ctf/filename.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { numbered, writeWhole } from "../platform/store/folder-file.js";
-import { logLine, readState, type SyncState, writeState } from "./state.js";
+import { logLine, readState, type SyncState, stagingDir, writeState } from "./state.js";
 
 export interface SyncSettings {
   hub: string;
@@ -94,6 +94,15 @@ export async function candidates(folder: string, laestab: string): Promise<strin
   });
 }
 
+/** Files taken from the folder and not yet filed in `sent/` or `failed/`. */
+export async function stagedFiles(folder: string): Promise<string[]> {
+  const names = await readdir(stagingDir(folder)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [];
+    throw e;
+  });
+  return names.filter((n) => !n.startsWith("."));
+}
+
 /** Complete: not changed for the settle time, seen twice that far apart. */
 async function complete(path: string, settleMs: number, now: () => Date): Promise<boolean> {
   const first = await stat(path).catch(() => undefined);
@@ -111,33 +120,49 @@ async function send(
   state: SyncState,
   report: RunReport,
 ): Promise<void> {
-  const here = new Set(await candidates(s.folder, laestab));
-  // Sends a crash interrupted after the file moved: done; only the note of it was left.
+  const staging = stagingDir(s.folder);
+  await mkdir(staging, { recursive: true });
+  const staged = new Set(await stagedFiles(s.folder));
+  const here = await candidates(s.folder, laestab);
+  // Sends a crash interrupted after the file moved on: done; only the note of it was left.
   for (const name of Object.keys(state.sending))
-    if (!here.has(name)) {
+    if (!staged.has(name) && !here.includes(name)) {
       delete state.sending[name];
       await writeState(s.folder, state);
     }
-  for (const name of [...here].sort()) {
+  // Each complete file is taken out of the MIS's hands before it is read.
+  for (const name of here.sort()) {
+    if (staged.has(name)) {
+      await logLine(
+        s.folder,
+        `waiting  ${name}: an earlier file of this name is still being sent; this one goes next`,
+        s.clock(),
+      );
+      report.waiting.push(name);
+      continue;
+    }
     const path = join(s.folder, name);
     if (!state.sending[name] && !(await complete(path, s.settleMs, s.clock))) {
       await logLine(s.folder, `waiting  ${name}: still being written`, s.clock());
       report.waiting.push(name);
       continue;
     }
-    let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await readFile(path));
+      await rename(path, join(staging, name));
+      staged.add(name);
     } catch (e) {
       // Held open by the MIS (Windows): tried again next run.
       await logLine(
         s.folder,
-        `waiting  ${name}: cannot be read yet (${(e as Error).message})`,
+        `waiting  ${name}: cannot be moved yet (${(e as Error).message})`,
         s.clock(),
       );
       report.waiting.push(name);
-      continue;
     }
+  }
+  step("after-stage");
+  for (const name of [...staged].sort()) {
+    const bytes = new Uint8Array(await readFile(join(staging, name)));
     const digest = sha256(bytes);
     let entry = state.sending[name];
     if (!entry || entry.sha256 !== digest) {
@@ -244,7 +269,7 @@ async function settle(
   const target = await freeName(dir, name);
   await writeFile(join(dir, `${target}.txt`), `${note}\n`);
   step("before-move");
-  await rename(join(s.folder, name), join(dir, target));
+  await rename(join(stagingDir(s.folder), name), join(dir, target));
   step("after-move");
   delete state.sending[name];
   await writeState(s.folder, state);

@@ -5,7 +5,14 @@
  */
 import { stat } from "node:fs/promises";
 import { HubUnreachableError, isRetryable } from "../client/hub-client.js";
-import { candidates, type RunReport, runOnce, type SyncSettings, TokenRefused } from "./agent.js";
+import {
+  candidates,
+  type RunReport,
+  runOnce,
+  type SyncSettings,
+  stagedFiles,
+  TokenRefused,
+} from "./agent.js";
 import { FolderTaken, lockFolder, logLine, readState } from "./state.js";
 
 /** Exit codes, for schedulers: documented in the README. */
@@ -112,7 +119,8 @@ function folderProblem(e: unknown, o: AgentOptions): number {
 /** `s2s sync status`: the last run, the files waiting, and the last error, from the folder. */
 export async function syncStatus(folder: string): Promise<string> {
   const state = await readState(folder);
-  const waiting = state.school ? await candidates(folder, state.school).catch(() => []) : [];
+  const inFolder = state.school ? await candidates(folder, state.school).catch(() => []) : [];
+  const waiting = [...(await stagedFiles(folder).catch(() => [])), ...inFolder];
   const lines = [
     state.lastRun
       ? `last run: ${state.lastRun.at} (${state.lastRun.sent} sent, ${state.lastRun.failed} failed, ${state.lastRun.received} received)`

@@ -31,6 +31,12 @@ export interface SyncState {
 }
 
 export const stateDir = (folder: string) => join(folder, ".s2s-sync");
+/**
+ * Where a file is moved (renamed, on the same disk) before it is read, and kept until it is
+ * filed: an MIS that writes a new file of the same name meanwhile writes a new file, which
+ * waits in the folder for its own turn, instead of changing the one being sent.
+ */
+export const stagingDir = (folder: string) => join(stateDir(folder), "sending");
 const statePath = (folder: string) => join(stateDir(folder), "state.json");
 
 export async function readState(folder: string): Promise<SyncState> {

@@ -279,8 +279,72 @@ for (const { target, skip } of DATABASES) {
       }
     });
 
+    it("sends what it read, and a file the MIS writes again meanwhile goes next, not lost", async () => {
+      const gateway = await startGateway(t.url);
+      try {
+        const out = await folder();
+        const first = await drop(out, 2);
+        const again = writeCtf(
+          generateCtf({ from: "8231234", to: "9382001", pupils: 3, seed: 777, now: new Date() }),
+        );
+        // The MIS exports again, under the same name, while the first is on its way.
+        gateway.before = async (method, url) => {
+          if (method === "POST" && url.startsWith("/api/v1/transfers?")) {
+            gateway.before = undefined;
+            await writeFile(join(out, first.name), again);
+            const past = new Date(Date.now() - 10_000);
+            await utimes(join(out, first.name), past, past);
+          }
+        };
+        const via = () =>
+          s2s(
+            "sync",
+            "--hub",
+            gateway.url,
+            "--token",
+            brookfield,
+            "--folder",
+            out,
+            "--once",
+            "--settle",
+            "1",
+          );
+        expect((await via()).code).toBe(0);
+        // What was sent is what is filed; the new export waits in the folder...
+        expect(await readFile(join(out, "sent", first.name), "utf8")).toBe(first.xml);
+        expect(await readFile(join(out, first.name), "utf8")).toBe(again);
+        // ...and goes on the next run.
+        expect((await via()).code).toBe(0);
+        expect(
+          await readFile(join(out, "sent", first.name.replace(".XML", "-2.XML")), "utf8"),
+        ).toBe(again);
+        const sent = await t.hub.ctx.db
+          .selectFrom("transfers")
+          .select("pupil_count")
+          .where("file_name", "=", first.name)
+          .where("source_laestab", "=", "8231234")
+          .orderBy("created_at")
+          .execute();
+        expect(sent.map((r) => r.pupil_count)).toEqual([2, 3]);
+        // The receiving school gets both.
+        const inbox = await folder();
+        expect((await agent(meadow, inbox)).code).toBe(0);
+        const saved = (await readdir(inbox)).filter((f) => f.endsWith(".XML"));
+        const texts = await Promise.all(saved.map((f) => readFile(join(inbox, f), "utf8")));
+        expect(texts.sort()).toEqual([first.xml, again].sort());
+      } finally {
+        await gateway.close();
+      }
+    });
+
     it("sends and saves each file exactly once when killed at any step and started again", async () => {
-      for (const step of ["before-upload", "after-upload", "before-move", "after-move"]) {
+      for (const step of [
+        "after-stage",
+        "before-upload",
+        "after-upload",
+        "before-move",
+        "after-move",
+      ]) {
         const out = await folder();
         const { name, xml } = await drop(out);
         const killed = await agentProcess(brookfield, out, step);
@@ -295,6 +359,7 @@ for (const { target, skip } of DATABASES) {
         ).toEqual([]);
         // And the receiving side, killed at each of its steps.
         const receiveStep = {
+          "after-stage": undefined,
           "before-upload": "before-accept",
           "after-upload": "after-accept",
           "before-move": "after-save",
@@ -399,11 +464,13 @@ for (const { target, skip } of DATABASES) {
         expect(first.code).toBe(0);
         expect(first.out).toContain("0 sent, 0 failed, 0 received, 3 waiting");
         expect(gateway.refused()).toBe(9);
-        // Not one file given up on: each waits in the folder, and the log says why.
-        expect((await readdir(out)).sort()).toEqual(
-          expect.arrayContaining(files.map((f) => f.name)),
+        // Not one file given up on: each waits, taken from the MIS's hands, and the log says why.
+        expect((await readdir(join(out, ".s2s-sync", "sending"))).sort()).toEqual(
+          files.map((f) => f.name).sort(),
         );
         expect(await readdir(out)).not.toContain("failed");
+        const status = await s2s("sync", "status", "--folder", out);
+        expect(status.out).toContain("files waiting to be sent: 3");
         const log = await readFile(join(out, "s2s-sync.log"), "utf8");
         expect(log).toContain("answered 429 (rate-limited)");
         const second = await via();

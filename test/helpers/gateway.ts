@@ -25,6 +25,8 @@ export interface Gateway {
   refused(): number;
   /** Every request it was sent, as "METHOD /path?query". */
   requests: string[];
+  /** Run before a request is passed through (what else happens while it is on its way). */
+  before: ((method: string, url: string) => Promise<void>) | undefined;
   /** Stops answering at all (connections refused), as a hub mid-restart does. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startGateway(target: string): Promise<Gateway> {
       );
       return;
     }
+    await gateway.before?.(req.method ?? "GET", req.url ?? "");
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
@@ -89,8 +92,9 @@ export async function startGateway(target: string): Promise<Gateway> {
     for (const s of sockets) s.destroy();
     await closed;
   };
-  return {
+  const gateway: Gateway = {
     url: `http://127.0.0.1:${port}`,
+    before: undefined,
     refuse: (r) => refusals.push({ ...r }),
     refused: () => answered,
     requests,
@@ -98,4 +102,5 @@ export async function startGateway(target: string): Promise<Gateway> {
     up: () => new Promise<void>((r) => server.listen(port, "127.0.0.1", r)),
     close: () => (server.listening ? down() : Promise.resolve()),
   };
+  return gateway;
 }
