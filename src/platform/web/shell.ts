@@ -101,10 +101,11 @@ export async function createShell(config: ShellConfig): Promise<FastifyInstance>
   app.decorateRequest("formKey", { getter: () => config.formKey });
   app.decorate("secureCookies", config.secureCookies);
   registerForgeryGuard(app);
-  // API answers carry pupils, names and addresses: no browser or proxy may keep a copy.
-  app.addHook("onSend", async (request, reply) => {
-    if (request.url.startsWith("/api/v") && !reply.hasHeader("cache-control"))
-      reply.header("cache-control", "no-store");
+  // Answers carry pupils, names and addresses: no browser or proxy may keep a copy. Every answer
+  // without a policy of its own (the style sheets and scripts have one), not those whose raw URL
+  // looks like the API's: `/%61pi/v1/...` reaches the same route by another spelling.
+  app.addHook("onSend", async (_request, reply) => {
+    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
   });
   await registerViews(app, config);
   return app;
