@@ -7,8 +7,10 @@
  * sent after it and tried again until the hub answers); an import left unfinished leaves the
  * file waiting.
  */
+
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
+import { LOST_PUPILS, OUT_OF_SECTOR } from "../ctf/filename.js";
 import type { Pupil } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
 import { AppError, invalid, isId, notFound } from "../platform/errors.js";
@@ -39,6 +41,14 @@ export interface Proposal {
   dob: string | null;
   sex: string | null;
   matches: Candidate[];
+}
+
+/** Whom a CTF's DestSchool names, in words. */
+function addressedTo(to: string): string {
+  if (to === LOST_PUPILS) return `the Lost Pupils database (${to})`;
+  if (to === OUT_OF_SECTOR) return `the out of sector register (${to})`;
+  if (/^\d{3}LLLL$/.test(to)) return `a local authority (${to})`;
+  return to === "" ? "no school (it names none)" : to;
 }
 
 /** Reads the file, refuses what cannot be imported, and proposes a match for each pupil. */
@@ -79,8 +89,13 @@ export async function createImport(
   const school = await thisSchool;
   const dest = read.document.header.destSchool;
   const to = `${dest?.lea ?? ""}${dest?.estab ?? ""}`;
-  if (/^\d{7}$/.test(to) && to !== school.laestab)
-    throw invalid(`${file.fileName} is for ${to}, not this school (${school.laestab}).`, "file");
+  // A file from the hub was addressed here by the hub (a lost pupil's file an LA passed on keeps
+  // XXXXXXX inside); any other must say this school inside.
+  if (file.source !== "hub" && to !== school.laestab)
+    throw invalid(
+      `${file.fileName} is for ${addressedTo(to)}, not this school (${school.laestab}).`,
+      "file",
+    );
   const index = new RegisterIndex(await register);
   const proposals: Proposal[] = read.document.pupils.map((p, i) => ({
     position: i + 1,

@@ -484,6 +484,27 @@ for (const { target, skip } of DATABASES) {
       expect((await json(notOurs)).error.message).toContain(
         "is for 9384002, not this school (9382001)",
       );
+      // Nor one for a register or an LA, which an outside test imported into any school.
+      for (const [to, words, seed] of [
+        ["XXXXXXX", "the Lost Pupils database (XXXXXXX)", 34],
+        ["MMMMMMM", "the out of sector register (MMMMMMM)", 35],
+        ["938LLLL", "a local authority (938LLLL)", 36],
+      ] as const) {
+        const name = `8231234_CTF_${to}_0${seed}.XML`;
+        const one = writeCtf(generateCtf({ from: "8231234", to, pupils: 1, seed, now }));
+        await writeFile(join(folder, name), one);
+        const refused = await meadow.api("/api/v1/imports", { file: name });
+        expect(refused.status, to).toBe(400);
+        expect((await json(refused)).error.message).toContain(`is for ${words}, not this school`);
+        const upload = new FormData();
+        upload.set("file", new Blob([one]), name);
+        const sentUp = await fetch(`${meadow.mis.url}/api/v1/imports`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${meadow.token}` },
+          body: upload,
+        });
+        expect(sentUp.status, to).toBe(400);
+      }
 
       const form = new FormData();
       form.set("file", new Blob([ctf("9382001", 33)]), "8231234_CTF_9382001_052.XML");
