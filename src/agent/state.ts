@@ -4,8 +4,9 @@
  * over the old, so a crash at any moment leaves the last complete state; every step of sending
  * is written down before it is taken, so a run after a crash finishes it instead of repeating it.
  */
-import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+
+import { randomUUID } from "node:crypto";
+import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { processAlive } from "../platform/process-alive.js";
 
@@ -70,24 +71,60 @@ export class FolderTaken extends Error {
   }
 }
 
-/** Takes the folder for this process; a hold left by a process that has died is taken over. */
+/**
+ * Takes the folder for this process; a hold left by a process that has died is taken over. The
+ * lock is written whole under a name of its own and then linked into place, so it never exists
+ * without its holder's id (an empty one, read between create and write, was taken for dead and
+ * let two agents in). A dead holder's lock is removed by one taker at a time, under a second
+ * lock, and only if it is still the dead holder's.
+ */
 export async function lockFolder(folder: string): Promise<() => Promise<void>> {
   await mkdir(stateDir(folder), { recursive: true });
   const path = join(stateDir(folder), "agent.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const file = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
-      await file.writeFile(String(process.pid));
-      await file.close();
-      return () => unlink(path).catch(() => {});
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number(await readFile(path, "utf8").catch(() => ""));
-      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) throw new FolderTaken(pid);
-      await unlink(path).catch(() => {});
+  const guard = `${path}.takeover`;
+  const mine = `${path}.${randomUUID()}.new`;
+  await writeFile(mine, String(process.pid), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await link(mine, path);
+        return () => unlink(path).catch(() => {});
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const pid = holderOf(await readFile(path, "utf8").catch(() => ""));
+      if (pid !== undefined && processAlive(pid)) throw new FolderTaken(pid);
+      try {
+        await link(mine, guard);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        // Another taker is at it; a guard left by one that died is cleared after a while.
+        const since = await stat(guard).then(
+          (g) => Date.now() - g.mtimeMs,
+          () => 0,
+        );
+        if (since > GUARD_STALE_MS) await unlink(guard).catch(() => {});
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      try {
+        const still = await readFile(path, "utf8").then(holderOf, () => null);
+        if (still === pid) await unlink(path).catch(() => {});
+      } finally {
+        await unlink(guard).catch(() => {});
+      }
     }
+    throw new Error("could not take the folder's lock");
+  } finally {
+    await unlink(mine).catch(() => {});
   }
-  throw new Error("could not take the folder's lock");
+}
+
+const GUARD_STALE_MS = 10_000;
+
+function holderOf(text: string): number | undefined {
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 /** The office's log: one line a file, in words, appended. */
