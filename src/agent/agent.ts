@@ -5,7 +5,7 @@
  * school on the hub into the inbox folder, whole or not at all, never over another file.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HubTransfer } from "../client/hub-client.js";
 import { HubClient, HubError, HubUnreachableError, isRetryable } from "../client/hub-client.js";
@@ -24,6 +24,10 @@ export interface SyncSettings {
   settleMs: number;
   /** How long a run waits for the hub to check a file it sent. */
   verdictWaitMs: number;
+  /** The mode of the files it writes: 0o600, or 0o640 for an MIS reading as the group. */
+  fileMode: number;
+  /** Days a sent file's copy is kept in `sent/`. */
+  keepDays: number;
   clock: () => Date;
 }
 
@@ -63,6 +67,7 @@ export async function runOnce(s: SyncSettings): Promise<RunReport> {
   try {
     await send(s, hub, me.establishment, state, report);
     await receive(s, hub, state, report);
+    await forgetOldSent(s);
     state.lastError = null;
   } catch (e) {
     state.lastError = { at: s.clock().toISOString(), message: (e as Error).message };
@@ -150,6 +155,8 @@ async function send(
     try {
       await rename(path, join(staging, name));
       staged.add(name);
+      // Ours now, and kept in sent/ for a while: readable by the agent's account alone.
+      await chmod(join(staging, name), 0o600).catch(() => {});
     } catch (e) {
       // Held open by the MIS (Windows): tried again next run.
       await logLine(
@@ -267,13 +274,24 @@ async function settle(
   const dir = join(s.folder, to);
   await mkdir(dir, { recursive: true });
   const target = await freeName(dir, name);
-  await writeFile(join(dir, `${target}.txt`), `${note}\n`);
+  await writeFile(join(dir, `${target}.txt`), `${note}\n`, { mode: 0o600 });
   step("before-move");
   await rename(join(stagingDir(s.folder), name), join(dir, target));
   step("after-move");
   delete state.sending[name];
   await writeState(s.folder, state);
   await logLine(s.folder, `${to.padEnd(8)} ${name}: ${note.split("\n")[0]}`, s.clock());
+}
+
+/** Copies in `sent/` (with their notes) older than the days they are kept: the hub has them. */
+async function forgetOldSent(s: SyncSettings): Promise<void> {
+  const dir = join(s.folder, "sent");
+  const before = s.clock().getTime() - s.keepDays * 86_400_000;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile() && info.mtimeMs < before) await unlink(join(dir, name)).catch(() => {});
+  }
 }
 
 /** `name`, or `name` with -2, -3 ... before its extension, whichever is free in `dir`. */
@@ -327,7 +345,7 @@ async function receive(
       continue;
     }
     // Whole or not at all, never over another file: the same bytes already there count as saved.
-    const savedAs = await writeWhole(s.inbox, t.fileName, bytes, "next");
+    const savedAs = await writeWhole(s.inbox, t.fileName, bytes, "next", s.fileMode);
     step("after-save");
     (state.received[t.id] as { savedAs?: string }).savedAs = savedAs;
     await writeState(s.folder, state);

@@ -21,6 +21,8 @@ interface SyncOptions {
   once?: boolean;
   interval?: string;
   settle?: string;
+  keepDays?: string;
+  groupRead?: boolean;
   config?: string;
 }
 
@@ -56,6 +58,9 @@ async function settingsOf(o: SyncOptions): Promise<{ s: SyncSettings; interval: 
   const interval = Number(o.interval ?? file.interval ?? 60);
   if (!Number.isFinite(interval) || interval < 5)
     throw new CliError("--interval is a number of seconds, at least 5");
+  const keepDays = Number(o.keepDays ?? 60);
+  if (!Number.isInteger(keepDays) || keepDays < 1)
+    throw new CliError("--keep-days is a whole number of days, at least 1");
   const settle = Number(o.settle ?? 2);
   if (!Number.isFinite(settle) || settle < 0) throw new CliError("--settle is seconds, 0 or more");
   return {
@@ -66,6 +71,8 @@ async function settingsOf(o: SyncOptions): Promise<{ s: SyncSettings; interval: 
       inbox: resolve(o.inbox ?? file.inbox ?? folder),
       settleMs: settle * 1000,
       verdictWaitMs: 60_000,
+      fileMode: o.groupRead ? 0o640 : 0o600,
+      keepDays,
       clock: () => new Date(),
     },
     interval,
@@ -89,6 +96,11 @@ export function syncCommands(program: Command, io: CliIo, setExit: (code: number
     .option("--once", "one run, then exit (for a scheduled task); exit codes below")
     .option("--interval <seconds>", "seconds between runs as a service", "60")
     .option("--settle <seconds>", "a file unchanged this long is complete", "2")
+    .option("--keep-days <days>", "days a sent file's copy stays in sent/", "60")
+    .option(
+      "--group-read",
+      "let the folder's group read the files saved (0640; else only the agent's account, 0600)",
+    )
     .option("--config <file>", 'a JSON file: {"hub","tokenFile","folder","inbox","interval"}')
     .addHelpText(
       "after",

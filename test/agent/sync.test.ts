@@ -6,7 +6,16 @@
  * (another agent on the folder, a refused token, a hub that does not answer) is said plainly.
  */
 import { execFile } from "node:child_process";
-import { appendFile, mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  stat,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -183,6 +192,40 @@ for (const { target, skip } of DATABASES) {
       await utimes(join(out, name), past, past);
       expect((await agent(brookfield, out)).out).toContain("1 sent");
       expect(await readFile(join(out, "sent", name), "utf8")).toBe(xml);
+    });
+
+    it("keeps pupils' files to the agent's account, and sent copies for the days it is told", async () => {
+      const out = await folder();
+      const inbox = await folder();
+      const { name } = await drop(out);
+      expect((await agent(brookfield, out)).code).toBe(0);
+      expect((await agent(meadow, inbox)).code).toBe(0);
+      const mode = async (path: string) => (await stat(path)).mode & 0o777;
+      expect(await mode(join(inbox, name))).toBe(0o600);
+      expect(await mode(join(out, "sent", name))).toBe(0o600);
+      expect(await mode(join(out, "sent", `${name}.txt`))).toBe(0o600);
+      // An MIS reading as the folder's group is let in when asked.
+      const shared = await folder();
+      const next = await drop(out);
+      expect((await agent(brookfield, out)).code).toBe(0);
+      expect((await agent(meadow, shared, "--group-read")).code).toBe(0);
+      expect(await mode(join(shared, next.name))).toBe(0o640);
+
+      // Sent copies go after --keep-days (60 unless told); the hub keeps the file itself.
+      const day = 86_400_000;
+      const aged = async (file: string, days: number) => {
+        const at = new Date(Date.now() - days * day);
+        await utimes(join(out, "sent", file), at, at);
+      };
+      await aged(name, 61);
+      await aged(`${name}.txt`, 61);
+      await aged(next.name, 59);
+      expect((await agent(brookfield, out)).code).toBe(0);
+      expect((await readdir(join(out, "sent"))).sort()).toEqual([next.name, `${next.name}.txt`]);
+      await aged(next.name, 11);
+      expect((await agent(brookfield, out, "--keep-days", "10")).code).toBe(0);
+      expect(await readdir(join(out, "sent"))).toEqual([`${next.name}.txt`]);
+      expect((await agent(brookfield, out, "--keep-days", "0")).code).toBe(2);
     });
 
     it("keeps a file of the same name already in the inbox, and says what it did", async () => {
@@ -533,6 +576,8 @@ for (const { target, skip } of DATABASES) {
             folder: out,
             inbox: out,
             settleMs: 1000,
+            fileMode: 0o600,
+            keepDays: 60,
             verdictWaitMs: 10_000,
             clock: () => new Date(),
           },

@@ -4,7 +4,7 @@
  * a file already there is never replaced.
  */
 import { randomUUID } from "node:crypto";
-import { link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 
 /** `name`, or (from 2) `name` with -2, -3 ... before its extension. */
@@ -17,19 +17,22 @@ export function numbered(name: string, n: number): string {
 /**
  * Writes `bytes` to `dir/name` and returns the name used. When the name is taken: "refuse"
  * throws; "next" takes the next free numbered name, and a file there with the same bytes counts
- * as this one already saved.
+ * as this one already saved. Pupils' data: readable by its owner alone unless `mode` says more.
  */
 export async function writeWhole(
   dir: string,
   name: string,
   bytes: string | Uint8Array,
   taken: "refuse" | "next",
+  mode = 0o600,
 ): Promise<string> {
   // A name, never a path: whoever chose it, nothing is written outside `dir`.
   if (name !== basename(name) || name.includes("\\") || name.startsWith(".") || name === "")
     throw new Error(`not a plain file name: ${JSON.stringify(name)}`);
   const temporary = join(dir, `.${name}.${randomUUID()}.partial`);
-  await writeFile(temporary, bytes, { flag: "wx" });
+  await writeFile(temporary, bytes, { flag: "wx", mode });
+  // Whatever the umask: the mode asked for, no more and no less.
+  await chmod(temporary, mode);
   const mine = Buffer.from(bytes);
   try {
     for (let n = 1; ; n++) {
