@@ -5,14 +5,25 @@
  * school on the hub into the inbox folder, whole or not at all, never over another file.
  */
 import { randomUUID } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import type { HubTransfer } from "../client/hub-client.js";
 import { HubClient, HubError, HubUnreachableError, isRetryable } from "../client/hub-client.js";
 import { isSafeCtfFileName, parseCtfFileName } from "../ctf/filename.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { numbered, writeWhole } from "../platform/store/folder-file.js";
-import { logLine, readState, type SyncState, stagingDir, writeState } from "./state.js";
+import { logLine, readState, type SyncState, stagingDir, stateDir, writeState } from "./state.js";
 
 export interface SyncSettings {
   hub: string;
@@ -68,6 +79,7 @@ export async function runOnce(s: SyncSettings): Promise<RunReport> {
     await send(s, hub, me.establishment, state, report);
     await receive(s, hub, state, report);
     await forgetOldSent(s);
+    await sweepLeftovers(s);
     state.lastError = null;
   } catch (e) {
     state.lastError = { at: s.clock().toISOString(), message: (e as Error).message };
@@ -91,12 +103,51 @@ function rethrow(e: unknown): never {
 
 /** This school's CTFs in the folder: by name (any case), files only, none hidden or partial. */
 export async function candidates(folder: string, laestab: string): Promise<string[]> {
-  const names = await readdir(folder);
-  return names.filter((n) => {
-    if (n.startsWith(".")) return false;
-    const parsed = parseCtfFileName(n);
-    return parsed.ok && parsed.name.source === laestab;
-  });
+  // Files only: a link may lead anywhere on the machine, and what it leads to is not the MIS's.
+  const entries = await readdir(folder, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .filter((n) => {
+      const parsed = parseCtfFileName(n);
+      return parsed.ok && parsed.name.source === laestab;
+    });
+}
+
+/**
+ * Whether the file ends as a CTF ends: an MIS that writes in bursts can pause longer than the
+ * settle time half-way. One unchanged for an hour goes as it is, for the hub's check to say why.
+ */
+async function wholeXml(path: string, now: Date): Promise<boolean> {
+  const info = await stat(path);
+  if (now.getTime() - info.mtimeMs > HALF_WRITTEN_GIVE_UP_MS) return true;
+  const file = await open(path, "r");
+  try {
+    const length = Math.min(info.size, 256);
+    const tail = Buffer.alloc(length);
+    await file.read(tail, 0, length, info.size - length);
+    return /<\/CTfile>\s*$/i.test(tail.toString("latin1"));
+  } finally {
+    await file.close();
+  }
+}
+
+const HALF_WRITTEN_GIVE_UP_MS = 3_600_000;
+
+/** What a crash (or a full disk) left half-done an hour ago: hidden partial files and states. */
+async function sweepLeftovers(s: SyncSettings): Promise<void> {
+  const before = s.clock().getTime() - 3_600_000;
+  const places: [string, RegExp][] = [
+    [s.folder, /^\..*\.partial$/],
+    [s.inbox, /^\..*\.partial$/],
+    [stateDir(s.folder), /\.new$/],
+  ];
+  for (const [dir, leftover] of places)
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!leftover.test(name)) continue;
+      const info = await lstat(join(dir, name)).catch(() => undefined);
+      if (info?.isFile() && info.mtimeMs < before) await unlink(join(dir, name)).catch(() => {});
+    }
 }
 
 /** Files taken from the folder and not yet filed in `sent/` or `failed/`. */
@@ -149,6 +200,15 @@ async function send(
     const path = join(s.folder, name);
     if (!state.sending[name] && !(await complete(path, s.settleMs, s.clock))) {
       await logLine(s.folder, `waiting  ${name}: still being written`, s.clock());
+      report.waiting.push(name);
+      continue;
+    }
+    if (!state.sending[name] && !(await wholeXml(path, s.clock()))) {
+      await logLine(
+        s.folder,
+        `waiting  ${name}: it does not end with </CTfile> yet, so it is still being written`,
+        s.clock(),
+      );
       report.waiting.push(name);
       continue;
     }

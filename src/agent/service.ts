@@ -3,7 +3,8 @@
  * a folder. A hub that cannot be reached is said once and tried again, less often the longer it
  * stays away; a refused token stops the agent, since nothing will work until a person acts.
  */
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { HubUnreachableError, isRetryable } from "../client/hub-client.js";
 import {
   candidates,
@@ -45,6 +46,12 @@ export async function runAgent(s: SyncSettings, o: AgentOptions): Promise<number
     for (const dir of [s.folder, s.inbox])
       if (!(await stat(dir).catch(() => undefined))?.isDirectory())
         throw Object.assign(new Error(`${dir} is not a folder`), { code: "ENOENT" });
+    // Pupils' files are filed only inside the folder, never through a link to somewhere else.
+    for (const dir of ["sent", "failed", ".s2s-sync"])
+      if ((await lstat(join(s.folder, dir)).catch(() => undefined))?.isSymbolicLink())
+        throw new Error(
+          `${join(s.folder, dir)} is a link to another place; the agent files pupils' files only in a real folder there (remove the link)`,
+        );
     release = await lockFolder(s.folder);
   } catch (e) {
     if (e instanceof FolderTaken) {

@@ -13,6 +13,7 @@ import {
   readdir,
   readFile,
   stat,
+  symlink,
   utimes,
   writeFile,
 } from "node:fs/promises";
@@ -226,6 +227,58 @@ for (const { target, skip } of DATABASES) {
       expect((await agent(brookfield, out, "--keep-days", "10")).code).toBe(0);
       expect(await readdir(join(out, "sent"))).toEqual([`${next.name}.txt`]);
       expect((await agent(brookfield, out, "--keep-days", "0")).code).toBe(2);
+    });
+
+    it("sends only real, whole files, files only into real folders, and clears what a crash left", async () => {
+      const out = await folder();
+      const past = new Date(Date.now() - 10_000);
+      // A link with a CTF's name, leading out of the folder: not the MIS's file, never sent.
+      const elsewhere = await folder();
+      const { name: linked } = await drop(elsewhere);
+      await symlink(join(elsewhere, linked), join(out, linked));
+      // Half a file, paused longer than the settle time.
+      sequence++;
+      const half = `8231234_CTF_9382001_${String(sequence).padStart(3, "0")}.XML`;
+      const whole = writeCtf(
+        generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 500, now: new Date() }),
+      );
+      await writeFile(join(out, half), whole.slice(0, whole.length / 2));
+      await utimes(join(out, half), past, past);
+      // What a crash or a full disk left, two hours ago and just now.
+      const old = new Date(Date.now() - 2 * 3_600_000);
+      await mkdir(join(out, ".s2s-sync"), { recursive: true });
+      const leftovers = [`.${half}.1234.partial`, ".s2s-sync/state.json.999.new"];
+      for (const f of leftovers) {
+        await writeFile(join(out, f), "left");
+        await utimes(join(out, f), old, old);
+      }
+      await writeFile(join(out, ".fresh.XML.5678.partial"), "being written now");
+
+      const first = await agent(brookfield, out);
+      expect(first.code).toBe(0);
+      expect(first.out).toContain("0 sent");
+      expect(await transfersNamed(linked)).toHaveLength(0);
+      expect(await transfersNamed(half)).toHaveLength(0);
+      expect(await readFile(join(out, "s2s-sync.log"), "utf8")).toContain(
+        `${half}: it does not end with </CTfile> yet`,
+      );
+      const left = await readdir(out);
+      expect(left).not.toContain(leftovers[0]);
+      expect(left).toContain(".fresh.XML.5678.partial");
+      expect(await readdir(join(out, ".s2s-sync"))).not.toContain("state.json.999.new");
+
+      // The rest arrives: now it goes, whole.
+      await writeFile(join(out, half), whole);
+      await utimes(join(out, half), past, past);
+      expect((await agent(brookfield, out)).out).toContain("1 sent");
+      expect(await readFile(join(out, "sent", half), "utf8")).toBe(whole);
+
+      // A sent/ (or failed/) that is a link to elsewhere: refused, saying why.
+      const linkedOut = await folder();
+      await symlink(elsewhere, join(linkedOut, "sent"));
+      const refused = await agent(brookfield, linkedOut);
+      expect(refused.code).toBe(6);
+      expect(refused.out).toContain("is a link to another place");
     });
 
     it("keeps a file of the same name already in the inbox, and says what it did", async () => {
