@@ -1,5 +1,15 @@
 import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -158,6 +168,15 @@ describe("the encrypting store", () => {
     expect(loadMasterKey({ keyFile: outside, dataDir: data, demo: false }).equals(made)).toBe(true);
     expect(() =>
       loadMasterKey({ keyFile: join(data, "master.key"), dataDir: data, demo: false }),
+    ).toThrow(/inside the data folder/);
+    // Nor through a link to the data folder: real paths are compared, both ways.
+    await mkdir(data, { recursive: true });
+    await symlink(data, join(dir, "data-link"));
+    expect(() =>
+      loadMasterKey({ keyFile: join(dir, "data-link", "k.key"), dataDir: data, demo: false }),
+    ).toThrow(/inside the data folder/);
+    expect(() =>
+      loadMasterKey({ keyFile: join(data, "k.key"), dataDir: join(dir, "data-link"), demo: false }),
     ).toThrow(/inside the data folder/);
     // A demo keeps one in the data folder and marks the folder as demo data, which later
     // commands on it (without --demo) then accept.

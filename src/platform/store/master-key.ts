@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 
 /**
  * The key that wraps every file's own key, and from which the form and secret keys derive. In
@@ -38,8 +45,7 @@ export function loadMasterKey(source: MasterKeySource): Buffer {
     return key;
   }
   if (source.keyFile !== undefined) {
-    const inside = relative(resolve(source.dataDir), resolve(source.keyFile));
-    if (!inside.startsWith("..") && !inside.startsWith("/"))
+    if (isWithin(source.dataDir, source.keyFile))
       throw new Error(
         `S2S_MASTER_KEY_FILE (${source.keyFile}) is inside the data folder; keep it elsewhere.`,
       );
@@ -56,6 +62,26 @@ export function loadMasterKey(source: MasterKeySource): Buffer {
       "This data folder holds demo data, and its master key sits beside it. Never keep real pupils' data here.\n",
     );
   return key;
+}
+
+/**
+ * Whether `path` lies in `dir`, as written or after following links: a link in the data folder
+ * to the key, or to the data folder from beside the key, is the key beside the data all the same.
+ */
+function isWithin(dir: string, path: string): boolean {
+  const inside = (d: string, p: string) => {
+    const r = relative(d, p);
+    return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+  };
+  return inside(resolve(dir), resolve(path)) || inside(realish(dir), realish(path));
+}
+
+/** The real path of `path`, or of its nearest existing parent with the rest after it. */
+function realish(path: string): string {
+  const full = resolve(path);
+  const parent = dirname(full);
+  if (existsSync(full)) return realpathSync(full);
+  return parent === full ? full : join(realish(parent), basename(full));
 }
 
 function readOrMake(keyFile: string): Buffer {
