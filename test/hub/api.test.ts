@@ -286,6 +286,32 @@ for (const { target, skip } of DATABASES) {
         field: "reason",
         message: expect.stringContaining(`Your reason contains "${surname}"`),
       });
+      // Nor a UPN in groups, a date of birth however written, or a link (an outside test's).
+      const pupil = doc.pupils[0] as NonNullable<(typeof doc.pupils)[number]>;
+      const upn = pupil.upn as string;
+      const [y, m, d] = (pupil.dob as string).split("-");
+      const months = ["January", "February", "March", "April", "May", "June", "July"];
+      const monthName = [...months, "August", "September", "October", "November", "December"][
+        Number(m) - 1
+      ];
+      for (const [reason, says] of [
+        [`UPN ${upn.slice(0, 4)} ${upn.slice(4, 8)} ${upn.slice(8)} is not ours`, upn],
+        [`UPN ${upn.slice(0, 1)}-${upn.slice(1)} is not ours`, upn],
+        [`The child born ${Number(d)}/${Number(m)}/${y} never came`, pupil.dob],
+        [`The child born ${d}.${m}.${(y as string).slice(2)} never came`, pupil.dob],
+        [`The child born ${Number(d)} ${monthName} ${y} never came`, pupil.dob],
+        [`The child born ${pupil.dob} never came`, pupil.dob],
+        ["See https://evil.example.org/why for the reason", "a web address"],
+        ["Details at www.example.org", "a web address"],
+      ] as const) {
+        const refused = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ reason }),
+        });
+        expect(refused.status, reason).toBe(400);
+        expect((await json(refused)).error.message, reason).toContain(says);
+      }
       expect((await json(await t.api(meadow, `/api/v1/transfers/${id}`))).status).toBe("available");
       const r = await t.api(meadow, `/api/v1/transfers/${id}/reject`, {
         method: "POST",
