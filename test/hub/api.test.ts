@@ -858,6 +858,9 @@ for (const { target, skip } of DATABASES) {
       ][]) {
         expect(path.startsWith("/api/v1/"), `${path}: page routes stay out`).toBe(true);
         for (const [method, op] of Object.entries(ops)) {
+          // The answers any call can get (an outside test saw 25 of 246 undocumented).
+          for (const shared of ["401", "403", "429"])
+            expect(Object.keys(op.responses ?? {}), `${method} ${path}`).toContain(shared);
           const ok = Object.entries(op.responses ?? {}).filter(([code]) => code.startsWith("2"));
           expect(ok.length, `${method} ${path} has a success response`).toBeGreaterThan(0);
           for (const [code, res] of ok) {

@@ -177,9 +177,14 @@ describe("who reaches the school side's routes", () => {
     expect(await ready.json()).toEqual({ ready: true, database: "ok" });
     expect((await anonymous().request("/healthz")).status).toBe(200);
     const doc = (await (await anonymous().request("/api/docs/json")).json()) as {
-      paths: Record<string, unknown>;
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
     };
     expect(Object.keys(doc.paths).every((p) => p.startsWith("/api/v1/"))).toBe(true);
+    // Every operation lists the answers any call can get: signed out, refused, too many.
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops))
+        for (const shared of ["401", "403", "429"])
+          expect(Object.keys(op.responses ?? {}), `${method} ${path}`).toContain(shared);
     expect(Object.keys(doc.paths)).toContain("/api/v1/session");
   });
 

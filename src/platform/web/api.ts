@@ -8,7 +8,7 @@ import multipart from "@fastify/multipart";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
-import { ErrorReply } from "./schemas.js";
+import { ErrorReply, errors } from "./schemas.js";
 
 export interface ApiOptions {
   serviceName: string;
@@ -48,9 +48,16 @@ export async function registerApi(app: FastifyInstance, options: ApiOptions): Pr
     routePrefix: "/api/docs",
     theme: { title: `${options.serviceName} API` },
   });
-  // Pages, static files and health checks are not the API: keep them out of its document.
+  // Pages, static files and health checks are not the API: keep them out of its document. Every
+  // API operation can answer signed out (401), refused or needing a new password first (403),
+  // and too many (429): the document says so for each, beside the answers a route lists itself.
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith("/api/")) route.schema = { ...route.schema, hide: true };
+    else if (!route.url.startsWith("/api/docs"))
+      route.schema = {
+        ...route.schema,
+        response: { ...errors(401, 403, 429), ...(route.schema?.response as object | undefined) },
+      };
   });
   app.addSchema(ErrorReply);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
