@@ -91,9 +91,8 @@ export interface AuditQuery {
 
 /**
  * The audit log, for those whose job it is to read it. Reading it is audited in turn. What an LA
- * searched the registers for (names, dates of birth, UPNs) is pupil data: readers see which
- * criteria were given, not their values, which stay in the log for the LA's own review and a
- * data-protection request.
+ * searched the registers for (names, dates of birth, UPNs) is pupil data: the log keeps each value
+ * only as a keyed digest (lost-pupils.ts), and readers see which criteria were given.
  */
 export async function readAudit(db: Db, actor: Principal | null, q: AuditQuery) {
   if (!canReadAudit(actor)) throw forbidden();

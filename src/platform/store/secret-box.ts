@@ -8,13 +8,22 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /**
+   * A keyed digest of a value that must not be kept, only recognised (a search's criteria): the
+   * same value always gives the same digest, which without the master key tells nothing.
+   */
+  digest(value: string): string;
 }
 
 const VERSION = "v1";
 
 export function secretBox(masterKey: Buffer, purpose: string): SecretBox {
   const key = createHmac("sha256", masterKey).update(`s2s secret box: ${purpose}`).digest();
+  const digestKey = createHmac("sha256", masterKey).update(`s2s digests: ${purpose}`).digest();
   return {
+    digest(value) {
+      return `h1:${createHmac("sha256", digestKey).update(value.trim().toLowerCase()).digest("base64url")}`;
+    },
     seal(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv("aes-256-gcm", key, iv);
