@@ -47,6 +47,10 @@ export const ERRORS = {
     "This form has expired or did not come from this service. Go back, reload the page and try again.",
   ],
   "rate-limited": [429, "Too many requests. Wait a minute and try again."],
+  "storage.full": [
+    507,
+    "S2S has no room to store files just now. Nothing was kept: try again later. The service's operators have been told.",
+  ],
   internal: [500, "Something went wrong on our side. It has been logged."],
 } as const satisfies Record<string, readonly [number, string]>;
 

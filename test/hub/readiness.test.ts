@@ -1,9 +1,17 @@
-/** A load balancer asks /readyz whether this process can serve: its database and store answer. */
-import { rename, rm, writeFile } from "node:fs/promises";
+/**
+ * A load balancer asks /readyz whether this process can serve: its database and store answer,
+ * and the store has room. An upload to a full disk is told so in words.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
+import { writeCtf } from "../../src/ctf/writer.js";
 import { filesDir } from "../../src/hub/config.js";
 import { DATABASES } from "../helpers/db.js";
-import { json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { json, startTestHub, type TestHub, uploadCtf } from "../helpers/hub.js";
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`readiness on ${target.name}`, () => {
@@ -39,3 +47,51 @@ for (const { target, skip } of DATABASES) {
     });
   });
 }
+
+/** Whether this process may mount a small filesystem (root on Linux, as CI runs): a real full disk. */
+function canMount(): boolean {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return false;
+  return spawnSync("mount", ["--version"]).status === 0;
+}
+
+describe.skipIf(!canMount())("a full disk (a small tmpfs as the files folder)", () => {
+  let t: TestHub;
+  let files = "";
+
+  beforeAll(async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "s2s-full-"));
+    files = join(dataDir, "files");
+    await mkdir(files);
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", files]);
+    if (mounted.status !== 0) throw new Error(`mount failed: ${mounted.stderr}`);
+    t = await startTestHub("pglite", { dataDir });
+  }, 90_000);
+
+  afterAll(async () => {
+    await t?.stop();
+    spawnSync("umount", [files]);
+  });
+
+  it("answers 507 in words and keeps nothing, and readiness says the store cannot take files", async () => {
+    // Filled to the last few kilobytes, as a disk fills.
+    await writeFile(join(files, "filler"), Buffer.alloc(250 * 1024)).catch(() => {});
+    const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 20, seed: 1 }));
+    const token = await t.token("brookfield");
+    const r = await uploadCtf(t, token, "8231234_CTF_9382001_001.XML", xml);
+    expect(r.status).toBe(507);
+    expect((await json(r)).error).toMatchObject({
+      code: "storage.full",
+      message: expect.stringContaining("no room to store files"),
+    });
+    const kept = await t.hub.ctx.db.selectFrom("transfers").select("id").execute();
+    expect(kept).toEqual([]);
+    const down = await fetch(`${t.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await json(down)).toMatchObject({ ready: false, store: "unreachable" });
+
+    // Room again: ready, and the same file goes.
+    await rm(join(files, "filler"));
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    expect((await uploadCtf(t, token, "8231234_CTF_9382001_001.XML", xml)).status).toBe(202);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { access, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type BlobStore,
@@ -15,15 +15,26 @@ import {
   StoredFileMissingError,
 } from "./blob-store.js";
 
+const PROBE = Buffer.alloc(16 * 1024);
+
 export class FolderBlobStore implements BlobStore {
   // Folders made by this process: each is made once, not once per file.
   private readonly made = new Set<string>();
 
   constructor(private readonly dir: string) {}
 
+  /** Writable, with room: a small probe is written and removed (a full disk only fails a write). */
   async ready(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await access(this.dir, constants.W_OK);
+    const tmpDir = join(this.dir, "tmp");
+    await mkdir(tmpDir, { recursive: true });
+    const probe = join(tmpDir, `ready-${randomBytes(8).toString("hex")}.probe`);
+    try {
+      await writeFile(probe, PROBE);
+    } finally {
+      await rm(probe, { force: true });
+    }
   }
 
   private path(key: string): string {

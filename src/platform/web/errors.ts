@@ -58,6 +58,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return answer(request, reply, 400, "invalid", `The request is not valid: ${fe.message}`);
     }
     if (fe.statusCode === 429) return catalogued(request, reply, "rate-limited");
+    if (isDiskFull(err)) {
+      request.log.error({ code: "ENOSPC" }, "the store's disk is full");
+      return catalogued(request, reply, "storage.full");
+    }
     if (fe.statusCode === 413 || fe.code === "FST_REQ_FILE_TOO_LARGE")
       return catalogued(request, reply, "upload.too-large");
     if (fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err.name === "SyntaxError")
@@ -84,6 +88,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return catalogued(request, reply, "internal");
   });
   app.setNotFoundHandler((request, reply) => catalogued(request, reply, "not-found"));
+}
+
+/** A full disk, here or as the cause of what was thrown. */
+function isDiskFull(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (e.code === "ENOSPC" || e.code === "EDQUOT") return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 function catalogued(request: FastifyRequest, reply: FastifyReply, code: ErrorCode) {
