@@ -208,7 +208,31 @@ for (const { target, skip } of DATABASES) {
       });
       const first = await createMisToken(mis.ctx, null, "office4");
       now = new Date(now.getTime() + 60_000);
-      const made = await api("/api/v1/tokens", first, {});
+      // A token does not make tokens (an outside test minted them from one), nor open pages.
+      const minted = await api("/api/v1/tokens", first, {});
+      expect(minted.status).toBe(403);
+      expect((await json(minted)).error.message).toContain("never with another token");
+      for (const page of ["/account", "/"]) {
+        const r = await fetch(`${mis.url}${page}`, {
+          headers: { authorization: `Bearer ${first}` },
+          redirect: "manual",
+        });
+        expect(r.status, page).toBe(303);
+        expect(r.headers.get("location"), page).toMatch(/^\/sign-in/);
+      }
+      // From a signed-in session, it does.
+      const signedIn = await fetch(`${mis.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "office4", password: PASSWORD }),
+      });
+      expect(signedIn.status).toBe(200);
+      const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const made = await fetch(`${mis.url}/api/v1/tokens`, {
+        method: "POST",
+        headers: { cookie, origin: mis.url, "content-type": "application/json" },
+        body: "{}",
+      });
       expect(made.status).toBe(201);
       const { token: second } = await json(made);
       expect((await api("/api/v1/pupils", second)).status).toBe(200);

@@ -188,6 +188,28 @@ describe("page access, role by route", () => {
       }
   });
 
+  it("takes no API token as a sign-in on any page (a token minted tokens there)", async () => {
+    const token = await t.token("meadowlane");
+    for (const route of PAGE_ROUTES.filter((r) => r.kind !== "open" && r.method === "GET")) {
+      const r = await fetch(`${t.url}${pathOf(route.path)}`, {
+        headers: { authorization: `Bearer ${token}` },
+        redirect: "manual",
+      });
+      expect(r.status, route.path).toBe(303);
+      expect(r.headers.get("location"), route.path).toMatch(/^\/sign-in/);
+    }
+    const made = await fetch(`${t.url}/account/tokens`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "label=minted",
+      redirect: "manual",
+    });
+    expect([401, 403]).toContain(made.status);
+  });
+
   it("keeps administration to administrators", async () => {
     for (const who of ["school", "la", "otherSchool"] as const)
       for (const route of PAGE_ROUTES.filter((r) => r.kind === "admin")) {

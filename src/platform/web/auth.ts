@@ -29,6 +29,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The app's principal, or undefined for nobody; read it through the app's accessor. */
     principal: unknown;
+    /** The principal came with an API token, not a signed-in browser's session. */
+    viaToken: boolean;
   }
   interface FastifyInstance {
     sessionCookie: SessionCookie;
@@ -46,10 +48,17 @@ export function registerAuth<P>(
   const name = cookieName(cookie.name, app.secureCookies);
   app.decorate("sessionCookie", { ...cookie, name });
   app.decorateRequest("principal", undefined);
+  app.decorateRequest("viaToken", false);
   const open = new Set(credentials.openApi ?? []);
   app.addHook("onRequest", async (request) => {
     const header = request.headers.authorization;
-    if (header?.startsWith("Bearer ")) {
+    // A token is for the API. On a page (the account page, say) it would act as a signed-in
+    // person, and a stolen token could make tokens of its own that never expire: there it is no
+    // credential at all, so the page is as a signed-out visitor sees it. The route as matched
+    // decides, not the URL as spelt.
+    const onPage = !(request.routeOptions.url ?? request.url).startsWith("/api/");
+    if (header?.startsWith("Bearer ") && !onPage) {
+      request.viaToken = true;
       request.principal = await credentials.fromToken(header.slice(7).trim(), request.ip);
       // A wrong token is an error, not an anonymous request: scripts should hear about it.
       if (request.principal === undefined)

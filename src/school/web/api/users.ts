@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
+import { AppError } from "../../../platform/errors.js";
 import { errors, IdParams, NoContent, NullableString, ok } from "../../../platform/web/schemas.js";
 import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
 import type { MisContext } from "../../context.js";
@@ -150,14 +151,21 @@ export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
     {
       schema: {
         tags: ["users"],
-        summary: "Make an API token for yourself: shown this once, kept only as a hash",
+        summary:
+          "Make an API token for yourself, from a signed-in session (never with a token): shown this once, kept only as a hash",
         response: {
           201: ok(Type.Object({ token: Type.String() }), "The token"),
-          ...errors(401),
+          ...errors(401, 403),
         },
       },
     },
     async (request, reply) => {
+      // A token making tokens would let a stolen one outlive its revocation.
+      if (request.viaToken)
+        throw new AppError(
+          "forbidden",
+          "A token is made from a signed-in session (the account page, or POST /api/v1/session first), never with another token.",
+        );
       const p = misPrincipalOf(request);
       return reply.status(201).send({ token: await createMisToken(ctx, p, p.username) });
     },
