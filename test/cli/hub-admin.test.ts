@@ -47,7 +47,16 @@ const GIAS_LINKS = [
 
 // Outside every data folder, as production requires; the CLI reads it from the environment.
 const KEY_FILE = join(tmpdir(), `s2s-test-${process.pid}-master.key`);
-process.env.S2S_MASTER_KEY_FILE = KEY_FILE;
+// Set for this file's tests only: files share a worker process, and a hub another file starts
+// (or spawns) must not find this key.
+const envBefore = process.env.S2S_MASTER_KEY_FILE;
+beforeAll(() => {
+  process.env.S2S_MASTER_KEY_FILE = KEY_FILE;
+});
+afterAll(() => {
+  if (envBefore === undefined) delete process.env.S2S_MASTER_KEY_FILE;
+  else process.env.S2S_MASTER_KEY_FILE = envBefore;
+});
 const hubConfig = (dataDir: string) =>
   configFromEnv(
     { S2S_MASTER_KEY_FILE: KEY_FILE },

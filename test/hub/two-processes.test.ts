@@ -28,7 +28,15 @@ describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", (
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-multi-"));
     const config = configFromEnv({}, { dataDir, port: 0, databaseUrl: pg.url });
     web = await startHub(config, { role: "web", demo: true });
-    const env = { ...process.env, DATABASE_URL: pg.url, S2S_DATA_DIR: dataDir, PORT: "0" };
+    // Only what a worker needs: this test process's own settings (another file's master key,
+    // say) are not the web process's, and a worker with another key can open no file.
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DATABASE_URL: pg.url,
+      S2S_DATA_DIR: dataDir,
+      PORT: "0",
+    };
     workers = [0, 1].map(() =>
       spawn(process.execPath, [BIN, "hub", "serve", "--role", "worker"], {
         env,
