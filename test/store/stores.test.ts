@@ -1,9 +1,11 @@
 import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import {
   mkdir,
   mkdtemp,
   readdir,
   readFile,
+  readlink,
   rm,
   stat,
   symlink,
@@ -100,6 +102,36 @@ describe("the encrypting store", () => {
     const other = new EncryptedStore(blobs, randomBytes(32));
     await expect(readAll(await other.get(key))).rejects.toThrow();
   });
+
+  it.skipIf(!existsSync("/proc/self/fd"))(
+    "closes the file however reading ends: a wrong key, a damaged chunk, a reader that stops",
+    async () => {
+      const { dir, store, blobs } = await encrypted();
+      const key = randomUUID();
+      await store.put(key, randomBytes(200_000));
+      const path = onDisk(dir, key);
+      // This process's open files that are this one (Linux's view of its descriptors).
+      const openOnIt = async () => {
+        const fds = await readdir("/proc/self/fd");
+        const targets = await Promise.all(
+          fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")),
+        );
+        return targets.filter((t) => t === path).length;
+      };
+      const other = new EncryptedStore(blobs, randomBytes(32));
+      await expect(readAll(await other.get(key))).rejects.toThrow();
+      expect(await openOnIt(), "after a wrong key").toBe(0);
+      for await (const _first of await store.get(key)) break;
+      expect(await openOnIt(), "after stopping early").toBe(0);
+      const good = await readFile(path);
+      await writeFile(path, Buffer.concat([good.subarray(0, 200), Buffer.alloc(100_000)]));
+      await expect(readAll(await store.get(key))).rejects.toThrow(StoredFileDamagedError);
+      expect(await openOnIt(), "after a damaged chunk").toBe(0);
+      await writeFile(path, Buffer.from("not ours at all"));
+      await expect(store.get(key)).rejects.toThrow(/is not ours/);
+      expect(await openOnIt(), "after a file not ours").toBe(0);
+    },
+  );
 
   it("still reads files written whole before chunking (S2SF1)", async () => {
     const { dir, blobs, store, key: master } = await encrypted();

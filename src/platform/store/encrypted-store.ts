@@ -225,9 +225,24 @@ export class EncryptedStore implements BlobStore {
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
     const reader = new ByteReader(await this.inner.get(key));
     const magic = await reader.read(MAGIC_V2.length);
-    if (magic.equals(MAGIC_V1)) return this.legacy(reader);
-    if (!magic.equals(MAGIC_V2)) throw new StoredFileDamagedError(`${key} is not ours`);
-    return this.decrypt(reader);
+    if (magic.equals(MAGIC_V1)) return this.closing(reader, this.legacy(reader));
+    if (!magic.equals(MAGIC_V2)) {
+      await reader.close();
+      throw new StoredFileDamagedError(`${key} is not ours`);
+    }
+    return this.closing(reader, this.decrypt(reader));
+  }
+
+  /**
+   * The file closed however reading ends: a key that does not open it, a damaged chunk, or a
+   * reader that stops early. Left to the garbage collector, each was an open file for a while.
+   */
+  private async *closing(reader: ByteReader, plain: AsyncIterable<Uint8Array>) {
+    try {
+      yield* plain;
+    } finally {
+      await reader.close();
+    }
   }
 
   private async *legacy(reader: ByteReader): AsyncIterable<Uint8Array> {
