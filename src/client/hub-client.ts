@@ -222,7 +222,18 @@ export class HubClient {
     init: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<T> {
     const r = await this.request(method, path, init);
-    return (await r.json()) as T;
+    // Something answered at the address, but not a hub (a captive portal, a router's page, a
+    // mistyped host): say so, rather than fail later on a shape nobody recognises.
+    const body = /^application\/json\b/i.test(r.headers.get("content-type") ?? "")
+      ? await r.json().catch(() => undefined)
+      : undefined;
+    if (body === null || typeof body !== "object")
+      throw new HubError(
+        r.status,
+        "hub.not-a-hub",
+        `${this.base} answered, but not as an S2S hub does: check the hub's address`,
+      );
+    return body as T;
   }
 
   private async request(

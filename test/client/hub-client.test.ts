@@ -3,6 +3,8 @@
  * documents, and what goes wrong reaches the caller as a typed error it can act on.
  */
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   HUB_CALLS,
@@ -78,6 +80,24 @@ describe("the hub client", () => {
     expect(previews.map((p) => p.action)).toEqual(["preview"]);
     await receiver.accept(id);
     expect(Buffer.from(await receiver.content(id)).toString("utf8")).toBe(xml);
+  });
+
+  it("says an address that answers, but not as a hub, is not a hub", async () => {
+    const portal = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html><body>Welcome to the guest Wi-Fi</body></html>");
+    });
+    await new Promise<void>((r) => portal.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+      const hub = new HubClient({ url, token: "s2s_anything" });
+      const refused = await hub.me().catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(HubError);
+      expect(refused).toMatchObject({ code: "hub.not-a-hub" });
+      expect((refused as HubError).message).toContain("not as an S2S hub does");
+    } finally {
+      await new Promise((r) => portal.close(r));
+    }
   });
 
   it("makes a request again when the hub says to try later, waiting as long as it asks", async () => {
