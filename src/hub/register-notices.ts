@@ -10,6 +10,7 @@ import { forbidden } from "../platform/errors.js";
 import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
+import { findEstablishment } from "./establishments.js";
 import { registerAccessMessage, registerFileMessage, type School } from "./messages.js";
 import { signedInAs } from "./organisation-names.js";
 import { inRegister, type TransferFacts } from "./policies/transfers.js";
@@ -34,6 +35,18 @@ export async function registerNoticesOn(ctx: HubContext, p: Principal): Promise<
   return row?.notify_register ?? false;
 }
 
+/** An LA's active users: those who asked to be told of register files, or all of them. */
+function laUsers(trx: Tx, laCode: string, o: { onlyNotified: boolean }) {
+  let query = trx
+    .selectFrom("users")
+    .select("email")
+    .where("role", "=", "la")
+    .where("la_code", "=", laCode)
+    .where("disabled", "=", false);
+  if (o.onlyNotified) query = query.where("notify_register", "=", true);
+  return query.execute();
+}
+
 /** Tells the sending school's LA users who asked, in the transaction that files it. */
 export async function tellLaOfRegisterFile(
   ctx: HubContext,
@@ -42,14 +55,7 @@ export async function tellLaOfRegisterFile(
   register: "lost" | "outside",
   now: Date,
 ): Promise<boolean> {
-  const users = await trx
-    .selectFrom("users")
-    .select("email")
-    .where("role", "=", "la")
-    .where("la_code", "=", row.source_laestab.slice(0, 3))
-    .where("notify_register", "=", true)
-    .where("disabled", "=", false)
-    .execute();
+  const users = await laUsers(trx, row.source_laestab.slice(0, 3), { onlyNotified: true });
   if (users.length === 0) return false;
   await enqueueMail(
     trx,
@@ -107,24 +113,14 @@ export async function tellKeeper(
     if (told) return false;
   }
   const keeper = row.source_laestab.slice(0, 3);
-  const users = await trx
-    .selectFrom("users")
-    .select("email")
-    .where("role", "=", "la")
-    .where("la_code", "=", keeper)
-    .where("disabled", "=", false)
-    .execute();
+  const users = await laUsers(trx, keeper, { onlyNotified: false });
   await audit(trx, null, {
     action: "register.access-told",
     target: `transfer:${row.id}`,
     detail: { la: p.laCode, to: keeper, users: users.length, passedOn: Boolean(passedOnTo) },
   });
   if (users.length === 0) return false;
-  const school = await trx
-    .selectFrom("establishments")
-    .select(["laestab", "name"])
-    .where("laestab", "=", row.source_laestab)
-    .executeTakeFirst();
+  const school = await findEstablishment(trx, row.source_laestab);
   const now = ctx.clock();
   await enqueueMail(
     trx,

@@ -43,11 +43,13 @@ export function isReceiver(p: Principal, t: TransferFacts): boolean {
   return false;
 }
 
-const ON_REGISTER = new Set(["lost", "outside"]);
+/** A register file still waiting there: not yet passed on, removed or expired. */
+const waitsInRegister = (t: TransferFacts) =>
+  inRegister(t) && (t.status === "lost" || t.status === "outside");
 
 /** Any LA searches the registers: it sees a file while the file waits there. */
 export function servesRegister(p: Principal, t: TransferFacts): boolean {
-  return p.role === "la" && inRegister(t) && ON_REGISTER.has(t.status);
+  return p.role === "la" && waitsInRegister(t);
 }
 
 /**
@@ -98,7 +100,7 @@ export function canAccept(p: Principal, t: TransferFacts): boolean {
 /** Accepting a register file leaves it there (see accept), so its keeper downloads it there. */
 export function canDownload(p: Principal, t: TransferFacts): boolean {
   if (!isReceiver(p, t)) return false;
-  return t.status === "downloaded" || (inRegister(t) && ON_REGISTER.has(t.status));
+  return t.status === "downloaded" || waitsInRegister(t);
 }
 
 /**
@@ -124,7 +126,7 @@ export function canRemove(p: Principal, t: TransferFacts): boolean {
   )
     return true;
   if (!isReceiver(p, t)) return false;
-  return t.status === "downloaded" || (inRegister(t) && ON_REGISTER.has(t.status));
+  return t.status === "downloaded" || waitsInRegister(t);
 }
 
 /** An LA passes a lost or out-of-sector file on to the school the pupil turned up at. */
