@@ -137,17 +137,18 @@ const HALF_WRITTEN_GIVE_UP_MS = 3_600_000;
 /** What a crash (or a full disk) left half-done an hour ago: hidden partial files and states. */
 async function sweepLeftovers(s: SyncSettings): Promise<void> {
   const before = s.clock().getTime() - 3_600_000;
-  const places: [string, RegExp][] = [
-    [s.folder, /^\..*\.partial$/],
-    [s.inbox, /^\..*\.partial$/],
-    [stateDir(s.folder), /\.new$/],
-  ];
-  for (const [dir, leftover] of places)
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (!leftover.test(name)) continue;
-      const info = await lstat(join(dir, name)).catch(() => undefined);
-      if (info?.isFile() && info.mtimeMs < before) await unlink(join(dir, name)).catch(() => {});
-    }
+  await removeOlder(s.folder, before, /^\..*\.partial$/);
+  await removeOlder(s.inbox, before, /^\..*\.partial$/);
+  await removeOlder(stateDir(s.folder), before, /\.new$/);
+}
+
+/** Removes the plain files in `dir` (not links) last changed before `before` whose names match. */
+async function removeOlder(dir: string, before: number, names = /(?:)/): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!names.test(name)) continue;
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile() && info.mtimeMs < before) await unlink(join(dir, name)).catch(() => {});
+  }
 }
 
 /** Files taken from the folder and not yet filed in `sent/` or `failed/`. */
@@ -345,13 +346,7 @@ async function settle(
 
 /** Copies in `sent/` (with their notes) older than the days they are kept: the hub has them. */
 async function forgetOldSent(s: SyncSettings): Promise<void> {
-  const dir = join(s.folder, "sent");
-  const before = s.clock().getTime() - s.keepDays * 86_400_000;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const info = await stat(join(dir, name)).catch(() => undefined);
-    if (info?.isFile() && info.mtimeMs < before) await unlink(join(dir, name)).catch(() => {});
-  }
+  await removeOlder(join(s.folder, "sent"), s.clock().getTime() - s.keepDays * 86_400_000);
 }
 
 /** `name`, or `name` with -2, -3 ... before its extension, whichever is free in `dir`. */
