@@ -76,11 +76,12 @@ for (const { target, skip } of DATABASES) {
       return { code, out, err };
     }
 
-    const agent = (token: string, dir: string, ...more: string[]) =>
+    /** One run of the agent against `hub` (a gateway in front of the hub, say). */
+    const agentVia = (hub: string, token: string, dir: string, ...more: string[]) =>
       s2s(
         "sync",
         "--hub",
-        t.url,
+        hub,
         "--token",
         token,
         "--folder",
@@ -90,6 +91,8 @@ for (const { target, skip } of DATABASES) {
         "1",
         ...more,
       );
+    const agent = (token: string, dir: string, ...more: string[]) =>
+      agentVia(t.url, token, dir, ...more);
 
     /** The agent in a process of its own, killed by itself at `step` when given. */
     function agentProcess(token: string, dir: string, step?: string, ...more: string[]) {
@@ -392,19 +395,7 @@ for (const { target, skip } of DATABASES) {
             await utimes(join(out, first.name), past, past);
           }
         };
-        const via = () =>
-          s2s(
-            "sync",
-            "--hub",
-            gateway.url,
-            "--token",
-            brookfield,
-            "--folder",
-            out,
-            "--once",
-            "--settle",
-            "1",
-          );
+        const via = () => agentVia(gateway.url, brookfield, out);
         expect((await via()).code).toBe(0);
         // What was sent is what is filed; the new export waits in the folder...
         expect(await readFile(join(out, "sent", first.name), "utf8")).toBe(first.xml);
@@ -542,20 +533,7 @@ for (const { target, skip } of DATABASES) {
           [409, "idempotency.in-progress", 1],
         ] as const)
           gateway.refuse({ method: "POST", path: "/api/v1/transfers?", status, code, times });
-        const via = (...more: string[]) =>
-          s2s(
-            "sync",
-            "--hub",
-            gateway.url,
-            "--token",
-            brookfield,
-            "--folder",
-            out,
-            "--once",
-            "--settle",
-            "1",
-            ...more,
-          );
+        const via = () => agentVia(gateway.url, brookfield, out);
         const first = await via();
         expect(first.code).toBe(0);
         expect(first.out).toContain("0 sent, 0 failed, 0 received, 3 waiting");

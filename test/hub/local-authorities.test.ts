@@ -191,13 +191,7 @@ for (const { target, skip } of DATABASES) {
 
     it("tells the sending school's LA when another LA passes its register file on", async () => {
       const other = await southvale();
-      const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 1, seed: 98 });
-      const outside = await sendAndCheck(
-        t,
-        await t.token("brookfield"),
-        "8231234_CTF_MMMMMMM_098.XML",
-        writeCtf(doc),
-      );
+      const outside = await send("8231234", "brookfield", "MMMMMMM");
       expect(outside.status).toBe("outside");
       const passedOn = await post(other, `/api/v1/transfers/${outside.id}/redirect`, {
         to: "9382001",
@@ -210,12 +204,7 @@ for (const { target, skip } of DATABASES) {
       expect(told).toHaveLength(1);
       expect(told[0]?.text).toContain("passed it on to Meadow Lane Primary School (9382001)");
       // The sending school's own LA acting is not news to it.
-      const own = await sendAndCheck(
-        t,
-        await t.token("brookfield"),
-        "8231234_CTF_XXXXXXX_099.XML",
-        writeCtf(generateCtf({ from: "8231234", to: "XXXXXXX", pupils: 1, seed: 99 })),
-      );
+      const own = await send("8231234", "brookfield", "XXXXXXX");
       expect((await t.api(la, `/api/v1/transfers/${own.id}/pupils`)).status).toBe(200);
       await t.hub.deliverMail();
       expect(
