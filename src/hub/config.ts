@@ -55,6 +55,8 @@ export interface HubConfig {
    */
   checkLease: { baseSeconds: number; maintenanceSeconds: number };
   sessionHours: number;
+  /** Longest life, in days, of an API token a user makes (S2S_TOKEN_MAX_DAYS). */
+  tokenMaxDays: number;
   helpdesk: { phone: string; email: string; web: string };
 }
 
@@ -82,6 +84,7 @@ export function configFromEnv(
     checkRetries: { limit: 5, delaySeconds: 5 },
     checkLease: { baseSeconds: 20, maintenanceSeconds: 10 },
     sessionHours: 12,
+    tokenMaxDays: integer(env, "S2S_TOKEN_MAX_DAYS", 365, 1, 3660),
     helpdesk: helpdeskFrom(env),
   };
   const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);

@@ -2,17 +2,18 @@
 
 import {
   apiTokensOf,
+  checkTokenDays,
   issueApiToken,
   revokeApiToken,
   touchApiToken,
 } from "../platform/accounts/api-tokens.js";
 import { inTransaction } from "../platform/change.js";
-import { AppError, invalid, requireId } from "../platform/errors.js";
+import { AppError, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { cached, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
 import { canCreateToken, canRevokeToken } from "./policies/accounts.js";
-import { userByName } from "./users.js";
+import { confirmOwnPassword, userByName } from "./users.js";
 
 export async function principalFromToken(
   ctx: HubContext,
@@ -53,13 +54,16 @@ export async function principalFromToken(
 
 export interface NewToken {
   label?: string;
-  /** Days until it stops working; none: until revoked. */
+  /** Days until it stops working; none (the operator only): until revoked. */
   expiresInDays?: number;
+  /** The user's password, entered again: a session alone (perhaps a stolen one) makes no token. */
+  password?: string;
 }
 
 /**
  * Issues an API token for a user, made by that user (or the operator at the server); returned
- * once and stored only hashed.
+ * once and stored only hashed. A user gives their password again and a life of at most
+ * `tokenMaxDays`; the operator may make one that lasts until revoked.
  */
 export async function createToken(
   ctx: HubContext,
@@ -68,9 +72,13 @@ export async function createToken(
   input: NewToken = {},
 ) {
   if (!canCreateToken(actor, username)) throw new AppError("forbidden");
-  const days = input.expiresInDays;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3660))
-    throw invalid("A token expires after 1 to 3660 whole days, or never.", "expiresInDays");
+  const days =
+    actor === null
+      ? input.expiresInDays === undefined
+        ? undefined
+        : checkTokenDays(input.expiresInDays, 3660)
+      : checkTokenDays(input.expiresInDays, ctx.config.tokenMaxDays);
+  if (actor !== null) await confirmOwnPassword(ctx, actor, input.password ?? "", "password");
   const user = await userByName(ctx.db, username);
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
   const expiresAt = days === undefined ? null : new Date(ctx.clock().getTime() + days * 86_400_000);

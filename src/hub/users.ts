@@ -1,6 +1,7 @@
 /** Users and their passwords (argon2id). Every change commits with its audit entry. */
 
 import { checkEmail, checkedUsername } from "../platform/accounts/account-names.js";
+import { revokeApiTokensOf } from "../platform/accounts/api-tokens.js";
 import {
   checkNewPassword,
   hashPassword,
@@ -228,6 +229,7 @@ async function setPassword(
   username: string,
   password: string,
   action: "user.password-change",
+  options: { revokeTokens?: boolean } = {},
 ) {
   const passwordHash = await hashPassword(password);
   await inTransaction(ctx, async ({ trx, notice }) => {
@@ -239,21 +241,27 @@ async function setPassword(
     if (r.numUpdatedRows === 0n) throw new AppError("not-found");
     await clearAttempts(trx, username);
     await endSessionsOf(trx, userId);
-    await audit(trx, actor, { action, target: `user:${userId}` });
+    const revoked = options.revokeTokens ? await revokeApiTokensOf(trx, userId, ctx.clock()) : 0;
+    await audit(trx, actor, {
+      action,
+      target: `user:${userId}`,
+      ...(options.revokeTokens ? { detail: { tokensRevoked: revoked } } : {}),
+    });
     notice("principals");
   });
 }
 
 /**
- * A user changing their own password must know the current one: each wrong guess counts toward
- * the lockout, as at sign-in, and is audited. Every session then ends.
+ * The signed-in user proves they know their password again (to change it, or to make a token):
+ * each wrong guess counts toward the lockout, as at sign-in, and is audited.
  */
-export async function changePassword(
+export async function confirmOwnPassword(
   ctx: HubContext,
   p: Principal,
-  current: string,
-  next: string,
-): Promise<void> {
+  password: string,
+  field = "current",
+  wrong = "Your password is not right.",
+): Promise<{ username: string; passwordHash: string }> {
   const now = ctx.clock();
   const user = await ctx.db
     .selectFrom("users")
@@ -262,21 +270,41 @@ export async function changePassword(
     .executeTakeFirst();
   if (!user) throw new AppError("not-found");
   const attempt = await claimAttempt(ctx.db, user.username, now);
-  if (!(await passwordMatches(user.password_hash, current))) {
+  if (!(await passwordMatches(user.password_hash, password))) {
     const answer = await inTransaction(ctx, async ({ trx }) => {
       await audit(trx, p, { action: "password-change.failed", target: `user:${p.userId}` });
       return attemptFailed(trx, attempt, now);
     });
-    if (answer.code === "auth.failed")
-      throw new AppError("auth.failed", "Your current password is wrong.", { field: "current" });
+    if (answer.code === "auth.failed") throw new AppError("auth.failed", wrong, { field });
     throw answer;
   }
   const locked = await inTransaction(ctx, ({ trx }) => attemptSucceeded(trx, attempt, now));
   if (locked) throw locked;
+  return { username: user.username, passwordHash: user.password_hash };
+}
+
+/**
+ * A user changing their own password must know the current one. Every session then ends, and
+ * with `revokeTokens` every API token too (for when the password may have been seen).
+ */
+export async function changePassword(
+  ctx: HubContext,
+  p: Principal,
+  current: string,
+  next: string,
+  options: { revokeTokens?: boolean } = {},
+): Promise<void> {
+  const user = await confirmOwnPassword(
+    ctx,
+    p,
+    current,
+    "current",
+    "Your current password is wrong.",
+  );
   checkNewPassword(next, user.username);
-  if (await passwordMatches(user.password_hash, next))
+  if (await passwordMatches(user.passwordHash, next))
     throw invalid("Choose a password different from the one you have now.", "password");
-  await setPassword(ctx, p, p.userId, user.username, next, "user.password-change");
+  await setPassword(ctx, p, p.userId, user.username, next, "user.password-change", options);
 }
 
 export async function userByName(db: Db, username: string) {

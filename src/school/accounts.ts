@@ -4,6 +4,7 @@
  * sets a new password the manager never sees, and whether staff need a second factor too.
  */
 
+import { revokeApiTokensOf } from "../platform/accounts/api-tokens.js";
 import { checkNewPassword, hashPassword, passwordMatches } from "../platform/accounts/passwords.js";
 import * as factors from "../platform/accounts/second-factor.js";
 import { newSecret } from "../platform/accounts/secrets.js";
@@ -22,16 +23,15 @@ import type { MisContext, MisPrincipal } from "./context.js";
 export const PASSWORD_LINK_HOURS = 72;
 
 /**
- * A user replaces their password, giving the current one; a wrong one counts toward the name's
- * lockout as a wrong sign-in does. Their other sessions end.
+ * The signed-in user gives their password again (to change it, or to make a token); a wrong one
+ * counts toward the name's lockout as a wrong sign-in does, and is audited.
  */
-export async function changeOwnPassword(
+export async function confirmOwnMisPassword(
   ctx: MisContext,
   actor: MisPrincipal,
-  current: string,
-  next: string,
-  session?: string,
-): Promise<void> {
+  password: string,
+  field = "current",
+): Promise<string> {
   const now = ctx.clock();
   const attempt = await claimAttempt(ctx.db, actor.username, now);
   const user = await ctx.db
@@ -39,17 +39,33 @@ export async function changeOwnPassword(
     .select(["password_hash"])
     .where("id", "=", actor.userId)
     .executeTakeFirstOrThrow();
-  if (!(await passwordMatches(user.password_hash, current))) {
+  if (!(await passwordMatches(user.password_hash, password))) {
     const refused = await ctx.db.transaction().execute(async (trx) => {
       await misAudit(trx, actor, "password-change.failed", `user:${actor.userId}`);
       return attemptFailed(trx, attempt, now);
     });
     throw refused.code === "auth.failed"
-      ? invalid("Your current password is not right.", "current")
+      ? invalid(`Your ${field === "current" ? "current " : ""}password is not right.`, field)
       : refused;
   }
+  return user.password_hash;
+}
+
+/**
+ * A user replaces their password, giving the current one. Their other sessions end, and with
+ * `revokeTokens` their API tokens too (for when the password may have been seen).
+ */
+export async function changeOwnPassword(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  current: string,
+  next: string,
+  session?: string,
+  options: { revokeTokens?: boolean } = {},
+): Promise<void> {
+  const currentHash = await confirmOwnMisPassword(ctx, actor, current);
   checkNewPassword(next, actor.username);
-  if (await passwordMatches(user.password_hash, next))
+  if (await passwordMatches(currentHash, next))
     throw invalid("Choose a password different from the one you have.", "password");
   const password_hash = await hashPassword(next);
   await ctx.db.transaction().execute(async (trx) => {
@@ -60,7 +76,16 @@ export async function changeOwnPassword(
       .execute();
     await endSessionsOf(trx, actor.userId, session);
     await clearAttempts(trx, actor.username);
-    await misAudit(trx, actor, "user.password-change", `user:${actor.userId}`);
+    const revoked = options.revokeTokens
+      ? await revokeApiTokensOf(trx, actor.userId, ctx.clock())
+      : undefined;
+    await misAudit(
+      trx,
+      actor,
+      "user.password-change",
+      `user:${actor.userId}`,
+      revoked === undefined ? undefined : { tokensRevoked: revoked },
+    );
   });
 }
 

@@ -18,6 +18,8 @@ export interface MisConfig {
   publicUrl: string;
   trustProxy?: string[];
   sessionHours: number;
+  /** Longest life, in days, of an API token a user makes (MIS_TOKEN_MAX_DAYS). */
+  tokenMaxDays: number;
   helpdesk: { phone: string; email: string; web: string };
 }
 
@@ -33,6 +35,7 @@ export function misConfigFromEnv(
     host: env.HOST?.trim() || "127.0.0.1",
     publicUrl: url(env, "MIS_PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`,
     sessionHours: 12,
+    tokenMaxDays: integer(env, "MIS_TOKEN_MAX_DAYS", 365, 1, 3660),
     helpdesk: helpdeskFrom(env),
   };
   const databaseUrl = url(env, "MIS_DATABASE_URL", ["postgres:", "postgresql:"]);

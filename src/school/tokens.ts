@@ -2,21 +2,35 @@
 
 import {
   apiTokensOf,
+  checkTokenDays,
   issueApiToken,
   revokeApiToken,
   touchApiToken,
 } from "../platform/accounts/api-tokens.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, isId } from "../platform/errors.js";
+import { confirmOwnMisPassword } from "./accounts.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 
+/**
+ * Makes an API token, shown this once. A user gives their password again and a life of at most
+ * `tokenMaxDays`, so a session (perhaps a stolen one) alone makes no lasting key; the operator
+ * at the server (`actor` null) makes one that lasts until revoked.
+ */
 export async function createMisToken(
   ctx: MisContext,
   actor: MisPrincipal | null,
   username: string,
+  input: { password?: string; expiresInDays?: number } = {},
 ): Promise<string> {
   if (actor !== null && actor.username !== username) throw new AppError("forbidden");
+  let expiresAt: Date | null = null;
+  if (actor !== null) {
+    const days = checkTokenDays(input.expiresInDays, ctx.config.tokenMaxDays);
+    await confirmOwnMisPassword(ctx, actor, input.password ?? "", "password");
+    expiresAt = new Date(ctx.clock().getTime() + days * 86_400_000);
+  }
   const user = await ctx.db
     .selectFrom("users")
     .select("id")
@@ -25,7 +39,7 @@ export async function createMisToken(
     .executeTakeFirst();
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
   return ctx.db.transaction().execute(async (trx) => {
-    const made = await issueApiToken(trx, { userId: user.id, prefix: "s2s_mis_" });
+    const made = await issueApiToken(trx, { userId: user.id, prefix: "s2s_mis_", expiresAt });
     await misAudit(trx, actor, "token.create", `user:${user.id}`, { token: made.id });
     return made.token;
   });

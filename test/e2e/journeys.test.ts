@@ -324,6 +324,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await user.goto(`${t.url}/account`);
     await look(user, "account");
     await user.getByLabel("Label for a new token").fill("sync agent in the office");
+    await user.getByLabel("Your password", { exact: true }).fill("office manager's own words");
     await user.getByRole("button", { name: "Create API token" }).click();
     const token = (await user.locator("#secret").textContent())?.trim() ?? "";
     expect((await t.api(token, "/api/v1/me")).status).toBe(200);

@@ -303,6 +303,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(await page.textContent("tr:has-text('office-new')")).toContain("Active");
 
     await visit("/account", "account");
+    // A token always ends, and is made only with the password given again.
+    await page.fill("#tokenPassword", DEMO_PASSWORD);
     await page.click("button:has-text('Make a token')");
     const token = (await page.textContent("#token")) ?? "";
     expect(token).toMatch(/^s2s_mis_/);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../src/hub/tokens.js";
+import { createUser } from "../../src/hub/users.js";
 import { AppError } from "../../src/platform/errors.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub } from "../helpers/hub.js";
@@ -66,11 +67,29 @@ for (const { target, skip } of DATABASES) {
     it("lets a user make their own token, with an expiry, and an administrator revoke it", async () => {
       const office = new PageClient(t.url);
       await office.signIn("meadowlane", PASSWORD);
-      const made = await office.post("/account/tokens", {
-        _csrf: await office.token(),
-        label: "folder agent",
-        expiresInDays: "90",
-      });
+      const _csrf = await office.token();
+      const tryMaking = (fields: Record<string, string>) =>
+        office.post("/account/tokens", { _csrf, label: "folder agent", ...fields });
+      // A session alone makes no token (an outside test minted lasting ones from a stolen one):
+      // the password is asked again, and a token always ends, within the service's ceiling.
+      const noPassword = await tryMaking({ expiresInDays: "90" });
+      expect(noPassword.status).toBe(400);
+      expect(await noPassword.text()).toContain("Your password is not right");
+      const wrong = await tryMaking({ expiresInDays: "90", password: "not the password" });
+      expect(wrong.status).toBe(400);
+      for (const expiresInDays of ["never", "366", "0"]) {
+        const tooLong = await tryMaking({ expiresInDays, password: PASSWORD });
+        expect(tooLong.status, expiresInDays).toBe(400);
+        expect(await tooLong.text()).toContain("after 1 to 365 whole days");
+      }
+      const failures = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("action")
+        .where("action", "=", "password-change.failed")
+        .where("username", "=", "meadowlane")
+        .execute();
+      expect(failures.length).toBeGreaterThanOrEqual(2);
+      const made = await tryMaking({ expiresInDays: "90", password: PASSWORD });
       expect(made.status).toBe(200);
       const token = /(s2s_[A-Za-z0-9_-]{40,})/.exec(await made.text())?.[1] ?? "";
       expect((await t.api(token, "/api/v1/me")).status).toBe(200);
@@ -92,6 +111,51 @@ for (const { target, skip } of DATABASES) {
       });
       expect(revoked.status).toBe(204);
       expect((await t.api(second.token, "/api/v1/me")).status).toBe(401);
+    });
+
+    it("offers to revoke every token of a user changing their password", async () => {
+      await createUser(t.hub.ctx, null, {
+        username: "changer",
+        email: "changer@users.invalid",
+        role: "school",
+        establishment: "9382003",
+        password: PASSWORD,
+      });
+      const [kept, gone1, gone2] = [
+        await createToken(t.hub.ctx, null, "changer"),
+        await createToken(t.hub.ctx, null, "changer"),
+        await createToken(t.hub.ctx, null, "changer", { expiresInDays: 30 }),
+      ].map((made) => made.token);
+      const page = new PageClient(t.url);
+      await page.signIn("changer", PASSWORD);
+      const change = async (from: string, to: string, revoke: boolean) => {
+        const r = await page.post("/account/password", {
+          _csrf: await page.token(),
+          current: from,
+          password: to,
+          confirm: to,
+          ...(revoke ? { revokeTokens: "yes" } : {}),
+        });
+        expect(r.status).toBe(303);
+        return r.headers.get("location");
+      };
+      const account = await (await page.request("/account")).text();
+      expect(account).toContain("Also revoke all my API tokens");
+      // Left unticked, the tokens go on working (a scheduled program is not stopped by surprise).
+      expect(await change(PASSWORD, "a first new passphrase", false)).toBe("/account?done=changed");
+      expect((await t.api(kept, "/api/v1/me")).status).toBe(200);
+      expect(await change("a first new passphrase", "a second new passphrase", true)).toBe(
+        "/account?done=changed-revoked",
+      );
+      for (const token of [kept, gone1, gone2])
+        expect((await t.api(token, "/api/v1/me")).status).toBe(401);
+      const audited = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("detail")
+        .where("action", "=", "user.password-change")
+        .where("username", "=", "changer")
+        .execute();
+      expect(audited.map((a) => a.detail)).toContainEqual({ tokensRevoked: 3 });
     });
 
     it("cannot search the Lost Pupils register, whatever reason is given", async () => {

@@ -170,7 +170,8 @@ for (const { target, skip } of DATABASES) {
         password: PASSWORD,
       });
       const token = await createMisToken(mis.ctx, null, "office10");
-      const change = (body: Record<string, string>) => api("/api/v1/me/password", token, body);
+      const change = (body: Record<string, string | boolean>) =>
+        api("/api/v1/me/password", token, body);
       const wrong = await change({
         current: "not my password",
         password: "sunlit kettle over seven hills",
@@ -197,6 +198,19 @@ for (const { target, skip } of DATABASES) {
         (await session({ username: "office10", password: "sunlit kettle over seven hills" }))
           .status,
       ).toBe(200);
+      // Offered on a change: every token stops, this one too.
+      const other = await createMisToken(mis.ctx, null, "office10");
+      expect(
+        (
+          await change({
+            current: "sunlit kettle over seven hills",
+            password: "moss on the north wall",
+            revokeTokens: true,
+          })
+        ).status,
+      ).toBe(204);
+      for (const gone of [token, other])
+        expect((await api("/api/v1/pupils", gone)).status).toBe(401);
     });
 
     it("lets each user make, see and revoke their own tokens, and no one else's", async () => {
@@ -228,11 +242,24 @@ for (const { target, skip } of DATABASES) {
       });
       expect(signedIn.status).toBe(200);
       const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0] as string;
-      const made = await fetch(`${mis.url}/api/v1/tokens`, {
-        method: "POST",
-        headers: { cookie, origin: mis.url, "content-type": "application/json" },
-        body: "{}",
+      const mint = (body: object) =>
+        fetch(`${mis.url}/api/v1/tokens`, {
+          method: "POST",
+          headers: { cookie, origin: mis.url, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      // The password is asked again, and a token always ends, within MIS_TOKEN_MAX_DAYS.
+      expect((await mint({ expiresInDays: 30 })).status).toBe(400);
+      const wrong = await mint({ expiresInDays: 30, password: "not my password at all" });
+      expect(wrong.status).toBe(400);
+      expect((await json(wrong)).error).toMatchObject({
+        field: "password",
+        message: "Your password is not right.",
       });
+      const tooLong = await mint({ expiresInDays: 366, password: PASSWORD });
+      expect(tooLong.status).toBe(400);
+      expect((await json(tooLong)).error.message).toContain("after 1 to 365 whole days");
+      const made = await mint({ expiresInDays: 30, password: PASSWORD });
       expect(made.status).toBe(201);
       const { token: second } = await json(made);
       expect((await api("/api/v1/pupils", second)).status).toBe(200);
@@ -241,6 +268,9 @@ for (const { target, skip } of DATABASES) {
       expect(mine).toHaveLength(2);
       expect(JSON.stringify(mine)).not.toContain(second);
       expect(mine.every((t: { lastUsedAt: string | null }) => t.lastUsedAt !== null)).toBe(true);
+      const life = Date.parse(mine[0].expiresAt) - now.getTime();
+      expect(Math.abs(life - 30 * 86_400_000)).toBeLessThan(3_600_000);
+      expect(mine[1].expiresAt).toBeNull(); // the operator's, made at the server
       const managers = (await json(await api("/api/v1/tokens", manager))).tokens;
       const theirs = await api(`/api/v1/tokens/${managers[0].id}`, first, undefined, "DELETE");
       expect(theirs.status).toBe(404);

@@ -5,6 +5,7 @@
  */
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { NullableTimestamp } from "../db/columns.js";
+import { invalid } from "../errors.js";
 import { newSecret, sha256 } from "./secrets.js";
 
 export interface ApiTokensTable {
@@ -104,4 +105,45 @@ export async function touchApiToken<S extends HasTokens>(
     .where("id", "=", id)
     .execute();
   return true;
+}
+
+/** Revokes every token of a user still in use (a password change offers it); says how many. */
+export async function revokeApiTokensOf<S extends HasTokens>(
+  trx: Transaction<S>,
+  userId: string,
+  now: Date,
+): Promise<number> {
+  const rows = await narrow(trx)
+    .updateTable("api_tokens")
+    .set({ revoked_at: now })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.length;
+}
+
+/**
+ * The days a token made by a signed-in user may last: it always ends, and never later than
+ * `maxDays`, so a stolen session cannot leave behind a key that outlives it by years.
+ */
+export function checkTokenDays(days: number | undefined, maxDays: number): number {
+  if (days === undefined || !Number.isInteger(days) || days < 1 || days > maxDays)
+    throw invalid(
+      `A token stops working after 1 to ${maxDays} whole days; choose how many.`,
+      "expiresInDays",
+    );
+  return days;
+}
+
+/** The lives offered on an account page, none longer than allowed; 90 days chosen if offered. */
+export function tokenLifeChoices(maxDays: number) {
+  const days = [30, 90, 365].filter((d) => d < maxDays);
+  days.push(maxDays);
+  const chosen = days.includes(90) ? 90 : days[days.length - 1];
+  return days.map((d) => ({
+    value: String(d),
+    text: d === 365 ? "After a year" : `After ${d} day${d === 1 ? "" : "s"}`,
+    checked: d === chosen,
+  }));
 }

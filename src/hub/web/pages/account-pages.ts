@@ -1,5 +1,6 @@
 /** The user's own account: password, second factor, recovery codes and API tokens. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { tokenLifeChoices } from "../../../platform/accounts/api-tokens.js";
 import { inTransaction } from "../../../platform/change.js";
 import { AppError } from "../../../platform/errors.js";
 import { setSessionCookie } from "../../../platform/web/auth.js";
@@ -33,6 +34,8 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
   const NOTICES: Record<string, string> = {
     changed:
       "Your password has been changed and your other sessions have ended. Your API tokens still work: check the list below.",
+    "changed-revoked":
+      "Your password has been changed, your other sessions have ended and your API tokens have been revoked.",
     "second-factor": "Your second factor is set up.",
     revoked: "The token has been revoked.",
     "notices-on":
@@ -47,6 +50,8 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     registerNotices: p.role === "la" ? await registerNoticesOn(ctx, p) : false,
     factor: await secondFactorStatus(ctx, p),
     tokens: await tokensOf(ctx, p.userId),
+    tokenMaxDays: ctx.config.tokenMaxDays,
+    tokenLives: tokenLifeChoices(ctx.config.tokenMaxDays),
   });
 
   app.post("/account/notices", async (request, reply) => {
@@ -68,11 +73,19 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
   app.post("/account/tokens", async (request, reply) => {
     const p = principalOf(request);
     const form = formOf(request);
-    const days = form.expiresInDays === "never" ? undefined : Number(form.expiresInDays ?? 90);
-    const made = await createToken(ctx, p, p.username, {
-      label: form.label ?? "",
-      ...(days === undefined ? {} : { expiresInDays: days }),
-    });
+    let made: Awaited<ReturnType<typeof createToken>>;
+    try {
+      made = await createToken(ctx, p, p.username, {
+        label: form.label ?? "",
+        expiresInDays: Number(form.expiresInDays ?? 90),
+        password: form.password ?? "",
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500 || !e.field) throw e;
+      // The new-password form on this page has its own "password" field.
+      const errors = [fieldError(e.field === "password" ? "tokenPassword" : e.field, e.message)];
+      return reply.status(400).page("account", { ...(await accountPage(p)), errors });
+    }
     return reply.page("admin-secret", {
       title: "API token created",
       heading: "Your new API token",
@@ -107,7 +120,9 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
       errors.push(fieldError("confirm", "The new passwords do not match"));
     if (errors.length > 0) return errors;
     try {
-      await changePassword(ctx, p, form.current ?? "", form.password ?? "");
+      await changePassword(ctx, p, form.current ?? "", form.password ?? "", {
+        revokeTokens: form.revokeTokens === "yes",
+      });
       // Changing the password ends every session, this one too: start a fresh one.
       setSessionCookie(reply, await createSession(ctx, ctx.db, p));
       return [];
@@ -120,7 +135,8 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
   app.post("/account/password", async (request, reply) => {
     const p = principalOf(request);
     const errors = await passwordChanged(request, reply, p);
-    if (errors.length === 0) return reply.redirect("/account?done=changed", 303);
+    const done = formOf(request).revokeTokens === "yes" ? "changed-revoked" : "changed";
+    if (errors.length === 0) return reply.redirect(`/account?done=${done}`, 303);
     return reply.status(400).page("account", { ...(await accountPage(p)), errors });
   });
 

@@ -81,19 +81,26 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: MisContext): void {
       schema: {
         tags: ["session"],
         summary:
-          "Change your own password: a wrong current one counts toward the lockout; your other sessions end",
-        body: Type.Object({ current: Type.String(), password: Type.String() }),
+          "Change your own password: a wrong current one counts toward the lockout; your other sessions end, and with revokeTokens your API tokens too",
+        body: Type.Object({
+          current: Type.String(),
+          password: Type.String(),
+          revokeTokens: Type.Optional(
+            Type.Boolean({ description: "also revoke every API token of yours" }),
+          ),
+        }),
         response: { 204: NoContent, ...errors(400, 401, 423) },
       },
     },
     async (request, reply) => {
-      const { current, password } = request.body;
+      const { current, password, revokeTokens } = request.body;
       await changeOwnPassword(
         ctx,
         misPrincipalOf(request),
         current,
         password,
         sessionTokenOf(request),
+        { revokeTokens: revokeTokens === true },
       );
       return reply.status(204).send(null);
     },

@@ -27,6 +27,7 @@ const Token = Type.Object({
   createdAt: Type.String({ format: "date-time" }),
   lastUsedAt: NullableString({ format: "date-time" }),
   revokedAt: NullableString({ format: "date-time" }),
+  expiresAt: NullableString({ format: "date-time", description: "null: until revoked" }),
 });
 
 export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
@@ -149,25 +150,33 @@ export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
   app.post(
     "/api/v1/tokens",
     {
+      // Before the body is read: a token is refused whatever it sends.
+      preValidation: async (request) => {
+        // A token making tokens would let a stolen one outlive its revocation.
+        if (request.viaToken)
+          throw new AppError(
+            "forbidden",
+            "A token is made from a signed-in session (the account page, or POST /api/v1/session first), never with another token.",
+          );
+      },
       schema: {
         tags: ["users"],
         summary:
-          "Make an API token for yourself, from a signed-in session (never with a token): shown this once, kept only as a hash",
+          "Make an API token for yourself, from a signed-in session (never with a token) and your password given again: shown this once, kept only as a hash; it stops working after expiresInDays (at most MIS_TOKEN_MAX_DAYS, 365 by default)",
+        body: Type.Object({
+          password: Type.String({ description: "your password, entered again" }),
+          expiresInDays: Type.Integer({ minimum: 1, description: "days until it stops working" }),
+        }),
         response: {
           201: ok(Type.Object({ token: Type.String() }), "The token"),
-          ...errors(401, 403),
+          ...errors(400, 401, 403),
         },
       },
     },
     async (request, reply) => {
-      // A token making tokens would let a stolen one outlive its revocation.
-      if (request.viaToken)
-        throw new AppError(
-          "forbidden",
-          "A token is made from a signed-in session (the account page, or POST /api/v1/session first), never with another token.",
-        );
       const p = misPrincipalOf(request);
-      return reply.status(201).send({ token: await createMisToken(ctx, p, p.username) });
+      const token = await createMisToken(ctx, p, p.username, request.body);
+      return reply.status(201).send({ token });
     },
   );
 

@@ -1,5 +1,6 @@
 /** A user's own account page: their password, their second factor and their API tokens. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { tokenLifeChoices } from "../../../platform/accounts/api-tokens.js";
 import { AppError } from "../../../platform/errors.js";
 import { sessionTokenOf } from "../../../platform/web/auth.js";
 import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
@@ -23,6 +24,8 @@ const DONE: Record<string, string> = {
   revoked: "Token revoked.",
   changed:
     "Your password is changed. You stay signed in here; anywhere else you signed in, you are signed out.",
+  "changed-revoked":
+    "Your password is changed and your API tokens are revoked. You stay signed in here; anywhere else you signed in, you are signed out.",
   "second-factor": "Your second factor is set up: signing in now asks for a code from your app.",
 };
 
@@ -31,6 +34,8 @@ export function accountPages(app: FastifyInstance, ctx: MisContext): void {
     return {
       title: "Your account",
       tokens: await listMisTokens(ctx, p),
+      tokenMaxDays: ctx.config.tokenMaxDays,
+      tokenLives: tokenLifeChoices(ctx.config.tokenMaxDays),
       factor: {
         ...(await misSecondFactorStatus(ctx, p)),
         required: await misSecondFactorRequired(ctx, p),
@@ -64,6 +69,7 @@ export function accountPages(app: FastifyInstance, ctx: MisContext): void {
         form.current ?? "",
         form.password ?? "",
         sessionTokenOf(request),
+        { revokeTokens: form.revokeTokens === "yes" },
       );
       return [];
     } catch (e) {
@@ -76,7 +82,8 @@ export function accountPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageUser(request, reply);
     if (!p) return reply;
     const errors = await passwordChanged(request, p);
-    if (errors.length === 0) return reply.redirect("/account?done=changed", 303);
+    const done = formOf(request).revokeTokens === "yes" ? "changed-revoked" : "changed";
+    if (errors.length === 0) return reply.redirect(`/account?done=${done}`, 303);
     return reply.status(400).page("account", await accountPage(p, { errors }));
   });
 
@@ -139,8 +146,19 @@ export function accountPages(app: FastifyInstance, ctx: MisContext): void {
   app.post("/account/tokens", async (request, reply) => {
     const p = pageUser(request, reply);
     if (!p) return reply;
-    const token = await createMisToken(ctx, p, p.username);
-    return reply.page("account", await accountPage(p, { token }));
+    const form = formOf(request);
+    try {
+      const token = await createMisToken(ctx, p, p.username, {
+        password: form.password ?? "",
+        expiresInDays: Number(form.expiresInDays ?? 90),
+      });
+      return reply.page("account", await accountPage(p, { token }));
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500 || !e.field) throw e;
+      // The new-password form on this page has its own "password" field.
+      const errors = [fieldError(e.field === "password" ? "tokenPassword" : e.field, e.message)];
+      return reply.status(400).page("account", await accountPage(p, { errors }));
+    }
   });
 
   app.post<{ Params: { id: string } }>("/account/tokens/:id/revoke", async (request, reply) => {
