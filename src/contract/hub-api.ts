@@ -101,6 +101,9 @@ export const User = Type.Object({
   establishment: NullableString(),
   laCode: NullableString(),
   disabled: Type.Boolean(),
+  awaitingApproval: Type.Boolean({
+    description: "made by an administrator, waiting for its organisation's approval",
+  }),
   lockedUntil: NullableString({ format: "date-time" }),
   createdAt: Type.String({ format: "date-time" }),
 });

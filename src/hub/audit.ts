@@ -27,6 +27,8 @@ export type AuditAction =
   | "expire"
   | "purge"
   | "user.create"
+  | "user.approve"
+  | "user.decline"
   | "user.disable"
   | "user.password-reset"
   | "user.password-change"

@@ -237,6 +237,27 @@ export function accountCreatedMessage(
   };
 }
 
+/**
+ * Asks an organisation to approve an account an administrator made for it: `link` is the notice
+ * address's single-use link, or the approvals page for its signed-in users.
+ */
+export function approvalAskedMessage(
+  to: string[],
+  account: { username: string; email: string; organisation: string; url: string; link: string },
+): Message {
+  return {
+    to,
+    subject: "S2S: approve or decline a new account for your organisation",
+    body:
+      `The S2S service administrators have made a new account, ${account.username} ` +
+      `(${account.email}), for ${account.organisation}. It can see your organisation's files, so ` +
+      "it opens only when your organisation approves it.\n\n" +
+      `If you know who it is for, approve it here; if not, decline it:\n${account.link}\n\n` +
+      "Nothing happens until you press a button on that page." +
+      `\n${signOff(account.url)}`,
+  };
+}
+
 /** Tells the service that one account reached the Lost Pupils search limit. */
 export function searchLimitMessage(
   to: string[],

@@ -51,7 +51,7 @@ export async function recentMail(db: Db, actor: Principal | null, q: MailQuery =
   return { mail, total: Number(n) };
 }
 
-const SECRET_LINK = /\/(sign-in\/link|confirm-email)\/[A-Za-z0-9_-]+/g;
+const SECRET_LINK = /\/(sign-in\/link|confirm-email|approve-account)\/[A-Za-z0-9_-]+/g;
 
 export async function mailMessage(db: Db, actor: Principal, id: string) {
   if (!canReadMail(actor)) throw forbidden();

@@ -77,6 +77,19 @@ export interface UsersTable {
   notify_register: Generated<boolean>;
   /** Set by the operator's CLI: the password must be replaced at first sign-in. */
   must_change_password: Generated<boolean>;
+  /** Made by an administrator and not yet approved by its organisation (also `disabled`). */
+  awaiting_approval: Generated<boolean>;
+}
+
+/** An account waiting for its organisation's approval (account-approvals.ts). */
+export interface AccountApprovalsTable {
+  user_id: string;
+  /** The administrator who made it, who may not approve it. */
+  requested_by: string;
+  /** The notice address's single-use link, hashed. */
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
 }
 
 export interface NoticeEmailChangesTable {
@@ -165,6 +178,7 @@ export interface DB {
   local_authorities: LocalAuthoritiesTable;
   corrections: CorrectionsTable;
   users: UsersTable;
+  account_approvals: AccountApprovalsTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   transfers: TransfersTable;

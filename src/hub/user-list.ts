@@ -67,6 +67,7 @@ export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery 
       "users.establishment",
       "users.la_code",
       "users.disabled",
+      "users.awaiting_approval",
       "a.locked_until",
       "users.created_at",
     ])
@@ -86,6 +87,7 @@ export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery 
     establishment: u.establishment,
     laCode: u.la_code,
     disabled: u.disabled,
+    awaitingApproval: u.awaiting_approval,
     lockedUntil: u.locked_until?.toISOString() ?? null,
     createdAt: u.created_at.toISOString(),
   }));

@@ -18,6 +18,7 @@ import {
 import { inTransaction } from "../platform/change.js";
 import { AppError, invalid, requireId } from "../platform/errors.js";
 import { enqueueMail } from "../platform/mail/outbox.js";
+import { askApproval } from "./account-approvals.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { administratorAddresses, notificationAddresses } from "./establishments.js";
@@ -63,11 +64,22 @@ function organisationName(input: NewUser): string {
   return "the S2S service administrators";
 }
 
-/** Who hears of a new account: the organisation's notice address or users; for an admin, admins. */
+/**
+ * Who hears of a new account: for an LA, its notice address and its users; for a school, its
+ * notice address or else its users; for an administrator, the administrators.
+ */
 async function whoToTell(trx: Tx, organisation: string | null): Promise<string[]> {
-  return organisation !== null
-    ? notificationAddresses(trx, organisation)
-    : administratorAddresses(trx);
+  if (organisation === null) return administratorAddresses(trx);
+  const told = await notificationAddresses(trx, organisation);
+  if (!organisation.endsWith("LLLL")) return told;
+  const users = await trx
+    .selectFrom("users")
+    .select("email")
+    .where("role", "=", "la")
+    .where("la_code", "=", organisation.slice(0, 3))
+    .where("disabled", "=", false)
+    .execute();
+  return [...new Set([...told, ...users.map((u) => u.email)])];
 }
 
 /**
@@ -79,7 +91,7 @@ export async function createUser(
   ctx: HubContext,
   actor: Principal | null,
   input: NewUser,
-): Promise<{ user: CreatedUser; password?: string; linkSentTo?: string }> {
+): Promise<{ user: CreatedUser; password?: string; linkSentTo?: string; awaitingApproval?: true }> {
   if (!canManageUsers(actor)) throw new AppError("forbidden");
   if (actor !== null && (input.password !== undefined || input.totpSecret !== undefined))
     throw invalid(
@@ -119,8 +131,15 @@ export async function createUser(
   const password = input.password ?? randomPassword();
   const passwordHash = await hashPassword(password);
   const organisation = organisationKey(input);
-  const toldBefore =
-    actor === null ? [] : await ctx.db.transaction().execute((trx) => whoToTell(trx, organisation));
+  // A school or LA account an administrator makes waits for its organisation's approval.
+  const awaiting = actor !== null && input.role !== "admin";
+  // Every new LA account alerts that LA, whoever made it; the approval request does that when
+  // an administrator did.
+  const told = awaiting
+    ? []
+    : actor !== null || input.role === "la"
+      ? await ctx.db.transaction().execute((trx) => whoToTell(trx, organisation))
+      : [];
   // The unique index decides between two creations of one name at once; the error handler
   // answers its violation as a conflict.
   const exists = await ctx.db
@@ -130,7 +149,7 @@ export async function createUser(
     .executeTakeFirst();
   if (exists)
     throw new AppError("conflict", `The username ${username} is taken.`, { field: "username" });
-  const user = await inTransaction(ctx, async ({ trx }) => {
+  const user = await inTransaction(ctx, async ({ trx, mailQueued }) => {
     const row = await trx
       .insertInto("users")
       .values({
@@ -141,31 +160,36 @@ export async function createUser(
         la_code: input.role === "la" ? (input.laCode ?? null) : null,
         password_hash: passwordHash,
         must_change_password: actor === null && input.changeAtSignIn === true,
+        disabled: awaiting,
+        awaiting_approval: awaiting,
       })
       .returning(["id", "username", "role", "establishment", "la_code", "email"])
       .executeTakeFirstOrThrow();
     if (input.totpSecret) await provisionSecondFactor(ctx, trx, row.id, input.totpSecret);
-    if (actor !== null) {
-      await issueSignInLink(ctx, trx, actor, { id: row.id, email: row.email }, "welcome");
-      if (toldBefore.length > 0)
-        await enqueueMail(
-          trx,
-          accountCreatedMessage(
-            toldBefore,
-            username,
-            organisationName(input),
-            ctx.config.publicUrl,
-          ),
-          ctx.clock(),
-        );
-    }
     await audit(trx, actor, {
       action: "user.create",
       target: `user:${row.id}`,
-      detail: { username, role: input.role, secondFactor: input.totpSecret !== undefined },
+      detail: {
+        username,
+        role: input.role,
+        secondFactor: input.totpSecret !== undefined,
+        ...(awaiting ? { awaitingApproval: true } : {}),
+      },
     });
+    if (awaiting && actor !== null && row.role !== "admin")
+      await askApproval(ctx, trx, actor, { ...row, role: row.role });
+    else if (actor !== null)
+      await issueSignInLink(ctx, trx, actor, { id: row.id, email: row.email }, "welcome");
+    if (told.length > 0)
+      await enqueueMail(
+        trx,
+        accountCreatedMessage(told, username, organisationName(input), ctx.config.publicUrl),
+        ctx.clock(),
+      );
+    mailQueued();
     return row;
   });
+  if (awaiting) return { user, awaitingApproval: true };
   return actor === null ? { user, password } : { user, linkSentTo: user.email };
 }
 
@@ -185,8 +209,20 @@ export async function setDisabled(
       .updateTable("users")
       .set({ disabled })
       .where("id", "=", userId)
+      .where("awaiting_approval", "=", false)
       .executeTakeFirst();
-    if (r.numUpdatedRows === 0n) throw new AppError("not-found");
+    if (r.numUpdatedRows === 0n) {
+      const waiting = await trx
+        .selectFrom("users")
+        .select("id")
+        .where("id", "=", userId)
+        .executeTakeFirst();
+      if (!waiting) throw new AppError("not-found");
+      // Enabling it would skip the organisation's approval.
+      throw invalid(
+        "This account waits for its organisation's approval: it opens when they approve it.",
+      );
+    }
     if (disabled) await endSessionsOf(trx, userId);
     await audit(trx, actor, {
       action: "user.disable",
@@ -213,10 +249,13 @@ export async function sendResetLink(
   return inTransaction(ctx, async ({ trx }) => {
     const user = await trx
       .selectFrom("users")
-      .select(["id", "email"])
+      .select(["id", "email", "awaiting_approval"])
       .where("id", "=", userId)
       .executeTakeFirst();
     if (!user) throw new AppError("not-found");
+    // Its link goes out when its organisation approves it, not before.
+    if (user.awaiting_approval)
+      throw invalid("This account waits for its organisation's approval: it has no sign-in yet.");
     await issueSignInLink(ctx, trx, actor, user, "reset", options.secondFactor === true);
     return { linkSentTo: user.email };
   });

@@ -296,20 +296,36 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await admin.getByLabel("LAESTAB of their school").fill("8231234");
     await look(admin, "admin-user-new");
     await admin.getByRole("button", { name: "Create user" }).click();
-    // The administrator never sees a password: the new user is e-mailed a link to choose one,
-    // and the school's notice address hears that an account was made for it.
-    await admin.getByText("We have e-mailed office.manager@staff.invalid a sign-in link").waitFor();
+    // The administrator never sees a password, and the account opens only when the school
+    // approves it: its notice address is e-mailed a link; then the user is sent theirs.
+    await admin.getByText("It opens when its organisation approves it").waitFor();
     expect(await admin.content()).not.toMatch(/id="secret"/);
     await look(admin, "admin-user-created");
-    await eventually("the school told of the new account", async () => {
+    const approval = await eventually("the school asked to approve the account", async () => {
       await t.hub.deliverMail();
-      return t.smtp
+      const asked = t.smtp
         .to("office@8231234.schools.invalid")
-        .find((m) => /new account/.test(m.subject ?? ""));
+        .find((m) => /approve or decline/.test(m.subject ?? ""));
+      return /\/approve-account\/[A-Za-z0-9_-]+/.exec(asked?.text ?? "")?.[0];
     });
+    expect(t.smtp.to("office.manager@staff.invalid")).toEqual([]);
+    // The school's own users see it waiting on their home page, with the choice to make.
+    const office = await signedIn("brookfield");
+    await office.getByText("1 new account for your organisation waits for your approval").waitFor();
+    await office.getByRole("link", { name: "Approve or decline" }).click();
+    await office.getByRole("cell", { name: "office.manager", exact: true }).waitFor();
+    await look(office, "approvals");
+    await office.close();
 
     const context = await browser.newContext();
     contexts.push(context);
+    const school = await context.newPage();
+    await school.goto(`${t.url}${approval}`);
+    await school.getByRole("heading", { name: /Approve a new account for Brookfield/ }).waitFor();
+    await look(school, "approve-account");
+    await school.getByRole("button", { name: "Approve this account" }).click();
+    await school.getByText("Account approved").waitFor();
+    await look(school, "approve-account-done");
     const user = await context.newPage();
     const welcome = await t.signInLink("office.manager@staff.invalid");
     await user.goto(`${t.url}${welcome}`);

@@ -542,10 +542,18 @@ for (const { target, skip } of DATABASES) {
       });
       expect(made.status).toBe(201);
       const reply = await json(made);
-      const { user, linkSentTo } = reply;
-      expect(linkSentTo).toBe("n@users.invalid");
-      // The administrator never knows the password: the user chooses it from the e-mailed link.
+      const { user, awaitingApproval } = reply;
+      expect(awaitingApproval).toBe(true);
+      // The administrator never knows the password: the user chooses it from the e-mailed link,
+      // sent once the school approves the account (account-approvals.test.ts).
       expect(JSON.stringify(reply)).not.toMatch(/password/i);
+      const asked = await eventually("the school asked to approve", async () => {
+        await t.hub.deliverMail();
+        const text = t.smtp.to("office@9382003.schools.invalid").map((m) => m.text ?? "");
+        return text.map((m) => /\/approve-account\/[A-Za-z0-9_-]+/.exec(m)?.[0]).find(Boolean);
+      });
+      const school = new PageClient(t.url);
+      await school.post(asked, { _csrf: await school.token(), decision: "approve" });
       const choose = async (link: string, password: string) => {
         const page = new PageClient(t.url);
         const _csrf = await page.token();

@@ -24,6 +24,7 @@ import homeSeen from "./0021_home_seen.js";
 import registerNotices from "./0022_register_notices.js";
 import passwordToChange from "./0023_password_to_change.js";
 import mailForgottenWhenSent from "./0024_mail_forgotten_when_sent.js";
+import accountApprovals from "./0025_account_approvals.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -51,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 22, name: "register-notices", sql: registerNotices },
   { id: 23, name: "password-to-change", sql: passwordToChange },
   { id: 24, name: "mail-forgotten-when-sent", sql: mailForgottenWhenSent },
+  { id: 25, name: "account-approvals", sql: accountApprovals },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

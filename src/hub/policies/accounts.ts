@@ -29,3 +29,30 @@ export const canRevokeToken = (a: Actor, ownerUsername: string): boolean =>
 /** Administrators cannot lock themselves out. */
 export const canDisable = (a: Actor, userId: string): boolean =>
   canManageUsers(a) && a?.userId !== userId;
+
+/** Who approved a new account, as its audit entry says. */
+export type Approver = "organisation user" | "second administrator" | "notice address";
+
+/**
+ * A new school or LA account waits for its own organisation: any active user of that school (or
+ * of that LA, for an LA account) decides; only while it has none, an administrator other than
+ * the one who made it.
+ */
+export function canDecideApproval(
+  a: Principal,
+  account: {
+    role: "school" | "la";
+    establishment: string | null;
+    la_code: string | null;
+    requestedBy: string;
+    hasUsers: boolean;
+  },
+): Approver | false {
+  if (account.role === "school" && a.role === "school" && a.establishment === account.establishment)
+    return "organisation user";
+  if (account.role === "la" && a.role === "la" && a.laCode === account.la_code)
+    return "organisation user";
+  if (a.role === "admin" && !account.hasUsers && a.userId !== account.requestedBy)
+    return "second administrator";
+  return false;
+}

@@ -16,6 +16,7 @@ import type { Principal } from "../principal.js";
 import { principalFromSession } from "../sessions.js";
 import { principalFromToken } from "../tokens.js";
 import { adminRoutes, directoryRoutes } from "./api/admin.js";
+import { approvalRoutes } from "./api/approvals.js";
 import { lostPupilRoutes } from "./api/lost-pupils.js";
 import { sessionRoutes } from "./api/session.js";
 import { tokenRoutes } from "./api/tokens.js";
@@ -124,5 +125,6 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
   directoryRoutes(app, ctx);
   lostPupilRoutes(app, ctx);
   adminRoutes(app, ctx);
+  approvalRoutes(app, ctx);
   return app;
 }

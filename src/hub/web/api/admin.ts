@@ -134,7 +134,10 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
         summary: "Create a user; they are e-mailed a sign-in link to choose their password",
         description:
           "Nobody but the user ever knows their password: the link works once, for 24 hours. " +
-          "The organisation's notice address (or its users) is told a new account exists.",
+          "A school or LA account opens only when its organisation approves it (one of its users, " +
+          "its notice address by a single-use link, or while it has no users a second " +
+          "administrator: GET /api/v1/approvals); its user is then sent the link. An " +
+          "administrator's account gets the link at once, and the administrators are told.",
         body: Type.Object({
           username: Type.String(),
           email: Type.String(),
@@ -150,19 +153,28 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
                 username: Type.String(),
                 role: Type.String(),
               }),
-              linkSentTo: Type.String({ description: "where the sign-in link went" }),
+              linkSentTo: Type.Optional(
+                Type.String({ description: "where the sign-in link went (an administrator)" }),
+              ),
+              awaitingApproval: Type.Optional(
+                Type.Literal(true, {
+                  description:
+                    "a school or LA account: it opens, and its user is sent the sign-in link, when its organisation approves it",
+                }),
+              ),
             }),
-            "Created; the sign-in link is on its way",
+            "Created: an administrator's sign-in link is on its way; a school or LA account waits for approval",
           ),
           ...errors(400, 401, 403, 409),
         },
       },
     },
     async (request, reply) => {
-      const { user, linkSentTo } = await createUser(ctx, adminOf(request), request.body);
+      const made = await createUser(ctx, adminOf(request), request.body);
+      const { user } = made;
       return reply.status(201).send({
         user: { id: user.id, username: user.username, role: user.role },
-        linkSentTo: linkSentTo ?? user.email,
+        ...(made.awaitingApproval ? { awaitingApproval: true } : { linkSentTo: user.email }),
       });
     },
   );

@@ -189,7 +189,9 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       disabled: "User disabled. Their sessions have ended.",
       enabled: "User enabled.",
       revoked: "Token revoked.",
-      created: `User created. We have e-mailed ${user.email} a sign-in link to choose their password.`,
+      created: user.awaitingApproval
+        ? "User created. It opens when its organisation approves it: we have asked them. Its user then gets a sign-in link to choose their password."
+        : `User created. We have e-mailed ${user.email} a sign-in link to choose their password.`,
       reset: `We have e-mailed ${user.email} a sign-in link to choose a new password.`,
       "reset-second-factor": `We have e-mailed ${user.email} a sign-in link to choose a new password and set up their second factor again.`,
     };

@@ -9,6 +9,7 @@ import { registerAboutPages } from "../../../platform/web/about-pages.js";
 import type { HubContext } from "../../context.js";
 import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
+import { approvalPages } from "./approval-pages.js";
 import { homePage } from "./home-page.js";
 import { laPages } from "./la-pages.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";
@@ -31,6 +32,7 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     laPages(pages, ctx);
     adminPages(pages, ctx);
     noticeEmailPages(pages, ctx);
+    approvalPages(pages, ctx);
     registerAboutPages(pages, { retention: ctx.config.retention });
   });
 }
