@@ -29,6 +29,31 @@ export class HubError extends Error {
   }
 }
 
+const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;
+
+/** A body read whole, but no more than `maxBytes` of it: past that, `file.too-large`. */
+async function readCapped(r: Response, maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new HubError(
+      413,
+      "file.too-large",
+      `the file is larger than ${megabytes(maxBytes)}, the most taken here`,
+    );
+  if (Number(r.headers.get("content-length") ?? 0) > maxBytes) {
+    await r.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of r.body ?? []) {
+    total += chunk.byteLength;
+    // Leaving the loop cancels the download.
+    if (total > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
 export class HubUnreachableError extends Error {
   constructor(
     readonly url: string,
@@ -201,19 +226,20 @@ export class HubClient {
     return this.json("POST", `/api/v1/transfers/${encodeURIComponent(id)}/accept`);
   }
 
-  /** A file's bytes, exactly as sent, after accepting it. */
-  async content(id: string): Promise<Uint8Array> {
+  /** A file's bytes, exactly as sent, after accepting it; refused past `maxBytes`. */
+  async content(id: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/content`);
-    return new Uint8Array(await r.arrayBuffer());
+    return readCapped(r, options.maxBytes);
   }
 
   /**
    * A waiting file's bytes for its receiving school, before accepting it (the hub audits the
    * read, and the file stays waiting): an import matches its pupils first, then accepts.
+   * Refused past `maxBytes`, as it arrives, so a huge file is never held whole.
    */
-  async preview(id: string): Promise<Uint8Array> {
+  async preview(id: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/preview`);
-    return new Uint8Array(await r.arrayBuffer());
+    return readCapped(r, options.maxBytes);
   }
 
   private async json<T>(

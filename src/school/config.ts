@@ -5,6 +5,9 @@
 import { join, resolve } from "node:path";
 import { helpdeskFrom, integer, keyAndProxiesFrom, url } from "../platform/config.js";
 
+/** Larger than any real CTF: a folder file beyond it is not read, an upload beyond it refused. */
+export const MAX_CTF_BYTES = 50 * 1024 * 1024;
+
 export interface MisConfig {
   dataDir: string;
   /** PostgreSQL (MIS_DATABASE_URL); PGlite in the data folder when absent. */
@@ -18,6 +21,8 @@ export interface MisConfig {
   publicUrl: string;
   trustProxy?: string[];
   sessionHours: number;
+  /** The largest CTF imported, from the hub, the folder or an upload (MIS_MAX_IMPORT_BYTES). */
+  maxImportBytes: number;
   /** Longest life, in days, of an API token a user makes (MIS_TOKEN_MAX_DAYS). */
   tokenMaxDays: number;
   helpdesk: { phone: string; email: string; web: string };
@@ -36,6 +41,7 @@ export function misConfigFromEnv(
     publicUrl: url(env, "MIS_PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`,
     sessionHours: 12,
     tokenMaxDays: integer(env, "MIS_TOKEN_MAX_DAYS", 365, 1, 3660),
+    maxImportBytes: integer(env, "MIS_MAX_IMPORT_BYTES", MAX_CTF_BYTES, 1024, MAX_CTF_BYTES),
     helpdesk: helpdeskFrom(env),
   };
   const databaseUrl = url(env, "MIS_DATABASE_URL", ["postgres:", "postgresql:"]);

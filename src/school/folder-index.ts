@@ -10,8 +10,7 @@ import { parseCtfFileName } from "../ctf/filename.js";
 import { readCtf } from "../ctf/read.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 
-/** Larger than any real CTF: a folder file beyond it is not read, an upload beyond it refused. */
-export const MAX_CTF_BYTES = 50 * 1024 * 1024;
+import { MAX_CTF_BYTES } from "./config.js";
 
 export interface FolderEntry {
   fileName: string;

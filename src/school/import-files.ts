@@ -12,6 +12,11 @@ import type { MergeRow } from "./merge.js";
 
 /** A few imports in progress at once is the most a school has; each file may be megabytes. */
 const HELD = 4;
+/**
+ * And at most this many bytes of files between them: held pupils take a few times their file's
+ * size, so four 50 MB files would be gigabytes (an outside test's four parallel imports).
+ */
+export const HELD_FILE_BYTES = 60 * 1024 * 1024;
 
 export interface HeldMerge {
   /** The register pupil's record it was worked out from, and that row's version. */
@@ -23,22 +28,37 @@ export interface HeldMerge {
 interface Held {
   pupils: readonly Pupil[];
   merges: Map<string, HeldMerge>;
+  fileBytes: number;
 }
 
 export class ImportFiles {
   private readonly held = new Map<string, Held>();
 
+  constructor(private readonly maxFileBytes = HELD_FILE_BYTES) {}
+
   get(id: string): readonly Pupil[] | undefined {
     return this.held.get(id)?.pupils;
   }
 
-  set(id: string, pupils: readonly Pupil[]): void {
+  /** Holds a file's pupils, the oldest let go to stay within the count and the bytes. */
+  set(id: string, pupils: readonly Pupil[], fileBytes: number): void {
     this.held.delete(id);
-    this.held.set(id, { pupils, merges: new Map() });
-    for (const oldest of this.held.keys()) {
-      if (this.held.size <= HELD) break;
+    if (fileBytes > this.maxFileBytes) return;
+    this.held.set(id, { pupils, merges: new Map(), fileBytes });
+    let bytes = 0;
+    for (const h of this.held.values()) bytes += h.fileBytes;
+    for (const [oldest, h] of this.held) {
+      if (this.held.size <= HELD && bytes <= this.maxFileBytes) break;
       this.held.delete(oldest);
+      bytes -= h.fileBytes;
     }
+  }
+
+  /** How many files, and how many of their bytes, are held now. */
+  size(): { files: number; fileBytes: number } {
+    let fileBytes = 0;
+    for (const h of this.held.values()) fileBytes += h.fileBytes;
+    return { files: this.held.size, fileBytes };
   }
 
   merge(id: string, key: string): HeldMerge | undefined {

@@ -132,7 +132,7 @@ export async function createImport(
     });
     return made;
   });
-  ctx.importFiles.set(row.id, read.document.pupils);
+  ctx.importFiles.set(row.id, read.document.pupils, file.bytes.length);
   return {
     id: row.id,
     fileName: file.fileName,
@@ -209,11 +209,12 @@ async function filePupils(
   if (!row) throw notFound();
   // Imports made before the file was kept have their pupils as JSON instead.
   if (!row.file) return row.file_pupils ?? [];
-  const read = await readCtf(await unpackFile(row.file), { fileName: row.file_name });
+  const bytes = await unpackFile(row.file);
+  const read = await readCtf(bytes, { fileName: row.file_name });
   // It was read when the import was made; software changed since might not read it now.
   if (!read.document)
     throw new AppError("import.state", `${row.file_name} can no longer be read: start again.`);
-  held.set(id, read.document.pupils);
+  held.set(id, read.document.pupils, bytes.length);
   return read.document.pupils;
 }
 

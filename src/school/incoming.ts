@@ -10,7 +10,6 @@ import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, invalid } from "../platform/errors.js";
 import type { MisContext } from "./context.js";
 import { exchangeFolder } from "./exchange-folder.js";
-import { MAX_CTF_BYTES } from "./folder-index.js";
 import { hubClientFor } from "./hub-connection.js";
 import { getSchool } from "./school.js";
 
@@ -92,11 +91,17 @@ export async function listIncoming(ctx: MisContext) {
   return { files, problems };
 }
 
-async function fromFolder(folder: string, name: string): Promise<LoadedFile> {
+const tooLarge = (name: string, maxBytes: number) =>
+  invalid(
+    `${name} is larger than this school side imports (${Math.round((maxBytes / 1024 / 1024) * 100) / 100} MB).`,
+    "file",
+  );
+
+async function fromFolder(folder: string, name: string, maxBytes: number): Promise<LoadedFile> {
   const path = join(folder, name);
   const info = await stat(path);
   if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
-  if (info.size > MAX_CTF_BYTES) throw invalid(`${name} is larger than any CTF (50 MB).`, "file");
+  if (info.size > maxBytes) throw tooLarge(name, maxBytes);
   const bytes = new Uint8Array(await readFile(path));
   return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256(bytes) };
 }
@@ -106,6 +111,8 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
   if ("upload" in source) {
     const { fileName, bytes } = source.upload;
     if (bytes.length === 0) throw invalid("The file is empty.", "file");
+    if (bytes.length > ctx.config.maxImportBytes)
+      throw tooLarge(fileName, ctx.config.maxImportBytes);
     return { source: "upload", transferId: null, fileName, bytes, sha256: sha256(bytes) };
   }
   if ("file" in source) {
@@ -115,7 +122,7 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
     // A name in the folder, never a path: nothing outside the folder is read.
     if (!/^[^/\\]+$/.test(source.file) || source.file.startsWith("."))
       throw invalid("Give the name of a file in the data exchange folder.", "file");
-    return fromFolder(folder, source.file).catch((e) => {
+    return fromFolder(folder, source.file, ctx.config.maxImportBytes).catch((e) => {
       if (e instanceof AppError) throw e;
       throw invalid(`There is no file ${source.file} in the data exchange folder.`, "file");
     });
@@ -124,7 +131,10 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
   if (!hub) throw invalid("This school side is not connected to the hub.", "transfer");
   try {
     const t = await hub.transfer(source.transfer);
-    const bytes = await hub.preview(t.id);
+    // Refused before it is fetched; and as it arrives, should the hub's size be wrong.
+    const maxBytes = ctx.config.maxImportBytes;
+    if (t.sizeBytes > maxBytes) throw tooLarge(t.fileName, maxBytes);
+    const bytes = await hub.preview(t.id, { maxBytes });
     return {
       source: "hub",
       transferId: t.id,
@@ -140,6 +150,9 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
 /** A hub client's failure as this side's error: unreachable, or what the hub said. */
 export function fromHub(e: unknown): unknown {
   if (e instanceof HubUnreachableError) return new AppError("hub.unreachable", e.message);
+  // Said by this side's client, stopping a download that grew too large, not by the hub.
+  if (e instanceof HubError && e.code === "file.too-large")
+    return invalid(`The hub's file was not imported: ${e.message}.`, "transfer");
   if (e instanceof HubError)
     return new AppError(
       e.status === 404 ? "not-found" : "hub.refused",

@@ -8,11 +8,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { HubClient, HubError } from "../../src/client/hub-client.js";
 import { generateCtf } from "../../src/ctf/generator.js";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
 import { writeCtf } from "../../src/ctf/writer.js";
-import { misConfigFromEnv } from "../../src/school/config.js";
+import { type MisConfig, misConfigFromEnv } from "../../src/school/config.js";
 import { createDemoRegister } from "../../src/school/demo.js";
 import { sendDueAccepts } from "../../src/school/hub-accepts.js";
 import { enrolDue } from "../../src/school/intake.js";
@@ -44,7 +45,12 @@ for (const { target, skip } of DATABASES) {
     let filePupils: Pupil[];
     const leavers: { id: string; upn: string; surname: string; forename: string }[] = [];
 
-    async function school(laestab: string, name: string, hubUser: string): Promise<School> {
+    async function school(
+      laestab: string,
+      name: string,
+      hubUser: string,
+      overrides: Partial<MisConfig> = {},
+    ): Promise<School> {
       const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-imports-"));
       const env: Record<string, string> = { S2S_MASTER_KEY_FILE: KEY_FILE };
       let drop: (() => Promise<void>) | undefined;
@@ -54,7 +60,12 @@ for (const { target, skip } of DATABASES) {
         env.MIS_DATABASE_URL = pg.url;
       }
       const mis = await startMis(
-        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        misConfigFromEnv(env, {
+          dataDir,
+          port: 0,
+          pgliteTemplate: inject("pgliteTemplate"),
+          ...overrides,
+        }),
         {
           clock: () => now,
         },
@@ -528,6 +539,42 @@ for (const { target, skip } of DATABASES) {
       );
       await meadow.api("/api/v1/settings", { exchangeFolder: "" }, "PATCH");
     });
+    it("caps an import from the hub like the others, refusing before it is fetched", async () => {
+      // An outside test took a school side to 4 GB with four parallel 195 MB imports from the hub.
+      const size = (
+        await json(await t.api(await t.token("meadowlane"), `/api/v1/transfers/${transferId}`))
+      ).sizeBytes as number;
+      const previews = () =>
+        t.hub.ctx.db
+          .selectFrom("audit_events")
+          .select("id")
+          .where("action", "=", "preview")
+          .where("target", "=", `transfer:${transferId}`)
+          .execute();
+      const previewsBefore = (await previews()).length;
+      const small = await school("9382001", "Meadow Lane Primary School", "meadowlane", {
+        maxImportBytes: size - 1,
+      });
+      try {
+        const refused = await small.api("/api/v1/imports", { transfer: transferId });
+        expect(refused.status).toBe(400);
+        expect((await json(refused)).error).toMatchObject({
+          field: "file",
+          message: expect.stringContaining("larger than this school side imports"),
+        });
+        expect((await previews()).length).toBe(previewsBefore);
+        // Should the hub's size be wrong, the download itself stops at the cap.
+        const client = new HubClient({ url: t.url, token: await t.token("meadowlane") });
+        const stopped = await client.preview(transferId, { maxBytes: 100 }).catch((e) => e);
+        expect(stopped).toBeInstanceOf(HubError);
+        expect((stopped as HubError).code).toBe("file.too-large");
+        expect((await client.preview(transferId, { maxBytes: size })).length).toBe(size);
+      } finally {
+        await small.mis.stop();
+        await small.drop?.();
+      }
+    });
+
     it("commits an import while the hub is away, and tells the hub once it answers", async () => {
       const all = (await json(await brookfield.api("/api/v1/pupils"))).pupils as { id: string }[];
       const pupil = all.find((p) => !leavers.some((l) => l.id === p.id)) as { id: string };

@@ -13,7 +13,6 @@ import { registerAuth } from "../../platform/web/auth.js";
 import { registerPasswordGate } from "../../platform/web/password-gate.js";
 import { createShell } from "../../platform/web/shell.js";
 import type { MisContext, MisPrincipal } from "../context.js";
-import { MAX_CTF_BYTES } from "../folder-index.js";
 import { getSchool } from "../school.js";
 import { misPrincipalFromSession } from "../sessions.js";
 import { misPrincipalFromToken } from "../tokens.js";
@@ -97,7 +96,7 @@ export async function buildMisApp(
       'Errors are `{"error": {"code", "message", "field"?}}` with a stable code. Every read of ' +
       "a pupil's record is audited.",
     // An uploaded CTF to import: one file, larger than any real CTF.
-    maxFileBytes: MAX_CTF_BYTES,
+    maxFileBytes: ctx.config.maxImportBytes,
     readiness: { database: () => sql`select 1`.execute(ctx.db) },
   });
   sessionRoutes(app, ctx);
