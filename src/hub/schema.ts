@@ -170,6 +170,8 @@ export interface IdempotencyKeysTable {
   request: string;
   status: number | null;
   body: ColumnType<unknown, string | null | undefined, string | null>;
+  /** An upload's file name and SHA-256 (`name\nhex`; no hex if it was not read whole). */
+  content: string | null;
   created_at: Timestamp;
 }
 

@@ -153,6 +153,31 @@ for (const { target, skip } of DATABASES) {
       expect(rawAgain.status).toBe(202);
       expect(rawAgain.headers.get("idempotent-replayed")).toBe("true");
       expect((await json(rawAgain)).id).toBe((await json(raw)).id);
+      // Another file, or another name, under the same key is not a retry: an outside test got
+      // the first file's answer, and the second file never went.
+      for (const as of ["multipart", "raw"] as const) {
+        const h = as === "raw" ? rawHeaders : headers;
+        const name = as === "raw" ? "8231234_CTF_9382001_302.XML" : "8231234_CTF_9382001_301.XML";
+        const otherFile = await uploadCtf(t, school, name, xml(), { as, headers: h });
+        expect(otherFile.status, as).toBe(422);
+        expect((await json(otherFile)).error.code).toBe("idempotency.mismatch");
+        const sameBody = as === "raw" ? rawBody : body;
+        const otherName = await uploadCtf(t, school, "8231234_CTF_9382001_309.XML", sameBody, {
+          as,
+          headers: h,
+        });
+        expect(otherName.status, as).toBe(422);
+      }
+      // A name refused before the file was read: the retry is compared by name.
+      const badKey = { "idempotency-key": `bad-name-${seed}` };
+      const badName = await uploadCtf(t, school, "not-a-ctf.XML", xml(), { headers: badKey });
+      expect(badName.status).toBe(400);
+      const badAgain = await uploadCtf(t, school, "not-a-ctf.XML", xml(), { headers: badKey });
+      expect(badAgain.headers.get("idempotent-replayed")).toBe("true");
+      const renamed = await uploadCtf(t, school, "8231234_CTF_9382001_308.XML", xml(), {
+        headers: badKey,
+      });
+      expect(renamed.status).toBe(422);
       // The same key on another request is a client's mistake, said as such.
       const other = await t.api(school, `/api/v1/transfers/${firstBody.id}`, {
         method: "DELETE",

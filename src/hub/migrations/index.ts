@@ -25,6 +25,7 @@ import registerNotices from "./0022_register_notices.js";
 import passwordToChange from "./0023_password_to_change.js";
 import mailForgottenWhenSent from "./0024_mail_forgotten_when_sent.js";
 import accountApprovals from "./0025_account_approvals.js";
+import idempotentUploadContent from "./0026_idempotent_upload_content.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -53,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 23, name: "password-to-change", sql: passwordToChange },
   { id: 24, name: "mail-forgotten-when-sent", sql: mailForgottenWhenSent },
   { id: 25, name: "account-approvals", sql: accountApprovals },
+  { id: 26, name: "idempotent-upload-content", sql: idempotentUploadContent },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

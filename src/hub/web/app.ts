@@ -96,7 +96,8 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
       "(tokens each user makes on their account page) or the session cookie from POST /api/v1/session (a " +
       "request riding the cookie must carry this site's `Origin`, as browsers do). " +
       "POST and DELETE take an `Idempotency-Key` header: a retry with the same key gets the " +
-      "first answer again (replays carry `Idempotent-Replayed: true`). Errors are " +
+      "first answer again (replays carry `Idempotent-Replayed: true`); the key on another " +
+      "request, an upload of another file too, answers 422 `idempotency.mismatch`. Errors are " +
       '`{"error": {"code", "message", "field"?, "detail"?}}` with a stable code.',
     // One byte over the limit reaches the upload, which then says the file is too large.
     maxFileBytes: ctx.config.maxUploadBytes + 1,

@@ -4,12 +4,12 @@
  * Keys belong to the user who sent them; the first request with a key claims it in the database,
  * so two at once cannot both act; retention deletes answers after a day. A "try again" answer
  * (a server error, 429, 408) frees the key for the retry, and so does a claim left with no answer
- * past its lease (the hub died). An upload's fingerprint is its method and path (its body is a
- * stream not yet read), so a retry with another file under the same key gets the first file's
- * answer.
+ * past its lease (the hub died). An upload's body is a stream not yet read when its key is
+ * claimed: the upload notes what it held (`uploadSeen`), and a retry reads its own file and is
+ * answered the first time's answer only if the file is the same (`replayUpload`), else 422.
  */
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../platform/errors.js";
 import type { HubContext } from "../context.js";
 import { signedInAs } from "./principal.js";
@@ -25,7 +25,49 @@ const CLAIM_LEASE_MS = 5 * 60_000;
 declare module "fastify" {
   interface FastifyRequest {
     idempotencyKey: string | undefined;
+    /** An upload's name and hash, kept with its answer. */
+    idempotencyContent: string | undefined;
+    /** An answered upload's key: the handler compares the file before replaying. */
+    idempotencyReplay: { status: number; body: unknown; content: string } | undefined;
   }
+}
+
+/**
+ * The file as the upload reads it, hashed on the way: `seen()` is its name and SHA-256 once it
+ * was read whole, its name alone before that.
+ */
+export function uploadSeen(fileName: string, content: AsyncIterable<Uint8Array>) {
+  const hash = createHash("sha256");
+  let whole: string | undefined;
+  async function* hashed(): AsyncIterable<Uint8Array> {
+    for await (const chunk of content) {
+      hash.update(chunk);
+      yield chunk;
+    }
+    whole = hash.digest("hex");
+  }
+  return { content: hashed(), seen: () => `${fileName}\n${whole ?? ""}` };
+}
+
+/**
+ * A retried upload under an answered key: the first answer again if the file is the same one
+ * (or, when the first was refused before it was read, has the same name), else 422.
+ */
+export async function replayUpload(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fileName: string,
+  content: AsyncIterable<Uint8Array>,
+) {
+  const earlier = request.idempotencyReplay;
+  if (!earlier) throw new Error("not a replay");
+  const file = uploadSeen(fileName, content);
+  for await (const _ of file.content);
+  const [name, hex] = earlier.content.split("\n");
+  const same = hex ? file.seen() === earlier.content : file.seen().startsWith(`${name}\n`);
+  if (!same) throw new AppError("idempotency.mismatch");
+  reply.header("idempotent-replayed", "true").status(earlier.status);
+  return earlier.body === null ? reply.send() : reply.send(earlier.body);
 }
 
 function fingerprint(request: FastifyRequest): string {
@@ -41,6 +83,8 @@ function fingerprint(request: FastifyRequest): string {
 
 export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void {
   app.decorateRequest("idempotencyKey", undefined);
+  app.decorateRequest("idempotencyContent", undefined);
+  app.decorateRequest("idempotencyReplay", undefined);
   app.addHook("preHandler", async (request, reply) => {
     const key = request.headers[IDEMPOTENCY_HEADER];
     const principal = signedInAs(request);
@@ -75,13 +119,21 @@ export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void
     }
     const earlier = await ctx.db
       .selectFrom("idempotency_keys")
-      .select(["request", "status", "body"])
+      .select(["request", "status", "body", "content"])
       .where("user_id", "=", userId)
       .where("key", "=", key)
       .executeTakeFirst();
     if (!earlier) throw new AppError("idempotency.in-progress");
     if (earlier.request !== asked) throw new AppError("idempotency.mismatch");
     if (earlier.status === null) throw new AppError("idempotency.in-progress");
+    if (earlier.content !== null) {
+      request.idempotencyReplay = {
+        status: earlier.status,
+        body: earlier.body,
+        content: earlier.content,
+      };
+      return;
+    }
     reply.header("idempotent-replayed", "true").status(earlier.status);
     return earlier.body === null ? reply.send() : reply.send(earlier.body);
   });
@@ -104,7 +156,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void
     const body = typeof payload === "string" && payload !== "" ? payload : null;
     await ctx.db
       .updateTable("idempotency_keys")
-      .set({ status: reply.statusCode, body })
+      .set({ status: reply.statusCode, body, content: request.idempotencyContent ?? null })
       .where("user_id", "=", userId)
       .where("key", "=", key)
       .execute();

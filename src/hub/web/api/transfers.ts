@@ -19,6 +19,7 @@ import { transferHistory } from "../../transfer-history.js";
 import { fileList } from "../../transfer-list.js";
 import { getTransfer, listInbox, listPupils } from "../../transfer-reads.js";
 import { nextSequence, tooLarge, upload } from "../../upload.js";
+import { replayUpload, uploadSeen } from "../idempotency.js";
 import { principalOf } from "../principal.js";
 
 const tags = ["transfers"];
@@ -95,8 +96,15 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
     async (request, reply) => {
       const p = principalOf(request);
       const file = await uploadedFile(ctx, request);
-      const result = await upload(ctx, p, file);
-      return reply.status(202).send(result);
+      if (request.idempotencyReplay)
+        return replayUpload(request, reply, file.fileName, file.content);
+      const seen = request.idempotencyKey ? uploadSeen(file.fileName, file.content) : undefined;
+      try {
+        const result = await upload(ctx, p, seen ? { ...file, content: seen.content } : file);
+        return reply.status(202).send(result);
+      } finally {
+        if (seen) request.idempotencyContent = seen.seen();
+      }
     },
   );
 
