@@ -46,9 +46,11 @@ describe("the hub client", () => {
     );
     const sent = await hub.upload(next.fileName, xml, "client-test-1");
     expect(sent.status).toBe("checking");
-    // The same key again: the same answer, not a second file.
-    const again = await hub.upload(next.fileName, "ignored", "client-test-1");
+    // The same key again: the same answer, not a second file; another file under it is refused.
+    const again = await hub.upload(next.fileName, xml, "client-test-1");
     expect(again.id).toBe(sent.id);
+    const other = await hub.upload(next.fileName, "another file", "client-test-1").catch((e) => e);
+    expect((other as HubError).code).toBe("idempotency.mismatch");
     expect((await hub.sent()).map((s) => s.id)).toContain(sent.id);
   });
 
