@@ -135,7 +135,7 @@ const pendingRows = (db: Db | Tx) =>
     ])
     .where("u.awaiting_approval", "=", true);
 
-/** Whether the account's organisation has an active user (then no administrator may approve). */
+/** Whether `actor` may decide on this account, and as whom (an administrator: no users yet). */
 async function approverOf(
   db: Db | Tx,
   actor: Principal,
@@ -209,12 +209,9 @@ export async function decideApproval(
   if (!isId(userId)) throw new AppError("not-found");
   return inTransaction(ctx, async ({ trx, notice, mailQueued }) => {
     const row = (await pendingRows(trx)
-      .select("a.token_hash")
       .where("u.id", "=", userId)
       .forUpdate()
-      .executeTakeFirst()) as
-      | (AccountToApprove & { requested_by: string; token_hash: string })
-      | undefined;
+      .executeTakeFirst()) as (AccountToApprove & { requested_by: string }) | undefined;
     if (!row) throw new AppError("not-found", "No account waits for approval there.");
     let approver: Approver;
     if ("link" in by) {

@@ -60,7 +60,7 @@ afterAll(() => {
 const hubConfig = (dataDir: string) =>
   configFromEnv(
     { S2S_MASTER_KEY_FILE: KEY_FILE },
-    { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") },
+    { dataDir, port: 0, pgliteTemplate: inject("hubPgliteTemplate") },
   );
 
 describe("s2s hub admin", () => {
@@ -265,7 +265,7 @@ describe("s2s hub serve", () => {
     const dir = await mkdtemp(join(tmpdir(), "s2s-nokey-"));
     await expect(
       startHub(
-        configFromEnv({}, { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        configFromEnv({}, { dataDir: dir, port: 0, pgliteTemplate: inject("hubPgliteTemplate") }),
         { role: "web" },
       ),
     ).rejects.toThrow(/no master key: set S2S_MASTER_KEY .* or S2S_MASTER_KEY_FILE/);
@@ -301,7 +301,7 @@ describe("s2s hub admin keys rotate", () => {
     const config = (keyFile: string) =>
       configFromEnv(
         { S2S_MASTER_KEY_FILE: keyFile },
-        { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") },
+        { dataDir: dir, port: 0, pgliteTemplate: inject("hubPgliteTemplate") },
       );
     const xml = writeCtf(
       generateCtf({ from: "8231234", to: "9382001", pupils: 2, seed: 9, now: new Date() }),

@@ -48,7 +48,7 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
   async function schoolSide(laestab: string, name: string, hubUser: string) {
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-import-pages-"));
     const mis = await startMis(
-      misConfigFromEnv({}, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      misConfigFromEnv({}, { dataDir, port: 0, pgliteTemplate: inject("misPgliteTemplate") }),
       { demo: true, clock },
     );
     await initSchool(mis.ctx, { laestab, name, hubUrl: t.url, hubToken: await t.token(hubUser) });

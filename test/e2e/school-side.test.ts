@@ -55,7 +55,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     });
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-mis-pages-"));
     mis = await startMis(
-      misConfigFromEnv({}, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      misConfigFromEnv({}, { dataDir, port: 0, pgliteTemplate: inject("misPgliteTemplate") }),
       {
         demo: true,
         clock: () => NOW,

@@ -18,7 +18,7 @@ export interface DatabaseTarget {
 const pglite: DatabaseTarget = {
   name: "pglite",
   async fresh() {
-    const database = await openDatabase<DB>({ pgliteTemplate: inject("pgliteTemplate") });
+    const database = await openDatabase<DB>({ pgliteTemplate: inject("hubPgliteTemplate") });
     await migrate(database.db, HUB_MIGRATIONS);
     return { database, drop: () => database.close() };
   },

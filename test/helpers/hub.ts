@@ -50,7 +50,7 @@ export async function startTestHub(
       dataDir,
       port: 0,
       smtpUrl,
-      pgliteTemplate: inject("pgliteTemplate"),
+      pgliteTemplate: inject("hubPgliteTemplate"),
       ...(pg ? { databaseUrl: pg.url } : {}),
       ...extra,
     },

@@ -20,7 +20,7 @@ export async function startStaffedSchool(name: string): Promise<RunningMis> {
   const mis = await startMis(
     misConfigFromEnv(
       { S2S_MASTER_KEY_FILE: keyFile },
-      { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") },
+      { dataDir, port: 0, pgliteTemplate: inject("misPgliteTemplate") },
     ),
     {},
   );

@@ -96,7 +96,7 @@ describe("s2s hub admin audit verify", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "s2s-audit-"));
     const hub = await startHub(
-      configFromEnv({}, { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+      configFromEnv({}, { dataDir: dir, port: 0, pgliteTemplate: inject("hubPgliteTemplate") }),
       {
         role: "web",
         demo: true,

@@ -36,7 +36,7 @@ for (const { target, skip } of DATABASES) {
         {
           dataDir,
           port: 0,
-          pgliteTemplate: inject("pgliteTemplate"),
+          pgliteTemplate: inject("hubPgliteTemplate"),
           ...(pg ? { databaseUrl: pg.url } : {}),
           // The production lease (20 s, looked for every 10 s), scaled down to see it lapse.
           checkLease: { baseSeconds: 3, maintenanceSeconds: 1 },

@@ -47,7 +47,7 @@ for (const { target, skip } of DATABASES) {
         env.MIS_DATABASE_URL = pg.url;
       }
       mis = await startMis(
-        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("misPgliteTemplate") }),
         {
           clock: () => new Date(`${today}T09:00:00Z`),
         },

@@ -63,7 +63,7 @@ for (const { target, skip } of DATABASES) {
         misConfigFromEnv(env, {
           dataDir,
           port: 0,
-          pgliteTemplate: inject("pgliteTemplate"),
+          pgliteTemplate: inject("misPgliteTemplate"),
           ...overrides,
         }),
         {

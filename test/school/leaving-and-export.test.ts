@@ -74,7 +74,7 @@ for (const { target, skip } of DATABASES) {
       }
       // The school side's today: 1 December 2026, a Tuesday.
       mis = await startMis(
-        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("misPgliteTemplate") }),
         {
           retryMs: 300,
           clock: () => new Date("2026-12-01T10:00:00Z"),

@@ -52,7 +52,7 @@ for (const { target, skip } of DATABASES) {
       }
       const s = { today: "2023-09-01" } as Side;
       const { ctx } = await openMisContext(
-        misConfigFromEnv(env, { dataDir, pgliteTemplate: inject("pgliteTemplate") }),
+        misConfigFromEnv(env, { dataDir, pgliteTemplate: inject("misPgliteTemplate") }),
         parts,
         {
           clock: () => new Date(`${s.today}T10:00:00Z`),

@@ -140,7 +140,11 @@ for (const { target, skip } of DATABASES) {
       const demo = await s2s("mis", "demo", "--data", dir, "--pupils", "120");
       expect(demo).toMatchObject({ code: 0, out: "added 120 generated pupils, on roll\n" });
       mis = await startMis(
-        misConfigFromEnv(env, { dataDir: dir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        misConfigFromEnv(env, {
+          dataDir: dir,
+          port: 0,
+          pgliteTemplate: inject("misPgliteTemplate"),
+        }),
       );
     }, 90_000);
 

@@ -72,7 +72,7 @@ for (const { target, skip } of DATABASES) {
         env.MIS_DATABASE_URL = pg.url;
       }
       mis = await startMis(
-        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("pgliteTemplate") }),
+        misConfigFromEnv(env, { dataDir, port: 0, pgliteTemplate: inject("misPgliteTemplate") }),
         { clock: () => now },
       );
       await initSchool(mis.ctx, { laestab: "8231234", name: "Brookfield Primary School" });
