@@ -473,6 +473,13 @@ function decide(proposals: Proposal[], given: Decision[]): Decision[] {
   const undecided: string[] = [];
   const out = proposals.map((p): Decision => {
     const d = byPosition.get(p.position);
+    // A certain match is the same child by UPN: a second record of them would put one UPN on
+    // roll twice (an outside test made such duplicates).
+    if (d?.action === "new" && p.matches.some((m) => m.certain))
+      throw invalid(
+        `Pupil ${p.position} (${p.surname} ${p.forename}) is already in your register by UPN: merge them into that pupil or skip them. A UPN is on roll once, so they cannot be added again.`,
+        "decisions",
+      );
     if (d) {
       if (d.action === "merge" && !d.pupil) {
         const certain = p.matches.filter((m) => m.certain);

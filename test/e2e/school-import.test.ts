@@ -142,6 +142,10 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
     expect(second).toContain("same surname, same forename, same date of birth");
     // The certain match is chosen for you; the lookalike is not.
     expect(await page.isChecked("input[name='decision-1'][value^='merge:']")).toBe(true);
+    // Merge or skip only: adding a second record would put one UPN on roll twice.
+    expect(await page.$$eval("input[name='decision-1'][value='new']", (x) => x.length)).toBe(0);
+    expect(first).toContain("merged or skipped, never added again");
+    expect(await page.$$eval("input[name='decision-2'][value='new']", (x) => x.length)).toBe(1);
     expect(await page.$$eval("input[name='decision-2']:checked", (x) => x.length)).toBe(0);
   });
 

@@ -205,6 +205,24 @@ for (const { target, skip } of DATABASES) {
       expect((await json(undecided)).error.message).toContain(
         `2 (${fileB.surname} ${fileB.forename})`,
       );
+      // A certain match is merged or skipped, never added again: one UPN, one pupil on roll.
+      const twice = await meadow.api(`/api/v1/imports/${importId}/commit`, {
+        admissionDate: "2026-12-01",
+        decisions: [
+          { position: 1, action: "new" },
+          { position: 2, action: "skip" },
+        ],
+      });
+      expect(twice.status).toBe(400);
+      expect((await json(twice)).error.message).toContain(
+        `Pupil 1 (${fileA.surname} ${fileA.forename}) is already in your register by UPN`,
+      );
+      const sameUpn = await meadow.mis.ctx.db
+        .selectFrom("pupils")
+        .select("id")
+        .where("upn", "=", fileA.upn ?? "")
+        .execute();
+      expect(sameUpn).toHaveLength(1);
       const hub = await json(
         await t.api(await t.token("meadowlane"), `/api/v1/transfers/${transferId}`),
       );
