@@ -4,6 +4,7 @@
  * passed on to that school. Names are matched loosely (spelling, sound), dates exactly.
  */
 import { sql } from "kysely";
+import { isDate } from "../ctf/checker.js";
 import { inTransaction } from "../platform/change.js";
 import { AppError, forbidden, invalid, notFound, requireId } from "../platform/errors.js";
 import { enqueueMail } from "../platform/mail/outbox.js";
@@ -37,7 +38,6 @@ export const SEARCH_PAGE_SIZE = 20;
 /** Searches one LA user may make in an hour; the service is alerted when one reaches it. */
 export const SEARCHES_PER_HOUR = 60;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_FIELDS = [
   ["dob", "Date of birth"],
   ["dobFrom", "Born on or after"],
@@ -49,8 +49,9 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
     throw forbidden("Only local authorities search the Lost Pupils database.");
   for (const [key, label] of DATE_FIELDS) {
     const v = q[key];
-    if (v !== undefined && v !== "" && !DATE.test(v))
-      throw invalid(`${label} must be a date as YYYY-MM-DD (${key}).`, key);
+    // A date's shape is not enough: 2015-02-30 has one, and reached the database as a 500.
+    if (v !== undefined && v !== "" && !isDate(v))
+      throw invalid(`${label} must be a real date, as YYYY-MM-DD (${key}).`, key);
   }
   const surname = q.surname?.trim().toLowerCase() ?? "";
   const forename = q.forename?.trim().toLowerCase() ?? "";

@@ -5,6 +5,8 @@
  * Easter, summer with the late-May half term, bank holidays, and the summer holiday from about
  * 23 July. Real dates differ by a few days from LA to LA: the school edits them.
  */
+
+import { isDate } from "../ctf/checker.js";
 import {
   type Closure,
   englandClosures,
@@ -49,10 +51,11 @@ export async function closuresBetween(
 }
 
 export async function addClosure(ctx: MisContext, input: Closure) {
-  const ok = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s));
-  if (!ok(input.firstDay))
+  if (!isDate(input.firstDay))
     throw invalid("Enter the first day as a real date (YYYY-MM-DD in the API).", "firstDay");
-  if (!ok(input.lastDay) || input.lastDay < input.firstDay)
+  if (!isDate(input.lastDay))
+    throw invalid("Enter the last day as a real date (YYYY-MM-DD in the API).", "lastDay");
+  if (input.lastDay < input.firstDay)
     throw invalid("The last day is a date on or after the first.", "lastDay");
   if (!["holiday", "half-term", "inset", "bank-holiday"].includes(input.kind))
     throw invalid("A closure is a holiday, half-term, inset or bank-holiday.", "kind");

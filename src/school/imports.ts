@@ -10,6 +10,7 @@
 
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
+import { isDate } from "../ctf/checker.js";
 import { LOST_PUPILS, OUT_OF_SECTOR } from "../ctf/filename.js";
 import type { Pupil } from "../ctf/model.js";
 import { readCtf } from "../ctf/read.js";
@@ -458,8 +459,6 @@ export interface CommitInput {
   decisions?: Decision[];
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** Each pupil's decision: as given, else a certain match merges and no candidate is new. */
 function decide(proposals: Proposal[], given: Decision[]): Decision[] {
   const byPosition = new Map<number, Decision>();
@@ -509,8 +508,12 @@ function decide(proposals: Proposal[], given: Decision[]): Decision[] {
 }
 
 function checkEnrolment(e: { admissionDate?: string; ncYear?: string }, who: string): void {
-  if (e.admissionDate !== undefined && !DATE.test(e.admissionDate))
-    throw invalid(`${who}: the admission date is not a real date (YYYY-MM-DD).`, "admissionDate");
+  // A date's shape is not enough: 2027-02-29 has one, and reached the database as a 500.
+  if (e.admissionDate !== undefined && !isDate(e.admissionDate))
+    throw invalid(
+      `${who}: the admission date must be a real date, for example 27 3 2027 (YYYY-MM-DD in the API).`,
+      "admissionDate",
+    );
   if (e.ncYear !== undefined && e.ncYear !== "" && !NC_YEARS.includes(e.ncYear))
     throw invalid(`${who}: the NC year is E1, E2, N1, N2, R, 1 to 14, M or X.`, "ncYear");
 }

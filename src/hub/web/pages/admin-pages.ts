@@ -4,6 +4,7 @@
  * once, on the page that made them, and never again.
  */
 import type { FastifyInstance } from "fastify";
+import { isDate } from "../../../ctf/checker.js";
 import { isId, notFound } from "../../../platform/errors.js";
 import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
 import {
@@ -46,9 +47,8 @@ function newUserFrom(form: Form): NewUser {
 
 /** The audit filter's dates are days; "to" includes the whole of its day. */
 function dayStart(v: string | undefined, plusDays = 0): Date | undefined {
-  if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
-  const d = new Date(`${v}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? undefined : new Date(d.getTime() + plusDays * 86_400_000);
+  if (!v || !isDate(v)) return undefined;
+  return new Date(new Date(`${v}T00:00:00Z`).getTime() + plusDays * 86_400_000);
 }
 
 export function adminPages(app: FastifyInstance, ctx: HubContext): void {
@@ -302,7 +302,16 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
         ...boxesOf("to", f.to),
       },
       ...view,
-      errors: unknownUser ? [{ text: "No user has that username", href: "#username" }] : [],
+      errors: [
+        ...(unknownUser ? [{ text: "No user has that username", href: "#username" }] : []),
+        // Not a real date (30 2 2015): said at its boxes, and not used to filter.
+        ...(["from", "to"] as const)
+          .filter((k) => f[k] !== undefined && !isDate(f[k] ?? ""))
+          .map((k) => ({
+            text: `The ${k === "from" ? "first" : "last"} day must be a real date, for example 27 3 2026`,
+            href: `#${k}-day`,
+          })),
+      ],
       previous: page > 1 ? query(page - 1) : undefined,
       next: view.more ? query(page + 1) : undefined,
     });

@@ -5,6 +5,7 @@
  * address). A file found is opened, accepted or passed on from its own page (transfer-pages.ts).
  */
 import type { FastifyInstance } from "fastify";
+import { isDate } from "../../../ctf/checker.js";
 import { forbidden } from "../../../platform/errors.js";
 import {
   dateFromBoxes,
@@ -39,7 +40,7 @@ function queryFrom(form: Form): { q: LostPupilQuery; errors: FieldError[] } {
   for (const [name, label] of DATES) {
     const v = dateFromBoxes(form, name);
     if (!v) continue;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v)))
+    if (!isDate(v))
       errors.push(fieldError(`${name}-day`, `${label} must be a real date, for example 27 3 2015`));
     else q[name] = v;
   }
