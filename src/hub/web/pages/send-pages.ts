@@ -48,6 +48,27 @@ async function prefix(file: MultipartFile, n: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** A double-click posts the form twice: the second finds the first's file moments old. */
+const SAME_SEND_MS = 2 * 60_000;
+
+/**
+ * The file a refusal as a duplicate names, when it is this same send posted again (by this user,
+ * moments ago): shown as the first post's result, not as "not sent" (an outside test
+ * double-clicked Send and was told the file was not sent, though it was).
+ */
+async function sameSendAgain(ctx: HubContext, p: Principal, e: AppError) {
+  const id = e.code === "upload.duplicate" ? e.detail?.transferId : undefined;
+  if (!id) return undefined;
+  const first = await ctx.db
+    .selectFrom("transfers")
+    .select("id")
+    .where("id", "=", id)
+    .where("sender_user_id", "=", p.userId)
+    .where("created_at", ">", new Date(ctx.clock().getTime() - SAME_SEND_MS))
+    .executeTakeFirst();
+  return first?.id;
+}
+
 async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
   const sent: string[] = [];
   const refused: Refused[] = [];
@@ -94,7 +115,9 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
       sent.push(done.id);
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500) throw e;
-      refused.push({ fileName: file.filename, message: e.message });
+      const first = await sameSendAgain(ctx, p, e);
+      if (first) sent.push(first);
+      else refused.push({ fileName: file.filename, message: e.message });
     } finally {
       await drain(file);
     }
