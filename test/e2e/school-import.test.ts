@@ -203,6 +203,15 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
 
   it("undoes the import from its page", async () => {
     await page.click("button:has-text('Undo this import')");
+    // It asks first, saying what it will take back; nothing is undone until then.
+    expect(await page.textContent("h1")).toBe(`Undo the import of ${fileName}?`);
+    const said = (await page.textContent("main")) ?? "";
+    expect(said).toMatch(/The \d+ pupils? it added will be removed from your register/);
+    expect(said).toMatch(/The \d+ pupils? it merged will go back to what they were/);
+    await check("import-undo-confirm");
+    const before = await receiver.ctx.db.selectFrom("imports").select("status").execute();
+    expect(before.map((i) => i.status)).toContain("committed");
+    await page.click("button:has-text('Yes, undo this import')");
     expect(await page.textContent(".govuk-notification-banner")).toContain("Import undone.");
     await check("import-undone");
     const rows = await receiver.ctx.db.selectFrom("pupils").select(["record"]).execute();

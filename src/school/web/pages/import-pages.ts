@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { academicYearOf } from "../../../ctf/version.js";
 import { AppError } from "../../../platform/errors.js";
+import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
 import { checkFormToken } from "../../../platform/web/csrf.js";
 import {
   dateFromBoxes,
@@ -258,6 +259,25 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageUser(request, reply);
     if (!p) return reply;
     const id = param(request, "id");
+    // Undoing removes pupils from the register: say what it takes back, and ask first.
+    if (!confirmed(request)) {
+      const imp = await getImport(ctx, id);
+      const [record] = imp.status === "committed" ? await listImports(ctx, id) : [];
+      if (record) {
+        const pupils = (n: number) => `${n} pupil${n === 1 ? "" : "s"}`;
+        return askToConfirm(request, reply, {
+          title: `Undo the import of ${imp.fileName}?`,
+          lines: [
+            `The ${pupils(record.added)} it added will be removed from your register.`,
+            `The ${pupils(record.merged)} it merged will go back to what they were before it.`,
+            "Anything changed by hand since the import stays as it is, and the page will list it.",
+          ],
+          button: "Yes, undo this import",
+          destructive: true,
+          cancel: `/imports/${id}`,
+        });
+      }
+    }
     const r = await tryForm("undo", () => undoImport(ctx, p, id));
     if (!r.ok) return importPage(reply.status(409), p, id, { errors: [r.error] });
     return reply.redirect(`/imports/${id}?done=undone`, 303);
