@@ -8,8 +8,7 @@
 import { DUE_SCHOOL_DAYS } from "../ctf/school-days.js";
 import { closuresBetween, schoolDaysBetween, schoolToday } from "./calendar.js";
 import type { MisContext } from "./context.js";
-
-const DELIVERED = ["downloaded", "lost", "outside"];
+import { fileStateOf, leaverFileStates } from "./leaver-files.js";
 
 export async function overdueLeavers(ctx: MisContext) {
   const today = schoolToday(ctx);
@@ -20,16 +19,11 @@ export async function overdueLeavers(ctx: MisContext) {
     .where("leaving_date", "<=", today)
     .execute();
   if (leavers.length === 0) return [];
-  const delivered = await ctx.db
-    .selectFrom("exports")
-    .select("pupil_ids")
-    .where("hub_status", "in", DELIVERED)
-    .execute();
-  const done = new Set(delivered.flatMap((e) => e.pupil_ids));
+  const files = await leaverFileStates(ctx);
   const earliest = leavers.map((l) => l.leaving_date as string).sort()[0] as string;
   const closures = await closuresBetween(ctx, earliest, today);
   return leavers
-    .filter((l) => !done.has(l.id))
+    .filter((l) => files.get(l.id)?.kind !== "arrived")
     .map((l) => ({
       id: l.id,
       upn: l.upn,
@@ -38,6 +32,8 @@ export async function overdueLeavers(ctx: MisContext) {
       destination: l.leaving_destination,
       leavingDate: l.leaving_date as string,
       schoolDaysSince: schoolDaysBetween(l.leaving_date as string, today, closures),
+      // "You have not sent it" and "they have not collected it" call for different things.
+      file: files.get(l.id) ?? fileStateOf(undefined),
     }))
     .filter((l) => l.schoolDaysSince > DUE_SCHOOL_DAYS)
     .sort((a, b) => b.schoolDaysSince - a.schoolDaysSince);

@@ -20,6 +20,7 @@ import { createMisUser } from "../../src/school/users.js";
 import { DATABASES, freshPostgresUrl } from "../helpers/db.js";
 import { startGateway } from "../helpers/gateway.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
+import { PageClient } from "../helpers/pages.js";
 
 const KEY_FILE = join(tmpdir(), `s2s-mis-leavers-${process.pid}.key`);
 
@@ -570,6 +571,37 @@ for (const { target, skip } of DATABASES) {
         [pupils[6]?.id as string]: 24,
         [pupils[7]?.id as string]: 23,
       });
+      // Each says where its file stands and what to do: collected late, or sent again.
+      const fileOf = (i: number) =>
+        overdue.find((o: { id: string }) => o.id === pupils[i]?.id).file;
+      expect(fileOf(2)).toMatchObject({ kind: "not-collected" });
+      expect(fileOf(2).text).toContain("the new school has not collected it");
+      expect(fileOf(6)).toMatchObject({
+        kind: "not-arrived",
+        why: "The new school rejected it: “This pupil never started with us”",
+      });
+      // On the pages: the rejected leaver is offered again for export, with why and a way to
+      // correct the details (pre-filled), and the overdue list says what to do.
+      await createMisUser(mis.ctx, null, {
+        username: "office-pages",
+        email: "pages@example.org",
+        role: "staff",
+        password: "a long office passphrase",
+      });
+      const office = new PageClient(mis.url);
+      await office.signIn("office-pages", "a long office passphrase");
+      const exportsPage = await (await office.request("/exports")).text();
+      expect(exportsPage).toContain("Their last file did not arrive.");
+      expect(exportsPage).toContain(`value="${pupils[6]?.id}"`);
+      expect(exportsPage).toContain(`href="/pupils/${pupils[6]?.id}#leaving"`);
+      expect(exportsPage).not.toContain(`value="${pupils[2]?.id}"`);
+      const pupilPage = await (await office.request(`/pupils/${pupils[6]?.id}`)).text();
+      expect(pupilPage).toContain("Their file: The new school rejected it");
+      expect(pupilPage).toMatch(/name="date-day"[^>]*value="21"/);
+      expect(pupilPage).toMatch(/<option value="9382001" selected>/);
+      const overduePage = await (await office.request("/overdue")).text();
+      expect(overduePage).toContain("Correct and send again");
+      expect(overduePage).toContain("has not collected it yet");
       // The school gives its own dates for 2026/27 (they replace England's usual ones for that
       // year): the same half term, and a week of INSET days, which are not school days.
       for (const closure of [

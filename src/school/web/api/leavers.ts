@@ -287,6 +287,22 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
                   destination: NullableString(),
                   leavingDate: Type.String(),
                   schoolDaysSince: Type.Integer(),
+                  file: Type.Object(
+                    {
+                      kind: Type.Union([
+                        Type.Literal("not-sent"),
+                        Type.Literal("on-its-way"),
+                        Type.Literal("not-collected"),
+                        Type.Literal("arrived"),
+                        Type.Literal("not-arrived"),
+                      ]),
+                      text: Type.String({
+                        description: "where it stands and what to do, in words",
+                      }),
+                      why: Type.Optional(Type.String({ description: "why it did not arrive" })),
+                    },
+                    { description: "the leaver's latest file" },
+                  ),
                 }),
               ),
             }),

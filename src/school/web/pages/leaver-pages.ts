@@ -12,6 +12,7 @@ import type { MisContext } from "../../context.js";
 import { exchangeFolder, setExchangeFolder } from "../../exchange-folder.js";
 import { createExports, listExports, refreshFromHub, sendSavedExport } from "../../export.js";
 import { checkHubConnection } from "../../hub-connection.js";
+import { leaverFileStates } from "../../leaver-files.js";
 import { overdueLeavers } from "../../overdue.js";
 import { getSchool, initSchool } from "../../school.js";
 import { pageManager, pageUser } from "./register-pages.js";
@@ -86,7 +87,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
   ) {
     await refreshFromHub(ctx).catch(() => {});
     const exports = await listExports(ctx);
-    const exported = new Set(exports.flatMap((e) => e.pupils));
+    const files = await leaverFileStates(ctx);
     const leavers = await ctx.db
       .selectFrom("pupils")
       .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])
@@ -96,7 +97,12 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       .execute();
     return reply.page("exports", {
       title: "Leavers and exports",
-      leavers: leavers.filter((l) => !exported.has(l.id)),
+      // Never exported, or their latest file did not arrive: exported (again) from here.
+      leavers: leavers.flatMap((l) => {
+        const file = files.get(l.id);
+        if (file && file.kind !== "not-arrived") return [];
+        return [{ ...l, notArrived: file?.kind === "not-arrived" ? file.why : undefined }];
+      }),
       exports,
       exchangeFolder: await exchangeFolder(ctx),
       columnClass: "govuk-grid-column-full",

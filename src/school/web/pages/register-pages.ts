@@ -4,11 +4,19 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../../platform/errors.js";
-import { dateFromBoxes, formOf, param, queryParam, tryForm } from "../../../platform/web/forms.js";
+import {
+  boxesOf,
+  dateFromBoxes,
+  formOf,
+  param,
+  queryParam,
+  tryForm,
+} from "../../../platform/web/forms.js";
 import { listAssociatedSchools } from "../../associated-schools.js";
 import type { MisContext, MisPrincipal } from "../../context.js";
 import { listExports } from "../../export.js";
 import { intakeCounts } from "../../intake.js";
+import { leaverFileStates } from "../../leaver-files.js";
 import { LEAVING_REASONS, setLeaving, setLeavingFor } from "../../leaving.js";
 import { overdueLeavers } from "../../overdue.js";
 import { countPupils, getPupil, listPupils } from "../../pupils.js";
@@ -145,12 +153,22 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
   ) {
     const pupil = await getPupil(ctx, p, param(request, "id"));
     const schools = await listAssociatedSchools(ctx);
+    const leaving = pupil.leaving;
     return reply.page("pupil", {
       title: `${pupil.surname}, ${pupil.forename}`,
       pupil,
       gaps: areasInWords(pupil.neverGiven),
       reasons: LEAVING_REASONS,
       schools,
+      // The form shows what is recorded, to correct (after a rejected file, say).
+      leavingForm: leaving
+        ? {
+            ...boxesOf("date", leaving.date),
+            reason: leaving.reason ?? "",
+            destination: leaving.destination ?? "",
+          }
+        : {},
+      file: leaving ? (await leaverFileStates(ctx)).get(pupil.id) : undefined,
       backLink: "/pupils",
       columnClass: "govuk-grid-column-full",
       ...extra,
