@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -264,5 +264,20 @@ describe("the installed command", () => {
       "s2s upn check",
     ])
       expect(readme).toContain(cmd);
+  });
+
+  it("ends quietly when its reader stops early, as `s2s ctf generate | head` does", async () => {
+    const child = spawn(process.execPath, [
+      join(import.meta.dirname, "../../bin/s2s.js"),
+      ...["ctf", "generate", "--from", "8231234", "--to", "9382001", "--pupils", "2000"],
+    ]);
+    let said = "";
+    child.stderr.on("data", (d) => (said += d));
+    // Read the first chunk, then close the pipe, as `head` does once it has its lines.
+    await new Promise((resolve) => child.stdout.once("data", resolve));
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(said).toBe("");
+    expect(code).toBe(0);
   });
 });
