@@ -202,6 +202,16 @@ export class CtfChecker {
       ["preferredSurname", p.basicDetails?.preferredSurname],
       ["preferredForename", p.basicDetails?.preferredForename],
     ] as const) {
+      // `<b>Smith</b>` (escaped in the XML) is markup someone pasted, not a name: a page that
+      // showed it unescaped would run it, and the MIS would keep it.
+      if (value && /[<>{}\\|]|&[#\w]+;/.test(value)) {
+        const holder = key.startsWith("preferred") ? p.basicDetails : p;
+        add(
+          "pupil.name.markup",
+          `name "${value}" holds markup or characters no name has (< > { } \\ |); write the name alone`,
+          at(holder, key),
+        );
+      }
       if (value && isCapitals(value)) {
         const holder = key.startsWith("preferred") ? p.basicDetails : p;
         add(

@@ -56,6 +56,7 @@ export const FINDING_CODES = {
   "pupil.upn.duplicate": ["warning", "Two pupils in one file share a UPN."],
   "pupil.nc-year.mismatch": ["warning", "The date of birth does not fit the NC year."],
   "pupil.name.capitals": ["warning", "A name written all in capitals."],
+  "pupil.name.markup": ["warning", "A name holding markup or other characters no name has."],
   "code.unknown": ["warning", "A code this reader does not know."],
   "address.pattern": [
     "warning",

@@ -246,6 +246,23 @@ describe("warnings that leave a file usable", () => {
     expect(await warned("<Email></Email>")).toEqual(["value.empty"]);
     const caps = await check(ctfXml(pupilXml().replace("Smith", "SMITH")));
     expect(caps.findings.map((f) => f.code)).toEqual(["pupil.name.capitals"]);
+    // Markup pasted into a name (escaped in the XML) is warned of, at its name.
+    for (const name of ["&lt;b&gt;Smith&lt;/b&gt;", "Smith{{x}}", "Smith&amp;#60;"]) {
+      const marked = await check(ctfXml(pupilXml().replace("Smith", name)));
+      expect(
+        marked.findings.map((f) => f.code),
+        name,
+      ).toEqual(["pupil.name.markup"]);
+      expect(marked.findings[0]?.message).toContain("holds markup");
+    }
+    // Names with hyphens, apostrophes, accents and spaces are names.
+    for (const name of ["O&apos;Brien-Smith", "Zoë de la Cruz", "Nguyễn"]) {
+      const plain = await check(ctfXml(pupilXml().replace("Smith", name)));
+      expect(
+        plain.findings.map((f) => f.code),
+        name,
+      ).toEqual([]);
+    }
     expect(
       await warned("<BasicDetails><PreferredForename> Ann</PreferredForename></BasicDetails>"),
     ).toEqual(["value.spaces"]);
