@@ -10,6 +10,7 @@ export type AuditAction =
   | "sign-in.failed"
   | "sign-out"
   | "upload"
+  | "transfers.search"
   | "transfer.checked"
   | "transfer.check-gave-up"
   | "pupils.view"

@@ -7,7 +7,8 @@
 import { type SqlBool, sql } from "kysely";
 import { forbidden } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
-import { canSeeTransfer, RECEIVABLE_STATUSES } from "./policies/transfers.js";
+import { canSeeTransfer, ownSource, RECEIVABLE_STATUSES } from "./policies/transfers.js";
+import { namesPupil } from "./pupil-name-filter.js";
 import { viewOf } from "./transfer-reads.js";
 import { withNames } from "./transfer-view.js";
 
@@ -26,6 +27,8 @@ export interface FileListFilter {
   clamp?: boolean;
   /** The schools at either end of any file of the list, for a page's filter. */
   withParties?: boolean;
+  /** The start of a pupil's name (lower case): only the organisation's own files are searched. */
+  pupilName?: string;
 }
 
 function scoped(ctx: HubContext, p: Principal, scope: FileListScope) {
@@ -59,6 +62,12 @@ export async function fileList(
   if (f.status) chosen = chosen.where("transfers.status", "=", f.status as never);
   if (f.party) chosen = chosen.where("transfers.dest_laestab", "=", f.party);
   if (f.from) chosen = chosen.where("transfers.source_laestab", "=", f.from);
+  if (f.pupilName !== undefined) {
+    // By a pupil's name, only in files the organisation itself sent (not an LA's schools').
+    const own = ownSource(p);
+    if (scope !== "sent" || own === undefined) throw forbidden();
+    chosen = chosen.where("transfers.source_laestab", "=", own).where(namesPupil(f.pupilName));
+  }
   const when = sql`coalesce(transfers.checked_at, transfers.created_at)`;
   const direction = f.order === "newest" ? "desc" : "asc";
   const ends = (end: "source" | "dest") =>

@@ -17,6 +17,13 @@ const laOf = (laestab: string) => laestab.slice(0, 3);
 /** An LA's own number as a sender or destination: NNNLLLL. */
 const ownLa = (p: Principal) => `${p.laCode}LLLL`;
 
+/** The number this principal's organisation sends its own files as (none: an administrator). */
+export function ownSource(p: Principal): string | undefined {
+  if (p.role === "school") return p.establishment ?? undefined;
+  if (p.role === "la") return ownLa(p);
+  return undefined;
+}
+
 /** The file was sent by this principal's organisation (an LA: by the LA itself). */
 export function isSender(p: Principal, t: TransferFacts): boolean {
   if (p.role === "school") return p.establishment === t.source_laestab;

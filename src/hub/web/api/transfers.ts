@@ -13,6 +13,7 @@ import {
 } from "../../../contract/hub-api.js";
 import { invalid } from "../../../platform/errors.js";
 import type { HubContext } from "../../context.js";
+import { auditNameSearch, nameQuery, withPupilNamed } from "../../pupil-name-filter.js";
 import { TRANSFER_STATUSES } from "../../schema.js";
 import { accept, content, reject, remove } from "../../transfer-actions.js";
 import { transferHistory } from "../../transfer-history.js";
@@ -304,6 +305,13 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
           status: Type.Optional(
             Type.String({ description: "available, downloaded, or both comma-separated" }),
           ),
+          q: Type.Optional(
+            Type.String({
+              maxLength: 50,
+              description:
+                "the start of a pupil's surname or forename: only files holding such a pupil (your organisation's own files; audited, never the words)",
+            }),
+          ),
           ...PAGE_QUERY,
         }),
         response: {
@@ -321,7 +329,18 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
             `The inbox holds files "available" (waiting to be downloaded) or "downloaded"; "${w}" is neither.`,
             "status",
           );
-      const all = (await listInbox(ctx, principalOf(request))).filter((t) => wanted.has(t.status));
+      const p = principalOf(request);
+      let all = (await listInbox(ctx, p)).filter((t) => wanted.has(t.status));
+      const name = nameQuery(request.query.q);
+      if (name !== undefined) {
+        const named = await withPupilNamed(
+          ctx,
+          all.map((t) => t.id),
+          name,
+        );
+        all = all.filter((t) => named.has(t.id));
+        await auditNameSearch(ctx, p, "inbox", all.length);
+      }
       const from = (page - 1) * pageSize;
       return {
         transfers: all.slice(from, from + pageSize),
@@ -349,6 +368,13 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
             }),
           ),
           sort: Type.Optional(Type.Union([Type.Literal("newest"), Type.Literal("oldest")])),
+          q: Type.Optional(
+            Type.String({
+              maxLength: 50,
+              description:
+                "the start of a pupil's surname or forename: only files holding such a pupil (your organisation's own files; audited, never the words)",
+            }),
+          ),
           ...PAGE_QUERY,
         }),
         response: {
@@ -359,13 +385,17 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
     },
     async (request) => {
       const { status, to, sort = "newest", page = 1, pageSize = 100 } = request.query;
-      const got = await fileList(ctx, principalOf(request), "sent", {
+      const p = principalOf(request);
+      const name = nameQuery(request.query.q);
+      const got = await fileList(ctx, p, "sent", {
         status,
         party: to,
         order: sort,
         page,
         pageSize,
+        ...(name === undefined ? {} : { pupilName: name }),
       });
+      if (name !== undefined) await auditNameSearch(ctx, p, "sent", got.total);
       return {
         transfers: got.files,
         page: got.page,

@@ -1,0 +1,69 @@
+/**
+ * Finding a file by a pupil in it: `q` matches the start of a pupil's surname or forename (as
+ * sent, or preferred), in the organisation's own files only. The words are never kept: the
+ * audit says a list was searched by name, and how many files matched.
+ */
+import { type ExpressionBuilder, sql } from "kysely";
+import { invalid } from "../platform/errors.js";
+import { audit } from "./audit.js";
+import type { HubContext, Principal } from "./context.js";
+import type { DB } from "./schema.js";
+
+/** The name typed, checked: letters of a name, 1 to 50 of them. */
+export function nameQuery(q: string | undefined): string | undefined {
+  const t = q?.trim();
+  if (!t) return undefined;
+  if (t.length > 50 || !/^[\p{L}\p{M}' -]+$/u.test(t))
+    throw invalid("Search by the start of a pupil's surname or forename: letters only.", "q");
+  return t.toLowerCase();
+}
+
+/** The files of `transfers` in which some pupil's name starts with `q`. */
+export function namesPupil(q: string) {
+  // The typed text is a prefix, never a pattern: LIKE's own characters are taken literally.
+  const prefix = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return (eb: ExpressionBuilder<DB, "transfers">) =>
+    eb.exists(
+      eb
+        .selectFrom("transfer_pupils as tp")
+        .select(sql`1`.as("one"))
+        .whereRef("tp.transfer_id", "=", "transfers.id")
+        .where((w) =>
+          w.or(
+            (["surname", "forename", "preferred_surname", "preferred_forename"] as const).map((c) =>
+              w(sql`lower(tp.${sql.ref(c)})`, "like", prefix),
+            ),
+          ),
+        ),
+    );
+}
+
+/** Which of the files `ids` hold a pupil whose name starts with `q`. */
+export async function withPupilNamed(
+  ctx: HubContext,
+  ids: string[],
+  q: string,
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await ctx.db
+    .selectFrom("transfers")
+    .select("id")
+    .where("id", "in", ids)
+    .where(namesPupil(q))
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Audits a search of a list by a pupil's name: which list, how many files, never the words. */
+export async function auditNameSearch(
+  ctx: HubContext,
+  p: Principal,
+  list: "inbox" | "sent",
+  matched: number,
+) {
+  await audit(ctx.db, p, {
+    action: "transfers.search",
+    target: `list:${list}`,
+    detail: { criteria: ["pupil name"], matched },
+  });
+}
