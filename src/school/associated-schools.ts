@@ -7,6 +7,7 @@ import { AppError, invalid } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { requireHub } from "./hub-connection.js";
+import { leaverFileStates } from "./leaver-files.js";
 import { getSchool } from "./school.js";
 
 export interface NewAssociatedSchool {
@@ -80,6 +81,74 @@ export async function addAssociatedSchool(
     await misAudit(trx, actor, "associated-school.add", `school:${laestab}`);
   });
   return associatedJson(values);
+}
+
+const known = (laestab: string) => {
+  if (!/^[0-9]{7}$/.test(laestab)) throw new AppError("not-found");
+  return laestab;
+};
+
+/** Changes this school's own code for an associated school, or whether it is a feeder. */
+export async function updateAssociatedSchool(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  laestab: string,
+  change: { code?: string | null; feeder?: boolean },
+) {
+  const code = change.code === undefined ? undefined : (change.code ?? "").trim();
+  if (code !== undefined && code.length > 10)
+    throw invalid("A short code has at most 10 characters.", "code");
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("associated_schools")
+      .set({
+        ...(code === undefined ? {} : { code: code === "" ? null : code }),
+        ...(change.feeder === undefined ? {} : { feeder: change.feeder }),
+      })
+      .where("laestab", "=", known(laestab))
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError("not-found", "That school is not associated.");
+    await misAudit(trx, actor, "associated-school.update", `school:${laestab}`, {
+      ...(code === undefined ? {} : { code }),
+      ...(change.feeder === undefined ? {} : { feeder: change.feeder }),
+    });
+    return associatedJson(row);
+  });
+}
+
+/**
+ * Removes an associated school, unless a leaver's file to it has still to arrive: their
+ * destination names it, and their export would lose the school's name.
+ */
+export async function removeAssociatedSchool(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  laestab: string,
+): Promise<void> {
+  const going = await ctx.db
+    .selectFrom("pupils")
+    .select("id")
+    .where("leaving_destination", "=", known(laestab))
+    .execute();
+  const files = going.length > 0 ? await leaverFileStates(ctx) : new Map();
+  const waiting = going.filter((p) => files.get(p.id)?.kind !== "arrived");
+  if (waiting.length > 0)
+    throw new AppError(
+      "conflict",
+      `${waiting.length} leaver${waiting.length === 1 ? " is" : "s are"} going to that school and their file has not arrived yet: change their destination, or wait until it has.`,
+    );
+  await ctx.db.transaction().execute(async (trx) => {
+    const gone = await trx
+      .deleteFrom("associated_schools")
+      .where("laestab", "=", laestab)
+      .returning("name")
+      .executeTakeFirst();
+    if (!gone) throw new AppError("not-found", "That school is not associated.");
+    await misAudit(trx, actor, "associated-school.remove", `school:${laestab}`, {
+      name: gone.name,
+    });
+  });
 }
 
 export async function listAssociatedSchools(ctx: MisContext) {

@@ -23,6 +23,8 @@ export type MisAuditAction =
   | "pupil.create"
   | "pupil.edit"
   | "associated-school.add"
+  | "associated-school.update"
+  | "associated-school.remove"
   | "pupil.leaving"
   | "export.create"
   | "export.send"

@@ -456,11 +456,14 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
     id: r.id,
     fileName: r.file_name,
     destination: r.destination,
+    // A school no longer associated is named by its number, never mistaken for out of sector.
     destinationName:
       r.destination_name ??
       (r.destination === LOST_PUPILS
         ? "Lost Pupils database"
-        : "Out of sector (independent school or abroad)"),
+        : r.destination === "MMMMMMM"
+          ? "Out of sector (independent school or abroad)"
+          : `School ${r.destination}`),
     pupils: r.pupil_ids,
     // Once sent, what the hub says; before, whether it waits or was kept here.
     status: r.hub_status ?? r.status,

@@ -134,8 +134,30 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
       "Southvale (938)",
       "MLP",
       "Yes",
+      "Change Meadow Lane Primary School",
     ]);
-    expect(rows).toContainEqual(["Hilltop Academy", "8231500", "Northshire (823)", "HTA", "No"]);
+    expect(rows).toContainEqual([
+      "Hilltop Academy",
+      "8231500",
+      "Northshire (823)",
+      "HTA",
+      "No",
+      "Change Hilltop Academy",
+    ]);
+    // A school's code and feeder flag are changed on its own page; removing asks first.
+    await page.click("a:has-text('Change Hilltop Academy')");
+    await check("associated-school-edit");
+    await page.fill("#code", "HT1");
+    await page.click("button:has-text('Save changes')");
+    expect(await page.textContent("main")).toContain("Changes saved.");
+    expect(await page.textContent("tr:has-text('Hilltop Academy')")).toContain("HT1");
+    await page.click("a:has-text('Change Hilltop Academy')");
+    await page.click("button:has-text('Remove Hilltop Academy')");
+    expect(await page.textContent("h1")).toBe("Remove Hilltop Academy?");
+    await check("associated-school-remove-confirm");
+    await page.click("a:has-text('Cancel')");
+    await visit("/associated-schools", "associated-schools");
+    expect(await page.textContent("table")).toContain("Hilltop Academy");
   });
 
   it("offers a closed school's successor instead of the closed school", async () => {

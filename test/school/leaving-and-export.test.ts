@@ -165,6 +165,26 @@ for (const { target, skip } of DATABASES) {
         "8231500",
         "9382001",
       ]);
+      // Its code and feeder flag can be changed, and it can be removed while nobody is going.
+      const patch = (laestab: string, body: unknown, method = "PATCH") =>
+        api(`/api/v1/associated-schools/${laestab}`, body, method);
+      const changed = await patch("8231500", { code: "HT1", feeder: true });
+      expect(changed.status).toBe(200);
+      expect(await json(changed)).toMatchObject({ laestab: "8231500", code: "HT1", feeder: true });
+      expect((await json(await patch("8231500", { code: null }))).code).toBeNull();
+      expect((await patch("8231500", { code: "far too long a code" })).status).toBe(400);
+      expect((await patch("1234567", { feeder: false })).status).toBe(404);
+      expect((await api("/api/v1/associated-schools", { laestab: "9384002" })).status).toBe(201);
+      expect((await patch("9384002", undefined, "DELETE")).status).toBe(204);
+      expect((await patch("9384002", undefined, "DELETE")).status).toBe(404);
+      const kept = (await json(await api("/api/v1/associated-schools"))).schools;
+      expect(kept.map((s: { laestab: string }) => s.laestab)).toEqual(["8231500", "9382001"]);
+      const audited = await mis.ctx.db
+        .selectFrom("audit_events")
+        .select("action")
+        .where("action", "in", ["associated-school.update", "associated-school.remove"])
+        .execute();
+      expect(audited.length).toBe(3);
     });
 
     it("offers the CBDS leaving reasons with their meanings: PM is a move at the end of a phase, PE an exclusion", async () => {
@@ -575,6 +595,10 @@ for (const { target, skip } of DATABASES) {
       const fileOf = (i: number) =>
         overdue.find((o: { id: string }) => o.id === pupils[i]?.id).file;
       expect(fileOf(2)).toMatchObject({ kind: "not-collected" });
+      // Hilltop is where that file waits: it cannot be removed until the file arrives.
+      const removing = await api("/api/v1/associated-schools/8231500", undefined, "DELETE");
+      expect(removing.status).toBe(409);
+      expect((await json(removing)).error.message).toContain("their file has not arrived yet");
       expect(fileOf(2).text).toContain("the new school has not collected it");
       expect(fileOf(6)).toMatchObject({
         kind: "not-arrived",

@@ -34,6 +34,9 @@ const ROUTES = [
   R("GET", "/associated-schools", "user"),
   R("POST", "/associated-schools", "user"),
   R("GET", "/associated-schools/add", "user"),
+  R("GET", "/associated-schools/:laestab", "user"),
+  R("POST", "/associated-schools/:laestab", "user"),
+  R("POST", "/associated-schools/:laestab/remove", "user"),
   R("GET", "/exports", "user"),
   R("POST", "/exports", "user"),
   R("POST", "/exports/:id/send", "user"),
@@ -81,6 +84,8 @@ const ROUTES = [
   R("GET", "/api/v1/directory", "user"),
   R("GET", "/api/v1/associated-schools", "user"),
   R("POST", "/api/v1/associated-schools", "user"),
+  R("PATCH", "/api/v1/associated-schools/:laestab", "user"),
+  R("DELETE", "/api/v1/associated-schools/:laestab", "user"),
   R("GET", "/api/v1/leaving-reasons", "user"),
   R("GET", "/api/v1/exports", "user"),
   R("POST", "/api/v1/exports", "user"),
@@ -131,7 +136,7 @@ describe("who reaches the school side's routes", () => {
   const isApi = (path: string) => path.startsWith("/api/");
 
   async function call(client: PageClient, route: (typeof ROUTES)[number], bearer?: string) {
-    const path = route.path.replace(":id", id);
+    const path = route.path.replace(":id", id).replace(":laestab", "9382001");
     if (isApi(path))
       return client.request(path, {
         method: route.method,
@@ -190,7 +195,8 @@ describe("who reaches the school side's routes", () => {
 
   it("refuses a form posted without its token", async () => {
     for (const route of ROUTES.filter((r) => !isApi(r.path) && r.method === "POST")) {
-      const r = await staff.post(route.path.replace(":id", id), { anything: "x" });
+      const path = route.path.replace(":id", id).replace(":laestab", "9382001");
+      const r = await staff.post(path, { anything: "x" });
       expect(r.status, `POST ${route.path}`).toBe(403);
     }
   });

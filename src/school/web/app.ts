@@ -23,6 +23,7 @@ import { sessionRoutes } from "./api/session.js";
 import { settingsRoutes } from "./api/settings.js";
 import { userRoutes } from "./api/users.js";
 import { accountPages } from "./pages/account-pages.js";
+import { associatedSchoolPages } from "./pages/associated-school-pages.js";
 import { calendarPages } from "./pages/calendar-pages.js";
 import { importPages } from "./pages/import-pages.js";
 import { leaverPages } from "./pages/leaver-pages.js";
@@ -110,6 +111,7 @@ export async function buildMisApp(
     misSessionPages(pages, ctx);
     registerPages(pages, ctx);
     pupilEditPages(pages, ctx);
+    associatedSchoolPages(pages, ctx);
     leaverPages(pages, ctx);
     userPages(pages, ctx);
     accountPages(pages, ctx);

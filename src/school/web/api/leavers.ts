@@ -2,11 +2,13 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { notFound } from "../../../platform/errors.js";
-import { errors, IdParams, NullableString, ok } from "../../../platform/web/schemas.js";
+import { errors, IdParams, NoContent, NullableString, ok } from "../../../platform/web/schemas.js";
 import {
   addAssociatedSchool,
   listAssociatedSchools,
+  removeAssociatedSchool,
   searchDirectory,
+  updateAssociatedSchool,
 } from "../../associated-schools.js";
 import { addClosure, type Closure, closuresBetween } from "../../calendar.js";
 import type { MisContext } from "../../context.js";
@@ -114,6 +116,48 @@ export function leaverRoutes(fastify: FastifyInstance, ctx: MisContext): void {
     },
     async (request, reply) =>
       reply.status(201).send(await addAssociatedSchool(ctx, misPrincipalOf(request), request.body)),
+  );
+
+  const LaestabParams = Type.Object({ laestab: Type.String({ pattern: "^[0-9]{7}$" }) });
+
+  app.patch(
+    "/api/v1/associated-schools/:laestab",
+    {
+      schema: {
+        tags: ["associated schools"],
+        summary: "Change this school's own code for an associated school, or its feeder flag",
+        params: LaestabParams,
+        body: Type.Object({
+          code: Type.Optional(
+            NullableString({
+              maxLength: 10,
+              description: "this school's own short code; null clears it",
+            }),
+          ),
+          feeder: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: ok(Associated, "Changed"), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      updateAssociatedSchool(ctx, misPrincipalOf(request), request.params.laestab, request.body),
+  );
+
+  app.delete(
+    "/api/v1/associated-schools/:laestab",
+    {
+      schema: {
+        tags: ["associated schools"],
+        summary:
+          "Remove an associated school (409 while a leaver's file to it has still to arrive)",
+        params: LaestabParams,
+        response: { 204: NoContent, ...errors(401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await removeAssociatedSchool(ctx, misPrincipalOf(request), request.params.laestab);
+      return reply.status(204).send(null);
+    },
   );
 
   app.get(

@@ -1,13 +1,7 @@
-/** Associated schools, exports (choose leavers, send), overdue leavers and the hub settings. */
+/** Exports (choose leavers, send), overdue leavers and the hub settings. */
 import type { FastifyInstance } from "fastify";
 import { fieldError, formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
 import { setStaffSecondFactor, staffSecondFactor } from "../../accounts.js";
-import {
-  addAssociatedSchool,
-  directoryEntry,
-  listAssociatedSchools,
-  searchDirectory,
-} from "../../associated-schools.js";
 import type { MisContext } from "../../context.js";
 import { exchangeFolder, setExchangeFolder } from "../../exchange-folder.js";
 import { createExports, listExports, refreshFromHub, sendSavedExport } from "../../export.js";
@@ -18,69 +12,6 @@ import { getSchool, initSchool } from "../../school.js";
 import { pageManager, pageUser } from "./register-pages.js";
 
 export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
-  app.get("/associated-schools", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    const q = queryParam(request, "q")?.trim() ?? "";
-    const found = q === "" ? undefined : await tryForm("q", () => searchDirectory(ctx, q));
-    return reply.page("associated-schools", {
-      title: "Associated schools",
-      schools: await listAssociatedSchools(ctx),
-      q,
-      results: found?.ok ? found.value : undefined,
-      errors: found && !found.ok ? [found.error] : [],
-      done: queryParam(request, "done") === "added",
-    });
-  });
-
-  // A school found in the directory, shown in full before it is added, with its code and flag.
-  app.get("/associated-schools/add", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    const r = await tryForm("laestab", () =>
-      directoryEntry(ctx, queryParam(request, "laestab") ?? ""),
-    );
-    if (!r.ok)
-      return reply.status(400).page("associated-schools", {
-        title: "Associated schools",
-        schools: await listAssociatedSchools(ctx),
-        q: "",
-        errors: [r.error],
-      });
-    return reply.page("associated-school-add", { title: `Add ${r.value.name}`, school: r.value });
-  });
-
-  app.post("/associated-schools", async (request, reply) => {
-    const p = pageUser(request, reply);
-    if (!p) return reply;
-    const form = formOf(request);
-    const laestab = form.laestab ?? "";
-    const r = await tryForm("laestab", () =>
-      addAssociatedSchool(ctx, p, {
-        laestab,
-        code: form.code ?? "",
-        feeder: form.feeder === "yes",
-      }),
-    );
-    if (r.ok) return reply.redirect("/associated-schools?done=added", 303);
-    // A wrong code is put right on the same page; anything about the school goes back to the list.
-    if (r.error.href === "#code") {
-      const school = await directoryEntry(ctx, laestab);
-      return reply.status(400).page("associated-school-add", {
-        title: `Add ${school.name}`,
-        school,
-        values: form,
-        errors: [r.error],
-      });
-    }
-    return reply.status(400).page("associated-schools", {
-      title: "Associated schools",
-      schools: await listAssociatedSchools(ctx),
-      q: "",
-      errors: [r.error],
-    });
-  });
-
   async function exportsPage(
     reply: import("fastify").FastifyReply,
     extra: Record<string, unknown>,
