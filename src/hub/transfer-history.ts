@@ -3,7 +3,8 @@
  * rejected, passed on, expired, removed, deleted. Read from the audit log by the file it is
  * about and from the mail sent about it. Anyone who may see the file may see its history, but
  * a user is named only to their own organisation; to everyone else, an action is their
- * school's or LA's. Repeated looks by one organisation are told once, with how many.
+ * school's or LA's. Repeated looks by one organisation are told once, with how many; the
+ * sender's looks at its own file are left out (they are not news, and its software makes them).
  */
 import type { HubContext, Principal } from "./context.js";
 import { organisationNames } from "./organisation-names.js";
@@ -55,6 +56,10 @@ export async function transferHistory(
   );
   names.set("admin", "the S2S administrators");
   const mine = organisationOf(p);
+  // The sending organisation as the audit log names it (an LA as "LA 823").
+  const sender = row.source_laestab.endsWith("LLLL")
+    ? `LA ${row.source_laestab.slice(0, 3)}`
+    : row.source_laestab;
   const who = (e: { username: string | null; organisation: string | null }) => {
     if (!e.organisation) return "S2S";
     const org = names.get(e.organisation) ?? e.organisation;
@@ -78,8 +83,9 @@ export async function transferHistory(
         break;
       case "transfer.view":
       case "pupils.view": {
-        // Your own looks are not news to you; others', one after another, are one line.
-        if (e.organisation === mine) continue;
+        // Your own looks are not news to you, nor the sender's at its own file to anyone (its
+        // MIS checks on it); others', one after another, are one line.
+        if (e.organisation === mine || e.organisation === sender) continue;
         kind = `look:${e.organisation}`;
         const last = entries.at(-1);
         if (last?.kind === kind) {

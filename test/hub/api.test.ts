@@ -177,6 +177,10 @@ for (const { target, skip } of DATABASES) {
         "Accepted by meadowlane (Meadow Lane Primary School (9382001))",
       );
       expect((await t.api(hillcrest, `/api/v1/transfers/${id}/history`)).status).toBe(404);
+      // The sender checking on its own file (its MIS, every few minutes) is not a look to anyone.
+      for (let i = 0; i < 3; i++) await t.api(brookfield, `/api/v1/transfers/${id}`);
+      const seen = await story(meadow);
+      expect(seen.filter((e) => e.text.startsWith("Looked at by Brookfield"))).toEqual([]);
 
       const audit = await json(await t.api(admin, "/api/v1/admin/audit?limit=50"));
       const actions = audit.events
