@@ -99,7 +99,18 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
   }
   const [rows, count] = await Promise.all([
     select
-      .select(["id", "upn", "surname", "forename", "dob", "sex", "nc_year", "reg_group", "status"])
+      .select([
+        "id",
+        "upn",
+        "surname",
+        "forename",
+        "dob",
+        "sex",
+        "nc_year",
+        "reg_group",
+        "status",
+        "admission_date",
+      ])
       .orderBy(sql`lower(surname)`)
       .orderBy(sql`lower(forename)`)
       .orderBy("id")
@@ -129,6 +140,7 @@ export async function listPupils(ctx: MisContext, actor: MisPrincipal, query: Pu
       ncYear: r.nc_year,
       regGroup: r.reg_group,
       status: r.status,
+      admissionDate: r.admission_date,
     })),
     total: Number(count.n),
     page,

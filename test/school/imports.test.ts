@@ -436,6 +436,11 @@ for (const { target, skip } of DATABASES) {
       const upn = (filePupils[2] as Pupil).upn;
       const waiting = (await register(meadow)).find((x) => x.upn === upn);
       expect(waiting).toMatchObject({ status: "intake", admission_date: "2027-01-05" });
+      // The intake list says when each joins.
+      const intake = (await json(await meadow.api("/api/v1/pupils?status=intake"))).pupils;
+      expect(intake).toEqual([
+        expect.objectContaining({ id: waiting?.id, admissionDate: "2027-01-05" }),
+      ]);
       expect(await enrolDue(meadow.mis.ctx)).toEqual([]);
       now = new Date("2027-01-05T07:00:00Z");
       expect(await enrolDue(meadow.mis.ctx)).toEqual([waiting?.id]);

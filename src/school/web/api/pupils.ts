@@ -23,6 +23,9 @@ const Listed = Type.Object({
   ncYear: NullableString(),
   regGroup: NullableString(),
   status: Type.String({ description: "applicant, intake, onroll or left" }),
+  admissionDate: Type.Optional(
+    NullableString({ description: "YYYY-MM-DD: the day they join (intake) or joined" }),
+  ),
 });
 
 const PupilRecord = Type.Object(
