@@ -18,6 +18,7 @@ export type AuditAction =
   | "correction.resolve"
   | "mail.read"
   | "notices.register"
+  | "notices.downloaded"
   | "register.access-told"
   | "download"
   | "preview"

@@ -176,6 +176,17 @@ export function rejectedMessage(
   };
 }
 
+/** To the sender who asked (on by default): the file reached its school. */
+export function downloadedMessage(to: string[], file: FileRef, by: School, url: string): Message {
+  return {
+    to,
+    subject: "S2S: a file you sent has been downloaded",
+    body:
+      `${by.name} (${by.laestab}) has downloaded the file ${file.name} you sent: it has arrived.` +
+      `${fileLines(file, url, "sent")}\n\nYou can stop these messages on your account page.\n${signOff(url)}`,
+  };
+}
+
 export function expiryWarningMessage(to: string[], file: FileRef, url: string): Message {
   return {
     to,

@@ -77,6 +77,8 @@ export interface UsersTable {
   notify_register: Generated<boolean>;
   /** Set by the operator's CLI: the password must be replaced at first sign-in. */
   must_change_password: Generated<boolean>;
+  /** The user is e-mailed when a file they sent is downloaded (on unless turned off). */
+  notify_downloaded: Generated<boolean>;
   /** Made by an administrator and not yet approved by its organisation (also `disabled`). */
   awaiting_approval: Generated<boolean>;
 }

@@ -12,7 +12,7 @@ import { enqueueMail, forgetMailAbout } from "../platform/mail/outbox.js";
 import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import { rejectedMessage } from "./messages.js";
+import { downloadedMessage, rejectedMessage } from "./messages.js";
 import {
   canAccept,
   canDownload,
@@ -60,6 +60,36 @@ export async function transition(
   );
 }
 
+/** The sender hears their file arrived, unless they turned it off on their account page. */
+async function tellSenderOfDownload(
+  ctx: HubContext,
+  change: Change<DB>,
+  row: TransferRow & { dest_name: string | null },
+  now: Date,
+) {
+  const sender = await change.trx
+    .selectFrom("users")
+    .select("email")
+    .where("id", "=", row.sender_user_id)
+    .where("notify_downloaded", "=", true)
+    .where("disabled", "=", false)
+    .executeTakeFirst();
+  if (!sender) return;
+  const deletedOn = new Date(now.getTime() + ctx.config.retention.afterDoneDays * 86_400_000);
+  await enqueueMail(
+    change.trx,
+    downloadedMessage(
+      [sender.email],
+      { id: row.id, name: row.file_name, deletedOn },
+      { laestab: row.dest_laestab, name: row.dest_name ?? row.dest_laestab },
+      ctx.config.publicUrl,
+    ),
+    now,
+    row.id,
+  );
+  change.mailQueued();
+}
+
 export async function accept(ctx: HubContext, p: Principal, id: string) {
   const row = await visible(ctx, p, id);
   if (!canAccept(p, row)) throw transferStateError(p, row, "accept");
@@ -83,6 +113,7 @@ export async function accept(ctx: HubContext, p: Principal, id: string) {
         "accept",
       );
       await audit(change.trx, p, { action: "accept", target: `transfer:${row.id}` });
+      await tellSenderOfDownload(ctx, change, row, now);
       changedInbox(change, row);
     });
   }

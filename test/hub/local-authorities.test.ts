@@ -291,7 +291,10 @@ for (const { target, skip } of DATABASES) {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ registerFiles }),
         });
-      expect(await json(await notices(la, true))).toEqual({ registerFiles: true });
+      expect(await json(await notices(la, true))).toEqual({
+        registerFiles: true,
+        downloadedFiles: true,
+      });
       const refused = await notices(school, true);
       expect(refused.status).toBe(403);
       const doc = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 2, seed: 95 });

@@ -43,6 +43,7 @@ const PAGE_ROUTES: {
   { path: "/account/new-password", method: "GET", kind: "any" },
   { path: "/account/new-password", method: "POST", kind: "any" },
   { path: "/account/notices", method: "POST", kind: "any" },
+  { path: "/account/downloaded-notices", method: "POST", kind: "any" },
   { path: "/account/second-factor", method: "GET", kind: "any" },
   { path: "/account/second-factor", method: "POST", kind: "any" },
   { path: "/account/recovery-codes", method: "POST", kind: "any" },

@@ -26,6 +26,7 @@ import passwordToChange from "./0023_password_to_change.js";
 import mailForgottenWhenSent from "./0024_mail_forgotten_when_sent.js";
 import accountApprovals from "./0025_account_approvals.js";
 import idempotentUploadContent from "./0026_idempotent_upload_content.js";
+import downloadedNotices from "./0027_downloaded_notices.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 24, name: "mail-forgotten-when-sent", sql: mailForgottenWhenSent },
   { id: 25, name: "account-approvals", sql: accountApprovals },
   { id: 26, name: "idempotent-upload-content", sql: idempotentUploadContent },
+  { id: 27, name: "downloaded-notices", sql: downloadedNotices },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

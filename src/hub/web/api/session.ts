@@ -9,7 +9,8 @@ import {
 } from "../../../platform/web/auth.js";
 import { SignInBody } from "../../../platform/web/schemas.js";
 import type { HubContext, Principal } from "../../context.js";
-import { setRegisterNotices } from "../../register-notices.js";
+import { downloadNoticesOn, setDownloadNotices } from "../../download-notices.js";
+import { registerNoticesOn, setRegisterNotices } from "../../register-notices.js";
 import { signIn, signOut } from "../../sign-in.js";
 import { principalOf, signedInAs } from "../principal.js";
 
@@ -87,16 +88,21 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
       schema: {
         tags: ["session"],
         summary:
-          "Choose to be e-mailed when a file from one of your schools goes to a register (LAs)",
+          "Choose what you are e-mailed about: your files downloaded (on unless turned off), and, for LAs, files from your schools going to a register",
         body: Type.Object({
-          registerFiles: Type.Boolean({
-            description:
-              "e-mail me when a file from one of our schools goes to the Lost Pupils database or the out of sector register",
-          }),
+          registerFiles: Type.Optional(
+            Type.Boolean({
+              description:
+                "e-mail me when a file from one of our schools goes to the Lost Pupils database or the out of sector register (LAs)",
+            }),
+          ),
+          downloadedFiles: Type.Optional(
+            Type.Boolean({ description: "e-mail me when a file I sent is downloaded" }),
+          ),
         }),
         response: {
           200: ok(
-            Type.Object({ registerFiles: Type.Boolean() }),
+            Type.Object({ registerFiles: Type.Boolean(), downloadedFiles: Type.Boolean() }),
             "What you will be e-mailed about",
           ),
           ...errors(400, 401, 403),
@@ -104,8 +110,14 @@ export function sessionRoutes(fastify: FastifyInstance, ctx: HubContext): void {
       },
     },
     async (request) => {
-      await setRegisterNotices(ctx, principalOf(request), request.body.registerFiles);
-      return { registerFiles: request.body.registerFiles };
+      const p = principalOf(request);
+      const { registerFiles, downloadedFiles } = request.body;
+      if (registerFiles !== undefined) await setRegisterNotices(ctx, p, registerFiles);
+      if (downloadedFiles !== undefined) await setDownloadNotices(ctx, p, downloadedFiles);
+      return {
+        registerFiles: p.role === "la" ? await registerNoticesOn(ctx, p) : false,
+        downloadedFiles: p.role === "admin" ? false : await downloadNoticesOn(ctx, p),
+      };
     },
   );
 }

@@ -15,6 +15,7 @@ import {
 import { keyView } from "../../../platform/web/key-view.js";
 import { NEW_PASSWORD_PAGE } from "../../../platform/web/password-gate.js";
 import type { HubContext, Principal } from "../../context.js";
+import { downloadNoticesOn, setDownloadNotices } from "../../download-notices.js";
 import { organisationName } from "../../organisation-names.js";
 import { registerNoticesOn, setRegisterNotices } from "../../register-notices.js";
 import {
@@ -41,6 +42,8 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     "notices-on":
       "You will be e-mailed when a file from one of your schools goes to the Lost Pupils database or the out of sector register.",
     "notices-off": "You will no longer be e-mailed about register files.",
+    "downloaded-on": "You will be e-mailed when a file you sent is downloaded.",
+    "downloaded-off": "You will no longer be e-mailed when a file you sent is downloaded.",
   };
 
   const accountPage = async (p: Principal) => ({
@@ -48,6 +51,7 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     me: p,
     organisation: await organisationName(ctx.db, p),
     registerNotices: p.role === "la" ? await registerNoticesOn(ctx, p) : false,
+    downloadNotices: p.role === "admin" ? false : await downloadNoticesOn(ctx, p),
     factor: await secondFactorStatus(ctx, p),
     tokens: await tokensOf(ctx, p.userId),
     tokenMaxDays: ctx.config.tokenMaxDays,
@@ -59,6 +63,13 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     const on = formOf(request).registerFiles === "yes";
     await setRegisterNotices(ctx, p, on);
     return reply.redirect(`/account?done=notices-${on ? "on" : "off"}`, 303);
+  });
+
+  app.post("/account/downloaded-notices", async (request, reply) => {
+    const p = principalOf(request);
+    const on = formOf(request).downloaded === "yes";
+    await setDownloadNotices(ctx, p, on);
+    return reply.redirect(`/account?done=downloaded-${on ? "on" : "off"}#notices`, 303);
   });
 
   app.get("/account", async (request, reply) => {
