@@ -166,6 +166,11 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
   const allocatingEstab = String((c.estabBase + Math.floor(index / 1000)) % 10000).padStart(4, "0");
   const upn = makeUpn(`${c.lea}${allocatingEstab}`, cohort + 5, index % 1000);
   const startedSchool = utc(cohort + 5, 9, faker.number.int({ min: 2, max: 9 }));
+  // Something since starting school, by last July (a Reception pupil's: since this September).
+  const sinceStart = {
+    from: startedSchool,
+    to: new Date(Math.max(utc(c.ay, 7, 1).getTime(), startedSchool.getTime() + 86_400_000)),
+  };
   const town = pick(TOWNS);
 
   const pupil: Pupil = {
@@ -178,7 +183,8 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
       preferredSurname: surname,
       preferredForename: forename,
       ...(faker.datatype.boolean(0.4) ? { middleNames: pick(sex === "M" ? BOYS : GIRLS) } : {}),
-      ncYearActual: String(c.ncYear),
+      // Reception is year 0 by age, written R.
+      ncYearActual: c.ncYear === 0 ? "R" : String(c.ncYear),
       ethnicity: faker.helpers.arrayElement(ETHNICITIES),
       ethnicitySource: "P",
       languages: [{ languageType: "F", language: faker.helpers.arrayElement(LANGUAGES) }],
@@ -188,7 +194,7 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
     },
   };
   if (faker.datatype.boolean(0.2)) {
-    const start = faker.date.between({ from: startedSchool, to: utc(c.ay, 7, 1) });
+    const start = faker.date.between(sinceStart);
     pupil.fsmHistory = {
       reviewDate: `${c.ay + 1}-03-31`,
       instances: [{ startDate: iso(start), ukCountry: "ENG" }],
@@ -196,7 +202,7 @@ function makePupil(faker: Faker, index: number, c: PupilContext): Pupil {
   }
   if (faker.datatype.boolean(0.02)) pupil.lookedAfter = { inCare: "true", careAuthority: c.lea };
   if (faker.datatype.boolean(0.15)) {
-    const start = iso(faker.date.between({ from: startedSchool, to: utc(c.ay, 7, 1) }));
+    const start = iso(faker.date.between(sinceStart));
     pupil.senHistory = {
       provisions: [{ startDate: start, provision: faker.helpers.arrayElement(["K", "E"]) }],
       needs: [{ startDate: start, type: faker.helpers.arrayElement(SEN_TYPES), rank: "1" }],

@@ -40,7 +40,7 @@ export interface DemoSignIn {
   organisation: string;
 }
 
-/** The demo's accounts: two schools, an LA and an administrator. */
+/** The demo's accounts: two schools, an LA for each, and an administrator. */
 export const DEMO_USERS = [
   {
     username: "brookfield",
@@ -55,6 +55,8 @@ export const DEMO_USERS = [
     org: "Meadow Lane Primary School (9382001)",
   },
   { username: "northshire-la", role: "la", laCode: "823", org: "Northshire LA (823)" },
+  // One for each demo LA, so a lost pupil can be found across LAs.
+  { username: "southvale-la", role: "la", laCode: "938", org: "Southvale LA (938)" },
   { username: "admin", role: "admin", org: "service administrator" },
 ] as const;
 

@@ -17,6 +17,9 @@ export async function createDemoRegister(
     throw new RangeError("a demo register holds 1 to 10,000 pupils");
   const school = await getSchool(ctx);
   const now = ctx.clock();
+  // A primary's pupils are in Reception to Year 6, any other school's in Years 7 to 11: a
+  // demo register should look like the school it is for.
+  const primary = /primary|infant|junior|first school/i.test(school.name);
   const pupils = generatePupils({
     from: school.laestab,
     to: "MMMMMMM",
@@ -24,6 +27,7 @@ export async function createDemoRegister(
     seed,
     now,
     schoolName: school.name,
+    ncYears: primary ? [0, 1, 2, 3, 4, 5, 6] : [7, 8, 9, 10, 11],
   });
   await ctx.db.transaction().execute(async (trx) => {
     let i = 0;

@@ -54,12 +54,6 @@ for (const { target, skip } of DATABASES) {
         role: "la",
         laCode: "304",
       });
-      await createUser(ctx, null, {
-        username: "southvale-la",
-        email: "s@users.invalid",
-        role: "la",
-        laCode: "938",
-      });
       brookfield = await t.token("brookfield");
       meadow = await t.token("meadowlane");
       hillcrest = await t.token("hillcrest");
