@@ -19,10 +19,11 @@ describe("the demo chain", () => {
         "brookfield",
         "meadowlane",
         "northshire-la",
+        "southvale-la",
         "admin",
       ]);
       keys = first.signIns.map((s) => s.totpSecret);
-      expect(keys.filter(Boolean)).toHaveLength(2);
+      expect(keys.filter(Boolean)).toHaveLength(3);
       const [brookfield, meadow] = first.schools;
       if (!brookfield || !meadow) throw new Error("two schools expected");
       const call = (s: typeof brookfield, path: string, body?: unknown) =>

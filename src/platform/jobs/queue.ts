@@ -50,6 +50,17 @@ export interface JobKind<C, D extends object = object> {
 }
 
 /**
+ * What a command run after the stop answers: no rows, or for pg-boss's complete and fail (which
+ * read the count of jobs they changed from the first row) a count of none, so that a job ending
+ * as the queue stops does not reject where no one can catch it.
+ */
+function nothingDone(text: string): { rows: unknown[] } {
+  return /select count\(\*\) from results\s*$/i.test(text.trim())
+    ? { rows: [{ count: "0" }] }
+    : { rows: [] };
+}
+
+/**
  * Starts pg-boss on the app's database and makes its queues and schedules. `stop` ends it:
  * gracefully, then any of its bookkeeping still in flight (a job that outlived the graceful
  * wait, failing as the pool closes) finds the database gone and does nothing, rather than
@@ -71,7 +82,7 @@ export async function startBoss(
   const boss = new PgBoss({
     db: {
       executeSql: (text: string, values: unknown[]) =>
-        stopped ? Promise.resolve({ rows: [] }) : database.executeSql(text, values),
+        stopped ? Promise.resolve(nothingDone(text)) : database.executeSql(text, values),
     },
     schema: "pgboss",
     supervise: options.supervise,
