@@ -31,6 +31,10 @@ export interface AccountToApprove {
   la_code: string | null;
 }
 
+/** The school or LA an account is for, by name with its number. */
+const organisationOfAccount = (db: Db | Tx, a: AccountToApprove) =>
+  organisationName(db, { role: a.role, establishment: a.establishment, laCode: a.la_code });
+
 /** The organisation's own notice address (a school's or LA's), when it has one. */
 async function noticeAddress(db: Db | Tx, user: AccountToApprove): Promise<string | null> {
   const row =
@@ -86,11 +90,7 @@ export async function askApproval(
     })
     .execute();
   const url = ctx.config.publicUrl;
-  const organisation = await organisationName(trx, {
-    role: user.role,
-    establishment: user.establishment,
-    laCode: user.la_code,
-  });
+  const organisation = await organisationOfAccount(trx, user);
   const about = { username: user.username, email: user.email, organisation, url };
   const notice = await noticeAddress(trx, user);
   if (notice)
@@ -119,6 +119,9 @@ export async function askApproval(
     );
 }
 
+/** A waiting account's row as `pendingRows` reads it (its role is never admin's). */
+type PendingRow = AccountToApprove & { requested_by: string; created_at: Date };
+
 const pendingRows = (db: Db | Tx) =>
   db
     .selectFrom("account_approvals as a")
@@ -134,6 +137,18 @@ const pendingRows = (db: Db | Tx) =>
       "a.created_at",
     ])
     .where("u.awaiting_approval", "=", true);
+
+/** A waiting account as its approvers see it. */
+async function waitingView(db: Db | Tx, r: PendingRow) {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    role: r.role,
+    organisation: await organisationOfAccount(db, r),
+    requestedAt: r.created_at.toISOString(),
+  };
+}
 
 /** Whether `actor` may decide on this account, and as whom (an administrator: no users yet). */
 async function approverOf(
@@ -154,22 +169,9 @@ export async function approvalsFor(ctx: HubContext, actor: Principal) {
     query = query.where("u.role", "=", "la").where("u.la_code", "=", actor.laCode ?? "");
   const rows = await query.orderBy("a.created_at").execute();
   const mine = [];
-  for (const row of rows as (AccountToApprove & { requested_by: string; created_at: Date })[])
-    if (await approverOf(ctx.db, actor, row)) mine.push(row);
-  return Promise.all(
-    mine.map(async (r) => ({
-      id: r.id,
-      username: r.username,
-      email: r.email,
-      role: r.role,
-      organisation: await organisationName(ctx.db, {
-        role: r.role,
-        establishment: r.establishment,
-        laCode: r.la_code,
-      }),
-      requestedAt: r.created_at.toISOString(),
-    })),
-  );
+  for (const row of rows as PendingRow[])
+    if (await approverOf(ctx.db, actor, row)) mine.push(await waitingView(ctx.db, row));
+  return mine;
 }
 
 /** The account a notice address's link is about, while the link works. */
@@ -179,19 +181,7 @@ export async function approvalByLink(ctx: HubContext, token: string) {
     .where("a.token_hash", "=", sha256(token))
     .where("a.expires_at", ">", ctx.clock())
     .executeTakeFirst();
-  if (!row) return undefined;
-  const r = row as AccountToApprove & { created_at: Date };
-  return {
-    id: r.id,
-    username: r.username,
-    email: r.email,
-    role: r.role,
-    organisation: await organisationName(ctx.db, {
-      role: r.role,
-      establishment: r.establishment,
-      laCode: r.la_code,
-    }),
-  };
+  return row && waitingView(ctx.db, row as PendingRow);
 }
 
 export type Decision = "approve" | "decline";
@@ -211,7 +201,7 @@ export async function decideApproval(
     const row = (await pendingRows(trx)
       .where("u.id", "=", userId)
       .forUpdate()
-      .executeTakeFirst()) as (AccountToApprove & { requested_by: string }) | undefined;
+      .executeTakeFirst()) as PendingRow | undefined;
     if (!row) throw new AppError("not-found", "No account waits for approval there.");
     let approver: Approver;
     if ("link" in by) {
