@@ -131,7 +131,13 @@ export async function removeAssociatedSchool(
     .select("id")
     .where("leaving_destination", "=", known(laestab))
     .execute();
-  const files = going.length > 0 ? await leaverFileStates(ctx) : new Map();
+  const files =
+    going.length > 0
+      ? await leaverFileStates(
+          ctx,
+          going.map((p) => p.id),
+        )
+      : new Map();
   const waiting = going.filter((p) => files.get(p.id)?.kind !== "arrived");
   if (waiting.length > 0)
     throw new AppError(

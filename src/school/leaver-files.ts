@@ -69,13 +69,23 @@ export function fileStateOf(e: ExportRow | undefined): FileState {
   return { kind: "not-arrived", why, text: `${why} Correct the leaving details and send again.` };
 }
 
-/** Each leaver's latest file's state, by pupil id (none: never exported). */
-export async function leaverFileStates(ctx: MisContext): Promise<Map<string, FileState>> {
-  const rows = await ctx.db
+/**
+ * Each leaver's latest file's state, by pupil id (none: never exported); only `pupils`' files
+ * are read when given (one pupil's page need not read every export).
+ */
+export async function leaverFileStates(
+  ctx: MisContext,
+  pupils?: string[],
+): Promise<Map<string, FileState>> {
+  let query = ctx.db
     .selectFrom("exports")
     .select(["pupil_ids", "status", "hub_status", "hub_detail", "last_error", "created_at"])
-    .orderBy("created_at", "asc")
-    .execute();
+    .orderBy("created_at", "asc");
+  if (pupils)
+    query = query.where(({ eb, or, val }) =>
+      or(pupils.map((id) => eb(val(id), "=", eb.fn.any("pupil_ids")))),
+    );
+  const rows = await query.execute();
   const latest = new Map<string, ExportRow>();
   for (const r of rows) for (const id of r.pupil_ids) latest.set(id, r);
   return new Map([...latest].map(([id, e]) => [id, fileStateOf(e)]));

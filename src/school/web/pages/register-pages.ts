@@ -168,7 +168,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
             destination: leaving.destination ?? "",
           }
         : {},
-      file: leaving ? (await leaverFileStates(ctx)).get(pupil.id) : undefined,
+      file: leaving ? (await leaverFileStates(ctx, [pupil.id])).get(pupil.id) : undefined,
       backLink: "/pupils",
       columnClass: "govuk-grid-column-full",
       ...extra,
