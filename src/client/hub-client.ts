@@ -29,7 +29,8 @@ export class HubError extends Error {
   }
 }
 
-const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;
+/** A size in megabytes, to two places, as the client's and its callers' messages say it. */
+export const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;
 
 /** A body read whole, but no more than `maxBytes` of it: past that, `file.too-large`. */
 async function readCapped(r: Response, maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> {

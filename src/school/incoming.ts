@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { HubError, HubUnreachableError } from "../client/hub-client.js";
+import { HubError, HubUnreachableError, megabytes } from "../client/hub-client.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, invalid } from "../platform/errors.js";
 import type { MisContext } from "./context.js";
@@ -92,10 +92,7 @@ export async function listIncoming(ctx: MisContext) {
 }
 
 const tooLarge = (name: string, maxBytes: number) =>
-  invalid(
-    `${name} is larger than this school side imports (${Math.round((maxBytes / 1024 / 1024) * 100) / 100} MB).`,
-    "file",
-  );
+  invalid(`${name} is larger than this school side imports (${megabytes(maxBytes)}).`, "file");
 
 async function fromFolder(folder: string, name: string, maxBytes: number): Promise<LoadedFile> {
   const path = join(folder, name);
