@@ -16,6 +16,8 @@ export interface UploadInput {
   content: ByteSource;
   /** Fewer bytes than the service's limit: what is left of one page post's allowance. */
   maxBytes?: number;
+  /** Told the file's SHA-256 once it is read whole, even if the upload is then refused. */
+  onHashed?(sha256: string): void;
 }
 
 const sizeText = (max: number) =>
@@ -90,6 +92,7 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
   }
   await ctx.store.put(key, measured());
   const sha256 = hash.digest("hex");
+  input.onHashed?.(sha256);
   try {
     if (size === 0) throw new AppError("upload.empty", undefined, { field: "file" });
     const row = await inTransaction(ctx, async ({ trx, jobsQueued }) => {

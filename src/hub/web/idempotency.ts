@@ -5,7 +5,7 @@
  * so two at once cannot both act; retention deletes answers after a day. A "try again" answer
  * (a server error, 429, 408) frees the key for the retry, and so does a claim left with no answer
  * past its lease (the hub died). An upload's body is a stream not yet read when its key is
- * claimed: the upload notes what it held (`uploadSeen`), and a retry reads its own file and is
+ * claimed: the upload notes what it held (`uploadContent`), and a retry reads its own file and is
  * answered the first time's answer only if the file is the same (`replayUpload`), else 422.
  */
 import { createHash } from "node:crypto";
@@ -32,22 +32,8 @@ declare module "fastify" {
   }
 }
 
-/**
- * The file as the upload reads it, hashed on the way: `seen()` is its name and SHA-256 once it
- * was read whole, its name alone before that.
- */
-export function uploadSeen(fileName: string, content: AsyncIterable<Uint8Array>) {
-  const hash = createHash("sha256");
-  let whole: string | undefined;
-  async function* hashed(): AsyncIterable<Uint8Array> {
-    for await (const chunk of content) {
-      hash.update(chunk);
-      yield chunk;
-    }
-    whole = hash.digest("hex");
-  }
-  return { content: hashed(), seen: () => `${fileName}\n${whole ?? ""}` };
-}
+/** What an upload is kept as beside its answer: its name, and its SHA-256 if it was read whole. */
+export const uploadContent = (fileName: string, sha256?: string) => `${fileName}\n${sha256 ?? ""}`;
 
 /**
  * A retried upload under an answered key: the first answer again if the file is the same one
@@ -61,10 +47,11 @@ export async function replayUpload(
 ) {
   const earlier = request.idempotencyReplay;
   if (!earlier) throw new Error("not a replay");
-  const file = uploadSeen(fileName, content);
-  for await (const _ of file.content);
+  const hash = createHash("sha256");
+  for await (const chunk of content) hash.update(chunk);
+  const seen = uploadContent(fileName, hash.digest("hex"));
   const [name, hex] = earlier.content.split("\n");
-  const same = hex ? file.seen() === earlier.content : file.seen().startsWith(`${name}\n`);
+  const same = hex ? seen === earlier.content : seen.startsWith(`${name}\n`);
   if (!same) throw new AppError("idempotency.mismatch");
   reply.header("idempotent-replayed", "true").status(earlier.status);
   return earlier.body === null ? reply.send() : reply.send(earlier.body);

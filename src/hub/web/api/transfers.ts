@@ -20,7 +20,7 @@ import { transferHistory } from "../../transfer-history.js";
 import { fileList } from "../../transfer-list.js";
 import { getTransfer, listInbox, listPupils } from "../../transfer-reads.js";
 import { nextSequence, tooLarge, upload } from "../../upload.js";
-import { replayUpload, uploadSeen } from "../idempotency.js";
+import { replayUpload, uploadContent } from "../idempotency.js";
 import { principalOf } from "../principal.js";
 
 const tags = ["transfers"];
@@ -99,12 +99,14 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
       const file = await uploadedFile(ctx, request);
       if (request.idempotencyReplay)
         return replayUpload(request, reply, file.fileName, file.content);
-      const seen = request.idempotencyKey ? uploadSeen(file.fileName, file.content) : undefined;
+      // The upload hashes the file on its way to the store: that hash is kept with the answer.
+      let sha256: string | undefined;
       try {
-        const result = await upload(ctx, p, seen ? { ...file, content: seen.content } : file);
+        const result = await upload(ctx, p, { ...file, onHashed: (h) => (sha256 = h) });
         return reply.status(202).send(result);
       } finally {
-        if (seen) request.idempotencyContent = seen.seen();
+        if (request.idempotencyKey)
+          request.idempotencyContent = uploadContent(file.fileName, sha256);
       }
     },
   );
