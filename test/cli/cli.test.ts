@@ -43,6 +43,15 @@ describe("s2s ctf validate", () => {
     expect(r.out).toMatch(/y12\.xml: 1 pupil, 0 errors, \d+ warnings?\n/);
   });
 
+  it("prints what the README's example says it prints", async () => {
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    const block = /\$ s2s ctf validate y7_partial\.xml\n([^`]*)```/.exec(readme)?.[1];
+    const [file] = simsFixtures().filter((f) => f.endsWith("y7_partial.xml"));
+    const r = await s2s("ctf", "validate", file ?? "");
+    // The README shows the file by its name alone, as when validated in its own folder.
+    expect(r.out.replaceAll(file ?? "?", "y7_partial.xml")).toBe(block);
+  });
+
   it("exits 1 when a file has errors, and reports a missing file as one", async () => {
     const dir = await tmp();
     const broken = join(dir, "8231234_CTF_8235678_001.XML");

@@ -1,8 +1,9 @@
 /**
  * Sending: choose one or many CTFs; each is uploaded as the API would, and the results page shows
  * every file's outcome as soon as it is checked (a script asks for each file's outcome until
- * it is settled; without scripts, "Check again" reloads). A misnamed file is not sent, and the
- * page suggests its right name with the next sequence number, read from the file's own header.
+ * it is settled; without scripts, "Check again" reloads). A file whose name is not a CTF name
+ * (saved by a browser as "export.xml", say) is sent under the name its own header gives it, with
+ * the next sequence number: the office need not rename a file on disk.
  */
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -23,11 +24,16 @@ const MAX_FILES = 50;
 interface Refused {
   fileName: string;
   message: string;
-  suggestion?: string;
 }
 
-/** Where a CTF's header is, with room to spare: enough to suggest a misnamed file's name. */
-const SUGGESTION_BYTES = 64 * 1024;
+/** A file sent under the name its header gives it, not the one it came with. */
+interface Renamed {
+  fileName: string;
+  sentAs: string;
+}
+
+/** Where a CTF's header is, with room to spare: enough to name a misnamed file. */
+const HEADER_BYTES = 64 * 1024;
 
 /** Reads to the end of a part not wanted (or wanted no more), so the next part can be read. */
 async function drain(file: MultipartFile): Promise<void> {
@@ -37,15 +43,30 @@ async function drain(file: MultipartFile): Promise<void> {
   }
 }
 
-/** The first `n` bytes of a part; the rest is read and discarded. */
-async function prefix(file: MultipartFile, n: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
+/**
+ * A stream's first `n` bytes (or all, if shorter), and the whole stream again to read from the
+ * start: a misnamed file is named from its header, then sent without being held whole.
+ */
+async function withHead(source: AsyncIterable<Uint8Array>, n: number) {
+  const it = source[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of file.file as AsyncIterable<Buffer>) {
-    if (size < n) parts.push(chunk.subarray(0, n - size));
-    size += chunk.length;
+  let ended = false;
+  while (size < n) {
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    size += next.value.length;
   }
-  return Buffer.concat(parts);
+  async function* whole(): AsyncIterable<Uint8Array> {
+    yield* head;
+    if (ended) return;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  }
+  return { head: Buffer.concat(head).subarray(0, n), whole: whole() };
 }
 
 /** A double-click posts the form twice: the second finds the first's file moments old. */
@@ -72,6 +93,7 @@ async function sameSendAgain(ctx: HubContext, p: Principal, e: AppError) {
 async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
   const sent: string[] = [];
   const refused: Refused[] = [];
+  const renamed: Renamed[] = [];
   let tokenChecked = false;
   // One form post may carry at most the single-file limit in all: two 150 MB files are refused.
   let allowance = ctx.config.maxUploadBytes;
@@ -95,22 +117,23 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
       continue;
     }
     const name = parseCtfFileName(file.filename);
-    if (!name.ok) {
-      // Not sent; its header (at the start) says what it should be called.
-      const suggestion = await suggestFileName(ctx, p, await prefix(file, SUGGESTION_BYTES));
-      refused.push({
-        fileName: file.filename,
-        message: `${name.reason}.`,
-        ...(suggestion ? { suggestion } : {}),
-      });
-      continue;
-    }
+    let fileName = file.filename;
+    let content = untruncated(ctx, file);
     try {
-      const done = await upload(ctx, p, {
-        fileName: file.filename,
-        content: untruncated(ctx, file),
-        maxBytes: allowance,
-      });
+      if (!name.ok) {
+        // Its header (at the start) says where it is from and to, so what it should be called.
+        const { head, whole } = await withHead(content, HEADER_BYTES);
+        const sentAs = await suggestFileName(ctx, p, head);
+        if (!sentAs) {
+          for await (const _ of whole); // read to its end, so the next file can be
+          refused.push({ fileName, message: `${name.reason}, and its header names no school.` });
+          continue;
+        }
+        renamed.push({ fileName, sentAs });
+        fileName = sentAs;
+        content = whole;
+      }
+      const done = await upload(ctx, p, { fileName, content, maxBytes: allowance });
       allowance -= done.sizeBytes;
       sent.push(done.id);
     } catch (e) {
@@ -123,7 +146,7 @@ async function sendAll(ctx: HubContext, p: Principal, request: FastifyRequest) {
     }
   }
   if (!tokenChecked) throw new AppError("form.expired");
-  return { sent, refused };
+  return { sent, refused, renamed };
 }
 
 async function outcomes(ctx: HubContext, p: Principal, ids: string[]): Promise<TransferView[]> {
@@ -134,30 +157,44 @@ const REFUSED_COOKIE = "s2s_refused";
 // A cookie holds about 4 KB: enough to say why each of a few files was not sent.
 const MAX_REFUSED_SHOWN = 10;
 
+interface Notes {
+  refused: Refused[];
+  renamed: Renamed[];
+}
+
 const resultsPath = (ids: string[]) => `/send/results?${ids.map((id) => `id=${id}`).join("&")}`;
 
-function encodeRefused(refused: Refused[]): string {
-  const shown = refused.slice(0, MAX_REFUSED_SHOWN).map((r) => ({
-    ...r,
-    fileName: r.fileName.slice(0, 100),
-    message: r.message.slice(0, 240),
-  }));
+function encodeNotes({ refused, renamed }: Notes): string {
+  const shown: Notes = {
+    refused: refused.slice(0, MAX_REFUSED_SHOWN).map((r) => ({
+      fileName: r.fileName.slice(0, 100),
+      message: r.message.slice(0, 240),
+    })),
+    renamed: renamed
+      .slice(0, MAX_REFUSED_SHOWN)
+      .map((r) => ({ fileName: r.fileName.slice(0, 100), sentAs: r.sentAs })),
+  };
   return Buffer.from(JSON.stringify(shown)).toString("base64url");
 }
 
-function decodeRefused(cookie: string | undefined): Refused[] {
-  if (!cookie) return [];
+const strings = (o: unknown, keys: string[]) =>
+  keys.every((k) => typeof (o as Record<string, unknown>)?.[k] === "string");
+
+function decodeNotes(cookie: string | undefined): Notes {
+  const none: Notes = { refused: [], renamed: [] };
+  if (!cookie) return none;
   try {
-    const list = JSON.parse(Buffer.from(cookie, "base64url").toString("utf8")) as unknown;
-    if (!Array.isArray(list)) return [];
-    return list.filter(
-      (r): r is Refused =>
-        typeof r?.fileName === "string" &&
-        typeof r?.message === "string" &&
-        (r.suggestion === undefined || typeof r.suggestion === "string"),
-    );
+    const notes = JSON.parse(Buffer.from(cookie, "base64url").toString("utf8")) as Partial<Notes>;
+    return {
+      refused: Array.isArray(notes.refused)
+        ? notes.refused.filter((r) => strings(r, ["fileName", "message"]))
+        : [],
+      renamed: Array.isArray(notes.renamed)
+        ? notes.renamed.filter((r) => strings(r, ["fileName", "sentAs"]))
+        : [],
+    };
   } catch {
-    return [];
+    return none;
   }
 }
 
@@ -177,7 +214,7 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
   app.post("/send", { config: { formTokenInBody: true } }, async (request, reply) => {
     const p = principalOf(request);
     if (!request.isMultipart()) throw new AppError("invalid", "Choose the files to send.");
-    const { sent, refused } = await sendAll(ctx, p, request);
+    const { sent, refused, renamed } = await sendAll(ctx, p, request);
     if (sent.length === 0 && refused.length === 0)
       return reply.status(400).page("send", {
         title: "Send files",
@@ -185,8 +222,8 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
       });
     // Post/redirect/get: reloading the results must not send the files again. What was refused
     // goes in a short-lived cookie, not the address, as a file's own name can be a pupil's.
-    if (refused.length > 0)
-      reply.setCookie(REFUSED_COOKIE, encodeRefused(refused), {
+    if (refused.length > 0 || renamed.length > 0)
+      reply.setCookie(REFUSED_COOKIE, encodeNotes({ refused, renamed }), {
         path: "/send/results",
         httpOnly: true,
         sameSite: "lax",
@@ -199,13 +236,15 @@ export function sendPages(app: FastifyInstance, ctx: HubContext): void {
   app.get("/send/results", async (request, reply) => {
     const p = principalOf(request);
     const ids = idsOf(request.query);
-    const refused = decodeRefused(request.cookies[REFUSED_COOKIE]);
-    if (refused.length > 0) reply.clearCookie(REFUSED_COOKIE, { path: "/send/results" });
+    const { refused, renamed } = decodeNotes(request.cookies[REFUSED_COOKIE]);
+    if (request.cookies[REFUSED_COOKIE])
+      reply.clearCookie(REFUSED_COOKIE, { path: "/send/results" });
     const files = await outcomes(ctx, p, ids);
     return reply.page("send-results", {
       title: resultsTitle(files, refused.length),
       files,
       refused,
+      renamed,
       checkAgain: resultsPath(ids),
     });
   });
