@@ -521,6 +521,36 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await staff.close();
   });
 
+  it("fits a phone: no page scrolls sideways at 375 px", async () => {
+    await page.goto(`${mis.url}/pupils?status=onroll`);
+    const pupil = await page.getAttribute("table a", "href");
+    const wide: Record<string, number> = {};
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const path of [
+      "/",
+      "/pupils",
+      `${pupil}`,
+      "/exports",
+      "/overdue",
+      "/imports",
+      "/associated-schools",
+      "/associated-schools?q=hill",
+      "/calendar",
+      "/users",
+      "/account",
+      "/settings",
+    ]) {
+      await page.goto(`${mis.url}${path}`);
+      wide[path] = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+            .document.documentElement.scrollWidth,
+      );
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(Object.entries(wide).filter(([, w]) => w > 375)).toEqual([]);
+  });
+
   it("has no accessibility failures on any page it visited", () => {
     expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
   });
