@@ -187,6 +187,26 @@ export function downloadedMessage(to: string[], file: FileRef, by: School, url: 
   };
 }
 
+/**
+ * To the school a file was waiting for: its sender removed it before it was collected, so the
+ * e-mail that said it was waiting no longer holds.
+ */
+export function removedBeforeCollectedMessage(
+  to: string[],
+  file: FileRef,
+  from: School,
+  url: string,
+): Message {
+  return {
+    to,
+    subject: "S2S: a file that was waiting for you has been removed",
+    body:
+      `${from.name} (${from.laestab}) has removed the file ${file.name} they sent you, before ` +
+      `it was collected. You need do nothing with it. If you are expecting a pupil from them, ` +
+      `ask them to send the file again.${fileLines(file, url, "received", true)}\n${signOff(url)}`,
+  };
+}
+
 export function expiryWarningMessage(to: string[], file: FileRef, url: string): Message {
   return {
     to,

@@ -12,7 +12,8 @@ import { enqueueMail, forgetMailAbout } from "../platform/mail/outbox.js";
 import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
-import { downloadedMessage, rejectedMessage } from "./messages.js";
+import { notificationAddresses } from "./establishments.js";
+import { downloadedMessage, rejectedMessage, removedBeforeCollectedMessage } from "./messages.js";
 import {
   canAccept,
   canDownload,
@@ -271,6 +272,17 @@ export async function remove(ctx: HubContext, p: Principal, id: string) {
     );
     await purge(ctx, change.trx, [row.id]);
     await audit(change.trx, p, { action: "remove", target: `transfer:${row.id}` });
+    // The school it was waiting for was e-mailed so; now it is not waiting, they are told.
+    if (row.status === "available" && isSender(p, row)) {
+      const to = await notificationAddresses(change.trx, row.dest_laestab);
+      if (to.length > 0) {
+        const from = { laestab: row.source_laestab, name: row.source_name ?? row.source_laestab };
+        const file = { id: row.id, name: row.file_name, deletedOn: null };
+        const message = removedBeforeCollectedMessage(to, file, from, ctx.config.publicUrl);
+        await enqueueMail(change.trx, message, ctx.clock(), row.id);
+        change.mailQueued();
+      }
+    }
     changedInbox(change, row);
   });
   // Removed once this commits: a store that fails now leaves the bytes to the orphan sweep.

@@ -1,5 +1,5 @@
 /** Reading transfers: one file, an inbox, who is in a file (what was sent: transfer-list.ts). */
-import { forbidden, notFound, requireId } from "../platform/errors.js";
+import { AppError, forbidden, notFound, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { canReadPupils, canSeeTransfer, isReceiver } from "./policies/transfers.js";
@@ -57,6 +57,11 @@ export const PUPILS_PAGE_SIZE = 100;
 /** Who is in a file, a page at a time (a file can hold thousands); each look is audited. */
 export async function listPupils(ctx: HubContext, p: Principal, id: string, page = 1) {
   const row = await visible(ctx, p, id);
+  if (row.status === "removed" || row.status === "expired")
+    throw new AppError(
+      "transfer.state",
+      `This file ${row.status === "removed" ? "has been removed" : "has expired"}: the pupils in it are deleted.`,
+    );
   if (!canReadPupils(p, row))
     throw forbidden("You may see this file's details but not the pupils in it.");
   const at = Math.max(1, Math.floor(page));

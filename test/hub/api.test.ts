@@ -741,7 +741,8 @@ for (const { target, skip } of DATABASES) {
       expect((await json(await t.api(brookfield, `/api/v1/transfers/${first.id}`))).status).toBe(
         "removed",
       );
-      expect((await t.api(meadow, `/api/v1/transfers/${first.id}/pupils`)).status).toBe(404);
+      // The receiver it was waiting for learns it was removed, and that its pupils are gone.
+      expect((await t.api(meadow, `/api/v1/transfers/${first.id}/pupils`)).status).toBe(409);
 
       const second = await json(
         await upload(
@@ -930,7 +931,8 @@ for (const { target, skip } of DATABASES) {
       expect((await json(await t.api(brookfield, `/api/v1/transfers/${id}`))).status).toBe(
         "expired",
       );
-      expect((await t.api(meadow, `/api/v1/transfers/${id}/pupils`)).status).toBe(403);
+      // Its pupils are gone: the receiver is told so, not that they may not look.
+      expect((await t.api(meadow, `/api/v1/transfers/${id}/pupils`)).status).toBe(409);
       const row = await t.hub.ctx.db
         .selectFrom("transfers")
         .select(["store_key", "purged_at"])

@@ -10,6 +10,9 @@ export interface TransferFacts {
   dest_kind: "school" | "la" | "lost" | "outside";
   status: string;
   sender_user_id: string;
+  /** When it passed or failed its checks; with `errors`, whether it ever reached its receiver. */
+  checked_at?: Date | null;
+  errors?: readonly unknown[];
 }
 
 const laOf = (laestab: string) => laestab.slice(0, 3);
@@ -83,11 +86,21 @@ export const RECEIVABLE_STATUSES = [
 ] as const;
 const RECEIVABLE = new Set<string>(RECEIVABLE_STATUSES);
 
+/**
+ * A file removed after it reached its receiver: the link in the e-mail that told them of it
+ * still answers, saying it was removed, rather than "not found".
+ */
+const removedAfterDelivery = (t: TransferFacts) =>
+  t.status === "removed" && t.checked_at != null && t.errors?.length === 0;
+
 export function canSeeTransfer(p: Principal, t: TransferFacts): boolean {
   if (p.role === "admin") return true;
   if (isSender(p, t) || overseesSender(p, t)) return true;
   if (servesRegister(p, t)) return true;
-  return (isReceiver(p, t) || overseesReceiver(p, t)) && RECEIVABLE.has(t.status);
+  return (
+    (isReceiver(p, t) || overseesReceiver(p, t)) &&
+    (RECEIVABLE.has(t.status) || removedAfterDelivery(t))
+  );
 }
 
 /**

@@ -105,9 +105,11 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     } = {},
   ) {
     const transfer = await getTransfer(ctx, p, id);
+    // A removed or expired file holds no pupils: its page says what became of it.
+    const gone = transfer.status === "removed" || transfer.status === "expired";
     const [listed, earlier, history] = await Promise.all([
-      listPupils(ctx, p, id, extra.page ?? 1),
-      earlierDownloads(ctx, p, id),
+      gone ? { pupils: [], page: 1, pages: 1 } : listPupils(ctx, p, id, extra.page ?? 1),
+      gone ? [] : earlierDownloads(ctx, p, id),
       transferHistory(ctx, p, id),
     ]);
     return reply.page("received-file", {
