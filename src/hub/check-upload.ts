@@ -8,6 +8,7 @@ import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
 import type { HubContext } from "./context.js";
 import { notificationAddresses } from "./establishments.js";
+import { organisationNames } from "./organisation-names.js";
 import {
   type FileRef,
   fileAwaitsMessage,
@@ -315,10 +316,28 @@ export async function tellDestination(
   // A school's own directory address, when the caller already has it, saves a lookup.
   const to = known?.email ? [known.email] : await notificationAddresses(trx, t.dest_laestab);
   const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
+  const by = await passedOnBy(trx, file.id);
   await enqueueMail(
     trx,
-    fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl, file),
+    fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl, file, by),
     now,
     file.id,
   );
+}
+
+/**
+ * The LA that passed this file on from a register, in words ("Northshire (LA 823)"), if one did:
+ * the receiving school should know who found the pupil, not only who sent the file.
+ */
+async function passedOnBy(db: Tx, transferId: string): Promise<string | undefined> {
+  const redirect = await db
+    .selectFrom("audit_events")
+    .select("organisation")
+    .where("target", "=", `transfer:${transferId}`)
+    .where("action", "=", "redirect")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  const la = redirect?.organisation;
+  if (!la?.startsWith("LA ")) return undefined;
+  return (await organisationNames(db, [la])).get(la);
 }

@@ -385,6 +385,12 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
       },
       "pass on",
     );
+    // Audited first: the e-mail to the school names the LA that passed the file on.
+    await audit(trx, p, {
+      action: "redirect",
+      target: `transfer:${row.id}`,
+      detail: { from: row.dest_laestab, to: school.laestab },
+    });
     await tellDestination(
       ctx,
       trx,
@@ -396,11 +402,6 @@ export async function redirect(ctx: HubContext, p: Principal, id: string, to: st
     );
     await tellKeeper(ctx, trx, p, row, school);
     mailQueued();
-    await audit(trx, p, {
-      action: "redirect",
-      target: `transfer:${row.id}`,
-      detail: { from: row.dest_laestab, to: school.laestab },
-    });
   });
   return {
     id: row.id,

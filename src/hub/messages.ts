@@ -40,13 +40,20 @@ export function fileAwaitsMessage(
   count: number,
   url: string,
   file: FileRef,
+  /** The LA that found the pupil in a register and passed the file on, in words. */
+  passedOnBy?: string,
 ): Message {
+  const records = `${count} pupil record${count === 1 ? "" : "s"}`;
+  const what = passedOnBy
+    ? `${passedOnBy} has passed on to your school a Common Transfer File holding ${records}, ` +
+      `sent by ${from.name} (${from.laestab}), which did not know the pupil's new school. ` +
+      `Contact the LA if you do not expect this pupil.`
+    : `${from.name} (${from.laestab}) has sent your school a Common Transfer File holding ${records}.`;
   return {
     to,
     subject: "S2S: a Common Transfer File is waiting for you",
     body:
-      `${from.name} (${from.laestab}) has sent your school a Common Transfer File holding ` +
-      `${count} pupil record${count === 1 ? "" : "s"}.${fileLines(file, url, "received")}\n\n` +
+      `${what}${fileLines(file, url, "received")}\n\n` +
       `See who is in it, then accept and download it, or reject it with a reason.\n${signOff(url)}`,
   };
 }

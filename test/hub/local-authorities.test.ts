@@ -12,6 +12,7 @@ import { createUser } from "../../src/hub/users.js";
 import { DATABASES } from "../helpers/db.js";
 import {
   addElsewhere,
+  eventually,
   json,
   sendAndCheck,
   startTestHub,
@@ -99,9 +100,24 @@ for (const { target, skip } of DATABASES) {
       const elsewhere = await post(la, `/api/v1/transfers/${lost.id}/redirect`, { to: "3041001" });
       expect(elsewhere.status).toBe(400);
       expect((await json(elsewhere)).error.message).toMatch(/another local authority's area/);
+      await t.hub.ctx.db
+        .updateTable("establishments")
+        .set({ email: "office@8231235.invalid" })
+        .where("laestab", "=", "8231235")
+        .execute();
       const ours = await post(la, `/api/v1/transfers/${lost.id}/redirect`, { to: "8231235" });
       expect(ours.status).toBe(200);
       expect((await json(ours)).destination.laestab).toBe("8231235");
+      // The school is told who found the pupil and passed the file on, not only who sent it.
+      await t.hub.deliverMail();
+      const told = await eventually("the school's notice", async () =>
+        t.smtp
+          .to("office@8231235.invalid")
+          .find((m) => (m.text ?? "").includes(`Open it: ${t.url}/received/${lost.id}`)),
+      );
+      expect(told.text).toContain(
+        "Northshire (LA 823) has passed on to your school a Common Transfer File holding 1 pupil record, sent by Brookfield Primary School (8231234)",
+      );
     });
 
     /** An LA with no school in the file: Southvale (938), where Meadow Lane (9382001) is. */
@@ -366,6 +382,13 @@ for (const { target, skip } of DATABASES) {
         pupilCount: 1,
         source: { laestab: "8231234" },
       });
+      await t.hub.deliverMail();
+      const told = await eventually("the school's notice", async () =>
+        t.smtp
+          .to("office@8231235.invalid")
+          .find((m) => (m.text ?? "").includes(`Open it: ${t.url}/received/${one.id}`)),
+      );
+      expect(told.text).toContain("Northshire (LA 823) has passed on to your school");
       expect((await post(hillcrest, `/api/v1/transfers/${one.id}/accept`)).status).toBe(200);
       const bytes = await (await t.api(hillcrest, `/api/v1/transfers/${one.id}/content`)).text();
       const read = await readCtf(new TextEncoder().encode(bytes), {});
