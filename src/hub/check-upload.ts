@@ -8,13 +8,13 @@ import { enqueueMail } from "../platform/mail/outbox.js";
 import { audit } from "./audit.js";
 import type { HubContext } from "./context.js";
 import { notificationAddresses } from "./establishments.js";
-import { organisationNames } from "./organisation-names.js";
 import {
   type FileRef,
   fileAwaitsMessage,
   uncheckedMessage,
   uploadFailedMessage,
 } from "./messages.js";
+import { organisationNames } from "./organisation-names.js";
 import { tellLaOfRegisterFile } from "./register-notices.js";
 import type { Db, StoredFinding, TransferPupilsTable, Tx } from "./schema.js";
 import { type TransferRow, withNames } from "./transfer-view.js";
