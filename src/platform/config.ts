@@ -59,12 +59,15 @@ function trustProxy(raw: string | undefined): string[] | undefined {
   return list;
 }
 
-/** The help desk every app of S2S shows its users. */
+/**
+ * The help desk every app of S2S shows its users. Its web page is, unless the operator names
+ * their own, the app's own help pages (`/help`): a link that always works.
+ */
 export function helpdeskFrom(env: NodeJS.ProcessEnv) {
   return {
     phone: env.S2S_HELPDESK_PHONE ?? "0300 000 0000",
     email: env.S2S_HELPDESK_EMAIL ?? "helpdesk@s2s.invalid",
-    web: env.S2S_HELPDESK_WEB ?? "https://s2s.invalid/help",
+    web: env.S2S_HELPDESK_WEB ?? "/help",
   };
 }
 

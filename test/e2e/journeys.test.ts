@@ -598,6 +598,32 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     expect(await sent.textContent()).toContain("Waiting to be downloaded");
   });
 
+  it("reaches help from the footer, before signing in, and reads what a code means", async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${t.url}/sign-in`);
+    await page.locator("footer").getByRole("link", { name: "Help with each step" }).click();
+    await page.waitForURL(`${t.url}/help`);
+    await look(page, "help");
+    for (const topic of [
+      "Sending a pupil's file",
+      "When a file is rejected or fails its checks",
+      "Receiving a file",
+      "When a pupil's new school is not known",
+    ]) {
+      await page.goto(`${t.url}/help`);
+      await page.getByRole("link", { name: topic }).click();
+      expect(await page.locator("h1").textContent()).toBe(topic);
+      await look(page, `help ${topic}`);
+    }
+    await page.goto(`${t.url}/help`);
+    await page.getByRole("link", { name: "What the codes in a CTF mean" }).click();
+    await page.locator("summary", { hasText: "Leaving reason" }).click();
+    await page.getByRole("row", { name: /^IM In year transfer/ }).waitFor();
+    await look(page, "help codes");
+  });
+
   it("works without JavaScript: send, then Check again until the file is checked", async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     contexts.push(context);

@@ -551,6 +551,23 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(Object.entries(wide).filter(([, w]) => w > 375)).toEqual([]);
   });
 
+  it("has help for each task of the office, linked from every page", async () => {
+    await visit("/", "home-for-help");
+    await page.getByRole("link", { name: "Help", exact: true }).first().click();
+    await check("help");
+    for (const topic of [
+      "Recording a leaver and sending their file",
+      "Correcting a mistake",
+      "Importing a pupil's file",
+      "What the codes in a CTF mean",
+    ]) {
+      await visit("/help", "help");
+      await page.getByRole("link", { name: topic }).click();
+      expect(await page.locator("h1").textContent()).toBe(topic);
+      await check(`help-${topic}`);
+    }
+  });
+
   it("has no accessibility failures on any page it visited", () => {
     expect(violations.filter((v) => v.ids.length > 0)).toEqual([]);
   });

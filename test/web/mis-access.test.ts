@@ -26,6 +26,10 @@ const ROUTES = [
   R("GET", "/accessibility", "open"),
   R("GET", "/privacy", "open"),
   R("GET", "/cookies", "open"),
+  R("GET", "/help", "open"),
+  ...["leavers", "correcting", "importing", "codes"].map((topic) =>
+    R("GET", `/help/${topic}`, "open"),
+  ),
   R("GET", "/", "user"),
   R("GET", "/pupils", "user"),
   R("GET", "/pupils/:id", "user"),

@@ -87,6 +87,12 @@ const PAGE_ROUTES: {
   { path: "/accessibility", method: "GET", kind: "open" },
   { path: "/privacy", method: "GET", kind: "open" },
   { path: "/cookies", method: "GET", kind: "open" },
+  { path: "/help", method: "GET", kind: "open" },
+  ...["sending", "problems", "receiving", "lost-pupils", "codes"].map((topic) => ({
+    path: `/help/${topic}`,
+    method: "GET" as const,
+    kind: "open" as const,
+  })),
 ];
 
 describe("page access, role by route", () => {

@@ -10,6 +10,7 @@ import { sql } from "kysely";
 import { registerAboutPages } from "../../platform/web/about-pages.js";
 import { registerApi } from "../../platform/web/api.js";
 import { registerAuth } from "../../platform/web/auth.js";
+import { registerHelpPages } from "../../platform/web/help-pages.js";
 import { registerPasswordGate } from "../../platform/web/password-gate.js";
 import { createShell } from "../../platform/web/shell.js";
 import type { MisContext, MisPrincipal } from "../context.js";
@@ -72,6 +73,7 @@ export async function buildMisApp(
                 ]
               : []),
             { href: "/account", text: "Your account" },
+            { href: "/help", text: "Help" },
           ]
         : [],
     viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
@@ -118,6 +120,26 @@ export async function buildMisApp(
     importPages(pages, ctx);
     calendarPages(pages, ctx);
     registerAboutPages(pages, {});
+    registerHelpPages(pages, SCHOOL_HELP);
   });
   return app;
 }
+
+/** The school side's help, a page a task of the school office. */
+const SCHOOL_HELP = [
+  {
+    slug: "leavers",
+    title: "Recording a leaver and sending their file",
+    summary: "Leaving details, exporting, and knowing the file arrived within 15 school days.",
+  },
+  {
+    slug: "correcting",
+    title: "Correcting a mistake",
+    summary: "A rejected or failed file, a wrong detail, an import to undo, a date refused.",
+  },
+  {
+    slug: "importing",
+    title: "Importing a pupil's file",
+    summary: "Matching each pupil to your register, merging, adding or skipping, then checking.",
+  },
+] as const;

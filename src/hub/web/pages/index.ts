@@ -6,6 +6,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import { registerAboutPages } from "../../../platform/web/about-pages.js";
+import { registerHelpPages } from "../../../platform/web/help-pages.js";
 import type { HubContext } from "../../context.js";
 import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
@@ -34,5 +35,30 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     noticeEmailPages(pages, ctx);
     approvalPages(pages, ctx);
     registerAboutPages(pages, { retention: ctx.config.retention });
+    registerHelpPages(pages, HUB_HELP);
   });
 }
+
+/** The hub's help, a page a step of a file's journey. */
+const HUB_HELP = [
+  {
+    slug: "sending",
+    title: "Sending a pupil's file",
+    summary: "Export from your MIS, send, and follow the file until the new school has it.",
+  },
+  {
+    slug: "problems",
+    title: "When a file is rejected or fails its checks",
+    summary: "What each means, and how to correct the file and send it again.",
+  },
+  {
+    slug: "receiving",
+    title: "Receiving a file",
+    summary: "See who is in it, accept and download it, import it, or reject it with a reason.",
+  },
+  {
+    slug: "lost-pupils",
+    title: "When a pupil's new school is not known",
+    summary: "Sending to the Lost Pupils database, and how a local authority finds the child.",
+  },
+] as const;

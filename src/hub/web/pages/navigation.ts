@@ -20,6 +20,6 @@ export function hubNavigation(principal: unknown): NavItem[] {
       ["/admin/audit", "Audit log"],
       ["/admin/outbox", "Mail"],
     );
-  items.push(["/account", "Your account"]);
+  items.push(["/account", "Your account"], ["/help", "Help"]);
   return items.map(([href, text]) => ({ href, text }));
 }
