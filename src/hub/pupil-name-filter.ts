@@ -4,24 +4,14 @@
  * audit says a list was searched by name, and how many files matched.
  */
 import { type ExpressionBuilder, sql } from "kysely";
-import { invalid } from "../platform/errors.js";
+import { namePrefixPattern } from "../platform/name-query.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import type { DB } from "./schema.js";
 
-/** The name typed, checked: letters of a name, 1 to 50 of them. */
-export function nameQuery(q: string | undefined): string | undefined {
-  const t = q?.trim();
-  if (!t) return undefined;
-  if (t.length > 50 || !/^[\p{L}\p{M}' -]+$/u.test(t))
-    throw invalid("Search by the start of a pupil's surname or forename: letters only.", "q");
-  return t.toLowerCase();
-}
-
 /** The files of `transfers` in which some pupil's name starts with `q`. */
 export function namesPupil(q: string) {
-  // The typed text is a prefix, never a pattern: LIKE's own characters are taken literally.
-  const prefix = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const prefix = namePrefixPattern(q);
   return (eb: ExpressionBuilder<DB, "transfers">) =>
     eb.exists(
       eb

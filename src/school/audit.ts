@@ -30,6 +30,7 @@ export type MisAuditAction =
   | "export.send"
   | "export.send-saved"
   | "export.download"
+  | "exports.search"
   | "settings.exchange-folder"
   | "user.disable"
   | "user.enable"

@@ -14,8 +14,10 @@ import { writeCtf } from "../ctf/writer.js";
 import { AppError, invalid, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
+import { destinationName } from "./destination-names.js";
 import { exchangeFolder, writeToFolder } from "./exchange-folder.js";
 import { hubClientFor } from "./hub-connection.js";
+import { exportStatusText } from "./leaver-files.js";
 import { partialDescriptor } from "./record-gaps.js";
 import { getSchool, schoolUrn } from "./school.js";
 
@@ -456,14 +458,9 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
     id: r.id,
     fileName: r.file_name,
     destination: r.destination,
-    // A school no longer associated is named by its number, never mistaken for out of sector.
-    destinationName:
-      r.destination_name ??
-      (r.destination === LOST_PUPILS
-        ? "Lost Pupils database"
-        : r.destination === "MMMMMMM"
-          ? "Out of sector (independent school or abroad)"
-          : `School ${r.destination}`),
+    destinationName: r.destination_name ?? destinationName(r.destination),
+    // What the status means for the office, naming the school: "Waiting for ... to collect it".
+    statusText: exportStatusText(r, destinationName(r.destination, r.destination_name)),
     pupils: r.pupil_ids,
     // Once sent, what the hub says; before, whether it waits or was kept here.
     status: r.hub_status ?? r.status,

@@ -70,6 +70,30 @@ export function fileStateOf(e: ExportRow | undefined): FileState {
 }
 
 /**
+ * One export's state in the reader's words, naming where it went: "Waiting for Meadow Lane
+ * Primary School (9382001) to collect it", not "available".
+ */
+export function exportStatusText(e: ExportRow, to: string): string {
+  if (e.status === "saved") return "Kept here, not sent";
+  if (e.status === "waiting") return "Waiting to go to the hub";
+  if (e.status === "refused") return "Refused by the hub";
+  const detail = (e.hub_detail ?? {}) as { rejectReason?: string };
+  const words: Record<string, string> = {
+    checking: "Sent; the hub is checking it",
+    available: `Waiting for ${to} to collect it`,
+    downloaded: `Collected by ${to}`,
+    lost: "Sent to the Lost Pupils database",
+    outside: "Sent to the out of sector register",
+    rejected: `Rejected by ${to}${detail.rejectReason ? `: “${detail.rejectReason}”` : ""}`,
+    failed: "Failed the hub's checks, so not delivered",
+    removed: "Removed from the hub before it was collected",
+    expired: "Expired on the hub: never collected",
+  };
+  const hub = e.hub_status ?? "checking";
+  return words[hub] ?? `The hub says: ${hub}`;
+}
+
+/**
  * Each leaver's latest file's state, by pupil id (none: never exported); only `pupils`' files
  * are read when given (one pupil's page need not read every export).
  */

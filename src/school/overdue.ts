@@ -8,6 +8,7 @@
 import { DUE_SCHOOL_DAYS } from "../ctf/school-days.js";
 import { closuresBetween, schoolDaysBetween, schoolToday } from "./calendar.js";
 import type { MisContext } from "./context.js";
+import { destinationNamer } from "./destination-names.js";
 import { fileStateOf, leaverFileStates } from "./leaver-files.js";
 
 export async function overdueLeavers(ctx: MisContext) {
@@ -22,6 +23,7 @@ export async function overdueLeavers(ctx: MisContext) {
   const files = await leaverFileStates(ctx);
   const earliest = leavers.map((l) => l.leaving_date as string).sort()[0] as string;
   const closures = await closuresBetween(ctx, earliest, today);
+  const named = await destinationNamer(ctx);
   return leavers
     .filter((l) => files.get(l.id)?.kind !== "arrived")
     .map((l) => ({
@@ -30,6 +32,7 @@ export async function overdueLeavers(ctx: MisContext) {
       surname: l.surname,
       forename: l.forename,
       destination: l.leaving_destination,
+      destinationName: named(l.leaving_destination ?? ""),
       leavingDate: l.leaving_date as string,
       schoolDaysSince: schoolDaysBetween(l.leaving_date as string, today, closures),
       // "You have not sent it" and "they have not collected it" call for different things.

@@ -598,6 +598,18 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     expect(await sent.textContent()).toContain("Waiting to be downloaded");
   });
 
+  it("finds a received file by a pupil's name, the name kept out of the address", async () => {
+    const page = await signedIn("meadowlane");
+    await page.goto(`${t.url}/received`);
+    const surname = first.doc.pupils[0]?.surname as string;
+    await page.getByLabel("Find a file by a pupil in it").fill(surname.slice(0, 4));
+    await page.getByRole("button", { name: "Find files" }).click();
+    await page.locator("#search-result").waitFor();
+    expect(page.url()).not.toContain(surname.slice(0, 4));
+    await page.getByRole("link", { name: first.name }).waitFor();
+    await look(page, "received-search");
+  });
+
   it("reaches help from the footer, before signing in, and reads what a code means", async () => {
     const context = await browser.newContext();
     contexts.push(context);

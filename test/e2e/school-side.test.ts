@@ -551,6 +551,24 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(Object.entries(wide).filter(([, w]) => w > 375)).toEqual([]);
   });
 
+  it("finds a pupil's exported files by their name", async () => {
+    const exported = await mis.ctx.db
+      .selectFrom("exports")
+      .select("pupil_ids")
+      .executeTakeFirstOrThrow();
+    const pupil = await mis.ctx.db
+      .selectFrom("pupils")
+      .select("surname")
+      .where("id", "=", exported.pupil_ids[0] as string)
+      .executeTakeFirstOrThrow();
+    await visit("/exports", "exports-before-search");
+    await page.getByLabel("Find a pupil's files").fill(pupil.surname.slice(0, 3));
+    await page.getByRole("button", { name: "Find files" }).click();
+    await page.locator("#search-result").waitFor();
+    expect(page.url()).not.toContain(pupil.surname.slice(0, 3));
+    await check("exports-search");
+  });
+
   it("has help for each task of the office, linked from every page", async () => {
     await visit("/", "home-for-help");
     await page.getByRole("link", { name: "Help", exact: true }).first().click();

@@ -10,6 +10,7 @@ import { readCtf } from "../../src/ctf/read.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, sendAndCheck, startTestHub, type TestHub } from "../helpers/hub.js";
+import { PageClient, pageText } from "../helpers/pages.js";
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`searching files by a pupil's name on ${target.name}`, () => {
@@ -79,6 +80,44 @@ for (const { target, skip } of DATABASES) {
       // Another school finds nothing of Brookfield's.
       const other = await t.token("meadowlane");
       expect(await ids(other, `/api/v1/sent?q=${q}`)).toEqual([]);
+    });
+
+    it("finds files on the Received and Sent pages, the name posted and never in the address", async () => {
+      const [first, second] = sent as [
+        { id: string; pupils: Pupil[] },
+        { id: string; pupils: Pupil[] },
+      ];
+      const surname = first.pupils[0]?.surname ?? "";
+      const holds = (f: { pupils: Pupil[] }) =>
+        f.pupils.some((p) =>
+          [p.surname, p.forename].some((n) =>
+            n?.toLowerCase().startsWith(surname.slice(0, 3).toLowerCase()),
+          ),
+        );
+      for (const [who, path, link] of [
+        ["meadowlane", "/received", "/received/"],
+        ["brookfield", "/sent", "/sent/"],
+      ] as const) {
+        const office = new PageClient(t.url);
+        await office.signIn(who, "demo-password-only");
+        const list = await (await office.request(path)).text();
+        expect(list).toContain(`action="${path}/search"`);
+        const r = await office.post(`${path}/search`, {
+          _csrf: await office.token(),
+          q: surname.slice(0, 3),
+        });
+        expect(r.status).toBe(200);
+        const html = await r.text();
+        expect(html).toContain(`href="${link}${first.id}"`);
+        if (!holds(second)) expect(html).not.toContain(`href="${link}${second.id}"`);
+        expect(pageText(html)).toMatch(/\d+ files? holds? a pupil whose name starts with/);
+        // Letters only; what else is typed is refused at its field, in words.
+        const bad = await office.post(`${path}/search`, { _csrf: await office.token(), q: "12" });
+        expect(bad.status).toBe(400);
+        expect(pageText(await bad.text())).toContain(
+          "Search by the start of a pupil's surname or forename: letters only.",
+        );
+      }
     });
 
     it("audits that a list was searched by name, never the name", async () => {

@@ -419,6 +419,18 @@ for (const { target, skip } of DATABASES) {
           ]),
         );
         expect(now).toEqual({ "9382001": "downloaded", "8231500": "available", XXXXXXX: "lost" });
+        // In words for the office, naming the school, as the exports page shows them.
+        const words = Object.fromEntries(
+          statuses.exports.map((e: { destination: string; statusText: string }) => [
+            e.destination,
+            e.statusText,
+          ]),
+        );
+        expect(words).toEqual({
+          "9382001": "Collected by Meadow Lane Primary School (9382001)",
+          "8231500": "Waiting for Hilltop Academy (8231500) to collect it",
+          XXXXXXX: "Sent to the Lost Pupils database",
+        });
       });
 
       it("shows a rejection and its reason once the new school rejects a file", async () => {
@@ -446,6 +458,8 @@ for (const { target, skip } of DATABASES) {
         );
         expect(listed).toMatchObject({
           status: "rejected",
+          statusText:
+            "Rejected by Meadow Lane Primary School (9382001): “This pupil never started with us”",
           detail: { rejectReason: "This pupil never started with us" },
         });
       });
@@ -644,6 +658,31 @@ for (const { target, skip } of DATABASES) {
         const overduePage = await (await office.request("/overdue")).text();
         expect(overduePage).toContain("Correct and send again");
         expect(overduePage).toContain("has not collected it yet");
+        // Destinations by name, statuses in words, on the exports and overdue pages.
+        expect(overduePage).toContain("Meadow Lane Primary School (9382001)");
+        expect(exportsPage).toContain("Waiting for Hilltop Academy (8231500) to collect it");
+        expect(exportsPage).toContain("to Meadow Lane Primary School (9382001)");
+        expect(exportsPage).not.toMatch(/>\s*(available|downloaded|rejected|lost)\s*</);
+        // A pupil's files found by their name, posted (never in the address), and audited so.
+        const rejected = pupils[6] as { surname: string; id: string };
+        const found = await office.post("/exports/search", {
+          _csrf: await office.token(),
+          q: rejected.surname.slice(0, 3),
+        });
+        expect(found.status).toBe(200);
+        const foundPage = await found.text();
+        expect(foundPage).toMatch(/\d+ files? holds? a pupil whose name starts with/);
+        expect(foundPage).toContain("Rejected by Meadow Lane Primary School (9382001)");
+        const bad = await office.post("/exports/search", { _csrf: await office.token(), q: "1" });
+        expect(bad.status).toBe(400);
+        expect(await bad.text()).toContain("letters only");
+        const searched = await mis.ctx.db
+          .selectFrom("audit_events")
+          .select("detail")
+          .where("action", "=", "exports.search")
+          .execute();
+        expect(searched).toHaveLength(1);
+        expect(JSON.stringify(searched)).not.toContain(rejected.surname.slice(0, 3));
         // The school gives its own dates for 2026/27 (they replace England's usual ones for that
         // year): the same half term, and a week of INSET days, which are not school days.
         for (const closure of [

@@ -43,6 +43,7 @@ const ROUTES = [
   R("POST", "/associated-schools/:laestab/remove", "user"),
   R("GET", "/exports", "user"),
   R("POST", "/exports", "user"),
+  R("POST", "/exports/search", "user"),
   R("POST", "/exports/:id/send", "user"),
   R("GET", "/overdue", "user"),
   R("GET", "/pupils/:id/edit", "user"),

@@ -12,8 +12,9 @@ import {
   Transfer,
 } from "../../../contract/hub-api.js";
 import { invalid } from "../../../platform/errors.js";
+import { nameQuery } from "../../../platform/name-query.js";
 import type { HubContext } from "../../context.js";
-import { auditNameSearch, nameQuery, withPupilNamed } from "../../pupil-name-filter.js";
+import { auditNameSearch, withPupilNamed } from "../../pupil-name-filter.js";
 import { TRANSFER_STATUSES } from "../../schema.js";
 import { accept, content, reject, remove } from "../../transfer-actions.js";
 import { transferHistory } from "../../transfer-history.js";

@@ -11,6 +11,7 @@ import type { HubContext } from "../../context.js";
 import { accountPages } from "./account-pages.js";
 import { adminPages } from "./admin-pages.js";
 import { approvalPages } from "./approval-pages.js";
+import { fileSearchPages } from "./file-search-pages.js";
 import { homePage } from "./home-page.js";
 import { laPages } from "./la-pages.js";
 import { lostPupilPages } from "./lost-pupil-pages.js";
@@ -28,6 +29,7 @@ export async function registerPages(app: FastifyInstance, ctx: HubContext): Prom
     homePage(pages, ctx);
     sendPages(pages, ctx);
     transferPages(pages, ctx);
+    fileSearchPages(pages, ctx);
     schoolPages(pages, ctx);
     lostPupilPages(pages, ctx);
     laPages(pages, ctx);

@@ -43,6 +43,10 @@ const Export = Type.Object({
     description:
       "waiting (to be sent), saved (kept back: in the data exchange folder when one is set), refused (by the hub), or once sent the hub's: checking, available, lost, outside, downloaded, rejected, expired, failed",
   }),
+  statusText: Type.String({
+    description:
+      'the status in words, naming the school: "Waiting for Meadow Lane Primary School (9382001) to collect it"',
+  }),
   transferId: NullableString(),
   detail: Type.Unsafe<unknown>({
     type: ["object", "null"],

@@ -3,8 +3,10 @@ import type { FastifyInstance } from "fastify";
 import { fieldError, formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
 import { setStaffSecondFactor, staffSecondFactor } from "../../accounts.js";
 import type { MisContext } from "../../context.js";
+import { destinationNamer } from "../../destination-names.js";
 import { exchangeFolder, setExchangeFolder } from "../../exchange-folder.js";
 import { createExports, listExports, refreshFromHub, sendSavedExport } from "../../export.js";
+import { findExportsByPupilName } from "../../export-search.js";
 import { checkHubConnection } from "../../hub-connection.js";
 import { leaverFileStates } from "../../leaver-files.js";
 import { overdueLeavers } from "../../overdue.js";
@@ -19,6 +21,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     await refreshFromHub(ctx).catch(() => {});
     const exports = await listExports(ctx);
     const files = await leaverFileStates(ctx);
+    const named = await destinationNamer(ctx);
     const leavers = await ctx.db
       .selectFrom("pupils")
       .select(["id", "upn", "surname", "forename", "leaving_date", "leaving_destination"])
@@ -32,7 +35,13 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       leavers: leavers.flatMap((l) => {
         const file = files.get(l.id);
         if (file && file.kind !== "not-arrived") return [];
-        return [{ ...l, notArrived: file?.kind === "not-arrived" ? file.why : undefined }];
+        return [
+          {
+            ...l,
+            destinationName: named(l.leaving_destination ?? ""),
+            notArrived: file?.kind === "not-arrived" ? file.why : undefined,
+          },
+        ];
       }),
       exports,
       exchangeFolder: await exchangeFolder(ctx),
@@ -69,6 +78,16 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send }));
     if (!r.ok) return exportsPage(reply.status(400), { errors: [r.error] });
     return reply.redirect(`/exports?done=${send ? "sent" : "saved"}`, 303);
+  });
+
+  // By a pupil's name: posted, never in the address; the list shows only their files.
+  app.post("/exports/search", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const q = formOf(request).q ?? "";
+    const found = await tryForm("q", () => findExportsByPupilName(ctx, p, q));
+    if (!found.ok) return exportsPage(reply.status(400), { search: { q }, errors: [found.error] });
+    return exportsPage(reply, { search: { q, total: found.value.length }, exports: found.value });
   });
 
   app.post<{ Params: { id: string } }>("/exports/:id/send", async (request, reply) => {
