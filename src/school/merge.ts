@@ -60,8 +60,42 @@ const BASIC_FIELDS = [
   "medicalFlag",
   "enrolStatus",
 ] as const;
-/** Every field a user may take on its own, by the name the preview shows. */
+/** Every field a user may take on its own, by the name the API takes. */
 export const FIELDS: readonly string[] = [...PUPIL_FIELDS, ...BASIC_FIELDS, "fsmReviewDate"];
+
+/** Each field in the words a school office uses, for the preview ("NC year", not ncYearActual). */
+export const FIELD_NAMES: Readonly<Record<(typeof FIELDS)[number], string>> = {
+  upn: "UPN",
+  uln: "Unique learner number (ULN)",
+  uci: "Unique candidate identifier (UCI)",
+  surname: "Legal surname",
+  forename: "Legal forename",
+  dob: "Date of birth",
+  sex: "Sex",
+  email: "E-mail",
+  formerUpn: "Former UPN",
+  preferredSurname: "Preferred surname",
+  preferredForename: "Preferred forename",
+  formerSurname: "Former surname",
+  formerForename: "Former forename",
+  middleNames: "Middle names",
+  ncYearActual: "NC year",
+  ethnicity: "Ethnicity",
+  ethnicitySource: "Who gave the ethnicity",
+  serviceChild: "Service child",
+  medicalFlag: "Medical condition to know of",
+  enrolStatus: "Enrolment status",
+  fsmReviewDate: "Free school meals review date",
+};
+
+/** The CTF item whose code set says what a field's code means, for fields that hold codes. */
+export const FIELD_CODE_ITEMS: Readonly<Record<string, string>> = {
+  ncYearActual: "NCyearActual",
+  ethnicity: "Ethnicity",
+  ethnicitySource: "EthnicitySource",
+  enrolStatus: "EnrolStatus",
+  serviceChild: "ServiceChild",
+};
 
 /**
  * The value without the reader's bookkeeping (and undefined fields): a merged record is written

@@ -6,11 +6,11 @@
 import { parseDate } from "../ctf/checker.js";
 import type { Pupil } from "../ctf/model.js";
 import { checkUpn } from "../ctf/upn.js";
-import { invalid, isId, notFound } from "../platform/errors.js";
+import { AppError, invalid, isId, notFound } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { addPupil, getPupil, PUPIL_STATUSES } from "./pupils.js";
-import type { PupilStatus } from "./schema.js";
+import type { MisTx, PupilStatus } from "./schema.js";
 
 /** The core details a user may key in; absent means unchanged, null means cleared. */
 export interface CoreDetails {
@@ -117,10 +117,33 @@ function coreOf(
   };
 }
 
+/**
+ * A UPN is on roll once: a pupil added or edited by hand may not take the UPN of another pupil
+ * on roll or joining, or the register holds two records of one child (as an import refuses to).
+ */
+async function refuseUpnInUse(trx: MisTx, upn: string | null | undefined, self?: string) {
+  const wanted = upn?.trim().toUpperCase();
+  if (!wanted) return;
+  let query = trx
+    .selectFrom("pupils")
+    .select(["surname", "forename", "status"])
+    .where("upn", "=", wanted)
+    .where("status", "in", ["onroll", "intake"]);
+  if (self) query = query.where("id", "!=", self);
+  const other = await query.executeTakeFirst();
+  if (other)
+    throw new AppError(
+      "conflict",
+      `UPN ${wanted} is already ${other.status === "onroll" ? "on roll" : "joining"} as ${other.surname}, ${other.forename}: a UPN belongs to one pupil. Check it was keyed correctly, or edit that pupil instead.`,
+      { field: "upn" },
+    );
+}
+
 export async function createPupil(ctx: MisContext, actor: MisPrincipal, d: CoreDetails) {
   check(d, true);
   const record = applied({}, d);
   const id = await ctx.db.transaction().execute(async (trx) => {
+    await refuseUpnInUse(trx, d.upn);
     const made = await addPupil(
       trx,
       record,
@@ -158,6 +181,7 @@ export async function updatePupil(
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw notFound();
+    if (d.upn !== undefined) await refuseUpnInUse(trx, d.upn, id);
     const record = applied(row.record, d);
     const next = {
       reg_group: d.regGroup !== undefined ? d.regGroup || null : row.reg_group,

@@ -152,9 +152,13 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
   it("previews a merge field by field before anything changes", async () => {
     await page.click("fieldset:has-text('Pupil 1') a:has-text('see what would change')");
     await check("import-preview");
-    const row = await page.textContent("tr:has(td:text-is('preferredForename'))");
+    // Fields in words, not the CTF's names; codes with what they mean.
+    const row = await page.textContent("tr:has(td:text-is('Preferred forename'))");
     expect(row).toContain("Zed");
     expect(row).toContain("Yours kept");
+    const details = (await page.textContent("table:has(caption:text-is('Basic details'))")) ?? "";
+    expect(details).not.toMatch(/ncYearActual|preferredForename|ethnicity/);
+    expect(details).toMatch(/Year \d+ \(\d+\)/);
     expect(await page.textContent("table:has(caption:text-is('Contacts'))")).toContain(
       "Added from the file",
     );

@@ -231,7 +231,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     });
     await visit("/exports", "exports-after");
     const table = (await page.textContent("table")) ?? "";
-    expect(table).toContain("rejected: “Not joining us after all”");
+    expect(table).toContain(
+      "Rejected by Meadow Lane Primary School (9382001): “Not joining us after all”",
+    );
     expect(table).toContain("Lost Pupils database");
   });
 
@@ -549,6 +551,24 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     expect(Object.entries(wide).filter(([, w]) => w > 375)).toEqual([]);
+  });
+
+  it("adds a pupil by hand, answering a missing name at its field first", async () => {
+    await visit("/pupils", "pupils-before-add");
+    await page.click("a:has-text('Add a pupil')");
+    await check("pupil-new");
+    await page.fill("#forename", "Amara");
+    await page.click("button:has-text('Add pupil')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("The surname is needed.");
+    await check("pupil-new-error");
+    await page.fill("#surname", "Okafor");
+    await page.fill("#dob-day", "14");
+    await page.fill("#dob-month", "5");
+    await page.fill("#dob-year", "2016");
+    await page.check("input[name=sex][value=F]");
+    await page.click("button:has-text('Add pupil')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Pupil added.");
+    expect(await page.textContent("h1")).toContain("Okafor");
   });
 
   it("finds a pupil's exported files by their name", async () => {

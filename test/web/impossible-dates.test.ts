@@ -197,6 +197,17 @@ describe("impossible dates at the school side", () => {
           `/pupils/${pupil}/details`,
           { surname: "Tested", forename: "Dates", sex: "F", ...boxes("dob", date) },
         ],
+        ["/pupils/new", { surname: "Tested", forename: "Dates", sex: "F", ...boxes("dob", date) }],
+        [
+          "/pupils/new",
+          {
+            surname: "Tested",
+            forename: "Dates",
+            sex: "F",
+            ...boxes("dob", ["3", "3", "2016"]),
+            ...boxes("admissionDate", date),
+          },
+        ],
       ];
       for (const [path, fields] of posts) {
         const r = await page.post(path, { _csrf: await page.token(), ...fields });

@@ -33,6 +33,8 @@ const ROUTES = [
   R("GET", "/", "user"),
   R("GET", "/pupils", "user"),
   R("GET", "/pupils/:id", "user"),
+  R("GET", "/pupils/new", "user"),
+  R("POST", "/pupils/new", "user"),
   R("POST", "/pupils/:id/leaving", "user"),
   R("POST", "/pupils/:id/details", "user"),
   R("GET", "/associated-schools", "user"),

@@ -28,7 +28,7 @@ import {
   previewImport,
 } from "../../imports.js";
 import type { ImportSource } from "../../incoming.js";
-import { AREAS } from "../../merge.js";
+import { AREAS, FIELD_CODE_ITEMS, FIELD_NAMES } from "../../merge.js";
 import { NC_YEARS } from "../../pupil-edits.js";
 import { pageUser } from "./register-pages.js";
 
@@ -200,6 +200,8 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       preview,
       take,
       areaNames: AREA_NAMES,
+      fieldNames: FIELD_NAMES,
+      codeItems: FIELD_CODE_ITEMS,
       areas: AREAS.map((a) => ({ value: a, text: AREA_NAMES[a], checked: take.includes(a) })),
       backLink: `/imports/${id}`,
       columnClass: "govuk-grid-column-full",

@@ -205,4 +205,5 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
 const DONE: Record<string, string> = {
   leaving: "Leaving details saved. Export the pupil's CTF from Leavers and exports.",
   details: "Details saved.",
+  added: "Pupil added. Record their contacts and other details as the school learns them.",
 };
