@@ -157,7 +157,7 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
     expect(row).toContain("Zed");
     expect(row).toContain("Yours kept");
     const details = (await page.textContent("table:has(caption:text-is('Basic details'))")) ?? "";
-    expect(details).not.toMatch(/ncYearActual|preferredForename|ethnicity/);
+    expect(details).not.toMatch(/ncYearActual|preferredForename|ethnicitySource/);
     expect(details).toMatch(/Year \d+ \(\d+\)/);
     expect(await page.textContent("table:has(caption:text-is('Contacts'))")).toContain(
       "Added from the file",
