@@ -100,6 +100,10 @@ export const User = Type.Object({
   role: Type.String({ description: "school, la or admin" }),
   establishment: NullableString(),
   laCode: NullableString(),
+  organisation: NullableString({
+    description:
+      'the school or LA by name with its number ("Northshire (LA 823)"); null: an administrator',
+  }),
   disabled: Type.Boolean(),
   awaitingApproval: Type.Boolean({
     description: "made by an administrator, waiting for its organisation's approval",

@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import { AppError, requireId } from "../platform/errors.js";
 import type { HubContext, Principal } from "./context.js";
+import { organisationNames } from "./organisation-names.js";
 import { canManageUsers } from "./policies/accounts.js";
 import { tokensOf } from "./tokens.js";
 
@@ -79,6 +80,9 @@ export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery 
     .limit(pageSize)
     .offset((page - 1) * pageSize)
     .execute();
+  const orgOf = (u: { establishment: string | null; la_code: string | null }) =>
+    u.establishment ?? (u.la_code ? `LA ${u.la_code}` : null);
+  const names = await organisationNames(ctx.db, rows.map(orgOf));
   const users = rows.map((u) => ({
     id: u.id,
     username: u.username,
@@ -86,6 +90,8 @@ export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery 
     role: u.role,
     establishment: u.establishment,
     laCode: u.la_code,
+    /** The school or LA by name with its number ("Northshire (LA 823)"); null: an administrator. */
+    organisation: names.get(orgOf(u) ?? "") ?? null,
     disabled: u.disabled,
     awaitingApproval: u.awaiting_approval,
     lockedUntil: u.locked_until?.toISOString() ?? null,

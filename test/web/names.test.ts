@@ -84,4 +84,18 @@ describe("organisations by name", () => {
     expect(shown).toContain("Brookfield Primary School (8231234)");
     expect(shown).toContain("Lost Pupils database");
   });
+
+  it("names each user's school or LA on the administrators' user pages and in the API", async () => {
+    const admin = new PageClient(t.url);
+    await admin.signIn("admin", PASSWORD, () => t.code("admin"));
+    const shown = cells(await (await admin.request("/admin/users")).text());
+    expect(shown).toContain("Brookfield Primary School (8231234)");
+    expect(shown).toContain("Northshire (LA 823)");
+    expect(shown.filter((c) => /^(\d{7}|LA \d{3})$/.test(c))).toEqual([]);
+    const listed = await json(await t.api(await t.token("admin"), "/api/v1/admin/users"));
+    const meadow = listed.users.find((u: { username: string }) => u.username === "meadowlane");
+    expect(meadow.organisation).toBe("Meadow Lane Primary School (9382001)");
+    const one = await (await admin.request(`/admin/users/${meadow.id}`)).text();
+    expect(one).toContain("Meadow Lane Primary School (9382001)");
+  });
 });
