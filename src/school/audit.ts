@@ -31,6 +31,7 @@ export type MisAuditAction =
   | "export.send-saved"
   | "export.download"
   | "exports.search"
+  | "leavers.report"
   | "settings.exchange-folder"
   | "user.disable"
   | "user.enable"

@@ -598,6 +598,19 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     expect(await sent.textContent()).toContain("Waiting to be downloaded");
   });
 
+  it("prints a file's page as a summary: its facts and pupils, without menus or buttons", async () => {
+    const page = await signedIn("meadowlane");
+    await page.goto(`${t.url}/received`);
+    await page.getByRole("link", { name: first.name }).click();
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("header.govuk-header").isVisible()).toBe(false);
+    expect(await page.locator("main .govuk-button").first().isVisible()).toBe(false);
+    expect(await page.getByText(/^Printed from .* by meadowlane/).isVisible()).toBe(true);
+    const who = first.doc.pupils[0];
+    expect(await page.getByText(`${who?.surname}, ${who?.forename}`).isVisible()).toBe(true);
+    await page.emulateMedia({ media: "screen" });
+  });
+
   it("finds a received file by a pupil's name, the name kept out of the address", async () => {
     const page = await signedIn("meadowlane");
     await page.goto(`${t.url}/received`);

@@ -571,6 +571,20 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(await page.textContent("h1")).toContain("Okafor");
   });
 
+  it("prints the leavers' report without the menus, saying who printed it and when", async () => {
+    await visit("/exports", "exports-for-report");
+    await page.click('a:has-text("Leavers\' report")');
+    await check("leavers-report");
+    expect(await page.locator("tbody tr").count()).toBeGreaterThan(0);
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("header.govuk-header").isVisible()).toBe(false);
+    expect(await page.locator("footer").isVisible()).toBe(false);
+    expect(await page.getByText(/^Printed from .* by office/).isVisible()).toBe(true);
+    expect(await page.locator("tbody tr").first().isVisible()).toBe(true);
+    await page.emulateMedia({ media: "screen" });
+    expect(await page.getByText(/^Printed from/).isVisible()).toBe(false);
+  });
+
   it("finds a pupil's exported files by their name", async () => {
     const exported = await mis.ctx.db
       .selectFrom("exports")

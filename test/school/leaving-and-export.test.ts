@@ -696,6 +696,28 @@ for (const { target, skip } of DATABASES) {
         ]);
         const year = (await json(await api("/api/v1/calendar?year=2026"))).closures;
         expect(year.map((c: { label: string }) => c.label)).toEqual(["Half term", "Training week"]);
+
+        // The leavers' report: every leaver of 2026/27, why and where in words, and their file.
+        const report = await json(await api("/api/v1/leavers-report?year=2026"));
+        expect(report.label).toBe("2026/27");
+        const rejectedRow = report.leavers.find((l: { id: string }) => l.id === pupils[6]?.id);
+        expect(rejectedRow).toMatchObject({
+          leavingDate: "2026-10-21",
+          reasonText: "In year transfer - Maintained school",
+          destinationName: "Meadow Lane Primary School (9382001)",
+          file: { kind: "not-arrived" },
+        });
+        expect(report.arrived).toBe(
+          report.leavers.filter((l: { file: { kind: string } }) => l.file.kind === "arrived")
+            .length,
+        );
+        expect(report.arrived).toBeGreaterThan(0);
+        expect((await json(await api("/api/v1/leavers-report?year=2025"))).leavers).toEqual([]);
+        const printable = await (await office.request("/leavers-report?year=2026")).text();
+        expect(printable).toContain("Leavers&#39; report");
+        expect(printable).toContain(`href="/pupils/${pupils[6]?.id}"`);
+        expect(printable).toContain("Printed from");
+        expect((await office.request("/leavers-report?year=1066")).status).toBe(400);
       });
     },
   );

@@ -131,6 +131,8 @@ export async function registerViews(app: FastifyInstance, shell: ShellOptions): 
       serviceName: shell.serviceName,
       principal: request.principal,
       signedInAs,
+      // A printed page says when it was printed: a receipt, a summary kept on file.
+      renderedAt: new Date(),
       csrf: formToken(request, reply),
       helpdesk: shell.helpdesk,
       cspNonce: nonce,

@@ -19,6 +19,7 @@ import { misPrincipalFromSession } from "../sessions.js";
 import { misPrincipalFromToken } from "../tokens.js";
 import { importRoutes } from "./api/imports.js";
 import { leaverRoutes } from "./api/leavers.js";
+import { leaversReportRoutes } from "./api/leavers-report.js";
 import { pupilRoutes } from "./api/pupils.js";
 import { sessionRoutes } from "./api/session.js";
 import { settingsRoutes } from "./api/settings.js";
@@ -105,6 +106,7 @@ export async function buildMisApp(
   sessionRoutes(app, ctx);
   pupilRoutes(app, ctx);
   leaverRoutes(app, ctx);
+  leaversReportRoutes(app, ctx);
   settingsRoutes(app, ctx);
   userRoutes(app, ctx);
   importRoutes(app, ctx);

@@ -9,6 +9,7 @@ import { createExports, listExports, refreshFromHub, sendSavedExport } from "../
 import { findExportsByPupilName } from "../../export-search.js";
 import { checkHubConnection } from "../../hub-connection.js";
 import { leaverFileStates } from "../../leaver-files.js";
+import { leaversReport } from "../../leavers-report.js";
 import { overdueLeavers } from "../../overdue.js";
 import { getSchool, initSchool } from "../../school.js";
 import { pageManager, pageUser } from "./register-pages.js";
@@ -78,6 +79,23 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send }));
     if (!r.ok) return exportsPage(reply.status(400), { errors: [r.error] });
     return reply.redirect(`/exports?done=${send ? "sent" : "saved"}`, 303);
+  });
+
+  app.get("/leavers-report", async (request, reply) => {
+    const p = pageUser(request, reply);
+    if (!p) return reply;
+    const asked = queryParam(request, "year");
+    const year = asked === undefined ? undefined : Number(asked);
+    const r = await tryForm("year", () => leaversReport(ctx, p, year));
+    if (!r.ok)
+      return reply
+        .status(400)
+        .page("leavers-report", { title: "Leavers' report", errors: [r.error] });
+    return reply.page("leavers-report", {
+      title: `Leavers' report ${r.value.label}`,
+      report: r.value,
+      columnClass: "govuk-grid-column-full",
+    });
   });
 
   // By a pupil's name: posted, never in the address; the list shows only their files.
