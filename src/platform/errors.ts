@@ -61,12 +61,15 @@ export interface ErrorOptions {
   field?: string;
   /** Safe facts a program may act on, such as the id of the file an upload duplicates. */
   detail?: Record<string, string>;
+  /** Other fields found wrong in the same check: a form shows every error at once. */
+  also?: readonly { field: string; message: string }[];
 }
 
 export class AppError extends Error {
   readonly status: number;
   readonly field: string | undefined;
   readonly detail: Record<string, string> | undefined;
+  readonly also: readonly { field: string; message: string }[];
 
   constructor(
     readonly code: ErrorCode,
@@ -79,7 +82,20 @@ export class AppError extends Error {
     this.status = ERRORS[code][0];
     this.field = options.field;
     this.detail = options.detail;
+    this.also = options.also ?? [];
   }
+}
+
+/**
+ * Every problem a check found, as one error: the first is the error (its field and message,
+ * as an API answers), the rest go with it for a form to show beside their fields.
+ */
+export function invalidAll(problems: readonly { field: string; message: string }[]): AppError {
+  const [first, ...rest] = problems;
+  return new AppError("invalid", first?.message, {
+    ...(first ? { field: first.field } : {}),
+    also: rest,
+  });
 }
 
 export const notFound = () => new AppError("not-found");

@@ -3,10 +3,8 @@
  * two special destinations by what they are. An office reads "Meadow Lane Primary School
  * (9382001)", not "9382001".
  */
-import { LOST_PUPILS } from "../ctf/filename.js";
+import { LOST_PUPILS, OUT_OF_SECTOR } from "../ctf/filename.js";
 import type { MisContext } from "./context.js";
-
-export const OUT_OF_SECTOR = "MMMMMMM";
 
 export function destinationName(laestab: string, name?: string | null): string {
   if (laestab === LOST_PUPILS) return "Lost Pupils database";

@@ -6,7 +6,7 @@
 import { parseDate } from "../ctf/checker.js";
 import { CODE_SETS } from "../ctf/code-sets.js";
 import { LOST_PUPILS, OUT_OF_SECTOR } from "../ctf/filename.js";
-import { invalid, isId, notFound } from "../platform/errors.js";
+import { invalid, invalidAll, isId, notFound } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 
@@ -56,33 +56,39 @@ export async function setLeavingFor(
     if (ids.length === 1) throw notFound();
     throw invalid("Some of those pupils are not in the register.", "pupils");
   }
+  // Every problem at once: the office corrects the form in one go.
+  const problems: { field: string; message: string }[] = [];
   const date = parseDate(input.date ?? "");
-  if (date === undefined) throw invalid("The leaving date is a date as YYYY-MM-DD.", "date");
-  const early = pupils.filter((p) => p.admission_date !== null && input.date < p.admission_date);
+  if (date === undefined)
+    problems.push({ field: "date", message: "The leaving date is a date as YYYY-MM-DD." });
+  const early =
+    date === undefined
+      ? []
+      : pupils.filter((p) => p.admission_date !== null && input.date < p.admission_date);
   if (early.length === 1 && ids.length === 1)
-    throw invalid(
-      `The leaving date ${input.date} is before the pupil's admission on ${early[0]?.admission_date}.`,
-      "date",
-    );
-  if (early.length > 0)
-    throw invalid(
-      `The leaving date ${input.date} is before the admission of ${early
+    problems.push({
+      field: "date",
+      message: `The leaving date ${input.date} is before the pupil's admission on ${early[0]?.admission_date}.`,
+    });
+  else if (early.length > 0)
+    problems.push({
+      field: "date",
+      message: `The leaving date ${input.date} is before the admission of ${early
         .map(
           (p) =>
             `${p.surname} ${p.forename}${p.upn ? ` (UPN ${p.upn})` : ""} on ${p.admission_date}`,
         )
         .join("; ")}. Nothing was saved.`,
-      "date",
-    );
+    });
   if (!LEAVING_REASONS.some((r) => r.code === input.reason)) {
     const { historic: old } = CODE_SETS.leavingReason;
     const historic = Object.hasOwn(old, input.reason) ? old[input.reason] : undefined;
-    throw invalid(
-      historic
+    problems.push({
+      field: "reason",
+      message: historic
         ? `${input.reason} (${historic}) is no longer used for new records: choose one of ${LEAVING_REASONS.map((r) => r.code).join(", ")}.`
         : `Choose a leaving reason: ${LEAVING_REASONS.map((r) => r.code).join(", ")}.`,
-      "reason",
-    );
+    });
   }
   const destination = (input.destination ?? "").trim().toUpperCase();
   if (destination !== LOST_PUPILS && destination !== OUT_OF_SECTOR) {
@@ -92,11 +98,12 @@ export async function setLeavingFor(
       .where("laestab", "=", destination)
       .executeTakeFirst();
     if (!associated)
-      throw invalid(
-        `${destination || "The destination"} is not one of this school's associated schools: add it from the directory first, or choose XXXXXXX (unknown) or MMMMMMM (out of sector).`,
-        "destination",
-      );
+      problems.push({
+        field: "destination",
+        message: `${destination || "The destination"} is not one of this school's associated schools: add it from the directory first, or choose XXXXXXX (unknown) or MMMMMMM (out of sector).`,
+      });
   }
+  if (problems.length > 0 || date === undefined) throw invalidAll(problems);
   // On roll until the leaving date comes.
   const left = date <= ctx.clock();
   await ctx.db.transaction().execute(async (trx) => {

@@ -6,7 +6,7 @@
 import { parseDate } from "../ctf/checker.js";
 import type { Pupil } from "../ctf/model.js";
 import { checkUpn } from "../ctf/upn.js";
-import { AppError, invalid, isId, notFound } from "../platform/errors.js";
+import { AppError, invalidAll, isId, notFound } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { addPupil, getPupil, PUPIL_STATUSES } from "./pupils.js";
@@ -46,26 +46,26 @@ export const NC_YEARS: readonly string[] = [
  * file gave (kept, shown as not valid) may stay as it is while other details are edited.
  */
 function check(d: CoreDetails, creating: boolean, currentUpn?: string | null): void {
+  const problems: { field: string; message: string }[] = [];
+  const wrong = (field: string, message: string) => problems.push({ field, message });
   for (const key of ["surname", "forename"] as const)
-    if ((creating || d[key] !== undefined) && !d[key]?.trim())
-      throw invalid(`The ${key} is needed.`, key);
+    if ((creating || d[key] !== undefined) && !d[key]?.trim()) wrong(key, `The ${key} is needed.`);
   if (d.upn && d.upn.trim().toUpperCase() !== currentUpn?.toUpperCase()) {
     const u = checkUpn(d.upn);
-    if (!u.valid) throw invalid(`UPN ${d.upn} is not valid: check it was keyed correctly.`, "upn");
+    if (!u.valid) wrong("upn", `UPN ${d.upn} is not valid: check it was keyed correctly.`);
   }
   if ((creating || d.dob !== undefined) && parseDate(d.dob ?? "") === undefined)
-    throw invalid("Enter the date of birth as a real date (YYYY-MM-DD in the API).", "dob");
+    wrong("dob", "Enter the date of birth as a real date (YYYY-MM-DD in the API).");
   if ((creating || d.sex !== undefined) && d.sex !== "M" && d.sex !== "F")
-    throw invalid("Sex is M or F, as the CTF records it.", "sex");
+    wrong("sex", "Sex is M or F, as the CTF records it.");
   if (d.ncYear && !NC_YEARS.includes(d.ncYear))
-    throw invalid("The NC year is E1, E2, N1, N2, R, 1 to 14, M or X.", "ncYear");
+    wrong("ncYear", "The NC year is E1, E2, N1, N2, R, 1 to 14, M or X.");
   if (d.admissionDate && parseDate(d.admissionDate) === undefined)
-    throw invalid(
-      "Enter the admission date as a real date (YYYY-MM-DD in the API).",
-      "admissionDate",
-    );
+    wrong("admissionDate", "Enter the admission date as a real date (YYYY-MM-DD in the API).");
   if (d.status !== undefined && !PUPIL_STATUSES.includes(d.status as PupilStatus))
-    throw invalid(`The status is one of ${PUPIL_STATUSES.join(", ")}.`, "status");
+    wrong("status", `The status is one of ${PUPIL_STATUSES.join(", ")}.`);
+  // Every problem at once: an office corrects the form in one go, not one field a try.
+  if (problems.length > 0) throw invalidAll(problems);
 }
 
 /** The record with the core details applied. */

@@ -188,6 +188,16 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
     expect(await page.textContent(".govuk-notification-banner")).toContain("Import done");
     await check("import-done");
     expect(await page.textContent("main")).toContain("1 added, 1 merged, 0 skipped");
+    // It links to each pupil it added or merged, to check their records next.
+    const links = page.locator("#imported-pupils a");
+    expect(await links.count()).toBe(2);
+    expect(await page.textContent("#imported-pupils")).toMatch(
+      /\(added[,)][\s\S]*\(merged[,)]|\(merged[,)][\s\S]*\(added[,)]/,
+    );
+    const added = (file[1] as Pupil).surname as string;
+    await page.locator("#imported-pupils a", { hasText: added }).click();
+    expect(await page.textContent("h1")).toContain(added);
+    await page.goBack();
     const count = await receiver.ctx.db
       .selectFrom("pupils")
       .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -54,6 +54,23 @@ describe("adding a pupil by hand", () => {
     expect(html).toMatch(/name="forename"[^>]*value="Amara"/);
   });
 
+  it("shows every error of the form at once, each beside its field", async () => {
+    const r = await add({
+      surname: "",
+      forename: "",
+      "dob-day": "31",
+      "dob-month": "2",
+      "dob-year": "2016",
+    });
+    expect(r.status).toBe(400);
+    const html = await r.text();
+    const summary = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? "";
+    for (const field of ["surname", "forename", "dob", "sex"])
+      expect(summary, field).toContain(`href="#${field}`);
+    expect(html).toContain("The forename is needed.");
+    expect(html).toContain("Sex is M or F");
+  });
+
   it("adds the pupil on roll, audited, and shows their record", async () => {
     const r = await add(amara);
     expect(r.status).toBe(303);
@@ -75,6 +92,16 @@ describe("adding a pupil by hand", () => {
       .where("action", "=", "pupil.create")
       .execute();
     expect(audit.map((a) => a.username)).toEqual(["office"]);
+    // The leaving form likewise: no date, no reason, a destination not associated.
+    const leaving = await office.post(`${to.split("?")[0]}/leaving`, {
+      _csrf: await office.token(),
+      destination: "1234567",
+    });
+    expect(leaving.status).toBe(400);
+    const said = pageText(await leaving.text());
+    expect(said).toContain("The leaving date is a date");
+    expect(said).toContain("Choose a leaving reason");
+    expect(said).toContain("1234567 is not one of this school's associated schools");
   });
 
   it("refuses a UPN already on roll, on the page and in the API, naming who holds it", async () => {

@@ -42,12 +42,23 @@ export const fieldError = (field: string, text: string): FieldError => ({
 export async function tryForm<T>(
   field: string,
   fn: () => Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: FieldError; code: string }> {
+): Promise<
+  { ok: true; value: T } | { ok: false; error: FieldError; errors: FieldError[]; code: string }
+> {
   try {
     return { ok: true, value: await fn() };
   } catch (e) {
-    if (e instanceof AppError && e.status < 500 && e.code !== "forbidden" && e.code !== "not-found")
-      return { ok: false, error: fieldError(e.field ?? field, e.message), code: e.code };
+    if (
+      e instanceof AppError &&
+      e.status < 500 &&
+      e.code !== "forbidden" &&
+      e.code !== "not-found"
+    ) {
+      const error = fieldError(e.field ?? field, e.message);
+      // Every field the check found wrong, for the page's error summary and each field.
+      const errors = [error, ...e.also.map((a) => fieldError(a.field, a.message))];
+      return { ok: false, error, errors, code: e.code };
+    }
     throw e;
   }
 }

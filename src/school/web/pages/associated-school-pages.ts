@@ -48,7 +48,7 @@ export function associatedSchoolPages(app: FastifyInstance, ctx: MisContext): vo
         title: "Associated schools",
         schools: await listAssociatedSchools(ctx),
         q: "",
-        errors: [r.error],
+        errors: r.errors,
       });
     return reply.page("associated-school-add", { title: `Add ${r.value.name}`, school: r.value });
   });
@@ -84,7 +84,7 @@ export function associatedSchoolPages(app: FastifyInstance, ctx: MisContext): vo
         feeder: form.feeder === "yes",
       }),
     );
-    if (!r.ok) return editPage(reply.status(400), laestab, { values: form, errors: [r.error] });
+    if (!r.ok) return editPage(reply.status(400), laestab, { values: form, errors: r.errors });
     return reply.redirect("/associated-schools?done=changed", 303);
   });
 
@@ -107,7 +107,7 @@ export function associatedSchoolPages(app: FastifyInstance, ctx: MisContext): vo
       });
     }
     const r = await tryForm("code", () => removeAssociatedSchool(ctx, p, laestab));
-    if (!r.ok) return editPage(reply.status(409), laestab, { errors: [r.error] });
+    if (!r.ok) return editPage(reply.status(409), laestab, { errors: r.errors });
     return reply.redirect("/associated-schools?done=removed", 303);
   });
 
@@ -131,14 +131,14 @@ export function associatedSchoolPages(app: FastifyInstance, ctx: MisContext): vo
         title: `Add ${school.name}`,
         school,
         values: form,
-        errors: [r.error],
+        errors: r.errors,
       });
     }
     return reply.status(400).page("associated-schools", {
       title: "Associated schools",
       schools: await listAssociatedSchools(ctx),
       q: "",
-      errors: [r.error],
+      errors: r.errors,
     });
   });
 }

@@ -66,7 +66,7 @@ export function calendarPages(app: FastifyInstance, ctx: MisContext): void {
         label: form.label ?? "",
       });
     });
-    if (!r.ok) return calendarPage(reply.status(400), year, { errors: [r.error], values: form });
+    if (!r.ok) return calendarPage(reply.status(400), year, { errors: r.errors, values: form });
     return reply.redirect(`/calendar?year=${year}&done=saved`, 303);
   });
 

@@ -17,6 +17,7 @@ import {
 } from "../../../platform/web/forms.js";
 import { misAudit } from "../../audit.js";
 import type { MisContext, MisPrincipal } from "../../context.js";
+import { importedPupils } from "../../import-outcome.js";
 import { undoImport } from "../../import-undo.js";
 import {
   commitImport,
@@ -75,7 +76,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
 
   async function start(reply: FastifyReply, p: MisPrincipal, source: ImportSource, again: boolean) {
     const r = await tryForm("files", () => createImport(ctx, p, source, { again }));
-    if (!r.ok) return listPage(reply.status(400), { errors: [r.error] });
+    if (!r.ok) return listPage(reply.status(400), { errors: r.errors });
     return reply.redirect(`/imports/${r.value.id}`, 303);
   }
 
@@ -145,6 +146,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       title: `Import ${imp.fileName}`,
       imp,
       record,
+      changed: imp.status === "committed" ? await importedPupils(ctx, p, id) : [],
       named: Object.fromEntries(named.map((n) => [n.id, n])),
       regGroups: (
         await ctx.db
@@ -281,7 +283,7 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       }
     }
     const r = await tryForm("undo", () => undoImport(ctx, p, id));
-    if (!r.ok) return importPage(reply.status(409), p, id, { errors: [r.error] });
+    if (!r.ok) return importPage(reply.status(409), p, id, { errors: r.errors });
     return reply.redirect(`/imports/${id}?done=undone`, 303);
   });
 }

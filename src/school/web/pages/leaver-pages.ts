@@ -77,7 +77,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
       });
     const send = body.action !== "save";
     const r = await tryForm("pupil", () => createExports(ctx, p, { pupils: chosen, send }));
-    if (!r.ok) return exportsPage(reply.status(400), { errors: [r.error] });
+    if (!r.ok) return exportsPage(reply.status(400), { errors: r.errors });
     return reply.redirect(`/exports?done=${send ? "sent" : "saved"}`, 303);
   });
 
@@ -90,7 +90,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     if (!r.ok)
       return reply
         .status(400)
-        .page("leavers-report", { title: "Leavers' report", errors: [r.error] });
+        .page("leavers-report", { title: "Leavers' report", errors: r.errors });
     return reply.page("leavers-report", {
       title: `Leavers' report ${r.value.label}`,
       report: r.value,
@@ -112,7 +112,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageUser(request, reply);
     if (!p) return reply;
     const r = await tryForm("pupil", () => sendSavedExport(ctx, p, request.params.id));
-    if (!r.ok) return exportsPage(reply.status(409), { errors: [r.error] });
+    if (!r.ok) return exportsPage(reply.status(409), { errors: r.errors });
     return reply.redirect("/exports?done=resent", 303);
   });
 
@@ -156,7 +156,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
         school: await getSchool(ctx),
         exchangeFolder: form.exchangeFolder,
         staffSecondFactor: await staffSecondFactor(ctx),
-        errors: [r.error],
+        errors: r.errors,
       });
     return reply.redirect("/settings?saved=folder", 303);
   });
@@ -180,7 +180,7 @@ export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
         school,
         exchangeFolder: await exchangeFolder(ctx),
         staffSecondFactor: await staffSecondFactor(ctx),
-        errors: [r.error],
+        errors: r.errors,
       });
     return reply.redirect("/settings?test=1", 303);
   });

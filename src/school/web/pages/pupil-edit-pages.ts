@@ -49,7 +49,7 @@ export function pupilEditPages(app: FastifyInstance, ctx: MisContext): void {
     const id = param(request, "id");
     const form = formOf(request);
     const r = await tryForm("surname", () => updatePupil(ctx, p, id, detailsOf(form)));
-    if (!r.ok) return editPage(reply.status(400), p, id, { values: form, errors: [r.error] });
+    if (!r.ok) return editPage(reply.status(400), p, id, { values: form, errors: r.errors });
     return reply.redirect(`/pupils/${id}?done=details`, 303);
   });
 
@@ -76,7 +76,7 @@ export function pupilEditPages(app: FastifyInstance, ctx: MisContext): void {
     if (!p) return reply;
     const form = formOf(request);
     const r = await tryForm("surname", () => createPupil(ctx, p, detailsOf(form)));
-    if (!r.ok) return newPage(reply.status(400), form, [r.error]);
+    if (!r.ok) return newPage(reply.status(400), form, r.errors);
     return reply.redirect(`/pupils/${r.value.id}?done=added`, 303);
   });
 }

@@ -97,7 +97,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
     const back = new URLSearchParams(form.back ?? "");
     if (!r.ok)
       return pupilsPage(reply.status(400), p, back, {
-        errors: [r.error],
+        errors: r.errors,
         leavingForm: form,
         picked,
       });
@@ -197,7 +197,7 @@ export function registerPages(app: FastifyInstance, ctx: MisContext): void {
       }),
     );
     if (!r.ok)
-      return pupilPage(request, reply.status(400), p, { errors: [r.error], leavingForm: form });
+      return pupilPage(request, reply.status(400), p, { errors: r.errors, leavingForm: form });
     return reply.redirect(`/pupils/${param(request, "id")}?done=leaving`, 303);
   });
 }

@@ -49,7 +49,7 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
     if (!r.ok)
       return reply
         .status(400)
-        .page("user-new", { title: "Add a user", values: form, errors: [r.error] });
+        .page("user-new", { title: "Add a user", values: form, errors: r.errors });
     // The password is shown on this answer only: it is kept nowhere but as a hash.
     return reply.page("user-made", {
       title: "User added",
@@ -110,7 +110,7 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
       if (!r.ok)
         return reply
           .status(400)
-          .page("users", { title: "Users", users: await listMisUsers(ctx, p), errors: [r.error] });
+          .page("users", { title: "Users", users: await listMisUsers(ctx, p), errors: r.errors });
       return reply.redirect(`/users?done=${disabled ? "disabled" : "enabled"}`, 303);
     });
 }
