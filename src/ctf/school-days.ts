@@ -31,6 +31,10 @@ const DAY_IN_WORDS = new Intl.DateTimeFormat("en-GB", {
 /** That day in words, as pages and e-mails give dates: "1 January 2027". */
 export const englandDayInWords = (d: Date): string => DAY_IN_WORDS.format(d);
 
+/** A day written YYYY-MM-DD, in words ("20 October 2026"), for messages a person reads. */
+export const dayInWords = (day: string): string =>
+  /^\d{4}-\d{2}-\d{2}$/.test(day) ? englandDayInWords(new Date(`${day}T12:00:00Z`)) : day;
+
 export type ClosureKind = "holiday" | "half-term" | "inset" | "bank-holiday";
 
 export interface Closure {

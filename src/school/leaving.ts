@@ -6,6 +6,7 @@
 import { parseDate } from "../ctf/checker.js";
 import { CODE_SETS } from "../ctf/code-sets.js";
 import { LOST_PUPILS, OUT_OF_SECTOR } from "../ctf/filename.js";
+import { dayInWords } from "../ctf/school-days.js";
 import { invalid, invalidAll, isId, notFound } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
@@ -60,7 +61,11 @@ export async function setLeavingFor(
   const problems: { field: string; message: string }[] = [];
   const date = parseDate(input.date ?? "");
   if (date === undefined)
-    problems.push({ field: "date", message: "The leaving date is a date as YYYY-MM-DD." });
+    problems.push({
+      field: "date",
+      message:
+        "Enter the leaving date as a real date, for example 27 3 2027 (YYYY-MM-DD in the API).",
+    });
   const early =
     date === undefined
       ? []
@@ -68,15 +73,15 @@ export async function setLeavingFor(
   if (early.length === 1 && ids.length === 1)
     problems.push({
       field: "date",
-      message: `The leaving date ${input.date} is before the pupil's admission on ${early[0]?.admission_date}.`,
+      message: `The leaving date ${dayInWords(input.date)} is before the pupil's admission on ${dayInWords(early[0]?.admission_date ?? "")}.`,
     });
   else if (early.length > 0)
     problems.push({
       field: "date",
-      message: `The leaving date ${input.date} is before the admission of ${early
+      message: `The leaving date ${dayInWords(input.date)} is before the admission of ${early
         .map(
           (p) =>
-            `${p.surname} ${p.forename}${p.upn ? ` (UPN ${p.upn})` : ""} on ${p.admission_date}`,
+            `${p.surname} ${p.forename}${p.upn ? ` (UPN ${p.upn})` : ""} on ${dayInWords(p.admission_date ?? "")}`,
         )
         .join("; ")}. Nothing was saved.`,
     });

@@ -99,7 +99,7 @@ describe("adding a pupil by hand", () => {
     });
     expect(leaving.status).toBe(400);
     const said = pageText(await leaving.text());
-    expect(said).toContain("The leaving date is a date");
+    expect(said).toContain("Enter the leaving date as a real date, for example 27 3 2027");
     expect(said).toContain("Choose a leaving reason");
     expect(said).toContain("1234567 is not one of this school's associated schools");
   });

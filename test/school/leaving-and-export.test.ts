@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readCtf } from "../../src/ctf/read.js";
+import { dayInWords } from "../../src/ctf/school-days.js";
 import { findEstablishment, upsertEstablishment } from "../../src/hub/establishments.js";
 import { misConfigFromEnv } from "../../src/school/config.js";
 import { createDemoRegister } from "../../src/school/demo.js";
@@ -265,7 +266,8 @@ for (const { target, skip } of DATABASES) {
         expect(await json(early)).toMatchObject({
           error: {
             field: "date",
-            message: `The leaving date 2000-01-01 is before the pupil's admission on ${record.admissionDate}.`,
+            // Dates in words, as the office reads them.
+            message: `The leaving date 1 January 2000 is before the pupil's admission on ${dayInWords(record.admissionDate)}.`,
           },
         });
         const elsewhere = await api(`/api/v1/pupils/${a?.id}/leaving`, {
@@ -318,7 +320,7 @@ for (const { target, skip } of DATABASES) {
         const late = records.find((r) => r.admissionDate === before);
         const message = (await json(refused)).error.message;
         expect(message).toContain(
-          `${late.surname} ${late.forename} (UPN ${late.upn}) on ${before}`,
+          `${late.surname} ${late.forename} (UPN ${late.upn}) on ${dayInWords(before)}`,
         );
         expect(message).toContain("Nothing was saved.");
         for (const x of [a, b])
