@@ -569,6 +569,21 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await page.click("button:has-text('Add pupil')");
     expect(await page.textContent(".govuk-notification-banner")).toContain("Pupil added.");
     expect(await page.textContent("h1")).toContain("Okafor");
+    // Then their first contact, on a page of its own.
+    await page.click("a:has-text('Add a contact')");
+    await check("contact-new");
+    await page.click("button:has-text('Save contact')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "Give the contact's surname or forename.",
+    );
+    await check("contact-new-error");
+    await page.fill("#forename", "Ngozi");
+    await page.fill("#surname", "Okafor");
+    await page.fill("#phone-1", "01632 960123");
+    await page.click("button:has-text('Save contact')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Contact saved.");
+    await page.click("a:has-text('Change Ngozi Okafor')");
+    await check("contact-change");
   });
 
   it("prints the leavers' report without the menus, saying who printed it and when", async () => {

@@ -27,6 +27,7 @@ import { userRoutes } from "./api/users.js";
 import { accountPages } from "./pages/account-pages.js";
 import { associatedSchoolPages } from "./pages/associated-school-pages.js";
 import { calendarPages } from "./pages/calendar-pages.js";
+import { contactPages } from "./pages/contact-pages.js";
 import { importPages } from "./pages/import-pages.js";
 import { leaverPages } from "./pages/leaver-pages.js";
 import { pupilEditPages } from "./pages/pupil-edit-pages.js";
@@ -115,6 +116,7 @@ export async function buildMisApp(
     misSessionPages(pages, ctx);
     registerPages(pages, ctx);
     pupilEditPages(pages, ctx);
+    contactPages(pages, ctx);
     associatedSchoolPages(pages, ctx);
     leaverPages(pages, ctx);
     userPages(pages, ctx);

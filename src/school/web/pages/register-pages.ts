@@ -206,4 +206,6 @@ const DONE: Record<string, string> = {
   leaving: "Leaving details saved. Export the pupil's CTF from Leavers and exports.",
   details: "Details saved.",
   added: "Pupil added. Record their contacts and other details as the school learns them.",
+  contact: "Contact saved.",
+  "contact-removed": "Contact removed.",
 };
