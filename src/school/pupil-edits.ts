@@ -27,6 +27,8 @@ export interface CoreDetails {
   regGroup?: string | null;
   admissionDate?: string | null;
   status?: string;
+  /** "true": a medical condition the school should know of; "false": none (as the CTF has it). */
+  medicalFlag?: string | null;
 }
 
 /** The NC years of CBDS (D00020, with E1 and E2 since), youngest first; M is a mixed class. */
@@ -62,6 +64,8 @@ function check(d: CoreDetails, creating: boolean, currentUpn?: string | null): v
     wrong("ncYear", "The NC year is E1, E2, N1, N2, R, 1 to 14, M or X.");
   if (d.admissionDate && parseDate(d.admissionDate) === undefined)
     wrong("admissionDate", "Enter the admission date as a real date (YYYY-MM-DD in the API).");
+  if (d.medicalFlag && d.medicalFlag !== "true" && d.medicalFlag !== "false")
+    wrong("medicalFlag", "Say yes or no: is there a medical condition the school should know of?");
   if (d.status !== undefined && !PUPIL_STATUSES.includes(d.status as PupilStatus))
     wrong("status", `The status is one of ${PUPIL_STATUSES.join(", ")}.`);
   // Every problem at once: an office corrects the form in one go, not one field a try.
@@ -87,6 +91,7 @@ function applied(p: Pupil, d: CoreDetails): Pupil {
   set(bd, "formerSurname", d.formerSurname);
   set(bd, "middleNames", d.middleNames);
   set(bd, "ncYearActual", d.ncYear);
+  set(bd, "medicalFlag", d.medicalFlag);
   if (Object.keys(bd).length > 0) next.basicDetails = bd;
   return next;
 }
@@ -111,6 +116,7 @@ function coreOf(
     dob: p.dob ?? null,
     sex: p.sex ?? null,
     ncYear: bd.ncYearActual ?? null,
+    medicalFlag: bd.medicalFlag ?? null,
     regGroup: row.reg_group,
     admissionDate: row.admission_date,
     status: row.status,

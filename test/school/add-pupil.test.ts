@@ -39,6 +39,7 @@ describe("adding a pupil by hand", () => {
     "admissionDate-day": "7",
     "admissionDate-month": "12",
     "admissionDate-year": "2026",
+    medicalFlag: "true",
   };
 
   it("is reached from the pupils list, and answers what is missing at its field", async () => {
@@ -81,10 +82,12 @@ describe("adding a pupil by hand", () => {
     expect(page).toContain("Okafor");
     const row = await mis.ctx.db
       .selectFrom("pupils")
-      .select(["status", "upn", "nc_year", "admission_date"])
+      .select(["status", "upn", "nc_year", "admission_date", "record"])
       .where("surname", "=", "Okafor")
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: "onroll", upn: UPN, nc_year: "5" });
+    // The medical flag goes where a CTF carries it, to be sent on when the pupil leaves.
+    expect(row.record.basicDetails?.medicalFlag).toBe("true");
     expect(String(row.admission_date)).toContain("2026-12-07");
     const audit = await mis.ctx.db
       .selectFrom("audit_events")

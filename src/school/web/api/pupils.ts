@@ -67,6 +67,7 @@ const CoreBody = Type.Object({
   ncYear: Nullable(),
   regGroup: Nullable(),
   admissionDate: Nullable(),
+  medicalFlag: Nullable(),
   status: Type.Optional(Type.String({ description: "applicant, intake, onroll or left" })),
 });
 

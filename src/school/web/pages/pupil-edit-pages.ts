@@ -96,6 +96,7 @@ function detailsOf(form: Record<string, string | undefined>): CoreDetails {
     ncYear: text(form.ncYear),
     regGroup: text(form.regGroup),
     admissionDate: dateFromBoxes(form, "admissionDate") || null,
+    ...(form.medicalFlag ? { medicalFlag: form.medicalFlag } : {}),
     ...(form.status ? { status: form.status } : {}),
   };
 }
