@@ -2,10 +2,9 @@
  * Finding a file in the organisation's own lists (received, sent) by a pupil in it: the page's
  * search box and, a page at a time, the API's `?q=`.
  */
-import { invalid } from "../platform/errors.js";
-import { nameQuery } from "../platform/name-query.js";
+import { requiredNameQuery } from "../platform/name-query.js";
 import type { HubContext, Principal } from "./context.js";
-import { auditNameSearch, withPupilNamed } from "./pupil-name-filter.js";
+import { auditNameSearch, filesNamingPupil } from "./pupil-name-filter.js";
 import { fileList } from "./transfer-list.js";
 import { listInbox } from "./transfer-reads.js";
 
@@ -22,19 +21,10 @@ export async function findFilesByPupilName(
   list: "inbox" | "sent",
   typed: string | undefined,
 ) {
-  const name = nameQuery(typed);
-  if (name === undefined) throw invalid("Enter the start of a pupil's surname or forename.", "q");
+  const name = requiredNameQuery(typed);
   const files =
     list === "inbox"
-      ? await (async () => {
-          const all = await listInbox(ctx, p);
-          const named = await withPupilNamed(
-            ctx,
-            all.map((t) => t.id),
-            name,
-          );
-          return all.filter((t) => named.has(t.id)).reverse();
-        })()
+      ? (await filesNamingPupil(ctx, await listInbox(ctx, p), name)).reverse()
       : (
           await fileList(ctx, p, "sent", {
             order: "newest",

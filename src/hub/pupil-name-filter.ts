@@ -28,20 +28,25 @@ export function namesPupil(q: string) {
     );
 }
 
-/** Which of the files `ids` hold a pupil whose name starts with `q`. */
-export async function withPupilNamed(
+/** Those of `files` holding a pupil whose name starts with `q`, in the order given. */
+export async function filesNamingPupil<T extends { id: string }>(
   ctx: HubContext,
-  ids: string[],
+  files: T[],
   q: string,
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+): Promise<T[]> {
+  if (files.length === 0) return [];
   const rows = await ctx.db
     .selectFrom("transfers")
     .select("id")
-    .where("id", "in", ids)
+    .where(
+      "id",
+      "in",
+      files.map((f) => f.id),
+    )
     .where(namesPupil(q))
     .execute();
-  return new Set(rows.map((r) => r.id));
+  const named = new Set(rows.map((r) => r.id));
+  return files.filter((f) => named.has(f.id));
 }
 
 /** Audits a search of a list by a pupil's name: which list, how many files, never the words. */

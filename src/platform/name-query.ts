@@ -14,6 +14,13 @@ export function nameQuery(q: string | undefined): string | undefined {
   return t.toLowerCase();
 }
 
+/** The name typed into a search box that needs one: nothing typed is an error at its field. */
+export function requiredNameQuery(q: string | undefined): string {
+  const name = nameQuery(q);
+  if (name === undefined) throw invalid("Enter the start of a pupil's surname or forename.", "q");
+  return name;
+}
+
 /** A name's start as a LIKE pattern: the typed text taken literally, then anything. */
 export function namePrefixPattern(q: string): string {
   return `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

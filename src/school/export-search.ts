@@ -3,8 +3,7 @@
  * register's own files only, audited as a search by name, never the words.
  */
 import { sql } from "kysely";
-import { invalid } from "../platform/errors.js";
-import { namePrefixPattern, nameQuery } from "../platform/name-query.js";
+import { namePrefixPattern, requiredNameQuery } from "../platform/name-query.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import { listExports } from "./export.js";
@@ -14,9 +13,7 @@ export async function findExportsByPupilName(
   actor: MisPrincipal,
   typed: string | undefined,
 ) {
-  const name = nameQuery(typed);
-  if (name === undefined) throw invalid("Enter the start of a pupil's surname or forename.", "q");
-  const prefix = namePrefixPattern(name);
+  const prefix = namePrefixPattern(requiredNameQuery(typed));
   const named = await ctx.db
     .selectFrom("pupils")
     .select("id")

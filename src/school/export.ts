@@ -454,24 +454,29 @@ export async function listExports(ctx: MisContext, ids?: string[]) {
     .orderBy("exports.created_at", "desc");
   if (ids) query = query.where("exports.id", "in", ids);
   const rows = await query.limit(500).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    fileName: r.file_name,
-    destination: r.destination,
-    destinationName: r.destination_name ?? destinationName(r.destination),
-    // What the status means for the office, naming the school: "Waiting for ... to collect it".
-    statusText: exportStatusText(r, destinationName(r.destination, r.destination_name)),
-    pupils: r.pupil_ids,
-    // Once sent, what the hub says; before, whether it waits or was kept here.
-    status: r.hub_status ?? r.status,
-    transferId: r.transfer_id,
-    detail: r.hub_detail,
-    lastError: r.last_error,
-    createdAt: r.created_at.toISOString(),
-    sentAt: r.sent_at?.toISOString() ?? null,
-    savedTo: r.saved_path,
-    partial: r.partial,
-  }));
+  return rows.map((r) => {
+    const to = destinationName(r.destination, r.destination_name);
+    return {
+      id: r.id,
+      fileName: r.file_name,
+      destination: r.destination,
+      destinationName: r.destination_name ?? destinationName(r.destination),
+      // The destination with its number, as the exports page shows it.
+      destinationText: to,
+      // What the status means for the office, naming the school: "Waiting for ... to collect it".
+      statusText: exportStatusText(r, to),
+      pupils: r.pupil_ids,
+      // Once sent, what the hub says; before, whether it waits or was kept here.
+      status: r.hub_status ?? r.status,
+      transferId: r.transfer_id,
+      detail: r.hub_detail,
+      lastError: r.last_error,
+      createdAt: r.created_at.toISOString(),
+      sentAt: r.sent_at?.toISOString() ?? null,
+      savedTo: r.saved_path,
+      partial: r.partial,
+    };
+  });
 }
 
 /** The exported file itself, for saving by hand: pupils' data read, so audited. */

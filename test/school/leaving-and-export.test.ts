@@ -364,6 +364,7 @@ for (const { target, skip } of DATABASES) {
         expect(byDest["9382001"]).toMatchObject({
           fileName: expect.stringMatching(/^8231234_CTF_9382001_\d{3}\.XML$/),
           destinationName: "Meadow Lane Primary School",
+          destinationText: "Meadow Lane Primary School (9382001)",
           pupils: expect.arrayContaining([pupils[0]?.id, pupils[1]?.id]),
           transferId: expect.any(String),
         });

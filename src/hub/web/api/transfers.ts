@@ -14,7 +14,7 @@ import {
 import { invalid } from "../../../platform/errors.js";
 import { nameQuery } from "../../../platform/name-query.js";
 import type { HubContext } from "../../context.js";
-import { auditNameSearch, withPupilNamed } from "../../pupil-name-filter.js";
+import { auditNameSearch, filesNamingPupil } from "../../pupil-name-filter.js";
 import { TRANSFER_STATUSES } from "../../schema.js";
 import { accept, content, reject, remove } from "../../transfer-actions.js";
 import { transferHistory } from "../../transfer-history.js";
@@ -336,12 +336,7 @@ export function transferRoutes(fastify: FastifyInstance, ctx: HubContext): void 
       let all = (await listInbox(ctx, p)).filter((t) => wanted.has(t.status));
       const name = nameQuery(request.query.q);
       if (name !== undefined) {
-        const named = await withPupilNamed(
-          ctx,
-          all.map((t) => t.id),
-          name,
-        );
-        all = all.filter((t) => named.has(t.id));
+        all = await filesNamingPupil(ctx, all, name);
         await auditNameSearch(ctx, p, "inbox", all.length);
       }
       const from = (page - 1) * pageSize;

@@ -38,6 +38,10 @@ const Export = Type.Object({
   fileName: Type.String(),
   destination: Type.String(),
   destinationName: Type.String(),
+  destinationText: Type.String({
+    description:
+      'the destination in words with its number: "Meadow Lane Primary School (9382001)", "Lost Pupils database"',
+  }),
   pupils: Type.Array(Type.String({ format: "uuid" })),
   status: Type.String({
     description:

@@ -15,12 +15,13 @@ import { getSchool, initSchool } from "../../school.js";
 import { pageManager, pageUser } from "./register-pages.js";
 
 export function leaverPages(app: FastifyInstance, ctx: MisContext): void {
+  /** The page; `extra.exports`, when given (a search's), are the files listed instead of all. */
   async function exportsPage(
     reply: import("fastify").FastifyReply,
-    extra: Record<string, unknown>,
+    extra: Record<string, unknown> & { exports?: Awaited<ReturnType<typeof listExports>> },
   ) {
     await refreshFromHub(ctx).catch(() => {});
-    const exports = await listExports(ctx);
+    const exports = extra.exports ?? (await listExports(ctx));
     const files = await leaverFileStates(ctx);
     const named = await destinationNamer(ctx);
     const leavers = await ctx.db
