@@ -22,11 +22,6 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
-
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`signing in on ${target.name}`, () => {
     let t: TestHub;
@@ -101,10 +96,14 @@ for (const { target, skip } of DATABASES) {
           unknown.push(await time(`unknown-${n}`));
         }
       }
-      const ratio = median(unknown) / median(known);
-      expect(ratio, `unknown ${median(unknown)} ms, known ${median(known)} ms`).toBeGreaterThan(
-        0.5,
-      );
+      // The fastest of each: what a refusal costs when nothing else on the machine (other test
+      // files, two cores) delays it; a median moved with the load and failed a busy run. Were an
+      // unknown name refused without a hash checked, its fastest would be a tenth of the other.
+      const ratio = Math.min(...unknown) / Math.min(...known);
+      expect(
+        ratio,
+        `unknown ${Math.min(...unknown)} ms, known ${Math.min(...known)} ms`,
+      ).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2);
     });
 
