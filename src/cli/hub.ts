@@ -209,9 +209,17 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .command("create")
     .description("issue an API token; prints the token alone on standard output")
     .requiredOption("--username <u>", "whose token")
+    .option(
+      "--days <n>",
+      "stop working after n days (needed when an administrator set the user's token life; " +
+        "by default it works until revoked)",
+    )
     .option("--data <dir>", "data folder")
-    .action(async (opts: { username: string; data?: string }) => {
-      const { token } = await withContext(opts, (ctx) => createToken(ctx, null, opts.username));
+    .action(async (opts: { username: string; days?: string; data?: string }) => {
+      const days = opts.days === undefined ? undefined : Number(opts.days);
+      const { token } = await withContext(opts, (ctx) =>
+        createToken(ctx, null, opts.username, days === undefined ? {} : { expiresInDays: days }),
+      );
       io.out(`${token}\n`);
     });
 

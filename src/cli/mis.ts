@@ -144,8 +144,14 @@ export function misCommands(program: Command, io: CliIo, setExit: (code: number)
     .description("make an API token for a user; prints the token alone")
     .requiredOption("--data <dir>", "data folder")
     .requiredOption("--username <u>", "whose token")
-    .action(async (opts: { data: string; username: string }) => {
-      io.out(`${await withMis(opts, (ctx) => createMisToken(ctx, null, opts.username))}\n`);
+    .option(
+      "--days <n>",
+      "stop working after n days (needed when a manager set the user's token life; by default " +
+        "it works until revoked)",
+    )
+    .action(async (opts: { data: string; username: string; days?: string }) => {
+      const input = opts.days === undefined ? {} : { expiresInDays: Number(opts.days) };
+      io.out(`${await withMis(opts, (ctx) => createMisToken(ctx, null, opts.username, input))}\n`);
     });
 
   mis

@@ -10,6 +10,7 @@ export {
   errors,
   IdParams,
   NoContent,
+  NullableInteger,
   NullableString,
   ok,
 } from "../platform/web/schemas.js";
@@ -110,6 +111,10 @@ export const User = Type.Object({
   }),
   lockedUntil: NullableString({ format: "date-time" }),
   createdAt: Type.String({ format: "date-time" }),
+  tokenMaxDays: NullableInteger({
+    description:
+      "the longest life, in days, of a token this user makes, set by an administrator; null: the service's (S2S_TOKEN_MAX_DAYS)",
+  }),
 });
 
 export const TokenListed = Type.Object({

@@ -38,6 +38,7 @@ const ACTIONS: Record<string, string> = {
   "token.revoke": "Revoked an API token",
   "user.create": "Made a user",
   "user.disable": "Disabled or enabled a user",
+  "user.token-life": "Set how long a user's tokens last",
   "user.password-change": "Changed a password",
   "correction.report": "Reported a correction",
   "correction.resolve": "Marked a correction done",

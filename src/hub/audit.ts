@@ -41,6 +41,7 @@ export type AuditAction =
   | "school.second-factor"
   | "token.create"
   | "token.revoke"
+  | "user.token-life"
   | "establishments.import"
   | "establishment.update"
   | "correction.report"

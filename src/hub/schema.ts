@@ -81,6 +81,8 @@ export interface UsersTable {
   notify_downloaded: Generated<boolean>;
   /** Made by an administrator and not yet approved by its organisation (also `disabled`). */
   awaiting_approval: Generated<boolean>;
+  /** The longest life of a token this user makes, when shorter than the service's. */
+  token_max_days: number | null;
 }
 
 /** An account waiting for its organisation's approval (account-approvals.ts). */

@@ -2,9 +2,12 @@
 
 import {
   apiTokensOf,
+  checkTokenCeiling,
   checkTokenDays,
   issueApiToken,
   revokeApiToken,
+  shortenApiTokensOf,
+  tokenCeiling,
   touchApiToken,
 } from "../platform/accounts/api-tokens.js";
 import { inTransaction } from "../platform/change.js";
@@ -12,7 +15,7 @@ import { AppError, requireId } from "../platform/errors.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { cached, principalColumns, principalOf, sha256, withIp } from "./credentials.js";
-import { canCreateToken, canRevokeToken } from "./policies/accounts.js";
+import { canCreateToken, canManageUsers, canRevokeToken } from "./policies/accounts.js";
 import { confirmOwnPassword, userByName } from "./users.js";
 
 export async function principalFromToken(
@@ -63,7 +66,8 @@ export interface NewToken {
 /**
  * Issues an API token for a user, made by that user (or the operator at the server); returned
  * once and stored only hashed. A user gives their password again and a life of at most
- * `tokenMaxDays`; the operator may make one that lasts until revoked.
+ * `tokenMaxDays`, or their own longest life when an administrator set a shorter one; the operator
+ * may make one that lasts until revoked, unless the user has a longest life of their own.
  */
 export async function createToken(
   ctx: HubContext,
@@ -72,15 +76,17 @@ export async function createToken(
   input: NewToken = {},
 ) {
   if (!canCreateToken(actor, username)) throw new AppError("forbidden");
-  const days =
-    actor === null
-      ? input.expiresInDays === undefined
-        ? undefined
-        : checkTokenDays(input.expiresInDays, 3660)
-      : checkTokenDays(input.expiresInDays, ctx.config.tokenMaxDays);
-  if (actor !== null) await confirmOwnPassword(ctx, actor, input.password ?? "", "password");
   const user = await userByName(ctx.db, username);
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
+  const ceiling = tokenCeiling(
+    actor === null ? 3660 : ctx.config.tokenMaxDays,
+    user.token_max_days,
+  );
+  const days =
+    actor === null && input.expiresInDays === undefined && user.token_max_days === null
+      ? undefined
+      : checkTokenDays(input.expiresInDays, ceiling);
+  if (actor !== null) await confirmOwnPassword(ctx, actor, input.password ?? "", "password");
   const expiresAt = days === undefined ? null : new Date(ctx.clock().getTime() + days * 86_400_000);
   const { id, token } = await inTransaction(ctx, async ({ trx }) => {
     const row = await issueApiToken(trx, {
@@ -97,6 +103,50 @@ export async function createToken(
     return row;
   });
   return { id, token, expiresAt: expiresAt?.toISOString() ?? null };
+}
+
+/**
+ * An administrator sets how long a user's tokens may last, at most the service's longest (null:
+ * the service's). Tokens the user has that would last longer now end within it, so a lowered
+ * life takes effect at once rather than when old tokens run out.
+ */
+export async function setTokenLife(
+  ctx: HubContext,
+  actor: Principal | null,
+  userId: string,
+  tokenMaxDays: number | null,
+) {
+  if (!canManageUsers(actor)) throw new AppError("forbidden");
+  requireId(userId);
+  const days = checkTokenCeiling(tokenMaxDays, ctx.config.tokenMaxDays);
+  return inTransaction(ctx, async ({ trx, notice }) => {
+    const row = await trx
+      .updateTable("users")
+      .set({ token_max_days: days })
+      .where("id", "=", userId)
+      .returning("username")
+      .executeTakeFirst();
+    if (!row) throw new AppError("not-found");
+    const shortened = days === null ? 0 : await shortenApiTokensOf(trx, userId, days, ctx.clock());
+    await audit(trx, actor, {
+      action: "user.token-life",
+      target: `user:${userId}`,
+      detail: { tokenMaxDays: days, shortened },
+    });
+    // A token's end is held with its principal.
+    if (shortened > 0) notice("principals");
+    return { tokenMaxDays: days, shortened };
+  });
+}
+
+/** The longest life a token `userId` makes may have: the service's, or their own if shorter. */
+export async function tokenMaxDaysOf(ctx: HubContext, userId: string): Promise<number> {
+  const row = await ctx.db
+    .selectFrom("users")
+    .select("token_max_days")
+    .where("id", "=", requireId(userId))
+    .executeTakeFirst();
+  return tokenCeiling(ctx.config.tokenMaxDays, row?.token_max_days ?? null);
 }
 
 /** A user's tokens as their owner or an administrator sees them: never the secret. */

@@ -69,6 +69,7 @@ export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery 
       "users.la_code",
       "users.disabled",
       "users.awaiting_approval",
+      "users.token_max_days",
       "a.locked_until",
       "users.created_at",
     ])
@@ -94,6 +95,8 @@ export async function listUsers(ctx: HubContext, actor: Principal, q: UserQuery 
     organisation: names.get(orgOf(u) ?? "") ?? null,
     disabled: u.disabled,
     awaitingApproval: u.awaiting_approval,
+    /** The longest life of a token they make, when shorter than the service's; else null. */
+    tokenMaxDays: u.token_max_days,
     lockedUntil: u.locked_until?.toISOString() ?? null,
     createdAt: u.created_at.toISOString(),
   }));

@@ -34,6 +34,7 @@ export type MisAuditAction =
   | "leavers.report"
   | "settings.exchange-folder"
   | "user.disable"
+  | "user.token-life"
   | "user.enable"
   | "token.revoke"
   | "import.create"

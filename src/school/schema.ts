@@ -56,6 +56,8 @@ export interface MisUsersTable {
   totp_last_step: number | null;
   /** Set by the operator's CLI or a manager's new user: replaced at first sign-in. */
   must_change_password: Generated<boolean>;
+  /** The longest life of a token this user makes, when a manager set it shorter; else null. */
+  token_max_days: number | null;
 }
 
 export type PupilStatus = "applicant" | "intake" | "onroll" | "left";

@@ -2,9 +2,12 @@
 
 import {
   apiTokensOf,
+  checkTokenCeiling,
   checkTokenDays,
   issueApiToken,
   revokeApiToken,
+  shortenApiTokensOf,
+  tokenCeiling,
   touchApiToken,
 } from "../platform/accounts/api-tokens.js";
 import { sha256 } from "../platform/accounts/secrets.js";
@@ -15,8 +18,9 @@ import type { MisContext, MisPrincipal } from "./context.js";
 
 /**
  * Makes an API token, shown this once. A user gives their password again and a life of at most
- * `tokenMaxDays`, so a session (perhaps a stolen one) alone makes no lasting key; the operator
- * at the server (`actor` null) makes one that lasts until revoked.
+ * `tokenMaxDays` (or their own longest, when a manager set a shorter one), so a session (perhaps
+ * a stolen one) alone makes no lasting key; the operator at the server (`actor` null) makes one
+ * that lasts until revoked, unless the user has a longest life of their own.
  */
 export async function createMisToken(
   ctx: MisContext,
@@ -25,23 +29,65 @@ export async function createMisToken(
   input: { password?: string; expiresInDays?: number } = {},
 ): Promise<string> {
   if (actor !== null && actor.username !== username) throw new AppError("forbidden");
-  let expiresAt: Date | null = null;
-  if (actor !== null) {
-    const days = checkTokenDays(input.expiresInDays, ctx.config.tokenMaxDays);
-    await confirmOwnMisPassword(ctx, actor, input.password ?? "", "password");
-    expiresAt = new Date(ctx.clock().getTime() + days * 86_400_000);
-  }
   const user = await ctx.db
     .selectFrom("users")
-    .select("id")
+    .select(["id", "token_max_days"])
     .where("username", "=", username)
     .where("disabled", "=", false)
     .executeTakeFirst();
   if (!user) throw new AppError("not-found", `There is no user ${username}.`);
+  let expiresAt: Date | null = null;
+  if (actor !== null || input.expiresInDays !== undefined || user.token_max_days !== null) {
+    const appMax = actor === null ? 3660 : ctx.config.tokenMaxDays;
+    const days = checkTokenDays(input.expiresInDays, tokenCeiling(appMax, user.token_max_days));
+    if (actor !== null) await confirmOwnMisPassword(ctx, actor, input.password ?? "", "password");
+    expiresAt = new Date(ctx.clock().getTime() + days * 86_400_000);
+  }
   return ctx.db.transaction().execute(async (trx) => {
     const made = await issueApiToken(trx, { userId: user.id, prefix: "s2s_mis_", expiresAt });
     await misAudit(trx, actor, "token.create", `user:${user.id}`, { token: made.id });
     return made.token;
+  });
+}
+
+/** The longest life a token the actor makes may have: the school side's, or their own. */
+export async function misTokenMaxDays(ctx: MisContext, actor: MisPrincipal): Promise<number> {
+  const row = await ctx.db
+    .selectFrom("users")
+    .select("token_max_days")
+    .where("id", "=", actor.userId)
+    .executeTakeFirst();
+  return tokenCeiling(ctx.config.tokenMaxDays, row?.token_max_days ?? null);
+}
+
+/**
+ * A manager sets how long a user's tokens may last, at most the school side's longest (null: the
+ * school side's). Tokens the user has that would last longer now end within it.
+ */
+export async function setMisTokenLife(
+  ctx: MisContext,
+  actor: MisPrincipal,
+  userId: string,
+  tokenMaxDays: number | null,
+): Promise<{ tokenMaxDays: number | null; shortened: number }> {
+  if (actor.role !== "manager") throw new AppError("forbidden");
+  if (!isId(userId)) throw new AppError("not-found");
+  const days = checkTokenCeiling(tokenMaxDays, ctx.config.tokenMaxDays);
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("users")
+      .set({ token_max_days: days })
+      .where("id", "=", userId)
+      .returning("username")
+      .executeTakeFirst();
+    if (!row) throw new AppError("not-found");
+    const shortened = days === null ? 0 : await shortenApiTokensOf(trx, userId, days, ctx.clock());
+    await misAudit(trx, actor, "user.token-life", `user:${userId}`, {
+      username: row.username,
+      tokenMaxDays: days,
+      shortened,
+    });
+    return { tokenMaxDays: days, shortened };
   });
 }
 

@@ -92,6 +92,7 @@ export async function listMisUsers(ctx: MisContext, actor: MisPrincipal) {
       "users.created_at",
       "users.totp_secret",
       "users.must_change_password",
+      "users.token_max_days",
       "a.locked_until",
     ])
     .orderBy("users.username")
@@ -104,6 +105,8 @@ export async function listMisUsers(ctx: MisContext, actor: MisPrincipal) {
     disabled: r.disabled,
     secondFactor: r.totp_secret !== null,
     mustChangePassword: r.must_change_password,
+    /** The longest life of a token they make, when a manager set it shorter; else null. */
+    tokenMaxDays: r.token_max_days,
     lockedUntil: r.locked_until && r.locked_until > now ? r.locked_until.toISOString() : null,
     createdAt: r.created_at.toISOString(),
   }));

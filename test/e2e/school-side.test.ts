@@ -325,6 +325,16 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await check("user-disable-confirm");
     await page.click("a:has-text('Cancel')");
     expect(await page.textContent("tr:has-text('office-new')")).toContain("Active");
+    // A manager gives one user a shorter token life; a typing slip is said at the field.
+    await page.click("a:has-text('Change how long office-new')");
+    await check("user-token-life");
+    await page.fill("#tokenMaxDays", "a month");
+    await page.click("button:has-text('Set token life')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("Give a number of whole days");
+    await check("user-token-life-error");
+    await page.fill("#tokenMaxDays", "30");
+    await page.click("button:has-text('Set token life')");
+    expect(await page.textContent("tr:has-text('office-new')")).toContain("30 days");
 
     await visit("/account", "account");
     // A token always ends, and is made only with the password given again.

@@ -9,7 +9,7 @@ import { createUser } from "../../src/hub/users.js";
 import { AppError } from "../../src/platform/errors.js";
 import { DATABASES } from "../helpers/db.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
-import { PageClient } from "../helpers/pages.js";
+import { PageClient, pageText } from "../helpers/pages.js";
 
 const PASSWORD = "demo-password-only";
 
@@ -111,6 +111,85 @@ for (const { target, skip } of DATABASES) {
       });
       expect(revoked.status).toBe(204);
       expect((await t.api(second.token, "/api/v1/me")).status).toBe(401);
+    });
+
+    it("lets an administrator shorten one user's token life, and their tokens with it", async () => {
+      const lasting = await createToken(t.hub.ctx, null, "brookfield", { label: "until revoked" });
+      const long = await createToken(t.hub.ctx, null, "brookfield", { expiresInDays: 300 });
+      const short = await createToken(t.hub.ctx, null, "brookfield", { expiresInDays: 3 });
+      const users = await json(await t.api(admin, "/api/v1/admin/users"));
+      const brook = users.users.find((u: { username: string }) => u.username === "brookfield");
+      expect(brook.tokenMaxDays).toBeNull();
+      // Only an administrator sets it, and only within the service's longest.
+      const path = `/api/v1/admin/users/${brook.id}/token-life`;
+      expect((await post(lasting.token, path, { tokenMaxDays: 7 })).status).toBe(403);
+      const tooLong = await post(admin, path, { tokenMaxDays: 400 });
+      expect(tooLong.status).toBe(400);
+      expect((await json(tooLong)).error.message).toContain("1 to 365 whole days");
+
+      const page = new PageClient(t.url);
+      await page.signIn("admin", PASSWORD, () => t.code("admin"));
+      const notANumber = await page.post(`/admin/users/${brook.id}/token-life`, {
+        _csrf: await page.token(),
+        tokenMaxDays: "a week",
+      });
+      expect(notANumber.status).toBe(400);
+      expect(await notANumber.text()).toContain("Give a number of whole days");
+      const set = await page.post(`/admin/users/${brook.id}/token-life`, {
+        _csrf: await page.token(),
+        tokenMaxDays: "7",
+      });
+      expect(set.status).toBe(303);
+      const shown = await page.request(set.headers.get("location") ?? "");
+      const text = pageText(await shown.text());
+      expect(text).toContain("2 of their tokens would have lasted longer");
+      expect(text).toContain("Tokens last at most 7 days");
+      const listed = await json(await t.api(admin, "/api/v1/admin/users"));
+      expect(listed.users.find((u: { id: string }) => u.id === brook.id).tokenMaxDays).toBe(7);
+
+      // The lasting tokens now end within the week; the 3-day one is untouched.
+      t.advanceDays(4);
+      expect((await t.api(short.token, "/api/v1/me")).status).toBe(401);
+      expect((await t.api(lasting.token, "/api/v1/me")).status).toBe(200);
+      t.advanceDays(4);
+      for (const gone of [lasting, long])
+        expect((await t.api(gone.token, "/api/v1/me")).status).toBe(401);
+      t.advanceDays(-8);
+
+      // The user is offered, and may make, no longer; nor may the operator for them.
+      const office = new PageClient(t.url);
+      await office.signIn("brookfield", PASSWORD);
+      expect(pageText(await (await office.request("/account")).text())).toContain(
+        "after at most 7 days",
+      );
+      const _csrf = await office.token();
+      const mine = (expiresInDays: string) =>
+        office.post("/account/tokens", {
+          _csrf,
+          label: "agent",
+          expiresInDays,
+          password: PASSWORD,
+        });
+      const refused = await mine("30");
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain("after 1 to 7 whole days");
+      expect((await mine("7")).status).toBe(200);
+      const operator = await createToken(t.hub.ctx, null, "brookfield").catch((e) => e);
+      expect((operator as AppError).code).toBe("invalid");
+      expect(await createToken(t.hub.ctx, null, "brookfield", { expiresInDays: 5 })).toMatchObject({
+        token: expect.stringMatching(/^s2s_/),
+      });
+
+      const audited = await t.hub.ctx.db
+        .selectFrom("audit_events")
+        .select("detail")
+        .where("action", "=", "user.token-life")
+        .where("target", "=", `user:${brook.id}`)
+        .execute();
+      expect(audited.map((a) => a.detail)).toEqual([{ tokenMaxDays: 7, shortened: 2 }]);
+      // Cleared, the service's longest applies again.
+      const cleared = await post(admin, path, { tokenMaxDays: null });
+      expect(await json(cleared)).toEqual({ tokenMaxDays: null, shortened: 0 });
     });
 
     it("offers to revoke every token of a user changing their password", async () => {

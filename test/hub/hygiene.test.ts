@@ -37,6 +37,7 @@ for (const { target, skip } of DATABASES) {
         [admin, "POST", "/api/v1/admin/users/abc/disable", { disabled: true }],
         [admin, "GET", "/api/v1/admin/users/abc/tokens"],
         [admin, "POST", "/api/v1/admin/users/abc/reset-password"],
+        [admin, "POST", "/api/v1/admin/users/abc/token-life", { tokenMaxDays: 7 }],
       ];
       for (const [token, method, path, body] of calls) {
         const r = await t.api(

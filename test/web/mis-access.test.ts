@@ -84,6 +84,8 @@ const ROUTES = [
   R("POST", "/users/:id/disable", "manager"),
   R("POST", "/users/:id/enable", "manager"),
   R("POST", "/users/:id/password-link", "manager"),
+  R("GET", "/users/:id/token-life", "manager"),
+  R("POST", "/users/:id/token-life", "manager"),
   R("POST", "/settings/second-factor", "manager"),
   R("POST", "/api/v1/session", "open"),
   R("DELETE", "/api/v1/session", "open"),
@@ -127,6 +129,7 @@ const ROUTES = [
   R("POST", "/api/v1/users/:id/disable", "manager"),
   R("POST", "/api/v1/users/:id/enable", "manager"),
   R("POST", "/api/v1/users/:id/password-link", "manager"),
+  R("POST", "/api/v1/users/:id/token-life", "manager"),
 ];
 
 describe("who reaches the school side's routes", () => {

@@ -80,6 +80,7 @@ const PAGE_ROUTES: {
   { path: "/admin/users/:id", method: "GET", kind: "admin" },
   { path: "/admin/users/:id/disable", method: "POST", kind: "admin" },
   { path: "/admin/users/:id/reset-password", method: "POST", kind: "admin" },
+  { path: "/admin/users/:id/token-life", method: "POST", kind: "admin" },
   { path: "/admin/tokens/:id/revoke", method: "POST", kind: "admin" },
   { path: "/admin/audit", method: "GET", kind: "admin" },
   { path: "/admin/audit", method: "POST", kind: "admin" },

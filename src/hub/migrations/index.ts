@@ -27,6 +27,7 @@ import mailForgottenWhenSent from "./0024_mail_forgotten_when_sent.js";
 import accountApprovals from "./0025_account_approvals.js";
 import idempotentUploadContent from "./0026_idempotent_upload_content.js";
 import downloadedNotices from "./0027_downloaded_notices.js";
+import tokenLifePerUser from "./0028_token_life_per_user.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 25, name: "account-approvals", sql: accountApprovals },
   { id: 26, name: "idempotent-upload-content", sql: idempotentUploadContent },
   { id: 27, name: "downloaded-notices", sql: downloadedNotices },
+  { id: 28, name: "token-life-per-user", sql: tokenLifePerUser },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

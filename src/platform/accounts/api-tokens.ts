@@ -136,6 +136,53 @@ export function checkTokenDays(days: number | undefined, maxDays: number): numbe
   return days;
 }
 
+/** The longest life a user's token may have: the app's, or the user's own when shorter. */
+export function tokenCeiling(appMaxDays: number, userMaxDays: number | null): number {
+  return userMaxDays === null ? appMaxDays : Math.min(appMaxDays, userMaxDays);
+}
+
+/** Checks a user's own longest token life as a manager sets it (null: the app's). */
+export function checkTokenCeiling(days: number | null, appMaxDays: number): number | null {
+  if (days === null) return null;
+  if (!Number.isInteger(days) || days < 1 || days > appMaxDays)
+    throw invalid(
+      `A user's tokens may last 1 to ${appMaxDays} whole days, the most this service allows; or leave it empty for ${appMaxDays}.`,
+      "tokenMaxDays",
+    );
+  return days;
+}
+
+/** A longest token life as typed in a form: whole days, or nothing for the app's. */
+export function tokenCeilingFrom(text: string | undefined): number | null {
+  const t = (text ?? "").trim();
+  if (t === "") return null;
+  if (!/^\d{1,5}$/.test(t))
+    throw invalid("Give a number of whole days, or leave it empty.", "tokenMaxDays");
+  return Number(t);
+}
+
+/**
+ * Brings a user's tokens in use within a new longest life: one that would last longer (or for
+ * ever) now ends `maxDays` from `now`. Says how many were shortened.
+ */
+export async function shortenApiTokensOf<S extends HasTokens>(
+  trx: Transaction<S>,
+  userId: string,
+  maxDays: number,
+  now: Date,
+): Promise<number> {
+  const end = new Date(now.getTime() + maxDays * 86_400_000);
+  const rows = await narrow(trx)
+    .updateTable("api_tokens")
+    .set({ expires_at: end })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", end)]))
+    .returning("id")
+    .execute();
+  return rows.length;
+}
+
 /** The lives offered on an account page, none longer than allowed; 90 days chosen if offered. */
 export function tokenLifeChoices(maxDays: number) {
   const days = [30, 90, 365].filter((d) => d < maxDays);

@@ -28,7 +28,8 @@ const nullable = (type: "string" | "integer", options: Record<string, unknown> =
   Type.Unsafe<string | number | null>({ type: [type, "null"], ...options });
 export const NullableString = (options: Record<string, unknown> = {}) =>
   Type.Unsafe<string | null>(nullable("string", options));
-export const NullableInteger = () => Type.Unsafe<number | null>(nullable("integer"));
+export const NullableInteger = (options: Record<string, unknown> = {}) =>
+  Type.Unsafe<number | null>(nullable("integer", options));
 
 export const IdParams = Type.Object({ id: Type.String() });
 

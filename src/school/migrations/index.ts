@@ -15,6 +15,7 @@ import recordGaps from "./0012_record_gaps.js";
 import auditChain from "./0013_audit_chain.js";
 import hubAccepts from "./0014_hub_accepts.js";
 import secondFactorAndPasswords from "./0015_second_factor_and_passwords.js";
+import tokenLifePerUser from "./0016_token_life_per_user.js";
 
 /** The school side's migrations: numbered, forward-only, never edited once shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 13, name: "audit-chain", sql: auditChain },
   { id: 14, name: "hub-accepts", sql: hubAccepts },
   { id: 15, name: "second-factor-and-passwords", sql: secondFactorAndPasswords },
+  { id: 16, name: "token-life-per-user", sql: tokenLifePerUser },
 ];
 
 export const MIS_MIGRATIONS: MigrationSet = {

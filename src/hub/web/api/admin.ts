@@ -9,6 +9,7 @@ import {
   errors,
   IdParams,
   NoContent,
+  NullableInteger,
   ok,
   PAGE_QUERY,
   TokenListed,
@@ -26,7 +27,7 @@ import {
 } from "../../establishments.js";
 import { requestNoticeEmail } from "../../notice-email.js";
 import type { EstablishmentsTable } from "../../schema.js";
-import { revokeToken } from "../../tokens.js";
+import { revokeToken, setTokenLife } from "../../tokens.js";
 import { listTokens, listUsers } from "../../user-list.js";
 import { createUser, sendResetLink, setDisabled } from "../../users.js";
 import { adminOf, principalOf } from "../principal.js";
@@ -254,6 +255,36 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
       await setDisabled(ctx, adminOf(request), request.params.id, request.body.disabled);
       return reply.status(204).send(null);
     },
+  );
+
+  app.post(
+    "/api/v1/admin/users/:id/token-life",
+    {
+      schema: {
+        tags,
+        summary: "Set the longest life of the user's API tokens (null: the service's)",
+        description:
+          "At most the service's longest (S2S_TOKEN_MAX_DAYS). A new token the user makes may " +
+          "last no longer, and a token they have that would last longer (or until revoked) now " +
+          "ends that many days from now. The answer says how many were shortened.",
+        params: IdParams,
+        body: Type.Object({
+          tokenMaxDays: NullableInteger({ description: "whole days; null: the service's longest" }),
+        }),
+        response: {
+          200: ok(
+            Type.Object({
+              tokenMaxDays: NullableInteger(),
+              shortened: Type.Integer({ description: "tokens in use brought within it" }),
+            }),
+            "Set",
+          ),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) =>
+      setTokenLife(ctx, adminOf(request), request.params.id, request.body.tokenMaxDays),
   );
 
   app.post(

@@ -26,7 +26,7 @@ import {
   secondFactorStatus,
 } from "../../second-factor.js";
 import { createSession } from "../../sessions.js";
-import { createToken, revokeToken, tokensOf, tokenToRevoke } from "../../tokens.js";
+import { createToken, revokeToken, tokenMaxDaysOf, tokensOf, tokenToRevoke } from "../../tokens.js";
 import { changePassword } from "../../users.js";
 import { principalOf } from "../principal.js";
 import { revokeConfirmation } from "./revoke-confirmation.js";
@@ -46,6 +46,12 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     "downloaded-off": "You will no longer be e-mailed when a file you sent is downloaded.",
   };
 
+  /** The token lives this user may choose: an administrator may have set a shorter longest. */
+  const tokenLives = async (p: Principal) => {
+    const tokenMaxDays = await tokenMaxDaysOf(ctx, p.userId);
+    return { tokenMaxDays, tokenLives: tokenLifeChoices(tokenMaxDays) };
+  };
+
   const accountPage = async (p: Principal) => ({
     title: "Your account",
     me: p,
@@ -54,8 +60,7 @@ export function accountPages(app: FastifyInstance, ctx: HubContext): void {
     downloadNotices: p.role === "admin" ? false : await downloadNoticesOn(ctx, p),
     factor: await secondFactorStatus(ctx, p),
     tokens: await tokensOf(ctx, p.userId),
-    tokenMaxDays: ctx.config.tokenMaxDays,
-    tokenLives: tokenLifeChoices(ctx.config.tokenMaxDays),
+    ...(await tokenLives(p)),
   });
 
   app.post("/account/notices", async (request, reply) => {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { isDate } from "../../../ctf/checker.js";
+import { tokenCeilingFrom } from "../../../platform/accounts/api-tokens.js";
 import { isId, notFound } from "../../../platform/errors.js";
 import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
 import {
@@ -17,13 +18,13 @@ import {
   tryForm,
 } from "../../../platform/web/forms.js";
 import { auditView } from "../../audit-view.js";
-import type { HubContext } from "../../context.js";
+import type { HubContext, Principal } from "../../context.js";
 import { listCorrections, resolveCorrection } from "../../corrections.js";
 import { findEstablishment, searchEstablishments } from "../../establishments.js";
 import { requestNoticeEmail } from "../../notice-email.js";
 import { signedInAs } from "../../organisation-names.js";
 import { mailMessage, recentMail } from "../../recent-mail.js";
-import { revokeToken, tokenToRevoke } from "../../tokens.js";
+import { revokeToken, setTokenLife, tokenToRevoke } from "../../tokens.js";
 import { getUser, listTokens, listUsers } from "../../user-list.js";
 import { createUser, type NewUser, sendResetLink, setDisabled } from "../../users.js";
 import { adminOf } from "../principal.js";
@@ -180,12 +181,27 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
     return reply.redirect(`/admin/users/${done.value.user.id}?done=created`, 303);
   });
 
+  /** A user's page: who they are, their tokens, and how long tokens may last here. */
+  const userPage = async (p: Principal, id: string) => ({
+    title: "User",
+    backLink: "/admin/users",
+    user: await getUser(ctx, p, id),
+    tokens: await listTokens(ctx, p, id),
+    serviceTokenMaxDays: ctx.config.tokenMaxDays,
+  });
+
   app.get("/admin/users/:id", async (request, reply) => {
     const p = adminOf(request);
-    const id = param(request, "id");
-    const user = await getUser(ctx, p, id);
+    const page = await userPage(p, param(request, "id"));
+    const { user } = page;
     const done = queryParam(request, "done");
+    const shortened = /^token-life-(\d+)$/.exec(done ?? "")?.[1];
     const notices: Record<string, string> = {
+      ...(shortened === undefined
+        ? {}
+        : {
+            [`token-life-${shortened}`]: `Token life set.${shortened === "0" ? "" : ` ${shortened} of their tokens would have lasted longer: they now end within it.`}`,
+          }),
       disabled: "User disabled. Their sessions have ended.",
       enabled: "User enabled.",
       revoked: "Token revoked.",
@@ -196,12 +212,25 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
       "reset-second-factor": `We have e-mailed ${user.email} a sign-in link to choose a new password and set up their second factor again.`,
     };
     return reply.page("admin-user", {
-      title: "User",
-      backLink: "/admin/users",
-      user,
-      tokens: await listTokens(ctx, p, id),
+      ...page,
       notice: done && notices[done] ? { success: true, text: notices[done] } : undefined,
     });
+  });
+
+  app.post("/admin/users/:id/token-life", async (request, reply) => {
+    const p = adminOf(request);
+    const id = param(request, "id");
+    const text = formOf(request).tokenMaxDays;
+    const done = await tryForm("tokenMaxDays", () =>
+      setTokenLife(ctx, p, id, tokenCeilingFrom(text)),
+    );
+    if (!done.ok)
+      return reply.status(400).page("admin-user", {
+        ...(await userPage(p, id)),
+        values: { tokenMaxDays: text },
+        errors: done.errors,
+      });
+    return reply.redirect(`/admin/users/${id}?done=token-life-${done.value.shortened}`, 303);
   });
 
   app.post("/admin/users/:id/disable", async (request, reply) => {

@@ -3,10 +3,17 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { AppError } from "../../../platform/errors.js";
-import { errors, IdParams, NoContent, NullableString, ok } from "../../../platform/web/schemas.js";
+import {
+  errors,
+  IdParams,
+  NoContent,
+  NullableInteger,
+  NullableString,
+  ok,
+} from "../../../platform/web/schemas.js";
 import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
 import type { MisContext } from "../../context.js";
-import { createMisToken, listMisTokens, revokeMisToken } from "../../tokens.js";
+import { createMisToken, listMisTokens, revokeMisToken, setMisTokenLife } from "../../tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../users.js";
 import { managerOnly, misPrincipalOf } from "../principal.js";
 
@@ -20,6 +27,10 @@ const User = Type.Object({
   mustChangePassword: Type.Boolean({ description: "chooses their own password at sign-in" }),
   lockedUntil: NullableString({ format: "date-time", description: "after wrong passwords" }),
   createdAt: Type.String({ format: "date-time" }),
+  tokenMaxDays: NullableInteger({
+    description:
+      "the longest life, in days, of a token this user makes, set by a manager; null: the school side's (MIS_TOKEN_MAX_DAYS)",
+  }),
 });
 
 const Token = Type.Object({
@@ -134,6 +145,38 @@ export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
         return reply.status(204).send(null);
       },
     );
+
+  app.post(
+    "/api/v1/users/:id/token-life",
+    {
+      preValidation: managerOnly,
+      schema: {
+        tags: ["users"],
+        summary:
+          "Set the longest life of the user's API tokens (managers; null: the school side's)",
+        description:
+          "At most the school side's longest (MIS_TOKEN_MAX_DAYS). A new token the user makes may " +
+          "last no longer, and a token they have that would last longer (or until revoked) now " +
+          "ends that many days from now. The answer says how many were shortened.",
+        params: IdParams,
+        body: Type.Object({
+          tokenMaxDays: NullableInteger({ description: "whole days; null: the school side's" }),
+        }),
+        response: {
+          200: ok(
+            Type.Object({
+              tokenMaxDays: NullableInteger(),
+              shortened: Type.Integer({ description: "tokens in use brought within it" }),
+            }),
+            "Set",
+          ),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) =>
+      setMisTokenLife(ctx, misPrincipalOf(request), request.params.id, request.body.tokenMaxDays),
+  );
 
   app.get(
     "/api/v1/tokens",

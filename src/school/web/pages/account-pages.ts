@@ -17,7 +17,7 @@ import {
 } from "../../accounts.js";
 import type { MisContext, MisPrincipal } from "../../context.js";
 import { misSecondFactorRequired } from "../../sessions.js";
-import { createMisToken, listMisTokens, revokeMisToken } from "../../tokens.js";
+import { createMisToken, listMisTokens, misTokenMaxDays, revokeMisToken } from "../../tokens.js";
 import { pageUser } from "./register-pages.js";
 
 const DONE: Record<string, string> = {
@@ -34,8 +34,10 @@ export function accountPages(app: FastifyInstance, ctx: MisContext): void {
     return {
       title: "Your account",
       tokens: await listMisTokens(ctx, p),
-      tokenMaxDays: ctx.config.tokenMaxDays,
-      tokenLives: tokenLifeChoices(ctx.config.tokenMaxDays),
+      ...(await misTokenMaxDays(ctx, p).then((tokenMaxDays) => ({
+        tokenMaxDays,
+        tokenLives: tokenLifeChoices(tokenMaxDays),
+      }))),
       factor: {
         ...(await misSecondFactorStatus(ctx, p)),
         required: await misSecondFactorRequired(ctx, p),

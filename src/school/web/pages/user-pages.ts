@@ -1,16 +1,23 @@
-/** A manager's Users page: add, disable, enable, and a password link for a user. */
+/**
+ * A manager's Users page: add, disable, enable, a password link for a user, and how long a
+ * user's API tokens may last.
+ */
 import type { FastifyInstance } from "fastify";
+import { tokenCeilingFrom } from "../../../platform/accounts/api-tokens.js";
 import { AppError } from "../../../platform/errors.js";
 import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
 import { formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
 import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
-import type { MisContext } from "../../context.js";
+import type { MisContext, MisPrincipal } from "../../context.js";
+import { setMisTokenLife } from "../../tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../users.js";
 import { pageManager, pageUser } from "./register-pages.js";
 
 const DONE: Record<string, string> = {
   disabled: "User disabled: their sessions have ended and their tokens no longer work.",
   enabled: "User enabled: they can sign in again.",
+  "token-life":
+    "Token life set. Any of their tokens that would have lasted longer now ends within it.",
 };
 
 export function userPages(app: FastifyInstance, ctx: MisContext): void {
@@ -21,6 +28,7 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
     return reply.page("users", {
       title: "Users",
       users: await listMisUsers(ctx, p),
+      tokenMaxDays: ctx.config.tokenMaxDays,
       ...(done ? { notice: { success: true, text: done } } : {}),
     });
   });
@@ -82,6 +90,41 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
     });
   });
 
+  const tokenLifePage = async (p: MisPrincipal, id: string, typed?: string) => {
+    const user = (await listMisUsers(ctx, p)).find((u) => u.id === id);
+    if (!user) throw new AppError("not-found");
+    return {
+      title: `How long ${user.username}'s API tokens last`,
+      backLink: "/users",
+      user,
+      schoolTokenMaxDays: ctx.config.tokenMaxDays,
+      values: {
+        tokenMaxDays: typed ?? (user.tokenMaxDays === null ? "" : String(user.tokenMaxDays)),
+      },
+    };
+  };
+
+  app.get<{ Params: { id: string } }>("/users/:id/token-life", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    return reply.page("user-token-life", await tokenLifePage(p, request.params.id));
+  });
+
+  app.post<{ Params: { id: string } }>("/users/:id/token-life", async (request, reply) => {
+    const p = pageManager(request, reply);
+    if (!p) return reply;
+    const typed = formOf(request).tokenMaxDays;
+    const r = await tryForm("tokenMaxDays", () =>
+      setMisTokenLife(ctx, p, request.params.id, tokenCeilingFrom(typed)),
+    );
+    if (!r.ok)
+      return reply.status(400).page("user-token-life", {
+        ...(await tokenLifePage(p, request.params.id, typed)),
+        errors: r.errors,
+      });
+    return reply.redirect("/users?done=token-life", 303);
+  });
+
   for (const [action, disabled] of [
     ["disable", true],
     ["enable", false],
@@ -108,9 +151,12 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
         setMisUserDisabled(ctx, p, request.params.id, disabled),
       );
       if (!r.ok)
-        return reply
-          .status(400)
-          .page("users", { title: "Users", users: await listMisUsers(ctx, p), errors: r.errors });
+        return reply.status(400).page("users", {
+          title: "Users",
+          users: await listMisUsers(ctx, p),
+          tokenMaxDays: ctx.config.tokenMaxDays,
+          errors: r.errors,
+        });
       return reply.redirect(`/users?done=${disabled ? "disabled" : "enabled"}`, 303);
     });
 }
