@@ -6,6 +6,7 @@ import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
 import { uploadMemory } from "./hub/upload-memory.js";
 import { importBench } from "./mis/import-bench.js";
+import { importMemory } from "./mis/import-memory.js";
 import { importPageBench } from "./mis/import-page-bench.js";
 import type { BenchOutcome } from "./result.js";
 
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchO
   hub: hubBench,
   "hub.upload_memory": uploadMemory,
   "mis.import": importBench,
+  "mis.import_memory": importMemory,
   "mis.import_page": importPageBench,
 };
 

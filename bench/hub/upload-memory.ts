@@ -17,19 +17,30 @@ import { BIN, runCli, startServer, stopServer } from "./processes.js";
 
 const MB = 1024 * 1024;
 
-async function rssOf(pid: number): Promise<number> {
+export async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb * 1024;
 }
 
-async function send(url: string, token: string, name: string, body: Blob): Promise<void> {
+/** Sends a file to the hub as a script would, and waits until it has passed its checks. */
+export async function send(url: string, token: string, name: string, body: Blob): Promise<string> {
   const form = new FormData();
   form.set("file", body, name);
   const headers = { authorization: `Bearer ${token}` };
   const r = await fetch(`${url}/api/v1/transfers`, { method: "POST", headers, body: form });
   if (r.status !== 202) throw new Error(`${name} was refused (${r.status}): ${await r.text()}`);
   const { id } = (await r.json()) as { id: string };
+  await waitAvailable(url, headers, id, name);
+  return id;
+}
+
+async function waitAvailable(
+  url: string,
+  headers: Record<string, string>,
+  id: string,
+  name: string,
+): Promise<void> {
   for (;;) {
     const v = (await (await fetch(`${url}/api/v1/transfers/${id}`, { headers })).json()) as {
       status: string;

@@ -32,8 +32,14 @@ export class HubError extends Error {
 /** A size in megabytes, to two places, as the client's and its callers' messages say it. */
 export const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;
 
-/** A body read whole, but no more than `maxBytes` of it: past that, `file.too-large`. */
-async function readCapped(r: Response, maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+/**
+ * A body's chunks as they arrive, but no more than `maxBytes` of them: past that,
+ * `file.too-large` (and the download is cancelled, as leaving the loop does).
+ */
+async function* cappedChunks(
+  r: Response,
+  maxBytes = Number.POSITIVE_INFINITY,
+): AsyncGenerator<Uint8Array> {
   const tooLarge = () =>
     new HubError(
       413,
@@ -44,15 +50,19 @@ async function readCapped(r: Response, maxBytes = Number.POSITIVE_INFINITY): Pro
     await r.body?.cancel();
     throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of r.body ?? []) {
     total += chunk.byteLength;
-    // Leaving the loop cancels the download.
     if (total > maxBytes) throw tooLarge();
-    chunks.push(chunk);
+    yield chunk;
   }
-  return Buffer.concat(chunks, total);
+}
+
+/** A body read whole, but no more than `maxBytes` of it: past that, `file.too-large`. */
+async function readCapped(r: Response, maxBytes?: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of cappedChunks(r, maxBytes)) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 export class HubUnreachableError extends Error {
@@ -241,6 +251,18 @@ export class HubClient {
   async preview(id: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/preview`);
     return readCapped(r, options.maxBytes);
+  }
+
+  /**
+   * The same as it arrives, chunk by chunk, for a reader that parses as it goes and never holds
+   * the whole file; the hub's refusal (not found, not yours) is thrown before the first chunk.
+   */
+  async previewChunks(
+    id: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<AsyncGenerator<Uint8Array>> {
+    const r = await this.request("GET", `/api/v1/transfers/${encodeURIComponent(id)}/preview`);
+    return cappedChunks(r, options.maxBytes);
   }
 
   private async json<T>(

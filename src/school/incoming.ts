@@ -3,7 +3,7 @@
  * exchange folder, and a file a user uploads. Each is known again by its SHA-256, so a file
  * imported before says when and by whom.
  */
-import { readFile, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { HubError, HubUnreachableError, megabytes } from "../client/hub-client.js";
 import { sha256 } from "../platform/accounts/secrets.js";
@@ -22,8 +22,10 @@ export interface LoadedFile {
   source: "hub" | "folder" | "upload";
   transferId: string | null;
   fileName: string;
-  bytes: Uint8Array;
-  sha256: string;
+  /** The file as it is read (from the hub as it arrives): it is never held whole. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Its SHA-256 (hex) when known before it is read: the hub says it; an upload is in hand. */
+  sha256?: string;
 }
 
 /** When and by whom a file of this hash was imported, if it was (and not undone). */
@@ -94,23 +96,71 @@ export async function listIncoming(ctx: MisContext) {
 const tooLarge = (name: string, maxBytes: number) =>
   invalid(`${name} is larger than this school side imports (${megabytes(maxBytes)}).`, "file");
 
-async function fromFolder(folder: string, name: string, maxBytes: number): Promise<LoadedFile> {
-  const path = join(folder, name);
-  const info = await stat(path);
-  if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
-  if (info.size > maxBytes) throw tooLarge(name, maxBytes);
-  const bytes = new Uint8Array(await readFile(path));
-  return { source: "folder", transferId: null, fileName: name, bytes, sha256: sha256(bytes) };
+/** Chunks of at most `maxBytes` in all: past that, the file is refused as too large. */
+async function* capped(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+  maxBytes: number,
+): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.byteLength;
+    // The file grew after it was measured (an MIS still writing it).
+    if (total > maxBytes) throw tooLarge(name, maxBytes);
+    yield chunk;
+  }
 }
 
-/** The file an import is made from, whichever of the three it is. */
+async function fromFolder(folder: string, name: string, maxBytes: number): Promise<LoadedFile> {
+  // Opened here, so that a missing file is said before reading starts.
+  const handle = await open(join(folder, name), "r");
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw invalid(`${name} is not a file.`, "file");
+    if (info.size > maxBytes) throw tooLarge(name, maxBytes);
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
+  return {
+    source: "folder",
+    transferId: null,
+    fileName: name,
+    chunks: capped(stream, name, maxBytes),
+  };
+}
+
+/**
+ * A download's chunks, asked for only when the first is wanted (the hub audits the read, and a
+ * file imported before is refused first), a failure on the way said as this side's error.
+ */
+async function* fromHubChunks(
+  start: () => Promise<AsyncIterable<Uint8Array>>,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* await start();
+  } catch (e) {
+    throw fromHub(e);
+  }
+}
+
+/** The file an import is made from, whichever of the three it is, ready to be read. */
 export async function loadSource(ctx: MisContext, source: ImportSource): Promise<LoadedFile> {
   if ("upload" in source) {
     const { fileName, bytes } = source.upload;
     if (bytes.length === 0) throw invalid("The file is empty.", "file");
     if (bytes.length > ctx.config.maxImportBytes)
       throw tooLarge(fileName, ctx.config.maxImportBytes);
-    return { source: "upload", transferId: null, fileName, bytes, sha256: sha256(bytes) };
+    return {
+      source: "upload",
+      transferId: null,
+      fileName,
+      chunks: (async function* () {
+        yield bytes;
+      })(),
+      sha256: sha256(bytes),
+    };
   }
   if ("file" in source) {
     const folder = await exchangeFolder(ctx);
@@ -131,13 +181,12 @@ export async function loadSource(ctx: MisContext, source: ImportSource): Promise
     // Refused before it is fetched; and as it arrives, should the hub's size be wrong.
     const maxBytes = ctx.config.maxImportBytes;
     if (t.sizeBytes > maxBytes) throw tooLarge(t.fileName, maxBytes);
-    const bytes = await hub.preview(t.id, { maxBytes });
     return {
       source: "hub",
       transferId: t.id,
       fileName: t.fileName,
-      bytes,
-      sha256: sha256(bytes),
+      chunks: fromHubChunks(() => hub.previewChunks(t.id, { maxBytes })),
+      sha256: t.sha256,
     };
   } catch (e) {
     throw fromHub(e);

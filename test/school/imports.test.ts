@@ -359,12 +359,23 @@ for (const { target, skip } of DATABASES) {
     it("knows the same file again, and says when and by whom it was imported", async () => {
       const { files } = await json(await meadow.api("/api/v1/incoming"));
       expect(files[0].importedBefore).toMatchObject({ by: "office", at: now.toISOString() });
+      const reads = () =>
+        t.hub.ctx.db
+          .selectFrom("audit_events")
+          .select("id")
+          .where("action", "=", "preview")
+          .where("target", "=", `transfer:${transferId}`)
+          .execute();
+      const readBefore = (await reads()).length;
       const again = await meadow.api("/api/v1/imports", { transfer: transferId });
       expect(again.status).toBe(409);
       expect((await json(again)).error).toMatchObject({
         code: "import.duplicate",
         message: expect.stringContaining("was imported on 2026-12-01 by office"),
       });
+      // Known by the hash the hub gives, it is refused before its pupils are fetched again.
+      expect(readBefore).toBeGreaterThan(0);
+      expect(await reads()).toHaveLength(readBefore);
     });
 
     it("undoes the import exactly, and keeps what was changed by hand since", async () => {
