@@ -78,7 +78,7 @@ export async function createImport(
   for (const asked of [thisSchool, register]) asked.catch(() => {});
   // Read as it arrives, hashed and packed (on the thread pool) as it goes: the file itself is
   // never held whole beside its pupils (`npm run bench -- mis.import_memory`: a 48 MB hub file
-  // took 2.9-3.6 MB of memory a MB when it was, 2.6-2.8 since; the pupils are most of that).
+  // took 2.9-3.6 MB of memory a MB when it was, 2.5-2.8 since; the pupils are most of that).
   const packing = packingAsRead(file.chunks);
   const read = await readCtf(packing.chunks, { fileName: file.fileName, now: ctx.clock() });
   if (!read.document || !read.valid) {
