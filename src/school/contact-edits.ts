@@ -5,9 +5,9 @@
  */
 import { CODE_SETS } from "../ctf/code-sets.js";
 import type { Contact, Phone } from "../ctf/model.js";
-import { invalidAll, isId, notFound } from "../platform/errors.js";
-import { misAudit } from "./audit.js";
+import { invalidAll, notFound } from "../platform/errors.js";
 import type { MisContext, MisPrincipal } from "./context.js";
+import { changeRecord, trimmed } from "./record-edits.js";
 
 export interface ContactInput {
   title?: string;
@@ -20,7 +20,6 @@ export interface ContactInput {
   email?: string;
 }
 
-const trimmed = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
 const PHONE = /^\+?[0-9 ()-]{6,20}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -114,30 +113,17 @@ export async function removeContact(
   });
 }
 
-async function changeContacts(
+function changeContacts(
   ctx: MisContext,
   actor: MisPrincipal,
   pupilId: string,
   change: (contacts: Contact[]) => Contact[],
 ): Promise<void> {
-  if (!isId(pupilId)) throw notFound();
-  await ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom("pupils")
-      .select("record")
-      .where("id", "=", pupilId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row) throw notFound();
-    const contacts = change(row.record.contacts ?? []);
-    const record = { ...row.record };
+  return changeRecord(ctx, actor, pupilId, "contacts", (before) => {
+    const contacts = change(before.contacts ?? []);
+    const record = { ...before };
     if (contacts.length > 0) record.contacts = contacts;
     else delete record.contacts;
-    await trx
-      .updateTable("pupils")
-      .set({ record: JSON.stringify(record), updated_at: ctx.clock() })
-      .where("id", "=", pupilId)
-      .execute();
-    await misAudit(trx, actor, "pupil.edit", `pupil:${pupilId}`, { fields: ["contacts"] });
+    return record;
   });
 }

@@ -594,6 +594,39 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     expect(await page.textContent(".govuk-notification-banner")).toContain("Contact saved.");
     await page.click("a:has-text('Change Ngozi Okafor')");
     await check("contact-change");
+    // Their address and special educational needs, each on a page of its own.
+    await page.click("a:has-text('Cancel')");
+    await page.click("a:has-text('Add the address')");
+    await check("address-edit");
+    await page.fill("#house", "14");
+    await page.click("button:has-text('Save address')");
+    expect(await page.textContent(".govuk-error-summary")).toContain("Give the street.");
+    await check("address-edit-error");
+    await page.fill("#street", "Grey Street");
+    await page.fill("#town", "Newcastle upon Tyne");
+    await page.fill("#postcode", "ne1 6ee");
+    await page.click("button:has-text('Save address')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Address saved.");
+    expect(await page.textContent("main")).toContain(
+      "14 Grey Street, Newcastle upon Tyne, NE1 6EE",
+    );
+    await page.click("a:has-text('Change special educational needs')");
+    await check("sen-edit");
+    await page.selectOption("#provision", "K");
+    await page.click("button:has-text('Save special educational needs')");
+    expect(await page.textContent(".govuk-error-summary")).toContain(
+      "Give the date the new provision starts.",
+    );
+    await check("sen-edit-error");
+    await page.fill("#startDate-day", "2");
+    await page.fill("#startDate-month", "3");
+    await page.fill("#startDate-year", "2026");
+    await page.selectOption("#primaryNeed", "SLCN");
+    await page.click("button:has-text('Save special educational needs')");
+    expect(await page.textContent(".govuk-notification-banner")).toContain(
+      "Special educational needs saved.",
+    );
+    expect(await page.textContent("main")).toContain("Speech, Language and Communication Needs");
   });
 
   it("prints the leavers' report without the menus, saying who printed it and when", async () => {

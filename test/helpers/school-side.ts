@@ -10,6 +10,7 @@ import { misConfigFromEnv } from "../../src/school/config.js";
 import { initSchool } from "../../src/school/school.js";
 import { type RunningMis, startMis } from "../../src/school/service.js";
 import { createMisUser } from "../../src/school/users.js";
+import type { PageClient } from "./pages.js";
 
 export const STAFF_PASSWORD = "correct horse battery staple";
 
@@ -32,4 +33,20 @@ export async function startStaffedSchool(name: string): Promise<RunningMis> {
     password: STAFF_PASSWORD,
   });
   return mis;
+}
+
+/** Adds Amara Okafor on the Add a pupil page as `office` (signed in) would; returns her id. */
+export async function addPupilOnPage(office: PageClient): Promise<string> {
+  const added = await office.post("/pupils/new", {
+    _csrf: await office.token(),
+    surname: "Okafor",
+    forename: "Amara",
+    sex: "F",
+    "dob-day": "14",
+    "dob-month": "5",
+    "dob-year": "2016",
+  });
+  const id = /\/pupils\/([0-9a-f-]{36})/.exec(added.headers.get("location") ?? "")?.[1];
+  if (!id) throw new Error(`adding a pupil answered ${added.status}`);
+  return id;
 }

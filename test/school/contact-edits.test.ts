@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningMis } from "../../src/school/service.js";
 import { PageClient, pageText } from "../helpers/pages.js";
-import { STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";
+import { addPupilOnPage, STAFF_PASSWORD, startStaffedSchool } from "../helpers/school-side.js";
 
 describe("editing a pupil's contacts", () => {
   let mis: RunningMis;
@@ -17,17 +17,7 @@ describe("editing a pupil's contacts", () => {
     mis = await startStaffedSchool("contacts");
     office = new PageClient(mis.url);
     await office.signIn("office", STAFF_PASSWORD);
-    const added = await office.post("/pupils/new", {
-      _csrf: await office.token(),
-      surname: "Okafor",
-      forename: "Amara",
-      sex: "F",
-      "dob-day": "14",
-      "dob-month": "5",
-      "dob-year": "2016",
-    });
-    id = /\/pupils\/([0-9a-f-]{36})/.exec(added.headers.get("location") ?? "")?.[1] ?? "";
-    expect(id).not.toBe("");
+    id = await addPupilOnPage(office);
   }, 60_000);
 
   afterAll(async () => {

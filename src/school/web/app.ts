@@ -25,6 +25,7 @@ import { sessionRoutes } from "./api/session.js";
 import { settingsRoutes } from "./api/settings.js";
 import { userRoutes } from "./api/users.js";
 import { accountPages } from "./pages/account-pages.js";
+import { addressAndSenPages } from "./pages/address-and-sen-pages.js";
 import { associatedSchoolPages } from "./pages/associated-school-pages.js";
 import { calendarPages } from "./pages/calendar-pages.js";
 import { contactPages } from "./pages/contact-pages.js";
@@ -117,6 +118,7 @@ export async function buildMisApp(
     registerPages(pages, ctx);
     pupilEditPages(pages, ctx);
     contactPages(pages, ctx);
+    addressAndSenPages(pages, ctx);
     associatedSchoolPages(pages, ctx);
     leaverPages(pages, ctx);
     userPages(pages, ctx);

@@ -208,4 +208,6 @@ const DONE: Record<string, string> = {
   added: "Pupil added. Record their contacts and other details as the school learns them.",
   contact: "Contact saved.",
   "contact-removed": "Contact removed.",
+  address: "Address saved.",
+  sen: "Special educational needs saved.",
 };
