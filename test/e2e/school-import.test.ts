@@ -4,13 +4,15 @@
  * by field, a lookalike needs a person's decision, the import is committed and then undone.
  * Every page is checked for accessibility on the way.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
 import type { Pupil } from "../../src/ctf/model.js";
 import { readCtf } from "../../src/ctf/read.js";
+import { writeCtf } from "../../src/ctf/writer.js";
 import { DEMO_PASSWORD } from "../../src/hub/demo.js";
 import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { addAssociatedSchool } from "../../src/school/associated-schools.js";
@@ -22,6 +24,7 @@ import { createPupil } from "../../src/school/pupil-edits.js";
 import { initSchool } from "../../src/school/school.js";
 import { type RunningMis, startMis } from "../../src/school/service.js";
 import { createMisUser } from "../../src/school/users.js";
+import { CHOOSE_EACH_UP_TO } from "../../src/school/web/pages/import-pages.js";
 import { accessibilityViolations, HAVE_CHROMIUM, launch, screenshot } from "../helpers/browser.js";
 import { eventually, json, startTestHub, type TestHub } from "../helpers/hub.js";
 
@@ -236,6 +239,52 @@ describe.skipIf(!HAVE_CHROMIUM)("importing a CTF on the school side's pages in C
     expect(await page.textContent("table:has(caption:text-is('Imports, newest first'))")).toContain(
       "Undone",
     );
+  });
+
+  it("imports a file of hundreds of pupils, asking only what it must, and says it is working", async () => {
+    const pupils = CHOOSE_EACH_UP_TO + 30;
+    const dir = await mkdtemp(join(tmpdir(), "s2s-large-import-"));
+    const path = join(dir, "8231234_CTF_9382001_077.XML");
+    await writeFile(
+      path,
+      writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils, seed: 77 })),
+    );
+    await page.goto(`${receiver.url}/imports`);
+    await page.setInputFiles("#upload", path);
+    await page.click("button:has-text('Upload and import')");
+    expect(await page.textContent("main")).toContain(`This file has ${pupils} pupils`);
+    await check("import-large");
+    await page.check("#skip-5");
+    await page.fill("#admissionDate-day", "1");
+    await page.fill("#admissionDate-month", "12");
+    await page.fill("#admissionDate-year", "2026");
+    // Held back a moment, so that what the page says meanwhile can be read.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/commit", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.click("button:has-text('Import')", { noWaitAfter: true });
+    // Read from the page as it is while its answer is held (locators wait for the navigation).
+    const meanwhile: { said: string; disabled: boolean } = await page.evaluate(`(async () => {
+      for (let i = 0; i < 100; i++) {
+        const said = document.querySelector("[role=status]")?.textContent ?? "";
+        const button = document.querySelector("form[data-app-working] button[type=submit]");
+        if (said) return { said, disabled: button?.hasAttribute("disabled") ?? false };
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return { said: "", disabled: false };
+    })()`);
+    expect(meanwhile.said).toContain(`Importing ${pupils} pupils.`);
+    expect(meanwhile.disabled).toBe(true);
+    release();
+    await page.waitForSelector(".govuk-notification-banner");
+    expect(await page.textContent(".govuk-notification-banner")).toContain("Import done.");
+    await page.unroute("**/commit");
+    expect(await page.locator("#imported-pupils li").count()).toBe(pupils - 1);
   });
 
   it("has no accessibility failures on any page it visited", () => {

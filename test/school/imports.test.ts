@@ -571,6 +571,18 @@ for (const { target, skip } of DATABASES) {
       expect((await json(refused)).error.message).toContain(
         "letter.xml is not a CTF this school can import",
       );
+      // A file in another field (the page's name for it) is refused at once; it hung the
+      // request for five minutes, unread, until the client gave up.
+      const misnamed = new FormData();
+      misnamed.set("upload", new Blob([ctf("9382001", 37)]), "8231234_CTF_9382001_053.XML");
+      const wrongField = await fetch(`${meadow.mis.url}/api/v1/imports`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${meadow.token}` },
+        body: misnamed,
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(wrongField.status).toBe(400);
+      expect((await json(wrongField)).error.message).toContain('a multipart field named "file"');
       await meadow.api("/api/v1/settings", { exchangeFolder: "" }, "PATCH");
     });
     // A school side of its own is started here: on a loaded machine, more than 30 s.

@@ -1,5 +1,6 @@
-// GOV.UK Frontend's behaviour (menus, password reveal, error summary focus), then the send page's
-// live outcomes: each file still being checked is asked for again until it is settled.
+// GOV.UK Frontend's behaviour (menus, password reveal, error summary focus), the send page's live
+// outcomes (each file still being checked is asked for again until it is settled), and a word
+// while a long form's answer is on its way.
 import { initAll } from "/static/govuk/govuk-frontend.min.js";
 
 initAll();
@@ -42,5 +43,17 @@ if (roleFields.length > 0) {
   for (const radio of document.querySelectorAll('input[name="role"]'))
     radio.addEventListener("change", show);
   show();
+}
+// A form that takes a while (an import of thousands of pupils) says so once sent, and is not
+// sent twice by a second press while the first is on its way.
+for (const form of document.querySelectorAll("form[data-app-working]")) {
+  form.addEventListener("submit", () => {
+    const status = form.querySelector("[data-app-working-status]");
+    if (status) status.textContent = form.dataset.appWorking;
+    for (const button of form.querySelectorAll("button")) {
+      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
+    }
+  });
 }
 watch();

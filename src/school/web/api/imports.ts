@@ -72,6 +72,9 @@ async function sourceOf(
       else if (part.type === "file" && part.fieldname === "file") {
         const bytes = new Uint8Array(await part.toBuffer());
         return { source: { upload: { fileName: part.filename, bytes } }, again };
+      } else if (part.type === "file") {
+        // Read past unread: the next part never comes while a file part waits to be read.
+        part.file.resume();
       }
     }
     throw invalid('Send the CTF in a multipart field named "file".', "file");

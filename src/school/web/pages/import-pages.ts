@@ -55,6 +55,9 @@ const DONE: Record<string, string> = {
   undone: "Import undone.",
 };
 
+/** The most pupils a file may have for its import page to ask about each one. */
+export const CHOOSE_EACH_UP_TO = 200;
+
 export function importPages(app: FastifyInstance, ctx: MisContext): void {
   async function listPage(reply: FastifyReply, extra: Record<string, unknown> = {}) {
     const [incoming, history] = await Promise.all([listIncoming(ctx), listImports(ctx)]);
@@ -114,6 +117,9 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
             errors: [fieldError("upload", "Choose a CTF file to upload")],
           });
         return start(reply, p, { upload: { fileName: part.filename, bytes } }, false);
+      } else if (part.type === "file") {
+        // Read past unread: the next part never comes while a file part waits to be read.
+        part.file.resume();
       }
     }
     if (!checked) throw new AppError("form.expired");
@@ -142,9 +148,16 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
         : [];
     if (named.length > 0)
       await misAudit(ctx.db, p, "pupils.search", `import:${id}`, { matches: named.length });
+    const certain = (x: (typeof imp.pupils)[number]) => x.matches.some((m) => m.certain);
     return reply.page("import", {
       title: `Import ${imp.fileName}`,
       imp,
+      // Past this, a choice for each pupil made a page of tens of megabytes that took half a
+      // minute to make (6,000 pupils): only the pupils a person must choose for get one.
+      chooseEach: imp.pupils.length <= CHOOSE_EACH_UP_TO,
+      byUpn: imp.pupils.filter(certain).length,
+      unmatched: imp.pupils.filter((x) => x.matches.length === 0).length,
+      resembling: imp.pupils.filter((x) => x.matches.length > 0 && !certain(x)).length,
       record,
       changed: imp.status === "committed" ? await importedPupils(ctx, p, id) : [],
       named: Object.fromEntries(named.map((n) => [n.id, n])),
@@ -210,7 +223,8 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
     });
   });
 
-  app.post("/imports/:id/commit", async (request, reply) => {
+  // Every pupil's choices in one form: a few hundred bytes a pupil, for files of thousands.
+  app.post("/imports/:id/commit", { bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const p = pageUser(request, reply);
     if (!p) return reply;
     const id = param(request, "id");
@@ -219,7 +233,9 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
     const imp = await getImport(ctx, id);
     const decisions: Decision[] = [];
     for (const pupil of imp.pupils) {
-      const chosen = form[`decision-${pupil.position}`];
+      // A long file's page asks only whether to skip the pupils it merges or adds unasked.
+      const chosen =
+        form[`skip-${pupil.position}`] === "yes" ? "skip" : form[`decision-${pupil.position}`];
       if (!chosen) continue;
       const take = ([] as string[]).concat(body[`take-${pupil.position}`] ?? []);
       // This pupil's own admission, where it differs from the whole import's.
