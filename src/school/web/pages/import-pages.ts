@@ -160,6 +160,11 @@ export function importPages(app: FastifyInstance, ctx: MisContext): void {
       resembling: imp.pupils.filter((x) => x.matches.length > 0 && !certain(x)).length,
       record,
       changed: imp.status === "committed" ? await importedPupils(ctx, p, id) : [],
+      // One file after another: the next one waiting, straight from the one just imported.
+      next:
+        imp.status === "committed"
+          ? (await listIncoming(ctx)).files.find((f) => !f.importedBefore)
+          : undefined,
       named: Object.fromEntries(named.map((n) => [n.id, n])),
       regGroups: (
         await ctx.db
