@@ -16,7 +16,7 @@ import {
   clearAttempts,
 } from "../platform/accounts/sign-in-attempts.js";
 import { inTransaction } from "../platform/change.js";
-import { AppError, invalid, requireId } from "../platform/errors.js";
+import { AppError, checkAll, invalid, requireId } from "../platform/errors.js";
 import { enqueueMail } from "../platform/mail/outbox.js";
 import { askApproval } from "./account-approvals.js";
 import { audit } from "./audit.js";
@@ -82,24 +82,8 @@ async function whoToTell(trx: Tx, organisation: string | null): Promise<string[]
   return [...new Set([...told, ...users.map((u) => u.email)])];
 }
 
-/**
- * Creates a user. An administrator never knows the password: the user is e-mailed a sign-in link
- * to choose one, and the organisation is told a new account exists. The operator at the server
- * (`actor` null) may set one, or have one made and shown.
- */
-export async function createUser(
-  ctx: HubContext,
-  actor: Principal | null,
-  input: NewUser,
-): Promise<{ user: CreatedUser; password?: string; linkSentTo?: string; awaitingApproval?: true }> {
-  if (!canManageUsers(actor)) throw new AppError("forbidden");
-  if (actor !== null && (input.password !== undefined || input.totpSecret !== undefined))
-    throw invalid(
-      "Administrators do not set passwords or second factors: the user chooses them from the sign-in link we e-mail them.",
-      "password",
-    );
-  const username = checkedUsername(input.username);
-  checkEmail(input.email);
+/** A school user's establishment, or an LA user's code, is in the directory; no other has one. */
+async function checkOrganisation(ctx: HubContext, input: NewUser): Promise<void> {
   if (input.role === "school") {
     if (!input.establishment)
       throw invalid("A school user needs an establishment (LAESTAB).", "establishment");
@@ -126,6 +110,33 @@ export async function createUser(
     if (!la)
       throw invalid(`There is no local authority ${input.laCode} in the directory.`, "laCode");
   } else if (input.laCode) throw invalid("Only LA users have an LA code.", "laCode");
+}
+
+/**
+ * Creates a user. An administrator never knows the password: the user is e-mailed a sign-in link
+ * to choose one, and the organisation is told a new account exists. The operator at the server
+ * (`actor` null) may set one, or have one made and shown.
+ */
+export async function createUser(
+  ctx: HubContext,
+  actor: Principal | null,
+  input: NewUser,
+): Promise<{ user: CreatedUser; password?: string; linkSentTo?: string; awaitingApproval?: true }> {
+  if (!canManageUsers(actor)) throw new AppError("forbidden");
+  if (actor !== null && (input.password !== undefined || input.totpSecret !== undefined))
+    throw invalid(
+      "Administrators do not set passwords or second factors: the user chooses them from the sign-in link we e-mail them.",
+      "password",
+    );
+  let username = "";
+  // Every problem of the form at once.
+  await checkAll(
+    () => {
+      username = checkedUsername(input.username);
+    },
+    () => checkEmail(input.email),
+    () => checkOrganisation(ctx, input),
+  );
   if (input.password !== undefined) checkNewPassword(input.password, username);
   // For an account opened by a link, a password nobody is told, until the link replaces it.
   const password = input.password ?? randomPassword();

@@ -98,6 +98,24 @@ export function invalidAll(problems: readonly { field: string; message: string }
   });
 }
 
+/**
+ * Runs every check of a form, and throws every problem they found at once (an office corrects
+ * a form in one go, not one field a try). A check refuses with `invalid(message, field)`;
+ * anything else it throws goes straight through.
+ */
+export async function checkAll(...checks: (() => unknown)[]): Promise<void> {
+  const problems: { field: string; message: string }[] = [];
+  for (const check of checks) {
+    try {
+      await check();
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== "invalid" || !e.field) throw e;
+      problems.push({ field: e.field, message: e.message }, ...e.also);
+    }
+  }
+  if (problems.length > 0) throw invalidAll(problems);
+}
+
 export const notFound = () => new AppError("not-found");
 export const forbidden = (message?: string) => new AppError("forbidden", message);
 export const invalid = (message: string, field?: string) =>

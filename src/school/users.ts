@@ -8,7 +8,7 @@ import { checkNewPassword, hashPassword, randomPassword } from "../platform/acco
 import { provisionSecondFactor } from "../platform/accounts/second-factor.js";
 import { endSessionsOf } from "../platform/accounts/sessions.js";
 import { clearAttempts } from "../platform/accounts/sign-in-attempts.js";
-import { AppError, invalid, isId } from "../platform/errors.js";
+import { AppError, checkAll, invalid, isId } from "../platform/errors.js";
 import { misAudit } from "./audit.js";
 import type { MisContext, MisPrincipal } from "./context.js";
 import type { MisRole } from "./schema.js";
@@ -34,10 +34,17 @@ export async function createMisUser(
   input: NewMisUser,
 ): Promise<{ id: string; password?: string }> {
   if (actor !== null && actor.role !== "manager") throw new AppError("forbidden");
-  const username = checkedUsername(input.username);
-  checkEmail(input.email);
-  if (input.role !== "manager" && input.role !== "staff")
-    throw invalid("A user is a manager or staff.", "role");
+  let username = "";
+  await checkAll(
+    () => {
+      username = checkedUsername(input.username);
+    },
+    () => checkEmail(input.email),
+    () => {
+      if (input.role !== "manager" && input.role !== "staff")
+        throw invalid("Choose manager or staff.", "role");
+    },
+  );
   const made = input.password === undefined ? randomPassword() : undefined;
   const password = input.password ?? (made as string);
   checkNewPassword(password, username);

@@ -293,6 +293,16 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     await admin.getByRole("link", { name: "Users", exact: true }).click();
     await look(admin, "admin-users");
     await admin.getByRole("button", { name: "Create a user" }).click();
+    // Every problem of the form at once, not one a try.
+    await admin.getByLabel("Username").fill("x");
+    await admin.getByLabel("E-mail address").fill("not an address");
+    await admin.getByLabel("School staff").check();
+    await admin.getByRole("button", { name: "Create user" }).click();
+    const summary = (await admin.locator(".govuk-error-summary").textContent()) ?? "";
+    expect(summary).toContain("A username is 3 to 64");
+    expect(summary).toContain("That is not an e-mail address.");
+    expect(summary).toContain("A school user needs an establishment (LAESTAB).");
+    await look(admin, "admin-user-new-errors");
     await admin.getByLabel("Username").fill("office.manager");
     await admin.getByLabel("E-mail address").fill("office.manager@staff.invalid");
     // Only the chosen role's field shows.

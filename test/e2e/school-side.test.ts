@@ -307,7 +307,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the school side's pages in Chromium", () => {
     await page.click("a:has-text('Add a user')");
     await check("user-new");
     await page.click("button:has-text('Add user')");
-    expect(await page.textContent(".govuk-error-summary")).toContain("Choose manager or staff");
+    // Every problem of the form at once, not one a try.
+    const summary = (await page.textContent(".govuk-error-summary")) ?? "";
+    expect(summary).toContain("A username is 3 to 64");
+    expect(summary).toContain("That is not an e-mail address.");
+    expect(summary).toContain("Choose manager or staff");
     await check("user-new-error");
     await page.fill("#username", "office-new");
     await page.fill("#email", "new@example.org");

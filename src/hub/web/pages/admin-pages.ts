@@ -175,7 +175,7 @@ export function adminPages(app: FastifyInstance, ctx: HubContext): void {
         title: "Create a user",
         backLink: "/admin/users",
         values: form,
-        errors: [done.error],
+        errors: done.errors,
       });
     }
     return reply.redirect(`/admin/users/${done.value.user.id}?done=created`, 303);

@@ -9,6 +9,7 @@ import { askToConfirm, confirmed } from "../../../platform/web/confirm.js";
 import { formOf, queryParam, tryForm } from "../../../platform/web/forms.js";
 import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
 import type { MisContext, MisPrincipal } from "../../context.js";
+import type { MisRole } from "../../schema.js";
 import { setMisTokenLife } from "../../tokens.js";
 import { createMisUser, listMisUsers, setMisUserDisabled } from "../../users.js";
 import { pageManager, pageUser } from "./register-pages.js";
@@ -43,13 +44,12 @@ export function userPages(app: FastifyInstance, ctx: MisContext): void {
     const p = pageManager(request, reply);
     if (!p) return reply;
     const form = formOf(request);
-    const role = form.role === "manager" || form.role === "staff" ? form.role : undefined;
     const r = await tryForm("username", async () => {
-      if (!role) throw new AppError("invalid", "Choose manager or staff", { field: "role" });
       return createMisUser(ctx, p, {
         username: form.username ?? "",
         email: form.email ?? "",
-        role,
+        // Checked there with the other fields, so every problem is said at once.
+        role: (form.role ?? "") as MisRole,
         // The manager is shown it: the user replaces it at their first sign-in.
         changeAtSignIn: true,
       });
