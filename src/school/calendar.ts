@@ -15,7 +15,7 @@ import {
   schoolYearOf,
   usualClosuresBetween,
 } from "../ctf/school-days.js";
-import { invalid, isId, notFound } from "../platform/errors.js";
+import { checkAll, invalid, isId, notFound } from "../platform/errors.js";
 import type { MisContext } from "./context.js";
 
 export { type Closure, englandClosures, schoolDaysBetween, schoolYearOf };
@@ -51,14 +51,22 @@ export async function closuresBetween(
 }
 
 export async function addClosure(ctx: MisContext, input: Closure) {
-  if (!isDate(input.firstDay))
-    throw invalid("Enter the first day as a real date (YYYY-MM-DD in the API).", "firstDay");
-  if (!isDate(input.lastDay))
-    throw invalid("Enter the last day as a real date (YYYY-MM-DD in the API).", "lastDay");
-  if (input.lastDay < input.firstDay)
-    throw invalid("The last day is a date on or after the first.", "lastDay");
-  if (!["holiday", "half-term", "inset", "bank-holiday"].includes(input.kind))
-    throw invalid("A closure is a holiday, half-term, inset or bank-holiday.", "kind");
+  await checkAll(
+    () => {
+      if (!isDate(input.firstDay))
+        throw invalid("Enter the first day as a real date (YYYY-MM-DD in the API).", "firstDay");
+    },
+    () => {
+      if (!isDate(input.lastDay))
+        throw invalid("Enter the last day as a real date (YYYY-MM-DD in the API).", "lastDay");
+      if (isDate(input.firstDay) && input.lastDay < input.firstDay)
+        throw invalid("The last day is a date on or after the first.", "lastDay");
+    },
+    () => {
+      if (!["holiday", "half-term", "inset", "bank-holiday"].includes(input.kind))
+        throw invalid("A closure is a holiday, half-term, inset or bank-holiday.", "kind");
+    },
+  );
   const row = await ctx.db
     .insertInto("closures")
     .values({

@@ -185,6 +185,21 @@ describe("impossible dates at the school side", () => {
     }
   });
 
+  it("says every problem of a closure at once", async () => {
+    const r = await managerPage.post("/calendar/closures", {
+      _csrf: await managerPage.token(),
+      year: "2026",
+      label: "Tested",
+      ...boxes("firstDay", ["31", "2", "2026"]),
+      ...boxes("lastDay", ["30", "2", "2026"]),
+    });
+    expect(r.status).toBe(400);
+    const said = await r.text();
+    expect(said).toContain("Enter the first day as a real date");
+    expect(said).toContain("Enter the last day as a real date");
+    expect(said).toContain("A closure is a holiday, half-term, inset or bank-holiday.");
+  });
+
   it("answers every date field of the pages at its boxes, in words", async () => {
     for (const date of IMPOSSIBLE) {
       const posts: [string, Record<string, string>][] = [
