@@ -13,6 +13,8 @@ export {
   NullableInteger,
   NullableString,
   ok,
+  TokenLifeBody,
+  TokenLifeSet,
 } from "../platform/web/schemas.js";
 
 export const Finding = Type.Object({

@@ -6,9 +6,10 @@ import {
   checkTokenDays,
   issueApiToken,
   revokeApiToken,
-  shortenApiTokensOf,
+  setUserTokenLife,
   tokenCeiling,
   touchApiToken,
+  userTokenMaxDays,
 } from "../platform/accounts/api-tokens.js";
 import { inTransaction } from "../platform/change.js";
 import { AppError, requireId } from "../platform/errors.js";
@@ -120,14 +121,9 @@ export async function setTokenLife(
   requireId(userId);
   const days = checkTokenCeiling(tokenMaxDays, ctx.config.tokenMaxDays);
   return inTransaction(ctx, async ({ trx, notice }) => {
-    const row = await trx
-      .updateTable("users")
-      .set({ token_max_days: days })
-      .where("id", "=", userId)
-      .returning("username")
-      .executeTakeFirst();
-    if (!row) throw new AppError("not-found");
-    const shortened = days === null ? 0 : await shortenApiTokensOf(trx, userId, days, ctx.clock());
+    const set = await setUserTokenLife(trx, userId, days, ctx.clock());
+    if (!set) throw new AppError("not-found");
+    const { shortened } = set;
     await audit(trx, actor, {
       action: "user.token-life",
       target: `user:${userId}`,
@@ -140,14 +136,8 @@ export async function setTokenLife(
 }
 
 /** The longest life a token `userId` makes may have: the service's, or their own if shorter. */
-export async function tokenMaxDaysOf(ctx: HubContext, userId: string): Promise<number> {
-  const row = await ctx.db
-    .selectFrom("users")
-    .select("token_max_days")
-    .where("id", "=", requireId(userId))
-    .executeTakeFirst();
-  return tokenCeiling(ctx.config.tokenMaxDays, row?.token_max_days ?? null);
-}
+export const tokenMaxDaysOf = (ctx: HubContext, userId: string): Promise<number> =>
+  userTokenMaxDays(ctx.db, requireId(userId), ctx.config.tokenMaxDays);
 
 /** A user's tokens as their owner or an administrator sees them: never the secret. */
 export const tokensOf = (ctx: HubContext, userId: string) =>

@@ -6,9 +6,10 @@ import {
   checkTokenDays,
   issueApiToken,
   revokeApiToken,
-  shortenApiTokensOf,
+  setUserTokenLife,
   tokenCeiling,
   touchApiToken,
+  userTokenMaxDays,
 } from "../platform/accounts/api-tokens.js";
 import { sha256 } from "../platform/accounts/secrets.js";
 import { AppError, isId } from "../platform/errors.js";
@@ -51,14 +52,8 @@ export async function createMisToken(
 }
 
 /** The longest life a token the actor makes may have: the school side's, or their own. */
-export async function misTokenMaxDays(ctx: MisContext, actor: MisPrincipal): Promise<number> {
-  const row = await ctx.db
-    .selectFrom("users")
-    .select("token_max_days")
-    .where("id", "=", actor.userId)
-    .executeTakeFirst();
-  return tokenCeiling(ctx.config.tokenMaxDays, row?.token_max_days ?? null);
-}
+export const misTokenMaxDays = (ctx: MisContext, actor: MisPrincipal): Promise<number> =>
+  userTokenMaxDays(ctx.db, actor.userId, ctx.config.tokenMaxDays);
 
 /**
  * A manager sets how long a user's tokens may last, at most the school side's longest (null: the
@@ -74,20 +69,14 @@ export async function setMisTokenLife(
   if (!isId(userId)) throw new AppError("not-found");
   const days = checkTokenCeiling(tokenMaxDays, ctx.config.tokenMaxDays);
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable("users")
-      .set({ token_max_days: days })
-      .where("id", "=", userId)
-      .returning("username")
-      .executeTakeFirst();
-    if (!row) throw new AppError("not-found");
-    const shortened = days === null ? 0 : await shortenApiTokensOf(trx, userId, days, ctx.clock());
+    const set = await setUserTokenLife(trx, userId, days, ctx.clock());
+    if (!set) throw new AppError("not-found");
     await misAudit(trx, actor, "user.token-life", `user:${userId}`, {
-      username: row.username,
+      username: set.username,
       tokenMaxDays: days,
-      shortened,
+      shortened: set.shortened,
     });
-    return { tokenMaxDays: days, shortened };
+    return { tokenMaxDays: days, shortened: set.shortened };
   });
 }
 

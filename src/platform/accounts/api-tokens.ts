@@ -183,6 +183,48 @@ export async function shortenApiTokensOf<S extends HasTokens>(
   return rows.length;
 }
 
+/** Each app's users table as the token lives see it: a user's own longest, if shorter. */
+type HasTokenLives = HasTokens & {
+  users: { id: Generated<string>; username: string; token_max_days: number | null };
+};
+const withUsers = <S extends HasTokens>(db: Kysely<S> | Transaction<S>) =>
+  db as unknown as Kysely<HasTokenLives>;
+
+/**
+ * Sets a user's own longest token life (null: the app's), checked by the caller, and brings
+ * their tokens in use within it at once. Undefined: there is no such user.
+ */
+export async function setUserTokenLife<S extends HasTokens>(
+  trx: Transaction<S>,
+  userId: string,
+  days: number | null,
+  now: Date,
+): Promise<{ username: string; shortened: number } | undefined> {
+  const row = await withUsers(trx)
+    .updateTable("users")
+    .set({ token_max_days: days })
+    .where("id", "=", userId)
+    .returning("username")
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const shortened = days === null ? 0 : await shortenApiTokensOf(trx, userId, days, now);
+  return { username: row.username, shortened };
+}
+
+/** The longest life a token `userId` makes may have: the app's, or their own if shorter. */
+export async function userTokenMaxDays<S extends HasTokens>(
+  db: Kysely<S>,
+  userId: string,
+  appMaxDays: number,
+): Promise<number> {
+  const row = await withUsers(db)
+    .selectFrom("users")
+    .select("token_max_days")
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  return tokenCeiling(appMaxDays, row?.token_max_days ?? null);
+}
+
 /** The lives offered on an account page, none longer than allowed; 90 days chosen if offered. */
 export function tokenLifeChoices(maxDays: number) {
   const days = [30, 90, 365].filter((d) => d < maxDays);

@@ -49,3 +49,15 @@ export const SignInBody = Type.Object({
   password: Type.String(),
   code: Type.Optional(Type.String({ description: "second-factor or recovery code" })),
 });
+
+/** A user's own longest token life, as both apps take it: `whole` names the app's longest. */
+export const TokenLifeBody = (whole: string) =>
+  Type.Object({
+    tokenMaxDays: NullableInteger({ description: `whole days; null: ${whole}` }),
+  });
+
+/** The answer to setting it: the life set, and how many tokens in use it cut short. */
+export const TokenLifeSet = Type.Object({
+  tokenMaxDays: NullableInteger(),
+  shortened: Type.Integer({ description: "tokens in use brought within it" }),
+});

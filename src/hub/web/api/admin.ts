@@ -9,9 +9,10 @@ import {
   errors,
   IdParams,
   NoContent,
-  NullableInteger,
   ok,
   PAGE_QUERY,
+  TokenLifeBody,
+  TokenLifeSet,
   TokenListed,
   User,
 } from "../../../contract/hub-api.js";
@@ -268,17 +269,9 @@ export function adminRoutes(fastify: FastifyInstance, ctx: HubContext): void {
           "last no longer, and a token they have that would last longer (or until revoked) now " +
           "ends that many days from now. The answer says how many were shortened.",
         params: IdParams,
-        body: Type.Object({
-          tokenMaxDays: NullableInteger({ description: "whole days; null: the service's longest" }),
-        }),
+        body: TokenLifeBody("the service's longest"),
         response: {
-          200: ok(
-            Type.Object({
-              tokenMaxDays: NullableInteger(),
-              shortened: Type.Integer({ description: "tokens in use brought within it" }),
-            }),
-            "Set",
-          ),
+          200: ok(TokenLifeSet, "Set"),
           ...errors(400, 401, 403, 404),
         },
       },

@@ -10,6 +10,8 @@ import {
   NullableInteger,
   NullableString,
   ok,
+  TokenLifeBody,
+  TokenLifeSet,
 } from "../../../platform/web/schemas.js";
 import { issuePasswordLink, PASSWORD_LINK_HOURS } from "../../accounts.js";
 import type { MisContext } from "../../context.js";
@@ -159,17 +161,9 @@ export function userRoutes(fastify: FastifyInstance, ctx: MisContext): void {
           "last no longer, and a token they have that would last longer (or until revoked) now " +
           "ends that many days from now. The answer says how many were shortened.",
         params: IdParams,
-        body: Type.Object({
-          tokenMaxDays: NullableInteger({ description: "whole days; null: the school side's" }),
-        }),
+        body: TokenLifeBody("the school side's"),
         response: {
-          200: ok(
-            Type.Object({
-              tokenMaxDays: NullableInteger(),
-              shortened: Type.Integer({ description: "tokens in use brought within it" }),
-            }),
-            "Set",
-          ),
+          200: ok(TokenLifeSet, "Set"),
           ...errors(400, 401, 403, 404),
         },
       },
