@@ -141,6 +141,11 @@ describe("confirmation before sending or destroying", () => {
     });
     expect(garbled.status).toBe(400);
     expect(garbled.page).toContain("Choose all the pupils, or one of them");
+    // With no school as well, both are said at once.
+    const both = await twice("northshire-la", `/received/${f.id}/pass-on`, { to: "", pupil: "0" });
+    expect(both.status).toBe(400);
+    expect(both.page).toContain("Choose all the pupils, or one of them");
+    expect(both.page).toContain("Enter the new school's name, town or number");
     const done = await step.confirm();
     expect(done.headers.get("location")).toBe(`/received/${f.id}?done=passed-one`);
     const after = await json(

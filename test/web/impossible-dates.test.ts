@@ -198,6 +198,17 @@ describe("impossible dates at the school side", () => {
     expect(said).toContain("Enter the first day as a real date");
     expect(said).toContain("Enter the last day as a real date");
     expect(said).toContain("A closure is a holiday, half-term, inset or bank-holiday.");
+    // The API says every one too, so a program can put them all right in one go.
+    const both = await api(
+      "/api/v1/calendar/closures",
+      { firstDay: "2026-02-31", lastDay: "2026-02-30", kind: "holiday", label: "Tested" },
+      managerToken,
+    );
+    expect(both.status).toBe(400);
+    const { error } = await json(both);
+    expect(error.field).toBe("firstDay");
+    expect(error.errors.map((e: { field: string }) => e.field)).toEqual(["firstDay", "lastDay"]);
+    expect(error.errors[1].message).toContain("last day");
   });
 
   it("answers every date field of the pages at its boxes, in words", async () => {

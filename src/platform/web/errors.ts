@@ -7,11 +7,22 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, ERRORS, type ErrorCode, loggableError } from "../errors.js";
 
+interface ErrorJson {
+  code: string;
+  message: string;
+  field?: string;
+  detail?: Record<string, string>;
+  /** Every problem a check found, the first too, when it found more than one. */
+  errors?: { field: string; message: string }[];
+}
+
 export function errorBody(code: string, message: string, err?: AppError) {
-  const error: { code: string; message: string; field?: string; detail?: Record<string, string> } =
-    { code, message };
+  const error: ErrorJson = { code, message };
   if (err?.field) error.field = err.field;
   if (err?.detail) error.detail = err.detail;
+  // A program, like a form, can put every field right in one go.
+  if (err?.field && err.also.length > 0)
+    error.errors = [{ field: err.field, message }, ...err.also];
   return { error };
 }
 

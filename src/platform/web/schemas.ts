@@ -15,6 +15,11 @@ export const ErrorReply = Type.Object(
           description: "facts a program may act on, e.g. transferId of a file sent already",
         }),
       ),
+      errors: Type.Optional(
+        Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), {
+          description: "every problem found, the first too, when a body had more than one",
+        }),
+      ),
     }),
   },
   { $id: "ErrorReply" },

@@ -194,15 +194,13 @@ export function transferPages(app: FastifyInstance, ctx: HubContext): void {
     // One pupil of a multi-pupil file, by position; none: the whole file.
     const chosen = formOf(request).pupil?.trim();
     const pupil = chosen ? Number(chosen) : undefined;
-    if (pupil !== undefined && !(Number.isInteger(pupil) && pupil > 0))
-      return filePage(reply.status(400), p, id, {
-        errors: [fieldError("pupil", "Choose all the pupils, or one of them")],
-        to,
-      });
-    if (!to)
-      return filePage(reply.status(400), p, id, {
-        errors: [fieldError("to", "Enter the new school's name, town or number")],
-      });
+    const wrong = [
+      ...(to ? [] : [fieldError("to", "Enter the new school's name, town or number")]),
+      ...(pupil === undefined || (Number.isInteger(pupil) && pupil > 0)
+        ? []
+        : [fieldError("pupil", "Choose all the pupils, or one of them")]),
+    ];
+    if (wrong.length > 0) return filePage(reply.status(400), p, id, { errors: wrong, to });
     if (!confirmed(request)) {
       const found = await passOnChoices(ctx, to);
       if (found.length === 0)
