@@ -4,7 +4,7 @@
  * user told once with how many. The API gives the raw log; this is only its presentation.
  */
 import { partyName } from "../ctf/filename.js";
-import { type AuditQuery, readAudit } from "./audit.js";
+import { type AuditAction, type AuditQuery, readAudit } from "./audit.js";
 import { organisationNames } from "./organisation-names.js";
 import type { Principal } from "./principal.js";
 import type { Db } from "./schema.js";
@@ -13,11 +13,12 @@ export const AUDIT_PAGE = 50;
 
 const LOOKS = new Set(["transfer.view", "pupils.view"]);
 
-const ACTIONS: Record<string, string> = {
+const ACTIONS: Record<AuditAction, string> = {
   "sign-in": "Signed in",
   "sign-in.failed": "Sign-in refused",
   "sign-out": "Signed out",
   upload: "Sent a file",
+  "transfers.search": "Searched own files by a pupil's name",
   "transfer.checked": "File checked",
   "transfer.check-gave-up": "File could not be checked",
   "transfer.view": "Looked at a file",
@@ -34,14 +35,71 @@ const ACTIONS: Record<string, string> = {
   "search.limit-reached": "Reached the search limit",
   "audit.read": "Read the audit log",
   "mail.read": "Opened a message",
+  "notices.register": "Changed the register notices setting",
+  "notices.downloaded": "Changed the downloaded-file notices setting",
+  "register.access-told": "Told an LA its register was searched",
   "token.create": "Made an API token",
   "token.revoke": "Revoked an API token",
   "user.create": "Made a user",
+  "user.approve": "Approved an account request",
+  "user.decline": "Declined an account request",
   "user.disable": "Disabled or enabled a user",
-  "user.token-life": "Set how long a user's tokens last",
+  "user.password-reset": "Reset a password",
   "user.password-change": "Changed a password",
+  "password-change.failed": "Password change refused",
+  "second-factor.set-up": "Set up a second factor",
+  "second-factor.recovery-codes": "Made new recovery codes",
+  "second-factor.recovery-code-used": "Signed in with a recovery code",
+  "school.second-factor": "Changed whether school users need a second factor",
+  "user.token-life": "Set how long a user's tokens last",
+  "establishments.import": "Imported the school directory",
+  "establishment.update": "Changed a school in the directory",
+  "establishment.email-requested": "Asked to confirm a school's address",
+  "establishment.email-confirmed": "Confirmed a school's address",
+  "sign-in-link.issue": "Sent a sign-in link",
+  "sign-in-link.use": "Used a sign-in link",
+  "account.created-notice": "Told a new user of their account",
   "correction.report": "Reported a correction",
   "correction.resolve": "Marked a correction done",
+  "keys.rotate": "Rotated the encryption keys",
+};
+
+const actionWords = (action: string) => ACTIONS[action as AuditAction] ?? action;
+
+/** The log's own names for facts, as a reader says them. */
+const KEYS: Record<string, string> = {
+  secondFactor: "second factor",
+  resetSecondFactor: "second factor reset",
+  tokenMaxDays: "longest token life in days",
+  expiresInDays: "lasts days",
+  tokensRevoked: "tokens revoked",
+  passedOn: "passed on",
+  fileName: "file",
+  transferId: "file",
+};
+
+const ROLES: Record<string, string> = {
+  school: "school staff",
+  la: "local authority staff",
+  admin: "service administrator",
+};
+
+function valueInWords(key: string, v: unknown): string {
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (key === "role") return ROLES[String(v)] ?? String(v);
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/** The parts of a key in camelCase, as words ("tokensRevoked": "tokens revoked"). */
+const keyInWords = (key: string) =>
+  KEYS[key] ?? key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).replace(/-/g, " ");
+
+const CHECKED: Record<string, string> = {
+  available: "sent on",
+  failed: "errors, so not sent on",
+  lost: "put in the Lost Pupils database",
+  outside: "put in the out of sector register",
 };
 
 /** One event's details in words: each fact by name, pupil data never (the log holds none). */
@@ -61,13 +119,13 @@ function detailInWords(action: string, detail: Record<string, unknown>): string 
       : `by ${criteria.join(", ") || "nothing"}: ${d.results ?? 0} found, page ${d.page ?? 1}`;
   }
   if (action === "transfer.checked")
-    return `${d.status}: ${d.errors ?? 0} errors, ${d.warnings ?? 0} warnings`;
+    return `${CHECKED[String(d.status)] ?? String(d.status)}: ${d.errors ?? 0} errors, ${d.warnings ?? 0} warnings`;
   if (action === "redirect") return `from ${partyName(String(d.from))} to ${String(d.to)}`;
   if (action === "audit.read")
     return Array.isArray(d.filter) && d.filter.length ? `filtered by ${d.filter.join(", ")}` : "";
   return Object.entries(d)
     .filter(([, v]) => v !== undefined && v !== null && v !== "")
-    .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${keyInWords(k)}: ${valueInWords(k, v)}`)
     .join("; ");
 }
 
@@ -134,7 +192,7 @@ export async function auditView(db: Db, actor: Principal, q: AuditQuery, page: n
     if (
       last &&
       LOOKS.has(e.action) &&
-      last.action === (ACTIONS[e.action] ?? e.action) &&
+      last.action === actionWords(e.action) &&
       last.who === (e.username ?? "S2S") &&
       last.what.text === named(e.target).text
     ) {
@@ -145,7 +203,7 @@ export async function auditView(db: Db, actor: Principal, q: AuditQuery, page: n
       at: e.at.toISOString(),
       who: e.username ?? "S2S",
       organisation: orgName(e.organisation),
-      action: ACTIONS[e.action] ?? e.action,
+      action: actionWords(e.action),
       what: named(e.target),
       ip: e.ip ?? "",
       details: detailInWords(e.action, (e.detail ?? {}) as Record<string, unknown>),

@@ -107,6 +107,15 @@ describe("administration at a glance", () => {
     const oldest = pageText(await (await admin.request("/admin/audit?sort=oldest")).text());
     expect(oldest).toContain("Oldest first, 50 to a page");
     expect(oldest).toContain("Made a user");
+    // Each event's facts in words, not the log's own names and codes.
+    expect(oldest).toContain(
+      "role: local authority staff; username: northshire-la; second factor: yes",
+    );
+    expect(oldest).not.toMatch(/secondFactor|role: la\b/);
+    const checked = pageText(
+      await (await admin.request("/admin/audit?action=transfer.checked")).text(),
+    );
+    expect(checked).toContain("8231234_CTF_9382001_008.XML sent on: 0 errors, 0 warnings");
     const newest = pageText(await (await admin.request("/admin/audit")).text());
     expect(newest).not.toContain("Made a user");
     expect(await (await admin.request("/admin/audit?sort=oldest")).text()).toContain(
