@@ -4,7 +4,9 @@
  * as partial, in the register list and in the exports list too.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCtf } from "../../src/ctf/generator.js";
 import type { Pupil } from "../../src/ctf/model.js";
+import { writeCtf } from "../../src/ctf/writer.js";
 import { addPupil } from "../../src/school/pupils.js";
 import type { RunningMis } from "../../src/school/service.js";
 import { PageClient, pageText } from "../helpers/pages.js";
@@ -61,5 +63,29 @@ describe("a pupil's record in words", () => {
     );
     const list = pageText(await (await staff.request("/pupils?q=hale")).text());
     expect(list).toMatch(/X not valid/);
+  });
+
+  it("says where a pupil stands on the register in words, not the register's own code", async () => {
+    const page = pageText(await (await staff.request(`/pupils/${id}`)).text());
+    expect(page).toContain("On roll");
+    expect(page).not.toMatch(/\bonroll\b/);
+    // The NC years offered are named too, not codes alone.
+    const edit = await (await staff.request(`/pupils/${id}/edit`)).text();
+    expect(edit).toContain('<option value="R">Reception (R)</option>');
+    expect(edit).toContain('<option value="6">Year 6</option>');
+    expect(edit).toContain('<option value="N1">Nursery first year (N1)</option>');
+    // A file holding a pupil already on roll: the import page names who it would merge into.
+    const doc = generateCtf({ from: "9382001", to: "8231234", pupils: 1, seed: 64 });
+    const [pupil] = doc.pupils;
+    await addPupil(mis.ctx.db, pupil as Pupil, { status: "onroll" }, new Date());
+    const form = new FormData();
+    form.set("_csrf", await staff.token());
+    form.set("upload", new Blob([writeCtf(doc)]), "9382001_CTF_8231234_001.XML");
+    const started = await staff.request("/imports/upload", { method: "POST", body: form });
+    expect(started.status).toBe(303);
+    const imp = pageText(await (await staff.request(started.headers.get("location") ?? "")).text());
+    expect(imp).toContain(`Merge into ${pupil?.surname}, ${pupil?.forename} (UPN ${pupil?.upn}, `);
+    expect(imp).toMatch(/, on roll\) · certain/);
+    expect(imp).not.toMatch(/\bonroll\b/);
   });
 });
