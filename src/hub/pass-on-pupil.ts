@@ -13,11 +13,12 @@ import { parseCtf, readCtf } from "../ctf/read.js";
 import { writeCtf } from "../ctf/writer.js";
 import { inTransaction } from "../platform/change.js";
 import { AppError, invalid } from "../platform/errors.js";
-import { deleteLetGo, readAll } from "../platform/store/blob-store.js";
+import { readAll } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import { MAX_STORED_FINDINGS, storedFindings } from "./check-upload.js";
 import type { HubContext, Principal } from "./context.js";
 import { sha256 } from "./credentials.js";
+import { deleteInFlight, landed, listInFlight } from "./files-in-flight.js";
 import { passOnTarget } from "./lost-pupils.js";
 import { tellKeeper } from "./register-notices.js";
 import { sequenceAfterLast } from "./upload.js";
@@ -63,9 +64,10 @@ export async function passOnPupil(
   // The register's copy is checked again: its findings name the others' new places and lines.
   const restChecked = await parseCtf(restBytes, { fileName: row.file_name, now: ctx.clock() });
   const { errors, warnings } = storedFindings(restChecked.findings);
-  await ctx.store.put(oneKey, oneBytes);
-  await ctx.store.put(restKey, restBytes);
+  await listInFlight(ctx.db, [oneKey, restKey], ctx.clock());
   try {
+    await ctx.store.put(oneKey, oneBytes);
+    await ctx.store.put(restKey, restBytes);
     const created = await inTransaction(ctx, async ({ trx, jobsQueued, mailQueued }) => {
       const sequence = await sequenceAfterLast(trx, row.source_laestab, school.laestab);
       const inserted = await trx
@@ -106,6 +108,8 @@ export async function passOnPupil(
           "transfer.state",
           "This file changed while you were passing a pupil on (someone else passed one on, or it was removed). Open it again and try again.",
         );
+      await landed(trx, [oneKey, restKey]);
+      if (row.store_key) await listInFlight(trx, [row.store_key], ctx.clock());
       await trx
         .deleteFrom("transfer_pupils")
         .where("transfer_id", "=", row.id)
@@ -124,7 +128,7 @@ export async function passOnPupil(
       if (await tellKeeper(ctx, trx, p, row, school)) mailQueued();
       return inserted;
     });
-    if (row.store_key) await deleteLetGo(ctx.store, [row.store_key]);
+    if (row.store_key) await deleteInFlight(ctx, [row.store_key]);
     return {
       id: created.id,
       fileName: created.file_name,
@@ -132,7 +136,7 @@ export async function passOnPupil(
       remaining: count - 1,
     };
   } catch (e) {
-    await deleteLetGo(ctx.store, [oneKey, restKey]);
+    await deleteInFlight(ctx, [oneKey, restKey]);
     throw e;
   }
 }

@@ -14,9 +14,9 @@ import { sealAudit } from "../platform/audit/chain.js";
 import { inTransaction } from "../platform/change.js";
 import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { enqueueMail } from "../platform/mail/outbox.js";
-import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import type { HubContext } from "./context.js";
+import { deleteInFlight } from "./files-in-flight.js";
 import { expiredMessage, expiryWarningMessage } from "./messages.js";
 import type { Tx } from "./schema.js";
 import { purge } from "./transfer-actions.js";
@@ -138,7 +138,7 @@ async function expireBatch(ctx: HubContext, now: Date): Promise<number> {
     }
     return due.length;
   });
-  await deleteLetGo(ctx.store, keys);
+  await deleteInFlight(ctx, keys);
   return n;
 }
 
@@ -174,7 +174,7 @@ async function purgeBatch(ctx: HubContext, now: Date): Promise<number> {
     }
     return due.length;
   });
-  await deleteLetGo(ctx.store, keys);
+  await deleteInFlight(ctx, keys);
   return n;
 }
 
@@ -196,26 +196,43 @@ async function senderEmails(
 }
 
 /**
- * Deletes stored files that no transfer refers to: left when a process died between storing
- * an upload and committing its row. Only files a day old are considered, so an upload still
- * in flight is never touched. Deleting twice is harmless, so workers need not agree on this.
+ * Deletes stored files that no transfer refers to: written by an upload whose process died
+ * before its row committed, or let go by a change whose delete failed. Only files on the list
+ * for a day are considered, so an upload still in flight is never touched. Deleting twice is
+ * harmless, so workers need not agree on this.
  */
 export async function sweepOrphans(ctx: HubContext, now: Date): Promise<number> {
-  const candidates = await ctx.store.list(new Date(now.getTime() - 86_400_000));
   let removed = 0;
-  for (let i = 0; i < candidates.length; i += 500) {
-    const batch = candidates.slice(i, i + 500);
+  for (;;) {
+    const batch = await ctx.db
+      .selectFrom("files_in_flight")
+      .select("store_key")
+      .where("since", "<", new Date(now.getTime() - 86_400_000))
+      .orderBy("since")
+      .limit(500)
+      .execute();
+    if (batch.length === 0) return removed;
+    const keys = batch.map((b) => b.store_key);
     const known = await ctx.db
       .selectFrom("transfers")
       .select("store_key")
-      .where("store_key", "in", batch)
+      .where("store_key", "in", keys)
       .execute();
     const keep = new Set(known.map((k) => k.store_key));
-    for (const key of batch) {
-      if (keep.has(key)) continue;
-      await ctx.store.delete(key);
-      removed++;
-    }
+    const orphans = keys.filter((k) => !keep.has(k));
+    // A file a row refers to after all is not the sweep's: it only leaves the list.
+    if (keep.size > 0)
+      await ctx.db
+        .deleteFrom("files_in_flight")
+        .where(
+          "store_key",
+          "in",
+          [...keep].filter((k): k is string => k !== null),
+        )
+        .execute();
+    const left = await deleteInFlight(ctx, orphans);
+    removed += orphans.length - left;
+    // What the store would not delete stays on the list for the next sweep.
+    if (left === orphans.length && keep.size === 0) return removed;
   }
-  return removed;
 }

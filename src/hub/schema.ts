@@ -179,6 +179,12 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+/** A stored file no transfer may refer to: the orphan sweep's list (migration 0029). */
+export interface FilesInFlightTable {
+  store_key: string;
+  since: Timestamp;
+}
+
 export interface DB {
   establishments: EstablishmentsTable;
   local_authorities: LocalAuthoritiesTable;
@@ -196,6 +202,7 @@ export interface DB {
   recovery_codes: RecoveryCodesTable;
   sign_in_links: SignInLinksTable;
   notice_email_changes: NoticeEmailChangesTable;
+  files_in_flight: FilesInFlightTable;
 }
 
 export type Db = Kysely<DB>;

@@ -9,10 +9,10 @@ import { FINDING_CODES, type FindingCode } from "../ctf/findings.js";
 import { type Change, inTransaction } from "../platform/change.js";
 import { AppError, forbidden, invalid } from "../platform/errors.js";
 import { enqueueMail, forgetMailAbout } from "../platform/mail/outbox.js";
-import { deleteLetGo } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
 import { notificationAddresses } from "./establishments.js";
+import { deleteInFlight, listInFlight } from "./files-in-flight.js";
 import { downloadedMessage, rejectedMessage, removedBeforeCollectedMessage } from "./messages.js";
 import {
   canAccept,
@@ -235,9 +235,15 @@ export async function purge(ctx: HubContext, trx: Tx, ids: string[]): Promise<vo
   await forgetMailAbout(trx, ids);
   const rows = await trx
     .selectFrom("transfers")
-    .select(["id", "errors", "warnings", "reject_reason"])
+    .select(["id", "errors", "warnings", "reject_reason", "store_key"])
     .where("id", "in", ids)
     .execute();
+  // Let go here: if deleting the bytes after this commits fails, the sweep still finds them.
+  await listInFlight(
+    trx,
+    rows.flatMap((r) => (r.store_key ? [r.store_key] : [])),
+    ctx.clock(),
+  );
   for (const row of rows)
     await trx
       .updateTable("transfers")
@@ -286,7 +292,7 @@ export async function remove(ctx: HubContext, p: Principal, id: string) {
     changedInbox(change, row);
   });
   // Removed once this commits: a store that fails now leaves the bytes to the orphan sweep.
-  if (row.store_key) await deleteLetGo(ctx.store, [row.store_key]);
+  if (row.store_key) await deleteInFlight(ctx, [row.store_key]);
 }
 
 function changedInbox(change: Change<DB>, row: TransferRow): void {

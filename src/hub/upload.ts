@@ -4,9 +4,10 @@ import { sql } from "kysely";
 import { formatCtfFileName, parseCtfFileName } from "../ctf/filename.js";
 import { inTransaction } from "../platform/change.js";
 import { AppError, forbidden } from "../platform/errors.js";
-import { type ByteSource, chunksOf, deleteLetGo } from "../platform/store/blob-store.js";
+import { type ByteSource, chunksOf } from "../platform/store/blob-store.js";
 import { audit } from "./audit.js";
 import type { HubContext, Principal } from "./context.js";
+import { deleteInFlight, landed, listInFlight } from "./files-in-flight.js";
 import { canSendFrom } from "./policies/transfers.js";
 import type { Db, Tx } from "./schema.js";
 
@@ -90,7 +91,12 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
       yield chunk;
     }
   }
-  await ctx.store.put(key, measured());
+  // On the sweep's list first: a process that dies before the row commits leaves no orphan.
+  await listInFlight(ctx.db, [key], ctx.clock());
+  await ctx.store.put(key, measured()).catch(async (e) => {
+    await deleteInFlight(ctx, [key]);
+    throw e;
+  });
   const sha256 = hash.digest("hex");
   input.onHashed?.(sha256);
   try {
@@ -133,7 +139,8 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
           .executeTakeFirstOrThrow();
         throw duplicateOf(same);
       }
-      // The row and its checking job commit together or not at all.
+      // The row, its file and its checking job commit together or not at all.
+      await landed(trx, [key]);
       await ctx.jobs.checkUpload(trx, inserted.id, size);
       jobsQueued();
       await audit(trx, p, {
@@ -146,7 +153,7 @@ export async function upload(ctx: HubContext, p: Principal, input: UploadInput) 
     return { id: row.id, status: row.status, fileName: row.file_name, sizeBytes: size };
   } catch (e) {
     // The refusal is what the sender needs to hear, not a store's trouble deleting the bytes.
-    await deleteLetGo(ctx.store, [key]);
+    await deleteInFlight(ctx, [key]);
     throw e;
   }
 }

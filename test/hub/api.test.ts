@@ -613,6 +613,12 @@ for (const { target, skip } of DATABASES) {
 
     it("sweeps stored files that no transfer refers to, once they are a day old", async () => {
       const { sweepOrphans } = await import("../../src/hub/retention.js");
+      const { listInFlight } = await import("../../src/hub/files-in-flight.js");
+      // Every upload so far committed: none is left on the sweep's list.
+      const inFlight = await t.hub.ctx.db.selectFrom("files_in_flight").selectAll().execute();
+      expect(inFlight).toEqual([]);
+      // An upload whose process died after writing the file, before its row committed.
+      await listInFlight(t.hub.ctx.db, ["0rphan00-0000-4000-8000-000000000000"], new Date());
       await t.hub.ctx.store.put(
         "0rphan00-0000-4000-8000-000000000000",
         Buffer.from("left by a crash"),
