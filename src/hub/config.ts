@@ -4,7 +4,8 @@
  * variable, rather than becoming NaN somewhere far from where it was set.
  */
 import { join, resolve } from "node:path";
-import { helpdeskFrom, integer, keyAndProxiesFrom, url } from "../platform/config.js";
+import { ConfigError, helpdeskFrom, integer, keyAndProxiesFrom, url } from "../platform/config.js";
+import type { S3StoreOptions } from "../platform/store/s3-store.js";
 
 export interface HubConfig {
   dataDir: string;
@@ -58,6 +59,38 @@ export interface HubConfig {
   /** Longest life, in days, of an API token a user makes (S2S_TOKEN_MAX_DAYS). */
   tokenMaxDays: number;
   helpdesk: { phone: string; email: string; web: string };
+  /** Where files are kept: a folder under dataDir (the default), or an S3 bucket. */
+  store: StoreConfig;
+}
+
+export type StoreConfig = { kind: "folder" } | ({ kind: "s3" } & S3StoreOptions);
+
+/**
+ * S2S_STORE=s3 and its S2S_S3_* settings; the region and keys are the SDK's usual AWS_*
+ * variables, and without keys the SDK finds its own (an instance role, say).
+ */
+function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
+  const kind = env.S2S_STORE?.trim() || "folder";
+  if (kind === "folder") return { kind };
+  if (kind !== "s3") throw new ConfigError(`S2S_STORE must be folder or s3; it is "${kind}".`);
+  const bucket = env.S2S_S3_BUCKET?.trim();
+  if (!bucket) throw new ConfigError("S2S_STORE=s3 needs S2S_S3_BUCKET, the bucket's name.");
+  const prefix = env.S2S_S3_PREFIX?.trim();
+  const endpoint = url(env, "S2S_S3_ENDPOINT", ["http:", "https:"]);
+  const region = env.AWS_REGION?.trim();
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey))
+    throw new ConfigError("Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither.");
+  return {
+    kind,
+    bucket,
+    forcePathStyle: env.S2S_S3_FORCE_PATH_STYLE?.trim() === "1",
+    ...(prefix ? { prefix: prefix.endsWith("/") ? prefix : `${prefix}/` } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+  };
 }
 
 export function configFromEnv(
@@ -86,6 +119,7 @@ export function configFromEnv(
     sessionHours: 12,
     tokenMaxDays: integer(env, "S2S_TOKEN_MAX_DAYS", 365, 1, 3660),
     helpdesk: helpdeskFrom(env),
+    store: storeFrom(env),
   };
   const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);
   if (databaseUrl) base.databaseUrl = databaseUrl;

@@ -14,9 +14,11 @@ import { type Logger, startBoss, startWorkers } from "../platform/jobs/queue.js"
 import { deliverDueMail } from "../platform/mail/outbox.js";
 import { fileTransport, smtpTransport } from "../platform/mail/transport.js";
 import { OpenedParts } from "../platform/opened-parts.js";
+import type { BlobStore } from "../platform/store/blob-store.js";
 import { EncryptedStore } from "../platform/store/encrypted-store.js";
 import { FolderBlobStore } from "../platform/store/folder-store.js";
 import { loadMasterKey } from "../platform/store/master-key.js";
+import { S3BlobStore } from "../platform/store/s3-store.js";
 import { secretBox } from "../platform/store/secret-box.js";
 import { CHANGES_CHANNEL, createCaches } from "./caches.js";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
@@ -85,12 +87,21 @@ export async function openContextParts(
   );
   parts.add("database", () => database.close());
   await migrate(database.db, HUB_MIGRATIONS);
-  const blobs = new FolderBlobStore(filesDir(config));
+  const blobs = blobStoreFor(config, parts);
   const store = new EncryptedStore(blobs, masterKey);
   // Form tokens are signed with a key of their own, derived so that every web process agrees.
   const formKey = createHmac("sha256", masterKey).update("s2s page form tokens").digest();
   const secrets = secretBox(masterKey, HUB_SECRETS);
   return { database, blobs, store, secrets, formKey, masterKey };
+}
+
+/** The configured store: the folder under the data folder, or a bucket. */
+export function blobStoreFor(config: HubConfig, parts: OpenedParts): BlobStore {
+  if (config.store.kind === "folder") return new FolderBlobStore(filesDir(config));
+  const { kind: _, ...options } = config.store;
+  const bucket = new S3BlobStore(options);
+  parts.add("store", () => bucket.close());
+  return bucket;
 }
 
 export async function startHub(config: HubConfig, options: StartOptions = {}): Promise<RunningHub> {
@@ -147,7 +158,10 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     };
     if (runsWorker) {
       jobs.onWake(await startWorkers(boss, ctx, log, kinds));
-      await blobs.sweepTemporary(new Date(clock().getTime() - 3600_000));
+      // A store not reachable yet is /readyz's to say; the process starts and serves when it is.
+      await blobs
+        .sweepTemporary(new Date(clock().getTime() - 3600_000))
+        .catch((err) => log.error({ err: loggableError(err) }, "could not sweep the store"));
       const poll = setInterval(() => ctx.mailQueued?.(), options.mailPollMs ?? 5000);
       parts.add("mail poll", () => clearInterval(poll));
     }

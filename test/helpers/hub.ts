@@ -8,6 +8,7 @@ import { type RunningHub, startHub } from "../../src/hub/service.js";
 import { createToken } from "../../src/hub/tokens.js";
 import { codeAt, stepAt } from "../../src/platform/accounts/totp.js";
 import { freshPostgresUrl } from "./db.js";
+import { startTestS3 } from "./s3.js";
 import { TestSmtp } from "./smtp.js";
 
 export interface TestHub {
@@ -44,6 +45,9 @@ export async function startTestHub(
   const smtp = new TestSmtp();
   const smtpUrl = await smtp.start();
   const pg = database === "postgres" ? await freshPostgresUrl() : undefined;
+  // The service's two shapes: the demo's (PGlite, a folder) and the national one (PostgreSQL,
+  // a bucket), so every hub test runs on both stores. A test about the folder itself says so.
+  const s3 = database === "postgres" && extra.store === undefined ? await startTestS3() : undefined;
   const config = configFromEnv(
     {},
     {
@@ -52,6 +56,7 @@ export async function startTestHub(
       smtpUrl,
       pgliteTemplate: inject("hubPgliteTemplate"),
       ...(pg ? { databaseUrl: pg.url } : {}),
+      ...(s3 ? { store: { kind: "s3" as const, ...s3.options, prefix: "hub/" } } : {}),
       ...extra,
     },
   );
@@ -111,6 +116,7 @@ export async function startTestHub(
       await hub.stop();
       await smtp.stop();
       await pg?.drop();
+      await s3?.stop();
     },
   };
 }

@@ -12,13 +12,14 @@ import { writeCtf } from "../../src/ctf/writer.js";
 import { filesDir } from "../../src/hub/config.js";
 import { DATABASES } from "../helpers/db.js";
 import { json, startTestHub, type TestHub, uploadCtf } from "../helpers/hub.js";
+import { startTestS3 } from "../helpers/s3.js";
 
 for (const { target, skip } of DATABASES) {
   describe.skipIf(skip)(`readiness on ${target.name}`, () => {
     let t: TestHub;
 
     beforeAll(async () => {
-      t = await startTestHub(target.name);
+      t = await startTestHub(target.name, { store: { kind: "folder" } });
     }, 90_000);
 
     afterAll(async () => {
@@ -47,6 +48,36 @@ for (const { target, skip } of DATABASES) {
     });
   });
 }
+
+describe("readiness on an S3 store", () => {
+  it("answers 503 naming the store when the bucket cannot be reached", async () => {
+    const s3 = await startTestS3();
+    const t = await startTestHub("pglite", {
+      store: { kind: "s3", ...s3.options, prefix: "hub/" },
+    });
+    try {
+      const ok = await fetch(`${t.url}/readyz`);
+      expect(await json(ok)).toEqual({ ready: true, database: "ok", store: "ok" });
+      // Another bucket name: the service answers, but not for this one.
+      const other = await startTestHub("pglite", {
+        store: { kind: "s3", ...s3.options, bucket: "no-such-bucket" },
+      });
+      try {
+        const missing = await fetch(`${other.url}/readyz`);
+        expect(missing.status).toBe(503);
+        expect(await json(missing)).toMatchObject({ ready: false, store: "unreachable" });
+      } finally {
+        await other.stop();
+      }
+      await s3.stop();
+      const down = await fetch(`${t.url}/readyz`);
+      expect(down.status).toBe(503);
+      expect(await json(down)).toEqual({ ready: false, database: "ok", store: "unreachable" });
+    } finally {
+      await t.stop();
+    }
+  }, 90_000);
+});
 
 /** Whether this process may mount a small filesystem (root on Linux, as CI runs): a real full disk. */
 function canMount(): boolean {

@@ -46,6 +46,22 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStore>):
       expect(await store.list(new Date(Date.now() + 60_000))).not.toContain(key);
     });
 
+    it("streams a file of many megabytes both ways, and keeps none of one that fails late", async () => {
+      const store = await make();
+      // Past the 5 MiB an object store sends in one part: several parts, then the last.
+      const bytes = randomBytes(12 * 1024 * 1024 + 5);
+      const key = randomUUID();
+      await store.put(key, pieces(bytes, 1024 * 1024));
+      expect((await readAll(await store.get(key))).equals(bytes)).toBe(true);
+      const late = randomUUID();
+      async function* failingLate(): AsyncIterable<Uint8Array> {
+        yield* pieces(bytes, 1024 * 1024);
+        throw new Error("the client went away at the end");
+      }
+      await expect(store.put(late, failingLate())).rejects.toThrow("went away at the end");
+      await expect(store.get(late)).rejects.toBeInstanceOf(StoredFileMissingError);
+    });
+
     it("says a key is missing, deletes twice without error, and refuses keys not ours", async () => {
       const store = await make();
       const key = randomUUID();

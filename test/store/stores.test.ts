@@ -14,7 +14,7 @@ import {
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readAll } from "../../src/platform/store/blob-store.js";
 import {
   EncryptedStore,
@@ -23,6 +23,8 @@ import {
 } from "../../src/platform/store/encrypted-store.js";
 import { FolderBlobStore } from "../../src/platform/store/folder-store.js";
 import { loadMasterKey, MasterKeyMissingError } from "../../src/platform/store/master-key.js";
+import { S3BlobStore } from "../../src/platform/store/s3-store.js";
+import { startTestS3, type TestS3 } from "../helpers/s3.js";
 import { blobStoreContract } from "./blob-store-contract.js";
 
 const folder = async () => {
@@ -40,6 +42,21 @@ blobStoreContract("the folder store", async () => (await folder()).blobs);
 blobStoreContract(
   "the encrypting store over the folder store",
   async () => (await encrypted()).store,
+);
+
+// Each S3 store gets a prefix of its own in one server's bucket: the contract's "empty store".
+let s3: TestS3 | undefined;
+const s3Store = async () => {
+  s3 ??= await startTestS3();
+  return new S3BlobStore({ ...s3.options, prefix: `${randomUUID()}/` });
+};
+afterAll(async () => {
+  await s3?.stop();
+});
+blobStoreContract("the S3 store", s3Store);
+blobStoreContract(
+  "the encrypting store over the S3 store",
+  async () => new EncryptedStore(await s3Store(), randomBytes(32)),
 );
 
 const onDisk = (dir: string, key: string) => join(dir, "files", key.slice(0, 2), `${key}.enc`);
