@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { configFromEnv, type HubConfig } from "../hub/config.js";
+import { configFromEnv, filesDir, type HubConfig, storeFrom } from "../hub/config.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
 import { rotateMasterKey } from "../hub/key-rotation.js";
@@ -13,7 +13,10 @@ import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { NewerDatabaseError } from "../platform/db/migrate.js";
 import { OpenedParts } from "../platform/opened-parts.js";
 import type { BlobStore } from "../platform/store/blob-store.js";
+import { FolderBlobStore } from "../platform/store/folder-store.js";
 import { loadMasterKey, MasterKeyMissingError } from "../platform/store/master-key.js";
+import { S3BlobStore } from "../platform/store/s3-store.js";
+import { copyStore } from "../platform/store/store-copy.js";
 import { AUDIT_VERIFY_HELP, sealAndVerify, verdictInWords } from "./audit-verify.js";
 import { CliError, type CliIo } from "./io.js";
 import { plainly, printSignIns, settingsFrom, stderrLog } from "./startup.js";
@@ -46,6 +49,8 @@ async function withContext<T>(
     await parts.closeAll();
   }
 }
+
+const filesIn = (n: number) => `${n} ${n === 1 ? "file" : "files"}`;
 
 export function hubCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const hub = program.command("hub").description("the national transfer service");
@@ -221,6 +226,44 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
         createToken(ctx, null, opts.username, days === undefined ? {} : { expiresInDays: days }),
       );
       io.out(`${token}\n`);
+    });
+
+  admin
+    .command("store")
+    .description("where the hub keeps its files")
+    .command("migrate")
+    .description(
+      "copy the data folder's files into the S3 bucket that S2S_S3_BUCKET and the other S2S_S3_* " +
+        "settings name, as stored (still encrypted), each checked by its SHA-256 read back. " +
+        "Run again, it copies only what is missing: run it while the hub runs, then stop the hub, " +
+        "run it once more, and start the hub with S2S_STORE=s3",
+    )
+    .requiredOption("--to <store>", "the store to copy into: s3")
+    .option("--data <dir>", "data folder")
+    .action(async (opts: { to: string; data?: string }) => {
+      if (opts.to !== "s3") throw new CliError("--to takes s3: the only store to move to");
+      const config = configFrom(opts);
+      const target = storeFrom({ ...process.env, S2S_STORE: "s3" });
+      if (target.kind !== "s3") throw new CliError("set S2S_S3_BUCKET to the bucket's name");
+      const { kind: _, ...options } = target;
+      const bucket = new S3BlobStore(options);
+      try {
+        await bucket.ready().catch((e: Error) => {
+          throw new CliError(`cannot reach bucket ${options.bucket}: ${e.name}`, 1);
+        });
+        const report = await copyStore(new FolderBlobStore(filesDir(config)), bucket, (n, of) => {
+          if (n % 100 === 0 || n === of) io.err(`${n} of ${of} files\n`);
+        }).catch((e: Error) => {
+          throw new CliError(`the copy stopped: ${e.message}. Run it again to go on.`, 1);
+        });
+        io.out(
+          `copied ${filesIn(report.copied)} into ${options.bucket}; ${report.alreadyThere} ${report.alreadyThere === 1 ? "was" : "were"} there already` +
+            `${report.goneMeanwhile ? `; ${filesIn(report.goneMeanwhile)} deleted by the hub meanwhile` : ""}.\n` +
+            "Once a run copies nothing new with the hub stopped, start it with S2S_STORE=s3.\n",
+        );
+      } finally {
+        bucket.close();
+      }
     });
 
   admin

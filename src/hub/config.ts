@@ -69,7 +69,7 @@ export type StoreConfig = { kind: "folder" } | ({ kind: "s3" } & S3StoreOptions)
  * S2S_STORE=s3 and its S2S_S3_* settings; the region and keys are the SDK's usual AWS_*
  * variables, and without keys the SDK finds its own (an instance role, say).
  */
-function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
+export function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
   const kind = env.S2S_STORE?.trim() || "folder";
   if (kind === "folder") return { kind };
   if (kind !== "s3") throw new ConfigError(`S2S_STORE must be folder or s3; it is "${kind}".`);
