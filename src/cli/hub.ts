@@ -61,55 +61,85 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .option("--data <dir>", "data folder (S2S_DATA_DIR, default ./data)")
     .option("--demo", "on first run, create demo schools, LAs and users")
     .option("--role <role>", "web, worker or all", "all")
-    .action(async (opts: { port?: number; data?: string; demo?: boolean; role: string }) => {
-      if (!["web", "worker", "all"].includes(opts.role))
-        throw new CliError("--role is web, worker or all");
-      const config = configFrom(opts);
-      let running: Awaited<ReturnType<typeof startHub>>;
-      try {
-        running = await startHub(config, {
-          role: opts.role as Role,
-          demo: opts.demo === true,
-          logger: {
-            level: process.env.S2S_LOG_LEVEL ?? "info",
-            // Buffered: a write to stdout per request cost more than most requests.
-            stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
-          },
-          log: stderrLog(io),
-        });
-      } catch (e) {
+    .option(
+      "--metrics-port <port>",
+      "serve Prometheus metrics at /metrics on this port (S2S_METRICS_PORT; on S2S_METRICS_HOST, default 127.0.0.1), never the public one",
+      (v) => Number(v),
+    )
+    .action(
+      async (opts: {
+        port?: number;
+        data?: string;
+        demo?: boolean;
+        role: string;
+        metricsPort?: number;
+      }) => {
+        if (!["web", "worker", "all"].includes(opts.role))
+          throw new CliError("--role is web, worker or all");
         if (
-          e instanceof DatabaseLockedError ||
-          e instanceof NewerDatabaseError ||
-          e instanceof MasterKeyMissingError
+          opts.metricsPort !== undefined &&
+          !(
+            Number.isInteger(opts.metricsPort) &&
+            opts.metricsPort >= 0 &&
+            opts.metricsPort <= 65535
+          )
         )
-          throw new CliError(e.message);
-        throw e;
-      }
-      const db = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;
-      io.out(`S2S hub (${opts.role}) on ${running.url ?? "no web role"} using ${db}\n`);
-      io.out(`Mail: ${config.smtpUrl ? "SMTP" : `files in ${config.dataDir}/outbox`}\n`);
-      if (running.firstRun.admin) {
-        io.out(
-          `\nFirst run: administrator "${running.firstRun.admin.username}", password ${running.firstRun.admin.password}\n`,
-        );
-        io.out(
-          "This password is shown once and opens the first sign-in only: you will then choose your own.\n",
-        );
-      }
-      if (running.firstRun.demo) {
-        io.out("\nDemo sign-ins (demo data only):\n");
-        printSignIns(io, running.firstRun.demo);
-      }
-      if (running.url) io.out(`\nAPI documentation: ${running.url}/api/docs\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      io.out("stopping...\n");
-      await running.stop();
-    });
+          throw new CliError("--metrics-port must be a whole number from 0 to 65535");
+        const config = configFrom(opts);
+        if (opts.metricsPort !== undefined) config.metricsPort = opts.metricsPort;
+        if (
+          config.metricsPort !== undefined &&
+          config.metricsPort !== 0 &&
+          config.metricsPort === config.port
+        )
+          throw new CliError("--metrics-port must not be the service's own port");
+        let running: Awaited<ReturnType<typeof startHub>>;
+        try {
+          running = await startHub(config, {
+            role: opts.role as Role,
+            demo: opts.demo === true,
+            logger: {
+              level: process.env.S2S_LOG_LEVEL ?? "info",
+              // Buffered: a write to stdout per request cost more than most requests.
+              stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+            },
+            log: stderrLog(io),
+          });
+        } catch (e) {
+          if (
+            e instanceof DatabaseLockedError ||
+            e instanceof NewerDatabaseError ||
+            e instanceof MasterKeyMissingError
+          )
+            throw new CliError(e.message);
+          throw e;
+        }
+        const db = config.databaseUrl ? "PostgreSQL" : `PGlite in ${config.dataDir}`;
+        io.out(`S2S hub (${opts.role}) on ${running.url ?? "no web role"} using ${db}\n`);
+        io.out(`Mail: ${config.smtpUrl ? "SMTP" : `files in ${config.dataDir}/outbox`}\n`);
+        if (running.metricsUrl) io.out(`Metrics: ${running.metricsUrl}\n`);
+        if (running.firstRun.admin) {
+          io.out(
+            `\nFirst run: administrator "${running.firstRun.admin.username}", password ${running.firstRun.admin.password}\n`,
+          );
+          io.out(
+            "This password is shown once and opens the first sign-in only: you will then choose your own.\n",
+          );
+        }
+        if (running.firstRun.demo) {
+          io.out("\nDemo sign-ins (demo data only):\n");
+          printSignIns(io, running.firstRun.demo);
+        }
+        if (running.url) io.out(`\nAPI documentation: ${running.url}/api/docs\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        io.out("stopping...\n");
+        await running.stop();
+      },
+    );
 
   const admin = hub
     .command("admin")

@@ -105,9 +105,20 @@ async function destinationErrors(
 }
 
 export async function checkUpload(ctx: HubContext, transferId: string): Promise<void> {
-  // The sender's address, the schools' names and the destination's standing come with the row:
-  // one round trip, not four.
-  const row = await withNames(ctx.db)
+  const row = await uncheckedRow(ctx, transferId);
+  if (row?.status !== "checking" || row.store_key === null) return;
+  const timer = ctx.metrics?.checkDuration.startTimer();
+  let outcome = "error";
+  try {
+    outcome = await checkRow(ctx, row, row.store_key);
+  } finally {
+    timer?.({ outcome });
+  }
+}
+
+/** The sender's address, the schools' names and the destination's standing come with the row. */
+function uncheckedRow(ctx: HubContext, transferId: string) {
+  return withNames(ctx.db)
     .leftJoin("users as sender", "sender.id", "transfers.sender_user_id")
     .select([
       "sender.email as sender_email",
@@ -118,7 +129,12 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     ])
     .where("transfers.id", "=", transferId)
     .executeTakeFirst();
-  if (row?.status !== "checking" || row.store_key === null) return;
+}
+
+type UncheckedRow = NonNullable<Awaited<ReturnType<typeof uncheckedRow>>>;
+
+/** Checks the file and records what it became; returns that status. */
+async function checkRow(ctx: HubContext, row: UncheckedRow, storeKey: string): Promise<string> {
   // Pupils are written a batch at a time as they are read, so a file of any size is checked in
   // bounded memory. A check tried again after a failure reads the same file, so it writes the
   // same rows: those an earlier attempt wrote are left as they are.
@@ -128,7 +144,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
     pupils = [];
     await insertPupils(ctx.db, batch);
   };
-  const report = await parseCtf(await ctx.store.get(row.store_key), {
+  const report = await parseCtf(await ctx.store.get(storeKey), {
     fileName: row.file_name,
     now: ctx.clock(),
     maxPupils: ctx.config.maxPupilsPerFile,
@@ -244,6 +260,7 @@ export async function checkUpload(ctx: HubContext, transferId: string): Promise<
       detail: { status, errors: errors.length, warnings: warnings.length, worker: process.pid },
     });
   });
+  return status;
 }
 
 /** What a sender is told of a file S2S could not check, however often it tried. */

@@ -61,6 +61,10 @@ export interface HubConfig {
   helpdesk: { phone: string; email: string; web: string };
   /** Where files are kept: a folder under dataDir (the default), or an S3 bucket. */
   store: StoreConfig;
+  /** Prometheus metrics on a port of their own (S2S_METRICS_PORT); none: not served. */
+  metricsPort?: number;
+  /** Where that port listens (S2S_METRICS_HOST): loopback unless the operator says. */
+  metricsHost: string;
 }
 
 export type StoreConfig = { kind: "folder" } | ({ kind: "s3" } & S3StoreOptions);
@@ -120,7 +124,14 @@ export function configFromEnv(
     tokenMaxDays: integer(env, "S2S_TOKEN_MAX_DAYS", 365, 1, 3660),
     helpdesk: helpdeskFrom(env),
     store: storeFrom(env),
+    metricsHost: env.S2S_METRICS_HOST?.trim() || "127.0.0.1",
   };
+  if (env.S2S_METRICS_PORT?.trim()) {
+    base.metricsPort = integer(env, "S2S_METRICS_PORT", 0, 0, 65535);
+    // The metrics are the operator's: on the public port, anyone could read them.
+    if (base.metricsPort !== 0 && base.metricsPort === port)
+      throw new ConfigError("S2S_METRICS_PORT must not be the service's own port (PORT).");
+  }
   const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);
   if (databaseUrl) base.databaseUrl = databaseUrl;
   const smtpUrl = url(env, "SMTP_URL", ["smtp:", "smtps:"]);

@@ -2,6 +2,7 @@ import type { BlobStore } from "../platform/store/blob-store.js";
 import type { SecretBox } from "../platform/store/secret-box.js";
 import type { HubCaches } from "./caches.js";
 import type { HubConfig } from "./config.js";
+import type { HubMetrics } from "./metrics.js";
 import type { Db, Tx } from "./schema.js";
 
 export type { Principal } from "./principal.js";
@@ -28,4 +29,6 @@ export interface HubContext {
   mailQueued?: () => void;
   /** A serving process's caches; absent (no caching) in the CLI and jobs-only contexts. */
   caches?: HubCaches;
+  /** This process's metrics; absent in the CLI. */
+  metrics?: HubMetrics;
 }

@@ -13,6 +13,7 @@ import { loggableError } from "../platform/errors.js";
 import { type Logger, startBoss, startWorkers } from "../platform/jobs/queue.js";
 import { deliverDueMail } from "../platform/mail/outbox.js";
 import { fileTransport, smtpTransport } from "../platform/mail/transport.js";
+import { listenForMetrics } from "../platform/metrics/listener.js";
 import { OpenedParts } from "../platform/opened-parts.js";
 import type { BlobStore } from "../platform/store/blob-store.js";
 import { EncryptedStore } from "../platform/store/encrypted-store.js";
@@ -26,6 +27,7 @@ import type { HubContext } from "./context.js";
 import { createDemoData, type DemoSignIn } from "./demo.js";
 import { hubJobKinds, jobQueueOn } from "./jobs.js";
 import { HUB_SECRETS } from "./key-rotation.js";
+import { createHubMetrics } from "./metrics.js";
 import { HUB_MIGRATIONS } from "./migrations/index.js";
 import type { DB, HubDatabase } from "./schema.js";
 import { createUser } from "./users.js";
@@ -60,6 +62,8 @@ export interface RunningHub {
   app?: FastifyInstance;
   url?: string;
   firstRun: FirstRun;
+  /** Where this process serves its metrics, when S2S_METRICS_PORT is set. */
+  metricsUrl?: string;
   /** Delivers due mail now (tests and the CLI use it; the worker calls it on a timer). */
   deliverMail(): Promise<{ sent: number; failed: number }>;
   stop(): Promise<void>;
@@ -171,6 +175,19 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     );
     let app: FastifyInstance | undefined;
     let url: string | undefined;
+    // Counted whatever the role: a worker's checks, a web process's requests and sign-ins.
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      const metrics = createHubMetrics(database.db);
+      ctx.metrics = metrics;
+      const listener = await listenForMetrics(
+        metrics.registry,
+        config.metricsPort,
+        config.metricsHost,
+      );
+      parts.add("metrics", () => listener.close());
+      metricsUrl = listener.url;
+    }
     if (role !== "worker") {
       const caches = createCaches();
       const listening = await database.listen(CHANGES_CHANNEL, caches);
@@ -187,6 +204,7 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       boss,
       ...(app ? { app } : {}),
       ...(url ? { url } : {}),
+      ...(metricsUrl ? { metricsUrl } : {}),
       firstRun,
       deliverMail,
       stop: () => parts.closeAll(),

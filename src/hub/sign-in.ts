@@ -31,12 +31,24 @@ export interface PasswordChecked {
   ip: string | undefined;
 }
 
-const auditFailed = (
+/** A refused sign-in, audited and counted (by its reason only) in this process's metrics. */
+function auditFailed(
+  ctx: HubContext,
   db: Db | Tx,
   username: string,
   ip: string | undefined,
-  detail: Record<string, unknown>,
-) => audit(db, null, { action: "sign-in.failed", username, ...(ip ? { ip } : {}), detail });
+  detail: { reason: "locked" | "password" | "unknown user" | "code" },
+) {
+  ctx.metrics?.signInFailures.inc({ reason: detail.reason });
+  return audit(db, null, { action: "sign-in.failed", username, ...(ip ? { ip } : {}), detail });
+}
+
+/** The answer to a wrong password or code; one that locks the name is counted as a lockout. */
+async function failedAttempt(ctx: HubContext, trx: Tx, attempt: Attempt): Promise<AppError> {
+  const answer = await attemptFailed(trx, attempt, ctx.clock());
+  if (answer.code === "auth.locked") ctx.metrics?.signInLockouts.inc();
+  return answer;
+}
 
 /**
  * Step one, the password. Unknown names and wrong passwords get the same answer in the same
@@ -53,14 +65,14 @@ export async function checkPassword(
   try {
     attempt = await claimAttempt(ctx.db, username, now);
   } catch (e) {
-    await auditFailed(ctx.db, username, ip, { reason: "locked" });
+    await auditFailed(ctx, ctx.db, username, ip, { reason: "locked" });
     throw e;
   }
   const user = await userByName(ctx.db, username);
   if (!(await passwordMatches(user?.password_hash, password)) || !user) {
     throw await inTransaction(ctx, async ({ trx }) => {
-      await auditFailed(trx, username, ip, { reason: user ? "password" : "unknown user" });
-      return attemptFailed(trx, attempt, now);
+      await auditFailed(ctx, trx, username, ip, { reason: user ? "password" : "unknown user" });
+      return failedAttempt(ctx, trx, attempt);
     });
   }
   if (user.disabled) throw new AppError("auth.disabled");
@@ -94,8 +106,8 @@ export async function checkCode(
 ): Promise<void> {
   const refused = await inTransaction(ctx, async ({ trx }) => {
     if (await spendCode(ctx, trx, checked.user, code)) return undefined;
-    await auditFailed(trx, checked.user.username, checked.ip, { reason: "code" });
-    const answer = await attemptFailed(trx, checked.attempt, ctx.clock());
+    await auditFailed(ctx, trx, checked.user.username, checked.ip, { reason: "code" });
+    const answer = await failedAttempt(ctx, trx, checked.attempt);
     return answer.code === "auth.failed"
       ? new AppError("auth.code", undefined, { field: "code" })
       : answer;
@@ -109,7 +121,7 @@ export async function completeSignIn(ctx: HubContext, checked: PasswordChecked):
   const result = await inTransaction(ctx, async ({ trx }) => {
     const locked = await attemptSucceeded(trx, checked.attempt, ctx.clock());
     if (locked) {
-      await auditFailed(trx, principal.username, checked.ip, { reason: "locked" });
+      await auditFailed(ctx, trx, principal.username, checked.ip, { reason: "locked" });
       return { locked };
     }
     await audit(trx, principal, { action: "sign-in" });

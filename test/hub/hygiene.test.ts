@@ -257,6 +257,46 @@ describe("configuration", () => {
       "10.1.0.0/16",
     ]);
   });
+
+  it("reads the store and metrics settings, and says what an S3 store is missing", () => {
+    expect(configFromEnv({}).store).toEqual({ kind: "folder" });
+    expect(() => configFromEnv({ S2S_STORE: "s3" })).toThrow(/S2S_S3_BUCKET/);
+    expect(() => configFromEnv({ S2S_STORE: "disk" })).toThrow(/S2S_STORE must be folder or s3/);
+    expect(() =>
+      configFromEnv({ S2S_STORE: "s3", S2S_S3_BUCKET: "b", AWS_ACCESS_KEY_ID: "k" }),
+    ).toThrow(/AWS_SECRET_ACCESS_KEY/);
+    expect(() =>
+      configFromEnv({ S2S_STORE: "s3", S2S_S3_BUCKET: "b", S2S_S3_ENDPOINT: "minio:9000" }),
+    ).toThrow(/S2S_S3_ENDPOINT/);
+    expect(
+      configFromEnv({
+        S2S_STORE: "s3",
+        S2S_S3_BUCKET: "pupil-files",
+        S2S_S3_PREFIX: "s2s",
+        S2S_S3_ENDPOINT: "https://objects.example",
+        S2S_S3_FORCE_PATH_STYLE: "1",
+        AWS_REGION: "eu-west-2",
+      }).store,
+    ).toEqual({
+      kind: "s3",
+      bucket: "pupil-files",
+      prefix: "s2s/",
+      endpoint: "https://objects.example",
+      forcePathStyle: true,
+      region: "eu-west-2",
+    });
+    const off = configFromEnv({});
+    expect(off.metricsPort).toBeUndefined();
+    const on = configFromEnv({ S2S_METRICS_PORT: "9464" });
+    expect([on.metricsPort, on.metricsHost]).toEqual([9464, "127.0.0.1"]);
+    expect(
+      configFromEnv({ S2S_METRICS_PORT: "9464", S2S_METRICS_HOST: "10.0.0.5" }).metricsHost,
+    ).toBe("10.0.0.5");
+    expect(() => configFromEnv({ S2S_METRICS_PORT: "metrics" })).toThrow(/S2S_METRICS_PORT/);
+    expect(() => configFromEnv({ PORT: "3000", S2S_METRICS_PORT: "3000" })).toThrow(
+      /S2S_METRICS_PORT must not be the service's own port/,
+    );
+  });
 });
 
 /** A wrong sign-in claiming to come from `forwardedFor`: the address the audit log recorded. */

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
+import { observeHttp } from "../../platform/metrics/registry.js";
 import { registerApi } from "../../platform/web/api.js";
 import { registerAuth } from "../../platform/web/auth.js";
 import { registerPasswordGate } from "../../platform/web/password-gate.js";
@@ -72,6 +73,7 @@ export async function buildApp(ctx: HubContext, options: AppOptions): Promise<Fa
     whoIs: (principal) => signedInAs(ctx.db, principal as Principal),
     viewsDir: join(dirname(fileURLToPath(import.meta.url)), "views"),
   });
+  if (ctx.metrics) observeHttp(app, ctx.metrics);
   registerAuth(
     app,
     {
