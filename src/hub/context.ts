@@ -31,4 +31,6 @@ export interface HubContext {
   caches?: HubCaches;
   /** This process's metrics; absent in the CLI. */
   metrics?: HubMetrics;
+  /** This process's id among the running ones (hub_processes); absent in the CLI. */
+  processId?: string;
 }

@@ -177,6 +177,16 @@ export interface IdempotencyKeysTable {
   /** An upload's file name and SHA-256 (`name\nhex`; no hex if it was not read whole). */
   content: string | null;
   created_at: Timestamp;
+  /** The process that claimed the key (hub_processes.id); null for claims made before 0030. */
+  claimed_by: string | null;
+}
+
+/** A running hub process, alive while `seen_at` is recent (migration 0030). */
+export interface HubProcessesTable {
+  id: string;
+  role: string;
+  started_at: Timestamp;
+  seen_at: Timestamp;
 }
 
 /** A stored file no transfer may refer to: the orphan sweep's list (migration 0029). */
@@ -203,6 +213,7 @@ export interface DB {
   sign_in_links: SignInLinksTable;
   notice_email_changes: NoticeEmailChangesTable;
   files_in_flight: FilesInFlightTable;
+  hub_processes: HubProcessesTable;
 }
 
 export type Db = Kysely<DB>;

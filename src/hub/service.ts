@@ -2,7 +2,7 @@
  * The composition root: opens the database, store, job queue and mail, and starts the web and
  * worker roles this process is asked to run. Everything else receives what it needs from here.
  */
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type PgBoss from "pg-boss";
 import { randomPassword } from "../platform/accounts/passwords.js";
@@ -29,6 +29,7 @@ import { hubJobKinds, jobQueueOn } from "./jobs.js";
 import { HUB_SECRETS } from "./key-rotation.js";
 import { createHubMetrics } from "./metrics.js";
 import { HUB_MIGRATIONS } from "./migrations/index.js";
+import { announceProcess } from "./processes.js";
 import type { DB, HubDatabase } from "./schema.js";
 import { createUser } from "./users.js";
 import { buildApp } from "./web/app.js";
@@ -146,7 +147,9 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       }
     };
     const runsWorker = role !== "web";
+    const processId = randomUUID();
     const ctx: HubContext = {
+      processId,
       db: database.db,
       store,
       secrets,
@@ -175,6 +178,8 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     );
     let app: FastifyInstance | undefined;
     let url: string | undefined;
+    const announced = await announceProcess(database.db, processId, role, clock);
+    parts.add("process heartbeat", () => announced.stop());
     // Counted whatever the role: a worker's checks, a web process's requests and sign-ins.
     let metricsUrl: string | undefined;
     if (config.metricsPort !== undefined) {

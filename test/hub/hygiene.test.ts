@@ -2,6 +2,7 @@
  * Input the hub must refuse cleanly: ids that are not ids, the same file sent twice, a retried
  * request, addresses a client makes up, settings that do not parse.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
@@ -90,7 +91,7 @@ for (const { target, skip } of DATABASES) {
         .select("id")
         .where("username", "=", "brookfield")
         .executeTakeFirstOrThrow();
-      const claim = (key: string, minutesAgo: number) =>
+      const claim = (key: string, minutesAgo: number, by: string | null = null) =>
         t.hub.ctx.db
           .insertInto("idempotency_keys")
           .values({
@@ -98,6 +99,7 @@ for (const { target, skip } of DATABASES) {
             key,
             request: "POST /api/v1/transfers",
             created_at: new Date(t.now.value.getTime() - minutesAgo * 60_000),
+            claimed_by: by,
           })
           .execute();
       const [freshKey, staleKey] = [`fresh-${seed}`, `stale-${seed}`];
@@ -121,6 +123,37 @@ for (const { target, skip } of DATABASES) {
         .where("key", "=", staleKey)
         .executeTakeFirstOrThrow();
       expect(kept.status).toBe(202);
+
+      // Claimed a moment ago by another process: in progress while that process says it is
+      // alive; once it stops (killed), a retry acts at once, not after the claim's lease.
+      const other = randomUUID();
+      await t.hub.ctx.db
+        .insertInto("hub_processes")
+        .values({ id: other, role: "web", started_at: t.now.value, seen_at: t.now.value })
+        .execute();
+      const [aliveKey, goneKey] = [`alive-${seed}`, `gone-${seed}`];
+      await claim(aliveKey, 0, other);
+      const alive = await uploadCtf(t, school, "8231234_CTF_9382001_312.XML", xml(), {
+        headers: { "idempotency-key": aliveKey },
+      });
+      expect((await json(alive)).error.code).toBe("idempotency.in-progress");
+      await t.hub.ctx.db
+        .updateTable("hub_processes")
+        .set({ seen_at: new Date(t.now.value.getTime() - 60_000) })
+        .where("id", "=", other)
+        .execute();
+      await claim(goneKey, 0, other);
+      const afterKill = await uploadCtf(t, school, "8231234_CTF_9382001_313.XML", xml(), {
+        headers: { "idempotency-key": goneKey },
+      });
+      expect(afterKill.status).toBe(202);
+      // This hub process itself is among the living.
+      const me = await t.hub.ctx.db
+        .selectFrom("hub_processes")
+        .select("id")
+        .where("id", "=", t.hub.ctx.processId as string)
+        .executeTakeFirst();
+      expect(me).toBeDefined();
     });
 
     it("answers a retried request with the same Idempotency-Key with the first answer", async () => {

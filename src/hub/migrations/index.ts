@@ -29,6 +29,7 @@ import idempotentUploadContent from "./0026_idempotent_upload_content.js";
 import downloadedNotices from "./0027_downloaded_notices.js";
 import tokenLifePerUser from "./0028_token_life_per_user.js";
 import filesInFlight from "./0029_files_in_flight.js";
+import hubProcesses from "./0030_hub_processes.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -61,6 +62,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 27, name: "downloaded-notices", sql: downloadedNotices },
   { id: 28, name: "token-life-per-user", sql: tokenLifePerUser },
   { id: 29, name: "files-in-flight", sql: filesInFlight },
+  { id: 30, name: "hub-processes", sql: hubProcesses },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

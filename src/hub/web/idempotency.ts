@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../platform/errors.js";
 import type { HubContext } from "../context.js";
+import { liveProcesses } from "../processes.js";
 import { signedInAs } from "./principal.js";
 
 const IDEMPOTENCY_HEADER = "idempotency-key";
@@ -82,22 +83,35 @@ export function registerIdempotency(app: FastifyInstance, ctx: HubContext): void
       throw new AppError("invalid", "An Idempotency-Key is 1 to 255 characters.");
     const userId = principal.userId;
     const asked = fingerprint(request);
+    const now = ctx.clock();
+    const claimedBy = ctx.processId ?? null;
     const claimed = await ctx.db
       .insertInto("idempotency_keys")
-      .values({ user_id: userId, key, request: asked, created_at: ctx.clock() })
+      .values({ user_id: userId, key, request: asked, created_at: now, claimed_by: claimedBy })
       .onConflict((oc) => oc.columns(["user_id", "key"]).doNothing())
       .returning("key")
       .executeTakeFirst();
-    // A claim with no answer after its lease is a request whose process died: a retry takes it.
+    // A claim with no answer is a request whose process died if that process has stopped saying
+    // it is alive (killed, its machine lost), or after the lease: a retry takes it.
     const retaken =
       claimed ??
       (await ctx.db
         .updateTable("idempotency_keys")
-        .set({ request: asked, created_at: ctx.clock() })
+        .set({ request: asked, created_at: now, claimed_by: claimedBy })
         .where("user_id", "=", userId)
         .where("key", "=", key)
         .where("status", "is", null)
-        .where("created_at", "<", new Date(ctx.clock().getTime() - CLAIM_LEASE_MS))
+        .where((eb) =>
+          eb.or([
+            eb("created_at", "<", new Date(now.getTime() - CLAIM_LEASE_MS)),
+            eb.and([
+              eb("claimed_by", "is not", null),
+              // This process's own claims are alive: it is answering them.
+              ...(claimedBy ? [eb("claimed_by", "!=", claimedBy)] : []),
+              eb("claimed_by", "not in", liveProcesses(ctx.db, now)),
+            ]),
+          ]),
+        )
         .returning("key")
         .executeTakeFirst());
     if (retaken) {
