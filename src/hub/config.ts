@@ -61,6 +61,8 @@ export interface HubConfig {
   helpdesk: { phone: string; email: string; web: string };
   /** Where files are kept: a folder under dataDir (the default), or an S3 bucket. */
   store: StoreConfig;
+  /** When retention runs, as a cron in England's time (S2S_RETENTION_CRON). */
+  retentionCron: string;
   /** Prometheus metrics on a port of their own (S2S_METRICS_PORT); none: not served. */
   metricsPort?: number;
   /** Where that port listens (S2S_METRICS_HOST): loopback unless the operator says. */
@@ -124,6 +126,7 @@ export function configFromEnv(
     tokenMaxDays: integer(env, "S2S_TOKEN_MAX_DAYS", 365, 1, 3660),
     helpdesk: helpdeskFrom(env),
     store: storeFrom(env),
+    retentionCron: cron(env, "S2S_RETENTION_CRON", "*/10 * * * *"),
     metricsHost: env.S2S_METRICS_HOST?.trim() || "127.0.0.1",
   };
   if (env.S2S_METRICS_PORT?.trim()) {
@@ -137,6 +140,17 @@ export function configFromEnv(
   const smtpUrl = url(env, "SMTP_URL", ["smtp:", "smtps:"]);
   if (smtpUrl) base.smtpUrl = smtpUrl;
   return { ...base, ...keyAndProxiesFrom(env), ...overrides };
+}
+
+/** A five-field cron (minute hour day month weekday), checked by its shape. */
+function cron(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^([0-9*/,-]+\s+){4}[0-9*/,-]+$/.test(raw))
+    throw new ConfigError(
+      `${name} must be a cron of five fields, such as "*/10 * * * *"; it is "${raw}".`,
+    );
+  return raw;
 }
 
 export const pgliteDir = (config: HubConfig) => join(config.dataDir, "pglite");

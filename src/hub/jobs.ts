@@ -27,7 +27,7 @@ type Id = { id: string };
 const byTransfer = (data: Id) => ({ transfer: data.id });
 
 export function hubJobKinds(
-  config: Pick<HubConfig, "checkRetries">,
+  config: Pick<HubConfig, "checkRetries" | "retentionCron">,
 ): readonly JobKind<HubContext, Id>[] {
   return [
     {
@@ -60,7 +60,7 @@ export function hubJobKinds(
       name: RETENTION,
       // One retention run at a time across every worker: a tick finding one running waits.
       queue: { policy: "singleton", retryLimit: 2 },
-      schedule: "*/10 * * * *",
+      schedule: config.retentionCron,
       pollSeconds: 30,
       run: async (ctx) => ({ ...(await runRetention(ctx)) }),
     },

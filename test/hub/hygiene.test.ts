@@ -326,6 +326,9 @@ describe("configuration", () => {
       configFromEnv({ S2S_METRICS_PORT: "9464", S2S_METRICS_HOST: "10.0.0.5" }).metricsHost,
     ).toBe("10.0.0.5");
     expect(() => configFromEnv({ S2S_METRICS_PORT: "metrics" })).toThrow(/S2S_METRICS_PORT/);
+    expect(configFromEnv({}).retentionCron).toBe("*/10 * * * *");
+    expect(configFromEnv({ S2S_RETENTION_CRON: "5 * * * *" }).retentionCron).toBe("5 * * * *");
+    expect(() => configFromEnv({ S2S_RETENTION_CRON: "hourly" })).toThrow(/S2S_RETENTION_CRON/);
     expect(() => configFromEnv({ PORT: "3000", S2S_METRICS_PORT: "3000" })).toThrow(
       /S2S_METRICS_PORT must not be the service's own port/,
     );

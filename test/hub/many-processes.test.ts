@@ -4,7 +4,8 @@
  * A file sent through one web process is downloaded through the other; a session works on
  * either; 200 uploads arrive exactly once each while a worker is killed (SIGKILL), a web process
  * is killed in the middle of requests, and the other web process is restarted, the client
- * retrying each refused or lost request with its Idempotency-Key; no mail goes twice.
+ * retrying each refused or lost request with its Idempotency-Key; no mail goes twice; and each
+ * tick of the retention schedule runs once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -160,6 +161,8 @@ describe.skipIf(!TEST_DATABASE_URL)(
         SMTP_URL: smtpUrl,
         PORT: "0",
         S2S_UPLOADS_IN_FLIGHT: String(UPLOADS * 2),
+        // Each minute rather than each ten: the test sees a tick that two workers both watch.
+        S2S_RETENTION_CRON: "* * * * *",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         ...s3.env,
       };
@@ -343,5 +346,24 @@ describe.skipIf(!TEST_DATABASE_URL)(
       const orphans = inFlight.length;
       expect(orphans).toBeLessThanOrEqual(8);
     }, 400_000);
+
+    it("runs each tick of the retention schedule once across the processes", async () => {
+      // One schedule, however many workers registered it.
+      const schedules = await sql<{ n: number }>`
+        select count(*)::int as n from pgboss.schedule where name = 'retention'`.execute(db);
+      expect(schedules.rows[0]?.n).toBe(1);
+      const runs = () =>
+        sql<{ minute: string; state: string }>`
+          select date_trunc('minute', created_on)::text as minute, state::text as state
+          from pgboss.job where name = 'retention'`.execute(db);
+      await eventually(
+        "a retention tick to run",
+        async () => ((await runs()).rows.some((r) => r.state === "completed") ? true : undefined),
+        150_000,
+      );
+      const ticks = (await runs()).rows;
+      expect(new Set(ticks.map((t) => t.minute)).size).toBe(ticks.length);
+      expect(ticks.filter((t) => t.state === "failed")).toEqual([]);
+    }, 200_000);
   },
 );
