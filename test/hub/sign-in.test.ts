@@ -95,25 +95,33 @@ for (const { target, skip } of DATABASES) {
         await codeOf(signIn(t.hub.ctx, username, "not the password at all"));
         return performance.now() - start;
       };
-      const known: number[] = [];
-      const unknown: number[] = [];
       // Three attempts per name stay under the lockout; names alternate to share any load.
       // Twelve pairs: the fastest of six still moved with a busy machine (17 ms against 36).
-      for (const n of [2, 3, 4, 5]) {
-        for (let i = 0; i < 3; i++) {
-          known.push(await time(`known-${n}`));
-          unknown.push(await time(`unknown-${n}`));
+      const round = async () => {
+        const known: number[] = [];
+        const unknown: number[] = [];
+        for (const n of [2, 3, 4, 5]) {
+          for (let i = 0; i < 3; i++) {
+            known.push(await time(`known-${n}`));
+            unknown.push(await time(`unknown-${n}`));
+          }
         }
-      }
-      // The fastest of each: what a refusal costs when nothing else on the machine (other test
-      // files, two cores) delays it; a median moved with the load and failed a busy run. Were an
-      // unknown name refused without a hash checked, its fastest would be a tenth of the other.
-      const ratio = Math.min(...unknown) / Math.min(...known);
-      expect(
-        ratio,
-        `unknown ${Math.min(...unknown)} ms, known ${Math.min(...known)} ms`,
-      ).toBeGreaterThan(0.5);
-      expect(ratio).toBeLessThan(2);
+        // The next round starts each name's count again.
+        await t.hub.ctx.db.deleteFrom("sign_in_attempts").execute();
+        // The fastest of each: what a refusal costs when nothing else on the machine (other
+        // test files, two cores) delays it. Were an unknown name refused without a hash
+        // checked, its fastest would be a tenth of the other, in every round.
+        return { unknown: Math.min(...unknown), known: Math.min(...known) };
+      };
+      // A busy machine can still upset one round (2.07 once, with the suite on two cores): up
+      // to three rounds, and the first within bounds counts. A real difference fails all three.
+      const within = (r: { unknown: number; known: number }) =>
+        r.unknown / r.known > 0.5 && r.unknown / r.known < 2;
+      let best = await round();
+      for (let i = 1; i < 3 && !within(best); i++) best = await round();
+      const ratio = best.unknown / best.known;
+      expect(ratio, `unknown ${best.unknown} ms, known ${best.known} ms`).toBeGreaterThan(0.5);
+      expect(ratio, `unknown ${best.unknown} ms, known ${best.known} ms`).toBeLessThan(2);
     });
 
     it("refuses weak new passwords, and counts a wrong current password toward the lockout", async () => {
