@@ -5,6 +5,8 @@ import { SMTPServer } from "smtp-server";
 /** A real SMTP server on loopback that keeps what it receives and can refuse for a while. */
 export class TestSmtp {
   readonly received: ParsedMail[] = [];
+  /** Connections that failed, such as a sender killed in the middle of a message. */
+  readonly connectionErrors: Error[] = [];
   refusing = false;
   private readonly server: SMTPServer;
 
@@ -32,6 +34,9 @@ export class TestSmtp {
   }
 
   async start(): Promise<string> {
+    // A client gone mid-message (a worker killed while sending) is its failure, not the
+    // server's: kept, not thrown as an unhandled error of whichever test is running.
+    this.server.on("error", (err: Error) => this.connectionErrors.push(err));
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.server.address() as AddressInfo;
     return `smtp://127.0.0.1:${port}`;
