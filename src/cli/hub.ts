@@ -1,13 +1,14 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { configFromEnv, filesDir, type HubConfig, storeFrom } from "../hub/config.js";
+import { configFromEnv, filesDir, type HubConfig, s3OptionsFrom } from "../hub/config.js";
 import type { HubContext, JobQueue } from "../hub/context.js";
 import { importGias } from "../hub/establishments.js";
 import { rotateMasterKey } from "../hub/key-rotation.js";
 import { openContextParts, type Role, startHub } from "../hub/service.js";
 import { createToken } from "../hub/tokens.js";
 import { createUser } from "../hub/users.js";
+import { ConfigError } from "../platform/config.js";
 import { DatabaseLockedError } from "../platform/db/database.js";
 import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { NewerDatabaseError } from "../platform/db/migrate.js";
@@ -15,7 +16,7 @@ import { OpenedParts } from "../platform/opened-parts.js";
 import type { BlobStore } from "../platform/store/blob-store.js";
 import { FolderBlobStore } from "../platform/store/folder-store.js";
 import { loadMasterKey, MasterKeyMissingError } from "../platform/store/master-key.js";
-import { S3BlobStore } from "../platform/store/s3-store.js";
+import { S3BlobStore, type S3StoreOptions } from "../platform/store/s3-store.js";
 import { copyStore } from "../platform/store/store-copy.js";
 import { AUDIT_VERIFY_HELP, sealAndVerify, verdictInWords } from "./audit-verify.js";
 import { CliError, type CliIo } from "./io.js";
@@ -273,9 +274,13 @@ export function hubCommands(program: Command, io: CliIo, setExit: (code: number)
     .action(async (opts: { to: string; data?: string }) => {
       if (opts.to !== "s3") throw new CliError("--to takes s3: the only store to move to");
       const config = configFrom(opts);
-      const target = storeFrom({ ...process.env, S2S_STORE: "s3" });
-      if (target.kind !== "s3") throw new CliError("set S2S_S3_BUCKET to the bucket's name");
-      const { kind: _, ...options } = target;
+      let options: S3StoreOptions;
+      try {
+        options = s3OptionsFrom(process.env);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new CliError(`configuration: ${e.message}`);
+        throw e;
+      }
       const bucket = new S3BlobStore(options);
       try {
         await bucket.ready().catch((e: Error) => {

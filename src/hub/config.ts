@@ -71,16 +71,21 @@ export interface HubConfig {
 
 export type StoreConfig = { kind: "folder" } | ({ kind: "s3" } & S3StoreOptions);
 
-/**
- * S2S_STORE=s3 and its S2S_S3_* settings; the region and keys are the SDK's usual AWS_*
- * variables, and without keys the SDK finds its own (an instance role, say).
- */
-export function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
+/** S2S_STORE: the folder (the default), or a bucket as `s3OptionsFrom` reads it. */
+function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
   const kind = env.S2S_STORE?.trim() || "folder";
   if (kind === "folder") return { kind };
   if (kind !== "s3") throw new ConfigError(`S2S_STORE must be folder or s3; it is "${kind}".`);
+  return { kind, ...s3OptionsFrom(env) };
+}
+
+/**
+ * The bucket's S2S_S3_* settings; the region and keys are the SDK's usual AWS_* variables, and
+ * without keys the SDK finds its own (an instance role, say).
+ */
+export function s3OptionsFrom(env: NodeJS.ProcessEnv): S3StoreOptions {
   const bucket = env.S2S_S3_BUCKET?.trim();
-  if (!bucket) throw new ConfigError("S2S_STORE=s3 needs S2S_S3_BUCKET, the bucket's name.");
+  if (!bucket) throw new ConfigError("S2S_S3_BUCKET must name the bucket the hub's files go in.");
   const prefix = env.S2S_S3_PREFIX?.trim();
   const endpoint = url(env, "S2S_S3_ENDPOINT", ["http:", "https:"]);
   const region = env.AWS_REGION?.trim();
@@ -89,7 +94,6 @@ export function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey))
     throw new ConfigError("Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither.");
   return {
-    kind,
     bucket,
     forcePathStyle: env.S2S_S3_FORCE_PATH_STYLE?.trim() === "1",
     ...(prefix ? { prefix: prefix.endsWith("/") ? prefix : `${prefix}/` } : {}),

@@ -4,7 +4,7 @@
  * written until the row that refers to it commits, and from the change that lets it go until
  * it is deleted. A crash at any point leaves it on the list, and the sweep takes it.
  */
-import { type BlobStore, deleteLetGo } from "../platform/store/blob-store.js";
+import type { BlobStore } from "../platform/store/blob-store.js";
 import type { Db, Tx } from "./schema.js";
 
 /** Before writing files, or in the change that lets them go: the sweep may take them. */
@@ -24,17 +24,21 @@ export async function landed(trx: Tx, keys: string[]): Promise<void> {
 }
 
 /**
- * Deletes files let go in a change that has committed, and takes those deleted off the list; a
- * store that fails now leaves the rest to the sweep. Returns how many are left.
+ * Deletes files let go in a change that has committed, and takes those deleted off the list. A
+ * store that fails now is not the caller's to report (the change stands): the rest stay on the
+ * list for the sweep. Returns how many are left.
  */
 export async function deleteInFlight(
   ctx: { db: Db; store: BlobStore },
   keys: string[],
 ): Promise<number> {
-  const left: string[] = [];
-  for (const key of keys) if ((await deleteLetGo(ctx.store, [key])) > 0) left.push(key);
-  const gone = keys.filter((k) => !left.includes(k));
+  const gone: string[] = [];
+  for (const key of keys)
+    await ctx.store.delete(key).then(
+      () => gone.push(key),
+      () => {},
+    );
   if (gone.length > 0)
     await ctx.db.deleteFrom("files_in_flight").where("store_key", "in", gone).execute();
-  return left.length;
+  return keys.length - gone.length;
 }

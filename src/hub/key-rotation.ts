@@ -5,7 +5,7 @@
  * done, so a rotation that stopped part-way is finished by running it again with the same keys.
  */
 
-import type { BlobStore } from "../platform/store/blob-store.js";
+import { type BlobStore, listAll } from "../platform/store/blob-store.js";
 import { rewrapFileKey } from "../platform/store/encrypted-store.js";
 import { type SecretBox, secretBox } from "../platform/store/secret-box.js";
 import { audit } from "./audit.js";
@@ -28,13 +28,10 @@ export interface KeyRotationReport {
   secrets: number;
 }
 
-// Far enough ahead that every file is listed, whatever its time.
-const EVERYTHING = new Date(8_640_000_000_000_000);
-
 export async function rotateMasterKey(r: KeyRotation): Promise<KeyRotationReport> {
   if (r.from.equals(r.to)) throw new Error("the new master key is the one in use");
   const report: KeyRotationReport = { files: 0, filesAlreadyDone: 0, secrets: 0 };
-  for (const key of await r.files.list(EVERYTHING)) {
+  for (const key of await listAll(r.files)) {
     if (await rewrapFileKey(r.files, key, r.from, r.to)) report.files++;
     else report.filesAlreadyDone++;
   }

@@ -32,9 +32,17 @@ describe("s2s hub admin store migrate", () => {
 
   /** The CLI as an operator runs it, with the bucket's settings in its environment. */
   async function migrate(...extra: string[]) {
+    return migrateWith({}, ...extra);
+  }
+
+  /** As `migrate`, with these variables changed (undefined: unset). */
+  async function migrateWith(changed: Record<string, string | undefined>, ...extra: string[]) {
     const saved = { ...process.env };
     Object.assign(process.env, s3.env, { S2S_MASTER_KEY_FILE: KEY_FILE });
     delete process.env.S2S_STORE;
+    for (const [k, v] of Object.entries(changed))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     let out = "";
     let err = "";
     try {
@@ -90,6 +98,13 @@ describe("s2s hub admin store migrate", () => {
     await hub.stop();
 
     expect((await migrate("--to", "folder")).err).toContain("--to takes s3");
+    // No bucket named, or one that is not there: said plainly, and nothing copied.
+    const unnamed = await migrateWith({ S2S_S3_BUCKET: undefined }, "--to", "s3");
+    expect(unnamed.code).not.toBe(0);
+    expect(unnamed.err).toContain("S2S_S3_BUCKET must name the bucket");
+    const missing = await migrateWith({ S2S_S3_BUCKET: "no-such-bucket" }, "--to", "s3");
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain("cannot reach bucket no-such-bucket");
     const first = await migrate("--to", "s3");
     expect(first.code, first.err).toBe(0);
     expect(first.out).toContain(`copied 2 files into ${s3.options.bucket}; 0 were there already`);

@@ -80,11 +80,11 @@ describe.skipIf(!TEST_DATABASE_URL)(
       return proc;
     }
 
-    function stopped(p: HubProcess, signal: NodeJS.Signals): Promise<void> {
+    function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
       return new Promise((resolve) => {
-        if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
-        p.child.once("exit", () => resolve());
-        p.child.kill(signal);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
       });
     }
 
@@ -178,16 +178,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
     }, 180_000);
 
     afterAll(async () => {
-      await Promise.all(
-        all.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once("exit", () => resolve());
-              child.kill("SIGTERM");
-            }),
-        ),
-      );
+      await Promise.all(all.map((child) => stopped(child, "SIGTERM")));
       await db?.destroy();
       await smtp?.stop();
       await s3?.stop();
@@ -249,11 +240,11 @@ describe.skipIf(!TEST_DATABASE_URL)(
         while (next <= UPLOADS) {
           const i = next++;
           started++;
-          if (started === 40) events.push(stopped(workers[0] as HubProcess, "SIGKILL"));
+          if (started === 40) events.push(stopped((workers[0] as HubProcess).child, "SIGKILL"));
           if (started === 80) {
             const b = webs[1] as HubProcess;
             events.push(
-              stopped(b, "SIGKILL").then(async () => {
+              stopped(b.child, "SIGKILL").then(async () => {
                 // Back on the same address, as a process manager restarts it.
                 webs[1] = await start("web", ["--port", String(b.port)]);
               }),
@@ -263,7 +254,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
             const a = webs[0] as HubProcess;
             // A rolling restart: stopped politely, then started again.
             events.push(
-              stopped(a, "SIGTERM").then(async () => {
+              stopped(a.child, "SIGTERM").then(async () => {
                 webs[0] = await start("web", ["--port", String(a.port)]);
               }),
             );

@@ -23,17 +23,6 @@ export interface BlobStore {
   sweepTemporary(olderThan: Date): Promise<number>;
 }
 
-/**
- * Deletes files whose rows have already let them go, in a change that has committed. A failure
- * here is not the caller's to report: the change stands, and the orphan sweep removes what is
- * left within a day. Returns how many could not be deleted now.
- */
-export async function deleteLetGo(store: BlobStore, keys: Iterable<string>): Promise<number> {
-  let left = 0;
-  for (const key of keys) await store.delete(key).catch(() => left++);
-  return left;
-}
-
 export class StoredFileMissingError extends Error {
   constructor(key: string) {
     super(`stored file ${key} is missing`);
@@ -42,12 +31,16 @@ export class StoredFileMissingError extends Error {
 }
 
 /** Keys are ours; anything else (a path, say) is refused before it reaches a store. */
-const SAFE_KEY = /^[A-Za-z0-9-]{8,64}$/;
+export const isStoreKey = (key: string): boolean => /^[A-Za-z0-9-]{8,64}$/.test(key);
 
 export function checkKey(key: string): string {
-  if (!SAFE_KEY.test(key)) throw new Error(`not a store key: ${key}`);
+  if (!isStoreKey(key)) throw new Error(`not a store key: ${key}`);
   return key;
 }
+
+/** Every key a store holds, whatever its age: for re-keying or moving them all, never a sweep. */
+export const listAll = (store: BlobStore): Promise<string[]> =>
+  store.list(new Date(8_640_000_000_000_000));
 
 export async function* chunksOf(source: ByteSource): AsyncIterable<Uint8Array> {
   if (source instanceof Uint8Array) yield source;

@@ -21,6 +21,7 @@ import {
   type ByteSource,
   checkKey,
   chunksOf,
+  isStoreKey,
   StoredFileMissingError,
 } from "./blob-store.js";
 
@@ -137,8 +138,7 @@ export class S3BlobStore implements BlobStore {
       );
       for (const o of page.Contents ?? []) {
         const key = o.Key?.slice(this.prefix.length) ?? "";
-        if (/^[A-Za-z0-9-]{8,64}$/.test(key) && o.LastModified && o.LastModified < olderThan)
-          keys.push(key);
+        if (isStoreKey(key) && o.LastModified && o.LastModified < olderThan) keys.push(key);
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

@@ -5,7 +5,7 @@
  * files written meanwhile.
  */
 import { createHash } from "node:crypto";
-import { type BlobStore, StoredFileMissingError } from "./blob-store.js";
+import { type BlobStore, listAll, StoredFileMissingError } from "./blob-store.js";
 
 export interface StoreCopyReport {
   copied: number;
@@ -20,9 +20,6 @@ export class StoreCopyError extends Error {
     this.name = "StoreCopyError";
   }
 }
-
-// Far enough ahead that every file is listed, whatever its time.
-const EVERYTHING = new Date(8_640_000_000_000_000);
 
 async function digest(store: BlobStore, key: string): Promise<string | undefined> {
   const hash = createHash("sha256");
@@ -58,7 +55,7 @@ export async function copyStore(
   progress: (done: number, of: number) => void = () => {},
 ): Promise<StoreCopyReport> {
   const report: StoreCopyReport = { copied: 0, alreadyThere: 0, goneMeanwhile: 0 };
-  const keys = await from.list(EVERYTHING);
+  const keys = await listAll(from);
   for (const [i, key] of keys.entries()) {
     report[await copyOne(from, to, key)]++;
     progress(i + 1, keys.length);
