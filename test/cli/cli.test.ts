@@ -249,6 +249,16 @@ describe("s2s ctf convert", () => {
   });
 });
 
+describe("s2s hub serve", () => {
+  it("refuses a metrics port that is no port, or the service's own, before it starts", async () => {
+    const bad = await s2s("hub", "serve", "--metrics-port", "70000");
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining("--metrics-port must be") });
+    const same = await s2s("hub", "serve", "--port", "3999", "--metrics-port", "3999");
+    expect(same.code).toBe(2);
+    expect(same.err).toContain("--metrics-port must not be the service's own port");
+  });
+});
+
 describe("the installed command", () => {
   it("runs from bin/s2s.js with --help listing every command", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
