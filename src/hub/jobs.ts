@@ -1,6 +1,6 @@
 /** The hub's kinds of background job: checking uploads, and retention on a schedule. */
 import type PgBoss from "pg-boss";
-import { type JobKind, sendJob } from "../platform/jobs/queue.js";
+import { type JobKind, sendJob, type Wake } from "../platform/jobs/queue.js";
 import { checkGaveUp, checkUpload } from "./check-upload.js";
 import type { HubConfig } from "./config.js";
 import type { HubContext, JobQueue } from "./context.js";
@@ -22,6 +22,10 @@ export const RETENTION = "retention";
 export function checkLeaseSeconds(bytes: number, baseSeconds = 20): number {
   return baseSeconds + Math.ceil((bytes / 1_048_576) * 4);
 }
+
+/** Each process checks up to CHECK_WORKERS x CHECK_BATCH files at once. */
+export const CHECK_WORKERS = 2;
+export const CHECK_BATCH = 8;
 
 type Id = { id: string };
 const byTransfer = (data: Id) => ({ transfer: data.id });
@@ -48,7 +52,10 @@ export function hubJobKinds(
         // a silence: pg-boss hands it to the dead-letter queue.
         deadLetter: CHECK_GAVE_UP,
       },
-      workers: 4,
+      // Checks of small files run together rather than one behind another; a batch's files are
+      // each read as a stream, so the memory held stays bounded by workers x batch.
+      workers: CHECK_WORKERS,
+      batch: CHECK_BATCH,
       pollSeconds: 0.5,
       // Logged by id only: the file's content never reaches a log.
       logged: byTransfer,
@@ -71,8 +78,8 @@ export function hubJobKinds(
 export function jobQueueOn(
   boss: PgBoss,
   leaseBaseSeconds = 20,
-): JobQueue & { onWake(fn: () => void): void } {
-  let wake = () => {};
+): JobQueue & { onWake(fn: Wake): void } {
+  let wake: Wake = () => {};
   return {
     async checkUpload(trx, transferId, bytes) {
       await sendJob(
@@ -85,7 +92,8 @@ export function jobQueueOn(
         },
       );
     },
-    wake: () => wake(),
+    // Every job this queue sends is a check.
+    wake: () => wake(CHECK_UPLOAD),
     onWake(fn) {
       wake = fn;
     },

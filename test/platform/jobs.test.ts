@@ -103,6 +103,58 @@ for (const { target, skip } of DATABASES) {
       expect(JSON.stringify(log.lines)).not.toMatch(/Archer|2016-05-06/);
     });
 
+    it("runs a batch of jobs together, and fails only the one that failed", async () => {
+      const log = recorder();
+      const tries: string[] = [];
+      const buried: string[] = [];
+      let running = 0;
+      let most = 0;
+      type Data = { id: string };
+      const kinds: JobKind<null, Data>[] = [
+        {
+          name: "test-batch-gave-up",
+          run: async (_ctx, d) => {
+            buried.push(d.id);
+          },
+        },
+        {
+          name: "test-batch",
+          queue: { retryLimit: 1, retryDelay: 0, deadLetter: "test-batch-gave-up" },
+          workers: 1,
+          batch: 4,
+          pollSeconds: 0.5,
+          logged: (d) => ({ thing: d.id }),
+          run: async (_ctx, d) => {
+            tries.push(d.id);
+            running++;
+            most = Math.max(most, running);
+            await new Promise((r) => setTimeout(r, 200));
+            running--;
+            if (d.id === "bad") throw new Error("no good");
+          },
+        },
+      ];
+      const db = await database();
+      const { boss, stop } = await startBoss(db, log, { supervise: true, schedule: false, kinds });
+      closers.push(stop);
+      const ids = await Promise.all(
+        ["a", "bad", "b", "c"].map((id) => boss.send("test-batch", { id })),
+      );
+      const wake = await startWorkers(boss, null, log, kinds);
+      wake("test-batch");
+      await until("the dead letter", () => buried.length > 0);
+      // The four ran side by side; the good ones once each, the bad one again on its own.
+      expect(most).toBe(4);
+      expect(tries.filter((t) => t !== "bad").sort()).toEqual(["a", "b", "c"]);
+      expect(tries.filter((t) => t === "bad")).toHaveLength(2);
+      expect(buried).toEqual(["bad"]);
+      const states = await Promise.all(
+        ids.map(async (id) => (await boss.getJobById("test-batch", id as string))?.state),
+      );
+      expect(states).toEqual(["completed", "failed", "completed", "completed"]);
+      expect(log.lines.filter((l) => l.msg === "test-batch failed")).toHaveLength(2);
+    });
+
     it("runs work every so often, finer than a minute, without piling it up", async () => {
       const log = recorder();
       let runs = 0;

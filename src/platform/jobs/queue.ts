@@ -40,6 +40,8 @@ export interface JobKind<C, D extends object = object> {
   every?: number;
   /** Workers in each process that works jobs (1 unless said). */
   workers?: number;
+  /** Jobs a worker takes at once and runs together (1 unless said). */
+  batch?: number;
   pollSeconds?: number;
   /** What a log line may say of a job: ids only, never personal data. */
   logged?(data: D): Record<string, unknown>;
@@ -131,45 +133,80 @@ export async function sendJob<S, D extends object>(
   await boss.send(name, data, { ...options, db: runnerFor(trx) });
 }
 
-/** Starts this process's workers for every kind; returns a function that wakes them all. */
+/** Wakes a kind's workers (every kind's, unnamed) when a job was queued in this process. */
+export type Wake = (name?: string) => void;
+
+/**
+ * Starts this process's workers for every kind; returns what wakes them. A worker takes up to
+ * `batch` jobs at a time and runs them together, so checks of small files do not wait behind
+ * each other and one fetch and one completion serve several jobs. Each job fails on its own:
+ * one job's error never fails the others of its batch.
+ */
 export async function startWorkers<C>(
   boss: PgBoss,
   ctx: C,
   log: Logger,
   // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any data
   kinds: readonly JobKind<C, any>[],
-): Promise<() => void> {
-  const ids: string[] = [];
+): Promise<Wake> {
+  const byKind = new Map<string, { id: string; busy: boolean }[]>();
   for (const kind of kinds) {
+    const workers: { id: string; busy: boolean }[] = [];
+    byKind.set(kind.name, workers);
     for (let i = 0; i < (kind.workers ?? 1); i++) {
-      let self = "";
-      self = await boss.work<object>(
+      const worker = { id: "", busy: false };
+      worker.id = await boss.work<object>(
         kind.name,
-        { pollingIntervalSeconds: kind.pollSeconds ?? 2, batchSize: 1 },
-        async ([job]) => {
-          if (!job) return;
-          const about = { job: kind.name, ...kind.logged?.(job.data) };
-          if (kind.arrival) log.error(about, kind.arrival);
+        { pollingIntervalSeconds: kind.pollSeconds ?? 2, batchSize: kind.batch ?? 1 },
+        async (jobs) => {
+          worker.busy = true;
           try {
-            const report = await kind.run(ctx, job.data);
-            if (report && typeof report === "object")
-              log.info({ ...about, ...report }, `${kind.name} done`);
-          } catch (err) {
-            log.error({ ...about, err: loggableError(err) }, `${kind.name} failed`);
-            throw err;
+            await Promise.all(jobs.map((job) => runJob(boss, ctx, log, kind, job)));
           } finally {
-            // A worker that found a job looks again at once; pg-boss would otherwise wait a
-            // full polling interval, and a queue would drain at one job per worker per interval.
-            if (self) boss.notifyWorker(self);
+            worker.busy = false;
+            // A worker that found jobs looks again at once; pg-boss would otherwise wait a
+            // full polling interval, and a queue would drain at one batch per interval.
+            if (worker.id) boss.notifyWorker(worker.id);
           }
         },
       );
-      ids.push(self);
+      workers.push(worker);
     }
   }
-  return () => {
-    for (const id of ids) boss.notifyWorker(id);
+  return (name) => {
+    for (const [kind, workers] of byKind) {
+      if (name !== undefined && kind !== name) continue;
+      // One idle worker is enough for a job just queued; a busy one looks again when it is done.
+      const idle = workers.find((w) => !w.busy);
+      if (idle) boss.notifyWorker(idle.id);
+    }
   };
+}
+
+/**
+ * Runs one job of a batch and settles it: pg-boss completes the batch's jobs when the handler
+ * returns, but only those still active, so a job failed here stays failed (and is retried or
+ * dead-lettered by its queue's rules). If even failing it fails, the handler throws, and
+ * pg-boss fails what is left of the batch: a job is never completed by mistake.
+ */
+async function runJob<C>(
+  boss: PgBoss,
+  ctx: C,
+  log: Logger,
+  // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any data
+  kind: JobKind<C, any>,
+  job: PgBoss.Job<object>,
+): Promise<void> {
+  const about = { job: kind.name, ...kind.logged?.(job.data) };
+  if (kind.arrival) log.error(about, kind.arrival);
+  try {
+    const report = await kind.run(ctx, job.data);
+    if (report && typeof report === "object")
+      log.info({ ...about, ...report }, `${kind.name} done`);
+  } catch (err) {
+    log.error({ ...about, err: loggableError(err) }, `${kind.name} failed`);
+    await boss.fail(kind.name, job.id, err as object);
+  }
 }
 
 /**
@@ -181,7 +218,7 @@ export function startTicks<C>(
   log: Logger,
   // biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of any data
   kinds: readonly JobKind<C, any>[],
-  wake: () => void,
+  wake: Wake,
   every: Record<string, number> = {},
 ): () => void {
   const timers: NodeJS.Timeout[] = [];
@@ -189,11 +226,11 @@ export function startTicks<C>(
     const ms = every[kind.name] ?? kind.every;
     if (ms === undefined) continue;
     const tick = () =>
-      boss
-        .send(kind.name, {})
-        .then(wake, (err) =>
+      boss.send(kind.name, {}).then(
+        () => wake(kind.name),
+        (err) =>
           log.error({ job: kind.name, err: loggableError(err) }, `sending ${kind.name} failed`),
-        );
+      );
     void tick();
     timers.push(setInterval(tick, ms));
   }
