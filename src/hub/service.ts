@@ -14,6 +14,7 @@ import { type Logger, startBoss, startWorkers } from "../platform/jobs/queue.js"
 import { deliverDueMail } from "../platform/mail/outbox.js";
 import { fileTransport, smtpTransport } from "../platform/mail/transport.js";
 import { listenForMetrics } from "../platform/metrics/listener.js";
+import { oneRunAtATime } from "../platform/one-run-at-a-time.js";
 import { OpenedParts } from "../platform/opened-parts.js";
 import type { BlobStore } from "../platform/store/blob-store.js";
 import { EncryptedStore } from "../platform/store/encrypted-store.js";
@@ -130,22 +131,9 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
     parts.add("job queue", stopBoss);
     const jobs = jobQueueOn(boss, config.checkLease.baseSeconds);
     const clock = options.clock ?? (() => new Date());
-    let delivering: Promise<{ sent: number; failed: number }> | undefined;
-    const deliverMail = async () => {
-      // One delivery run at a time in this process; claims keep other processes apart.
-      while (delivering) await delivering;
-      delivering = deliverDueMail({
-        db: database.db,
-        transport: mail,
-        from: config.mailFrom,
-        now: clock,
-      });
-      try {
-        return await delivering;
-      } finally {
-        delivering = undefined;
-      }
-    };
+    const deliverMail = oneRunAtATime(() =>
+      deliverDueMail({ db: database.db, transport: mail, from: config.mailFrom, now: clock }),
+    );
     const runsWorker = role !== "web";
     const processId = randomUUID();
     const ctx: HubContext = {
