@@ -126,6 +126,16 @@ function uncheckedRow(ctx: HubContext, transferId: string) {
       "dst.status as dest_status",
       "dst.independent as dest_independent",
       "dst.email as dest_email",
+      // Who passed it on, if an LA did: asked here rather than in a round trip of its own.
+      (eb) =>
+        eb
+          .selectFrom("audit_events")
+          .select("organisation")
+          .where("target", "=", sql<string>`'transfer:' || ${eb.ref("transfers.id")}`)
+          .where("action", "=", "redirect")
+          .orderBy("id", "desc")
+          .limit(1)
+          .as("redirected_by"),
     ])
     .where("transfers.id", "=", transferId)
     .executeTakeFirst();
@@ -249,7 +259,7 @@ async function checkRow(ctx: HubContext, row: UncheckedRow, storeKey: string): P
         report.pupilCount,
         now,
         { id: row.id, name: row.file_name, deletedOn: expires },
-        { email: row.dest_email },
+        { email: row.dest_email, redirectedBy: row.redirected_by },
       );
       mailQueued();
     }
@@ -328,12 +338,12 @@ export async function tellDestination(
   pupilCount: number,
   now: Date,
   file: FileRef,
-  known?: { email: string | null },
+  known?: { email: string | null; redirectedBy: string | null },
 ): Promise<void> {
-  // A school's own directory address, when the caller already has it, saves a lookup.
+  // What the caller already has (the school's own address, who passed the file on) saves lookups.
   const to = known?.email ? [known.email] : await notificationAddresses(trx, t.dest_laestab);
   const from = { laestab: t.source_laestab, name: sourceName ?? t.source_laestab };
-  const by = await passedOnBy(trx, file.id);
+  const by = await passedOnBy(trx, file.id, known?.redirectedBy);
   await enqueueMail(
     trx,
     fileAwaitsMessage(to, from, pupilCount, ctx.config.publicUrl, file, by),
@@ -346,15 +356,23 @@ export async function tellDestination(
  * The LA that passed this file on from a register, in words ("Northshire (LA 823)"), if one did:
  * the receiving school should know who found the pupil, not only who sent the file.
  */
-async function passedOnBy(db: Tx, transferId: string): Promise<string | undefined> {
-  const redirect = await db
-    .selectFrom("audit_events")
-    .select("organisation")
-    .where("target", "=", `transfer:${transferId}`)
-    .where("action", "=", "redirect")
-    .orderBy("id", "desc")
-    .executeTakeFirst();
-  const la = redirect?.organisation;
+async function passedOnBy(
+  db: Tx,
+  transferId: string,
+  known?: string | null,
+): Promise<string | undefined> {
+  const la =
+    known !== undefined
+      ? known
+      : (
+          await db
+            .selectFrom("audit_events")
+            .select("organisation")
+            .where("target", "=", `transfer:${transferId}`)
+            .where("action", "=", "redirect")
+            .orderBy("id", "desc")
+            .executeTakeFirst()
+        )?.organisation;
   if (!la?.startsWith("LA ")) return undefined;
   return (await organisationNames(db, [la])).get(la);
 }
