@@ -74,6 +74,9 @@ export function hubJobKinds(
   ];
 }
 
+/** What the database tells every process when a file waits to be checked (migration 0031). */
+export const CHECK_NOTICE = "check";
+
 /** `wake` is set once this process runs workers, so they need not wait for their next poll. */
 export function jobQueueOn(
   boss: PgBoss,

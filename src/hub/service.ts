@@ -10,7 +10,7 @@ import { openDatabase } from "../platform/db/database.js";
 import { LOCK_KEYS } from "../platform/db/lock-keys.js";
 import { migrate } from "../platform/db/migrate.js";
 import { loggableError } from "../platform/errors.js";
-import { type Logger, startBoss, startWorkers } from "../platform/jobs/queue.js";
+import { type Logger, startBoss, startWorkers, type Wake } from "../platform/jobs/queue.js";
 import { deliverDueMail } from "../platform/mail/outbox.js";
 import { fileTransport, smtpTransport } from "../platform/mail/transport.js";
 import { listenForMetrics } from "../platform/metrics/listener.js";
@@ -26,7 +26,7 @@ import { CHANGES_CHANNEL, createCaches } from "./caches.js";
 import { filesDir, type HubConfig, outboxDir, pgliteDir } from "./config.js";
 import type { HubContext } from "./context.js";
 import { createDemoData, type DemoSignIn } from "./demo.js";
-import { hubJobKinds, jobQueueOn } from "./jobs.js";
+import { CHECK_NOTICE, CHECK_UPLOAD, hubJobKinds, jobQueueOn } from "./jobs.js";
 import { HUB_SECRETS } from "./key-rotation.js";
 import { createHubMetrics } from "./metrics.js";
 import { HUB_MIGRATIONS } from "./migrations/index.js";
@@ -151,8 +151,10 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
             )
         : undefined,
     };
+    let wake: Wake | undefined;
     if (runsWorker) {
-      jobs.onWake(await startWorkers(boss, ctx, log, kinds));
+      wake = await startWorkers(boss, ctx, log, kinds);
+      jobs.onWake(wake);
       // A store not reachable yet is /readyz's to say; the process starts and serves when it is.
       await blobs
         .sweepTemporary(new Date(clock().getTime() - 3600_000))
@@ -181,10 +183,20 @@ export async function startHub(config: HubConfig, options: StartOptions = {}): P
       parts.add("metrics", () => listener.close());
       metricsUrl = listener.url;
     }
-    if (role !== "worker") {
-      const caches = createCaches();
-      const listening = await database.listen(CHANGES_CHANNEL, caches);
-      parts.add("change notices", () => listening.close());
+    const caches = role !== "worker" ? createCaches() : undefined;
+    // One connection hears every change notice: the caches drop what changed, and the workers
+    // wake for a check queued by another process (migration 0031; one this process queued woke
+    // them at its commit, which is sooner than its notice under load). A check whose notice went
+    // unheard (the connection down) waits for the workers' next poll, half a second.
+    const listening = await database.listen(CHANGES_CHANNEL, {
+      notice: (payload) => {
+        caches?.notice(payload);
+        if (payload === CHECK_NOTICE) wake?.(CHECK_UPLOAD);
+      },
+      live: (live) => caches?.live(live),
+    });
+    parts.add("change notices", () => listening.close());
+    if (caches) {
       ctx.caches = caches;
       const web = await buildApp(ctx, { logger: options.logger ?? false, formKey });
       parts.add("web server", () => web.close());

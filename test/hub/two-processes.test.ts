@@ -3,6 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
@@ -21,10 +22,12 @@ describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", (
   // never stalls a worker that logs).
   let said = "";
   let drop: () => Promise<void>;
+  let url: string;
 
   beforeAll(async () => {
     const pg = await freshPostgresUrl();
     drop = pg.drop;
+    url = pg.url;
     const dataDir = await mkdtemp(join(tmpdir(), "s2s-multi-"));
     const config = configFromEnv({}, { dataDir, port: 0, databaseUrl: pg.url });
     web = await startHub(config, { role: "web", demo: true });
@@ -135,6 +138,36 @@ describe.skipIf(!TEST_DATABASE_URL)("several hub processes on one PostgreSQL", (
     const pids = new Set(checks.map((c) => (c.detail as { worker: number }).worker));
     expect(pids.has(process.pid)).toBe(false);
   }, 120_000);
+  it("tells every process when a file waits to be checked, so a worker elsewhere wakes", async () => {
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (n) => heard.push(n.payload ?? ""));
+    await listener.query("LISTEN s2s_changes");
+    try {
+      const { token } = await createToken(web.ctx, null, "brookfield");
+      const xml = writeCtf(generateCtf({ from: "8231234", to: "9382001", pupils: 1, seed: 99 }));
+      const r = await fetch(`${web.url}/api/v1/transfers?filename=8231234_CTF_9382001_099.XML`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/xml" },
+        body: xml,
+      });
+      expect(r.status).toBe(202);
+      const { id } = (await r.json()) as { id: string };
+      // The upload's commit says so once; its check's commit (an update) says nothing more.
+      await eventually("the file checked", async () => {
+        const row = await web.ctx.db
+          .selectFrom("transfers")
+          .select("status")
+          .where("id", "=", id)
+          .executeTakeFirst();
+        return row?.status === "available" ? true : undefined;
+      });
+      expect(heard.filter((h) => h === "check")).toEqual(["check"]);
+    } finally {
+      await listener.end();
+    }
+  });
 });
 
 describe.skipIf(!TEST_DATABASE_URL)("several hubs starting on one empty PostgreSQL", () => {

@@ -30,6 +30,7 @@ import downloadedNotices from "./0027_downloaded_notices.js";
 import tokenLifePerUser from "./0028_token_life_per_user.js";
 import filesInFlight from "./0029_files_in_flight.js";
 import hubProcesses from "./0030_hub_processes.js";
+import checkNotices from "./0031_check_notices.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -63,6 +64,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 28, name: "token-life-per-user", sql: tokenLifePerUser },
   { id: 29, name: "files-in-flight", sql: filesInFlight },
   { id: 30, name: "hub-processes", sql: hubProcesses },
+  { id: 31, name: "check-notices", sql: checkNotices },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {
