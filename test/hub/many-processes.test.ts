@@ -20,17 +20,11 @@ import { writeCtf } from "../../src/ctf/writer.js";
 import type { DB } from "../../src/hub/schema.js";
 import { freshPostgresUrl, TEST_DATABASE_URL } from "../helpers/db.js";
 import { eventually } from "../helpers/hub.js";
+import { type HubProcess, S2S_BIN, startHubProcess, stopProcess } from "../helpers/hub-process.js";
 import { startTestS3, type TestS3 } from "../helpers/s3.js";
 import { TestSmtp } from "../helpers/smtp.js";
 
-const BIN = join(import.meta.dirname, "../../bin/s2s.js");
 const UPLOADS = 200;
-
-interface HubProcess {
-  child: ChildProcess;
-  url?: string;
-  port?: number;
-}
 
 describe.skipIf(!TEST_DATABASE_URL)(
   "two web and two worker processes, a bucket, PostgreSQL",
@@ -52,46 +46,19 @@ describe.skipIf(!TEST_DATABASE_URL)(
     /** A hub process of `role`, with a data folder of its own; resolves once it serves. */
     async function start(role: "web" | "worker", extra: string[] = []): Promise<HubProcess> {
       const dataDir = await mkdtemp(join(tmpdir(), `s2s-many-${role}-`));
-      const child = spawn(process.execPath, [BIN, "hub", "serve", "--role", role, ...extra], {
-        env: { ...env, S2S_DATA_DIR: dataDir },
-        stdio: ["ignore", "pipe", "pipe"],
+      const proc = await startHubProcess({ ...env, S2S_DATA_DIR: dataDir }, role, extra, (t) => {
+        said = (said + t).slice(-20_000);
       });
-      all.push(child);
-      const proc: HubProcess = { child };
-      await new Promise<void>((resolve, reject) => {
-        let out = "";
-        child.stderr?.on("data", (d) => {
-          said = (said + String(d)).slice(-20_000);
-        });
-        child.stdout?.on("data", (d) => {
-          out += String(d);
-          said = (said + String(d)).slice(-20_000);
-          const m = /S2S hub \((web|worker)\) on (http:\/\/[^ ]+|no web role)/.exec(out);
-          if (m) {
-            if (m[2]?.startsWith("http")) {
-              proc.url = m[2];
-              proc.port = Number(new URL(m[2]).port);
-            }
-            resolve();
-          }
-        });
-        child.once("exit", (code) => reject(new Error(`${role} exited ${code}: ${out}${said}`)));
-      });
+      all.push(proc.child);
       return proc;
     }
 
-    function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill(signal);
-      });
-    }
+    const stopped = stopProcess;
 
     /** The operator's command line, on the shared database. */
     async function cli(...argv: string[]): Promise<string> {
       const dataDir = await mkdtemp(join(tmpdir(), "s2s-many-cli-"));
-      const child = spawn(process.execPath, [BIN, ...argv], {
+      const child = spawn(process.execPath, [S2S_BIN, ...argv], {
         env: { ...env, S2S_DATA_DIR: dataDir },
         stdio: ["ignore", "pipe", "pipe"],
       });
