@@ -4,6 +4,7 @@
  */
 import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
+import { peakBench } from "./hub/peak-bench.js";
 import { uploadMemory } from "./hub/upload-memory.js";
 import { importBench } from "./mis/import-bench.js";
 import { importMemory } from "./mis/import-memory.js";
@@ -13,6 +14,7 @@ import type { BenchOutcome } from "./result.js";
 const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchOutcome[]>> = {
   "ctf.read_check": readCheck,
   hub: hubBench,
+  "hub.peak": peakBench,
   "hub.upload_memory": uploadMemory,
   "mis.import": importBench,
   "mis.import_memory": importMemory,

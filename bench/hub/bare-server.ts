@@ -4,7 +4,7 @@
  * Prints its URL, then serves until killed.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, open } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import multipart from "@fastify/multipart";
@@ -37,3 +37,7 @@ app.get("/inbox", async () => ({ transfers: items }));
 
 const url = await app.listen({ port: 0, host: "127.0.0.1" });
 process.stdout.write(`listening ${url}\n`);
+// What it was sent goes with it: each run left a folder of uploads behind.
+process.on("SIGTERM", () => {
+  void rm(dir, { recursive: true, force: true }).then(() => process.exit(0));
+});

@@ -12,7 +12,7 @@ import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { freshPostgresUrl } from "../../test/helpers/db.js";
 import type { BenchResult } from "../result.js";
-import { BARE, BIN, runCli, startServer, stopServer } from "./processes.js";
+import { BARE, BIN, benchStore, runCli, startServer, stopServer } from "./processes.js";
 
 const CLIENTS = 16;
 const UPLOADS = 320;
@@ -75,7 +75,15 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
   log(`uploads of ${Math.round(files[0]?.length ?? 0 / 1024)} bytes each, ${CLIENTS} clients`);
   const db = await freshDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "s2s-benchhub-"));
-  const env = { ...process.env, DATABASE_URL: db.url, S2S_DATA_DIR: dataDir, PORT: "0" };
+  const store = await benchStore();
+  if (store.suffix) log("the hub's store: an S3 bucket (s3rver, in a process of its own)");
+  const env = {
+    ...process.env,
+    ...store.env,
+    DATABASE_URL: db.url,
+    S2S_DATA_DIR: dataDir,
+    PORT: "0",
+  };
   const hub = await startServer([BIN, "hub", "serve", "--demo"], env);
   const bare = await startServer(["--import", "tsx", BARE], env);
   try {
@@ -178,7 +186,7 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
     const bareRps = await rps(`${bare.url}/inbox`, {});
     return [
       {
-        name: "hub.upload_to_available",
+        name: `hub.upload_to_available${store.suffix}`,
         value: hubRate,
         unit: "files/s",
         baseline: "bare Fastify multipart to disk with fsync",
@@ -187,7 +195,7 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
         goal: `ratio >= 0.5; p95 upload-to-available ${p95.toFixed(3)} s (goal < 0.5 s)`,
       },
       {
-        name: "hub.upload_to_available.p95",
+        name: `hub.upload_to_available${store.suffix}.p95`,
         value: p95,
         unit: "s",
         baseline: "goal",
@@ -196,7 +204,7 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
         goal: "ratio < 1",
       },
       {
-        name: "hub.inbox",
+        name: `hub.inbox${store.suffix}`,
         value: hubRps,
         unit: "req/s",
         baseline: "bare Fastify JSON route",
@@ -208,6 +216,7 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
   } finally {
     await stopServer(hub.child);
     await stopServer(bare.child);
+    await store.stop();
     await db.drop();
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -35,3 +35,33 @@ export const BARE = fileURLToPath(new URL("./bare-server.ts", import.meta.url));
 export function runCli(args: string[], env: NodeJS.ProcessEnv): string {
   return execFileSync(process.execPath, [BIN, ...args], { env, encoding: "utf8" });
 }
+
+export const S3_SERVER = fileURLToPath(new URL("./s3-server.ts", import.meta.url));
+
+/**
+ * With BENCH_STORE=s3, an S3 server in its own process and the hub's settings for it (the
+ * bucket holds what the hub stores); otherwise the folder store, and nothing to start.
+ */
+export async function benchStore(): Promise<{
+  env: Record<string, string>;
+  suffix: string;
+  stop(): Promise<void>;
+}> {
+  if (process.env.BENCH_STORE !== "s3") return { env: {}, suffix: "", stop: async () => {} };
+  const child = spawn(process.execPath, ["--import", "tsx", S3_SERVER], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const env = await new Promise<Record<string, string>>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += String(d);
+      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0] as string));
+    });
+    child.on("exit", (code) => reject(new Error(`the S3 server exited ${code}`)));
+  });
+  return {
+    env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    suffix: ".s3",
+    stop: () => stopServer(child),
+  };
+}
