@@ -15,7 +15,9 @@ import { administratorAddresses, findEstablishment } from "./establishments.js";
 import { searchLimitMessage } from "./messages.js";
 import { canSearchRegisters } from "./policies/registers.js";
 import { canRedirect, canRedirectTo } from "./policies/transfers.js";
+import { type Described, datesNear, type Scored, scoreCandidate } from "./register-match.js";
 import { tellKeeper } from "./register-notices.js";
+import type { Db } from "./schema.js";
 import { transition } from "./transfer-actions.js";
 
 export interface LostPupilQuery {
@@ -35,6 +37,8 @@ export interface LostPupilQuery {
 }
 
 export const SEARCH_PAGE_SIZE = 20;
+/** Candidates scored for one search, newest first: a date's block holds a few hundred at most. */
+const CANDIDATES = 2000;
 /** Searches one LA user may make in an hour; the service is alerted when one reaches it. */
 export const SEARCHES_PER_HOUR = 60;
 
@@ -66,51 +70,19 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
   requireEnoughToIdentify(surname, upn, q);
   const page = Math.max(1, Math.min(50, Math.floor(q.page ?? 1)));
   await withinSearchLimit(ctx, p);
-  let query = registerEntries(ctx)
-    .select([
-      "tp.former_upn as formerUpn",
-      "tp.former_surname as formerSurname",
-      "tp.preferred_surname as preferredSurname",
-      "tp.preferred_forename as preferredForename",
-    ])
-    .where("t.status", "in", register ? [register] : ["lost", "outside"]);
-  if (from.length === 7) query = query.where("t.source_laestab", "=", from);
-  else if (from) query = query.where(sql`left(t.source_laestab, 3)`, "=", from);
-  if (upn)
-    query = query.where((eb) => eb.or([eb("tp.upn", "=", upn), eb("tp.former_upn", "=", upn)]));
-  if (surname) {
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`similarity(lower(tp.surname), ${surname})`, ">", 0.3),
-        eb(sql`soundex(tp.surname)`, "=", sql`soundex(${surname})`),
-        eb(sql`similarity(lower(coalesce(tp.former_surname, '')), ${surname})`, ">", 0.3),
-        eb(sql`soundex(coalesce(tp.former_surname, ''))`, "=", sql`soundex(${surname})`),
-        eb(sql`similarity(lower(coalesce(tp.preferred_surname, '')), ${surname})`, ">", 0.3),
-      ]),
-    );
-  }
-  if (forename) {
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`similarity(lower(tp.forename), ${forename})`, ">", 0.3),
-        eb(sql`soundex(tp.forename)`, "=", sql`soundex(${forename})`),
-        eb(sql`similarity(lower(coalesce(tp.preferred_forename, '')), ${forename})`, ">", 0.3),
-      ]),
-    );
-  }
-  if (q.sex) query = query.where("tp.sex", "=", q.sex.toUpperCase());
-  if (q.dob) query = query.where("tp.dob", "=", q.dob);
-  if (q.dobFrom) query = query.where("tp.dob", ">=", q.dobFrom);
-  if (q.dobTo) query = query.where("tp.dob", "<=", q.dobTo);
-  const rows = await query
-    .orderBy(sql`similarity(lower(tp.surname), ${surname || "~"})`, "desc")
-    .orderBy("t.created_at", "desc")
-    .orderBy("tp.position")
-    .offset((page - 1) * SEARCH_PAGE_SIZE)
-    .limit(SEARCH_PAGE_SIZE + 1)
-    .execute();
-  const more = rows.length > SEARCH_PAGE_SIZE;
-  const shown = rows.slice(0, SEARCH_PAGE_SIZE);
+  const ranked = await rankRegisters(ctx.db, {
+    surname,
+    forename,
+    upn,
+    from,
+    ...(register ? { register } : {}),
+    ...(q.dob ? { dob: q.dob } : {}),
+    ...(q.dobFrom ? { dobFrom: q.dobFrom } : {}),
+    ...(q.dobTo ? { dobTo: q.dobTo } : {}),
+    ...(q.sex ? { sex: q.sex } : {}),
+  });
+  const shown = ranked.slice((page - 1) * SEARCH_PAGE_SIZE, page * SEARCH_PAGE_SIZE);
+  const more = ranked.length > page * SEARCH_PAGE_SIZE;
   const { page: _page, ...given } = q;
   // Which criteria were given, each as a keyed digest: a search names a child, and the log is
   // kept for years; the digest still shows, to whoever holds the key, who searched for whom.
@@ -123,21 +95,112 @@ export async function searchLostPupils(ctx: HubContext, p: Principal, q: LostPup
     action: "search",
     detail: { register: "lost-pupils", criteria, page, results: shown.length },
   });
-  const asked = { surname, forename, upn, from, q };
   return {
-    pupils: shown.map(
-      ({ formerUpn, formerSurname, preferredSurname, preferredForename, ...r }) => ({
-        ...r,
-        receivedAt: r.receivedAt.toISOString(),
-        why: whyItMatched(
-          { ...r, formerUpn, formerSurname, preferredSurname, preferredForename },
-          asked,
-        ),
-      }),
-    ),
+    pupils: shown.map(({ c, m }) => {
+      const {
+        formerUpn: _u,
+        formerSurname: _s,
+        preferredSurname: _p,
+        preferredForename: _f,
+        position: _n,
+        ...r
+      } = c;
+      return { ...r, receivedAt: r.receivedAt.toISOString(), why: whyItMatched(m, q, from) };
+    }),
     page,
     more,
   };
+}
+
+/** A search's criteria, checked and normalised: names lower case, the UPN upper case. */
+export interface RegisterQuery {
+  surname: string;
+  forename: string;
+  upn: string;
+  from: string;
+  register?: "lost" | "outside";
+  dob?: string;
+  dobFrom?: string;
+  dobTo?: string;
+  sex?: string;
+}
+
+/**
+ * The registers' pupils that answer `q`, best first, each with its score and reasons. Found by
+ * one index (the UPN, the dates near the one given, or the surname within a range of dates), then
+ * scored (register-match.ts): a national register is never read whole.
+ */
+export async function rankRegisters(db: Db, q: RegisterQuery) {
+  const { surname, forename, upn, from, register } = q;
+  let query = registerEntries(db)
+    .select([
+      "tp.former_upn as formerUpn",
+      "tp.former_surname as formerSurname",
+      "tp.preferred_surname as preferredSurname",
+      "tp.preferred_forename as preferredForename",
+      "tp.position",
+    ])
+    .where("t.status", "in", register ? [register] : ["lost", "outside"]);
+  if (from.length === 7) query = query.where("t.source_laestab", "=", from);
+  else if (from) query = query.where(sql`left(t.source_laestab, 3)`, "=", from);
+  // One way in, by an index: the UPN, else the dates near the one given (a few days either side,
+  // and day and month swapped), else the surname's sound or trigrams within the range of dates.
+  // The candidates are then scored and ranked (register-match.ts).
+  if (upn)
+    query = query.where((eb) => eb.or([eb("tp.upn", "=", upn), eb("tp.former_upn", "=", upn)]));
+  else if (q.dob) {
+    const near = datesNear(q.dob);
+    query = query.where((eb) =>
+      eb.or([
+        eb.between("tp.dob", near.from, near.to),
+        ...(near.swapped ? [eb("tp.dob", "=", near.swapped)] : []),
+      ]),
+    );
+    // Within the dates, only those with a name like the surname asked (as any of their names,
+    // forenames too, for names given the wrong way round): at national scale a week's births
+    // are thousands, and scoring them all here would cost more than the database's look.
+    if (surname) query = query.where(nameLike(surname));
+  } else {
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(tp.surname) % ${surname}`,
+        eb(sql`soundex(tp.surname)`, "=", sql`soundex(${surname})`),
+        sql<boolean>`lower(tp.former_surname) % ${surname}`,
+        sql<boolean>`lower(tp.preferred_surname) % ${surname}`,
+      ]),
+    );
+  }
+  if (q.sex) query = query.where("tp.sex", "=", q.sex.toUpperCase());
+  if (q.dobFrom) query = query.where("tp.dob", ">=", q.dobFrom);
+  if (q.dobTo) query = query.where("tp.dob", "<=", q.dobTo);
+  const candidates = await query.orderBy("t.created_at", "desc").limit(CANDIDATES).execute();
+  const described: Described = { surname, forename, upn, sex: q.sex, dob: q.dob };
+  return (
+    candidates
+      .map((c) => ({ c, m: scoreCandidate(described, c) }))
+      // Each criterion given must be met: a date alone never lists the children born near it.
+      .filter(({ m }) => meetsEveryCriterion(m, described))
+      .sort(
+        (x, y) =>
+          y.m.score - x.m.score ||
+          y.c.receivedAt.getTime() - x.c.receivedAt.getTime() ||
+          x.c.position - y.c.position,
+      )
+  );
+}
+
+/** Any of a pupil's names within two letters of `name`, or sounding like it. */
+function nameLike(name: string) {
+  const near = (column: string) =>
+    sql<boolean>`(levenshtein(lower(${sql.ref(column)}), ${name}) <= 2 or soundex(${sql.ref(column)}) = soundex(${name}))`;
+  const names = [
+    "tp.surname",
+    "tp.former_surname",
+    "tp.preferred_surname",
+    "tp.forename",
+    "tp.preferred_forename",
+  ];
+  return sql<boolean>`(${sql.join(names.map(near), sql` or `)})`;
 }
 
 /** Which register is meant: the Lost Pupils database or the out-of-sector register. */
@@ -150,8 +213,8 @@ function registerOf(v: string): "lost" | "outside" {
 }
 
 /** A register's pupils as a result lists them: the pupil, their file and its sending school. */
-function registerEntries(ctx: HubContext) {
-  return ctx.db
+function registerEntries(db: Db) {
+  return db
     .selectFrom("transfer_pupils as tp")
     .innerJoin("transfers as t", "t.id", "tp.transfer_id")
     .leftJoin("establishments as e", "e.laestab", "t.source_laestab")
@@ -185,7 +248,7 @@ export async function browseRegister(
   const register = registerOf(input.register);
   const page = Math.max(1, Math.min(500, Math.floor(input.page ?? 1)));
   await withinSearchLimit(ctx, p);
-  const rows = await registerEntries(ctx)
+  const rows = await registerEntries(ctx.db)
     .where("t.status", "=", register)
     .where(sql`left(t.source_laestab, 3)`, "=", p.laCode)
     .orderBy("t.created_at", "desc")
@@ -209,71 +272,38 @@ export async function browseRegister(
   };
 }
 
-/** Why a result matched, in words: which of the criteria it meets, and by which of its names. */
-function whyItMatched(
-  r: {
-    upn: string | null;
-    formerUpn: string | null;
-    surname: string;
-    forename: string;
-    formerSurname: string | null;
-    preferredSurname: string | null;
-    preferredForename: string | null;
-    dob: string | null;
-    sex: string | null;
-    sourceLaestab: string;
-  },
-  a: { surname: string; forename: string; upn: string; from: string; q: LostPupilQuery },
-): string[] {
-  const why: string[] = [];
-  if (a.upn && r.upn === a.upn) why.push("UPN");
-  else if (a.upn && r.formerUpn === a.upn) why.push("former UPN");
-  const byName = (asked: string, names: [string, string | null][]) => {
-    if (!asked) return;
-    const [label, name] = names
-      .filter((n): n is [string, string] => Boolean(n[1]))
-      .map(([l, n]) => [l, n, trigramSimilarity(n, asked)] as const)
-      .sort((x, y) => y[2] - x[2])[0] ?? ["", null];
-    if (!name) return;
-    why.push(
-      name.toLowerCase() === asked ? `${label} "${name}"` : `${label} "${name}", like "${asked}"`,
-    );
-  };
-  byName(a.surname, [
-    ["surname", r.surname],
-    ["former surname", r.formerSurname],
-    ["preferred surname", r.preferredSurname],
-  ]);
-  byName(a.forename, [
-    ["forename", r.forename],
-    ["preferred forename", r.preferredForename],
-  ]);
-  if (a.q.dob) why.push("date of birth");
-  else if (a.q.dobFrom && a.q.dobTo) why.push("born between the dates given");
-  if (a.q.sex) why.push("sex");
-  if (a.from) why.push(a.from.length === 7 ? "sending school" : "sending school's LA");
+/** Why a result matched, in words: the score's reasons, then the criteria that filtered. */
+function whyItMatched(m: Scored, q: LostPupilQuery, from: string): string[] {
+  const why = m.reasons.filter((r) => r !== "sex");
+  if (!q.dob && q.dobFrom && q.dobTo) why.push("born between the dates given");
+  if (q.sex) why.push("sex");
+  if (from) why.push(from.length === 7 ? "sending school" : "sending school's LA");
   return why;
 }
 
-/** pg_trgm's similarity, near enough to say which of a pupil's names a search matched. */
-function trigramSimilarity(x: string, y: string): number {
-  const grams = (s: string) => {
-    const out = new Set<string>();
-    for (const word of s
-      .toLowerCase()
-      .split(/[^\p{L}\p{N}]+/u)
-      .filter(Boolean)) {
-      const padded = `  ${word} `;
-      for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
-    }
-    return out;
-  };
-  const a = grams(x);
-  const b = grams(y);
-  let both = 0;
-  for (const g of a) if (b.has(g)) both++;
-  const all = a.size + b.size - both;
-  return all === 0 ? 0 : both / all;
+/** A result meets each criterion given: the UPN, a name, the date of birth (or one near it). */
+function meetsEveryCriterion(m: Scored, d: Described): boolean {
+  const said = (start: string) => m.reasons.some((r) => r.startsWith(start));
+  if (d.upn && !said("UPN") && !said("former UPN")) return false;
+  if (
+    d.surname &&
+    !d.upn &&
+    !said("surname") &&
+    !said("former surname") &&
+    !said("preferred surname") &&
+    !said("forename and surname swapped")
+  )
+    return false;
+  if (
+    d.forename &&
+    !d.upn &&
+    !said("forename") &&
+    !said("preferred forename") &&
+    !said("forename and surname swapped")
+  )
+    return false;
+  if (d.dob && !d.upn && !said("date of birth") && !said("born ")) return false;
+  return true;
 }
 
 /**

@@ -273,6 +273,15 @@ for (const { target, skip } of DATABASES) {
         status: "lost",
         why: ['former surname "Whitfield", like "whitfeld"', "date of birth"],
       });
+      // Day and month swapped, or a few days out, still find the child and say so; a date with
+      // a name nobody near it has finds nobody.
+      const swapped = await search({ surname: "Okafor", dob: "2013-09-03" });
+      expect(swapped.pupils.map((x: { transferId: string }) => x.transferId)).toEqual([lost.id]);
+      expect(swapped.pupils[0].why).toContain("date of birth with day and month swapped");
+      expect((await search({ surname: "Okafor", dob: "2013-03-11" })).pupils[0].why).toContain(
+        "born 2 days from the date given",
+      );
+      expect((await search({ surname: "Zzyzx", dob: "2013-03-09" })).pupils).toHaveLength(0);
       // Narrowed by sending school, LA, register and sex.
       const narrowed = { surname: "Okafor", dob: "2013-03-09" };
       expect((await search({ ...narrowed, from: "8231234" })).pupils).toHaveLength(1);

@@ -31,6 +31,7 @@ import tokenLifePerUser from "./0028_token_life_per_user.js";
 import filesInFlight from "./0029_files_in_flight.js";
 import hubProcesses from "./0030_hub_processes.js";
 import checkNotices from "./0031_check_notices.js";
+import registerSearchIndexes from "./0032_register_search_indexes.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -65,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 29, name: "files-in-flight", sql: filesInFlight },
   { id: 30, name: "hub-processes", sql: hubProcesses },
   { id: 31, name: "check-notices", sql: checkNotices },
+  { id: 32, name: "register-search-indexes", sql: registerSearchIndexes },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

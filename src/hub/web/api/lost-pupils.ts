@@ -30,8 +30,10 @@ const SEARCH_RULES =
   "A search names one child: a UPN (or former UPN), or a surname with a date of birth or with " +
   "dobFrom and dobTo at most a year apart; sex, forename, the sending school (`from`) and the " +
   "register narrow it. Surnames match a pupil's surname, former or preferred surname, and " +
-  "forenames a forename or preferred forename, by spelling or sound. Each result says `why` it " +
-  "matched. Results come 20 to a page, best first (`more` says " +
+  "forenames a forename or preferred forename, within two letters or by sound, or given the " +
+  "wrong way round. A date of birth finds children born on it, up to 3 days either side, or " +
+  "with its day and month swapped. Each result says `why` it matched. Results come 20 to a " +
+  "page, ranked by how much matches (`more` says " +
   "whether another page follows). Each user may search 60 times an hour (then 429, and the " +
   "service is told). Every search is audited.";
 
