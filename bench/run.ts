@@ -6,6 +6,7 @@ import { readCheck } from "./ctf/read-check.js";
 import { hubBench } from "./hub/hub-bench.js";
 import { peakBench } from "./hub/peak-bench.js";
 import { uploadMemory } from "./hub/upload-memory.js";
+import { lostQuality, lostSearch } from "./lost/lost-bench.js";
 import { importBench } from "./mis/import-bench.js";
 import { importMemory } from "./mis/import-memory.js";
 import { importPageBench } from "./mis/import-page-bench.js";
@@ -16,6 +17,8 @@ const BENCHMARKS: Record<string, (log: (line: string) => void) => Promise<BenchO
   hub: hubBench,
   "hub.peak": peakBench,
   "hub.upload_memory": uploadMemory,
+  "lost.quality": lostQuality,
+  "lost.search": lostSearch,
   "mis.import": importBench,
   "mis.import_memory": importMemory,
   "mis.import_page": importPageBench,
