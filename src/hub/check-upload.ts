@@ -15,6 +15,7 @@ import {
   uploadFailedMessage,
 } from "./messages.js";
 import { organisationNames } from "./organisation-names.js";
+import { matchFileAgainstRegisters } from "./register-matches.js";
 import { tellLaOfRegisterFile } from "./register-notices.js";
 import type { Db, StoredFinding, TransferPupilsTable, Tx } from "./schema.js";
 import { type TransferRow, withNames } from "./transfer-view.js";
@@ -251,6 +252,9 @@ async function checkRow(ctx: HubContext, row: UncheckedRow, storeKey: string): P
     } else if (status === "lost" || status === "outside") {
       if (await tellLaOfRegisterFile(ctx, trx, row, status, now)) mailQueued();
     } else if (status === "available") {
+      // A pupil here may be a child in a register: asked now, their rows being written.
+      if (row.dest_kind === "school" && (await matchFileAgainstRegisters(ctx, trx, row)))
+        mailQueued();
       await tellDestination(
         ctx,
         trx,

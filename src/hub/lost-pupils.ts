@@ -3,7 +3,7 @@
  * searched by local authorities for a child who has turned up at one of their schools, then
  * passed on to that school. Names are matched loosely (spelling, sound), dates exactly.
  */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { isDate } from "../ctf/checker.js";
 import { inTransaction } from "../platform/change.js";
 import { AppError, forbidden, invalid, notFound, requireId } from "../platform/errors.js";
@@ -189,8 +189,8 @@ export async function rankRegisters(db: Db, q: RegisterQuery) {
   );
 }
 
-/** Any of a pupil's names within two letters of `name`, or sounding like it. */
-function nameLike(name: string) {
+/** Any of a register pupil's (`tp`) names within two letters of `name`, or sounding like it. */
+export function nameLike(name: string | RawBuilder<string>) {
   const near = (column: string) =>
     sql<boolean>`(levenshtein(lower(${sql.ref(column)}), ${name}) <= 2 or soundex(${sql.ref(column)}) = soundex(${name}))`;
   const names = [

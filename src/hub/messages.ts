@@ -354,3 +354,27 @@ export function noticeEmailChangingMessage(
       `\n\nIf your school did not ask for this, tell the S2S help desk at once.\n${signOff(url)}`,
   };
 }
+
+/**
+ * To an LA: a child in a register may have turned up at one of its schools, or a child its
+ * school sent to a register may have. Names no child and no school's pupil: the page says more.
+ */
+export function possibleFoundMessage(
+  to: string[],
+  count: number,
+  role: "seen" | "keeper",
+  url: string,
+): Message {
+  const some = count === 1 ? "a child" : `${count} children`;
+  const where =
+    role === "seen"
+      ? `${some} in the Lost Pupils database or the out of sector register may have turned up at one of your schools`
+      : `${some} whom one of your schools sent to the Lost Pupils database or the out of sector register may have turned up at a school`;
+  return {
+    to,
+    subject: "S2S: a missing child may have been found",
+    body:
+      `S2S compared a file sent to a school with the registers: ${where}.\n\n` +
+      `Look at each possible match, confirm it (the register file is passed on to the school) or dismiss it: ${url}/lost-pupils/matches\n${signOff(url)}`,
+  };
+}

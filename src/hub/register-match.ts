@@ -31,7 +31,10 @@ export type Certainty = "certain" | "probable" | "possible";
 export interface Scored {
   score: number;
   certainty: Certainty;
+  /** In words, quoting the names that matched: for the LA who searched. */
   reasons: string[];
+  /** The same without any name ("surname, one letter out"): for what is kept and mailed. */
+  plain: string[];
 }
 
 /** A date a few days out is still the child's: a birth date typed from a form, one key off. */
@@ -129,12 +132,17 @@ function dateScore(asked: string, dob: string | null): [number, string] {
 
 export function scoreCandidate(q: Described, c: Candidate): Scored {
   const reasons: string[] = [];
+  const plain: string[] = [];
+  const say = (reason: string, withoutNames = reason) => {
+    reasons.push(reason);
+    plain.push(withoutNames);
+  };
   let score = 0;
   const upn = q.upn?.toUpperCase();
   const upnMatched = Boolean(upn && (c.upn === upn || c.formerUpn === upn));
   if (upn && upnMatched) {
     score += 60;
-    reasons.push(c.upn === upn ? "UPN" : "former UPN");
+    say(c.upn === upn ? "UPN" : "former UPN");
   }
   const surname = q.surname?.trim().toLowerCase() ?? "";
   const forename = q.forename?.trim().toLowerCase() ?? "";
@@ -154,6 +162,7 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
     surname && forename ? [best(surname, forenames, 25), best(forename, surnames, 15)] : undefined;
   const straight = (s?.score ?? 0) + (f?.score ?? 0);
   const crossed = swapped ? (swapped[0]?.score ?? 0) + (swapped[1]?.score ?? 0) - 4 : 0;
+  let named = false;
   if (
     swapped &&
     crossed > straight &&
@@ -161,16 +170,19 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
     (swapped[1]?.score ?? 0) > 0
   ) {
     score += crossed;
-    reasons.push("forename and surname swapped");
+    named = true;
+    say("forename and surname swapped");
   } else {
+    named = (s?.score ?? 0) > 0;
     for (const [m, asked] of [
       [s, surname],
       [f, forename],
     ] as const) {
       if (!m || m.score === 0) continue;
       score += m.score;
-      reasons.push(
+      say(
         m.how === "exact" ? `${m.label} "${m.name}"` : `${m.label} "${m.name}", like "${asked}"`,
+        m.how === "exact" ? m.label : `${m.label}, ${m.how}`,
       );
     }
   }
@@ -179,19 +191,19 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
     const [points, reason] = dateScore(q.dob, c.dob);
     score += points;
     dateMatched = points > 0;
-    if (reason) reasons.push(reason);
+    if (reason) say(reason);
   }
   if (q.sex && c.sex) {
     if (q.sex.toUpperCase() === c.sex) {
       score += 3;
-      reasons.push("sex");
+      say("sex");
     } else score -= 10;
   }
   const certainty: Certainty =
     upnMatched && c.dob === q.dob
       ? "certain"
-      : dateMatched && (s?.score ?? 0) > 0 && score >= 40
+      : dateMatched && named && score >= 40
         ? "probable"
         : "possible";
-  return { score, certainty, reasons };
+  return { score, certainty, reasons, plain };
 }

@@ -36,7 +36,7 @@ export async function registerNoticesOn(ctx: HubContext, p: Principal): Promise<
 }
 
 /** An LA's active users: those who asked to be told of register files, or all of them. */
-function laUsers(trx: Tx, laCode: string, o: { onlyNotified: boolean }) {
+export function laUsers(trx: Tx, laCode: string, o: { onlyNotified: boolean }) {
   let query = trx
     .selectFrom("users")
     .select("email")

@@ -195,6 +195,26 @@ export interface FilesInFlightTable {
   since: Timestamp;
 }
 
+/** A file's pupil who may be a child in a register (migration 0033). */
+export interface RegisterMatchesTable {
+  id: Generated<string>;
+  lost_transfer_id: string;
+  lost_position: number;
+  transfer_id: string;
+  transfer_position: number;
+  score: number;
+  certainty: "certain" | "probable" | "too-close";
+  /** JSON: the reasons, naming no child ("surname, one letter out"). */
+  reasons: string;
+  status: Generated<"open" | "passed-on" | "dismissed">;
+  seen_la: string;
+  keeper_la: string;
+  dismiss_reason: string | null;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   establishments: EstablishmentsTable;
   local_authorities: LocalAuthoritiesTable;
@@ -214,6 +234,7 @@ export interface DB {
   notice_email_changes: NoticeEmailChangesTable;
   files_in_flight: FilesInFlightTable;
   hub_processes: HubProcessesTable;
+  register_matches: RegisterMatchesTable;
 }
 
 export type Db = Kysely<DB>;

@@ -32,6 +32,7 @@ import filesInFlight from "./0029_files_in_flight.js";
 import hubProcesses from "./0030_hub_processes.js";
 import checkNotices from "./0031_check_notices.js";
 import registerSearchIndexes from "./0032_register_search_indexes.js";
+import registerMatches from "./0033_register_matches.js";
 
 /** Numbered, forward-only: never edit one that has shipped; add the next. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -67,6 +68,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 30, name: "hub-processes", sql: hubProcesses },
   { id: 31, name: "check-notices", sql: checkNotices },
   { id: 32, name: "register-search-indexes", sql: registerSearchIndexes },
+  { id: 33, name: "register-matches", sql: registerMatches },
 ];
 
 export const HUB_MIGRATIONS: MigrationSet = {

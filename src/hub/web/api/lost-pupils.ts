@@ -5,6 +5,7 @@ import { errors, IdParams, ok, PupilFields } from "../../../contract/hub-api.js"
 import type { HubContext } from "../../context.js";
 import { browseRegister, redirect, searchLostPupils } from "../../lost-pupils.js";
 import { passOnPupil } from "../../pass-on-pupil.js";
+import { confirmMatch, dismissMatch, listMatches } from "../../register-matches.js";
 import { principalOf } from "../principal.js";
 
 const Criteria = Type.Object({
@@ -150,5 +151,85 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
       const one = await passOnPupil(ctx, p, request.params.id, pupil, to);
       return { id: one.id, status: "checking", destination: one.destination };
     },
+  );
+
+  const Match = Type.Object({
+    id: Type.String({ format: "uuid" }),
+    lostTransferId: Type.String({ format: "uuid", description: "the register file" }),
+    lostPupil: Type.Integer({ description: "the child's position in the register file" }),
+    transferId: Type.String({ format: "uuid", description: "the file the child turned up in" }),
+    pupil: Type.Integer({ description: "the child's position in that file" }),
+    score: Type.Integer(),
+    certainty: Type.String({
+      description:
+        "certain (UPN and date of birth), probable (names and date of birth), or too-close " +
+        "(two register pupils score alike)",
+    }),
+    reasons: Type.Array(Type.String(), { description: "what matched, naming no one" }),
+    status: Type.String({ description: "open, passed-on or dismissed" }),
+    yourSchool: Type.Boolean({
+      description: "the child turned up at one of your schools (you confirm or dismiss)",
+    }),
+    createdAt: Type.String({ format: "date-time" }),
+  });
+
+  app.get(
+    "/api/v1/lost-pupils/matches",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "Children in the registers who may have turned up at a school (LAs)",
+        description:
+          "Each pupil of every file checked for a school is compared with the Lost Pupils " +
+          "database and the out-of-sector register; a certain or probable match is listed for " +
+          "the LA of the school the pupil turned up at and the LA that keeps the register file " +
+          "(open ones first). Both LAs are e-mailed, without the child's name. Audited.",
+        response: { 200: Type.Object({ matches: Type.Array(Match) }), ...errors(401, 403) },
+      },
+    },
+    async (request) => listMatches(ctx, principalOf(request)),
+  );
+
+  app.post(
+    "/api/v1/lost-pupils/matches/:id/confirm",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "It is the child: pass the register file on to the school (the school's LA)",
+        description:
+          "The register file (of several pupils, only this child's part) is passed on to the " +
+          "school the child turned up at, as `POST /api/v1/transfers/:id/redirect` does. Audited.",
+        params: IdParams,
+        response: {
+          200: ok(
+            Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }),
+            "Passed on",
+          ),
+          ...errors(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => confirmMatch(ctx, principalOf(request), request.params.id),
+  );
+
+  app.post(
+    "/api/v1/lost-pupils/matches/:id/dismiss",
+    {
+      schema: {
+        tags: ["lost pupils"],
+        summary: "It is not the child: close the match with a reason (either LA)",
+        params: IdParams,
+        body: Type.Object({ reason: Type.String({ description: "why, in 500 characters" }) }),
+        response: {
+          200: ok(
+            Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }),
+            "Dismissed",
+          ),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) =>
+      dismissMatch(ctx, principalOf(request), request.params.id, request.body.reason),
   );
 }
