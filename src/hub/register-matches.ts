@@ -235,6 +235,8 @@ async function openMatch(ctx: HubContext, p: Principal, id: string) {
 
 /** Not the child: closed with the LA's reason, for the record. */
 export async function dismissMatch(ctx: HubContext, p: Principal, id: string, reason: string) {
+  if (!canSearchRegisters(p))
+    throw forbidden("Only local authorities decide on possible found children.");
   const why = reason.trim();
   if (why.length === 0) throw invalid("Say why this is not the child.", "reason");
   if (why.length > 500) throw invalid("Say why in 500 characters or fewer.", "reason");

@@ -608,6 +608,69 @@ describe.skipIf(!HAVE_CHROMIUM)("the hub's pages in Chromium", () => {
     expect(await sent.textContent()).toContain("Waiting to be downloaded");
   });
 
+  it("an LA sees children who may be found, dismisses one with a reason and passes one on", async () => {
+    // Two children sent out of sector in one file; later, both in a file to Hillcrest Academy,
+    // one surname mistyped.
+    const gone = generateCtf({ from: "8231234", to: "MMMMMMM", pupils: 2, seed: 41, now: NOW });
+    const later = generateCtf({ from: "8231234", to: "8231235", pupils: 2, seed: 42, now: NOW });
+    const people = [
+      { surname: "Okafor", forename: "Amara", dob: "2014-03-09", sex: "F" },
+      { surname: "Whitfield", forename: "Leo", dob: "2013-11-20", sex: "M" },
+    ];
+    for (const [i, who] of people.entries()) {
+      Object.assign(gone.pupils[i] ?? {}, who);
+      Object.assign(later.pupils[i] ?? {}, i === 0 ? { ...who, surname: "Okafr" } : who);
+    }
+    const school = await signedIn("brookfield");
+    const files = [
+      { doc: gone, xml: writeCtf(gone), name: "8231234_CTF_MMMMMMM_041.XML" },
+      { doc: later, xml: writeCtf(later), name: "8231234_CTF_8231235_042.XML" },
+    ];
+    await send(school, files.slice(0, 1));
+    await expect
+      .poll(() => school.locator(".app-outcome").first().textContent(), { timeout: 15_000 })
+      .toContain("out of sector");
+    await send(school, files.slice(1));
+    const la = await signedIn("northshire-la");
+    await la.goto(`${t.url}/lost-pupils`);
+    await la.getByRole("link", { name: /^Possible found children/ }).click();
+    await expect
+      .poll(
+        async () => {
+          await la.reload();
+          return la.getByRole("heading", { name: /waiting for a decision/ }).count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(2);
+    const text = (await la.locator("main").textContent()) ?? "";
+    expect(text).toContain("surname, one letter out");
+    // The page names no child: the files' own pages do, and every look there is recorded.
+    expect(text).not.toMatch(/Okaf|Amara|Whitfield/);
+    await look(la, "possible-found");
+    // Dismissing needs a reason, said beside its box.
+    const whitfield = la.locator("section.app-match", { hasText: "surname; forename" });
+    await whitfield.getByRole("button", { name: "Not this child" }).click();
+    await la.getByRole("link", { name: "Say why this is not the child." }).waitFor();
+    await look(la, "possible-found-error");
+    await la
+      .locator("section.app-match", { hasText: "surname; forename" })
+      .getByLabel("Why is it not this child?")
+      .fill("Another child: the school has seen the birth certificate.");
+    await la
+      .locator("section.app-match", { hasText: "surname; forename" })
+      .getByRole("button", { name: "Not this child" })
+      .click();
+    await la.getByText("Dismissed. The reason is kept with the match.").waitFor();
+    await la
+      .locator("section.app-match", { hasText: "one letter out" })
+      .getByRole("button", { name: "It is this child: pass the register file on" })
+      .click();
+    await la.getByText("File passed on. We have e-mailed the school.").waitFor();
+    expect(await la.getByRole("heading", { name: /waiting for a decision/ }).count()).toBe(0);
+    await look(la, "possible-found-decided");
+  });
+
   it("prints a file's page as a summary: its facts and pupils, without menus or buttons", async () => {
     const page = await signedIn("meadowlane");
     await page.goto(`${t.url}/received`);

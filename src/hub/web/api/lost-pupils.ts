@@ -184,7 +184,10 @@ export function lostPupilRoutes(fastify: FastifyInstance, ctx: HubContext): void
           "database and the out-of-sector register; a certain or probable match is listed for " +
           "the LA of the school the pupil turned up at and the LA that keeps the register file " +
           "(open ones first). Both LAs are e-mailed, without the child's name. Audited.",
-        response: { 200: Type.Object({ matches: Type.Array(Match) }), ...errors(401, 403) },
+        response: {
+          200: ok(Type.Object({ matches: Type.Array(Match) }), "The LA's possible matches"),
+          ...errors(401, 403),
+        },
       },
     },
     async (request) => listMatches(ctx, principalOf(request)),

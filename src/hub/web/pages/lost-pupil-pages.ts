@@ -4,7 +4,7 @@
  * entries from the LA's own schools, newest first (the register and page alone are in the
  * address). A file found is opened, accepted or passed on from its own page (transfer-pages.ts).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isDate } from "../../../ctf/checker.js";
 import { forbidden } from "../../../platform/errors.js";
 import {
@@ -19,6 +19,7 @@ import {
 import type { HubContext } from "../../context.js";
 import { browseRegister, type LostPupilQuery, searchLostPupils } from "../../lost-pupils.js";
 import { canSearchRegisters } from "../../policies/registers.js";
+import { confirmMatch, dismissMatch, listMatches } from "../../register-matches.js";
 import { principalOf } from "../principal.js";
 import { pageParam } from "./file-list.js";
 
@@ -102,4 +103,71 @@ export function lostPupilPages(app: FastifyInstance, ctx: HubContext): void {
       searched: true,
     });
   });
+
+  const CERTAINTY: Record<string, string> = {
+    certain: "Certain (UPN and date of birth)",
+    probable: "Probable (names and date of birth)",
+    "too-close": "Too close to call (two children in the registers match alike)",
+  };
+  const STATUS: Record<string, string> = {
+    open: "waiting for a decision",
+    "passed-on": "confirmed, file passed on",
+    dismissed: "dismissed",
+  };
+  const DONE: Record<string, string> = {
+    "passed-on": "File passed on. We have e-mailed the school.",
+    dismissed: "Dismissed. The reason is kept with the match.",
+  };
+
+  const matchesPage = async (
+    request: FastifyRequest,
+    extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
+  ) => {
+    const { matches } = await listMatches(ctx, principalOf(request));
+    const done = DONE[queryParam(request, "done") ?? ""];
+    return {
+      title: "Possible found children",
+      matches: matches.map((m) => ({
+        ...m,
+        certaintyText: CERTAINTY[m.certainty] ?? m.certainty,
+        statusText: STATUS[m.status] ?? m.status,
+      })),
+      values: extra.values ?? {},
+      ...(extra.errors ? { errors: extra.errors } : {}),
+      ...(done && !extra.errors ? { notice: { success: true, text: done } } : {}),
+    };
+  };
+
+  app.get("/lost-pupils/matches", async (request, reply) =>
+    reply.page("lost-pupil-matches", await matchesPage(request)),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/lost-pupils/matches/:id/confirm",
+    async (request, reply) => {
+      await confirmMatch(ctx, principalOf(request), request.params.id);
+      return reply.redirect("/lost-pupils/matches?done=passed-on", 303);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/lost-pupils/matches/:id/dismiss",
+    async (request, reply) => {
+      const field = `reason-${request.params.id}`;
+      const reason = formOf(request).reason ?? "";
+      const done = await tryForm(field, () =>
+        dismissMatch(ctx, principalOf(request), request.params.id, reason),
+      );
+      if (!done.ok) {
+        const error = { ...done.error, href: `#${field}` };
+        return reply
+          .status(400)
+          .page(
+            "lost-pupil-matches",
+            await matchesPage(request, { errors: [error], values: { [field]: reason } }),
+          );
+      }
+      return reply.redirect("/lost-pupils/matches?done=dismissed", 303);
+    },
+  );
 }
