@@ -282,28 +282,11 @@ function whyItMatched(m: Scored, q: LostPupilQuery, from: string): string[] {
 }
 
 /** A result meets each criterion given: the UPN, a name, the date of birth (or one near it). */
-function meetsEveryCriterion(m: Scored, d: Described): boolean {
-  const said = (start: string) => m.reasons.some((r) => r.startsWith(start));
-  if (d.upn && !said("UPN") && !said("former UPN")) return false;
-  if (
-    d.surname &&
-    !d.upn &&
-    !said("surname") &&
-    !said("former surname") &&
-    !said("preferred surname") &&
-    !said("forename and surname swapped")
-  )
-    return false;
-  if (
-    d.forename &&
-    !d.upn &&
-    !said("forename") &&
-    !said("preferred forename") &&
-    !said("forename and surname swapped")
-  )
-    return false;
-  if (d.dob && !d.upn && !said("date of birth") && !said("born ")) return false;
-  return true;
+function meetsEveryCriterion({ met }: Scored, d: Described): boolean {
+  if (d.upn) return met.upn;
+  if (d.surname && !met.surname) return false;
+  if (d.forename && !met.forename) return false;
+  return !d.dob || met.date;
 }
 
 /**

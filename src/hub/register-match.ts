@@ -35,6 +35,8 @@ export interface Scored {
   reasons: string[];
   /** The same without any name ("surname, one letter out"): for what is kept and mailed. */
   plain: string[];
+  /** Which of the criteria asked the entry meets (a swap meets both names). */
+  met: { upn: boolean; surname: boolean; forename: boolean; date: boolean };
 }
 
 /** A date a few days out is still the child's: a birth date typed from a form, one key off. */
@@ -140,7 +142,7 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
   let score = 0;
   const upn = q.upn?.toUpperCase();
   const upnMatched = Boolean(upn && (c.upn === upn || c.formerUpn === upn));
-  if (upn && upnMatched) {
+  if (upnMatched) {
     score += 60;
     say(c.upn === upn ? "UPN" : "former UPN");
   }
@@ -163,6 +165,7 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
   const straight = (s?.score ?? 0) + (f?.score ?? 0);
   const crossed = swapped ? (swapped[0]?.score ?? 0) + (swapped[1]?.score ?? 0) - 4 : 0;
   let named = false;
+  let forenamed = false;
   if (
     swapped &&
     crossed > straight &&
@@ -171,9 +174,11 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
   ) {
     score += crossed;
     named = true;
+    forenamed = true;
     say("forename and surname swapped");
   } else {
     named = (s?.score ?? 0) > 0;
+    forenamed = (f?.score ?? 0) > 0;
     for (const [m, asked] of [
       [s, surname],
       [f, forename],
@@ -205,5 +210,11 @@ export function scoreCandidate(q: Described, c: Candidate): Scored {
       : dateMatched && named && score >= 40
         ? "probable"
         : "possible";
-  return { score, certainty, reasons, plain };
+  return {
+    score,
+    certainty,
+    reasons,
+    plain,
+    met: { upn: upnMatched, surname: named, forename: forenamed, date: dateMatched },
+  };
 }
