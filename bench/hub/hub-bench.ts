@@ -7,19 +7,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import { freshPostgresUrl } from "../../test/helpers/db.js";
 import type { BenchResult } from "../result.js";
+import { percentile } from "../stats.js";
+import { watchChecks } from "./check-watcher.js";
 import { BARE, BIN, benchStore, runCli, startServer, stopServer } from "./processes.js";
 
 const CLIENTS = 16;
 const UPLOADS = 320;
 const INBOX_SECONDS = 5;
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
 function freshDatabase() {
   return freshPostgresUrl(
@@ -107,40 +105,8 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
       await r.arrayBuffer();
     });
 
-    // Each client uploads a file, waits until it is available, then sends the next. One observer
-    // reads the hub's own record of when each file was checked, so that watching does not load
-    // the hub being measured.
-    const observer = new pg.Client({ connectionString: db.url });
-    await observer.connect();
-    const waiting = new Map<string, (checkedAt: Date, status: string) => void>();
-    let observing = true;
-    const seen = new Set<string>();
-    const watch = (async () => {
-      while (observing) {
-        // Only the files clients are waiting for, by primary key: the observer must not load the
-        // database it is watching (a scan of every checked file per poll did).
-        const ids = [...waiting.keys()];
-        if (ids.length > 0) {
-          const rows = (
-            await observer.query(
-              "select id, status from transfers where id = any($1::uuid[]) and checked_at is not null",
-              [ids],
-            )
-          ).rows as { id: string; status: string }[];
-          for (const r of rows) {
-            if (seen.has(r.id)) continue;
-            const done = waiting.get(r.id);
-            if (done) {
-              seen.add(r.id);
-              waiting.delete(r.id);
-              // The moment it was seen available (at most one poll late): an upper bound.
-              done(new Date(), r.status);
-            }
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
+    // Each client uploads a file, waits until it is available, then sends the next.
+    const watcher = await watchChecks(db.url, 5);
     const latencies: number[] = [];
     const hubSeconds = await pool(UPLOADS, async (i) => {
       const name = `8231234_CTF_9382001_${String((i % 999) + 1).padStart(3, "0")}.XML`;
@@ -152,15 +118,11 @@ export async function hubBench(log: (line: string) => void): Promise<BenchResult
       });
       if (r.status !== 202) throw new Error(`hub upload answered ${r.status}: ${await r.text()}`);
       const { id } = (await r.json()) as { id: string };
-      const [checkedAt, status] = await new Promise<[Date, string]>((resolve) =>
-        waiting.set(id, (c, s) => resolve([c, s])),
-      );
+      const status = await watcher.checked(id);
       if (status !== "available") throw new Error(`upload became ${status}`);
-      latencies.push((checkedAt.getTime() - at) / 1000);
+      latencies.push((Date.now() - at) / 1000);
     });
-    observing = false;
-    await watch;
-    await observer.end();
+    await watcher.stop();
     const hubRate = UPLOADS / hubSeconds;
     const bareRate = UPLOADS / bareSeconds;
     const p95 = percentile(latencies, 0.95);

@@ -18,7 +18,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { generateCtf } from "../../src/ctf/generator.js";
 import { writeCtf } from "../../src/ctf/writer.js";
 import type { DB } from "../../src/hub/schema.js";
@@ -27,7 +26,10 @@ import { hashPassword, randomPassword } from "../../src/platform/accounts/passwo
 import { openDatabase } from "../../src/platform/db/database.js";
 import { freshPostgresUrl } from "../../test/helpers/db.js";
 import { type HubProcess, startHubProcess, stopProcess } from "../../test/helpers/hub-process.js";
+import { seeded } from "../../test/helpers/seeded.js";
 import type { BenchOutcome } from "../result.js";
+import { percentile } from "../stats.js";
+import { type CheckWatcher, watchChecks } from "./check-watcher.js";
 import { benchStore } from "./processes.js";
 
 const FILES_PER_SEASON = 650_000 / 5;
@@ -44,21 +46,6 @@ const RECEIVERS = 40;
 const PUPILS = 5;
 /** A file not available this long after it was sent counts as an error. */
 const GIVE_UP_MS = 60_000;
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
-
-/** A seeded generator, so that every run offers the same arrivals. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function residentKb(pid: number | undefined, field: "VmRSS" | "VmHWM"): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
@@ -164,7 +151,7 @@ export async function peakBench(log: (line: string) => void): Promise<BenchOutco
     });
     processes.push({ name, proc, idleKb: 0 });
   };
-  const observer = new pg.Client({ connectionString: db.url });
+  let watcher: CheckWatcher | undefined;
   try {
     await start("web-1", "web", ["--demo"]);
     await Promise.all([
@@ -177,28 +164,8 @@ export async function peakBench(log: (line: string) => void): Promise<BenchOutco
     for (const p of processes) p.idleKb = await residentKb(p.proc.child.pid, "VmRSS");
     const webs = processes.filter((p) => p.name.startsWith("web")).map((p) => p.proc.url);
 
-    await observer.connect();
-    const waiting = new Map<string, (status: string) => void>();
-    let observing = true;
-    const watch = (async () => {
-      while (observing) {
-        const ids = [...waiting.keys()];
-        if (ids.length > 0) {
-          const rows = (
-            await observer.query(
-              "select id, status from transfers where id = any($1::uuid[]) and checked_at is not null",
-              [ids],
-            )
-          ).rows as { id: string; status: string }[];
-          for (const r of rows) {
-            waiting.get(r.id)?.(r.status);
-            waiting.delete(r.id);
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    })();
-
+    const checks = await watchChecks(db.url, 10);
+    watcher = checks;
     const errors: string[] = [];
     const error = (what: string) => {
       if (errors.length < 5) log(`error: ${what}`);
@@ -227,7 +194,7 @@ export async function peakBench(log: (line: string) => void): Promise<BenchOutco
     });
 
     // Random gaps (exponential), scaled so that the run offers exactly RATE on average.
-    const next = random(27);
+    const next = seeded(27);
     const gaps = schools.senders.map(() => -Math.log(1 - next()));
     const scale = (SECONDS * 1000) / gaps.reduce((a, b) => a + b, 0);
     const began = performance.now();
@@ -258,13 +225,7 @@ export async function peakBench(log: (line: string) => void): Promise<BenchOutco
           if (r instanceof Error) return error(`upload: ${r.message}`);
           const body = (await r.json()) as { id?: string };
           if (r.status !== 202 || !body.id) return error(`upload answered ${r.status}`);
-          const id = body.id;
-          const status = await new Promise<string>((resolve) => {
-            waiting.set(id, resolve);
-            setTimeout(() => {
-              if (waiting.delete(id)) resolve("not checked in time");
-            }, GIVE_UP_MS);
-          });
+          const status = await checks.checked(body.id, GIVE_UP_MS);
           if (status !== "available") return error(`a file became ${status}`);
           latencies.push((performance.now() - at) / 1000);
         })(),
@@ -274,8 +235,8 @@ export async function peakBench(log: (line: string) => void): Promise<BenchOutco
     const seconds = (performance.now() - began) / 1000;
     polling = false;
     await Promise.all(pollers);
-    observing = false;
-    await watch;
+    await checks.stop();
+    watcher = undefined;
     const peakKb = await Promise.all(processes.map((p) => residentKb(p.proc.child.pid, "VmHWM")));
     const rate = latencies.length / seconds;
     const [p50, p95, p99] = [0.5, 0.95, 0.99].map((p) => percentile(latencies, p)) as [
@@ -339,7 +300,7 @@ export async function peakBench(log: (line: string) => void): Promise<BenchOutco
   } catch (e) {
     return [{ name: "hub.peak", error: `${(e as Error).message}\n${said}` }];
   } finally {
-    await observer.end().catch(() => {});
+    await watcher?.stop().catch(() => {});
     await Promise.all(processes.map((p) => stopProcess(p.proc.child, "SIGTERM")));
     await store.stop();
     await db.drop();

@@ -21,9 +21,7 @@ import {
   syntheticRegister,
 } from "../../test/helpers/lost-register.js";
 import type { BenchResult } from "../result.js";
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+import { percentile } from "../stats.js";
 
 /** A hub on a fresh PostgreSQL database (demo accounts), with `count` pupils in its register. */
 async function hubWithRegister(count: number, log: (line: string) => void) {

@@ -11,6 +11,7 @@ import { makeUpn } from "../../src/ctf/upn.js";
 import { type RegisterQuery, rankRegisters } from "../../src/hub/lost-pupils.js";
 import { swappedDate } from "../../src/hub/register-match.js";
 import type { Db } from "../../src/hub/schema.js";
+import { seeded } from "./seeded.js";
 
 export interface RegisterPupil {
   upn: string;
@@ -19,18 +20,6 @@ export interface RegisterPupil {
   formerSurname: string | null;
   dob: string;
   sex: "M" | "F";
-}
-
-/** A seeded generator (mulberry32): the same register and searches every run. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(next: () => number, xs: readonly T[]): T =>
